@@ -1,0 +1,416 @@
+//! Kernel ABI: `#[repr(C)]` mirrors of the parts of `include/uapi/sound/asound.h` this crate
+//! uses, and their ioctl opcodes.
+//!
+//! Nothing but layout lives here. Every size, field offset and opcode is checked against a C
+//! program compiled from the UAPI header by each target's cross gcc (`tests/abi_layout.rs`).
+//!
+//! On 32-bit targets the status/control records and `SYNC_PTR` exist in two layouts: the
+//! y2038-safe 64-bit-time one (`*64`, what a C program built with `_TIME_BITS=64` gets) and the
+//! old 32-bit-time one (`*32`). On 64-bit targets the two coincide and only the native layout
+//! ([`MmapStatus64`] etc.) is defined.
+//!
+//! # References
+//! - `include/uapi/sound/asound.h` in the Linux source tree.
+#![allow(missing_docs)] // Field names are the kernel's; their meaning is documented in asound.h.
+
+use core::ffi::{c_int, c_long, c_uint, c_ulong};
+use rustix::ioctl::{opcode, Opcode};
+
+/// `snd_pcm_uframes_t`: an unsigned frame count or ring position.
+pub type Uframes = c_ulong;
+/// `snd_pcm_sframes_t`: a signed frame count.
+pub type Sframes = c_long;
+
+/// A frame counter as `u64`, whatever the width of `snd_pcm_uframes_t` on this target.
+#[allow(clippy::unnecessary_cast)] // A no-op on 64-bit targets, a widening on 32-bit ones.
+pub const fn uframes_to_u64(frames: Uframes) -> u64 {
+    frames as u64
+}
+
+/// `SNDRV_PROTOCOL_VERSION(major, minor, subminor)`.
+pub const fn protocol_version(major: u32, minor: u32, subminor: u32) -> u32 {
+    (major << 16) | (minor << 8) | subminor
+}
+/// The PCM protocol this crate speaks (`SNDRV_PCM_VERSION` of the header it mirrors).
+pub const SNDRV_PCM_VERSION: u32 = protocol_version(2, 0, 15);
+
+// Stream directions.
+pub const SNDRV_PCM_STREAM_PLAYBACK: c_int = 0;
+pub const SNDRV_PCM_STREAM_CAPTURE: c_int = 1;
+
+// Access types.
+pub const SNDRV_PCM_ACCESS_MMAP_INTERLEAVED: u32 = 0;
+pub const SNDRV_PCM_ACCESS_MMAP_NONINTERLEAVED: u32 = 1;
+pub const SNDRV_PCM_ACCESS_MMAP_COMPLEX: u32 = 2;
+pub const SNDRV_PCM_ACCESS_RW_INTERLEAVED: u32 = 3;
+pub const SNDRV_PCM_ACCESS_RW_NONINTERLEAVED: u32 = 4;
+
+pub const SNDRV_PCM_SUBFORMAT_STD: u32 = 0;
+
+// States.
+pub const SNDRV_PCM_STATE_OPEN: c_int = 0;
+pub const SNDRV_PCM_STATE_SETUP: c_int = 1;
+pub const SNDRV_PCM_STATE_PREPARED: c_int = 2;
+pub const SNDRV_PCM_STATE_RUNNING: c_int = 3;
+pub const SNDRV_PCM_STATE_XRUN: c_int = 4;
+pub const SNDRV_PCM_STATE_DRAINING: c_int = 5;
+pub const SNDRV_PCM_STATE_PAUSED: c_int = 6;
+pub const SNDRV_PCM_STATE_SUSPENDED: c_int = 7;
+pub const SNDRV_PCM_STATE_DISCONNECTED: c_int = 8;
+
+// mmap offsets.
+pub const SNDRV_PCM_MMAP_OFFSET_DATA: u64 = 0x0000_0000;
+pub const SNDRV_PCM_MMAP_OFFSET_STATUS_OLD: u64 = 0x8000_0000;
+pub const SNDRV_PCM_MMAP_OFFSET_CONTROL_OLD: u64 = 0x8100_0000;
+pub const SNDRV_PCM_MMAP_OFFSET_STATUS_NEW: u64 = 0x8200_0000;
+pub const SNDRV_PCM_MMAP_OFFSET_CONTROL_NEW: u64 = 0x8300_0000;
+
+// `SNDRV_PCM_INFO_*` bits of `snd_pcm_hw_params::info`.
+pub const SNDRV_PCM_INFO_MMAP: u32 = 0x0000_0001;
+pub const SNDRV_PCM_INFO_MMAP_VALID: u32 = 0x0000_0002;
+pub const SNDRV_PCM_INFO_SYNC_APPLPTR: u32 = 0x0000_0020;
+pub const SNDRV_PCM_INFO_INTERLEAVED: u32 = 0x0000_0100;
+pub const SNDRV_PCM_INFO_RESUME: u32 = 0x0004_0000;
+pub const SNDRV_PCM_INFO_PAUSE: u32 = 0x0008_0000;
+
+// `snd_pcm_hw_params::flags`.
+pub const SNDRV_PCM_HW_PARAMS_NORESAMPLE: u32 = 1 << 0;
+
+// Hardware parameter indices.
+pub const SNDRV_PCM_HW_PARAM_ACCESS: usize = 0;
+pub const SNDRV_PCM_HW_PARAM_FORMAT: usize = 1;
+pub const SNDRV_PCM_HW_PARAM_SUBFORMAT: usize = 2;
+pub const SNDRV_PCM_HW_PARAM_FIRST_MASK: usize = SNDRV_PCM_HW_PARAM_ACCESS;
+pub const SNDRV_PCM_HW_PARAM_LAST_MASK: usize = SNDRV_PCM_HW_PARAM_SUBFORMAT;
+pub const SNDRV_PCM_HW_PARAM_SAMPLE_BITS: usize = 8;
+pub const SNDRV_PCM_HW_PARAM_FRAME_BITS: usize = 9;
+pub const SNDRV_PCM_HW_PARAM_CHANNELS: usize = 10;
+pub const SNDRV_PCM_HW_PARAM_RATE: usize = 11;
+pub const SNDRV_PCM_HW_PARAM_PERIOD_TIME: usize = 12;
+pub const SNDRV_PCM_HW_PARAM_PERIOD_SIZE: usize = 13;
+pub const SNDRV_PCM_HW_PARAM_PERIOD_BYTES: usize = 14;
+pub const SNDRV_PCM_HW_PARAM_PERIODS: usize = 15;
+pub const SNDRV_PCM_HW_PARAM_BUFFER_TIME: usize = 16;
+pub const SNDRV_PCM_HW_PARAM_BUFFER_SIZE: usize = 17;
+pub const SNDRV_PCM_HW_PARAM_BUFFER_BYTES: usize = 18;
+pub const SNDRV_PCM_HW_PARAM_TICK_TIME: usize = 19;
+pub const SNDRV_PCM_HW_PARAM_FIRST_INTERVAL: usize = SNDRV_PCM_HW_PARAM_SAMPLE_BITS;
+pub const SNDRV_PCM_HW_PARAM_LAST_INTERVAL: usize = SNDRV_PCM_HW_PARAM_TICK_TIME;
+
+// Timestamps.
+pub const SNDRV_PCM_TSTAMP_NONE: c_int = 0;
+pub const SNDRV_PCM_TSTAMP_ENABLE: c_int = 1;
+pub const SNDRV_PCM_TSTAMP_TYPE_GETTIMEOFDAY: c_uint = 0;
+pub const SNDRV_PCM_TSTAMP_TYPE_MONOTONIC: c_uint = 1;
+
+// `snd_pcm_sync_ptr::flags`.
+pub const SNDRV_PCM_SYNC_PTR_HWSYNC: c_uint = 1 << 0;
+pub const SNDRV_PCM_SYNC_PTR_APPL: c_uint = 1 << 1;
+pub const SNDRV_PCM_SYNC_PTR_AVAIL_MIN: c_uint = 1 << 2;
+
+/// `struct snd_mask`: a 256-bit set.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SndMask {
+    pub bits: [u32; 8],
+}
+
+/// `struct snd_interval`. The four one-bit fields `openmin`, `openmax`, `integer` and `empty`
+/// share `flags`; see the `INTERVAL_*` masks for their positions on this target.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SndInterval {
+    pub min: c_uint,
+    pub max: c_uint,
+    pub flags: c_uint,
+}
+
+/// Bit position of the first C bitfield member in its storage unit: GCC allocates bitfields
+/// from the least significant bit on little-endian targets and from the most significant on
+/// big-endian ones.
+const fn bitfield(n: u32) -> u32 {
+    if cfg!(target_endian = "little") {
+        1 << n
+    } else {
+        1 << (31 - n)
+    }
+}
+pub const INTERVAL_OPENMIN: u32 = bitfield(0);
+pub const INTERVAL_OPENMAX: u32 = bitfield(1);
+pub const INTERVAL_INTEGER: u32 = bitfield(2);
+pub const INTERVAL_EMPTY: u32 = bitfield(3);
+
+/// `struct snd_pcm_hw_params`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SndPcmHwParams {
+    pub flags: c_uint,
+    pub masks: [SndMask; SNDRV_PCM_HW_PARAM_LAST_MASK - SNDRV_PCM_HW_PARAM_FIRST_MASK + 1],
+    pub mres: [SndMask; 5],
+    pub intervals: [SndInterval; SNDRV_PCM_HW_PARAM_LAST_INTERVAL - SNDRV_PCM_HW_PARAM_FIRST_INTERVAL + 1],
+    pub ires: [SndInterval; 9],
+    pub rmask: c_uint,
+    pub cmask: c_uint,
+    pub info: c_uint,
+    pub msbits: c_uint,
+    pub rate_num: c_uint,
+    pub rate_den: c_uint,
+    pub fifo_size: Uframes,
+    pub reserved: [u8; 64],
+}
+
+/// `struct snd_pcm_sw_params`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SndPcmSwParams {
+    pub tstamp_mode: c_int,
+    pub period_step: c_uint,
+    pub sleep_min: c_uint,
+    pub avail_min: Uframes,
+    pub xfer_align: Uframes,
+    pub start_threshold: Uframes,
+    pub stop_threshold: Uframes,
+    pub silence_threshold: Uframes,
+    pub silence_size: Uframes,
+    pub boundary: Uframes,
+    pub proto: c_uint,
+    pub tstamp_type: c_uint,
+    pub reserved: [u8; 56],
+}
+
+/// `struct snd_pcm_info`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SndPcmInfo {
+    pub device: c_uint,
+    pub subdevice: c_uint,
+    pub stream: c_int,
+    pub card: c_int,
+    pub id: [u8; 64],
+    pub name: [u8; 80],
+    pub subname: [u8; 32],
+    pub dev_class: c_int,
+    pub dev_subclass: c_int,
+    pub subdevices_count: c_uint,
+    pub subdevices_avail: c_uint,
+    /// `union snd_pcm_sync_id`.
+    pub sync: [u32; 4],
+    pub reserved: [u8; 64],
+}
+
+/// `struct snd_pcm_channel_info`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SndPcmChannelInfo {
+    pub channel: c_uint,
+    /// `__kernel_off_t`: a `long`.
+    pub offset: c_long,
+    pub first: c_uint,
+    pub step: c_uint,
+}
+
+/// `struct snd_ctl_card_info`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SndCtlCardInfo {
+    pub card: c_int,
+    pub pad: c_int,
+    pub id: [u8; 16],
+    pub driver: [u8; 16],
+    pub name: [u8; 32],
+    pub longname: [u8; 80],
+    pub reserved_: [u8; 16],
+    pub mixername: [u8; 80],
+    pub components: [u8; 128],
+}
+
+/// `struct __snd_timespec64`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SndTimespec64 {
+    pub tv_sec: i64,
+    pub tv_nsec: i64,
+}
+
+/// Padding before a `snd_pcm_uframes_t` widened to 64 bits (`__pad_before_uframe`).
+#[cfg(all(target_pointer_width = "32", target_endian = "big"))]
+pub type PadBeforeUframe = [u8; 4];
+/// Padding before a `snd_pcm_uframes_t` widened to 64 bits (`__pad_before_uframe`).
+#[cfg(not(all(target_pointer_width = "32", target_endian = "big")))]
+pub type PadBeforeUframe = [u8; 0];
+/// Padding after a `snd_pcm_uframes_t` widened to 64 bits (`__pad_after_uframe`).
+#[cfg(all(target_pointer_width = "32", target_endian = "little"))]
+pub type PadAfterUframe = [u8; 4];
+/// Padding after a `snd_pcm_uframes_t` widened to 64 bits (`__pad_after_uframe`).
+#[cfg(not(all(target_pointer_width = "32", target_endian = "little")))]
+pub type PadAfterUframe = [u8; 0];
+
+/// `struct __snd_pcm_mmap_status64`: the status page in the 64-bit-time layout. This is
+/// `struct snd_pcm_mmap_status` on 64-bit targets and on 32-bit ones built with 64-bit `time_t`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MmapStatus64 {
+    pub state: c_int,
+    pub pad1: u32,
+    pub pad_before_hw_ptr: PadBeforeUframe,
+    pub hw_ptr: Uframes,
+    pub pad_after_hw_ptr: PadAfterUframe,
+    pub tstamp: SndTimespec64,
+    pub suspended_state: c_int,
+    pub pad3: u32,
+    pub audio_tstamp: SndTimespec64,
+}
+
+/// `struct __snd_pcm_mmap_control64`: the control page in the 64-bit-time layout. The padding
+/// after `appl_ptr` is `__pad_before_uframe` in the header too (a kernel bug kept for
+/// compatibility), so on little-endian 32-bit targets `avail_min` follows `appl_ptr` directly.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MmapControl64 {
+    pub pad1: PadBeforeUframe,
+    pub appl_ptr: Uframes,
+    pub pad2: PadBeforeUframe,
+    pub pad3: PadBeforeUframe,
+    pub avail_min: Uframes,
+    pub pad4: PadAfterUframe,
+}
+
+/// The status half of a `SYNC_PTR` record (`union { status; reserved[64]; }`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union SyncPtrStatus64 {
+    pub status: MmapStatus64,
+    pub reserved: [u8; 64],
+}
+
+/// The control half of a `SYNC_PTR` record (`union { control; reserved[64]; }`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union SyncPtrControl64 {
+    pub control: MmapControl64,
+    pub reserved: [u8; 64],
+}
+
+/// `struct __snd_pcm_sync_ptr64`: the `SYNC_PTR` record in the 64-bit-time layout.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SyncPtr64 {
+    pub flags: u32,
+    pub pad1: u32,
+    pub s: SyncPtrStatus64,
+    pub c: SyncPtrControl64,
+}
+
+/// `struct __snd_timespec`: the 32-bit `timespec` of the old layout.
+#[cfg(target_pointer_width = "32")]
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SndTimespec32 {
+    pub tv_sec: i32,
+    pub tv_nsec: i32,
+}
+
+/// `struct __snd_pcm_mmap_status`: the status record in the 32-bit-time layout.
+#[cfg(target_pointer_width = "32")]
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MmapStatus32 {
+    pub state: c_int,
+    pub pad1: c_int,
+    pub hw_ptr: Uframes,
+    pub tstamp: SndTimespec32,
+    pub suspended_state: c_int,
+    pub audio_tstamp: SndTimespec32,
+}
+
+/// `struct __snd_pcm_mmap_control`: the control record in the 32-bit-time layout.
+#[cfg(target_pointer_width = "32")]
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MmapControl32 {
+    pub appl_ptr: Uframes,
+    pub avail_min: Uframes,
+}
+
+/// The status half of a 32-bit-time `SYNC_PTR` record.
+#[cfg(target_pointer_width = "32")]
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union SyncPtrStatus32 {
+    pub status: MmapStatus32,
+    pub reserved: [u8; 64],
+}
+
+/// The control half of a 32-bit-time `SYNC_PTR` record.
+#[cfg(target_pointer_width = "32")]
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union SyncPtrControl32 {
+    pub control: MmapControl32,
+    pub reserved: [u8; 64],
+}
+
+/// `struct __snd_pcm_sync_ptr`: the `SYNC_PTR` record in the 32-bit-time layout.
+#[cfg(target_pointer_width = "32")]
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SyncPtr32 {
+    pub flags: c_uint,
+    pub s: SyncPtrStatus32,
+    pub c: SyncPtrControl32,
+}
+
+// Status and control pages for mapping: on 64-bit targets the old offsets are the native
+// layout; 32-bit targets map the 64-bit-time layout at the new offsets.
+#[cfg(target_pointer_width = "64")]
+pub const SNDRV_PCM_MMAP_OFFSET_STATUS: u64 = SNDRV_PCM_MMAP_OFFSET_STATUS_OLD;
+#[cfg(target_pointer_width = "64")]
+pub const SNDRV_PCM_MMAP_OFFSET_CONTROL: u64 = SNDRV_PCM_MMAP_OFFSET_CONTROL_OLD;
+#[cfg(target_pointer_width = "32")]
+pub const SNDRV_PCM_MMAP_OFFSET_STATUS: u64 = SNDRV_PCM_MMAP_OFFSET_STATUS_NEW;
+#[cfg(target_pointer_width = "32")]
+pub const SNDRV_PCM_MMAP_OFFSET_CONTROL: u64 = SNDRV_PCM_MMAP_OFFSET_CONTROL_NEW;
+
+// PCM ioctls.
+pub const SNDRV_PCM_IOCTL_PVERSION: Opcode = opcode::read::<c_int>(b'A', 0x00);
+pub const SNDRV_PCM_IOCTL_INFO: Opcode = opcode::read::<SndPcmInfo>(b'A', 0x01);
+pub const SNDRV_PCM_IOCTL_TTSTAMP: Opcode = opcode::write::<c_int>(b'A', 0x03);
+pub const SNDRV_PCM_IOCTL_USER_PVERSION: Opcode = opcode::write::<c_int>(b'A', 0x04);
+pub const SNDRV_PCM_IOCTL_HW_REFINE: Opcode = opcode::read_write::<SndPcmHwParams>(b'A', 0x10);
+pub const SNDRV_PCM_IOCTL_HW_PARAMS: Opcode = opcode::read_write::<SndPcmHwParams>(b'A', 0x11);
+pub const SNDRV_PCM_IOCTL_HW_FREE: Opcode = opcode::none(b'A', 0x12);
+pub const SNDRV_PCM_IOCTL_SW_PARAMS: Opcode = opcode::read_write::<SndPcmSwParams>(b'A', 0x13);
+pub const SNDRV_PCM_IOCTL_DELAY: Opcode = opcode::read::<Sframes>(b'A', 0x21);
+pub const SNDRV_PCM_IOCTL_HWSYNC: Opcode = opcode::none(b'A', 0x22);
+/// `__SNDRV_PCM_IOCTL_SYNC_PTR64` (`SNDRV_PCM_IOCTL_SYNC_PTR` on 64-bit targets).
+pub const SNDRV_PCM_IOCTL_SYNC_PTR64: Opcode = opcode::read_write::<SyncPtr64>(b'A', 0x23);
+/// `__SNDRV_PCM_IOCTL_SYNC_PTR`: the 32-bit-time layout.
+#[cfg(target_pointer_width = "32")]
+pub const SNDRV_PCM_IOCTL_SYNC_PTR32: Opcode = opcode::read_write::<SyncPtr32>(b'A', 0x23);
+pub const SNDRV_PCM_IOCTL_CHANNEL_INFO: Opcode = opcode::read::<SndPcmChannelInfo>(b'A', 0x32);
+pub const SNDRV_PCM_IOCTL_PREPARE: Opcode = opcode::none(b'A', 0x40);
+pub const SNDRV_PCM_IOCTL_RESET: Opcode = opcode::none(b'A', 0x41);
+pub const SNDRV_PCM_IOCTL_START: Opcode = opcode::none(b'A', 0x42);
+pub const SNDRV_PCM_IOCTL_DROP: Opcode = opcode::none(b'A', 0x43);
+pub const SNDRV_PCM_IOCTL_DRAIN: Opcode = opcode::none(b'A', 0x44);
+pub const SNDRV_PCM_IOCTL_PAUSE: Opcode = opcode::write::<c_int>(b'A', 0x45);
+pub const SNDRV_PCM_IOCTL_RESUME: Opcode = opcode::none(b'A', 0x47);
+pub const SNDRV_PCM_IOCTL_LINK: Opcode = opcode::write::<c_int>(b'A', 0x60);
+pub const SNDRV_PCM_IOCTL_UNLINK: Opcode = opcode::none(b'A', 0x61);
+
+// Control-device ioctls.
+pub const SNDRV_CTL_IOCTL_PVERSION: Opcode = opcode::read::<c_int>(b'U', 0x00);
+pub const SNDRV_CTL_IOCTL_CARD_INFO: Opcode = opcode::read::<SndCtlCardInfo>(b'U', 0x01);
+pub const SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE: Opcode = opcode::read::<c_int>(b'U', 0x30);
+pub const SNDRV_CTL_IOCTL_PCM_INFO: Opcode = opcode::read_write::<SndPcmInfo>(b'U', 0x31);
+pub const SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE: Opcode = opcode::write::<c_int>(b'U', 0x32);
+
+/// A zeroed value of a plain-old-data kernel record.
+///
+/// # Safety
+/// `T` must be one of this module's records, for which all-zero bytes are a valid value.
+pub const unsafe fn zeroed<T>() -> T {
+    // SAFETY: the caller promises every bit pattern of zeroes is a valid `T` (integers,
+    // integer arrays and unions of them).
+    unsafe { core::mem::zeroed() }
+}

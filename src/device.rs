@@ -1,0 +1,261 @@
+//! Device names (`hw:0,0`, `hw:Loopback,1,0`) and the control device that resolves card ids.
+
+use core::ffi::c_int;
+use core::fmt::Write;
+
+use heapless::String;
+use rustix::fd::{AsFd, OwnedFd};
+
+use crate::abi::{self, SndCtlCardInfo};
+use crate::error::{Errno, Error, Op, Result};
+use crate::sys;
+
+/// Longest card id the kernel allows, plus its terminating zero.
+const CARD_ID_LEN: usize = 16;
+/// Cards the kernel numbers (`SNDRV_CARDS`).
+const MAX_CARDS: u32 = 32;
+
+/// A card, by number or by id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Card {
+    /// `hw:0,...`
+    Index(u32),
+    /// `hw:Loopback,...`: the card's id, as in `/proc/asound/cards`.
+    Id(String<CARD_ID_LEN>),
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Card {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Card::Index(i) => defmt::write!(f, "{=u32}", i),
+            Card::Id(id) => defmt::write!(f, "{=str}", id.as_str()),
+        }
+    }
+}
+
+/// A hardware PCM device: `hw:CARD,DEVICE[,SUBDEVICE]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DeviceName {
+    /// The card.
+    pub card: Card,
+    /// The PCM device on the card.
+    pub device: u32,
+    /// A subdevice, or `None` for the first free one.
+    pub subdevice: Option<u32>,
+}
+
+impl DeviceName {
+    /// `hw:card,device`.
+    pub const fn hw(card: u32, device: u32) -> Self {
+        DeviceName {
+            card: Card::Index(card),
+            device,
+            subdevice: None,
+        }
+    }
+
+    /// Parses `hw:CARD[,DEVICE[,SUBDEVICE]]`, with CARD a number or a card id, and the
+    /// `hw:CARD=x,DEV=y,SUBDEV=z` form. Names of alsa-lib plugins (`plughw:`, `default`, ...)
+    /// are refused with [`Error::PluginDevice`].
+    pub fn parse(name: &str) -> Result<Self> {
+        let Some(rest) = name.strip_prefix("hw:") else {
+            let plugin = name.contains(':') || name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            return Err(if plugin && !name.is_empty() {
+                Error::PluginDevice
+            } else {
+                Error::BadDeviceName
+            });
+        };
+        let mut parts = rest.split(',');
+        let card = parse_card(field(parts.next(), "CARD")?)?;
+        let device = match parts.next() {
+            Some(p) => parse_number(field(Some(p), "DEV")?)?,
+            None => 0,
+        };
+        let subdevice = match parts.next() {
+            Some(p) => Some(parse_number(field(Some(p), "SUBDEV")?)?),
+            None => None,
+        };
+        if parts.next().is_some() {
+            return Err(Error::BadDeviceName);
+        }
+        Ok(DeviceName {
+            card,
+            device,
+            subdevice,
+        })
+    }
+
+    /// The card number, looking the id up through the control devices when needed.
+    pub fn card_index(&self) -> Result<u32> {
+        match &self.card {
+            Card::Index(i) => Ok(*i),
+            Card::Id(id) => find_card(id),
+        }
+    }
+}
+
+impl core::str::FromStr for DeviceName {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        DeviceName::parse(s)
+    }
+}
+
+/// Strips an optional `KEY=` from a name field.
+fn field<'a>(part: Option<&'a str>, key: &str) -> Result<&'a str> {
+    let part = part.ok_or(Error::BadDeviceName)?;
+    let value = match part.split_once('=') {
+        Some((k, v)) if k.eq_ignore_ascii_case(key) => v,
+        Some(_) => return Err(Error::BadDeviceName),
+        None => part,
+    };
+    if value.is_empty() {
+        return Err(Error::BadDeviceName);
+    }
+    Ok(value)
+}
+
+fn parse_number(s: &str) -> Result<u32> {
+    if !s.bytes().all(|b| b.is_ascii_digit()) || s.len() > 9 {
+        return Err(Error::BadDeviceName);
+    }
+    s.parse().map_err(|_| Error::BadDeviceName)
+}
+
+fn parse_card(s: &str) -> Result<Card> {
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return parse_number(s).map(Card::Index);
+    }
+    let valid = s
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let mut id = String::new();
+    if !valid || id.push_str(s).is_err() || s.len() >= CARD_ID_LEN {
+        return Err(Error::BadDeviceName);
+    }
+    Ok(Card::Id(id))
+}
+
+/// A `/dev/snd/...` path, built without the heap.
+pub(crate) type DevicePath = String<32>;
+
+/// `/dev/snd/pcmC<card>D<device><p|c>`.
+pub(crate) fn pcm_path(card: u32, device: u32, capture: bool) -> DevicePath {
+    let mut path = DevicePath::new();
+    // Two u32 and 16 fixed bytes always fit 32 bytes.
+    let _ = write!(
+        path,
+        "/dev/snd/pcmC{card}D{device}{}",
+        if capture { 'c' } else { 'p' }
+    );
+    path
+}
+
+/// The identity of a card, from its control device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CardInfo {
+    /// Card number.
+    pub index: u32,
+    /// Id (`Loopback`), as used in `hw:Loopback,0`.
+    pub id: String<CARD_ID_LEN>,
+    /// Driver name.
+    pub driver: String<16>,
+    /// Short name.
+    pub name: String<32>,
+    /// Long name.
+    pub long_name: String<80>,
+}
+
+/// A card's control device (`/dev/snd/controlC<n>`).
+#[derive(Debug)]
+pub struct ControlDevice {
+    fd: OwnedFd,
+    index: u32,
+}
+
+impl ControlDevice {
+    /// Opens the control device of card `index`.
+    pub fn open(index: u32) -> Result<Self> {
+        let mut path = DevicePath::new();
+        let _ = write!(path, "/dev/snd/controlC{index}");
+        let fd = sys::open_device(&path, Op::OpenControl, false)?;
+        Ok(ControlDevice { fd, index })
+    }
+
+    /// The card's number, id and names.
+    pub fn card_info(&self) -> Result<CardInfo> {
+        // SAFETY: the record is plain integers and bytes.
+        let mut raw: SndCtlCardInfo = unsafe { abi::zeroed() };
+        // SAFETY: CARD_INFO writes one `snd_ctl_card_info`.
+        unsafe {
+            sys::ioctl_ptr(
+                self.fd.as_fd(),
+                Op::CardInfo,
+                abi::SNDRV_CTL_IOCTL_CARD_INFO,
+                &mut raw,
+            )?
+        };
+        Ok(CardInfo {
+            index: self.index,
+            id: c_string(&raw.id),
+            driver: c_string(&raw.driver),
+            name: c_string(&raw.name),
+            long_name: c_string(&raw.longname),
+        })
+    }
+
+    /// Asks that this process's next open of a PCM on the card take `subdevice`
+    /// (`-1`: any). Holds while this control device stays open.
+    pub fn prefer_subdevice(&self, subdevice: Option<u32>) -> Result<()> {
+        let mut value: c_int = subdevice.map_or(-1, |s| s as c_int);
+        // SAFETY: PCM_PREFER_SUBDEVICE reads one int.
+        unsafe {
+            sys::ioctl_ptr(
+                self.fd.as_fd(),
+                Op::PreferSubdevice,
+                abi::SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE,
+                &mut value,
+            )?
+        };
+        Ok(())
+    }
+}
+
+/// A zero-terminated C string from a kernel record, cut to fit `N` and to valid UTF-8.
+pub(crate) fn c_string<const N: usize>(bytes: &[u8]) -> String<N> {
+    let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    let text = match core::str::from_utf8(&bytes[..len]) {
+        Ok(t) => t,
+        Err(e) => core::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or(""),
+    };
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.push(c).is_err() {
+            break;
+        }
+    }
+    out
+}
+
+/// The number of the card whose id is `id`.
+fn find_card(id: &str) -> Result<u32> {
+    for index in 0..MAX_CARDS {
+        let control = match ControlDevice::open(index) {
+            Ok(c) => c,
+            Err(Error::Sys { errno, .. })
+                if errno == Errno::NOENT || errno == Errno::NXIO || errno == Errno::NODEV =>
+            {
+                continue
+            }
+            Err(e) => return Err(e),
+        };
+        if control.card_info()?.id == id {
+            return Ok(index);
+        }
+    }
+    Err(Error::UnknownCard)
+}

@@ -1,0 +1,410 @@
+//! The crate's one error type.
+//!
+//! Every error names what failed and, where the kernel refused something, the errno it
+//! returned. Its `Display` text says what to do next.
+
+use core::fmt;
+
+use crate::params::{Format, Param};
+use crate::stream::State;
+
+/// The operation that failed: a system call on a device, or a setup step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Op {
+    /// `open` of a PCM device node.
+    OpenPcm,
+    /// `open` of a control device node (`/dev/snd/controlC<n>`).
+    OpenControl,
+    /// `fcntl(F_SETFL)` to make the device blocking after the non-blocking open.
+    SetBlocking,
+    /// `SNDRV_PCM_IOCTL_PVERSION`.
+    PcmVersion,
+    /// `SNDRV_PCM_IOCTL_USER_PVERSION`.
+    UserVersion,
+    /// `SNDRV_PCM_IOCTL_INFO`.
+    PcmInfo,
+    /// `SNDRV_PCM_IOCTL_HW_REFINE`.
+    HwRefine,
+    /// `SNDRV_PCM_IOCTL_HW_PARAMS`.
+    HwParams,
+    /// `SNDRV_PCM_IOCTL_SW_PARAMS`.
+    SwParams,
+    /// `SNDRV_PCM_IOCTL_CHANNEL_INFO`.
+    ChannelInfo,
+    /// `mmap` of the DMA buffer.
+    MapBuffer,
+    /// `mmap` of the status page.
+    MapStatus,
+    /// `mmap` of the control page.
+    MapControl,
+    /// `SNDRV_PCM_IOCTL_SYNC_PTR`.
+    SyncPtr,
+    /// `SNDRV_PCM_IOCTL_HWSYNC`.
+    HwSync,
+    /// `SNDRV_PCM_IOCTL_DELAY`.
+    Delay,
+    /// `SNDRV_PCM_IOCTL_PREPARE`.
+    Prepare,
+    /// `SNDRV_PCM_IOCTL_RESET`.
+    Reset,
+    /// `SNDRV_PCM_IOCTL_START`.
+    Start,
+    /// `SNDRV_PCM_IOCTL_DROP`.
+    Drop,
+    /// `SNDRV_PCM_IOCTL_DRAIN`.
+    Drain,
+    /// `SNDRV_PCM_IOCTL_PAUSE`.
+    Pause,
+    /// `SNDRV_PCM_IOCTL_RESUME`.
+    Resume,
+    /// `SNDRV_PCM_IOCTL_LINK`.
+    Link,
+    /// `poll` while waiting for a period.
+    Poll,
+    /// `SNDRV_CTL_IOCTL_CARD_INFO`.
+    CardInfo,
+    /// `SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE`.
+    PreferSubdevice,
+    /// `SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE`.
+    NextPcmDevice,
+    /// `SNDRV_CTL_IOCTL_PCM_INFO`.
+    ControlPcmInfo,
+}
+
+impl Op {
+    /// The system call or ioctl this operation is.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Op::OpenPcm => "open(pcm)",
+            Op::OpenControl => "open(control)",
+            Op::SetBlocking => "fcntl(F_SETFL)",
+            Op::PcmVersion => "SNDRV_PCM_IOCTL_PVERSION",
+            Op::UserVersion => "SNDRV_PCM_IOCTL_USER_PVERSION",
+            Op::PcmInfo => "SNDRV_PCM_IOCTL_INFO",
+            Op::HwRefine => "SNDRV_PCM_IOCTL_HW_REFINE",
+            Op::HwParams => "SNDRV_PCM_IOCTL_HW_PARAMS",
+            Op::SwParams => "SNDRV_PCM_IOCTL_SW_PARAMS",
+            Op::ChannelInfo => "SNDRV_PCM_IOCTL_CHANNEL_INFO",
+            Op::MapBuffer => "mmap(DMA buffer)",
+            Op::MapStatus => "mmap(status page)",
+            Op::MapControl => "mmap(control page)",
+            Op::SyncPtr => "SNDRV_PCM_IOCTL_SYNC_PTR",
+            Op::HwSync => "SNDRV_PCM_IOCTL_HWSYNC",
+            Op::Delay => "SNDRV_PCM_IOCTL_DELAY",
+            Op::Prepare => "SNDRV_PCM_IOCTL_PREPARE",
+            Op::Reset => "SNDRV_PCM_IOCTL_RESET",
+            Op::Start => "SNDRV_PCM_IOCTL_START",
+            Op::Drop => "SNDRV_PCM_IOCTL_DROP",
+            Op::Drain => "SNDRV_PCM_IOCTL_DRAIN",
+            Op::Pause => "SNDRV_PCM_IOCTL_PAUSE",
+            Op::Resume => "SNDRV_PCM_IOCTL_RESUME",
+            Op::Link => "SNDRV_PCM_IOCTL_LINK",
+            Op::Poll => "poll",
+            Op::CardInfo => "SNDRV_CTL_IOCTL_CARD_INFO",
+            Op::PreferSubdevice => "SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE",
+            Op::NextPcmDevice => "SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE",
+            Op::ControlPcmInfo => "SNDRV_CTL_IOCTL_PCM_INFO",
+        }
+    }
+}
+
+/// An errno returned by the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    /// `ENOENT`
+    pub const NOENT: Errno = Errno(2);
+    /// `EINTR`
+    pub const INTR: Errno = Errno(4);
+    /// `ENXIO`
+    pub const NXIO: Errno = Errno(6);
+    /// `EAGAIN`
+    pub const AGAIN: Errno = Errno(11);
+    /// `EACCES`
+    pub const ACCES: Errno = Errno(13);
+    /// `EBUSY`
+    pub const BUSY: Errno = Errno(16);
+    /// `ENODEV`
+    pub const NODEV: Errno = Errno(19);
+    /// `EINVAL`
+    pub const INVAL: Errno = Errno(22);
+    /// `ENOTTY`
+    pub const NOTTY: Errno = Errno(25);
+    /// `EPIPE`: the stream is in an xrun.
+    pub const PIPE: Errno = Errno(32);
+    /// `EBADFD`: the stream is in the wrong state for the call.
+    pub const BADFD: Errno = Errno(77);
+    /// `ESTRPIPE`: the stream is suspended.
+    pub const STRPIPE: Errno = Errno(86);
+
+    /// The symbolic name of the errnos this crate meets, `None` for others.
+    pub const fn name(self) -> Option<&'static str> {
+        Some(match self.0 {
+            1 => "EPERM",
+            2 => "ENOENT",
+            4 => "EINTR",
+            5 => "EIO",
+            6 => "ENXIO",
+            9 => "EBADF",
+            11 => "EAGAIN",
+            12 => "ENOMEM",
+            13 => "EACCES",
+            14 => "EFAULT",
+            16 => "EBUSY",
+            19 => "ENODEV",
+            22 => "EINVAL",
+            25 => "ENOTTY",
+            32 => "EPIPE",
+            77 => "EBADFD",
+            86 => "ESTRPIPE",
+            110 => "ETIMEDOUT",
+            _ => return None,
+        })
+    }
+}
+
+impl From<rustix::io::Errno> for Errno {
+    fn from(e: rustix::io::Errno) -> Self {
+        Errno(e.raw_os_error())
+    }
+}
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => write!(f, "{name} ({})", self.0),
+            None => write!(f, "errno {}", self.0),
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Errno {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self.name() {
+            Some(name) => defmt::write!(f, "{=str} ({=i32})", name, self.0),
+            None => defmt::write!(f, "errno {=i32}", self.0),
+        }
+    }
+}
+
+/// Everything that can go wrong, from a bad device name to an xrun.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Error {
+    /// A system call failed.
+    Sys {
+        /// What was being done.
+        op: Op,
+        /// What the kernel said.
+        errno: Errno,
+    },
+    /// The device name could not be parsed.
+    BadDeviceName,
+    /// The name is a valid ALSA name, but for an alsa-lib plugin (`plughw:`, `default`...)
+    /// that only alsa-lib can provide.
+    PluginDevice,
+    /// No card has this id (the `Loopback` of `hw:Loopback,0`).
+    UnknownCard,
+    /// The device speaks an older PCM protocol than this crate needs.
+    ProtocolTooOld {
+        /// The version the device reported (`SNDRV_PROTOCOL_VERSION` encoding).
+        version: u32,
+    },
+    /// The device node is for the other direction.
+    WrongDirection,
+    /// A configuration value is out of range before the device was even asked.
+    InvalidConfig(ConfigError),
+    /// The sample type does not match the configured format.
+    FormatMismatch {
+        /// The configured format.
+        format: Format,
+    },
+    /// The device cannot do the requested value (exact matching), or nothing near it.
+    Unsupported {
+        /// Which parameter.
+        param: Param,
+        /// What was asked for.
+        requested: u32,
+        /// The smallest value the device offers given the earlier choices.
+        min: u32,
+        /// The largest value the device offers given the earlier choices.
+        max: u32,
+    },
+    /// The device does not offer this sample format.
+    UnsupportedFormat {
+        /// The format asked for.
+        format: Format,
+    },
+    /// The device does not offer memory-mapped interleaved access.
+    NoMmapAccess,
+    /// The kernel's channel layout of the DMA buffer is not plain interleaved.
+    UnexpectedChannelLayout,
+    /// The kernel reported a value this crate does not understand (a state number or a
+    /// buffer position out of range).
+    BadKernelValue,
+    /// An xrun (playback underrun or capture overrun) with the `Fail` policy.
+    Xrun,
+    /// The stream was suspended (system sleep) with the `Fail` policy.
+    Suspended,
+    /// The device was unplugged or its driver unbound.
+    Disconnected,
+    /// A wait for a period ran out: the device stopped delivering.
+    Timeout,
+    /// The call does not fit the stream's state.
+    BadState(State),
+    /// A commit of more frames than `begin` handed out.
+    CommitTooLarge,
+}
+
+/// A configuration value rejected before any system call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// Zero channels.
+    ZeroChannels,
+    /// Zero rate.
+    ZeroRate,
+    /// Zero frames per period.
+    ZeroPeriodSize,
+    /// Fewer than two periods per buffer.
+    TooFewPeriods,
+    /// A threshold or `avail_min` larger than the buffer.
+    ThresholdBeyondBuffer,
+    /// `period_size * periods` does not fit the kernel's frame counter.
+    BufferTooLarge,
+}
+
+/// The crate's result type.
+pub type Result<T> = core::result::Result<T, Error>;
+
+impl Error {
+    /// Shorthand for a failed system call.
+    pub(crate) fn sys(op: Op, errno: impl Into<Errno>) -> Self {
+        Error::Sys {
+            op,
+            errno: errno.into(),
+        }
+    }
+
+    /// The errno, for a failed system call.
+    pub fn errno(&self) -> Option<Errno> {
+        match self {
+            Error::Sys { errno, .. } => Some(*errno),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConfigError::ZeroChannels => "zero channels: ask for at least 1",
+            ConfigError::ZeroRate => "zero rate: ask for a sample rate such as 48000",
+            ConfigError::ZeroPeriodSize => "zero frames per period: ask for at least 1 (256 is usual)",
+            ConfigError::TooFewPeriods => {
+                "fewer than 2 periods per buffer: ask for 2 or more (4 is usual)"
+            }
+            ConfigError::ThresholdBeyondBuffer => {
+                "a threshold or avail_min is larger than the buffer (period_size * periods): lower it or grow the buffer"
+            }
+            ConfigError::BufferTooLarge => {
+                "period_size * periods overflows: ask for a smaller buffer"
+            }
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Sys { op, errno } => {
+                write!(f, "{} failed: {errno}", op.name())?;
+                match (*op, *errno) {
+                    (Op::OpenPcm | Op::OpenControl, Errno::NOENT) => f.write_str(
+                        "; no such device node: check the card and device numbers with `ls /dev/snd` or the `list` example, and that the driver is loaded",
+                    ),
+                    (Op::OpenPcm | Op::OpenControl, Errno::ACCES) => f.write_str(
+                        "; permission denied: run as a member of the `audio` group or fix the node's permissions",
+                    ),
+                    (Op::OpenPcm, Errno::BUSY) => f.write_str(
+                        "; the device is in use by another stream: close it, or open another subdevice",
+                    ),
+                    (Op::MapBuffer, _) => f.write_str(
+                        "; the driver may not support mmap of its buffer; this crate needs mmap access",
+                    ),
+                    (_, Errno::NODEV) => f.write_str("; the device is gone (unplugged?): reopen it"),
+                    _ => Ok(()),
+                }
+            }
+            Error::BadDeviceName => f.write_str(
+                "bad device name: use hw:CARD,DEVICE[,SUBDEVICE] with CARD a number or a card id, e.g. hw:0,0 or hw:Loopback,1,0",
+            ),
+            Error::PluginDevice => f.write_str(
+                "this is an alsa-lib plugin name; alsa-direct opens hardware devices only: use hw:CARD,DEVICE and a format the card supports",
+            ),
+            Error::UnknownCard => f.write_str(
+                "no card has this id: list the cards with `cat /proc/asound/cards` or the `list` example",
+            ),
+            Error::ProtocolTooOld { version } => write!(
+                f,
+                "the device speaks PCM protocol {}.{}.{}; alsa-direct needs 2.0.2 or newer: update the kernel",
+                version >> 16,
+                (version >> 8) & 0xff,
+                version & 0xff
+            ),
+            Error::WrongDirection => f.write_str(
+                "the device node is for the other direction: open a playback stream on a ...p node and a capture stream on a ...c node",
+            ),
+            Error::InvalidConfig(e) => write!(f, "invalid configuration: {e}"),
+            Error::FormatMismatch { format } => write!(
+                f,
+                "the sample type does not hold {format}: pick the sample type for that format (see Format::sample_type)"
+            ),
+            Error::Unsupported {
+                param,
+                requested,
+                min,
+                max,
+            } => write!(
+                f,
+                "the device does not support {param} {requested} (it offers {min}..={max}): pick a value in range, or use Matching::Nearest"
+            ),
+            Error::UnsupportedFormat { format } => write!(
+                f,
+                "the device does not offer {format}: pick one it lists (the `info` example prints them)"
+            ),
+            Error::NoMmapAccess => f.write_str(
+                "the device does not offer mmap interleaved access, which alsa-direct needs: use another device",
+            ),
+            Error::UnexpectedChannelLayout => f.write_str(
+                "the DMA buffer is not plain interleaved frames: this driver needs alsa-lib's plugins",
+            ),
+            Error::BadKernelValue => f.write_str(
+                "the kernel reported a state or position out of range: please report this with your kernel version",
+            ),
+            Error::Xrun => f.write_str(
+                "xrun (playback underrun or capture overrun): the callback was too slow; call recover() or use XrunPolicy::Recover, and use larger periods",
+            ),
+            Error::Suspended => {
+                f.write_str("the stream was suspended: call recover() to resume or prepare it")
+            }
+            Error::Disconnected => f.write_str("the device was disconnected: reopen it"),
+            Error::Timeout => f.write_str(
+                "no period arrived within the wait timeout: the device stopped delivering (a stopped clock, a paused loopback peer?)",
+            ),
+            Error::BadState(state) => write!(f, "the call does not fit the stream state {state:?}"),
+            Error::CommitTooLarge => {
+                f.write_str("commit of more frames than begin() handed out")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Error {}

@@ -1,0 +1,69 @@
+#![no_std]
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+//! Allocation-free direct ALSA PCM streaming through the Linux kernel ABI.
+//!
+//! `alsa-direct` opens `/dev/snd/pcmC<card>D<device><p|c>` itself, negotiates the hardware
+//! parameters with `HW_REFINE`/`HW_PARAMS`, maps the DMA buffer and hands it to a callback one
+//! period at a time. No alsa-lib, no libc, no heap: system calls go through
+//! [rustix](https://docs.rs/rustix) and every buffer is fixed in size.
+//!
+//! The status and control records travel by the cheapest transport the architecture allows
+//! (see [`transport`]): mapped pages on x86 and PowerPC (no system call per period beside the
+//! wakeup), `SNDRV_PCM_IOCTL_SYNC_PTR` on ARM, RISC-V and the rest (one ioctl per period).
+//!
+//! ```no_run
+//! use core::ops::ControlFlow;
+//! use alsa_direct::{Config, Format, MmapStream, Playback};
+//!
+//! let config = Config::new(Format::S16Le, 2, 48_000).period_size(256).periods(4);
+//! let mut stream = MmapStream::<i16, Playback>::open("hw:0,0", &config)?;
+//! let rate = stream.setup().negotiated.rate as f32;
+//! let mut phase = 0.0f32;
+//! stream.run(|period, info| {
+//!     for frame in period.chunks_exact_mut(info.channels) {
+//!         let v = (libm_free_sine(phase) * 8000.0) as i16;
+//!         frame.fill(v);
+//!         phase = (phase + 440.0 / rate) % 1.0;
+//!     }
+//!     if info.position >= 48_000 * 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+//! })?;
+//! stream.drain()?;
+//! # fn libm_free_sine(x: f32) -> f32 { 4.0 * x * (1.0 - x) - 0.5 }
+//! # Ok::<(), alsa_direct::Error>(())
+//! ```
+//!
+//! # Layers
+//! - [`abi`] — `#[repr(C)]` mirrors of `asound.h` and the ioctl numbers.
+//! - `sys` — the system calls (open, ioctl, mmap, poll), each error naming its operation.
+//! - [`ring`] — pure ring arithmetic over `hw_ptr`/`appl_ptr`/`boundary`.
+//! - [`transport`] — mapped status/control pages or `SYNC_PTR`.
+//! - [`params`] — formats, refine, negotiation.
+//! - [`pcm`] — an open PCM node and its ioctls.
+//! - [`stream`] — [`MmapStream`].
+//! - [`device`] — device names and the control device.
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod abi;
+pub mod device;
+mod error;
+pub mod params;
+pub mod pcm;
+pub mod ring;
+mod sample;
+pub mod stream;
+mod sys;
+pub mod transport;
+
+pub use device::{Card, CardInfo, ControlDevice, DeviceName};
+pub use error::{ConfigError, Errno, Error, Op, Result};
+pub use params::{Capabilities, Format, Matching, Negotiated, Param, Range};
+pub use pcm::{PcmDevice, PcmInfo};
+pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
+pub use stream::{
+    Capture, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status, Timestamp, XrunPolicy,
+};
+pub use transport::{TransportChoice, TransportKind};

@@ -1,0 +1,621 @@
+//! Hardware parameters: formats, masks and intervals, what a device can do (`HW_REFINE`), and
+//! the negotiation of a configuration before `HW_PARAMS`.
+//!
+//! The negotiation is written against the [`Refine`] trait, so it is pure logic that can be
+//! tested on the host with any model of a device; [`crate::MmapStream`] drives it with the
+//! kernel's `SNDRV_PCM_IOCTL_HW_REFINE`.
+
+use core::fmt;
+
+use crate::abi::{self, SndInterval, SndPcmHwParams};
+use crate::error::{Error, Result};
+
+/// A sample format (`SNDRV_PCM_FORMAT_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Format {
+    /// Signed 8 bit.
+    S8,
+    /// Unsigned 8 bit.
+    U8,
+    /// Signed 16 bit, little endian.
+    S16Le,
+    /// Signed 16 bit, big endian.
+    S16Be,
+    /// Signed 24 bit in the low bits of 32, little endian.
+    S24Le,
+    /// Signed 24 bit in the low bits of 32, big endian.
+    S24Be,
+    /// Signed 32 bit, little endian.
+    S32Le,
+    /// Signed 32 bit, big endian.
+    S32Be,
+    /// 32-bit IEEE 754 float, little endian, range -1.0..=1.0.
+    FloatLe,
+    /// 32-bit IEEE 754 float, big endian, range -1.0..=1.0.
+    FloatBe,
+    /// Signed 24 bit packed in 3 bytes, little endian.
+    S24_3Le,
+    /// Signed 24 bit packed in 3 bytes, big endian.
+    S24_3Be,
+}
+
+impl Format {
+    /// Every format this crate knows, in `SNDRV_PCM_FORMAT_*` order.
+    pub const ALL: [Format; 12] = [
+        Format::S8,
+        Format::U8,
+        Format::S16Le,
+        Format::S16Be,
+        Format::S24Le,
+        Format::S24Be,
+        Format::S32Le,
+        Format::S32Be,
+        Format::FloatLe,
+        Format::FloatBe,
+        Format::S24_3Le,
+        Format::S24_3Be,
+    ];
+    /// Signed 16 bit in the target's byte order.
+    pub const S16: Format = if cfg!(target_endian = "little") {
+        Format::S16Le
+    } else {
+        Format::S16Be
+    };
+    /// Signed 24 bit in 32, in the target's byte order.
+    pub const S24: Format = if cfg!(target_endian = "little") {
+        Format::S24Le
+    } else {
+        Format::S24Be
+    };
+    /// Signed 32 bit in the target's byte order.
+    pub const S32: Format = if cfg!(target_endian = "little") {
+        Format::S32Le
+    } else {
+        Format::S32Be
+    };
+    /// Float in the target's byte order.
+    pub const FLOAT: Format = if cfg!(target_endian = "little") {
+        Format::FloatLe
+    } else {
+        Format::FloatBe
+    };
+
+    /// The kernel's `SNDRV_PCM_FORMAT_*` number.
+    pub const fn to_raw(self) -> u32 {
+        match self {
+            Format::S8 => 0,
+            Format::U8 => 1,
+            Format::S16Le => 2,
+            Format::S16Be => 3,
+            Format::S24Le => 6,
+            Format::S24Be => 7,
+            Format::S32Le => 10,
+            Format::S32Be => 11,
+            Format::FloatLe => 14,
+            Format::FloatBe => 15,
+            Format::S24_3Le => 32,
+            Format::S24_3Be => 33,
+        }
+    }
+
+    /// The format for a `SNDRV_PCM_FORMAT_*` number, if this crate knows it.
+    pub fn from_raw(raw: u32) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.to_raw() == raw)
+    }
+
+    /// Bytes one sample takes in memory.
+    pub const fn bytes(self) -> usize {
+        match self {
+            Format::S8 | Format::U8 => 1,
+            Format::S16Le | Format::S16Be => 2,
+            Format::S24_3Le | Format::S24_3Be => 3,
+            _ => 4,
+        }
+    }
+
+    /// The name alsa-lib and the kernel use (`S16_LE`...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Format::S8 => "S8",
+            Format::U8 => "U8",
+            Format::S16Le => "S16_LE",
+            Format::S16Be => "S16_BE",
+            Format::S24Le => "S24_LE",
+            Format::S24Be => "S24_BE",
+            Format::S32Le => "S32_LE",
+            Format::S32Be => "S32_BE",
+            Format::FloatLe => "FLOAT_LE",
+            Format::FloatBe => "FLOAT_BE",
+            Format::S24_3Le => "S24_3LE",
+            Format::S24_3Be => "S24_3BE",
+        }
+    }
+
+    /// The format with this name (`S16_LE`, case-insensitive; `S16` means native endian).
+    pub fn from_name(name: &str) -> Option<Format> {
+        let native = [
+            ("S16", Format::S16),
+            ("S24", Format::S24),
+            ("S32", Format::S32),
+            ("FLOAT", Format::FLOAT),
+        ];
+        Format::ALL
+            .into_iter()
+            .map(|f| (f.name(), f))
+            .chain(native)
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, f)| f)
+    }
+
+    /// The Rust sample type that holds this format, by name (for error messages and docs).
+    pub const fn sample_type(self) -> &'static str {
+        match self {
+            Format::S8 => "i8",
+            Format::U8 => "u8",
+            Format::S16Le | Format::S16Be if matches!(self, Format::S16) => "i16",
+            Format::S16Le | Format::S16Be => "Swapped<i16>",
+            Format::S24Le | Format::S24Be | Format::S32Le | Format::S32Be
+                if matches!(self, Format::S24 | Format::S32) =>
+            {
+                "i32"
+            }
+            Format::S24Le | Format::S24Be | Format::S32Le | Format::S32Be => "Swapped<i32>",
+            Format::FloatLe | Format::FloatBe if matches!(self, Format::FLOAT) => "f32",
+            Format::FloatLe | Format::FloatBe => "Swapped<f32>",
+            Format::S24_3Le => "Packed24Le",
+            Format::S24_3Be => "Packed24Be",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A hardware parameter that is an interval of integers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Param {
+    /// Bits per sample in memory.
+    SampleBits,
+    /// Bits per frame in memory.
+    FrameBits,
+    /// Channels per frame.
+    Channels,
+    /// Frames per second.
+    Rate,
+    /// Microseconds per period.
+    PeriodTime,
+    /// Frames per period.
+    PeriodSize,
+    /// Bytes per period.
+    PeriodBytes,
+    /// Periods per buffer.
+    Periods,
+    /// Microseconds per buffer.
+    BufferTime,
+    /// Frames per buffer.
+    BufferSize,
+    /// Bytes per buffer.
+    BufferBytes,
+}
+
+impl Param {
+    /// Every interval parameter, in kernel order.
+    pub const ALL: [Param; 11] = [
+        Param::SampleBits,
+        Param::FrameBits,
+        Param::Channels,
+        Param::Rate,
+        Param::PeriodTime,
+        Param::PeriodSize,
+        Param::PeriodBytes,
+        Param::Periods,
+        Param::BufferTime,
+        Param::BufferSize,
+        Param::BufferBytes,
+    ];
+
+    /// `SNDRV_PCM_HW_PARAM_*` index.
+    pub const fn index(self) -> usize {
+        match self {
+            Param::SampleBits => abi::SNDRV_PCM_HW_PARAM_SAMPLE_BITS,
+            Param::FrameBits => abi::SNDRV_PCM_HW_PARAM_FRAME_BITS,
+            Param::Channels => abi::SNDRV_PCM_HW_PARAM_CHANNELS,
+            Param::Rate => abi::SNDRV_PCM_HW_PARAM_RATE,
+            Param::PeriodTime => abi::SNDRV_PCM_HW_PARAM_PERIOD_TIME,
+            Param::PeriodSize => abi::SNDRV_PCM_HW_PARAM_PERIOD_SIZE,
+            Param::PeriodBytes => abi::SNDRV_PCM_HW_PARAM_PERIOD_BYTES,
+            Param::Periods => abi::SNDRV_PCM_HW_PARAM_PERIODS,
+            Param::BufferTime => abi::SNDRV_PCM_HW_PARAM_BUFFER_TIME,
+            Param::BufferSize => abi::SNDRV_PCM_HW_PARAM_BUFFER_SIZE,
+            Param::BufferBytes => abi::SNDRV_PCM_HW_PARAM_BUFFER_BYTES,
+        }
+    }
+
+    /// Lower-case name, as in tinyalsa's dump.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Param::SampleBits => "sample bits",
+            Param::FrameBits => "frame bits",
+            Param::Channels => "channels",
+            Param::Rate => "rate",
+            Param::PeriodTime => "period time (us)",
+            Param::PeriodSize => "period size (frames)",
+            Param::PeriodBytes => "period bytes",
+            Param::Periods => "periods",
+            Param::BufferTime => "buffer time (us)",
+            Param::BufferSize => "buffer size (frames)",
+            Param::BufferBytes => "buffer bytes",
+        }
+    }
+}
+
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An inclusive range of values a parameter may take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Range {
+    /// Smallest value (open bounds are turned into the next integer).
+    pub min: u32,
+    /// Largest value.
+    pub max: u32,
+}
+
+/// A `snd_pcm_hw_params` record: the configuration space being narrowed down.
+#[derive(Clone, Copy, Debug)]
+pub struct HwParams {
+    raw: SndPcmHwParams,
+}
+
+impl HwParams {
+    /// Every value allowed (tinyalsa's `param_init`): the starting point of a refine.
+    pub fn any() -> Self {
+        // SAFETY: `SndPcmHwParams` is integers and arrays of integers; zero is valid.
+        let mut raw: SndPcmHwParams = unsafe { abi::zeroed() };
+        for mask in &mut raw.masks {
+            mask.bits = [u32::MAX; 8];
+        }
+        for interval in &mut raw.intervals {
+            *interval = SndInterval {
+                min: 0,
+                max: u32::MAX,
+                flags: 0,
+            };
+        }
+        raw.rmask = u32::MAX;
+        raw.info = u32::MAX;
+        HwParams { raw }
+    }
+
+    /// The raw record, for the ioctl.
+    pub fn raw_mut(&mut self) -> &mut SndPcmHwParams {
+        &mut self.raw
+    }
+
+    fn interval(&self, param: Param) -> &SndInterval {
+        &self.raw.intervals[param.index() - abi::SNDRV_PCM_HW_PARAM_FIRST_INTERVAL]
+    }
+
+    fn interval_mut(&mut self, param: Param) -> &mut SndInterval {
+        &mut self.raw.intervals[param.index() - abi::SNDRV_PCM_HW_PARAM_FIRST_INTERVAL]
+    }
+
+    /// The values `param` may still take, or `None` when the interval is empty.
+    pub fn range(&self, param: Param) -> Option<Range> {
+        let i = self.interval(param);
+        let min = if i.flags & abi::INTERVAL_OPENMIN != 0 {
+            i.min.checked_add(1)?
+        } else {
+            i.min
+        };
+        let max = if i.flags & abi::INTERVAL_OPENMAX != 0 && i.max > 0 {
+            i.max - 1
+        } else {
+            i.max
+        };
+        if i.flags & abi::INTERVAL_EMPTY != 0 || min > max {
+            return None;
+        }
+        Some(Range { min, max })
+    }
+
+    /// The value of `param` once it has been narrowed to one value.
+    pub fn value(&self, param: Param) -> Option<u32> {
+        self.range(param).filter(|r| r.min == r.max).map(|r| r.min)
+    }
+
+    /// Restricts `param` to `min..=max` (integers only) and asks for it to be refined.
+    pub fn set_range(&mut self, param: Param, min: u32, max: u32) {
+        *self.interval_mut(param) = SndInterval {
+            min,
+            max,
+            flags: abi::INTERVAL_INTEGER,
+        };
+        self.raw.rmask |= 1 << param.index();
+    }
+
+    /// Restricts `param` to exactly `value`.
+    pub fn set(&mut self, param: Param, value: u32) {
+        self.set_range(param, value, value);
+    }
+
+    fn mask_bits(&self, index: usize) -> &[u32; 8] {
+        &self.raw.masks[index - abi::SNDRV_PCM_HW_PARAM_FIRST_MASK].bits
+    }
+
+    fn set_mask(&mut self, index: usize, bit: u32) {
+        let mut bits = [0u32; 8];
+        bits[(bit / 32) as usize] = 1 << (bit % 32);
+        self.raw.masks[index - abi::SNDRV_PCM_HW_PARAM_FIRST_MASK].bits = bits;
+        self.raw.rmask |= 1 << index;
+    }
+
+    fn mask_has(&self, index: usize, bit: u32) -> bool {
+        self.mask_bits(index)[(bit / 32) as usize] & (1 << (bit % 32)) != 0
+    }
+
+    /// Restricts the access type to memory-mapped interleaved, the only one this crate uses.
+    pub fn set_mmap_interleaved(&mut self) {
+        self.set_mask(
+            abi::SNDRV_PCM_HW_PARAM_ACCESS,
+            abi::SNDRV_PCM_ACCESS_MMAP_INTERLEAVED,
+        );
+        self.set_mask(abi::SNDRV_PCM_HW_PARAM_SUBFORMAT, abi::SNDRV_PCM_SUBFORMAT_STD);
+    }
+
+    /// Whether memory-mapped interleaved access is still allowed.
+    pub fn allows_mmap_interleaved(&self) -> bool {
+        self.mask_has(
+            abi::SNDRV_PCM_HW_PARAM_ACCESS,
+            abi::SNDRV_PCM_ACCESS_MMAP_INTERLEAVED,
+        )
+    }
+
+    /// Restricts the format to `format`.
+    pub fn set_format(&mut self, format: Format) {
+        self.set_mask(abi::SNDRV_PCM_HW_PARAM_FORMAT, format.to_raw());
+    }
+
+    /// Whether `format` is still allowed.
+    pub fn allows_format(&self, format: Format) -> bool {
+        self.mask_has(abi::SNDRV_PCM_HW_PARAM_FORMAT, format.to_raw())
+    }
+
+    /// The `SNDRV_PCM_INFO_*` flags the kernel reported.
+    pub fn info(&self) -> u32 {
+        self.raw.info
+    }
+
+    /// The significant bits per sample the kernel reported (0 when unknown).
+    pub fn msbits(&self) -> u32 {
+        self.raw.msbits
+    }
+
+    /// Marks every parameter as to be refined again (before `HW_PARAMS`).
+    pub fn request_all(&mut self) {
+        self.raw.rmask = u32::MAX;
+    }
+}
+
+/// Something that can narrow a [`HwParams`] down to what a device supports: the kernel's
+/// `HW_REFINE`, or a model of a device in tests.
+pub trait Refine {
+    /// Narrows `params` in place; fails when nothing in it is supported.
+    fn refine(&mut self, params: &mut HwParams) -> Result<()>;
+}
+
+/// How to treat a value the device does not offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Matching {
+    /// Fail with [`Error::Unsupported`].
+    #[default]
+    Exact,
+    /// Take the nearest value the device offers (the lower one on a tie) and report it.
+    Nearest,
+}
+
+/// What to ask the device for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Request {
+    /// Sample format (always exact).
+    pub format: Format,
+    /// Channels per frame.
+    pub channels: u32,
+    /// Frames per second.
+    pub rate: u32,
+    /// Frames per period.
+    pub period_size: u32,
+    /// Periods per buffer.
+    pub periods: u32,
+    /// Exact or nearest.
+    pub matching: Matching,
+}
+
+/// The values the device accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Negotiated {
+    /// Sample format.
+    pub format: Format,
+    /// Channels per frame.
+    pub channels: u32,
+    /// Frames per second.
+    pub rate: u32,
+    /// Frames per period.
+    pub period_size: u32,
+    /// Periods per buffer.
+    pub periods: u32,
+    /// Frames per buffer.
+    pub buffer_size: u32,
+}
+
+/// Narrows `params` to the request, one parameter at a time (access, format, channels, rate,
+/// period size, periods), and returns the fully determined parameters for `HW_PARAMS` with the
+/// values chosen.
+pub fn negotiate(dev: &mut impl Refine, request: &Request) -> Result<(HwParams, Negotiated)> {
+    let mut params = HwParams::any();
+    params.set_mmap_interleaved();
+    if dev.refine(&mut params).is_err() || !params.allows_mmap_interleaved() {
+        return Err(Error::NoMmapAccess);
+    }
+    let mut with_format = params;
+    with_format.set_format(request.format);
+    if dev.refine(&mut with_format).is_err() {
+        return Err(Error::UnsupportedFormat {
+            format: request.format,
+        });
+    }
+    params = with_format;
+    let choices = [
+        (Param::Channels, request.channels),
+        (Param::Rate, request.rate),
+        (Param::PeriodSize, request.period_size),
+        (Param::Periods, request.periods),
+    ];
+    let mut chosen = [0u32; 4];
+    for (slot, (param, wanted)) in chosen.iter_mut().zip(choices) {
+        *slot = choose(dev, &mut params, param, wanted, request.matching)?;
+    }
+    let [channels, rate, period_size, periods] = chosen;
+    let buffer_size = params
+        .value(Param::BufferSize)
+        .or_else(|| period_size.checked_mul(periods))
+        .ok_or(Error::BadKernelValue)?;
+    params.request_all();
+    Ok((
+        params,
+        Negotiated {
+            format: request.format,
+            channels,
+            rate,
+            period_size,
+            periods,
+            buffer_size,
+        },
+    ))
+}
+
+/// Fixes `param` to `wanted` or, with [`Matching::Nearest`], to the nearest value the device
+/// accepts; returns the value fixed.
+fn choose(
+    dev: &mut impl Refine,
+    params: &mut HwParams,
+    param: Param,
+    wanted: u32,
+    matching: Matching,
+) -> Result<u32> {
+    let offered = params.range(param).unwrap_or(Range { min: 0, max: 0 });
+    if try_fix(dev, params, param, wanted) {
+        return Ok(wanted);
+    }
+    let unsupported = Error::Unsupported {
+        param,
+        requested: wanted,
+        min: offered.min,
+        max: offered.max,
+    };
+    if matching == Matching::Exact {
+        return Err(unsupported);
+    }
+    // The nearest value at or below, and at or above, as the device sees them.
+    let below = narrowed(dev, params, param, 0, wanted).map(|r| r.max);
+    let above = narrowed(dev, params, param, wanted, u32::MAX).map(|r| r.min);
+    let mut candidates = match (below, above) {
+        (Some(b), Some(a)) if wanted - b <= a - wanted => [Some(b), Some(a)],
+        (Some(b), Some(a)) => [Some(a), Some(b)],
+        (b, a) => [b.or(a), None],
+    };
+    for value in candidates.iter_mut().filter_map(|c| c.take()) {
+        if try_fix(dev, params, param, value) {
+            return Ok(value);
+        }
+    }
+    Err(unsupported)
+}
+
+/// Refines a copy of `params` with `param` in `min..=max`; the narrowed range on success.
+fn narrowed(dev: &mut impl Refine, params: &HwParams, param: Param, min: u32, max: u32) -> Option<Range> {
+    let mut trial = *params;
+    trial.set_range(param, min, max);
+    dev.refine(&mut trial).ok()?;
+    trial.range(param)
+}
+
+/// Fixes `param` to `value` if the device accepts it, keeping the refined result.
+fn try_fix(dev: &mut impl Refine, params: &mut HwParams, param: Param, value: u32) -> bool {
+    let mut trial = *params;
+    trial.set(param, value);
+    if dev.refine(&mut trial).is_ok() && trial.value(param) == Some(value) {
+        *params = trial;
+        true
+    } else {
+        false
+    }
+}
+
+/// What a device can do: the refined "any" configuration with mmap interleaved access.
+/// `Display` prints it like tinyalsa's `pcm_params_to_string`.
+#[derive(Clone, Copy, Debug)]
+pub struct Capabilities {
+    params: HwParams,
+}
+
+impl Capabilities {
+    /// Asks `dev` what it can do with mmap interleaved access.
+    pub fn query(dev: &mut impl Refine) -> Result<Self> {
+        let mut params = HwParams::any();
+        params.set_mmap_interleaved();
+        dev.refine(&mut params).map_err(|_| Error::NoMmapAccess)?;
+        Ok(Capabilities { params })
+    }
+
+    /// The formats offered (those this crate knows).
+    pub fn formats(&self) -> impl Iterator<Item = Format> + '_ {
+        Format::ALL.into_iter().filter(|f| self.params.allows_format(*f))
+    }
+
+    /// Whether `format` is offered.
+    pub fn supports_format(&self, format: Format) -> bool {
+        self.params.allows_format(format)
+    }
+
+    /// The range offered for `param`.
+    pub fn range(&self, param: Param) -> Option<Range> {
+        self.params.range(param)
+    }
+
+    /// Whether the device can pause (`SNDRV_PCM_INFO_PAUSE`).
+    pub fn can_pause(&self) -> bool {
+        self.params.info() & abi::SNDRV_PCM_INFO_PAUSE != 0
+    }
+}
+
+impl fmt::Display for Capabilities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("access: MMAP_INTERLEAVED\nformats:")?;
+        for format in self.formats() {
+            write!(f, " {format}")?;
+        }
+        f.write_str("\n")?;
+        for param in Param::ALL {
+            match self.range(param) {
+                Some(r) => writeln!(f, "{:>22}: min={:<10} max={}", param.name(), r.min, r.max)?,
+                None => writeln!(f, "{:>22}: none", param.name())?,
+            }
+        }
+        Ok(())
+    }
+}

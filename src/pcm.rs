@@ -1,0 +1,250 @@
+//! An open PCM device node and the ioctls on it: version, info, refine, hw/sw params, channel
+//! info and the state transitions (prepare, start, drop, drain, pause, resume, reset).
+
+use core::ffi::c_int;
+
+use heapless::String;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::ioctl::Opcode;
+
+use crate::abi::{self, Sframes, SndPcmChannelInfo, SndPcmInfo, SndPcmSwParams, Uframes};
+use crate::device::{self, ControlDevice, DeviceName};
+use crate::error::{Errno, Error, Op, Result};
+use crate::params::{Capabilities, HwParams, Refine};
+use crate::sys;
+
+/// The oldest PCM protocol this crate drives (`SYNC_PTR`'s `HWSYNC` flag and the sw_params
+/// `tstamp_type` field need 2.0.12).
+const MIN_PROTOCOL: u32 = abi::protocol_version(2, 0, 12);
+
+/// What the kernel says about an open PCM (`SNDRV_PCM_IOCTL_INFO`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PcmInfo {
+    /// Card number.
+    pub card: u32,
+    /// Device number.
+    pub device: u32,
+    /// Subdevice number.
+    pub subdevice: u32,
+    /// True for a capture stream.
+    pub capture: bool,
+    /// Device id.
+    pub id: String<64>,
+    /// Device name.
+    pub name: String<80>,
+    /// Subdevice name.
+    pub subname: String<32>,
+    /// Subdevices on the device.
+    pub subdevices_count: u32,
+    /// Of which free.
+    pub subdevices_avail: u32,
+}
+
+impl PcmInfo {
+    pub(crate) fn from_raw(raw: &SndPcmInfo) -> Self {
+        PcmInfo {
+            card: raw.card as u32,
+            device: raw.device,
+            subdevice: raw.subdevice,
+            capture: raw.stream == abi::SNDRV_PCM_STREAM_CAPTURE,
+            id: device::c_string(&raw.id),
+            name: device::c_string(&raw.name),
+            subname: device::c_string(&raw.subname),
+            subdevices_count: raw.subdevices_count,
+            subdevices_avail: raw.subdevices_avail,
+        }
+    }
+}
+
+/// The software parameters sent with `SW_PARAMS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SwParams {
+    pub avail_min: u64,
+    pub start_threshold: u64,
+    pub stop_threshold: u64,
+    pub silence_threshold: u64,
+    pub silence_size: u64,
+}
+
+/// An open PCM device node.
+#[derive(Debug)]
+pub struct PcmDevice {
+    fd: OwnedFd,
+    info: PcmInfo,
+    protocol: u32,
+}
+
+impl PcmDevice {
+    /// Opens `name` for playback or capture, checks the protocol version and reads its info.
+    ///
+    /// The open never blocks: a device in use fails with `EBUSY`.
+    pub fn open(name: &DeviceName, capture: bool) -> Result<Self> {
+        let card = name.card_index()?;
+        // A subdevice is picked through the card's control device, which must stay open
+        // across the PCM open.
+        let control = match name.subdevice {
+            Some(sub) => {
+                let control = ControlDevice::open(card)?;
+                control.prefer_subdevice(Some(sub))?;
+                Some(control)
+            }
+            None => None,
+        };
+        let path = device::pcm_path(card, name.device, capture);
+        let fd = sys::open_device(&path, Op::OpenPcm, false)?;
+        drop(control);
+        let pcm = Self::from_fd(fd, capture)?;
+        if name.subdevice.is_some_and(|s| s != pcm.info.subdevice) {
+            return Err(Error::sys(Op::PreferSubdevice, Errno::BUSY));
+        }
+        Ok(pcm)
+    }
+
+    /// Adopts a PCM node opened elsewhere, checking it is a PCM of the expected direction.
+    pub fn from_fd(fd: OwnedFd, capture: bool) -> Result<Self> {
+        let mut protocol: c_int = 0;
+        // SAFETY: PVERSION writes one int.
+        unsafe {
+            sys::ioctl_ptr(
+                fd.as_fd(),
+                Op::PcmVersion,
+                abi::SNDRV_PCM_IOCTL_PVERSION,
+                &mut protocol,
+            )?
+        };
+        let protocol = protocol as u32;
+        if protocol < MIN_PROTOCOL {
+            return Err(Error::ProtocolTooOld { version: protocol });
+        }
+        let mut user: c_int = abi::SNDRV_PCM_VERSION as c_int;
+        // SAFETY: USER_PVERSION reads one int. Kernels before 5.8 lack it; that is fine.
+        match unsafe {
+            sys::ioctl_ptr(
+                fd.as_fd(),
+                Op::UserVersion,
+                abi::SNDRV_PCM_IOCTL_USER_PVERSION,
+                &mut user,
+            )
+        } {
+            Ok(_) => {}
+            Err(Error::Sys { errno, .. }) if errno == Errno::NOTTY || errno == Errno::INVAL => {}
+            Err(e) => return Err(e),
+        }
+        // SAFETY: the record is integers and bytes.
+        let mut raw: SndPcmInfo = unsafe { abi::zeroed() };
+        // SAFETY: INFO writes one `snd_pcm_info`.
+        unsafe { sys::ioctl_ptr(fd.as_fd(), Op::PcmInfo, abi::SNDRV_PCM_IOCTL_INFO, &mut raw)? };
+        let info = PcmInfo::from_raw(&raw);
+        if info.capture != capture {
+            return Err(Error::WrongDirection);
+        }
+        Ok(PcmDevice { fd, info, protocol })
+    }
+
+    /// The descriptor, for `poll` in the caller's own event loop.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// Card, device, subdevice and names.
+    pub fn info(&self) -> &PcmInfo {
+        &self.info
+    }
+
+    /// The PCM protocol version the kernel speaks (`SNDRV_PROTOCOL_VERSION` encoding).
+    pub fn protocol(&self) -> u32 {
+        self.protocol
+    }
+
+    /// What the device can do with mmap interleaved access.
+    pub fn capabilities(&mut self) -> Result<Capabilities> {
+        Capabilities::query(self)
+    }
+
+    /// Applies fully refined parameters (`HW_PARAMS`); `params` is updated with the kernel's
+    /// final values.
+    pub(crate) fn hw_params(&self, params: &mut HwParams) -> Result<()> {
+        // SAFETY: HW_PARAMS reads and writes one `snd_pcm_hw_params`.
+        unsafe {
+            sys::ioctl_ptr(
+                self.fd(),
+                Op::HwParams,
+                abi::SNDRV_PCM_IOCTL_HW_PARAMS,
+                params.raw_mut(),
+            )
+        }
+        .map(drop)
+    }
+
+    /// Applies software parameters with monotonic timestamps; returns the boundary.
+    pub(crate) fn sw_params(&self, sw: &SwParams) -> Result<u64> {
+        // SAFETY: the record is integers and bytes.
+        let mut raw: SndPcmSwParams = unsafe { abi::zeroed() };
+        raw.tstamp_mode = abi::SNDRV_PCM_TSTAMP_ENABLE;
+        raw.tstamp_type = abi::SNDRV_PCM_TSTAMP_TYPE_MONOTONIC;
+        raw.proto = abi::SNDRV_PCM_VERSION;
+        raw.period_step = 1;
+        raw.avail_min = sw.avail_min as Uframes;
+        raw.start_threshold = sw.start_threshold as Uframes;
+        raw.stop_threshold = sw.stop_threshold as Uframes;
+        raw.silence_threshold = sw.silence_threshold as Uframes;
+        raw.silence_size = sw.silence_size as Uframes;
+        // SAFETY: SW_PARAMS reads and writes one `snd_pcm_sw_params`.
+        unsafe { sys::ioctl_ptr(self.fd(), Op::SwParams, abi::SNDRV_PCM_IOCTL_SW_PARAMS, &mut raw)? };
+        Ok(abi::uframes_to_u64(raw.boundary))
+    }
+
+    /// Where channel `channel` lives in the DMA buffer.
+    pub(crate) fn channel_info(&self, channel: u32) -> Result<SndPcmChannelInfo> {
+        let mut info = SndPcmChannelInfo {
+            channel,
+            ..Default::default()
+        };
+        // SAFETY: CHANNEL_INFO reads and writes one `snd_pcm_channel_info`.
+        unsafe {
+            sys::ioctl_ptr(
+                self.fd(),
+                Op::ChannelInfo,
+                abi::SNDRV_PCM_IOCTL_CHANNEL_INFO,
+                &mut info,
+            )?
+        };
+        Ok(info)
+    }
+
+    /// An ioctl without argument (`PREPARE`, `START`, ...).
+    pub(crate) fn command(&self, op: Op, opcode: Opcode) -> Result<()> {
+        // SAFETY: the callers pass only opcodes of `_IO` ioctls, which take no argument.
+        unsafe { sys::ioctl_int(self.fd(), op, opcode, 0) }.map(drop)
+    }
+
+    /// `PAUSE` (push) or release.
+    pub(crate) fn pause(&self, pause: bool) -> Result<()> {
+        // SAFETY: PAUSE takes its flag as the integer argument itself.
+        unsafe { sys::ioctl_int(self.fd(), Op::Pause, abi::SNDRV_PCM_IOCTL_PAUSE, pause as usize) }.map(drop)
+    }
+
+    /// `DELAY`: frames between the application pointer and what is heard or captured now.
+    pub(crate) fn delay(&self) -> Result<i64> {
+        let mut delay: Sframes = 0;
+        // SAFETY: DELAY writes one `snd_pcm_sframes_t`.
+        unsafe { sys::ioctl_ptr(self.fd(), Op::Delay, abi::SNDRV_PCM_IOCTL_DELAY, &mut delay)? };
+        Ok(delay as i64)
+    }
+}
+
+impl Refine for PcmDevice {
+    fn refine(&mut self, params: &mut HwParams) -> Result<()> {
+        // SAFETY: HW_REFINE reads and writes one `snd_pcm_hw_params`.
+        unsafe {
+            sys::ioctl_ptr(
+                self.fd(),
+                Op::HwRefine,
+                abi::SNDRV_PCM_IOCTL_HW_REFINE,
+                params.raw_mut(),
+            )
+        }
+        .map(drop)
+    }
+}

@@ -1,0 +1,968 @@
+//! [`MmapStream`]: a configured PCM whose DMA buffer is mapped into this process and handed
+//! to a callback one period at a time.
+
+use core::marker::PhantomData;
+use core::ops::ControlFlow;
+
+use rustix::event::PollFlags;
+
+use crate::abi;
+use crate::device::DeviceName;
+use crate::error::{ConfigError, Errno, Error, Op, Result};
+use crate::params::{self, Format, Matching, Negotiated, Request};
+use crate::pcm::{PcmDevice, PcmInfo, SwParams};
+use crate::ring;
+use crate::sample::Sample;
+use crate::sys::{self, Readiness};
+use crate::transport::{Transport, TransportChoice, TransportKind};
+
+mod private {
+    pub trait Sealed {}
+}
+
+/// The direction of a stream: [`Playback`] or [`Capture`].
+pub trait Direction: private::Sealed {
+    /// True for capture.
+    const CAPTURE: bool;
+}
+
+/// Playback: the application writes, the hardware reads.
+#[derive(Clone, Copy, Debug)]
+pub struct Playback;
+/// Capture: the hardware writes, the application reads.
+#[derive(Clone, Copy, Debug)]
+pub struct Capture;
+
+impl private::Sealed for Playback {}
+impl private::Sealed for Capture {}
+impl Direction for Playback {
+    const CAPTURE: bool = false;
+}
+impl Direction for Capture {
+    const CAPTURE: bool = true;
+}
+
+/// The state of a PCM stream (`SNDRV_PCM_STATE_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum State {
+    /// Open, not configured.
+    Open,
+    /// Configured, not prepared.
+    Setup,
+    /// Ready to start.
+    Prepared,
+    /// Running.
+    Running,
+    /// Stopped by an underrun (playback) or overrun (capture).
+    Xrun,
+    /// Playing out what is queued, then stopping.
+    Draining,
+    /// Paused.
+    Paused,
+    /// Suspended by a system sleep.
+    Suspended,
+    /// The device is gone.
+    Disconnected,
+}
+
+impl State {
+    /// The state for a `SNDRV_PCM_STATE_*` number.
+    pub fn from_raw(raw: i32) -> Result<State> {
+        Ok(match raw {
+            abi::SNDRV_PCM_STATE_OPEN => State::Open,
+            abi::SNDRV_PCM_STATE_SETUP => State::Setup,
+            abi::SNDRV_PCM_STATE_PREPARED => State::Prepared,
+            abi::SNDRV_PCM_STATE_RUNNING => State::Running,
+            abi::SNDRV_PCM_STATE_XRUN => State::Xrun,
+            abi::SNDRV_PCM_STATE_DRAINING => State::Draining,
+            abi::SNDRV_PCM_STATE_PAUSED => State::Paused,
+            abi::SNDRV_PCM_STATE_SUSPENDED => State::Suspended,
+            abi::SNDRV_PCM_STATE_DISCONNECTED => State::Disconnected,
+            _ => return Err(Error::BadKernelValue),
+        })
+    }
+}
+
+/// What the stream does on an xrun or a suspend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum XrunPolicy {
+    /// Count it, recover (prepare, or resume after a suspend) and go on; the counters in
+    /// [`PeriodInfo`] and [`MmapStream::xruns`] report it.
+    #[default]
+    Recover,
+    /// Count it and return [`Error::Xrun`] / [`Error::Suspended`]; call
+    /// [`MmapStream::recover`] to go on.
+    Fail,
+}
+
+/// How a stream should be set up. Zero in a threshold means the default.
+///
+/// ```
+/// use alsa_direct::{Config, Format, Matching};
+/// let config = Config::new(Format::S16Le, 2, 48_000)
+///     .period_size(256)
+///     .periods(4)
+///     .matching(Matching::Nearest);
+/// assert_eq!(config.period_size, 256);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Config {
+    /// Sample format; the stream's sample type must hold it.
+    pub format: Format,
+    /// Channels per frame.
+    pub channels: u32,
+    /// Frames per second.
+    pub rate: u32,
+    /// Frames per period: the slice handed to the callback.
+    pub period_size: u32,
+    /// Periods per buffer (at least 2).
+    pub periods: u32,
+    /// Exact values, or the nearest the device offers.
+    pub matching: Matching,
+    /// Playback starts when this many frames are queued (default: the whole buffer).
+    /// Capture ignores it and starts at once.
+    pub start_threshold: u32,
+    /// The stream stops with an xrun when this many frames are free (playback) or filled
+    /// (capture) (default: the buffer size).
+    pub stop_threshold: u32,
+    /// Silence filling threshold for playback (default 0: off).
+    pub silence_threshold: u32,
+    /// Silence filling size (default 0).
+    pub silence_size: u32,
+    /// Wake up when this many frames are available (default: one period).
+    pub avail_min: u32,
+    /// Mapped pages or `SYNC_PTR`.
+    pub transport: TransportChoice,
+    /// What to do on an xrun or suspend.
+    pub xrun_policy: XrunPolicy,
+    /// How long a wait for a period may take before [`Error::Timeout`], in milliseconds
+    /// (default 0: four buffer durations, at least one second).
+    pub timeout_ms: u32,
+}
+
+impl Config {
+    /// `format`, `channels` and `rate`, with 1024-frame periods, 4 per buffer, exact matching
+    /// and the defaults for the rest.
+    pub const fn new(format: Format, channels: u32, rate: u32) -> Self {
+        Config {
+            format,
+            channels,
+            rate,
+            period_size: 1024,
+            periods: 4,
+            matching: Matching::Exact,
+            start_threshold: 0,
+            stop_threshold: 0,
+            silence_threshold: 0,
+            silence_size: 0,
+            avail_min: 0,
+            transport: TransportChoice::Auto,
+            xrun_policy: XrunPolicy::Recover,
+            timeout_ms: 0,
+        }
+    }
+    /// Sets the frames per period.
+    pub const fn period_size(mut self, frames: u32) -> Self {
+        self.period_size = frames;
+        self
+    }
+    /// Sets the periods per buffer.
+    pub const fn periods(mut self, periods: u32) -> Self {
+        self.periods = periods;
+        self
+    }
+    /// Sets exact or nearest matching.
+    pub const fn matching(mut self, matching: Matching) -> Self {
+        self.matching = matching;
+        self
+    }
+    /// Sets the transport.
+    pub const fn transport(mut self, transport: TransportChoice) -> Self {
+        self.transport = transport;
+        self
+    }
+    /// Sets the xrun policy.
+    pub const fn xrun_policy(mut self, policy: XrunPolicy) -> Self {
+        self.xrun_policy = policy;
+        self
+    }
+    /// Sets the playback start threshold in frames.
+    pub const fn start_threshold(mut self, frames: u32) -> Self {
+        self.start_threshold = frames;
+        self
+    }
+    /// Sets the wait timeout in milliseconds.
+    pub const fn timeout_ms(mut self, ms: u32) -> Self {
+        self.timeout_ms = ms;
+        self
+    }
+
+    /// Checks what can be checked without a device.
+    fn validate(&self) -> Result<()> {
+        let invalid = |e| Err(Error::InvalidConfig(e));
+        if self.channels == 0 {
+            return invalid(ConfigError::ZeroChannels);
+        }
+        if self.rate == 0 {
+            return invalid(ConfigError::ZeroRate);
+        }
+        if self.period_size == 0 {
+            return invalid(ConfigError::ZeroPeriodSize);
+        }
+        if self.periods < 2 {
+            return invalid(ConfigError::TooFewPeriods);
+        }
+        let Some(buffer) = self.period_size.checked_mul(self.periods) else {
+            return invalid(ConfigError::BufferTooLarge);
+        };
+        if [self.start_threshold, self.avail_min].iter().any(|&t| t > buffer) {
+            return invalid(ConfigError::ThresholdBeyondBuffer);
+        }
+        Ok(())
+    }
+}
+
+impl Default for Config {
+    /// `S16` native endian, stereo, 48 kHz.
+    fn default() -> Self {
+        Config::new(Format::S16, 2, 48_000)
+    }
+}
+
+/// What a stream was set up with: the negotiated values and the kernel's choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Setup {
+    /// Format, channels, rate, period size, periods and buffer size as the device accepted them.
+    pub negotiated: Negotiated,
+    /// Where `hw_ptr` and `appl_ptr` wrap.
+    pub boundary: u64,
+    /// Playback start threshold in frames.
+    pub start_threshold: u64,
+    /// Stop threshold in frames.
+    pub stop_threshold: u64,
+    /// Wakeup threshold in frames.
+    pub avail_min: u64,
+    /// The transport in use.
+    pub transport: TransportKind,
+    /// The device can pause.
+    pub can_pause: bool,
+    /// The device can resume after a suspend.
+    pub can_resume: bool,
+    /// Significant bits per sample (0 when the driver does not say).
+    pub msbits: u32,
+    /// The kernel's PCM protocol version.
+    pub protocol: u32,
+    /// The wait timeout in force, in milliseconds.
+    pub timeout_ms: u32,
+}
+
+/// A monotonic timestamp from the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Timestamp {
+    /// Seconds.
+    pub sec: i64,
+    /// Nanoseconds.
+    pub nsec: i64,
+}
+
+/// What the callback learns with each period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PeriodInfo {
+    /// Frames in the slice.
+    pub frames: usize,
+    /// Channels per frame (the slice holds `frames * channels` samples).
+    pub channels: usize,
+    /// Frames handed to or from callbacks before this one, since the stream was opened.
+    pub position: u64,
+    /// The kernel's timestamp of its last status update.
+    pub timestamp: Timestamp,
+    /// Xruns so far.
+    pub xruns: u32,
+}
+
+/// A snapshot of the stream's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Status {
+    /// State.
+    pub state: State,
+    /// Hardware pointer (wraps at the boundary).
+    pub hw_ptr: u64,
+    /// Application pointer (wraps at the boundary).
+    pub appl_ptr: u64,
+    /// Frames free (playback) or filled (capture).
+    pub avail: u64,
+    /// Kernel timestamp of this status.
+    pub timestamp: Timestamp,
+}
+
+/// A PCM stream with its DMA buffer mapped, streaming period by period.
+///
+/// Fixed size, no heap. It owns the device descriptor and every mapping; dropping it unmaps
+/// them and closes the device (which stops the stream).
+///
+/// `S` is the sample type (see [`Sample`]), `D` is [`Playback`] or [`Capture`].
+#[derive(Debug)]
+pub struct MmapStream<S: Sample, D: Direction> {
+    buffer: sys::Mapping,
+    transport: Transport,
+    pcm: PcmDevice,
+    setup: Setup,
+    policy: XrunPolicy,
+    xruns: u32,
+    suspends: u32,
+    /// The current xrun has been counted (cleared by prepare).
+    xrun_counted: bool,
+    position: u64,
+    /// Frames handed out by the last `begin`, the most `commit` accepts.
+    begun: u64,
+    _types: PhantomData<(S, D)>,
+}
+
+impl<S: Sample, D: Direction> MmapStream<S, D> {
+    /// Opens `device` (`hw:0,0`, `hw:Loopback,1,0`, ...) and sets it up with `config`.
+    pub fn open(device: &str, config: &Config) -> Result<Self> {
+        let name = DeviceName::parse(device)?;
+        Self::open_name(&name, config)
+    }
+
+    /// Opens a parsed device name and sets it up with `config`.
+    pub fn open_name(name: &DeviceName, config: &Config) -> Result<Self> {
+        Self::check_sample_type(config)?;
+        config.validate()?;
+        Self::with_device(PcmDevice::open(name, D::CAPTURE)?, config)
+    }
+
+    /// Sets up an already open device.
+    pub fn with_device(mut pcm: PcmDevice, config: &Config) -> Result<Self> {
+        Self::check_sample_type(config)?;
+        config.validate()?;
+        let request = Request {
+            format: config.format,
+            channels: config.channels,
+            rate: config.rate,
+            period_size: config.period_size,
+            periods: config.periods,
+            matching: config.matching,
+        };
+        let (mut hw, negotiated) = params::negotiate(&mut pcm, &request)?;
+        pcm.hw_params(&mut hw)?;
+        let buffer = u64::from(negotiated.buffer_size);
+        let period = u64::from(negotiated.period_size);
+        let or_default = |value: u32, default: u64| {
+            if value == 0 {
+                default
+            } else {
+                u64::from(value).min(buffer)
+            }
+        };
+        let sw = SwParams {
+            avail_min: or_default(config.avail_min, period),
+            start_threshold: if D::CAPTURE {
+                1
+            } else {
+                or_default(config.start_threshold, buffer)
+            },
+            stop_threshold: or_default(config.stop_threshold, buffer),
+            silence_threshold: u64::from(config.silence_threshold),
+            silence_size: u64::from(config.silence_size),
+        };
+        let boundary = pcm.sw_params(&sw)?;
+        if boundary < buffer || boundary % buffer != 0 {
+            return Err(Error::BadKernelValue);
+        }
+        let buffer_map = Self::map_buffer(&pcm, &negotiated)?;
+        let transport = Transport::new(pcm.fd(), config.transport)?;
+        let buffer_ms = buffer * 1000 / u64::from(negotiated.rate);
+        let timeout_ms = match config.timeout_ms {
+            0 => (buffer_ms * 4).clamp(1000, u64::from(u32::MAX)) as u32,
+            ms => ms,
+        };
+        let setup = Setup {
+            negotiated,
+            boundary,
+            start_threshold: sw.start_threshold,
+            stop_threshold: sw.stop_threshold,
+            avail_min: sw.avail_min,
+            transport: transport.kind(),
+            can_pause: hw.info() & abi::SNDRV_PCM_INFO_PAUSE != 0,
+            can_resume: hw.info() & abi::SNDRV_PCM_INFO_RESUME != 0,
+            msbits: hw.msbits(),
+            protocol: pcm.protocol(),
+            timeout_ms,
+        };
+        let mut stream = MmapStream {
+            buffer: buffer_map,
+            transport,
+            pcm,
+            setup,
+            policy: config.xrun_policy,
+            xruns: 0,
+            suspends: 0,
+            xrun_counted: false,
+            position: 0,
+            begun: 0,
+            _types: PhantomData,
+        };
+        stream.prepare()?;
+        Ok(stream)
+    }
+
+    fn check_sample_type(config: &Config) -> Result<()> {
+        if S::FORMATS.contains(&config.format) && core::mem::size_of::<S>() == config.format.bytes() {
+            Ok(())
+        } else {
+            Err(Error::FormatMismatch {
+                format: config.format,
+            })
+        }
+    }
+
+    /// Checks with `CHANNEL_INFO` that the buffer is plain interleaved frames and maps it.
+    fn map_buffer(pcm: &PcmDevice, negotiated: &Negotiated) -> Result<sys::Mapping> {
+        let sample_bits = (negotiated.format.bytes() * 8) as u32;
+        let frame_bits = sample_bits * negotiated.channels;
+        let first = pcm.channel_info(0)?;
+        for channel in 0..negotiated.channels {
+            let info = pcm.channel_info(channel)?;
+            if info.offset != first.offset || info.first != channel * sample_bits || info.step != frame_bits {
+                return Err(Error::UnexpectedChannelLayout);
+            }
+        }
+        let offset = u64::try_from(first.offset).map_err(|_| Error::BadKernelValue)?;
+        let bytes = negotiated.buffer_size as usize * (frame_bits / 8) as usize;
+        sys::Mapping::new(pcm.fd(), bytes, offset, true, Op::MapBuffer)
+    }
+
+    /// The negotiated setup.
+    pub fn setup(&self) -> &Setup {
+        &self.setup
+    }
+
+    /// Card, device and subdevice this stream runs on.
+    pub fn info(&self) -> &PcmInfo {
+        self.pcm.info()
+    }
+
+    /// The transport in use.
+    pub fn transport(&self) -> TransportKind {
+        self.setup.transport
+    }
+
+    /// The device descriptor, to poll it in another event loop.
+    pub fn fd(&self) -> rustix::fd::BorrowedFd<'_> {
+        self.pcm.fd()
+    }
+
+    /// Xruns counted since open.
+    pub fn xruns(&self) -> u32 {
+        self.xruns
+    }
+
+    /// Suspends counted since open.
+    pub fn suspends(&self) -> u32 {
+        self.suspends
+    }
+
+    /// Frames handed to or from callbacks, `write` and the capture iterator since open.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    fn frames_in_buffer(&self) -> u64 {
+        u64::from(self.setup.negotiated.buffer_size)
+    }
+
+    fn channels(&self) -> usize {
+        self.setup.negotiated.channels as usize
+    }
+
+    /// Available frames as of the last status (free for playback, filled for capture).
+    fn cached_avail(&self) -> u64 {
+        let hw = self.transport.status().hw_ptr;
+        let appl = self.transport.appl_ptr();
+        let boundary = self.setup.boundary;
+        if D::CAPTURE {
+            ring::capture_avail(hw, appl, boundary)
+        } else {
+            ring::playback_avail(hw, appl, self.frames_in_buffer(), boundary)
+        }
+    }
+
+    /// The state as of the last status.
+    fn cached_state(&self) -> Result<State> {
+        State::from_raw(self.transport.status().state)
+    }
+
+    fn timestamp(&self) -> Timestamp {
+        let s = self.transport.status();
+        Timestamp {
+            sec: s.tstamp_sec,
+            nsec: s.tstamp_nsec,
+        }
+    }
+
+    /// Asks the driver for its position and returns a fresh status (one ioctl).
+    pub fn status(&mut self) -> Result<Status> {
+        self.transport.hwsync(self.pcm.fd())?;
+        let raw = self.transport.status();
+        Ok(Status {
+            state: State::from_raw(raw.state)?,
+            hw_ptr: raw.hw_ptr,
+            appl_ptr: self.transport.appl_ptr(),
+            avail: self.cached_avail(),
+            timestamp: self.timestamp(),
+        })
+    }
+
+    /// The current state (one ioctl on the `SYNC_PTR` path, none when mapped).
+    pub fn state(&mut self) -> Result<State> {
+        self.transport.publish(self.pcm.fd())?;
+        self.cached_state()
+    }
+
+    /// Hardware pointer as of the last status.
+    pub fn hw_ptr(&self) -> u64 {
+        self.transport.status().hw_ptr
+    }
+
+    /// Application pointer.
+    pub fn appl_ptr(&self) -> u64 {
+        self.transport.appl_ptr()
+    }
+
+    /// Frames between the application pointer and the sound heard or captured now
+    /// (`SNDRV_PCM_IOCTL_DELAY`).
+    pub fn delay(&self) -> Result<i64> {
+        self.pcm.delay()
+    }
+
+    /// Frames available now, refreshed from the driver. In an xrun or a suspend this is an
+    /// error, handled per the policy by [`MmapStream::run`] or by [`MmapStream::recover`].
+    pub fn avail(&mut self) -> Result<u64> {
+        self.transport.hwsync(self.pcm.fd())?;
+        match self.cached_state()? {
+            State::Xrun => {
+                self.count_xrun();
+                Err(Error::Xrun)
+            }
+            State::Suspended => Err(Error::Suspended),
+            State::Disconnected => Err(Error::Disconnected),
+            _ => Ok(self.cached_avail()),
+        }
+    }
+
+    /// Waits until a period (`avail_min` frames) is available. `Ok(false)` when `timeout_ms`
+    /// passed first; `None` uses the stream's timeout and returns [`Error::Timeout`] instead.
+    /// `Some(0)` polls without blocking.
+    pub fn wait(&mut self, timeout_ms: Option<u32>) -> Result<bool> {
+        let events = if D::CAPTURE { PollFlags::IN } else { PollFlags::OUT };
+        match sys::wait(
+            self.pcm.fd(),
+            events,
+            Some(timeout_ms.unwrap_or(self.setup.timeout_ms)),
+        )? {
+            Readiness::Ready => Ok(true),
+            Readiness::Error => {
+                self.transport.publish(self.pcm.fd())?;
+                match self.cached_state()? {
+                    State::Xrun => {
+                        self.count_xrun();
+                        Err(Error::Xrun)
+                    }
+                    State::Suspended => Err(Error::Suspended),
+                    State::Disconnected => Err(Error::Disconnected),
+                    state => Err(Error::BadState(state)),
+                }
+            }
+            Readiness::TimedOut if timeout_ms.is_some() => Ok(false),
+            Readiness::TimedOut => Err(Error::Timeout),
+        }
+    }
+
+    fn count_xrun(&mut self) {
+        if !self.xrun_counted {
+            self.xrun_counted = true;
+            self.xruns += 1;
+        }
+    }
+
+    /// `PREPARE`: ready the stream to start again after setup, stop, drain or an xrun.
+    pub fn prepare(&mut self) -> Result<()> {
+        self.pcm.command(Op::Prepare, abi::SNDRV_PCM_IOCTL_PREPARE)?;
+        self.xrun_counted = false;
+        self.begun = 0;
+        self.transport.reload(self.pcm.fd())
+    }
+
+    /// `START`: start the stream now.
+    pub fn start(&mut self) -> Result<()> {
+        self.transport.publish(self.pcm.fd())?;
+        self.pcm.command(Op::Start, abi::SNDRV_PCM_IOCTL_START)?;
+        self.transport.publish(self.pcm.fd())
+    }
+
+    /// `DROP`: stop now, dropping what is queued. Call [`MmapStream::prepare`] to start
+    /// again.
+    pub fn stop(&mut self) -> Result<()> {
+        self.pcm.command(Op::Drop, abi::SNDRV_PCM_IOCTL_DROP)?;
+        self.transport.reload(self.pcm.fd())
+    }
+
+    /// `DRAIN`: for playback, block until everything queued has been played, then stop; for
+    /// capture, stop. A prepared playback stream with queued frames is started first by the
+    /// kernel. Call [`MmapStream::prepare`] to start again.
+    pub fn drain(&mut self) -> Result<()> {
+        self.transport.publish(self.pcm.fd())?;
+        loop {
+            match self.pcm.command(Op::Drain, abi::SNDRV_PCM_IOCTL_DRAIN) {
+                Err(Error::Sys { errno, .. }) if errno == Errno::INTR => continue,
+                other => break other?,
+            }
+        }
+        self.transport.reload(self.pcm.fd())
+    }
+
+    /// `PAUSE`: pause (`true`) or release (`false`) a running stream, when
+    /// [`Setup::can_pause`].
+    pub fn pause(&mut self, pause: bool) -> Result<()> {
+        self.pcm.pause(pause)?;
+        self.transport.publish(self.pcm.fd())
+    }
+
+    /// `RESET`: move the hardware and application pointers to the same place, dropping
+    /// queued frames without stopping.
+    pub fn reset(&mut self) -> Result<()> {
+        self.pcm.command(Op::Reset, abi::SNDRV_PCM_IOCTL_RESET)?;
+        self.transport.reload(self.pcm.fd())
+    }
+
+    /// `RESUME` after a suspend; falls back to `PREPARE` when the driver cannot resume.
+    pub fn resume(&mut self) -> Result<()> {
+        const RETRIES: u32 = 100;
+        for _ in 0..RETRIES {
+            match self.pcm.command(Op::Resume, abi::SNDRV_PCM_IOCTL_RESUME) {
+                Ok(()) => return self.transport.publish(self.pcm.fd()),
+                Err(Error::Sys { errno, .. }) if errno == Errno::AGAIN => sys::sleep_ms(10),
+                Err(_) => return self.prepare(),
+            }
+        }
+        self.prepare()
+    }
+
+    /// Recovers from [`Error::Xrun`] (prepare) or [`Error::Suspended`] (resume or prepare);
+    /// a capture stream is started again. Other errors are returned as they are.
+    pub fn recover(&mut self, error: Error) -> Result<()> {
+        match error {
+            Error::Xrun => self.prepare()?,
+            Error::Suspended => self.resume()?,
+            other => return Err(other),
+        }
+        if D::CAPTURE && self.cached_state()? == State::Prepared {
+            self.start()?;
+        }
+        Ok(())
+    }
+
+    /// Handles the state before a period: recovers per the policy from an xrun or suspend.
+    /// Returns the state to go on with.
+    fn check_state(&mut self) -> Result<State> {
+        loop {
+            let state = self.cached_state()?;
+            let fault = match state {
+                State::Xrun => {
+                    self.count_xrun();
+                    Error::Xrun
+                }
+                State::Suspended => {
+                    self.suspends += 1;
+                    Error::Suspended
+                }
+                State::Disconnected => return Err(Error::Disconnected),
+                State::Open | State::Setup | State::Paused | State::Draining => {
+                    return Err(Error::BadState(state))
+                }
+                State::Prepared | State::Running => return Ok(state),
+            };
+            match self.policy {
+                XrunPolicy::Fail => return Err(fault),
+                XrunPolicy::Recover => self.recover(fault)?,
+            }
+        }
+    }
+
+    /// Blocks until a whole period at the application pointer is free (playback) or filled
+    /// (capture), realigning the pointer to a period boundary first if low-level calls left
+    /// it elsewhere. Returns the frame offset of the period in the buffer.
+    fn acquire_period(&mut self) -> Result<u64> {
+        let period = u64::from(self.setup.negotiated.period_size);
+        let events = if D::CAPTURE { PollFlags::IN } else { PollFlags::OUT };
+        // After `poll` says ready, the kernel has at least `avail_min` (one period) frames for
+        // us even though the cached status predates the wakeup: no ioctl needed to know.
+        let mut kernel_said_ready = false;
+        loop {
+            let state = self.check_state()?;
+            let avail = self.cached_avail();
+            let appl = self.transport.appl_ptr();
+            let misaligned = ring::to_period_boundary(appl, period);
+            if misaligned != 0 && avail >= misaligned {
+                self.skip(misaligned)?;
+                continue;
+            }
+            if misaligned == 0 && (avail >= period || kernel_said_ready) {
+                return Ok(ring::offset(appl, self.frames_in_buffer()));
+            }
+            if D::CAPTURE && state == State::Prepared {
+                self.start()?;
+                continue;
+            }
+            match sys::wait(self.pcm.fd(), events, Some(self.setup.timeout_ms))? {
+                Readiness::Ready => kernel_said_ready = self.transport.kind() != TransportKind::Mapped,
+                Readiness::Error => {
+                    kernel_said_ready = false;
+                    self.transport.publish(self.pcm.fd())?;
+                }
+                Readiness::TimedOut => return Err(Error::Timeout),
+            }
+        }
+    }
+
+    /// Moves the application pointer over `frames` without handing them to the callback:
+    /// silence for playback, discarded for capture.
+    fn skip(&mut self, frames: u64) -> Result<()> {
+        if !D::CAPTURE {
+            let offset = ring::offset(self.transport.appl_ptr(), self.frames_in_buffer());
+            self.samples_mut(offset, frames).fill(S::SILENCE);
+        }
+        self.advance(frames)
+    }
+
+    /// Commits `frames` after the application pointer and publishes it with a status refresh:
+    /// the only system call of a period on the `SYNC_PTR` path, none when mapped.
+    fn advance(&mut self, frames: u64) -> Result<()> {
+        let appl = ring::advance(self.transport.appl_ptr(), frames, self.setup.boundary);
+        self.transport.set_appl_ptr(appl);
+        self.position += frames;
+        self.transport.publish(self.pcm.fd())?;
+        if !D::CAPTURE && self.cached_state()? == State::Prepared {
+            let queued = ring::playback_queued(
+                self.transport.status().hw_ptr,
+                appl,
+                self.frames_in_buffer(),
+                self.setup.boundary,
+            );
+            if queued >= self.setup.start_threshold {
+                self.start()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn period_info(&self, frames: u64) -> PeriodInfo {
+        PeriodInfo {
+            frames: frames as usize,
+            channels: self.channels(),
+            position: self.position,
+            timestamp: self.timestamp(),
+            xruns: self.xruns,
+        }
+    }
+
+    /// The samples of `frames` frames from frame `offset` of the DMA buffer.
+    fn samples_mut(&mut self, offset: u64, frames: u64) -> &mut [S] {
+        let channels = self.channels();
+        let start = offset as usize * channels;
+        let len = frames as usize * channels;
+        let total = self.frames_in_buffer() as usize * channels;
+        let len = len.min(total.saturating_sub(start));
+        debug_assert!(total * core::mem::size_of::<S>() <= self.buffer.len());
+        // SAFETY: the mapping holds the whole buffer (`total` samples of `S`, checked at
+        // setup through CHANNEL_INFO), `start + len <= total`, the buffer is page aligned so
+        // every sample is aligned, `S` is valid for any bytes (`Sample`'s contract), and the
+        // frames between the application and hardware pointers are not touched by the
+        // hardware while the application owns them; the borrow of `self` keeps the mapping
+        // alive and unaliased.
+        unsafe { core::slice::from_raw_parts_mut(self.buffer.ptr().cast::<S>().add(start), len) }
+    }
+
+    /// Contiguous frames available from the application pointer, at most `max_frames`, as of
+    /// the last status.
+    fn contiguous(&self, max_frames: usize) -> (u64, u64) {
+        let buffer = self.frames_in_buffer();
+        let appl = self.transport.appl_ptr();
+        let avail = self.cached_avail().min(buffer).min(max_frames as u64);
+        (ring::offset(appl, buffer), ring::contiguous(appl, avail, buffer))
+    }
+
+    /// Commits frames handed out by the last `begin` and publishes the application pointer
+    /// (like `snd_pcm_mmap_commit`). A playback stream starts once its start threshold is
+    /// queued.
+    pub fn commit(&mut self, frames: usize) -> Result<()> {
+        let frames = frames as u64;
+        if frames > self.begun {
+            return Err(Error::CommitTooLarge);
+        }
+        self.begun = 0;
+        self.advance(frames)
+    }
+}
+
+impl<S: Sample> MmapStream<S, Playback> {
+    /// Opens a playback stream on `device` (shorthand for [`MmapStream::open`]).
+    pub fn playback(device: &str, config: &Config) -> Result<Self> {
+        Self::open(device, config)
+    }
+
+    /// Runs the stream: waits for each free period and hands it to `callback` to fill, until
+    /// the callback breaks (its value is returned) or an error the policy does not cover.
+    ///
+    /// The period filled by the call that breaks is committed. The stream starts once the
+    /// start threshold (by default the whole buffer) is queued.
+    pub fn run<B>(&mut self, mut callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
+        let period = u64::from(self.setup.negotiated.period_size);
+        loop {
+            let offset = self.acquire_period()?;
+            let info = self.period_info(period);
+            let flow = callback(self.samples_mut(offset, period), &info);
+            self.advance(period)?;
+            if let ControlFlow::Break(value) = flow {
+                return Ok(value);
+            }
+        }
+    }
+
+    /// The free part of the buffer from the application pointer, at most `max_frames` frames
+    /// and up to the end of the buffer (like `snd_pcm_mmap_begin`), as of the last status:
+    /// call [`MmapStream::avail`] or [`MmapStream::wait`] first. Fill it, then
+    /// [`MmapStream::commit`] the frames written.
+    pub fn begin(&mut self, max_frames: usize) -> &mut [S] {
+        let (offset, frames) = self.contiguous(max_frames);
+        self.begun = frames;
+        self.samples_mut(offset, frames)
+    }
+
+    /// Writes samples from `samples` into the free part of the buffer and commits them (the
+    /// alsa-rs `direct` API). A trailing partial frame is completed with silence. Returns the
+    /// frames written; stops early when the buffer is full or the iterator ends.
+    pub fn write(&mut self, samples: &mut impl Iterator<Item = S>) -> Result<usize> {
+        let channels = self.channels();
+        let mut written = 0;
+        while written < self.frames_in_buffer() as usize {
+            let area = self.begin(usize::MAX);
+            if area.is_empty() {
+                break;
+            }
+            let mut filled: usize = 0;
+            let mut ended = false;
+            for slot in area.iter_mut() {
+                match samples.next() {
+                    Some(s) => *slot = s,
+                    None => {
+                        ended = true;
+                        break;
+                    }
+                }
+                filled += 1;
+            }
+            let frames = filled.div_ceil(channels);
+            area[filled..frames * channels].fill(S::SILENCE);
+            self.commit(frames)?;
+            written += frames;
+            if ended {
+                break;
+            }
+        }
+        Ok(written)
+    }
+}
+
+impl<S: Sample> MmapStream<S, Capture> {
+    /// Opens a capture stream on `device` (shorthand for [`MmapStream::open`]).
+    pub fn capture(device: &str, config: &Config) -> Result<Self> {
+        Self::open(device, config)
+    }
+
+    /// Runs the stream: starts it, waits for each filled period and hands it to `callback`,
+    /// until the callback breaks (its value is returned) or an error the policy does not
+    /// cover.
+    pub fn run<B>(&mut self, mut callback: impl FnMut(&[S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
+        let period = u64::from(self.setup.negotiated.period_size);
+        loop {
+            let offset = self.acquire_period()?;
+            let info = self.period_info(period);
+            let flow = callback(self.samples_mut(offset, period), &info);
+            self.advance(period)?;
+            if let ControlFlow::Break(value) = flow {
+                return Ok(value);
+            }
+        }
+    }
+
+    /// The filled part of the buffer from the application pointer, at most `max_frames`
+    /// frames and up to the end of the buffer, as of the last status: call
+    /// [`MmapStream::avail`] or [`MmapStream::wait`] first. Read it, then
+    /// [`MmapStream::commit`] the frames consumed.
+    pub fn begin(&mut self, max_frames: usize) -> &[S] {
+        let (offset, frames) = self.contiguous(max_frames);
+        self.begun = frames;
+        self.samples_mut(offset, frames)
+    }
+
+    /// An iterator over the captured samples available now; the whole frames it yielded are
+    /// committed when it is dropped (the alsa-rs `direct` API).
+    pub fn iter(&mut self) -> CaptureIter<'_, S> {
+        CaptureIter {
+            stream: self,
+            taken: 0,
+        }
+    }
+}
+
+/// Captured samples, committed on drop. See [`MmapStream::iter`].
+#[derive(Debug)]
+pub struct CaptureIter<'a, S: Sample> {
+    stream: &'a mut MmapStream<S, Capture>,
+    /// Samples yielded and not yet committed.
+    taken: usize,
+}
+
+impl<S: Sample> Iterator for CaptureIter<'_, S> {
+    type Item = S;
+
+    fn next(&mut self) -> Option<S> {
+        let channels = self.stream.channels();
+        let (offset, frames) = self.stream.contiguous(usize::MAX);
+        let whole = self.taken / channels;
+        if whole as u64 >= frames {
+            if whole == 0 || self.commit_whole_frames().is_err() {
+                return None;
+            }
+            return self.next();
+        }
+        let sample = self.stream.samples_mut(offset, frames)[self.taken];
+        self.taken += 1;
+        Some(sample)
+    }
+}
+
+impl<S: Sample> CaptureIter<'_, S> {
+    fn commit_whole_frames(&mut self) -> Result<()> {
+        let frames = self.taken / self.stream.channels();
+        self.taken -= frames * self.stream.channels();
+        self.stream.begun = frames as u64;
+        self.stream.commit(frames)
+    }
+}
+
+impl<S: Sample> Drop for CaptureIter<'_, S> {
+    fn drop(&mut self) {
+        // A failed commit is seen by the next call on the stream, which refreshes the state.
+        let _ = self.commit_whole_frames();
+    }
+}

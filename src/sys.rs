@@ -1,0 +1,184 @@
+//! Thin wrappers over the rustix system calls the crate makes: `open`, `ioctl`, `mmap`,
+//! `munmap` and `poll`. Each returns the crate's [`Error`] naming the operation and errno.
+//!
+//! All `unsafe` that hands the kernel a pointer lives here and in [`Mapping`].
+
+use core::ffi::{c_int, c_void};
+use core::ptr::NonNull;
+
+use rustix::event::{PollFd, PollFlags};
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::{Mode, OFlags};
+use rustix::ioctl::{Ioctl, IoctlOutput, Opcode};
+use rustix::mm::{MapFlags, ProtFlags};
+
+use crate::error::{Errno, Error, Op, Result};
+
+/// One ioctl with a raw argument: a pointer to a record, or an integer.
+struct RawIoctl {
+    opcode: Opcode,
+    arg: *mut c_void,
+}
+
+// SAFETY: the callers below pass, for each opcode, the argument the kernel expects for it (a
+// pointer to a live, correctly sized `#[repr(C)]` record, or an integer); the kernel may write
+// through the pointer, so the ioctl is marked mutating, and its result is the raw return value.
+unsafe impl Ioctl for RawIoctl {
+    type Output = IoctlOutput;
+    const IS_MUTATING: bool = true;
+
+    fn opcode(&self) -> Opcode {
+        self.opcode
+    }
+
+    fn as_ptr(&mut self) -> *mut c_void {
+        self.arg
+    }
+
+    unsafe fn output_from_ptr(out: IoctlOutput, _: *mut c_void) -> rustix::io::Result<Self::Output> {
+        Ok(out)
+    }
+}
+
+/// An ioctl whose argument is a pointer to `T`.
+///
+/// # Safety
+/// `opcode` must be an ioctl that reads and/or writes exactly one `T` through its argument.
+pub(crate) unsafe fn ioctl_ptr<T>(fd: BorrowedFd<'_>, op: Op, opcode: Opcode, arg: &mut T) -> Result<c_int> {
+    let io = RawIoctl {
+        opcode,
+        arg: (arg as *mut T).cast(),
+    };
+    // SAFETY: `arg` is a valid, exclusive `T` for the duration of the call and the caller
+    // promises the opcode transfers a `T`.
+    unsafe { rustix::ioctl::ioctl(fd, io) }.map_err(|e| Error::sys(op, e))
+}
+
+/// An ioctl with no argument, or an integer argument passed by value (`PAUSE`, `LINK`).
+///
+/// # Safety
+/// `opcode` must be an ioctl that takes no argument or an integer by value.
+pub(crate) unsafe fn ioctl_int(fd: BorrowedFd<'_>, op: Op, opcode: Opcode, value: usize) -> Result<c_int> {
+    let io = RawIoctl {
+        opcode,
+        arg: value as *mut c_void,
+    };
+    // SAFETY: the caller promises the kernel treats the argument as a plain integer, so no
+    // memory is accessed through it.
+    unsafe { rustix::ioctl::ioctl(fd, io) }.map_err(|e| Error::sys(op, e))
+}
+
+/// Opens a device node for reading and writing, close-on-exec.
+///
+/// The open is non-blocking so that a busy device answers `EBUSY` instead of blocking until it
+/// is free; the descriptor is made blocking afterwards unless `nonblocking` is set.
+pub(crate) fn open_device(path: &str, op: Op, nonblocking: bool) -> Result<OwnedFd> {
+    let flags = OFlags::RDWR | OFlags::CLOEXEC | OFlags::NONBLOCK;
+    let fd = rustix::fs::open(path, flags, Mode::empty()).map_err(|e| Error::sys(op, e))?;
+    if !nonblocking {
+        rustix::fs::fcntl_setfl(&fd, OFlags::RDWR).map_err(|e| Error::sys(Op::SetBlocking, e))?;
+    }
+    Ok(fd)
+}
+
+/// What a wait on a PCM descriptor saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Readiness {
+    /// The stream has at least `avail_min` frames to read or write.
+    Ready,
+    /// The stream is in an error state (xrun, suspended, disconnected).
+    Error,
+    /// The timeout passed first.
+    TimedOut,
+}
+
+/// Waits until `fd` is ready for `events` (`POLLOUT` for playback, `POLLIN` for capture),
+/// retrying on `EINTR`. `timeout_ms` of `None` waits forever.
+pub(crate) fn wait(fd: BorrowedFd<'_>, events: PollFlags, timeout_ms: Option<u32>) -> Result<Readiness> {
+    let timeout = timeout_ms.map(|ms| rustix::time::Timespec {
+        tv_sec: (ms / 1000).into(),
+        tv_nsec: ((ms % 1000) * 1_000_000).into(),
+    });
+    loop {
+        let mut fds = [PollFd::from_borrowed_fd(fd, events)];
+        match rustix::event::poll(&mut fds, timeout.as_ref()) {
+            Ok(0) => return Ok(Readiness::TimedOut),
+            Ok(_) => {
+                let got = fds[0].revents();
+                if got.intersects(PollFlags::ERR | PollFlags::HUP | PollFlags::NVAL) {
+                    return Ok(Readiness::Error);
+                }
+                return Ok(Readiness::Ready);
+            }
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(Error::sys(Op::Poll, e)),
+        }
+    }
+}
+
+/// Sleeps for `ms` milliseconds (a `poll` with no descriptors), for the resume retry loop.
+pub(crate) fn sleep_ms(ms: u32) {
+    let timeout = rustix::time::Timespec {
+        tv_sec: (ms / 1000).into(),
+        tv_nsec: ((ms % 1000) * 1_000_000).into(),
+    };
+    // An interrupted or failed sleep only shortens a retry delay.
+    let _ = rustix::event::poll(&mut [], Some(&timeout));
+}
+
+/// A shared mapping of device memory, unmapped on drop.
+#[derive(Debug)]
+pub(crate) struct Mapping {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the mapping is plain shared memory; access to it is synchronised by the owner.
+unsafe impl Send for Mapping {}
+
+impl Mapping {
+    /// Maps `len` bytes (rounded up to whole pages) of `fd` at `offset`.
+    pub(crate) fn new(fd: BorrowedFd<'_>, len: usize, offset: u64, writable: bool, op: Op) -> Result<Self> {
+        let page = rustix::param::page_size();
+        let len = len.div_ceil(page).max(1) * page;
+        let prot = if writable {
+            ProtFlags::READ | ProtFlags::WRITE
+        } else {
+            ProtFlags::READ
+        };
+        // SAFETY: a fresh shared mapping chosen by the kernel (null hint) aliases no Rust
+        // object; the device decides what the pages hold.
+        let ptr = unsafe {
+            rustix::mm::mmap(
+                core::ptr::null_mut(),
+                len,
+                prot,
+                MapFlags::SHARED,
+                fd.as_fd(),
+                offset,
+            )
+        }
+        .map_err(|e| Error::sys(op, e))?;
+        let ptr = NonNull::new(ptr.cast::<u8>()).ok_or(Error::sys(op, Errno::NXIO))?;
+        Ok(Mapping { ptr, len })
+    }
+
+    /// The start of the mapping.
+    pub(crate) fn ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// Length in bytes (whole pages).
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: `ptr`/`len` are exactly what mmap returned and nothing borrows the memory
+        // any more (borrows of it are tied to the owner's lifetime). A failed munmap cannot be
+        // reported from drop and leaves only address space behind.
+        let _ = unsafe { rustix::mm::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}

@@ -1,0 +1,344 @@
+//! How the kernel's status (state, `hw_ptr`, timestamp) and control (`appl_ptr`, `avail_min`)
+//! records reach this process.
+//!
+//! - **Mapped**: both records are pages mapped from the device and read or written directly,
+//!   with no system call. The kernel allows this only on x86, PowerPC and Alpha (elsewhere the
+//!   cache coherency of these pages is not guaranteed), and refuses it on any arch for drivers
+//!   with `SNDRV_PCM_INFO_SYNC_APPLPTR` and for 32-bit processes on 64-bit kernels (control).
+//! - **`SYNC_PTR`**: one `SNDRV_PCM_IOCTL_SYNC_PTR` publishes `appl_ptr`/`avail_min` and
+//!   returns a fresh status, everywhere else and as the fallback. On 32-bit targets the
+//!   64-bit-time record is used, and the old 32-bit-time one only when the kernel refuses it.
+//!
+//! The choice is made at compile time by `target_arch`; the mapped path falls back to
+//! `SYNC_PTR` at run time, and [`TransportChoice::ForceSyncPtr`] forces it on any arch.
+
+use rustix::fd::BorrowedFd;
+
+use crate::abi::{self, MmapControl64, MmapStatus64, SyncPtr64, Uframes};
+use crate::error::{Errno, Error, Op, Result};
+use crate::sys;
+
+/// Whether status/control pages may be mapped on this architecture.
+pub const ARCH_CAN_MAP: bool = cfg!(any(
+    target_arch = "x86",
+    target_arch = "x86_64",
+    target_arch = "powerpc",
+    target_arch = "powerpc64"
+));
+
+/// Which transport a stream should use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TransportChoice {
+    /// The architecture's own: mapped pages where the kernel allows them, `SYNC_PTR` elsewhere
+    /// or when the mapping is refused.
+    #[default]
+    Auto,
+    /// `SYNC_PTR` on every architecture.
+    ForceSyncPtr,
+}
+
+/// The transport a stream uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TransportKind {
+    /// Status and control pages mapped: no system call to read or publish pointers.
+    Mapped,
+    /// `SNDRV_PCM_IOCTL_SYNC_PTR` with the 64-bit-time record (the native one on 64-bit
+    /// targets).
+    SyncPtr,
+    /// `SNDRV_PCM_IOCTL_SYNC_PTR` with the old 32-bit-time record (32-bit targets on kernels
+    /// older than 5.6).
+    SyncPtrTime32,
+}
+
+impl core::fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            TransportKind::Mapped => "mmap status/control",
+            TransportKind::SyncPtr => "SYNC_PTR",
+            TransportKind::SyncPtrTime32 => "SYNC_PTR (32-bit time)",
+        })
+    }
+}
+
+/// A snapshot of the status record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct RawStatus {
+    pub state: i32,
+    pub hw_ptr: u64,
+    pub tstamp_sec: i64,
+    pub tstamp_nsec: i64,
+}
+
+/// The status and control records, mapped or exchanged by `SYNC_PTR`.
+#[derive(Debug)]
+pub(crate) enum Transport {
+    /// Both pages mapped.
+    Mapped {
+        status: sys::Mapping,
+        control: sys::Mapping,
+    },
+    /// A cached record, exchanged with the kernel by one ioctl.
+    SyncPtr(SyncPtrRecord),
+}
+
+/// The cached `SYNC_PTR` record in the layout the kernel accepted.
+#[derive(Clone, Copy)]
+pub(crate) enum SyncPtrRecord {
+    Time64(SyncPtr64),
+    #[cfg(target_pointer_width = "32")]
+    Time32(abi::SyncPtr32),
+}
+
+impl core::fmt::Debug for SyncPtrRecord {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SyncPtrRecord")
+    }
+}
+
+impl Transport {
+    /// Sets up the transport for an open, configured PCM.
+    pub(crate) fn new(fd: BorrowedFd<'_>, choice: TransportChoice) -> Result<Self> {
+        if ARCH_CAN_MAP && choice == TransportChoice::Auto {
+            match Self::map(fd) {
+                Ok(t) => return Ok(t),
+                // ENXIO: the kernel refuses the mapping (SYNC_APPLPTR driver, compat process):
+                // fall back. Anything else is a real error.
+                Err(Error::Sys { errno, .. }) if errno == Errno::NXIO || errno == Errno::INVAL => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Self::sync_ptr(fd)
+    }
+
+    fn map(fd: BorrowedFd<'_>) -> Result<Self> {
+        let status = sys::Mapping::new(
+            fd,
+            core::mem::size_of::<MmapStatus64>(),
+            abi::SNDRV_PCM_MMAP_OFFSET_STATUS,
+            false,
+            Op::MapStatus,
+        )?;
+        let control = sys::Mapping::new(
+            fd,
+            core::mem::size_of::<MmapControl64>(),
+            abi::SNDRV_PCM_MMAP_OFFSET_CONTROL,
+            true,
+            Op::MapControl,
+        )?;
+        Ok(Transport::Mapped { status, control })
+    }
+
+    fn sync_ptr(fd: BorrowedFd<'_>) -> Result<Self> {
+        // SAFETY: the record is integers and unions of integers.
+        let mut t = Transport::SyncPtr(SyncPtrRecord::Time64(unsafe { abi::zeroed() }));
+        match t.exchange(
+            fd,
+            abi::SNDRV_PCM_SYNC_PTR_APPL | abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN,
+        ) {
+            Ok(()) => Ok(t),
+            #[cfg(target_pointer_width = "32")]
+            Err(Error::Sys { errno, .. }) if errno == Errno::NOTTY || errno == Errno::INVAL => {
+                // SAFETY: as above.
+                let mut t = Transport::SyncPtr(SyncPtrRecord::Time32(unsafe { abi::zeroed() }));
+                t.exchange(
+                    fd,
+                    abi::SNDRV_PCM_SYNC_PTR_APPL | abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN,
+                )?;
+                Ok(t)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Which transport this is.
+    pub(crate) fn kind(&self) -> TransportKind {
+        match self {
+            Transport::Mapped { .. } => TransportKind::Mapped,
+            Transport::SyncPtr(SyncPtrRecord::Time64(_)) => TransportKind::SyncPtr,
+            #[cfg(target_pointer_width = "32")]
+            Transport::SyncPtr(SyncPtrRecord::Time32(_)) => TransportKind::SyncPtrTime32,
+        }
+    }
+
+    fn status_page(status: &sys::Mapping) -> *const MmapStatus64 {
+        status.ptr().cast::<MmapStatus64>().cast_const()
+    }
+
+    fn control_page(control: &sys::Mapping) -> *mut MmapControl64 {
+        control.ptr().cast::<MmapControl64>()
+    }
+
+    /// The status as of the last [`Transport::sync`] (`SYNC_PTR`) or now (mapped).
+    pub(crate) fn status(&self) -> RawStatus {
+        match self {
+            Transport::Mapped { status, .. } => {
+                let page = Self::status_page(status);
+                // SAFETY: the page is mapped for the life of `self`, holds a
+                // `snd_pcm_mmap_status` in the 64-bit-time layout, and the kernel updates it
+                // concurrently, hence the volatile field reads.
+                unsafe {
+                    RawStatus {
+                        state: core::ptr::addr_of!((*page).state).read_volatile(),
+                        hw_ptr: abi::uframes_to_u64(core::ptr::addr_of!((*page).hw_ptr).read_volatile()),
+                        tstamp_sec: core::ptr::addr_of!((*page).tstamp.tv_sec).read_volatile(),
+                        tstamp_nsec: core::ptr::addr_of!((*page).tstamp.tv_nsec).read_volatile(),
+                    }
+                }
+            }
+            Transport::SyncPtr(SyncPtrRecord::Time64(r)) => {
+                // SAFETY: the status union always holds a `MmapStatus64` (integers).
+                let s = unsafe { r.s.status };
+                RawStatus {
+                    state: s.state,
+                    hw_ptr: abi::uframes_to_u64(s.hw_ptr),
+                    tstamp_sec: s.tstamp.tv_sec,
+                    tstamp_nsec: s.tstamp.tv_nsec,
+                }
+            }
+            #[cfg(target_pointer_width = "32")]
+            Transport::SyncPtr(SyncPtrRecord::Time32(r)) => {
+                // SAFETY: the status union always holds a `MmapStatus32` (integers).
+                let s = unsafe { r.s.status };
+                RawStatus {
+                    state: s.state,
+                    hw_ptr: abi::uframes_to_u64(s.hw_ptr),
+                    tstamp_sec: s.tstamp.tv_sec.into(),
+                    tstamp_nsec: s.tstamp.tv_nsec.into(),
+                }
+            }
+        }
+    }
+
+    /// The application pointer as this process last set or read it.
+    pub(crate) fn appl_ptr(&self) -> u64 {
+        match self {
+            Transport::Mapped { control, .. } => {
+                // SAFETY: the control page is mapped read-write for the life of `self`; the
+                // kernel may rewrite it (reset, prepare), hence the volatile read.
+                abi::uframes_to_u64(unsafe {
+                    core::ptr::addr_of!((*Self::control_page(control)).appl_ptr).read_volatile()
+                })
+            }
+            Transport::SyncPtr(SyncPtrRecord::Time64(r)) => {
+                // SAFETY: the control union always holds the control record (integers).
+                abi::uframes_to_u64(unsafe { r.c.control.appl_ptr })
+            }
+            #[cfg(target_pointer_width = "32")]
+            Transport::SyncPtr(SyncPtrRecord::Time32(r)) => {
+                // SAFETY: the control union always holds the control record (integers).
+                abi::uframes_to_u64(unsafe { r.c.control.appl_ptr })
+            }
+        }
+    }
+
+    /// Sets the application pointer: at once when mapped, at the next
+    /// [`Transport::sync`] otherwise.
+    pub(crate) fn set_appl_ptr(&mut self, appl_ptr: u64) {
+        let value = appl_ptr as Uframes;
+        match self {
+            Transport::Mapped { control, .. } => {
+                // SAFETY: see `appl_ptr`; the page is writable and the kernel reads the field
+                // on its own schedule, hence the volatile write.
+                unsafe {
+                    core::ptr::addr_of_mut!((*Self::control_page(control)).appl_ptr).write_volatile(value)
+                }
+            }
+            Transport::SyncPtr(SyncPtrRecord::Time64(r)) => {
+                r.c.control = MmapControl64 {
+                    appl_ptr: value,
+                    // SAFETY: the control union always holds the control record (integers).
+                    avail_min: unsafe { r.c.control.avail_min },
+                    ..MmapControl64::default()
+                }
+            }
+            #[cfg(target_pointer_width = "32")]
+            Transport::SyncPtr(SyncPtrRecord::Time32(r)) => {
+                r.c.control = abi::MmapControl32 {
+                    appl_ptr: value,
+                    // SAFETY: as above.
+                    avail_min: unsafe { r.c.control.avail_min },
+                }
+            }
+        }
+    }
+
+    /// Publishes the application pointer and refreshes the status with the driver's current
+    /// hardware position: one `SYNC_PTR`; nothing when mapped, where both pages are live.
+    ///
+    /// This is the one system call per period of the `SYNC_PTR` path.
+    pub(crate) fn publish(&mut self, fd: BorrowedFd<'_>) -> Result<()> {
+        match self {
+            Transport::Mapped { .. } => Ok(()),
+            Transport::SyncPtr(_) => self.exchange_with_hwsync(fd),
+        }
+    }
+
+    /// Asks the driver for its current hardware position (`HWSYNC` when mapped, a `SYNC_PTR`
+    /// with the hwsync flag otherwise, which also publishes the application pointer).
+    pub(crate) fn hwsync(&mut self, fd: BorrowedFd<'_>) -> Result<()> {
+        match self {
+            Transport::Mapped { .. } => {
+                // SAFETY: HWSYNC takes no argument.
+                match unsafe { sys::ioctl_int(fd, Op::HwSync, abi::SNDRV_PCM_IOCTL_HWSYNC, 0) } {
+                    // Outside the running states there is no position to fetch; the state
+                    // itself is on the status page.
+                    Err(Error::Sys { errno, .. }) if Self::not_running(errno) => Ok(()),
+                    other => other.map(drop),
+                }
+            }
+            Transport::SyncPtr(_) => self.exchange_with_hwsync(fd),
+        }
+    }
+
+    /// EPIPE (xrun), ESTRPIPE (suspended), EBADFD (not prepared): a hardware sync fails in
+    /// these states.
+    fn not_running(errno: Errno) -> bool {
+        errno == Errno::PIPE || errno == Errno::STRPIPE || errno == Errno::BADFD
+    }
+
+    /// `SYNC_PTR` with the hwsync flag, publishing `appl_ptr`; where the hardware sync fails
+    /// outside the running states, again without it to fetch the state and publish.
+    fn exchange_with_hwsync(&mut self, fd: BorrowedFd<'_>) -> Result<()> {
+        match self.exchange(
+            fd,
+            abi::SNDRV_PCM_SYNC_PTR_HWSYNC | abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN,
+        ) {
+            Err(Error::Sys { errno, .. }) if Self::not_running(errno) => {
+                self.exchange(fd, abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN)
+            }
+            other => other,
+        }
+    }
+
+    /// Reads the application pointer back from the kernel, after it moved it (prepare, reset,
+    /// drop): one `SYNC_PTR` without publishing, nothing when mapped.
+    pub(crate) fn reload(&mut self, fd: BorrowedFd<'_>) -> Result<()> {
+        match self {
+            Transport::Mapped { .. } => Ok(()),
+            Transport::SyncPtr(_) => self.exchange(
+                fd,
+                abi::SNDRV_PCM_SYNC_PTR_APPL | abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN,
+            ),
+        }
+    }
+
+    /// One `SYNC_PTR` with `flags`.
+    fn exchange(&mut self, fd: BorrowedFd<'_>, flags: u32) -> Result<()> {
+        match self {
+            Transport::Mapped { .. } => Ok(()),
+            Transport::SyncPtr(SyncPtrRecord::Time64(r)) => {
+                r.flags = flags;
+                // SAFETY: SYNC_PTR64 reads and writes one `__snd_pcm_sync_ptr64`.
+                unsafe { sys::ioctl_ptr(fd, Op::SyncPtr, abi::SNDRV_PCM_IOCTL_SYNC_PTR64, r) }.map(drop)
+            }
+            #[cfg(target_pointer_width = "32")]
+            Transport::SyncPtr(SyncPtrRecord::Time32(r)) => {
+                r.flags = flags;
+                // SAFETY: SYNC_PTR reads and writes one `__snd_pcm_sync_ptr`.
+                unsafe { sys::ioctl_ptr(fd, Op::SyncPtr, abi::SNDRV_PCM_IOCTL_SYNC_PTR32, r) }.map(drop)
+            }
+        }
+    }
+}
