@@ -1,0 +1,602 @@
+//! Proves that `src/abi.rs` is the kernel ABI as a C compiler for this target sees it.
+//!
+//! `abi/layout.c` prints, from `<sound/asound.h>`, the size and alignment of every record
+//! `abi.rs` mirrors, the offset and size of every field (padding included), where each
+//! `snd_interval` bitfield lands, and every constant and ioctl opcode with a C counterpart. This
+//! test builds it with the target's gcc (`-static`), runs it (through `qemu-<arch>-static` on a
+//! foreign architecture; when this test itself runs under qemu-user, the host kernel executes
+//! gcc and qemu), computes the same keys in Rust with `size_of`/`align_of`/`offset_of!` and
+//! fails on any differing value or any key present on one side only.
+//!
+//! On 32-bit targets the C program is built twice: with `_TIME_BITS=64` the header's unprefixed
+//! `snd_pcm_mmap_status`/`_control`/`_sync_ptr` must be the `*64` mirrors, without it the `*32`
+//! ones. The `__`-prefixed layouts are checked in both builds.
+
+use alsa_direct::abi::*;
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::io;
+use std::mem::{align_of, offset_of, size_of, MaybeUninit};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Keys and values, as `abi/layout.c` prints them (`<key> <value>` lines).
+type Facts = BTreeMap<String, u64>;
+
+/// A C program that prints the layout facts of `<sound/asound.h>`.
+const SOURCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/abi/layout.c");
+
+/// Fewer keys than this means both sides stopped describing much of the ABI (there are 306 on
+/// 64-bit targets and 353 on 32-bit ones).
+const MIN_KEYS: usize = 300;
+
+/// How to build and run a C program for the target this test is compiled for.
+struct Toolchain {
+    gcc: &'static str,
+    /// The Debian package that provides `gcc`.
+    gcc_package: &'static str,
+    /// The qemu-user emulator for a foreign architecture, `None` to run natively.
+    runner: Option<&'static str>,
+}
+
+#[cfg(target_arch = "x86_64")]
+const TOOLCHAIN: Toolchain = Toolchain {
+    gcc: "x86_64-linux-gnu-gcc",
+    gcc_package: "gcc",
+    runner: None,
+};
+#[cfg(target_arch = "x86")]
+const TOOLCHAIN: Toolchain = Toolchain {
+    gcc: "i686-linux-gnu-gcc",
+    gcc_package: "gcc-i686-linux-gnu",
+    runner: None,
+};
+#[cfg(target_arch = "aarch64")]
+const TOOLCHAIN: Toolchain = Toolchain {
+    gcc: "aarch64-linux-gnu-gcc",
+    gcc_package: "gcc-aarch64-linux-gnu",
+    runner: Some("qemu-aarch64-static"),
+};
+#[cfg(target_arch = "arm")]
+const TOOLCHAIN: Toolchain = Toolchain {
+    gcc: "arm-linux-gnueabihf-gcc",
+    gcc_package: "gcc-arm-linux-gnueabihf",
+    runner: Some("qemu-arm-static"),
+};
+#[cfg(target_arch = "riscv64")]
+const TOOLCHAIN: Toolchain = Toolchain {
+    gcc: "riscv64-linux-gnu-gcc",
+    gcc_package: "gcc-riscv64-linux-gnu",
+    runner: Some("qemu-riscv64-static"),
+};
+#[cfg(all(target_arch = "powerpc64", target_endian = "little"))]
+const TOOLCHAIN: Toolchain = Toolchain {
+    gcc: "powerpc64le-linux-gnu-gcc",
+    gcc_package: "gcc-powerpc64le-linux-gnu",
+    runner: Some("qemu-ppc64le-static"),
+};
+
+/// The `time_t` a C program is built with, which decides what the header's unprefixed
+/// status/control/`SYNC_PTR` names mean.
+#[derive(Clone, Copy, Debug)]
+enum Time {
+    /// 64-bit: native on 64-bit targets, `_TIME_BITS=64` on 32-bit ones.
+    Bits64,
+    /// 32-bit: the old layout of 32-bit targets.
+    #[cfg(target_pointer_width = "32")]
+    Bits32,
+}
+
+impl Time {
+    fn cflags(self) -> &'static [&'static str] {
+        match self {
+            #[cfg(target_pointer_width = "32")]
+            Time::Bits64 => &["-D_TIME_BITS=64", "-D_FILE_OFFSET_BITS=64"],
+            #[cfg(target_pointer_width = "64")]
+            Time::Bits64 => &[],
+            #[cfg(target_pointer_width = "32")]
+            Time::Bits32 => &[],
+        }
+    }
+
+    fn tag(self) -> &'static str {
+        match self {
+            Time::Bits64 => "time64",
+            #[cfg(target_pointer_width = "32")]
+            Time::Bits32 => "time32",
+        }
+    }
+}
+
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn abi_matches_c() {
+    check(Time::Bits64);
+}
+
+#[cfg(target_pointer_width = "32")]
+#[test]
+fn abi_matches_c_time64() {
+    check(Time::Bits64);
+}
+
+#[cfg(target_pointer_width = "32")]
+#[test]
+fn abi_matches_c_time32() {
+    check(Time::Bits32);
+}
+
+/// Compares the Rust and C facts for one build of the C program and panics listing every
+/// difference.
+fn check(time: Time) {
+    let c = c_facts(time);
+    let rust = rust_facts(time);
+    let what = format!("{} {}", TOOLCHAIN.gcc, time.cflags().join(" "));
+    let what = what.trim_end();
+    let problems = differences(&rust, &c);
+    assert!(
+        problems.is_empty(),
+        "src/abi.rs disagrees with <sound/asound.h> as built by `{what}` \
+         ({} of {} keys):\n  {}",
+        problems.len(),
+        rust.len().max(c.len()),
+        problems.join("\n  ")
+    );
+    assert!(
+        rust.len() >= MIN_KEYS,
+        "only {} keys compared (expected at least {MIN_KEYS})",
+        rust.len()
+    );
+    println!("{what}: all {} keys match", rust.len());
+}
+
+/// Every key whose value differs or which only one side has, described for a human.
+fn differences(rust: &Facts, c: &Facts) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (key, &r) in rust {
+        match c.get(key) {
+            Some(&c) if c == r => {}
+            Some(&c) => problems.push(format!("{key}: Rust {r} ({r:#x}), C {c} ({c:#x})")),
+            None => problems.push(format!("{key}: only in Rust ({r})")),
+        }
+    }
+    for (key, c) in c.iter().filter(|(key, _)| !rust.contains_key(*key)) {
+        problems.push(format!("{key}: only in C ({c})"));
+    }
+    problems
+}
+
+// ---------------------------------------------------------------------------------------------
+// The C side.
+
+/// Builds and runs `abi/layout.c` and parses what it prints.
+fn c_facts(time: Time) -> Facts {
+    let exe = build(time);
+    parse(&run(&exe.0))
+}
+
+/// A file removed when dropped, also when the test fails.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn build(time: Time) -> TempFile {
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "abi-layout-{}-{}-{}",
+        std::env::consts::ARCH,
+        time.tag(),
+        std::process::id()
+    ));
+    let mut gcc = Command::new(TOOLCHAIN.gcc);
+    gcc.args(["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-static"])
+        .args(time.cflags())
+        .arg("-o")
+        .arg(&exe)
+        .arg(SOURCE);
+    let exe = TempFile(exe);
+    successful_output(&mut gcc, Some(TOOLCHAIN.gcc_package));
+    exe
+}
+
+fn run(exe: &Path) -> String {
+    let output = match TOOLCHAIN.runner {
+        Some(qemu) => successful_output(Command::new(qemu).arg(exe), Some("qemu-user-static")),
+        None => successful_output(&mut Command::new(exe), None),
+    };
+    String::from_utf8(output.stdout).expect("layout program printed non-UTF-8")
+}
+
+/// Runs `command` to completion and checks that it succeeded. A missing program is reported
+/// with the Debian `package` that provides it.
+fn successful_output(command: &mut Command, package: Option<&str>) -> Output {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let missing = || match package {
+        Some(package) => panic!("`{program}` not found: install the Debian package `{package}`"),
+        None => panic!("`{program}` not found"),
+    };
+    let output = match command.output() {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => missing(),
+        Err(e) => panic!("cannot run `{program}`: {e}"),
+        // Under qemu-user the spawned child is a fork, not a vfork, so a failed exec cannot be
+        // reported back: it shows up as the child exiting with 127 instead.
+        Ok(output) if output.status.code() == Some(127) && output.stdout.is_empty() => missing(),
+        Ok(output) => output,
+    };
+    assert!(
+        output.status.success(),
+        "`{program}` failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn parse(text: &str) -> Facts {
+    let mut facts = Facts::new();
+    for line in text.lines() {
+        let (key, value) = line
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("malformed line {line:?}"));
+        let value = value
+            .parse()
+            .unwrap_or_else(|e| panic!("malformed value in {line:?}: {e}"));
+        assert!(
+            facts.insert(key.to_owned(), value).is_none(),
+            "C printed {key} twice"
+        );
+    }
+    facts
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Rust side: the same keys, computed from `alsa_direct::abi`.
+
+fn put(facts: &mut Facts, key: String, value: impl TryInto<u64, Error: Debug>) {
+    let value = value.try_into().expect("negative or too large");
+    assert!(facts.insert(key.clone(), value).is_none(), "{key} twice");
+}
+
+/// `size_of` the pointee, to get a field's size from a pointer to it.
+fn pointee_size<T>(_: *const T) -> usize {
+    size_of::<T>()
+}
+
+/// Records `size:`/`align:` of a type and `offset:`/`size:` of the listed fields, under the
+/// type's name or the given one.
+macro_rules! record {
+    ($facts:expr, $ty:ident { $($field:ident),* $(,)? }) => {
+        record!($facts, stringify!($ty) => $ty { $($field),* })
+    };
+    ($facts:expr, $name:expr => $ty:ty { $($field:ident),* $(,)? }) => {{
+        let name: &str = $name;
+        put($facts, format!("size:{name}"), size_of::<$ty>());
+        put($facts, format!("align:{name}"), align_of::<$ty>());
+        $(
+            let field = stringify!($field);
+            put($facts, format!("offset:{name}.{field}"), offset_of!($ty, $field));
+            let record = MaybeUninit::<$ty>::uninit();
+            // SAFETY: only the field's address is computed, inside the record; nothing is read.
+            let size = pointee_size(unsafe { &raw const (*record.as_ptr()).$field });
+            put($facts, format!("size:{name}.{field}"), size);
+        )*
+    }};
+}
+
+/// Records `const:NAME` for each listed item of `alsa_direct::abi`.
+macro_rules! constants {
+    ($facts:expr, $($name:ident),* $(,)?) => {
+        $( put($facts, format!("const:{}", stringify!($name)), $name); )*
+    };
+}
+
+fn rust_facts(time: Time) -> Facts {
+    let mut facts = Facts::new();
+    let f = &mut facts;
+    params_records(f);
+    interval_bits(f);
+    time64_records(f);
+    #[cfg(target_pointer_width = "32")]
+    time32_records(f);
+    native(f, time);
+    scalar_constants(f);
+    ioctls(f);
+    facts
+}
+
+fn params_records(f: &mut Facts) {
+    record!(f, SndMask { bits });
+    record!(f, SndInterval { min, max });
+    record!(
+        f,
+        SndPcmHwParams {
+            flags,
+            masks,
+            mres,
+            intervals,
+            ires,
+            rmask,
+            cmask,
+            info,
+            msbits,
+            rate_num,
+            rate_den,
+            fifo_size,
+            reserved,
+        }
+    );
+    record!(
+        f,
+        SndPcmSwParams {
+            tstamp_mode,
+            period_step,
+            sleep_min,
+            avail_min,
+            xfer_align,
+            start_threshold,
+            stop_threshold,
+            silence_threshold,
+            silence_size,
+            boundary,
+            proto,
+            tstamp_type,
+            reserved,
+        }
+    );
+    record!(
+        f,
+        SndPcmInfo {
+            device,
+            subdevice,
+            stream,
+            card,
+            id,
+            name,
+            subname,
+            dev_class,
+            dev_subclass,
+            subdevices_count,
+            subdevices_avail,
+            sync,
+            reserved,
+        }
+    );
+    record!(
+        f,
+        SndPcmChannelInfo {
+            channel,
+            offset,
+            first,
+            step
+        }
+    );
+    record!(
+        f,
+        SndCtlCardInfo {
+            card,
+            pad,
+            id,
+            driver,
+            name,
+            longname,
+            reserved_,
+            mixername,
+            components,
+        }
+    );
+}
+
+/// The `snd_interval` bitfields: each one's mask and the offset of its storage unit, `flags`.
+fn interval_bits(f: &mut Facts) {
+    let bits = [
+        ("openmin", INTERVAL_OPENMIN),
+        ("openmax", INTERVAL_OPENMAX),
+        ("integer", INTERVAL_INTEGER),
+        ("empty", INTERVAL_EMPTY),
+    ];
+    for (bit, mask) in bits {
+        put(f, format!("mask:SndInterval.{bit}"), mask);
+        put(
+            f,
+            format!("offset:SndInterval.{bit}"),
+            offset_of!(SndInterval, flags),
+        );
+    }
+}
+
+fn time64_records(f: &mut Facts) {
+    // `tv_nsec` by offset only: under `_TIME_BITS=64` C's is glibc's 32-bit `long` + padding.
+    record!(f, SndTimespec64 { tv_sec });
+    put(
+        f,
+        "offset:SndTimespec64.tv_nsec".into(),
+        offset_of!(SndTimespec64, tv_nsec),
+    );
+    record!(
+        f,
+        MmapStatus64 {
+            state,
+            pad1,
+            pad_before_hw_ptr,
+            hw_ptr,
+            pad_after_hw_ptr,
+            tstamp,
+            suspended_state,
+            pad3,
+            audio_tstamp,
+        }
+    );
+    record!(
+        f,
+        MmapControl64 {
+            pad1,
+            appl_ptr,
+            pad2,
+            pad3,
+            avail_min,
+            pad4
+        }
+    );
+    record!(f, SyncPtr64 { flags, pad1, s, c });
+    record!(f, SyncPtrStatus64 { status, reserved });
+    record!(f, SyncPtrControl64 { control, reserved });
+    constants!(f, SNDRV_PCM_IOCTL_SYNC_PTR64);
+}
+
+#[cfg(target_pointer_width = "32")]
+fn time32_records(f: &mut Facts) {
+    record!(f, SndTimespec32 { tv_sec, tv_nsec });
+    record!(
+        f,
+        MmapStatus32 {
+            state,
+            pad1,
+            hw_ptr,
+            tstamp,
+            suspended_state,
+            audio_tstamp
+        }
+    );
+    record!(f, MmapControl32 { appl_ptr, avail_min });
+    record!(f, SyncPtr32 { flags, s, c });
+    record!(f, SyncPtrStatus32 { status, reserved });
+    record!(f, SyncPtrControl32 { control, reserved });
+    constants!(f, SNDRV_PCM_IOCTL_SYNC_PTR32);
+}
+
+/// What the header's unprefixed names are in a C build with this `time_t`: the fields common to
+/// all their definitions, the `SYNC_PTR` ioctl and the mmap offsets of the status/control pages.
+fn native(f: &mut Facts, time: Time) {
+    match time {
+        Time::Bits64 => {
+            record!(f, "native.MmapStatus" => MmapStatus64 {
+                state, pad1, hw_ptr, tstamp, suspended_state, audio_tstamp,
+            });
+            record!(f, "native.MmapControl" => MmapControl64 { appl_ptr, avail_min });
+            record!(f, "native.SyncPtr" => SyncPtr64 { flags, s, c });
+            put(
+                f,
+                "const:SNDRV_PCM_IOCTL_SYNC_PTR".into(),
+                SNDRV_PCM_IOCTL_SYNC_PTR64,
+            );
+            constants!(f, SNDRV_PCM_MMAP_OFFSET_STATUS, SNDRV_PCM_MMAP_OFFSET_CONTROL);
+        }
+        #[cfg(target_pointer_width = "32")]
+        Time::Bits32 => {
+            record!(f, "native.MmapStatus" => MmapStatus32 {
+                state, pad1, hw_ptr, tstamp, suspended_state, audio_tstamp,
+            });
+            record!(f, "native.MmapControl" => MmapControl32 { appl_ptr, avail_min });
+            record!(f, "native.SyncPtr" => SyncPtr32 { flags, s, c });
+            put(
+                f,
+                "const:SNDRV_PCM_IOCTL_SYNC_PTR".into(),
+                SNDRV_PCM_IOCTL_SYNC_PTR32,
+            );
+            // abi.rs names no offsets for the 32-bit-time pages; the header maps them at the old
+            // ones.
+            let (status, control) = (
+                SNDRV_PCM_MMAP_OFFSET_STATUS_OLD,
+                SNDRV_PCM_MMAP_OFFSET_CONTROL_OLD,
+            );
+            put(f, "const:SNDRV_PCM_MMAP_OFFSET_STATUS".into(), status);
+            put(f, "const:SNDRV_PCM_MMAP_OFFSET_CONTROL".into(), control);
+        }
+    }
+}
+
+fn scalar_constants(f: &mut Facts) {
+    constants!(
+        f,
+        SNDRV_PCM_VERSION,
+        SNDRV_PCM_STREAM_PLAYBACK,
+        SNDRV_PCM_STREAM_CAPTURE,
+        SNDRV_PCM_ACCESS_MMAP_INTERLEAVED,
+        SNDRV_PCM_ACCESS_MMAP_NONINTERLEAVED,
+        SNDRV_PCM_ACCESS_MMAP_COMPLEX,
+        SNDRV_PCM_ACCESS_RW_INTERLEAVED,
+        SNDRV_PCM_ACCESS_RW_NONINTERLEAVED,
+        SNDRV_PCM_SUBFORMAT_STD,
+        SNDRV_PCM_STATE_OPEN,
+        SNDRV_PCM_STATE_SETUP,
+        SNDRV_PCM_STATE_PREPARED,
+        SNDRV_PCM_STATE_RUNNING,
+        SNDRV_PCM_STATE_XRUN,
+        SNDRV_PCM_STATE_DRAINING,
+        SNDRV_PCM_STATE_PAUSED,
+        SNDRV_PCM_STATE_SUSPENDED,
+        SNDRV_PCM_STATE_DISCONNECTED,
+        SNDRV_PCM_MMAP_OFFSET_DATA,
+        SNDRV_PCM_MMAP_OFFSET_STATUS_OLD,
+        SNDRV_PCM_MMAP_OFFSET_CONTROL_OLD,
+        SNDRV_PCM_MMAP_OFFSET_STATUS_NEW,
+        SNDRV_PCM_MMAP_OFFSET_CONTROL_NEW,
+        SNDRV_PCM_INFO_MMAP,
+        SNDRV_PCM_INFO_MMAP_VALID,
+        SNDRV_PCM_INFO_SYNC_APPLPTR,
+        SNDRV_PCM_INFO_INTERLEAVED,
+        SNDRV_PCM_INFO_RESUME,
+        SNDRV_PCM_INFO_PAUSE,
+        SNDRV_PCM_HW_PARAMS_NORESAMPLE,
+        SNDRV_PCM_HW_PARAM_ACCESS,
+        SNDRV_PCM_HW_PARAM_FORMAT,
+        SNDRV_PCM_HW_PARAM_SUBFORMAT,
+        SNDRV_PCM_HW_PARAM_FIRST_MASK,
+        SNDRV_PCM_HW_PARAM_LAST_MASK,
+        SNDRV_PCM_HW_PARAM_SAMPLE_BITS,
+        SNDRV_PCM_HW_PARAM_FRAME_BITS,
+        SNDRV_PCM_HW_PARAM_CHANNELS,
+        SNDRV_PCM_HW_PARAM_RATE,
+        SNDRV_PCM_HW_PARAM_PERIOD_TIME,
+        SNDRV_PCM_HW_PARAM_PERIOD_SIZE,
+        SNDRV_PCM_HW_PARAM_PERIOD_BYTES,
+        SNDRV_PCM_HW_PARAM_PERIODS,
+        SNDRV_PCM_HW_PARAM_BUFFER_TIME,
+        SNDRV_PCM_HW_PARAM_BUFFER_SIZE,
+        SNDRV_PCM_HW_PARAM_BUFFER_BYTES,
+        SNDRV_PCM_HW_PARAM_TICK_TIME,
+        SNDRV_PCM_HW_PARAM_FIRST_INTERVAL,
+        SNDRV_PCM_HW_PARAM_LAST_INTERVAL,
+        SNDRV_PCM_TSTAMP_NONE,
+        SNDRV_PCM_TSTAMP_ENABLE,
+        SNDRV_PCM_TSTAMP_TYPE_GETTIMEOFDAY,
+        SNDRV_PCM_TSTAMP_TYPE_MONOTONIC,
+        SNDRV_PCM_SYNC_PTR_HWSYNC,
+        SNDRV_PCM_SYNC_PTR_APPL,
+        SNDRV_PCM_SYNC_PTR_AVAIL_MIN,
+    );
+}
+
+fn ioctls(f: &mut Facts) {
+    constants!(
+        f,
+        SNDRV_PCM_IOCTL_PVERSION,
+        SNDRV_PCM_IOCTL_INFO,
+        SNDRV_PCM_IOCTL_TTSTAMP,
+        SNDRV_PCM_IOCTL_USER_PVERSION,
+        SNDRV_PCM_IOCTL_HW_REFINE,
+        SNDRV_PCM_IOCTL_HW_PARAMS,
+        SNDRV_PCM_IOCTL_HW_FREE,
+        SNDRV_PCM_IOCTL_SW_PARAMS,
+        SNDRV_PCM_IOCTL_DELAY,
+        SNDRV_PCM_IOCTL_HWSYNC,
+        SNDRV_PCM_IOCTL_CHANNEL_INFO,
+        SNDRV_PCM_IOCTL_PREPARE,
+        SNDRV_PCM_IOCTL_RESET,
+        SNDRV_PCM_IOCTL_START,
+        SNDRV_PCM_IOCTL_DROP,
+        SNDRV_PCM_IOCTL_DRAIN,
+        SNDRV_PCM_IOCTL_PAUSE,
+        SNDRV_PCM_IOCTL_RESUME,
+        SNDRV_PCM_IOCTL_LINK,
+        SNDRV_PCM_IOCTL_UNLINK,
+        SNDRV_CTL_IOCTL_PVERSION,
+        SNDRV_CTL_IOCTL_CARD_INFO,
+        SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE,
+        SNDRV_CTL_IOCTL_PCM_INFO,
+        SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE,
+    );
+}
