@@ -101,6 +101,12 @@ impl PcmDevice {
         Ok(pcm)
     }
 
+    /// Opens a PCM node by path (`/dev/snd/pcmC0D0p`), checking it is a PCM of the expected
+    /// direction.
+    pub fn open_path(path: &str, capture: bool) -> Result<Self> {
+        Self::from_fd(sys::open_device(path, Op::OpenPcm, false)?, capture)
+    }
+
     /// Adopts a PCM node opened elsewhere, checking it is a PCM of the expected direction.
     pub fn from_fd(fd: OwnedFd, capture: bool) -> Result<Self> {
         let mut protocol: c_int = 0;

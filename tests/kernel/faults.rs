@@ -1,0 +1,85 @@
+//! Xruns: a callback that stalls for three periods (with two periods per buffer) causes one
+//! xrun, counted and handled per the policy, and the tone is clean again afterwards.
+
+use std::ops::ControlFlow;
+
+use alsa_direct::{Error, Format, MmapStream, Playback, XrunPolicy};
+
+use crate::common::{self, Oscillator};
+use crate::loopback::{assert_clean, play_and_capture};
+
+const RATE: u32 = 48_000;
+const PERIOD: u32 = 512;
+
+#[test]
+fn playback_underrun_is_counted_and_recovered() {
+    let m = play_and_capture::<i16>(Format::S16Le, 2, RATE, PERIOD, 2, Some(false));
+    assert_eq!(m.playback_xruns, 1, "one stall, one underrun");
+    assert_eq!(m.capture_xruns, 0);
+    assert_clean(&m, RATE, 1.0);
+}
+
+#[test]
+fn capture_overrun_is_counted_and_recovered() {
+    let m = play_and_capture::<i16>(Format::S16Le, 2, RATE, PERIOD, 2, Some(true));
+    assert_eq!(m.capture_xruns, 1, "one stall, one overrun");
+    assert_eq!(m.playback_xruns, 0);
+    assert_clean(&m, RATE, 1.0);
+}
+
+#[test]
+fn fail_policy_returns_the_xrun_and_recover_goes_on() {
+    let config = common::config(Format::S16Le, 2, RATE, PERIOD, 2).xrun_policy(XrunPolicy::Fail);
+    let mut stream = MmapStream::<i16, Playback>::open(&common::playback_device(), &config).unwrap();
+    let mut osc = Oscillator::new(2, RATE);
+    let stall = std::time::Duration::from_millis(common::frames_ms(3 * u64::from(PERIOD), RATE));
+    let mut stalled = false;
+    let result = stream.run(|buf, info| {
+        osc.fill(buf);
+        if !stalled && info.position >= u64::from(RATE) / 2 {
+            stalled = true;
+            std::thread::sleep(stall);
+        }
+        if info.position > 2 * u64::from(RATE) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    assert_eq!(result, Err(Error::Xrun));
+    assert_eq!(stream.xruns(), 1);
+    stream.recover(Error::Xrun).unwrap();
+    let resumed_at = stream.position();
+    stream
+        .run(|buf, info| {
+            osc.fill(buf);
+            if info.position > resumed_at + u64::from(RATE) / 2 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    assert_eq!(
+        stream.xruns(),
+        1,
+        "recovered stream ran half a second without xrun"
+    );
+}
+
+#[test]
+fn callback_break_value_is_returned() {
+    let config = common::config(Format::S16Le, 2, RATE, PERIOD, 4);
+    let mut stream = MmapStream::<i16, Playback>::open(&common::playback_device(), &config).unwrap();
+    let result: Result<u32, &str> = stream
+        .run(|buf, info| {
+            buf.fill(0);
+            if info.position >= 4 * u64::from(PERIOD) {
+                ControlFlow::Break(Err("the callback's own error"))
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    assert_eq!(result, Err("the callback's own error"));
+}

@@ -1,0 +1,163 @@
+//! System calls per period of a running stream, counted by tracing a child process with
+//! `ptrace` (`PTRACE_GET_SYSCALL_INFO`, the same on every arch).
+//!
+//! Holds the transport's promise: the wakeup plus at most one ioctl per period on the
+//! `SYNC_PTR` path, the wakeup alone on the mapped path.
+
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+
+use alsa_direct::{Capture, Format, MmapStream, Playback, TransportKind};
+
+use crate::common;
+
+/// Periods streamed before counting starts (start-up, initial fill).
+const WARMUP_PERIODS: u64 = 16;
+/// Periods counted.
+const COUNTED_PERIODS: u64 = 200;
+
+/// Marks the counted window in the child: `getppid` is made by nothing else there.
+fn marker() {
+    // SAFETY: getppid has no preconditions.
+    unsafe { libc::getppid() };
+}
+
+/// In the traced child: streams until the window is over, with markers around it.
+fn stream_in_child(capture: bool) -> ! {
+    let config = common::config(Format::S16Le, 2, 48_000, 256, 4);
+    let period = 256u64;
+    let window = |position: u64| {
+        let n = position / period;
+        if n == WARMUP_PERIODS || n == WARMUP_PERIODS + COUNTED_PERIODS {
+            marker();
+        }
+        if n >= WARMUP_PERIODS + COUNTED_PERIODS {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let ok = if capture {
+        MmapStream::<i16, Capture>::open(&common::capture_device(), &config)
+            .and_then(|mut s| s.run(|_, info| window(info.position)))
+            .is_ok()
+    } else {
+        MmapStream::<i16, Playback>::open(&common::playback_device(), &config)
+            .and_then(|mut s| {
+                s.run(|buf, info| {
+                    buf.fill(0);
+                    window(info.position)
+                })
+            })
+            .is_ok()
+    };
+    // SAFETY: _exit ends the forked child without running the parent's destructors.
+    unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+}
+
+/// Forks a traced child running `stream_in_child` and counts its system calls by number
+/// between the two markers. Returns (counts, child exit status).
+fn trace(capture: bool) -> (BTreeMap<u64, u64>, i32) {
+    // SAFETY: the child only streams (no allocation in the library, none in the callback)
+    // and leaves with _exit.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        // SAFETY: plain ptrace/raise calls in the child.
+        unsafe {
+            libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
+            libc::raise(libc::SIGSTOP);
+        }
+        stream_in_child(capture);
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    // SAFETY: the child is stopped and traced by us.
+    unsafe {
+        libc::ptrace(
+            libc::PTRACE_SETOPTIONS,
+            pid,
+            0,
+            libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_EXITKILL,
+        )
+    };
+    let mut counts = BTreeMap::new();
+    let mut markers = 0;
+    loop {
+        // SAFETY: resuming our stopped tracee to its next syscall stop.
+        unsafe { libc::ptrace(libc::PTRACE_SYSCALL, pid, 0, 0) };
+        // SAFETY: waiting for our own child.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        if libc::WIFEXITED(status) {
+            return (counts, libc::WEXITSTATUS(status));
+        }
+        if !(libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == (libc::SIGTRAP | 0x80)) {
+            continue;
+        }
+        // SAFETY: all-zero is a valid ptrace_syscall_info.
+        let mut info: libc::ptrace_syscall_info = unsafe { std::mem::zeroed() };
+        // SAFETY: the kernel writes at most size_of::<ptrace_syscall_info>() bytes.
+        unsafe {
+            libc::ptrace(
+                libc::PTRACE_GET_SYSCALL_INFO,
+                pid,
+                std::mem::size_of::<libc::ptrace_syscall_info>(),
+                &mut info as *mut libc::ptrace_syscall_info,
+            )
+        };
+        if info.op != libc::PTRACE_SYSCALL_INFO_ENTRY {
+            continue;
+        }
+        // SAFETY: op is ENTRY, so the entry member is the one filled in.
+        let nr = unsafe { info.u.entry.nr };
+        if nr == libc::SYS_getppid as u64 {
+            markers += 1;
+            continue;
+        }
+        if markers == 1 {
+            *counts.entry(nr).or_insert(0) += 1;
+        }
+    }
+}
+
+fn check(capture: bool) {
+    let transport = {
+        let config = common::config(Format::S16Le, 2, 48_000, 256, 4);
+        MmapStream::<i16, Playback>::open(&common::playback_device(), &config)
+            .unwrap()
+            .transport()
+    };
+    let (counts, exit) = trace(capture);
+    assert_eq!(exit, 0, "the traced stream failed");
+    let total: u64 = counts.values().sum();
+    let per_period = total as f64 / COUNTED_PERIODS as f64;
+    eprintln!(
+        "{} via {transport}: {total} syscalls in {COUNTED_PERIODS} periods ({per_period:.2}/period), by number: {counts:?}",
+        if capture { "capture" } else { "playback" },
+    );
+    let (ioctls, limit) = match transport {
+        TransportKind::Mapped => (0, 1),
+        TransportKind::SyncPtr | TransportKind::SyncPtrTime32 => (1, 2),
+    };
+    assert!(total > 0, "no system call seen: the tracer is broken");
+    assert!(
+        total <= limit * COUNTED_PERIODS,
+        "{per_period:.2} syscalls per period on {transport}: at most {limit} (wakeup + {ioctls} ioctl) expected"
+    );
+    let ioctl_count = counts.get(&(libc::SYS_ioctl as u64)).copied().unwrap_or(0);
+    assert!(
+        ioctl_count <= ioctls * COUNTED_PERIODS,
+        "{ioctl_count} ioctls in {COUNTED_PERIODS} periods"
+    );
+}
+
+#[test]
+fn playback_syscalls_per_period() {
+    check(false);
+}
+
+#[test]
+fn capture_syscalls_per_period() {
+    check(true);
+}
