@@ -1,0 +1,175 @@
+//! A firmware-like tone generator: plays a sine on the board's playback device and logs to
+//! syslog (`/dev/log`, RFC 3164, tag `tone`), or to stderr when there is no syslog.
+//!
+//! ```text
+//! tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] [--rate 48000]
+//!      [--period 256] [--periods 4] [--sync-ptr]
+//! ```
+//!
+//! The device defaults to `$ALSA_DIRECT_PLAYBACK` (set by `cargo board run`), else `hw:0,0`.
+//! SIGINT or SIGTERM stops the tone: what is queued is drained and the program exits cleanly.
+
+use std::ops::ControlFlow;
+use std::os::unix::net::UnixDatagram;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoice};
+
+/// Set by the signal handler.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+/// Syslog over `/dev/log`, or stderr.
+struct Log {
+    socket: Option<UnixDatagram>,
+}
+
+impl Log {
+    fn open() -> Self {
+        let socket = UnixDatagram::unbound()
+            .ok()
+            .filter(|s| s.connect("/dev/log").is_ok());
+        if socket.is_none() {
+            eprintln!("tone: no syslog at /dev/log, logging to stderr");
+        }
+        Log { socket }
+    }
+
+    /// Logs at `severity` (6 info, 4 warning, 3 error) with facility user (1).
+    fn log(&self, severity: u8, message: &str) {
+        let sent = self.socket.as_ref().is_some_and(|s| {
+            let line = format!("<{}>tone[{}]: {message}", 8 + severity, std::process::id());
+            s.send(line.as_bytes()).is_ok()
+        });
+        if !sent {
+            eprintln!("tone: {message}");
+        }
+    }
+}
+
+struct Args {
+    device: String,
+    freq: f32,
+    level: f32,
+    seconds: f32,
+    rate: u32,
+    period: u32,
+    periods: u32,
+    sync_ptr: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        device: std::env::var("ALSA_DIRECT_PLAYBACK").unwrap_or_else(|_| "hw:0,0".into()),
+        freq: 440.0,
+        level: 0.25,
+        seconds: 3.0,
+        rate: 48_000,
+        period: 256,
+        periods: 4,
+        sync_ptr: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        if flag == "--sync-ptr" {
+            args.sync_ptr = true;
+            continue;
+        }
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
+        match flag.as_str() {
+            "--device" => args.device = value,
+            "--freq" => args.freq = value.parse().map_err(|e| bad(&e))?,
+            "--level" => args.level = value.parse().map_err(|e| bad(&e))?,
+            "--seconds" => args.seconds = value.parse().map_err(|e| bad(&e))?,
+            "--rate" => args.rate = value.parse().map_err(|e| bad(&e))?,
+            "--period" => args.period = value.parse().map_err(|e| bad(&e))?,
+            "--periods" => args.periods = value.parse().map_err(|e| bad(&e))?,
+            _ => return Err(format!("unknown option {flag}")),
+        }
+    }
+    if !(0.0..=1.0).contains(&args.level) {
+        return Err("--level must be within 0..=1".into());
+    }
+    Ok(args)
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("tone: {e}\nusage: tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] [--rate 48000] [--period 256] [--periods 4] [--sync-ptr]");
+            std::process::exit(2);
+        }
+    };
+    let log = Log::open();
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+    }
+    if let Err(e) = play(&args, &log) {
+        log.log(3, &format!("stopped on error: {e}"));
+        std::process::exit(1);
+    }
+}
+
+fn play(args: &Args, log: &Log) -> alsa_direct::Result<()> {
+    let config = Config::new(Format::S16, 2, args.rate)
+        .period_size(args.period)
+        .periods(args.periods)
+        .matching(Matching::Nearest)
+        .transport(if args.sync_ptr {
+            TransportChoice::ForceSyncPtr
+        } else {
+            TransportChoice::Auto
+        });
+    let mut stream = MmapStream::<i16, Playback>::open(&args.device, &config)?;
+    let setup = *stream.setup();
+    let n = setup.negotiated;
+    log.log(
+        6,
+        &format!(
+            "start: device {} format {} channels {} rate {} period {} periods {} transport {} tone {} Hz level {}",
+            args.device, n.format, n.channels, n.rate, n.period_size, n.periods, setup.transport, args.freq, args.level
+        ),
+    );
+    let total = (args.seconds * n.rate as f32) as u64;
+    let step = std::f32::consts::TAU * args.freq / n.rate as f32;
+    let amplitude = args.level * f32::from(i16::MAX);
+    let mut phase = 0.0f32;
+    let mut xruns_logged = 0;
+    stream.run(|period, info| {
+        if info.xruns > xruns_logged {
+            xruns_logged = info.xruns;
+            log.log(4, &format!("xrun {} at frame {}", info.xruns, info.position));
+        }
+        for frame in period.chunks_exact_mut(info.channels) {
+            frame.fill((phase.sin() * amplitude) as i16);
+            phase = (phase + step) % std::f32::consts::TAU;
+        }
+        if STOP.load(Ordering::Relaxed) || info.position + info.frames as u64 >= total {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })?;
+    stream.drain()?;
+    let reason = if STOP.load(Ordering::Relaxed) {
+        "signal"
+    } else {
+        "done"
+    };
+    log.log(
+        6,
+        &format!(
+            "stop ({reason}): {} frames played, {} xruns",
+            stream.position(),
+            stream.xruns()
+        ),
+    );
+    Ok(())
+}
