@@ -319,8 +319,9 @@ impl HwParams {
         } else {
             i.min
         };
-        let max = if i.flags & abi::INTERVAL_OPENMAX != 0 && i.max > 0 {
-            i.max - 1
+        let max = if i.flags & abi::INTERVAL_OPENMAX != 0 {
+            // `[min, 0)` is empty.
+            i.max.checked_sub(1)?
         } else {
             i.max
         };
