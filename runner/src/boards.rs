@@ -1,0 +1,395 @@
+//! Board descriptions: one TOML file per board under `boards/`, named `<board>.toml`.
+//!
+//! See `boards/README.md` for the format. Emulated boards carry `[debian]` (the kernel and
+//! userland to fetch) and `[qemu]` (how to boot it); real boards only document defaults.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// Whether a board is booted under qemu by the runner or is real hardware users copy binaries to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Booted by `cargo board test` / `cargo board run` under qemu.
+    Emulated,
+    /// Real hardware: the file only documents the target and default devices.
+    Real,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Kind::Emulated => "emulated",
+            Kind::Real => "real",
+        })
+    }
+}
+
+/// Default ALSA devices the tests and examples use on this board.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Devices {
+    /// Playback device, e.g. `hw:Loopback,0,0`.
+    pub playback: String,
+    /// Capture device, e.g. `hw:Loopback,1,0`.
+    pub capture: String,
+}
+
+/// Default stream configuration for the board.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stream {
+    /// Sample format name as ALSA spells it, e.g. `S16_LE`.
+    pub format: String,
+    /// Frames per second.
+    pub rate: u32,
+    /// Channels per frame.
+    #[serde(default = "default_channels")]
+    pub channels: u32,
+    /// Frames per period.
+    pub period_frames: u32,
+    /// Periods per buffer.
+    pub periods: u32,
+}
+
+fn default_channels() -> u32 {
+    2
+}
+
+/// Where the guest's kernel and userland come from (emulated boards).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Debian {
+    /// Debian suite to take the packages from, e.g. `bookworm`.
+    pub suite: String,
+    /// dpkg architecture, e.g. `arm64`.
+    pub arch: String,
+    /// Kernel meta package, resolved to the versioned image package with `apt-cache depends`.
+    pub kernel_package: String,
+    /// Prefix of the kernel file under `boot/` that qemu boots (`vmlinuz` or `vmlinux`).
+    #[serde(default = "default_kernel_image")]
+    pub kernel_image: String,
+    /// Package providing a static busybox.
+    #[serde(default = "default_busybox")]
+    pub busybox_package: String,
+    /// Modules to `insmod`, in order: `"name"` or `"name param=value ..."`. Dependencies missing
+    /// from the list are added before their users from the kernel's `modules.dep`.
+    pub modules: Vec<String>,
+}
+
+fn default_kernel_image() -> String {
+    "vmlinuz".into()
+}
+
+fn default_busybox() -> String {
+    "busybox-static".into()
+}
+
+/// How qemu boots the board.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qemu {
+    /// System emulator, e.g. `qemu-system-aarch64`.
+    pub binary: String,
+    /// `-M` value; qemu's default machine when absent.
+    pub machine: Option<String>,
+    /// `-cpu` value (replaced by `host` when KVM is used).
+    pub cpu: Option<String>,
+    /// `-m` value.
+    #[serde(default = "default_memory")]
+    pub memory: String,
+    /// `-smp` value.
+    #[serde(default = "default_smp")]
+    pub smp: u32,
+    /// Kernel console device, e.g. `ttyAMA0`.
+    pub console: String,
+    /// `-bios` value, e.g. `default` (OpenSBI on riscv64).
+    pub bios: Option<String>,
+    /// May use KVM (with `cargo board --kvm`) when `/dev/kvm` is usable and the guest has the
+    /// host's architecture.
+    #[serde(default)]
+    pub kvm: bool,
+    /// Extra kernel command line words.
+    #[serde(default)]
+    pub append: Vec<String>,
+    /// Extra qemu arguments.
+    #[serde(default)]
+    pub extra_args: Vec<String>,
+}
+
+fn default_memory() -> String {
+    "512M".into()
+}
+
+fn default_smp() -> u32 {
+    2
+}
+
+/// One run of the test binaries on a board: a target to build for and the environment to run with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Run {
+    /// Short name shown in progress lines and the summary (letters, digits, `-`, `_`, `.`).
+    pub name: String,
+    /// Target triple to build for; the board's target when absent.
+    pub target: Option<String>,
+    /// Extra environment for the binary in the guest.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Extra arguments for the test binary.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Print the guest's `/var/log/messages` after this run.
+    #[serde(default)]
+    pub dump_syslog: bool,
+}
+
+/// The file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BoardFile {
+    description: String,
+    kind: Kind,
+    target: String,
+    devices: Devices,
+    stream: Stream,
+    notes: Option<String>,
+    debian: Option<Debian>,
+    qemu: Option<Qemu>,
+    #[serde(default)]
+    runs: Vec<Run>,
+}
+
+/// A board loaded and checked from `boards/<name>.toml`.
+#[derive(Debug, Clone)]
+pub struct Board {
+    /// File stem, e.g. `qemu-arm64`.
+    pub name: String,
+    /// One line of description.
+    pub description: String,
+    /// Emulated or real.
+    pub kind: Kind,
+    /// Rust target triple of the board's userland.
+    pub target: String,
+    /// Default devices.
+    pub devices: Devices,
+    /// Default stream configuration.
+    pub stream: Stream,
+    /// Free text for users (how to copy and run binaries on real boards).
+    pub notes: Option<String>,
+    /// Guest packages (emulated boards).
+    pub debian: Option<Debian>,
+    /// qemu settings (emulated boards).
+    pub qemu: Option<Qemu>,
+    /// Runs of the test binaries; never empty for emulated boards.
+    pub runs: Vec<Run>,
+    /// The file it came from.
+    pub path: PathBuf,
+}
+
+impl Board {
+    /// Parses one board file; `name` is the file stem.
+    pub fn parse(name: &str, text: &str, path: &Path) -> Result<Board> {
+        let file: BoardFile = toml::from_str(text).with_context(|| format!("parsing {}", path.display()))?;
+        let mut runs = file.runs;
+        if runs.is_empty() {
+            runs.push(Run {
+                name: "default".into(),
+                target: None,
+                env: BTreeMap::new(),
+                args: Vec::new(),
+                dump_syslog: false,
+            });
+        }
+        let board = Board {
+            name: name.to_owned(),
+            description: file.description,
+            kind: file.kind,
+            target: file.target,
+            devices: file.devices,
+            stream: file.stream,
+            notes: file.notes,
+            debian: file.debian,
+            qemu: file.qemu,
+            runs,
+            path: path.to_owned(),
+        };
+        board.check().with_context(|| format!("in {}", path.display()))?;
+        Ok(board)
+    }
+
+    /// Checks the combination of sections and the names used in the guest.
+    fn check(&self) -> Result<()> {
+        if !is_simple_name(&self.name) {
+            bail!("board name {:?}: use letters, digits, '-', '_', '.'", self.name);
+        }
+        match self.kind {
+            Kind::Emulated => {
+                if self.debian.is_none() || self.qemu.is_none() {
+                    bail!("an emulated board needs [debian] and [qemu] sections");
+                }
+            }
+            Kind::Real => {
+                if self.debian.is_some() || self.qemu.is_some() {
+                    bail!("a real board has no [debian] or [qemu] section");
+                }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for run in &self.runs {
+            if !is_simple_name(&run.name) {
+                bail!("run name {:?}: use letters, digits, '-', '_', '.'", run.name);
+            }
+            if !seen.insert(run.name.as_str()) {
+                bail!("two runs named {:?}", run.name);
+            }
+            for key in run.env.keys() {
+                if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    bail!("run {}: environment name {key:?} is not a shell name", run.name);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The emulation sections of an emulated board.
+    pub fn emulation(&self) -> Result<(&Debian, &Qemu)> {
+        match (&self.debian, &self.qemu) {
+            (Some(d), Some(q)) => Ok((d, q)),
+            _ => bail!(
+                "board {} is not emulated: copy the binaries to it by hand",
+                self.name
+            ),
+        }
+    }
+
+    /// The target triple of a run.
+    pub fn run_target<'a>(&'a self, run: &'a Run) -> &'a str {
+        run.target.as_deref().unwrap_or(&self.target)
+    }
+
+    /// The environment every binary on this board receives (before the run's own variables).
+    pub fn guest_env(&self, run: &Run) -> BTreeMap<String, String> {
+        let mut env = BTreeMap::new();
+        env.insert("ALSA_DIRECT_BOARD".into(), self.name.clone());
+        env.insert("ALSA_DIRECT_RUN".into(), run.name.clone());
+        env.insert("ALSA_DIRECT_PLAYBACK".into(), self.devices.playback.clone());
+        env.insert("ALSA_DIRECT_CAPTURE".into(), self.devices.capture.clone());
+        env.insert("ALSA_DIRECT_FORMAT".into(), self.stream.format.clone());
+        env.insert("ALSA_DIRECT_RATE".into(), self.stream.rate.to_string());
+        env.insert("ALSA_DIRECT_CHANNELS".into(), self.stream.channels.to_string());
+        env.insert(
+            "ALSA_DIRECT_PERIOD_FRAMES".into(),
+            self.stream.period_frames.to_string(),
+        );
+        env.insert("ALSA_DIRECT_PERIODS".into(), self.stream.periods.to_string());
+        env.extend(run.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        env
+    }
+}
+
+/// True for names safe to use unquoted in paths and markers.
+fn is_simple_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Loads every `*.toml` in `dir`, sorted by name.
+pub fn load_all(dir: &Path) -> Result<Vec<Board>> {
+    let mut boards = Vec::new();
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        boards.push(Board::parse(name, &text, &path)?);
+    }
+    boards.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(boards)
+}
+
+/// Picks the named boards (all emulated ones when `names` is empty).
+pub fn select<'a>(all: &'a [Board], names: &[String]) -> Result<Vec<&'a Board>> {
+    if names.is_empty() {
+        return Ok(all.iter().filter(|b| b.kind == Kind::Emulated).collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            all.iter().find(|b| &b.name == name).with_context(|| {
+                let known: Vec<&str> = all.iter().map(|b| b.name.as_str()).collect();
+                format!("no board {name:?} (known: {})", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EMULATED: &str = r#"
+        description = "test"
+        kind = "emulated"
+        target = "aarch64-unknown-linux-gnu"
+        [devices]
+        playback = "hw:Loopback,0,0"
+        capture = "hw:Loopback,1,0"
+        [stream]
+        format = "S16_LE"
+        rate = 48000
+        period_frames = 256
+        periods = 4
+        [debian]
+        suite = "bookworm"
+        arch = "arm64"
+        kernel_package = "linux-image-arm64"
+        modules = ["snd-aloop index=0"]
+        [qemu]
+        binary = "qemu-system-aarch64"
+        console = "ttyAMA0"
+        [[runs]]
+        name = "sync-ptr"
+        env = { ALSA_DIRECT_TEST_TRANSPORT = "sync-ptr" }
+    "#;
+
+    #[test]
+    fn parses_an_emulated_board() {
+        let board = Board::parse("b", EMULATED, Path::new("b.toml")).unwrap();
+        assert_eq!(board.kind, Kind::Emulated);
+        assert_eq!(board.qemu.as_ref().unwrap().memory, "512M");
+        let env = board.guest_env(&board.runs[0]);
+        assert_eq!(env["ALSA_DIRECT_TEST_TRANSPORT"], "sync-ptr");
+        assert_eq!(env["ALSA_DIRECT_PLAYBACK"], "hw:Loopback,0,0");
+        assert_eq!(board.run_target(&board.runs[0]), "aarch64-unknown-linux-gnu");
+    }
+
+    #[test]
+    fn real_boards_get_a_default_run_and_refuse_qemu() {
+        let real = EMULATED.replace("\"emulated\"", "\"real\"");
+        assert!(Board::parse("b", &real, Path::new("b.toml")).is_err());
+        let cut = real.split("[debian]").next().unwrap();
+        let board = Board::parse("b", cut, Path::new("b.toml")).unwrap();
+        assert_eq!(board.runs.len(), 1);
+        assert!(board.emulation().is_err());
+    }
+
+    #[test]
+    fn the_repository_boards_load() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../boards");
+        let boards = load_all(&dir).unwrap();
+        assert!(boards.iter().any(|b| b.kind == Kind::Emulated));
+        assert!(boards.iter().any(|b| b.kind == Kind::Real));
+    }
+}

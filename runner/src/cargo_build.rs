@@ -1,0 +1,143 @@
+//! Building the guest binaries with cargo: the kernel integration tests and examples, static, in
+//! release mode, for a target; the executable's path comes from cargo's JSON messages.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::exec;
+use crate::progress::step;
+
+/// The library package the binaries belong to.
+const PACKAGE: &str = "alsa-direct";
+
+/// The part of a cargo JSON message the runner reads.
+#[derive(Deserialize)]
+struct Message {
+    reason: String,
+    executable: Option<PathBuf>,
+    target: Option<ArtifactTarget>,
+}
+
+#[derive(Deserialize)]
+struct ArtifactTarget {
+    name: String,
+    kind: Vec<String>,
+}
+
+/// Builds `tests/kernel` (`--features kernel-tests`) for `target` and returns the test binary.
+pub fn kernel_tests(root: &Path, target: &str) -> Result<PathBuf> {
+    let mut cmd = cargo(root, target);
+    cmd.args(["test", "--release", "--package", PACKAGE, "--target", target])
+        .args(["--features", "kernel-tests", "--test", "kernel", "--no-run"]);
+    build(cmd, "test", "kernel")
+}
+
+/// Builds example `name` with `features` for `target` and returns its binary.
+pub fn example(root: &Path, target: &str, name: &str, features: &str) -> Result<PathBuf> {
+    let mut cmd = cargo(root, target);
+    cmd.args(["build", "--release", "--package", PACKAGE, "--target", target])
+        .args(["--example", name, "--features", features]);
+    build(cmd, "example", name)
+}
+
+/// A cargo command in `root` that links `target` statically.
+fn cargo(root: &Path, target: &str) -> Command {
+    let mut cmd = exec::cargo();
+    cmd.current_dir(root);
+    if target == "x86_64-unknown-linux-gnu" {
+        // The cross targets get crt-static from .cargo/config.toml; the host target does not.
+        cmd.env(
+            "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS",
+            "-C target-feature=+crt-static",
+        );
+    }
+    cmd
+}
+
+/// Runs the build and picks the executable of the artifact of `kind` named `name`.
+fn build(mut cmd: Command, kind: &str, name: &str) -> Result<PathBuf> {
+    cmd.arg("--message-format=json-render-diagnostics")
+        .stdout(Stdio::piped())
+        .stdin(Stdio::null());
+    step!("$ {}", exec::display(&cmd));
+    let mut child = cmd.spawn().context("starting cargo")?;
+    let stdout = child.stdout.take().context("cargo stdout")?;
+    let mut found = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        let Ok(msg) = serde_json::from_str::<Message>(&line) else {
+            continue;
+        };
+        if msg.reason != "compiler-artifact" {
+            continue;
+        }
+        let Some(target) = msg.target else { continue };
+        if target.name == name && target.kind.iter().any(|k| k == kind) {
+            found = msg.executable.or(found);
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`{}` failed ({status})", exec::display(&cmd));
+    }
+    let exe = found.with_context(|| format!("cargo built no {kind} executable named {name}"))?;
+    if is_dynamic(&exe)? {
+        bail!(
+            "{} is dynamically linked; the guest has no C library (is crt-static set for this target?)",
+            exe.display()
+        );
+    }
+    Ok(exe)
+}
+
+/// True when an ELF file has a `PT_INTERP` program header (needs a dynamic loader).
+pub fn is_dynamic(path: &Path) -> Result<bool> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(elf_has_interp(&bytes))
+}
+
+fn elf_has_interp(b: &[u8]) -> bool {
+    if b.len() < 64 || &b[..4] != b"\x7fELF" {
+        return false;
+    }
+    let is64 = b[4] == 2;
+    let le = b[5] == 1;
+    let rd = |off: usize, len: usize| -> Option<u64> {
+        let s = b.get(off..off + len)?;
+        let mut v = 0u64;
+        for i in 0..len {
+            let byte = if le { s[len - 1 - i] } else { s[i] };
+            v = (v << 8) | u64::from(byte);
+        }
+        Some(v)
+    };
+    let (phoff, phentsize, phnum) = if is64 {
+        (rd(0x20, 8), rd(0x36, 2), rd(0x38, 2))
+    } else {
+        (rd(0x1c, 4), rd(0x2a, 2), rd(0x2c, 2))
+    };
+    let (Some(phoff), Some(phentsize), Some(phnum)) = (phoff, phentsize, phnum) else {
+        return false;
+    };
+    (0..phnum).any(|i| {
+        let at = (phoff + i * phentsize) as usize;
+        rd(at, 4) == Some(3) // PT_INTERP
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_runner_itself_is_dynamic_and_garbage_is_not() {
+        let me = std::env::current_exe().unwrap();
+        // Test binaries are built without crt-static on the host.
+        assert!(is_dynamic(&me).unwrap());
+        assert!(!elf_has_interp(b"not an elf"));
+    }
+}

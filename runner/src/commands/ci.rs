@@ -1,0 +1,154 @@
+//! `cargo board ci`: the project's whole test command (what `.ci/run` runs).
+//!
+//! Steps, stopping at the first failure: prepare the host; `cargo fmt --check`; the runner's own
+//! tests; for each target, the host tests (`cargo test`, cross targets under qemu-user) and
+//! `cargo clippy --all-features -D warnings`; then `cargo board test` on every emulated board.
+
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::boards::Board;
+use crate::commands::{setup, test, BootOptions};
+use crate::exec;
+use crate::install::{self, Host};
+use crate::progress::{secs, step};
+use crate::summary::Summary;
+use crate::workspace::Workspace;
+
+/// The host's own target: tested with plain `cargo test`.
+const HOST_TARGET: &str = "x86_64-unknown-linux-gnu";
+
+/// Targets whose host tests run in CI (cross ones through the runners in `.cargo/config.toml`).
+pub const HOST_TEST_TARGETS: &[&str] = &[
+    HOST_TARGET,
+    "aarch64-unknown-linux-gnu",
+    "armv7-unknown-linux-gnueabihf",
+    "riscv64gc-unknown-linux-gnu",
+    "i686-unknown-linux-gnu",
+    "powerpc64le-unknown-linux-gnu",
+];
+
+/// One cargo invocation of the host part.
+struct Step {
+    group: String,
+    name: String,
+    args: Vec<String>,
+}
+
+impl Step {
+    fn new(group: &str, name: &str, args: &[&str]) -> Step {
+        Step {
+            group: group.into(),
+            name: name.into(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+/// The cargo commands of the host part, in order.
+fn host_steps() -> Vec<Step> {
+    let mut steps = vec![
+        Step::new("host", "fmt", &["fmt", "--all", "--check"]),
+        Step::new(
+            "host",
+            "runner-tests",
+            &["test", "--package", "alsa-direct-board"],
+        ),
+        Step::new(
+            "host",
+            "clippy-workspace",
+            &["clippy", "--workspace", "--all-features", "--", "-D", "warnings"],
+        ),
+    ];
+    for target in HOST_TEST_TARGETS {
+        if *target == HOST_TARGET {
+            steps.push(Step::new(target, "test", &["test"]));
+        } else {
+            steps.push(Step::new(target, "test", &["test", "--target", target]));
+            steps.push(Step::new(
+                target,
+                "clippy",
+                &[
+                    "clippy",
+                    "--target",
+                    target,
+                    "--all-features",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+            ));
+        }
+    }
+    steps
+}
+
+/// Runs everything; returns true when all passed.
+pub fn ci(ws: &Workspace, host: &mut Host, boards: &[&Board], opts: &BootOptions) -> Result<bool> {
+    let mut summary = Summary::default();
+    let passed = run_steps(ws, host, boards, opts, &mut summary);
+    summary.print("cargo board ci summary", "ci");
+    if !passed {
+        println!("cargo board ci: FAILED (see the first FAILED line above)");
+    } else {
+        println!("cargo board ci: all passed");
+    }
+    Ok(passed)
+}
+
+fn run_steps(
+    ws: &Workspace,
+    host: &mut Host,
+    boards: &[&Board],
+    opts: &BootOptions,
+    summary: &mut Summary,
+) -> bool {
+    let started = Instant::now();
+    step!("=== ci: preparing the host ===");
+    let prepared = setup::setup(ws, host, boards, HOST_TEST_TARGETS)
+        .and_then(|()| install::ensure_rust_components(&["clippy", "rustfmt"]));
+    if let Err(err) = prepared {
+        step!("ci: FAILED preparing the host: {err:#}");
+        summary.add("host", "setup", false, format!("{err:#}"), started.elapsed());
+        return false;
+    }
+    summary.add(
+        "host",
+        "setup",
+        true,
+        "packages, targets, kernels",
+        started.elapsed(),
+    );
+
+    for s in host_steps() {
+        let started = Instant::now();
+        step!("=== ci: {} {} ===", s.group, s.name);
+        let mut cmd = exec::cargo();
+        cmd.current_dir(&ws.root).args(&s.args);
+        let result = exec::run(&mut cmd);
+        let line = format!("cargo {}", s.args.join(" "));
+        match result {
+            Ok(()) => summary.add(&s.group, &s.name, true, line, started.elapsed()),
+            Err(err) => {
+                step!("ci: FAILED: {err:#} (after {})", secs(started.elapsed()));
+                summary.add(&s.group, &s.name, false, line, started.elapsed());
+                return false;
+            }
+        }
+    }
+
+    step!("=== ci: board tests ===");
+    match test::test(ws, host, boards, opts, &[]) {
+        Ok(boards_summary) => {
+            let ok = boards_summary.all_passed();
+            summary.extend(boards_summary);
+            ok
+        }
+        Err(err) => {
+            step!("ci: FAILED: board tests: {err:#}");
+            summary.add("boards", "test", false, format!("{err:#}"), Default::default());
+            false
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The runner's subcommands, one module each, and what they share.
+
+pub mod ci;
+pub mod list;
+pub mod run;
+pub mod setup;
+pub mod test;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::boards::Board;
+use crate::guest_files::GuestFiles;
+use crate::initramfs::{self, Job};
+use crate::progress::step;
+use crate::protocol::Marker;
+use crate::qemu::{self, BootReport, BootSpec};
+use crate::workspace::Workspace;
+
+/// Settings for booting boards.
+#[derive(Debug, Clone)]
+pub struct BootOptions {
+    /// Time limit per boot.
+    pub timeout: Duration,
+    /// Use KVM where the board allows it and `/dev/kvm` opens (off by default: on the nested
+    /// virtual machines this project runs on, `/dev/kvm` opens but KVM guests hang).
+    pub allow_kvm: bool,
+    /// Print `/var/log/messages` after every job.
+    pub dump_syslog: bool,
+}
+
+/// Packs the jobs into an initramfs (`target/board-cache/boot/<board>-<purpose>-<pid>.cpio`,
+/// private to this process and removed afterwards) and boots it.
+pub fn boot_jobs(
+    ws: &Workspace,
+    board: &Board,
+    files: &GuestFiles,
+    jobs: &[Job],
+    opts: &BootOptions,
+    purpose: &str,
+) -> Result<BootReport> {
+    let marker = Marker::new();
+    let initrd: PathBuf =
+        ws.cache_dir()
+            .join("boot")
+            .join(format!("{}-{purpose}-{}.cpio", board.name, std::process::id()));
+    let size = initramfs::build(&initrd, files, jobs, &marker)?;
+    step!(
+        "{}: initramfs {} ({:.1} MiB, {} module(s), {} job(s))",
+        board.name,
+        initrd.display(),
+        size as f64 / (1024.0 * 1024.0),
+        files.modules.len(),
+        jobs.len()
+    );
+    let report = qemu::boot(&BootSpec {
+        board,
+        kernel: &files.kernel,
+        initrd: &initrd,
+        marker: &marker,
+        timeout: opts.timeout,
+        allow_kvm: opts.allow_kvm,
+    });
+    let _ = std::fs::remove_file(&initrd);
+    report
+}

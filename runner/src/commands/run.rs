@@ -1,0 +1,68 @@
+//! `cargo board run BOARD --example NAME [-- ARGS]`: builds an example, boots the board and runs
+//! it as `/bin/NAME ARGS` with the board's environment; exits with its status.
+
+use anyhow::{bail, Context, Result};
+
+use crate::boards::Board;
+use crate::cargo_build;
+use crate::commands::{boot_jobs, setup, BootOptions};
+use crate::guest_files;
+use crate::initramfs::Job;
+use crate::install::Host;
+use crate::progress::step;
+use crate::workspace::Workspace;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// Example name.
+    pub example: String,
+    /// Which of the board's runs supplies target and environment (the first when None).
+    pub run: Option<String>,
+    /// Cargo features for the build.
+    pub features: String,
+    /// Arguments for the example.
+    pub args: Vec<String>,
+}
+
+/// Runs the example and returns the process exit code to end with.
+pub fn run(
+    ws: &Workspace,
+    host: &mut Host,
+    board: &Board,
+    req: &RunRequest,
+    opts: &BootOptions,
+) -> Result<i32> {
+    board.emulation()?;
+    let run = match &req.run {
+        Some(name) => board
+            .runs
+            .iter()
+            .find(|r| &r.name == name)
+            .with_context(|| format!("board {} has no run {name:?}", board.name))?,
+        None => &board.runs[0],
+    };
+    let target = board.run_target(run);
+    setup::prepare_host(host, &[board], &[])?;
+    let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
+    let binary = cargo_build::example(&ws.root, target, &req.example, &req.features)?;
+    step!("built {}", binary.display());
+    let job = Job {
+        name: req.example.clone(),
+        guest_path: format!("/bin/{}", req.example),
+        host_binary: binary,
+        args: req.args.clone(),
+        env: board.guest_env(run),
+        dump_syslog: run.dump_syslog || opts.dump_syslog,
+    };
+    let report = boot_jobs(ws, board, &files, &[job], opts, "run")?;
+    let status = report.jobs.first().and_then(|j| j.status);
+    match (status, report.boot_failure()) {
+        (Some(code), _) => {
+            step!("{}: {} exited with status {code}", board.name, req.example);
+            Ok(code)
+        }
+        (None, Some(why)) => bail!("{}: {why}", board.name),
+        (None, None) => bail!("{}: {} did not report an exit status", board.name, req.example),
+    }
+}

@@ -1,0 +1,44 @@
+//! `cargo board setup`: installs what is missing on the host and fetches the guests' files.
+
+use anyhow::Result;
+
+use crate::boards::Board;
+use crate::guest_files;
+use crate::install::{self, Host};
+use crate::progress::step;
+use crate::workspace::Workspace;
+
+/// Installs the packages and rustup targets needed to build for and boot `boards`, plus what
+/// `cargo test --target <t>` on the host needs for each of `host_test_targets`.
+pub fn prepare_host(host: &mut Host, boards: &[&Board], host_test_targets: &[&str]) -> Result<()> {
+    let mut needs = Vec::new();
+    let mut targets: Vec<&str> = host_test_targets.to_vec();
+    for board in boards {
+        needs.extend(install::needs_for_board(board));
+        targets.extend(board.runs.iter().map(|r| board.run_target(r)));
+    }
+    for target in host_test_targets {
+        needs.extend(install::needs_for_host_tests(target));
+    }
+    host.ensure_packages(&needs)?;
+    targets.sort_unstable();
+    targets.dedup();
+    install::ensure_rust_targets(targets)
+}
+
+/// `cargo board setup [BOARD...]`: everything `test` needs, fetched now.
+pub fn setup(ws: &Workspace, host: &mut Host, boards: &[&Board], host_test_targets: &[&str]) -> Result<()> {
+    prepare_host(host, boards, host_test_targets)?;
+    for board in boards {
+        let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
+        step!(
+            "{}: kernel {} ({}), {} module(s), busybox {}",
+            board.name,
+            files.release,
+            files.kernel.display(),
+            files.modules.len(),
+            files.busybox.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! Debian packages for the guests: resolving meta packages, downloading `.deb` files with
+//! `apt-get download` and unpacking parts of them with `dpkg-deb` and `tar`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+
+use crate::exec;
+use crate::progress::step;
+
+/// Resolves a meta package (`linux-image-arm64:arm64`) to the versioned image package it depends
+/// on (`linux-image-6.1.0-56-arm64`); a package with no such dependency resolves to itself.
+/// `None` when apt does not know the package (its lists are missing or stale).
+pub fn resolve_kernel(meta: &str, arch: &str) -> Result<Option<String>> {
+    let out = Command::new("apt-cache")
+        .args(["depends", &format!("{meta}:{arch}")])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .context("running apt-cache")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || text.trim().is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(kernel_dependency(&text).unwrap_or_else(|| meta.to_owned())))
+}
+
+/// The first `Depends: linux-image-...` line of `apt-cache depends` output, without `:arch`.
+fn kernel_dependency(text: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let dep = line
+            .trim()
+            .trim_start_matches('|')
+            .strip_prefix("Depends:")?
+            .trim();
+        let name = dep.split(':').next()?;
+        name.starts_with("linux-image-").then(|| name.to_owned())
+    })
+}
+
+/// Downloads `package:arch` into `dir` and returns the `.deb` path.
+pub fn download(package: &str, arch: &str, dir: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    step!("downloading {package}:{arch}");
+    let mut cmd = Command::new("apt-get");
+    cmd.current_dir(dir)
+        .args(["download", "-q"])
+        .arg(format!("{package}:{arch}"));
+    if crate::install::is_root() {
+        // apt's download sandbox user cannot write into the cache; root downloads directly.
+        cmd.args(["-o", "APT::Sandbox::User=root"]);
+    }
+    exec::run(&mut cmd)?;
+    find_deb(dir, package, arch).with_context(|| {
+        format!(
+            "apt-get download left no {package}_*_{arch}.deb in {}",
+            dir.display()
+        )
+    })
+}
+
+/// The newest `<package>_<version>_<arch>.deb` in `dir`.
+pub fn find_deb(dir: &Path, package: &str, arch: &str) -> Option<PathBuf> {
+    let prefix = format!("{package}_");
+    let suffix = format!("_{arch}.deb");
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(&prefix) && name.ends_with(&suffix)
+        })
+        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok())
+        .map(|e| e.path())
+}
+
+/// Unpacks the members of `deb` matching the tar wildcard `patterns` (all when empty) into `dir`.
+pub fn extract(deb: &Path, dir: &Path, patterns: &[String]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut dpkg = Command::new("dpkg-deb")
+        .arg("--fsys-tarfile")
+        .arg(deb)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting dpkg-deb")?;
+    let tar_input = dpkg.stdout.take().context("dpkg-deb stdout")?;
+    let mut tar = Command::new("tar");
+    tar.arg("-x").arg("-C").arg(dir).stdin(tar_input);
+    if !patterns.is_empty() {
+        tar.arg("--wildcards").args(patterns);
+    }
+    let tar_status = tar.status().context("starting tar")?;
+    let dpkg_status = dpkg.wait()?;
+    if !dpkg_status.success() || !tar_status.success() {
+        bail!(
+            "unpacking {} failed (dpkg-deb: {dpkg_status}, tar: {tar_status}; patterns {patterns:?})",
+            deb.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_versioned_image() {
+        let text = "linux-image-arm64:arm64\n  Depends: linux-image-6.1.0-56-arm64:arm64\n";
+        assert_eq!(kernel_dependency(text).unwrap(), "linux-image-6.1.0-56-arm64");
+        let text = "linux-image-amd64\n  Depends: linux-image-6.1.0-56-amd64\n";
+        assert_eq!(kernel_dependency(text).unwrap(), "linux-image-6.1.0-56-amd64");
+        let text = "linux-image-6.1.0-56-amd64\n  Depends: kmod\n  Depends: <initramfs-tools>\n";
+        assert_eq!(kernel_dependency(text), None);
+    }
+}

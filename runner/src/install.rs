@@ -1,0 +1,451 @@
+//! Host prerequisites: Debian packages (qemu, cross linkers, ...), apt sources and foreign
+//! architectures for the guests' packages, rustup targets and components.
+//!
+//! Nothing is touched when everything is there already. Changes are made as root, or through
+//! `sudo` when it exists; otherwise the exact commands are printed and the runner stops.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::boards::{Board, Debian};
+use crate::exec;
+use crate::progress::step;
+
+/// Where packages come from (the mirror every Debian install can reach).
+const MIRROR: &str = "http://deb.debian.org/debian";
+/// The apt source file this runner writes for the host's backports (qemu on bookworm).
+const BACKPORTS_LIST: &str = "/etc/apt/sources.list.d/alsa-direct-backports.list";
+
+/// How something is detected as present.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Probe {
+    /// A program in `PATH`.
+    Command(String),
+    /// An installed Debian package.
+    Package(String),
+}
+
+/// A Debian package the runner needs, and how to tell it is there.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Need {
+    /// How to tell it is installed.
+    pub probe: Probe,
+    /// Package to install when it is not.
+    pub package: String,
+    /// Part of the qemu family: taken from `<codename>-backports` on bookworm, where the
+    /// preinstalled qemu-utils 10 conflicts with bookworm's own qemu 7.2.
+    pub backports: bool,
+}
+
+impl Need {
+    fn command(program: &str, package: &str, backports: bool) -> Need {
+        Need {
+            probe: Probe::Command(program.into()),
+            package: package.into(),
+            backports,
+        }
+    }
+
+    fn package(package: &str, backports: bool) -> Need {
+        Need {
+            probe: Probe::Package(package.into()),
+            package: package.into(),
+            backports,
+        }
+    }
+
+    fn present(&self) -> bool {
+        match &self.probe {
+            Probe::Command(program) => exec::which(program).is_some(),
+            Probe::Package(package) => package_installed(package),
+        }
+    }
+}
+
+/// True when dpkg reports the package as installed.
+pub fn package_installed(package: &str) -> bool {
+    exec::output(Command::new("dpkg-query").args(["-W", "-f=${Status}", package]))
+        .map(|s| s.trim() == "install ok installed")
+        .unwrap_or(false)
+}
+
+/// The cross linker and its package for a target (None: the host's own `cc`).
+fn linker(target: &str) -> Option<(&'static str, &'static str)> {
+    Some(match target {
+        "aarch64-unknown-linux-gnu" => ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
+        "armv7-unknown-linux-gnueabihf" => ("arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf"),
+        "riscv64gc-unknown-linux-gnu" => ("riscv64-linux-gnu-gcc", "gcc-riscv64-linux-gnu"),
+        "powerpc64le-unknown-linux-gnu" => ("powerpc64le-linux-gnu-gcc", "gcc-powerpc64le-linux-gnu"),
+        "i686-unknown-linux-gnu" => ("i686-linux-gnu-gcc", "gcc-i686-linux-gnu"),
+        _ => return None,
+    })
+}
+
+/// The qemu-user runner `.cargo/config.toml` names for a target (None: runs natively).
+fn user_runner(target: &str) -> Option<&'static str> {
+    Some(match target {
+        "aarch64-unknown-linux-gnu" => "qemu-aarch64-static",
+        "armv7-unknown-linux-gnueabihf" => "qemu-arm-static",
+        "riscv64gc-unknown-linux-gnu" => "qemu-riscv64-static",
+        "powerpc64le-unknown-linux-gnu" => "qemu-ppc64le-static",
+        _ => return None,
+    })
+}
+
+/// The package holding a qemu system emulator.
+fn qemu_system_package(binary: &str) -> &'static str {
+    match binary {
+        "qemu-system-aarch64" | "qemu-system-arm" => "qemu-system-arm",
+        "qemu-system-x86_64" | "qemu-system-i386" => "qemu-system-x86",
+        _ => "qemu-system-misc",
+    }
+}
+
+/// What building static binaries for `target` needs.
+pub fn needs_for_build(target: &str) -> Vec<Need> {
+    match linker(target) {
+        Some((program, package)) => vec![Need::command(program, package, false)],
+        None => vec![Need::command("cc", "gcc", false)],
+    }
+}
+
+/// What `cargo test --target <target>` on the host needs (linker and qemu-user runner).
+pub fn needs_for_host_tests(target: &str) -> Vec<Need> {
+    let mut needs = needs_for_build(target);
+    if let Some(runner) = user_runner(target) {
+        needs.push(Need::command(runner, "qemu-user-static", true));
+    }
+    needs
+}
+
+/// What booting an emulated board needs (emulator, firmware, unpacking tools, linkers).
+pub fn needs_for_board(board: &Board) -> Vec<Need> {
+    let mut needs = vec![
+        Need::command("xz", "xz-utils", false),
+        Need::command("dpkg-deb", "dpkg", false),
+    ];
+    if let Some(qemu) = &board.qemu {
+        needs.push(Need::command(
+            &qemu.binary,
+            qemu_system_package(&qemu.binary),
+            true,
+        ));
+        if qemu.bios.as_deref() == Some("default") && qemu.binary.contains("riscv") {
+            needs.push(Need::package("opensbi", true));
+        }
+    }
+    for run in &board.runs {
+        needs.extend(needs_for_build(board.run_target(run)));
+    }
+    needs
+}
+
+/// Who may change the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Privilege {
+    Root,
+    Sudo,
+    Nobody,
+}
+
+/// One change to the host.
+enum Action {
+    /// Write an apt source file.
+    WriteFile { path: String, content: String },
+    /// Run a command (as root).
+    Run(Vec<String>),
+}
+
+impl Action {
+    fn run(args: &[&str]) -> Action {
+        Action::Run(args.iter().map(|s| s.to_string()).collect())
+    }
+
+    /// The action as a shell command line (as root).
+    fn shell(&self) -> String {
+        match self {
+            Action::WriteFile { path, content } => {
+                format!("echo {} > {}", exec::quote(content.trim_end()), path)
+            }
+            Action::Run(args) => args.iter().map(exec::quote).collect::<Vec<_>>().join(" "),
+        }
+    }
+}
+
+/// The host being prepared, remembering what was done in this process.
+pub struct Host {
+    privilege: Privilege,
+    /// `VERSION_CODENAME` of the host, e.g. `bookworm`.
+    codename: String,
+    /// dpkg's native architecture, e.g. `amd64`.
+    native_arch: String,
+    /// `apt-get update` already ran in this process.
+    updated: bool,
+}
+
+impl Host {
+    /// Looks at the host (who we are, which Debian).
+    pub fn detect() -> Host {
+        let privilege = if is_root() {
+            Privilege::Root
+        } else if exec::which("sudo").is_some() {
+            Privilege::Sudo
+        } else {
+            Privilege::Nobody
+        };
+        let codename = std::fs::read_to_string("/etc/os-release")
+            .ok()
+            .and_then(|text| {
+                text.lines().find_map(|l| {
+                    l.strip_prefix("VERSION_CODENAME=")
+                        .map(|v| v.trim_matches('"').to_owned())
+                })
+            })
+            .unwrap_or_default();
+        let native_arch = exec::output(Command::new("dpkg").arg("--print-architecture"))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_else(|_| "amd64".into());
+        Host {
+            privilege,
+            codename,
+            native_arch,
+            updated: false,
+        }
+    }
+
+    /// Installs the needed packages that are missing (nothing happens when none is).
+    pub fn ensure_packages(&mut self, needs: &[Need]) -> Result<()> {
+        let missing: BTreeSet<&Need> = needs.iter().filter(|n| !n.present()).collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let names: BTreeSet<&str> = missing.iter().map(|n| n.package.as_str()).collect();
+        step!(
+            "missing host packages: {}",
+            names.into_iter().collect::<Vec<_>>().join(" ")
+        );
+        let mut actions = Vec::new();
+        let use_backports = self.codename == "bookworm";
+        let backports_suite = format!("{}-backports", self.codename);
+        if use_backports && missing.iter().any(|n| n.backports) && !sources_mention(&backports_suite) {
+            actions.push(Action::WriteFile {
+                path: BACKPORTS_LIST.into(),
+                content: format!(
+                    "deb [arch={}] {MIRROR} {backports_suite} main\n",
+                    self.native_arch
+                ),
+            });
+        }
+        if !self.updated {
+            actions.push(Action::run(&["apt-get", "update"]));
+        }
+        for from_backports in [false, true] {
+            let group: BTreeSet<&str> = missing
+                .iter()
+                .filter(|n| (n.backports && use_backports) == from_backports)
+                .map(|n| n.package.as_str())
+                .collect();
+            if group.is_empty() {
+                continue;
+            }
+            let mut args = vec!["apt-get", "install", "-y", "--no-install-recommends"];
+            if from_backports {
+                args.extend(["-t", backports_suite.as_str()]);
+            }
+            args.extend(group);
+            actions.push(Action::run(&args));
+        }
+        self.apply(&actions)?;
+        let still: Vec<&str> = missing
+            .iter()
+            .filter(|n| !n.present())
+            .map(|n| n.package.as_str())
+            .collect();
+        if !still.is_empty() {
+            bail!("installed, but still missing: {}", still.join(" "));
+        }
+        Ok(())
+    }
+
+    /// Makes the guest's packages reachable by apt: the foreign dpkg architecture and, for a
+    /// suite other than the host's, an apt source restricted to that architecture.
+    /// Runs `apt-get update` when it changed anything.
+    pub fn ensure_guest_sources(&mut self, debian: &Debian) -> Result<()> {
+        let mut actions = Vec::new();
+        let arch = debian.arch.as_str();
+        if arch != self.native_arch && !foreign_architectures().contains(arch) {
+            actions.push(Action::run(&["dpkg", "--add-architecture", arch]));
+        }
+        if debian.suite != self.codename {
+            let list = format!(
+                "/etc/apt/sources.list.d/alsa-direct-{}-{}.list",
+                debian.suite, arch
+            );
+            if !Path::new(&list).exists() {
+                actions.push(Action::WriteFile {
+                    path: list,
+                    content: format!("deb [arch={arch}] {MIRROR} {} main\n", debian.suite),
+                });
+            }
+        }
+        if actions.is_empty() {
+            return Ok(());
+        }
+        actions.push(Action::run(&["apt-get", "update"]));
+        self.apply(&actions)
+    }
+
+    /// Runs `apt-get update` unless it already ran in this process.
+    pub fn update_once(&mut self) -> Result<()> {
+        if self.updated {
+            return Ok(());
+        }
+        self.apply(&[Action::run(&["apt-get", "update"])])
+    }
+
+    /// Carries out actions as root (directly or through sudo), or prints them and fails.
+    fn apply(&mut self, actions: &[Action]) -> Result<()> {
+        if self.privilege == Privilege::Nobody {
+            let lines: Vec<String> = actions.iter().map(|a| format!("    {}", a.shell())).collect();
+            bail!(
+                "the host needs changes that only root can make; run as root:\n{}\nthen run this command again",
+                lines.join("\n")
+            );
+        }
+        for action in actions {
+            match action {
+                Action::WriteFile { path, content } => {
+                    step!("writing {path}: {}", content.trim_end());
+                    if self.privilege == Privilege::Root {
+                        std::fs::write(path, content).with_context(|| format!("writing {path}"))?;
+                    } else {
+                        exec::run(Command::new("sudo").args(["sh", "-c"]).arg(action.shell()))?;
+                    }
+                }
+                Action::Run(args) => {
+                    let mut cmd = if self.privilege == Privilege::Root {
+                        Command::new(&args[0])
+                    } else {
+                        let mut c = Command::new("sudo");
+                        c.arg(&args[0]);
+                        c
+                    };
+                    cmd.args(&args[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+                    exec::run(&mut cmd)?;
+                    if args[0] == "apt-get" && args[1] == "update" {
+                        self.updated = true;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Adds the rustup targets that are missing (no-op without rustup).
+pub fn ensure_rust_targets<'a>(targets: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    if exec::which("rustup").is_none() {
+        return Ok(());
+    }
+    let installed = exec::output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    let installed: BTreeSet<&str> = installed.lines().map(str::trim).collect();
+    let missing: BTreeSet<&str> = targets.into_iter().filter(|t| !installed.contains(t)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    exec::run(Command::new("rustup").args(["target", "add"]).args(&missing))
+}
+
+/// Adds rustup components (`clippy`, `rustfmt`) whose cargo subcommand does not answer.
+pub fn ensure_rust_components(components: &[&str]) -> Result<()> {
+    for component in components {
+        let sub = match *component {
+            "rustfmt" => "fmt",
+            other => other,
+        };
+        if exec::succeeds(exec::cargo().args([sub, "--version"])) {
+            continue;
+        }
+        if exec::which("rustup").is_none() {
+            bail!("`cargo {sub}` is missing and there is no rustup to add {component}");
+        }
+        exec::run(Command::new("rustup").args(["component", "add", component]))?;
+    }
+    Ok(())
+}
+
+/// True when the runner runs as root.
+pub fn is_root() -> bool {
+    exec::output(Command::new("id").arg("-u"))
+        .map(|s| s.trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Foreign architectures dpkg knows.
+fn foreign_architectures() -> BTreeSet<String> {
+    exec::output(Command::new("dpkg").arg("--print-foreign-architectures"))
+        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// True when an enabled line of the apt sources names `suite` as a word.
+fn sources_mention(suite: &str) -> bool {
+    let mut files = vec![Path::new("/etc/apt/sources.list").to_owned()];
+    if let Ok(dir) = std::fs::read_dir("/etc/apt/sources.list.d") {
+        files.extend(dir.flatten().map(|e| e.path()).filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("list") | Some("sources")
+            )
+        }));
+    }
+    files.iter().any(|file| {
+        std::fs::read_to_string(file)
+            .map(|text| text_mentions(&text, suite))
+            .unwrap_or(false)
+    })
+}
+
+/// True when a non-comment line of an apt source text has `suite` as a word.
+fn text_mentions(text: &str, suite: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| l.split_whitespace().any(|w| w == suite))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_suite_in_one_line_and_deb822_sources() {
+        assert!(text_mentions(
+            "deb http://deb.debian.org/debian bookworm-backports main",
+            "bookworm-backports"
+        ));
+        assert!(text_mentions(
+            "Types: deb\nSuites: bookworm bookworm-backports\n",
+            "bookworm-backports"
+        ));
+        assert!(!text_mentions(
+            "# deb http://deb.debian.org/debian bookworm-backports main\nSuites: bookworm bookworm-updates",
+            "bookworm-backports"
+        ));
+    }
+
+    #[test]
+    fn shell_lines_are_copyable() {
+        let write = Action::WriteFile {
+            path: "/etc/apt/sources.list.d/x.list".into(),
+            content: "deb [arch=riscv64] http://deb.debian.org/debian trixie main\n".into(),
+        };
+        assert_eq!(
+            write.shell(),
+            "echo 'deb [arch=riscv64] http://deb.debian.org/debian trixie main' > /etc/apt/sources.list.d/x.list"
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! `cargo board`: builds alsa-direct's kernel tests and examples for a board, boots the board's
+//! Debian kernel with the ALSA loopback card under qemu, and runs them there.
+//!
+//! Run `cargo board help` for the commands.
+
+mod boards;
+mod cargo_build;
+mod commands;
+mod cpio;
+mod debian;
+mod exec;
+mod guest_files;
+mod init_script;
+mod initramfs;
+mod install;
+mod modules;
+mod progress;
+mod protocol;
+mod qemu;
+mod summary;
+mod workspace;
+
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+use commands::run::RunRequest;
+use commands::BootOptions;
+use install::Host;
+use workspace::Workspace;
+
+const USAGE: &str = "\
+usage: cargo board <command> [options]
+
+commands:
+  list                          list the boards (name, kind, target, default devices)
+  show BOARD                    print a board's settings and notes
+  test [BOARD...] [-- ARGS]     build tests/kernel for each run of the boards (all emulated
+                                boards when none is named), boot each board and run them;
+                                ARGS go to the test binaries (e.g. a test name filter)
+  run BOARD --example NAME [--run RUN] [--features F] [-- ARGS]
+                                build the example (features: std by default), boot the board,
+                                run /bin/NAME ARGS there and exit with its status
+  ci                            the whole test suite: fmt, clippy and host tests for every
+                                target, then `test` on all emulated boards (what .ci/run runs)
+  setup [BOARD...]              install what is missing and fetch the kernels, without testing
+  help                          this text
+
+options (test, run, ci):
+  --timeout SECS                time limit per boot (default 900; env ALSA_DIRECT_BOARD_TIMEOUT)
+  --kvm                         use KVM for boards that allow it (qemu-x86_64) when /dev/kvm
+                                opens (env ALSA_DIRECT_BOARD_KVM=1); off by default: on nested
+                                virtual machines /dev/kvm may open but hang the guest
+  --dump-syslog                 print the guest's /var/log/messages after every job
+
+The guest binaries get ALSA_DIRECT_BOARD, ALSA_DIRECT_RUN, ALSA_DIRECT_PLAYBACK,
+ALSA_DIRECT_CAPTURE, ALSA_DIRECT_FORMAT, ALSA_DIRECT_RATE, ALSA_DIRECT_CHANNELS,
+ALSA_DIRECT_PERIOD_FRAMES, ALSA_DIRECT_PERIODS and the run's own variables.
+";
+
+/// Parsed command line.
+struct Cli {
+    command: String,
+    positional: Vec<String>,
+    after_dashes: Vec<String>,
+    example: Option<String>,
+    run: Option<String>,
+    features: Option<String>,
+    opts: BootOptions,
+}
+
+fn parse_cli(args: Vec<String>) -> Result<Cli> {
+    let mut args = args.into_iter();
+    let command = args.next().unwrap_or_else(|| "help".into());
+    let timeout = match std::env::var("ALSA_DIRECT_BOARD_TIMEOUT") {
+        Ok(v) => v
+            .parse()
+            .with_context(|| format!("ALSA_DIRECT_BOARD_TIMEOUT={v:?} is not a number of seconds"))?,
+        Err(_) => 900,
+    };
+    let mut cli = Cli {
+        command,
+        positional: Vec::new(),
+        after_dashes: Vec::new(),
+        example: None,
+        run: None,
+        features: None,
+        opts: BootOptions {
+            timeout: Duration::from_secs(timeout),
+            allow_kvm: std::env::var("ALSA_DIRECT_BOARD_KVM").is_ok_and(|v| v == "1"),
+            dump_syslog: false,
+        },
+    };
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--" => {
+                cli.after_dashes = args.collect();
+                break;
+            }
+            "--timeout" => {
+                let v = value("--timeout")?;
+                let secs: u64 = v.parse().with_context(|| format!("--timeout {v:?}"))?;
+                cli.opts.timeout = Duration::from_secs(secs);
+            }
+            "--kvm" => cli.opts.allow_kvm = true,
+            "--dump-syslog" => cli.opts.dump_syslog = true,
+            "--example" => cli.example = Some(value("--example")?),
+            "--run" => cli.run = Some(value("--run")?),
+            "--features" => cli.features = Some(value("--features")?),
+            "-h" | "--help" => cli.command = "help".into(),
+            other if other.starts_with('-') => bail!("unknown option {other}\n\n{USAGE}"),
+            _ => cli.positional.push(arg),
+        }
+    }
+    Ok(cli)
+}
+
+fn main() {
+    progress::start_clock();
+    let code = match real_main() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("cargo board: error: {err:#}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+fn real_main() -> Result<i32> {
+    let cli = parse_cli(std::env::args().skip(1).collect())?;
+    if matches!(cli.command.as_str(), "help" | "-h" | "--help") {
+        print!("{USAGE}");
+        return Ok(0);
+    }
+    let ws = Workspace::locate()?;
+    let all = boards::load_all(&ws.boards_dir())?;
+    let mut host = Host::detect();
+    match cli.command.as_str() {
+        "list" => {
+            commands::list::list(&all);
+            Ok(0)
+        }
+        "show" => {
+            for board in boards::select(&all, &cli.positional)? {
+                commands::list::show(board);
+            }
+            Ok(0)
+        }
+        "setup" => {
+            let selected = boards::select(&all, &cli.positional)?;
+            let host_targets = if cli.positional.is_empty() {
+                commands::ci::HOST_TEST_TARGETS
+            } else {
+                &[]
+            };
+            commands::setup::setup(&ws, &mut host, &selected, host_targets)?;
+            progress::step!("setup done");
+            Ok(0)
+        }
+        "test" => {
+            let selected = boards::select(&all, &cli.positional)?;
+            let summary = commands::test::test(&ws, &mut host, &selected, &cli.opts, &cli.after_dashes)?;
+            summary.print("cargo board test summary", "boards");
+            Ok(if summary.all_passed() { 0 } else { 1 })
+        }
+        "run" => {
+            let [name] = cli.positional.as_slice() else {
+                bail!("run takes one board\n\n{USAGE}");
+            };
+            let board = boards::select(&all, std::slice::from_ref(name))?[0];
+            let req = RunRequest {
+                example: cli.example.context("run needs --example NAME")?,
+                run: cli.run,
+                features: cli.features.unwrap_or_else(|| "std".into()),
+                args: cli.after_dashes,
+            };
+            commands::run::run(&ws, &mut host, board, &req, &cli.opts)
+        }
+        "ci" => {
+            if !cli.positional.is_empty() {
+                bail!("ci takes no boards (it tests all emulated boards)");
+            }
+            let selected = boards::select(&all, &[])?;
+            let passed = commands::ci::ci(&ws, &mut host, &selected, &cli.opts)?;
+            Ok(if passed { 0 } else { 1 })
+        }
+        other => bail!("unknown command {other:?}\n\n{USAGE}"),
+    }
+}

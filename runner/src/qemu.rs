@@ -1,0 +1,318 @@
+//! Booting a board under qemu: the command line, the live console (echoed with the board's name
+//! as prefix), the guest's progress events, and the timeout.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::boards::Board;
+use crate::exec;
+use crate::progress::{secs, step};
+use crate::protocol::{Event, Marker};
+
+/// How a boot should go.
+pub struct BootSpec<'a> {
+    /// The board.
+    pub board: &'a Board,
+    /// Kernel image.
+    pub kernel: &'a Path,
+    /// Initramfs.
+    pub initrd: &'a Path,
+    /// The boot's marker (as in the initramfs's `/init`).
+    pub marker: &'a Marker,
+    /// Whole-boot time limit; qemu is killed after it.
+    pub timeout: Duration,
+    /// Allow KVM when the board asks for it.
+    pub allow_kvm: bool,
+}
+
+/// One job's result.
+#[derive(Debug, Clone)]
+pub struct JobResult {
+    /// Job name.
+    pub name: String,
+    /// Exit status; None when the job started but never ended.
+    pub status: Option<i32>,
+    /// Host time from its start marker to its end marker (or to the end of the boot).
+    pub duration: Duration,
+}
+
+/// What happened during a boot.
+#[derive(Debug, Default)]
+pub struct BootReport {
+    /// Time from qemu's start until `/init` reported.
+    pub init_after: Option<Duration>,
+    /// Kernel release the guest reported.
+    pub release: String,
+    /// Modules all loaded.
+    pub modules_loaded: bool,
+    /// Modules that failed to load.
+    pub module_failures: Vec<String>,
+    /// Jobs in the order they ran.
+    pub jobs: Vec<JobResult>,
+    /// `/init` reached its end.
+    pub done: bool,
+    /// The console showed a kernel panic.
+    pub panicked: bool,
+    /// The time limit ran out.
+    pub timed_out: bool,
+    /// Whole boot duration.
+    pub duration: Duration,
+    /// Whether KVM was used.
+    pub kvm: bool,
+}
+
+impl BootReport {
+    /// Why the boot itself (not a job) failed, if it did.
+    pub fn boot_failure(&self) -> Option<String> {
+        if self.timed_out {
+            Some("timed out".into())
+        } else if self.panicked {
+            Some("kernel panic".into())
+        } else if self.init_after.is_none() {
+            Some("no start marker from /init (the kernel did not boot)".into())
+        } else if !self.module_failures.is_empty() {
+            Some(format!("insmod failed: {}", self.module_failures.join(", ")))
+        } else if !self.done {
+            Some("the guest stopped before /init finished".into())
+        } else {
+            None
+        }
+    }
+}
+
+/// True when `/dev/kvm` can be opened for reading and writing.
+pub fn kvm_usable() -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_ok()
+}
+
+/// qemu's name for the host's architecture.
+fn host_qemu_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86" => "i386",
+        other => other,
+    }
+}
+
+/// The qemu command line for a boot, and whether it uses KVM.
+pub fn command(spec: &BootSpec<'_>) -> Result<(Command, bool)> {
+    let (_, q) = spec.board.emulation()?;
+    let kvm =
+        spec.allow_kvm && q.kvm && q.binary == format!("qemu-system-{}", host_qemu_arch()) && kvm_usable();
+    let mut cmd = Command::new(&q.binary);
+    if let Some(machine) = &q.machine {
+        cmd.args(["-M", machine]);
+    }
+    if kvm {
+        cmd.args(["-accel", "kvm", "-cpu", "host"]);
+    } else {
+        cmd.args(["-accel", "tcg"]);
+        if let Some(cpu) = &q.cpu {
+            cmd.args(["-cpu", cpu]);
+        }
+    }
+    cmd.args(["-m", &q.memory, "-smp", &q.smp.to_string()]).args([
+        "-nographic",
+        "-no-reboot",
+        "-nic",
+        "none",
+    ]);
+    if let Some(bios) = &q.bios {
+        cmd.args(["-bios", bios]);
+    }
+    let mut append = vec![
+        format!("console={}", q.console),
+        "quiet".into(),
+        "panic=-1".into(),
+    ];
+    append.extend(q.append.iter().cloned());
+    cmd.arg("-kernel")
+        .arg(spec.kernel)
+        .arg("-initrd")
+        .arg(spec.initrd)
+        .arg("-append")
+        .arg(append.join(" "))
+        .args(&q.extra_args);
+    Ok((cmd, kvm))
+}
+
+/// Console traffic from the reader threads.
+enum Output {
+    Line(String),
+    Stderr(String),
+    Closed,
+}
+
+/// Boots, echoes the console live and follows the guest's events until qemu exits or the time
+/// runs out.
+pub fn boot(spec: &BootSpec<'_>) -> Result<BootReport> {
+    let name = &spec.board.name;
+    let (mut cmd, kvm) = command(spec)?;
+    step!(
+        "{name}: booting ({}; time limit {}): {}",
+        if kvm { "KVM" } else { "TCG" },
+        secs(spec.timeout),
+        exec::display(&cmd)
+    );
+    let started = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {}", exec::display(&cmd)))?;
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().context("qemu stdout")?;
+    let stderr = child.stderr.take().context("qemu stderr")?;
+    let out_tx = tx.clone();
+    std::thread::spawn(move || forward_lines(stdout, Output::Line, &out_tx));
+    std::thread::spawn(move || forward_lines(stderr, Output::Stderr, &tx));
+
+    let mut report = BootReport {
+        kvm,
+        ..BootReport::default()
+    };
+    let mut deadline = started + spec.timeout;
+    let mut job_started: Option<(String, Instant)> = None;
+    let mut open_streams = 2;
+    let mut first_output = true;
+    while open_streams > 0 {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
+            Ok(Output::Line(line)) => {
+                if first_output {
+                    first_output = false;
+                    step!("{name}: first console output after {}", secs(started.elapsed()));
+                }
+                if line.contains("Kernel panic") {
+                    report.panicked = true;
+                }
+                match spec.marker.parse(&line) {
+                    Some(event) => {
+                        handle_event(name, event, started, &mut report, &mut job_started);
+                        if report.done {
+                            // /init powers off next; do not wait for long.
+                            deadline = deadline.min(Instant::now() + Duration::from_secs(30));
+                        }
+                    }
+                    None => println!("{name} | {line}"),
+                }
+            }
+            Ok(Output::Stderr(line)) => println!("{name} (qemu) | {line}"),
+            Ok(Output::Closed) => open_streams -= 1,
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {
+                if report.done {
+                    step!("{name}: guest did not power off; stopping qemu");
+                } else {
+                    report.timed_out = true;
+                    step!("{name}: TIMEOUT after {}; killing qemu", secs(spec.timeout));
+                }
+                kill(&mut child);
+                break;
+            }
+        }
+    }
+    let status = child.wait()?;
+    if let Some((job, since)) = job_started {
+        report.jobs.push(JobResult {
+            name: job,
+            status: None,
+            duration: since.elapsed(),
+        });
+    }
+    report.duration = started.elapsed();
+    step!("{name}: qemu exited ({status}) after {}", secs(report.duration));
+    Ok(report)
+}
+
+/// Updates the report for one guest event and prints it as a progress line.
+fn handle_event(
+    name: &str,
+    event: Event,
+    started: Instant,
+    report: &mut BootReport,
+    job_started: &mut Option<(String, Instant)>,
+) {
+    match event {
+        Event::Init {
+            release,
+            machine,
+            uptime,
+        } => {
+            report.init_after = Some(started.elapsed());
+            step!(
+                "{name}: kernel {release} ({machine}) up, /init started after {} (guest uptime {uptime}s)",
+                secs(started.elapsed())
+            );
+            report.release = release;
+        }
+        Event::ModuleFailed(module) => {
+            step!("{name}: insmod {module} FAILED");
+            report.module_failures.push(module);
+        }
+        Event::ModulesLoaded(uptime) => {
+            report.modules_loaded = true;
+            step!(
+                "{name}: sound modules loaded after {} (guest uptime {uptime}s)",
+                secs(started.elapsed())
+            );
+        }
+        Event::JobStart(job) => {
+            step!("{name}: running {job}");
+            *job_started = Some((job, Instant::now()));
+        }
+        Event::JobEnd(job, status) => {
+            let duration = job_started
+                .take()
+                .map(|(_, since)| since.elapsed())
+                .unwrap_or_default();
+            step!(
+                "{name}: {job} {} (exit status {status}) in {}",
+                if status == 0 { "passed" } else { "FAILED" },
+                secs(duration)
+            );
+            report.jobs.push(JobResult {
+                name: job,
+                status: Some(status),
+                duration,
+            });
+        }
+        Event::Done => {
+            report.done = true;
+            step!("{name}: all jobs ran; powering off");
+        }
+    }
+}
+
+/// Sends each line of `from` (without `\r`) to `tx`, then `Closed`.
+fn forward_lines(from: impl Read, wrap: impl Fn(String) -> Output, tx: &mpsc::Sender<Output>) {
+    let mut reader = BufReader::new(from);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let line = String::from_utf8_lossy(&buf);
+                let line = line.trim_end_matches(['\n', '\r']).replace('\r', "");
+                if tx.send(wrap(line)).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = tx.send(Output::Closed);
+}
+
+fn kill(child: &mut Child) {
+    let _ = child.kill();
+}
