@@ -14,7 +14,14 @@ use crate::common;
 /// Periods streamed before counting starts (start-up, initial fill).
 const WARMUP_PERIODS: u64 = 16;
 /// Periods counted.
-const COUNTED_PERIODS: u64 = 200;
+const COUNTED_PERIODS: u64 = 100;
+/// Frames per period: long enough (21 ms) for a traced process in an emulated guest to keep
+/// up, so that the count is the steady state and not xrun recovery.
+const PERIOD: u32 = 1024;
+/// Child exit status when the stream failed.
+const EXIT_STREAM_ERROR: i32 = 1;
+/// Child exit status when an xrun happened while counting (the count would be recovery).
+const EXIT_XRUN: i32 = 2;
 
 /// Marks the counted window in the child: `getppid` is made by nothing else there.
 fn marker() {
@@ -24,8 +31,8 @@ fn marker() {
 
 /// In the traced child: streams until the window is over, with markers around it.
 fn stream_in_child(capture: bool) -> ! {
-    let config = common::config(Format::S16Le, 2, 48_000, 256, 4);
-    let period = 256u64;
+    let config = common::config(Format::S16Le, 2, 48_000, PERIOD, 4);
+    let period = u64::from(PERIOD);
     let window = |position: u64| {
         let n = position / period;
         if n == WARMUP_PERIODS || n == WARMUP_PERIODS + COUNTED_PERIODS {
@@ -37,22 +44,25 @@ fn stream_in_child(capture: bool) -> ! {
             ControlFlow::Continue(())
         }
     };
-    let ok = if capture {
+    let xruns = if capture {
         MmapStream::<i16, Capture>::open(&common::capture_device(), &config)
-            .and_then(|mut s| s.run(|_, info| window(info.position)))
-            .is_ok()
+            .and_then(|mut s| s.run(|_, info| window(info.position)).map(|()| s.xruns()))
     } else {
-        MmapStream::<i16, Playback>::open(&common::playback_device(), &config)
-            .and_then(|mut s| {
-                s.run(|buf, info| {
-                    buf.fill(0);
-                    window(info.position)
-                })
+        MmapStream::<i16, Playback>::open(&common::playback_device(), &config).and_then(|mut s| {
+            s.run(|buf, info| {
+                buf.fill(0);
+                window(info.position)
             })
-            .is_ok()
+            .map(|()| s.xruns())
+        })
+    };
+    let status = match xruns {
+        Ok(0) => 0,
+        Ok(_) => EXIT_XRUN,
+        Err(_) => EXIT_STREAM_ERROR,
     };
     // SAFETY: _exit ends the forked child without running the parent's destructors.
-    unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+    unsafe { libc::_exit(status) }
 }
 
 /// Forks a traced child running `stream_in_child` and counts its system calls by number
@@ -123,13 +133,18 @@ fn trace(capture: bool) -> (BTreeMap<u64, u64>, i32) {
 
 fn check(capture: bool) {
     let transport = {
-        let config = common::config(Format::S16Le, 2, 48_000, 256, 4);
+        let config = common::config(Format::S16Le, 2, 48_000, PERIOD, 4);
         MmapStream::<i16, Playback>::open(&common::playback_device(), &config)
             .unwrap()
             .transport()
     };
     let (counts, exit) = trace(capture);
-    assert_eq!(exit, 0, "the traced stream failed");
+    assert_ne!(exit, EXIT_STREAM_ERROR, "the traced stream failed");
+    assert_ne!(
+        exit, EXIT_XRUN,
+        "the traced stream had xruns: the count is not the steady state"
+    );
+    assert_eq!(exit, 0);
     let total: u64 = counts.values().sum();
     let per_period = total as f64 / COUNTED_PERIODS as f64;
     eprintln!(
