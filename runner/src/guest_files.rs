@@ -49,6 +49,7 @@ pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<Gues
     let (debian, _) = board.emulation()?;
     let cache = cache_root.join(format!("{}-{}", debian.suite, debian.arch));
     let _lock = lock(&cache)?;
+    host.ensure_guest_sources(debian)?;
     let kernel_dir = cache.join("kernel");
     let kernel_deb = ensure_package(
         &cache,
@@ -164,7 +165,6 @@ fn ensure_package(
             return Ok(deb);
         }
     }
-    host.ensure_guest_sources(debian)?;
     let first_try = resolve_and_download(debian, host, &resolve, &debs);
     let deb = match first_try {
         Ok(deb) => deb,

@@ -279,22 +279,38 @@ impl Host {
         if arch != self.native_arch && !foreign_architectures().contains(arch) {
             actions.push(Action::run(&["dpkg", "--add-architecture", arch]));
         }
+        let mut pin = None;
         if debian.suite != self.codename {
-            let list = format!(
-                "/etc/apt/sources.list.d/alsa-direct-{}-{}.list",
-                debian.suite, arch
-            );
+            let name = format!("alsa-direct-{}-{arch}", debian.suite);
+            let list = format!("/etc/apt/sources.list.d/{name}.list");
             if !Path::new(&list).exists() {
                 actions.push(Action::WriteFile {
                     path: list,
                     content: format!("deb [arch={arch}] {MIRROR} {} main\n", debian.suite),
                 });
             }
+            // `[arch=...]` still brings the suite's `Architecture: all` packages; priority 1
+            // keeps them from replacing or upgrading anything the host has installed, while
+            // packages that exist only there (the guest's) stay installable and downloadable.
+            let pref = format!("/etc/apt/preferences.d/{name}.pref");
+            if !Path::new(&pref).exists() {
+                pin = Some(Action::WriteFile {
+                    path: pref,
+                    content: format!(
+                        "# Written by alsa-direct's board runner: {} is here only for {arch} guest packages.\n\
+                         Package: *\nPin: release n={}\nPin-Priority: 1\n",
+                        debian.suite, debian.suite
+                    ),
+                });
+            }
         }
+        if !actions.is_empty() {
+            actions.push(Action::run(&["apt-get", "update"]));
+        }
+        actions.extend(pin);
         if actions.is_empty() {
             return Ok(());
         }
-        actions.push(Action::run(&["apt-get", "update"]));
         self.apply(&actions)
     }
 
@@ -318,7 +334,7 @@ impl Host {
         for action in actions {
             match action {
                 Action::WriteFile { path, content } => {
-                    step!("writing {path}: {}", content.trim_end());
+                    step!("writing {path}: {}", content.trim_end().replace('\n', " | "));
                     if self.privilege == Privilege::Root {
                         std::fs::write(path, content).with_context(|| format!("writing {path}"))?;
                     } else {
@@ -334,9 +350,16 @@ impl Host {
                         c
                     };
                     cmd.args(&args[1..]).env("DEBIAN_FRONTEND", "noninteractive");
-                    exec::run(&mut cmd)?;
                     if args[0] == "apt-get" && args[1] == "update" {
+                        // One index failing (a mirror mid-sync, an architecture a suite lacks)
+                        // leaves the others usable: go on, and fail later if a package is
+                        // really missing.
+                        if let Err(err) = exec::run(&mut cmd) {
+                            step!("warning: {err:#}; going on with the lists apt has");
+                        }
                         self.updated = true;
+                    } else {
+                        exec::run(&mut cmd)?;
                     }
                 }
             }

@@ -53,6 +53,7 @@ options (test, run, ci):
                                 virtual machines /dev/kvm may open but hang the guest
   --dump-syslog                 print the guest's /var/log/messages after every job
 
+Boards are read from boards/ (or $ALSA_DIRECT_BOARDS_DIR).
 The guest binaries get ALSA_DIRECT_BOARD, ALSA_DIRECT_RUN, ALSA_DIRECT_PLAYBACK,
 ALSA_DIRECT_CAPTURE, ALSA_DIRECT_FORMAT, ALSA_DIRECT_RATE, ALSA_DIRECT_CHANNELS,
 ALSA_DIRECT_PERIOD_FRAMES, ALSA_DIRECT_PERIODS and the run's own variables.

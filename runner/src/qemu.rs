@@ -288,7 +288,7 @@ fn handle_event(
         }
         Event::Done => {
             report.done = true;
-            step!("{name}: all jobs ran; powering off");
+            step!("{name}: /init finished; powering off");
         }
     }
 }

@@ -37,9 +37,12 @@ impl Workspace {
         Ok(Workspace { root, target_dir })
     }
 
-    /// `boards/`.
+    /// `boards/`, or `$ALSA_DIRECT_BOARDS_DIR` (boards kept outside the repository).
     pub fn boards_dir(&self) -> PathBuf {
-        self.root.join("boards")
+        match std::env::var_os("ALSA_DIRECT_BOARDS_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => self.root.join("boards"),
+        }
     }
 
     /// `target/board-cache/`: downloaded packages, unpacked kernels, built initramfs images.
