@@ -44,12 +44,29 @@ pub struct GuestFiles {
     pub modules: Vec<ModuleFile>,
 }
 
+/// The cache directory of a board's guest files.
+fn cache_dir(debian: &Debian, cache_root: &Path) -> PathBuf {
+    cache_root.join(format!("{}-{}", debian.suite, debian.arch))
+}
+
+/// True when the board's kernel and busybox are unpacked in the cache (nothing to download).
+pub fn is_cached(board: &Board, cache_root: &Path) -> bool {
+    let Ok((debian, _)) = board.emulation() else {
+        return true;
+    };
+    let cache = cache_dir(debian, cache_root);
+    ["kernel", "busybox"].iter().all(|what| {
+        cache.join(what).is_dir()
+            && std::fs::read_to_string(cache.join(format!("{what}.package")))
+                .is_ok_and(|deb| cache.join("debs").join(deb.trim()).exists())
+    })
+}
+
 /// Fetches (first time) or finds (later) the board's guest files.
 pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<GuestFiles> {
     let (debian, _) = board.emulation()?;
-    let cache = cache_root.join(format!("{}-{}", debian.suite, debian.arch));
+    let cache = cache_dir(debian, cache_root);
     let _lock = lock(&cache)?;
-    host.ensure_guest_sources(debian)?;
     let kernel_dir = cache.join("kernel");
     let kernel_deb = ensure_package(
         &cache,

@@ -164,6 +164,11 @@ impl Action {
         Action::Run(args.iter().map(|s| s.to_string()).collect())
     }
 
+    /// True when the action writes `path`.
+    fn writes(&self, path: &str) -> bool {
+        matches!(self, Action::WriteFile { path: p, .. } if p == path)
+    }
+
     /// The action as a shell command line (as root).
     fn shell(&self) -> String {
         match self {
@@ -270,20 +275,24 @@ impl Host {
         Ok(())
     }
 
-    /// Makes the guest's packages reachable by apt: the foreign dpkg architecture and, for a
-    /// suite other than the host's, an apt source restricted to that architecture.
-    /// Runs `apt-get update` when it changed anything.
-    pub fn ensure_guest_sources(&mut self, debian: &Debian) -> Result<()> {
+    /// Makes the guests' packages reachable by apt: each foreign dpkg architecture and, for a
+    /// suite other than the host's, an apt source restricted to that architecture (pinned so
+    /// it never replaces host packages). Runs `apt-get update` once when it added anything.
+    pub fn ensure_guest_sources(&mut self, guests: &[&Debian]) -> Result<()> {
         let mut actions = Vec::new();
-        let arch = debian.arch.as_str();
-        if arch != self.native_arch && !foreign_architectures().contains(arch) {
-            actions.push(Action::run(&["dpkg", "--add-architecture", arch]));
-        }
-        let mut pin = None;
-        if debian.suite != self.codename {
+        let mut pins = Vec::new();
+        let mut archs = foreign_architectures();
+        for debian in guests {
+            let arch = debian.arch.as_str();
+            if arch != self.native_arch && archs.insert(arch.to_owned()) {
+                actions.push(Action::run(&["dpkg", "--add-architecture", arch]));
+            }
+            if debian.suite == self.codename {
+                continue;
+            }
             let name = format!("alsa-direct-{}-{arch}", debian.suite);
             let list = format!("/etc/apt/sources.list.d/{name}.list");
-            if !Path::new(&list).exists() {
+            if !Path::new(&list).exists() && !actions.iter().any(|a| a.writes(&list)) {
                 actions.push(Action::WriteFile {
                     path: list,
                     content: format!("deb [arch={arch}] {MIRROR} {} main\n", debian.suite),
@@ -293,13 +302,13 @@ impl Host {
             // keeps them from replacing or upgrading anything the host has installed, while
             // packages that exist only there (the guest's) stay installable and downloadable.
             let pref = format!("/etc/apt/preferences.d/{name}.pref");
-            if !Path::new(&pref).exists() {
-                pin = Some(Action::WriteFile {
+            if !Path::new(&pref).exists() && !pins.iter().any(|a: &Action| a.writes(&pref)) {
+                pins.push(Action::WriteFile {
                     path: pref,
                     content: format!(
-                        "# Written by alsa-direct's board runner: {} is here only for {arch} guest packages.\n\
-                         Package: *\nPin: release n={}\nPin-Priority: 1\n",
-                        debian.suite, debian.suite
+                        "# Written by alsa-direct's board runner: {suite} is here only for {arch} guest packages.\n\
+                         Package: *\nPin: release n={suite}\nPin-Priority: 1\n",
+                        suite = debian.suite
                     ),
                 });
             }
@@ -307,11 +316,12 @@ impl Host {
         if !actions.is_empty() {
             actions.push(Action::run(&["apt-get", "update"]));
         }
-        actions.extend(pin);
-        if actions.is_empty() {
+        // Pins go first: apt never sees the new suite unpinned.
+        pins.extend(actions);
+        if pins.is_empty() {
             return Ok(());
         }
-        self.apply(&actions)
+        self.apply(&pins)
     }
 
     /// Runs `apt-get update` unless it already ran in this process.

@@ -43,7 +43,7 @@ pub fn run(
         None => &board.runs[0],
     };
     let target = board.run_target(run);
-    setup::prepare_host(host, &[board], &[])?;
+    setup::prepare_host(ws, host, &[board], &[])?;
     let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
     let binary = cargo_build::example(&ws.root, target, &req.example, &req.features)?;
     step!("built {}", binary.display());

@@ -2,15 +2,27 @@
 
 use anyhow::Result;
 
-use crate::boards::Board;
+use crate::boards::{Board, Debian};
 use crate::guest_files;
 use crate::install::{self, Host};
 use crate::progress::step;
 use crate::workspace::Workspace;
 
 /// Installs the packages and rustup targets needed to build for and boot `boards`, plus what
-/// `cargo test --target <t>` on the host needs for each of `host_test_targets`.
-pub fn prepare_host(host: &mut Host, boards: &[&Board], host_test_targets: &[&str]) -> Result<()> {
+/// `cargo test --target <t>` on the host needs for each of `host_test_targets`; makes the
+/// guest packages of boards not cached yet reachable by apt (one `apt-get update` for all).
+pub fn prepare_host(
+    ws: &Workspace,
+    host: &mut Host,
+    boards: &[&Board],
+    host_test_targets: &[&str],
+) -> Result<()> {
+    let to_fetch: Vec<&Debian> = boards
+        .iter()
+        .filter(|b| !guest_files::is_cached(b, &ws.cache_dir()))
+        .filter_map(|b| b.debian.as_ref())
+        .collect();
+    host.ensure_guest_sources(&to_fetch)?;
     let mut needs = Vec::new();
     let mut targets: Vec<&str> = host_test_targets.to_vec();
     for board in boards {
@@ -28,7 +40,7 @@ pub fn prepare_host(host: &mut Host, boards: &[&Board], host_test_targets: &[&st
 
 /// `cargo board setup [BOARD...]`: everything `test` needs, fetched now.
 pub fn setup(ws: &Workspace, host: &mut Host, boards: &[&Board], host_test_targets: &[&str]) -> Result<()> {
-    prepare_host(host, boards, host_test_targets)?;
+    prepare_host(ws, host, boards, host_test_targets)?;
     for board in boards {
         let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
         step!(

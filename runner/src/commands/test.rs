@@ -25,7 +25,7 @@ pub fn test(
     opts: &BootOptions,
     test_args: &[String],
 ) -> Result<Summary> {
-    setup::prepare_host(host, boards, &[])?;
+    setup::prepare_host(ws, host, boards, &[])?;
     let mut summary = Summary::default();
     let mut built: BTreeMap<String, PathBuf> = BTreeMap::new();
     for board in boards {
