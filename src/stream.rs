@@ -353,6 +353,13 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         };
         let (mut hw, negotiated) = params::negotiate(&mut pcm, &request)?;
         pcm.hw_params(&mut hw)?;
+        let consistent = negotiated.rate > 0
+            && negotiated.channels > 0
+            && negotiated.period_size > 0
+            && negotiated.period_size.checked_mul(negotiated.periods) == Some(negotiated.buffer_size);
+        if !consistent {
+            return Err(Error::BadKernelValue);
+        }
         let buffer = u64::from(negotiated.buffer_size);
         let period = u64::from(negotiated.period_size);
         let or_default = |value: u32, default: u64| {
@@ -378,7 +385,13 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             return Err(Error::BadKernelValue);
         }
         let buffer_map = Self::map_buffer(&pcm, &negotiated)?;
-        let transport = Transport::new(pcm.fd(), config.transport)?;
+        // A driver that must see every appl_ptr update refuses the control mapping anyway.
+        let choice = if hw.info() & abi::SNDRV_PCM_INFO_SYNC_APPLPTR != 0 {
+            TransportChoice::ForceSyncPtr
+        } else {
+            config.transport
+        };
+        let transport = Transport::new(pcm.fd(), choice)?;
         let buffer_ms = buffer * 1000 / u64::from(negotiated.rate);
         let timeout_ms = match config.timeout_ms {
             0 => (buffer_ms * 4).clamp(1000, u64::from(u32::MAX)) as u32,
@@ -427,7 +440,9 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// Checks with `CHANNEL_INFO` that the buffer is plain interleaved frames and maps it.
     fn map_buffer(pcm: &PcmDevice, negotiated: &Negotiated) -> Result<sys::Mapping> {
         let sample_bits = (negotiated.format.bytes() * 8) as u32;
-        let frame_bits = sample_bits * negotiated.channels;
+        let frame_bits = sample_bits
+            .checked_mul(negotiated.channels)
+            .ok_or(Error::BadKernelValue)?;
         let first = pcm.channel_info(0)?;
         for channel in 0..negotiated.channels {
             let info = pcm.channel_info(channel)?;
@@ -436,7 +451,9 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             }
         }
         let offset = u64::try_from(first.offset).map_err(|_| Error::BadKernelValue)?;
-        let bytes = negotiated.buffer_size as usize * (frame_bits / 8) as usize;
+        let bytes = (negotiated.buffer_size as usize)
+            .checked_mul((frame_bits / 8) as usize)
+            .ok_or(Error::BadKernelValue)?;
         sys::Mapping::new(pcm.fd(), bytes, offset, true, Op::MapBuffer)
     }
 
