@@ -34,6 +34,7 @@ struct Step {
     group: String,
     name: String,
     args: Vec<String>,
+    env: Vec<(&'static str, &'static str)>,
 }
 
 impl Step {
@@ -42,7 +43,13 @@ impl Step {
             group: group.into(),
             name: name.into(),
             args: args.iter().map(|s| s.to_string()).collect(),
+            env: Vec::new(),
         }
+    }
+
+    fn env(mut self, key: &'static str, value: &'static str) -> Step {
+        self.env.push((key, value));
+        self
     }
 }
 
@@ -65,7 +72,12 @@ fn host_steps() -> Vec<Step> {
         if *target == HOST_TARGET {
             steps.push(Step::new(target, "test", &["test"]));
         } else {
-            steps.push(Step::new(target, "test", &["test", "--target", target]));
+            // Doctests get no `target.<t>.rustflags`: link them statically too, or qemu-user
+            // (and the host, for i686) would need the target's dynamic loader.
+            steps.push(
+                Step::new(target, "test", &["test", "--target", target])
+                    .env("RUSTDOCFLAGS", "-C target-feature=+crt-static"),
+            );
             steps.push(Step::new(
                 target,
                 "clippy",
@@ -125,7 +137,9 @@ fn run_steps(
         let started = Instant::now();
         step!("=== ci: {} {} ===", s.group, s.name);
         let mut cmd = exec::cargo();
-        cmd.current_dir(&ws.root).args(&s.args);
+        cmd.current_dir(&ws.root)
+            .args(&s.args)
+            .envs(s.env.iter().copied());
         let result = exec::run(&mut cmd);
         let line = format!("cargo {}", s.args.join(" "));
         match result {
