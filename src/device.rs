@@ -6,8 +6,9 @@ use core::fmt::Write;
 use heapless::String;
 use rustix::fd::{AsFd, OwnedFd};
 
-use crate::abi::{self, SndCtlCardInfo};
+use crate::abi::{self, SndCtlCardInfo, SndPcmInfo};
 use crate::error::{Errno, Error, Op, Result};
+use crate::pcm::PcmInfo;
 use crate::sys;
 
 /// Longest card id the kernel allows, plus its terminating zero.
@@ -223,6 +224,96 @@ impl ControlDevice {
         };
         Ok(())
     }
+}
+
+impl ControlDevice {
+    /// The PCM device numbers of the card, in increasing order (`PCM_NEXT_DEVICE`).
+    pub fn pcm_devices(&self) -> PcmDevices<'_> {
+        PcmDevices {
+            control: self,
+            last: -1,
+            done: false,
+        }
+    }
+
+    /// What the kernel says about a PCM stream of the card (what `aplay -l` shows), without
+    /// opening it. `Ok(None)` when the device has no stream in that direction.
+    pub fn pcm_info(&self, device: u32, subdevice: u32, capture: bool) -> Result<Option<PcmInfo>> {
+        // SAFETY: the record is integers and bytes.
+        let mut raw: SndPcmInfo = unsafe { abi::zeroed() };
+        raw.device = device;
+        raw.subdevice = subdevice;
+        raw.stream = if capture {
+            abi::SNDRV_PCM_STREAM_CAPTURE
+        } else {
+            abi::SNDRV_PCM_STREAM_PLAYBACK
+        };
+        // SAFETY: PCM_INFO reads and writes one `snd_pcm_info`.
+        match unsafe {
+            sys::ioctl_ptr(
+                self.fd.as_fd(),
+                Op::ControlPcmInfo,
+                abi::SNDRV_CTL_IOCTL_PCM_INFO,
+                &mut raw,
+            )
+        } {
+            Ok(_) => Ok(Some(PcmInfo::from_raw(&raw))),
+            Err(Error::Sys { errno, .. }) if errno == Errno::NOENT || errno == Errno::NXIO => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The PCM device numbers of a card. See [`ControlDevice::pcm_devices`].
+#[derive(Debug)]
+pub struct PcmDevices<'a> {
+    control: &'a ControlDevice,
+    last: c_int,
+    done: bool,
+}
+
+impl Iterator for PcmDevices<'_> {
+    type Item = Result<u32>;
+
+    fn next(&mut self) -> Option<Result<u32>> {
+        if self.done {
+            return None;
+        }
+        let mut device = self.last;
+        // SAFETY: PCM_NEXT_DEVICE reads and writes one int.
+        let result = unsafe {
+            sys::ioctl_ptr(
+                self.control.fd.as_fd(),
+                Op::NextPcmDevice,
+                abi::SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE,
+                &mut device,
+            )
+        };
+        match result {
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+            // -1: no more devices; a number not above the last one would loop forever.
+            Ok(_) if device < 0 || device <= self.last => {
+                self.done = true;
+                None
+            }
+            Ok(_) => {
+                self.last = device;
+                Some(Ok(device as u32))
+            }
+        }
+    }
+}
+
+/// The numbers of the cards present (those with a control device node).
+pub fn cards() -> impl Iterator<Item = u32> {
+    (0..MAX_CARDS).filter(|&index| {
+        let mut path = DevicePath::new();
+        let _ = write!(path, "/dev/snd/controlC{index}");
+        sys::open_device(&path, Op::OpenControl, false).is_ok()
+    })
 }
 
 /// A zero-terminated C string from a kernel record, cut to fit `N` and to valid UTF-8.

@@ -58,7 +58,7 @@ pub mod stream;
 mod sys;
 pub mod transport;
 
-pub use device::{Card, CardInfo, ControlDevice, DeviceName};
+pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices};
 pub use error::{ConfigError, Errno, Error, Op, Result};
 pub use params::{Capabilities, Format, Matching, Negotiated, Param, Range};
 pub use pcm::{PcmDevice, PcmInfo};

@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod common;
+mod control;
 mod faults;
 mod lifecycle;
 mod loopback;

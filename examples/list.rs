@@ -1,0 +1,50 @@
+//! Lists the cards, their PCM devices and subdevices through the control devices, like
+//! `aplay -l` (and `arecord -l`).
+//!
+//! ```text
+//! list
+//! ```
+
+use alsa_direct::{cards, ControlDevice};
+
+fn main() {
+    let mut found = false;
+    for direction in [false, true] {
+        println!(
+            "**** List of {} Hardware Devices ****",
+            if direction { "CAPTURE" } else { "PLAYBACK" }
+        );
+        for card in cards() {
+            if let Err(e) = list_card(card, direction) {
+                eprintln!("list: card {card}: {e}");
+            }
+            found = true;
+        }
+    }
+    if !found {
+        eprintln!("list: no sound cards found (no /dev/snd/controlC*): is a sound driver loaded?");
+        std::process::exit(1);
+    }
+}
+
+fn list_card(card: u32, capture: bool) -> alsa_direct::Result<()> {
+    let control = ControlDevice::open(card)?;
+    let info = control.card_info()?;
+    for device in control.pcm_devices() {
+        let device = device?;
+        let Some(pcm) = control.pcm_info(device, 0, capture)? else {
+            continue;
+        };
+        println!(
+            "card {card}: {} [{}], device {device}: {} [{}]",
+            info.id, info.name, pcm.id, pcm.name
+        );
+        println!("  Subdevices: {}/{}", pcm.subdevices_avail, pcm.subdevices_count);
+        for sub in 0..pcm.subdevices_count {
+            if let Some(s) = control.pcm_info(device, sub, capture)? {
+                println!("  Subdevice #{sub}: {}", s.subname);
+            }
+        }
+    }
+    Ok(())
+}
