@@ -56,6 +56,7 @@ pub struct Stream {
     pub periods: u32,
 }
 
+/// Default `[stream] channels`.
 fn default_channels() -> u32 {
     2
 }
@@ -81,10 +82,12 @@ pub struct Debian {
     pub modules: Vec<String>,
 }
 
+/// Default `[debian] kernel_image`.
 fn default_kernel_image() -> String {
     "vmlinuz".into()
 }
 
+/// Default `[debian] busybox_package`.
 fn default_busybox() -> String {
     "busybox-static".into()
 }
@@ -121,10 +124,12 @@ pub struct Qemu {
     pub extra_args: Vec<String>,
 }
 
+/// Default `[qemu] memory`.
 fn default_memory() -> String {
     "512M".into()
 }
 
+/// Default `[qemu] smp`.
 fn default_smp() -> u32 {
     2
 }
@@ -152,14 +157,23 @@ pub struct Run {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BoardFile {
+    /// See [`Board::description`].
     description: String,
+    /// See [`Board::kind`].
     kind: Kind,
+    /// See [`Board::target`].
     target: String,
+    /// See [`Board::devices`].
     devices: Devices,
+    /// See [`Board::stream`].
     stream: Stream,
+    /// See [`Board::notes`].
     notes: Option<String>,
+    /// See [`Board::debian`].
     debian: Option<Debian>,
+    /// See [`Board::qemu`].
     qemu: Option<Qemu>,
+    /// See [`Board::runs`] (empty: one default run).
     #[serde(default)]
     runs: Vec<Run>,
 }

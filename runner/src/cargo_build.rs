@@ -17,14 +17,20 @@ const PACKAGE: &str = "alsa-direct";
 /// The part of a cargo JSON message the runner reads.
 #[derive(Deserialize)]
 struct Message {
+    /// Message kind, e.g. `compiler-artifact`.
     reason: String,
+    /// The linked executable of an artifact that has one.
     executable: Option<PathBuf>,
+    /// The cargo target the artifact was built from.
     target: Option<ArtifactTarget>,
 }
 
 #[derive(Deserialize)]
+/// The cargo target (test, example, ...) of an artifact.
 struct ArtifactTarget {
+    /// Target name, e.g. `kernel` or `tone`.
     name: String,
+    /// Target kinds, e.g. `["test"]` or `["example"]`.
     kind: Vec<String>,
 }
 
@@ -100,6 +106,7 @@ pub fn is_dynamic(path: &Path) -> Result<bool> {
     Ok(elf_has_interp(&bytes))
 }
 
+/// True when the ELF image `b` has a `PT_INTERP` program header.
 fn elf_has_interp(b: &[u8]) -> bool {
     if b.len() < 64 || &b[..4] != b"\x7fELF" {
         return false;

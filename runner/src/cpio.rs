@@ -6,14 +6,20 @@ use std::io::{self, Write};
 
 /// File type bits of `st_mode`.
 const S_IFDIR: u32 = 0o040000;
+/// Regular file.
 const S_IFREG: u32 = 0o100000;
+/// Symbolic link.
 const S_IFLNK: u32 = 0o120000;
+/// Character device.
 const S_IFCHR: u32 = 0o020000;
 
 /// Writes cpio `newc` entries to `W`; call [`CpioWriter::finish`] at the end.
 pub struct CpioWriter<W: Write> {
+    /// Where the archive goes.
     out: W,
+    /// Inode number of the next entry.
     next_ino: u32,
+    /// Bytes written so far (for alignment).
     written: u64,
 }
 
@@ -54,6 +60,7 @@ impl<W: Write> CpioWriter<W> {
         Ok((self.out, self.written))
     }
 
+    /// Writes one header, name and data, each padded to 4 bytes.
     fn entry(&mut self, path: &str, mode: u32, nlink: u32, rdev: (u32, u32), data: &[u8]) -> io::Result<()> {
         let ino = if path == "TRAILER!!!" { 0 } else { self.next_ino };
         self.next_ino += 1;
@@ -75,6 +82,7 @@ impl<W: Write> CpioWriter<W> {
         self.pad()
     }
 
+    /// Writes bytes and counts them.
     fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.out.write_all(bytes)?;
         self.written += bytes.len() as u64;

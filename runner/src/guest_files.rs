@@ -205,6 +205,7 @@ fn ensure_package(
     Ok(deb)
 }
 
+/// Resolves the package and downloads it unless its `.deb` is already in `debs`.
 fn resolve_and_download(
     debian: &Debian,
     host: &mut Host,
@@ -287,6 +288,7 @@ fn find_modules_dir(kernel_dir: &Path) -> Result<(PathBuf, String)> {
     bail!("no modules.order under {}", kernel_dir.display())
 }
 
+/// Reads a text file, naming it in the error.
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }

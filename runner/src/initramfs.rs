@@ -95,6 +95,7 @@ pub fn build(out: &Path, files: &GuestFiles, jobs: &[Job], marker: &Marker) -> R
 struct DirTracker(std::collections::BTreeSet<String>);
 
 impl DirTracker {
+    /// Adds `dir` and its parents unless added already.
     fn ensure<W: std::io::Write>(&mut self, cpio: &mut CpioWriter<W>, dir: &str) -> Result<()> {
         let mut path = String::new();
         for part in dir.split('/').filter(|p| !p.is_empty()) {
@@ -111,6 +112,7 @@ impl DirTracker {
     }
 }
 
+/// Reads a file, naming it in the error.
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }

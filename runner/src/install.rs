@@ -41,6 +41,7 @@ pub struct Need {
 }
 
 impl Need {
+    /// Needs `program` in `PATH`, from `package`.
     fn command(program: &str, package: &str, backports: bool) -> Need {
         Need {
             probe: Probe::Command(program.into()),
@@ -49,6 +50,7 @@ impl Need {
         }
     }
 
+    /// Needs `package` installed.
     fn package(package: &str, backports: bool) -> Need {
         Need {
             probe: Probe::Package(package.into()),
@@ -57,6 +59,7 @@ impl Need {
         }
     }
 
+    /// True when the need is met.
     fn present(&self) -> bool {
         match &self.probe {
             Probe::Command(program) => exec::which(program).is_some(),
@@ -146,20 +149,29 @@ pub fn needs_for_board(board: &Board) -> Vec<Need> {
 /// Who may change the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Privilege {
+    /// Running as root.
     Root,
+    /// Not root, but `sudo` exists.
     Sudo,
+    /// Neither: print the commands for someone who can.
     Nobody,
 }
 
 /// One change to the host.
 enum Action {
     /// Write an apt source file.
-    WriteFile { path: String, content: String },
+    WriteFile {
+        /// Absolute path.
+        path: String,
+        /// Whole file content.
+        content: String,
+    },
     /// Run a command (as root).
     Run(Vec<String>),
 }
 
 impl Action {
+    /// A command to run as root.
     fn run(args: &[&str]) -> Action {
         Action::Run(args.iter().map(|s| s.to_string()).collect())
     }
@@ -182,6 +194,7 @@ impl Action {
 
 /// The host being prepared, remembering what was done in this process.
 pub struct Host {
+    /// Who may change the host.
     privilege: Privilege,
     /// `VERSION_CODENAME` of the host, e.g. `bookworm`.
     codename: String,

@@ -3,6 +3,8 @@
 //!
 //! Run `cargo board help` for the commands.
 
+#![warn(clippy::missing_docs_in_private_items)]
+
 mod boards;
 mod cargo_build;
 mod commands;
@@ -29,6 +31,7 @@ use commands::BootOptions;
 use install::Host;
 use workspace::Workspace;
 
+/// `cargo board help`.
 const USAGE: &str = "\
 usage: cargo board <command> [options]
 
@@ -61,15 +64,23 @@ ALSA_DIRECT_PERIOD_FRAMES, ALSA_DIRECT_PERIODS and the run's own variables.
 
 /// Parsed command line.
 struct Cli {
+    /// The subcommand.
     command: String,
+    /// Board names.
     positional: Vec<String>,
+    /// Arguments after `--`, for the test binary or example.
     after_dashes: Vec<String>,
+    /// `--example NAME`.
     example: Option<String>,
+    /// `--run RUN`.
     run: Option<String>,
+    /// `--features F`.
     features: Option<String>,
+    /// `--timeout`, `--kvm`, `--dump-syslog`.
     opts: BootOptions,
 }
 
+/// Parses the arguments after `cargo board`.
 fn parse_cli(args: Vec<String>) -> Result<Cli> {
     let mut args = args.into_iter();
     let command = args.next().unwrap_or_else(|| "help".into());
@@ -129,6 +140,7 @@ fn main() {
     std::process::exit(code);
 }
 
+/// Runs the command; returns the exit code.
 fn real_main() -> Result<i32> {
     let cli = parse_cli(std::env::args().skip(1).collect())?;
     if matches!(cli.command.as_str(), "help" | "-h" | "--help") {

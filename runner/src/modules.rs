@@ -101,6 +101,7 @@ impl ModuleIndex {
         Ok(order)
     }
 
+    /// Adds `name` after its dependencies (depth-first), unless built in or already there.
     fn visit(
         &self,
         name: &str,

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+/// When the runner started.
 static START: OnceLock<Instant> = OnceLock::new();
 
 /// Starts the clock (the first call wins); later calls are no-ops.

@@ -14,8 +14,11 @@ pub struct Marker(String);
 pub enum Event {
     /// `/init` started: kernel release, machine, guest uptime.
     Init {
+        /// Kernel release (`uname -r`).
         release: String,
+        /// Machine (`uname -m`).
         machine: String,
+        /// Seconds since the kernel started (`/proc/uptime`).
         uptime: String,
     },
     /// An `insmod` failed.

@@ -146,8 +146,11 @@ pub fn command(spec: &BootSpec<'_>) -> Result<(Command, bool)> {
 
 /// Console traffic from the reader threads.
 enum Output {
+    /// A console (stdout) line.
     Line(String),
+    /// A line qemu wrote to stderr.
     Stderr(String),
+    /// One of the two streams ended.
     Closed,
 }
 
@@ -313,6 +316,7 @@ fn forward_lines(from: impl Read, wrap: impl Fn(String) -> Output, tx: &mpsc::Se
     let _ = tx.send(Output::Closed);
 }
 
+/// Kills qemu (it is waited for by the caller).
 fn kill(child: &mut Child) {
     let _ = child.kill();
 }

@@ -31,13 +31,18 @@ pub const HOST_TEST_TARGETS: &[&str] = &[
 
 /// One cargo invocation of the host part.
 struct Step {
+    /// Summary group (a target triple, or `host`).
     group: String,
+    /// Step name within the group.
     name: String,
+    /// Arguments after `cargo`.
     args: Vec<String>,
+    /// Extra environment.
     env: Vec<(&'static str, &'static str)>,
 }
 
 impl Step {
+    /// A step running `cargo <args>`.
     fn new(group: &str, name: &str, args: &[&str]) -> Step {
         Step {
             group: group.into(),
@@ -47,6 +52,7 @@ impl Step {
         }
     }
 
+    /// Adds an environment variable for the step.
     fn env(mut self, key: &'static str, value: &'static str) -> Step {
         self.env.push((key, value));
         self
@@ -109,6 +115,7 @@ pub fn ci(ws: &Workspace, host: &mut Host, boards: &[&Board], opts: &BootOptions
     Ok(passed)
 }
 
+/// Runs the steps in order into `summary`; false at the first failure.
 fn run_steps(
     ws: &Workspace,
     host: &mut Host,
