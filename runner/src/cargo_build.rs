@@ -50,6 +50,14 @@ pub fn example(root: &Path, target: &str, name: &str, features: &str) -> Result<
     build(cmd, "example", name)
 }
 
+/// Builds every example with `features` for `target` and returns their names and binaries.
+pub fn examples(root: &Path, target: &str, features: &str) -> Result<Vec<(String, PathBuf)>> {
+    let mut cmd = cargo(root, target);
+    cmd.args(["build", "--release", "--package", PACKAGE, "--target", target])
+        .args(["--examples", "--features", features]);
+    build_all(cmd, "example")
+}
+
 /// A cargo command in `root` that links `target` statically.
 fn cargo(root: &Path, target: &str) -> Command {
     let mut cmd = exec::cargo();
@@ -65,14 +73,24 @@ fn cargo(root: &Path, target: &str) -> Command {
 }
 
 /// Runs the build and picks the executable of the artifact of `kind` named `name`.
-fn build(mut cmd: Command, kind: &str, name: &str) -> Result<PathBuf> {
+fn build(cmd: Command, kind: &str, name: &str) -> Result<PathBuf> {
+    build_all(cmd, kind)?
+        .into_iter()
+        .find(|(found, _)| found == name)
+        .map(|(_, exe)| exe)
+        .with_context(|| format!("cargo built no {kind} executable named {name}"))
+}
+
+/// Runs the build and returns the name and executable of every artifact of `kind`, checking
+/// that each is statically linked.
+fn build_all(mut cmd: Command, kind: &str) -> Result<Vec<(String, PathBuf)>> {
     cmd.arg("--message-format=json-render-diagnostics")
         .stdout(Stdio::piped())
         .stdin(Stdio::null());
     step!("$ {}", exec::display(&cmd));
     let mut child = cmd.spawn().context("starting cargo")?;
     let stdout = child.stdout.take().context("cargo stdout")?;
-    let mut found = None;
+    let mut found: Vec<(String, PathBuf)> = Vec::new();
     for line in BufReader::new(stdout).lines() {
         let line = line?;
         let Ok(msg) = serde_json::from_str::<Message>(&line) else {
@@ -82,22 +100,24 @@ fn build(mut cmd: Command, kind: &str, name: &str) -> Result<PathBuf> {
             continue;
         }
         let Some(target) = msg.target else { continue };
-        if target.name == name && target.kind.iter().any(|k| k == kind) {
-            found = msg.executable.or(found);
+        if let (Some(exe), true) = (msg.executable, target.kind.iter().any(|k| k == kind)) {
+            found.retain(|(name, _)| *name != target.name);
+            found.push((target.name, exe));
         }
     }
     let status = child.wait()?;
     if !status.success() {
         bail!("`{}` failed ({status})", exec::display(&cmd));
     }
-    let exe = found.with_context(|| format!("cargo built no {kind} executable named {name}"))?;
-    if is_dynamic(&exe)? {
-        bail!(
-            "{} is dynamically linked; the guest has no C library (is crt-static set for this target?)",
-            exe.display()
-        );
+    for (_, exe) in &found {
+        if is_dynamic(exe)? {
+            bail!(
+                "{} is dynamically linked; the guest has no C library (is crt-static set for this target?)",
+                exe.display()
+            );
+        }
     }
-    Ok(exe)
+    Ok(found)
 }
 
 /// True when an ELF file has a `PT_INTERP` program header (needs a dynamic loader).

@@ -101,6 +101,7 @@ mod tests {
             args: vec!["--test-threads=1".into(), "a b".into()],
             env,
             dump_syslog: true,
+            files: Vec::new(),
         }];
         let modules = [GuestModule {
             name: "snd-aloop".into(),

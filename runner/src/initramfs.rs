@@ -28,6 +28,9 @@ pub struct Job {
     pub env: BTreeMap<String, String>,
     /// Print `/var/log/messages` after the job.
     pub dump_syslog: bool,
+    /// More files the job uses, placed in the guest but not run: (absolute guest path, host
+    /// file), e.g. the examples next to a test binary.
+    pub files: Vec<(String, PathBuf)>,
 }
 
 /// Writes the initramfs to `out` and returns its size in bytes.
@@ -73,15 +76,19 @@ pub fn build(out: &Path, files: &GuestFiles, jobs: &[Job], marker: &Marker) -> R
     }
 
     let mut placed = BTreeMap::new();
-    for job in jobs {
-        let guest = job.guest_path.trim_start_matches('/').to_owned();
-        if placed.insert(guest.clone(), job.host_binary.clone()).is_some() {
+    let binaries = jobs.iter().flat_map(|job| {
+        std::iter::once((&job.guest_path, &job.host_binary))
+            .chain(job.files.iter().map(|(guest, host)| (guest, host)))
+    });
+    for (guest_path, host_binary) in binaries {
+        let guest = guest_path.trim_start_matches('/').to_owned();
+        if placed.insert(guest.clone(), host_binary.clone()).is_some() {
             continue;
         }
         if let Some((parent, _)) = guest.rsplit_once('/') {
             dirs.ensure(&mut cpio, parent)?;
         }
-        cpio.file(&guest, 0o755, &read(&job.host_binary)?)?;
+        cpio.file(&guest, 0o755, &read(host_binary)?)?;
     }
 
     let init = init_script::render(marker, &modules, jobs);

@@ -54,6 +54,7 @@ pub fn run(
         args: req.args.clone(),
         env: board.guest_env(run),
         dump_syslog: run.dump_syslog || opts.dump_syslog,
+        files: Vec::new(),
     };
     let report = boot_jobs(ws, board, &files, &[job], opts, "run")?;
     let status = report.jobs.first().and_then(|j| j.status);

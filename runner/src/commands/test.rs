@@ -27,7 +27,7 @@ pub fn test(
 ) -> Result<Summary> {
     setup::prepare_host(ws, host, boards, &[])?;
     let mut summary = Summary::default();
-    let mut built: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut built: BTreeMap<String, Built> = BTreeMap::new();
     for board in boards {
         step!("=== {}: {} ===", board.name, board.description);
         let started = Instant::now();
@@ -39,6 +39,10 @@ pub fn test(
     Ok(summary)
 }
 
+/// The guest binaries of one target: the kernel test binary and the examples (name, binary),
+/// which the tests of `tests/kernel/examples.rs` run from `/tests/<target>/examples/`.
+type Built = (PathBuf, Vec<(String, PathBuf)>);
+
 /// Builds, boots and records one board.
 fn test_board(
     ws: &Workspace,
@@ -46,21 +50,27 @@ fn test_board(
     board: &Board,
     opts: &BootOptions,
     test_args: &[String],
-    built: &mut BTreeMap<String, PathBuf>,
+    built: &mut BTreeMap<String, Built>,
     summary: &mut Summary,
 ) -> Result<()> {
     let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
     let mut jobs = Vec::new();
     for run in &board.runs {
         let target = board.run_target(run);
-        let binary = match built.get(target) {
-            Some(path) => path.clone(),
+        let (binary, examples) = match built.get(target) {
+            Some(both) => both.clone(),
             None => {
                 let started = Instant::now();
                 let path = cargo_build::kernel_tests(&ws.root, target)?;
-                step!("built {} in {}", path.display(), secs(started.elapsed()));
-                built.insert(target.to_owned(), path.clone());
-                path
+                let examples = cargo_build::examples(&ws.root, target, "std")?;
+                step!(
+                    "built {} and {} example(s) in {}",
+                    path.display(),
+                    examples.len(),
+                    secs(started.elapsed())
+                );
+                built.insert(target.to_owned(), (path.clone(), examples.clone()));
+                (path, examples)
             }
         };
         let mut args = vec!["--test-threads=1".to_owned()];
@@ -73,6 +83,10 @@ fn test_board(
             args,
             env: board.guest_env(run),
             dump_syslog: run.dump_syslog || opts.dump_syslog,
+            files: examples
+                .into_iter()
+                .map(|(name, exe)| (format!("/tests/{target}/examples/{name}"), exe))
+                .collect(),
         });
     }
     let report = boot_jobs(ws, board, &files, &jobs, opts, "test")?;
