@@ -604,6 +604,22 @@ impl Capabilities {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl defmt::Format for Capabilities {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "formats:");
+        for format in self.formats() {
+            defmt::write!(f, " {}", format);
+        }
+        for param in Param::ALL {
+            match self.range(param) {
+                Some(r) => defmt::write!(f, ", {=str} {=u32}..={=u32}", param.name(), r.min, r.max),
+                None => defmt::write!(f, ", {=str} none", param.name()),
+            }
+        }
+    }
+}
+
 impl fmt::Display for Capabilities {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("access: MMAP_INTERLEAVED\nformats:")?;

@@ -97,6 +97,27 @@ impl Swapped<f32> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl defmt::Format for Swapped<i16> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=i16}", self.get());
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Swapped<i32> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=i32}", self.get());
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Swapped<f32> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=f32}", self.get());
+    }
+}
+
 /// The formats of the other byte order than the target's.
 const fn foreign(little: Format, big: Format) -> Format {
     if cfg!(target_endian = "little") {
@@ -160,6 +181,20 @@ impl Packed24Be {
     pub const fn get(self) -> i32 {
         let [a, b, c] = self.0;
         i32::from_be_bytes([if a & 0x80 != 0 { 0xff } else { 0 }, a, b, c])
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Packed24Le {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=i32}", self.get());
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Packed24Be {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=i32}", self.get());
     }
 }
 
