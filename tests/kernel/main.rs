@@ -4,11 +4,15 @@
 //! Built only with the `kernel-tests` feature; run with `--test-threads=1` (the tests share
 //! the loopback devices).
 
+#[cfg(feature = "embedded-hal")]
+mod amp;
 mod bad_input;
 mod common;
 mod control;
+mod examples;
 mod faults;
 mod lifecycle;
 mod loopback;
+mod robustness;
 mod syscalls;
 mod transport;

@@ -31,8 +31,9 @@ fn marker() {
     unsafe { libc::getppid() };
 }
 
-/// In the traced child: streams until the window is over, with markers around it.
-fn stream_in_child(capture: bool) -> ! {
+/// In the traced child: streams on `device` until the window is over, with markers around
+/// it. Allocates nothing (the parent may have had other threads when it forked).
+fn stream_in_child(capture: bool, device: &str) -> ! {
     let config = common::config(Format::S16Le, 2, 48_000, PERIOD, 4);
     let period = u64::from(PERIOD);
     let window = |position: u64| {
@@ -47,10 +48,10 @@ fn stream_in_child(capture: bool) -> ! {
         }
     };
     let xruns = if capture {
-        MmapStream::<i16, Capture>::open(&common::capture_device(), &config)
+        MmapStream::<i16, Capture>::open(device, &config)
             .and_then(|mut s| s.run(|_, info| window(info.position)).map(|()| s.xruns()))
     } else {
-        MmapStream::<i16, Playback>::open(&common::playback_device(), &config).and_then(|mut s| {
+        MmapStream::<i16, Playback>::open(device, &config).and_then(|mut s| {
             s.run(|buf, info| {
                 buf.fill(0);
                 window(info.position)
@@ -70,6 +71,11 @@ fn stream_in_child(capture: bool) -> ! {
 /// Forks a traced child running `stream_in_child` and counts its system calls by number
 /// between the two markers. Returns (counts, child exit status).
 fn trace(capture: bool) -> (BTreeMap<u64, u64>, i32) {
+    let device = if capture {
+        common::capture_device()
+    } else {
+        common::playback_device()
+    };
     // SAFETY: the child only streams (no allocation in the library, none in the callback)
     // and leaves with _exit.
     let pid = unsafe { libc::fork() };
@@ -80,7 +86,7 @@ fn trace(capture: bool) -> (BTreeMap<u64, u64>, i32) {
             libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
             libc::raise(libc::SIGSTOP);
         }
-        stream_in_child(capture);
+        stream_in_child(capture, &device);
     }
     let mut status = 0;
     // SAFETY: waiting for our own child.

@@ -1,0 +1,428 @@
+//! The examples as built programs, run in the guest: `cargo board test` puts them in
+//! `/tests/<target>/examples/` next to this test binary (on a host, `cargo test` builds them
+//! in `target/.../examples/`). Each test checks what the program promises from the outside:
+//! the tone arrives on the other end of the loopback, its syslog lines are in
+//! `/var/log/messages`, a recording holds the tone, generated files of every format play, and
+//! the duplex passthrough carries a tone from one loopback cable to another.
+
+use std::io::Read;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use alsa_direct::{Capture, Format, MmapStream};
+
+use crate::common::{self, SineAnalyser, TestSample};
+
+const RATE: u32 = 48_000;
+/// Large periods (a 170 ms buffer) so the emulated guest keeps up with several streams.
+const PERIOD: u32 = 2048;
+const PERIODS: u32 = 4;
+/// The test tone of these tests.
+const FREQ: f64 = 1000.0;
+/// Its amplitude (the examples' `--level 0.5`, and `play --generate`'s -6 dBFS).
+const LEVEL: f64 = 0.5;
+
+/// The built example `name`.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe.parent().expect("the test binary's directory");
+    // The guest layout, then cargo's (target/<triple>/release/deps/kernel-<hash>).
+    let candidates = [
+        dir.join("examples").join(name),
+        dir.join("../examples").join(name),
+    ];
+    candidates.iter().find(|p| p.is_file()).cloned().unwrap_or_else(|| {
+        panic!("no example {name} at {candidates:?}: `cargo board test` puts the examples there; on a host, run `cargo build --examples` first")
+    })
+}
+
+/// The same device on subdevice 1 (`hw:Loopback,0,0` -> `hw:Loopback,0,1`).
+fn subdevice_1(device: &str) -> String {
+    let base = match device.matches(',').count() {
+        2 => &device[..device.rfind(',').unwrap_or(device.len())],
+        _ => device,
+    };
+    format!("{base},1")
+}
+
+/// A running example, killed if the test ends before it does.
+struct Running {
+    name: String,
+    child: Child,
+}
+
+impl Running {
+    fn spawn(name: &str, args: &[&str]) -> Running {
+        let child = Command::new(example(name))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {name}: {e}"));
+        Running {
+            name: name.to_owned(),
+            child,
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `timeout` for the exit; returns stdout and stderr, and asserts success.
+    fn finish(mut self, timeout: Duration) -> (String, String) {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "{} still running after {timeout:?}",
+                self.name
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut out = String::new();
+        let mut err = String::new();
+        if let Some(mut s) = self.child.stdout.take() {
+            s.read_to_string(&mut out).expect("stdout");
+        }
+        if let Some(mut s) = self.child.stderr.take() {
+            s.read_to_string(&mut err).expect("stderr");
+        }
+        println!("{}: {status}\n{out}{err}", self.name);
+        assert!(status.success(), "{} failed: {status}\n{out}{err}", self.name);
+        (out, err)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Waits up to five seconds for a line of `/var/log/messages` containing all of `parts`.
+fn syslog_line(parts: &[&str]) -> String {
+    let started = Instant::now();
+    loop {
+        let log = std::fs::read_to_string("/var/log/messages").unwrap_or_default();
+        if let Some(line) = log.lines().find(|l| parts.iter().all(|p| l.contains(p))) {
+            return line.to_owned();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no syslog line with {parts:?} in /var/log/messages:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A capture stream on the loopback's capture end (or `device`) in `format`.
+fn capture<S: TestSample>(device: &str, format: Format) -> MmapStream<S, Capture> {
+    let config = common::config(format, 2, RATE, PERIOD, PERIODS);
+    MmapStream::open(device, &config).unwrap_or_else(|e| panic!("capture open {device}: {e}"))
+}
+
+/// Captures until `seconds` of the tone, from 0.1 s after it arrives, are analysed on both
+/// channels, or gives up after `give_up` seconds of capture.
+fn hear<S: TestSample>(stream: &mut MmapStream<S, Capture>, seconds: f64, give_up: f64) -> Vec<SineAnalyser> {
+    let mut analysers: Vec<SineAnalyser> = (0..2).map(|_| SineAnalyser::new(FREQ, RATE)).collect();
+    let skip = (0.1 * f64::from(RATE)) as u64;
+    let wanted = (seconds * f64::from(RATE)) as u64;
+    let limit = (give_up * f64::from(RATE)) as u64;
+    let mut onset: Option<u64> = None;
+    let mut frame_no = 0u64;
+    stream
+        .run(|period, info| {
+            for frame in period.chunks_exact(info.channels) {
+                frame_no += 1;
+                if onset.is_none() && frame[0].to_unit().abs() > LEVEL / 2.0 {
+                    onset = Some(frame_no);
+                }
+                let Some(start) = onset else { continue };
+                let since = frame_no - start;
+                if since >= skip && since < skip + wanted {
+                    for (a, s) in analysers.iter_mut().zip(frame) {
+                        a.push(s.to_unit());
+                    }
+                }
+            }
+            let done = onset.is_some_and(|o| frame_no - o >= skip + wanted);
+            if done || frame_no > limit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap_or_else(|e| panic!("capture run: {e}"));
+    assert!(onset.is_some(), "no tone arrived within {give_up} s");
+    analysers
+}
+
+/// Asserts the analysed tone: `seconds` of it on every channel, frequency within 1 Hz, level
+/// within 1 % of `amplitude`, no discontinuity beyond `residual`.
+fn assert_tone(analysers: &[SineAnalyser], seconds: f64, amplitude: f64, residual: f64, what: &str) {
+    for (c, a) in analysers.iter().enumerate() {
+        assert!(
+            a.samples() as f64 >= seconds * f64::from(RATE) * 0.999,
+            "{what}, channel {c}: only {} samples of tone",
+            a.samples()
+        );
+        let f = a.frequency();
+        assert!(
+            (f - FREQ).abs() < 1.0,
+            "{what}, channel {c}: {f:.3} Hz, expected {FREQ} Hz"
+        );
+        let rms = a.rms();
+        let expected = amplitude / 2f64.sqrt();
+        assert!(
+            (rms - expected).abs() < expected * 0.01,
+            "{what}, channel {c}: RMS {rms:.5}, expected {expected:.5}"
+        );
+        assert!(
+            a.worst_residual() < residual,
+            "{what}, channel {c}: discontinuity, sine identity broken by {:.5}",
+            a.worst_residual()
+        );
+    }
+}
+
+/// `tone` arguments for the test tone on `device` for `seconds`.
+fn tone_args(device: &str, seconds: &str) -> Vec<String> {
+    let period = PERIOD.to_string();
+    let periods = PERIODS.to_string();
+    let freq = FREQ.to_string();
+    let level = LEVEL.to_string();
+    [
+        "--device",
+        device,
+        "--seconds",
+        seconds,
+        "--freq",
+        &freq,
+        "--level",
+        &level,
+    ]
+    .into_iter()
+    .chain(["--period", &period, "--periods", &periods])
+    .map(str::to_owned)
+    .collect()
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn example_tone_is_heard_and_logs_to_syslog() {
+    let playback = common::playback_device();
+    let mut stream = capture::<i16>(&common::capture_device(), Format::S16Le);
+    let tone = Running::spawn("tone", &strs(&tone_args(&playback, "3")));
+    let pid = tone.pid();
+    let analysers = hear(&mut stream, 1.5, 6.0);
+    drop(stream);
+    let (_, stderr) = tone.finish(Duration::from_secs(10));
+    assert!(stderr.is_empty(), "tone logs to syslog, not stderr: {stderr}");
+    assert_tone(&analysers, 1.5, LEVEL, 1e-3, "tone");
+
+    let tag = format!("tone[{pid}]: ");
+    let start = syslog_line(&[&tag, "start: device", &playback]);
+    println!("{start}");
+    assert!(start.contains("user.info"), "start is logged at info: {start}");
+    assert!(
+        start.contains(&format!("rate {RATE} period {PERIOD} periods {PERIODS}"))
+            && start.contains("tone 1000 Hz"),
+        "{start}"
+    );
+    let stop = syslog_line(&[&tag, "stop (done): "]);
+    println!("{stop}");
+    let played: u64 = stop
+        .split("stop (done): ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no frame count in {stop}"));
+    assert!(
+        played >= 3 * u64::from(RATE),
+        "{played} frames played for 3 s: {stop}"
+    );
+}
+
+#[test]
+fn example_tone_drains_and_exits_cleanly_on_sigterm() {
+    let playback = common::playback_device();
+    let tone = Running::spawn("tone", &strs(&tone_args(&playback, "60")));
+    let tag = format!("tone[{}]: ", tone.pid());
+    syslog_line(&[&tag, "start: "]);
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = i32::try_from(tone.pid()).expect("a pid");
+    // SAFETY: kill only sends a signal, to our own child.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let stopped = Instant::now();
+    tone.finish(Duration::from_secs(5));
+    println!("exited {:?} after SIGTERM", stopped.elapsed());
+    let stop = syslog_line(&[&tag, "stop (signal): "]);
+    println!("{stop}");
+}
+
+#[test]
+fn example_record_writes_the_tone_to_a_wav_file() {
+    let path = std::env::temp_dir().join("alsa-direct-record.wav");
+    let path_str = path.to_str().expect("a UTF-8 temp path");
+    let tone = Running::spawn("tone", &strs(&tone_args(&common::playback_device(), "4")));
+    // Record once the tone is playing, so that it fills most of the recording.
+    syslog_line(&[&format!("tone[{}]: ", tone.pid()), "start: "]);
+    let record = Running::spawn(
+        "record",
+        &[
+            "--device",
+            &common::capture_device(),
+            "--seconds",
+            "2.5",
+            "--period",
+            &PERIOD.to_string(),
+            path_str,
+        ],
+    );
+    let (out, _) = record.finish(Duration::from_secs(10));
+    assert!(out.contains("120000 frames (2.500 s)"), "{out}");
+    assert!(out.contains("peak -6.0 dBFS"), "{out}");
+    tone.finish(Duration::from_secs(10));
+
+    let file = std::fs::read(&path).expect("the recording");
+    let u16_at = |at: usize| u16::from_le_bytes([file[at], file[at + 1]]);
+    let u32_at = |at: usize| u32::from_le_bytes(file[at..at + 4].try_into().unwrap());
+    assert_eq!(&file[0..4], b"RIFF");
+    assert_eq!(u32_at(4) as usize, file.len() - 8);
+    assert_eq!(&file[8..16], b"WAVEfmt ");
+    assert_eq!(
+        (u32_at(16), u16_at(20), u16_at(22)),
+        (16, 1, 2),
+        "16-byte fmt, PCM, stereo"
+    );
+    assert_eq!(
+        (u32_at(24), u16_at(32), u16_at(34)),
+        (RATE, 4, 16),
+        "48 kHz, 4-byte frames, 16 bits"
+    );
+    assert_eq!(&file[36..40], b"data");
+    assert_eq!(u32_at(40) as usize, file.len() - 44);
+    assert_eq!(file.len() - 44, 120_000 * 4);
+
+    let mut analysers: Vec<SineAnalyser> = (0..2).map(|_| SineAnalyser::new(FREQ, RATE)).collect();
+    let frames: Vec<[i16; 2]> = file[44..]
+        .chunks_exact(4)
+        .map(|f| [i16::from_le_bytes([f[0], f[1]]), i16::from_le_bytes([f[2], f[3]])])
+        .collect();
+    let onset = frames
+        .iter()
+        .position(|f| f[0].to_unit().abs() > LEVEL / 2.0)
+        .expect("the tone in the recording");
+    let from = onset + RATE as usize / 10;
+    assert!(
+        frames.len() - from >= RATE as usize,
+        "the tone came late: at frame {onset}"
+    );
+    for frame in &frames[from..from + RATE as usize] {
+        for (a, s) in analysers.iter_mut().zip(frame) {
+            a.push(s.to_unit());
+        }
+    }
+    assert_tone(&analysers, 1.0, LEVEL, 1e-3, "recording");
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Generates a file in `format` with `play --generate`, plays it and hears it in
+/// `capture_format` (what the loopback takes: `play` converts the rest to `S32_LE`).
+fn play_generated<S: TestSample>(format: &str, capture_format: Format, amplitude: f64, residual: f64) {
+    let path = std::env::temp_dir().join(format!("alsa-direct-play-{format}.wav"));
+    let mut stream = capture::<S>(&common::capture_device(), capture_format);
+    let play = Running::spawn(
+        "play",
+        &[
+            "--generate",
+            format,
+            "--seconds",
+            "2.5",
+            "--period",
+            &PERIOD.to_string(),
+            path.to_str().expect("a UTF-8 temp path"),
+        ],
+    );
+    let analysers = hear(&mut stream, 1.0, 6.0);
+    drop(stream);
+    let (out, _) = play.finish(Duration::from_secs(10));
+    assert!(out.contains("120000 frames (2.500 s) played"), "{out}");
+    let converts = format != capture_format.name();
+    assert_eq!(
+        out.contains(&format!("does not take {format}; converting to {capture_format}")),
+        converts,
+        "{out}"
+    );
+    assert_tone(&analysers, 1.0, amplitude, residual, format);
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn example_play_s16() {
+    play_generated::<i16>("S16_LE", Format::S16Le, LEVEL, 1e-3);
+}
+
+#[test]
+fn example_play_s32() {
+    play_generated::<i32>("S32_LE", Format::S32Le, LEVEL, 1e-3);
+}
+
+#[test]
+fn example_play_float() {
+    play_generated::<f32>("FLOAT_LE", Format::FloatLe, LEVEL, 1e-3);
+}
+
+#[test]
+fn example_play_s24_3_converted() {
+    play_generated::<i32>("S24_3LE", Format::S32Le, LEVEL, 1e-3);
+}
+
+#[test]
+fn example_play_u8_converted() {
+    // 8 bits: 127 steps for half of full scale is 127/128 of it, and steps of 1/128.
+    play_generated::<i32>("U8", Format::S32Le, LEVEL * 127.0 / 128.0, 4.0 / 128.0);
+}
+
+#[test]
+fn example_duplex_carries_a_tone_between_cables() {
+    let playback = common::playback_device();
+    let period = PERIOD.to_string();
+    // Heard at the end: tone -> hw:Loopback,0,1 => hw:Loopback,1,1 -> duplex -> hw:Loopback,0,0
+    // => hw:Loopback,1,0.
+    let mut stream = capture::<i16>(&common::capture_device(), Format::S16Le);
+    let duplex = Running::spawn(
+        "duplex",
+        &[
+            "--capture",
+            &subdevice_1(&common::capture_device()),
+            "--playback",
+            &playback,
+            "--period",
+            &period,
+            "--seconds",
+            "5",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let tone = Running::spawn("tone", &strs(&tone_args(&subdevice_1(&playback), "3")));
+    let analysers = hear(&mut stream, 1.5, 8.0);
+    drop(stream);
+    tone.finish(Duration::from_secs(10));
+    let (out, _) = duplex.finish(Duration::from_secs(10));
+    assert!(out.contains("started linked"), "{out}");
+    assert!(out.contains("peak -6.0 dBFS"), "{out}");
+    assert_tone(&analysers, 1.5, LEVEL, 1e-3, "duplex");
+}
