@@ -484,6 +484,26 @@ mod tests {
     }
 
     #[test]
+    fn without_root_the_commands_are_printed_and_nothing_runs() {
+        let mut host = Host {
+            privilege: Privilege::Nobody,
+            codename: "bookworm".into(),
+            native_arch: "amd64".into(),
+            updated: false,
+        };
+        let actions = [
+            Action::run(&["dpkg", "--add-architecture", "riscv64"]),
+            Action::run(&["apt-get", "update"]),
+        ];
+        let err = format!("{:#}", host.apply(&actions).unwrap_err());
+        assert!(
+            err.contains("    dpkg --add-architecture riscv64\n    apt-get update\n"),
+            "{err}"
+        );
+        assert!(!host.updated);
+    }
+
+    #[test]
     fn shell_lines_are_copyable() {
         let write = Action::WriteFile {
             path: "/etc/apt/sources.list.d/x.list".into(),

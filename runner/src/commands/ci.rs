@@ -106,12 +106,14 @@ fn host_steps() -> Vec<Step> {
 pub fn ci(ws: &Workspace, host: &mut Host, boards: &[&Board], opts: &BootOptions) -> Result<bool> {
     let mut summary = Summary::default();
     let passed = run_steps(ws, host, boards, opts, &mut summary);
-    summary.print("cargo board ci summary", "ci");
-    if !passed {
-        println!("cargo board ci: FAILED (see the first FAILED line above)");
-    } else {
+    println!();
+    if passed {
         println!("cargo board ci: all passed");
+    } else {
+        println!("cargo board ci: FAILED (see the first FAILED line above)");
     }
+    // The count line closes the output, for whoever reads the last lines.
+    summary.print("cargo board ci summary", "ci");
     Ok(passed)
 }
 
