@@ -61,6 +61,8 @@ pub enum Op {
     Resume,
     /// `SNDRV_PCM_IOCTL_LINK`.
     Link,
+    /// `SNDRV_PCM_IOCTL_UNLINK`.
+    Unlink,
     /// `poll` while waiting for a period.
     Poll,
     /// `SNDRV_CTL_IOCTL_CARD_INFO`.
@@ -101,6 +103,7 @@ impl Op {
             Op::Pause => "SNDRV_PCM_IOCTL_PAUSE",
             Op::Resume => "SNDRV_PCM_IOCTL_RESUME",
             Op::Link => "SNDRV_PCM_IOCTL_LINK",
+            Op::Unlink => "SNDRV_PCM_IOCTL_UNLINK",
             Op::Poll => "poll",
             Op::CardInfo => "SNDRV_CTL_IOCTL_CARD_INFO",
             Op::PreferSubdevice => "SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE",
@@ -259,6 +262,9 @@ pub enum Error {
     BadState(State),
     /// A commit of more frames than `begin` handed out.
     CommitTooLarge,
+    /// An amplifier enable or mute pin could not be set (see the `amp` module, feature
+    /// `embedded-hal`).
+    AmplifierPin,
 }
 
 /// A configuration value rejected before any system call.
@@ -402,6 +408,9 @@ impl fmt::Display for Error {
             Error::CommitTooLarge => {
                 f.write_str("commit of more frames than begin() handed out")
             }
+            Error::AmplifierPin => f.write_str(
+                "the amplifier enable/mute pin could not be set: check the GPIO (its line number, that it is an output and that no other driver or process holds it)",
+            ),
         }
     }
 }

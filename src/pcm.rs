@@ -231,6 +231,22 @@ impl PcmDevice {
         unsafe { sys::ioctl_int(self.fd(), Op::Pause, abi::SNDRV_PCM_IOCTL_PAUSE, pause as usize) }.map(drop)
     }
 
+    /// `LINK`: from now on `other` starts, stops and prepares together with this PCM.
+    pub fn link(&self, other: &PcmDevice) -> Result<()> {
+        use rustix::fd::AsRawFd;
+        let fd = other.fd.as_raw_fd();
+        if fd < 0 {
+            return Err(Error::BadKernelValue);
+        }
+        // SAFETY: LINK takes the other PCM's descriptor as the integer argument itself.
+        unsafe { sys::ioctl_int(self.fd(), Op::Link, abi::SNDRV_PCM_IOCTL_LINK, fd as usize) }.map(drop)
+    }
+
+    /// `UNLINK`: leaves the linked group.
+    pub fn unlink(&self) -> Result<()> {
+        self.command(Op::Unlink, abi::SNDRV_PCM_IOCTL_UNLINK)
+    }
+
     /// `DELAY`: frames between the application pointer and what is heard or captured now.
     pub(crate) fn delay(&self) -> Result<i64> {
         let mut delay: Sframes = 0;

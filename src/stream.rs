@@ -477,6 +477,18 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         self.pcm.fd()
     }
 
+    /// Links this stream with `other` (`SNDRV_PCM_IOCTL_LINK`): starting, stopping or
+    /// preparing either does the same to both at once, so a playback and a capture stream
+    /// run from the same instant (a duplex passthrough, a latency measurement).
+    pub fn link<S2: Sample, D2: Direction>(&self, other: &MmapStream<S2, D2>) -> Result<()> {
+        self.pcm.link(&other.pcm)
+    }
+
+    /// Leaves the linked group (`SNDRV_PCM_IOCTL_UNLINK`).
+    pub fn unlink(&self) -> Result<()> {
+        self.pcm.unlink()
+    }
+
     /// Xruns counted since open.
     pub fn xruns(&self) -> u32 {
         self.xruns

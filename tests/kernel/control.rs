@@ -34,3 +34,38 @@ fn explicit_subdevice_is_opened() {
         alsa_direct::MmapStream::<i16, alsa_direct::Playback>::open("hw:Loopback,0,3", &config).unwrap();
     assert_eq!(stream.info().subdevice, 3);
 }
+
+/// Frames between where a linked capture and playback stand after `ms` milliseconds, the
+/// capture started `delay_ms` after the playback when they are not linked.
+fn pointer_gap(link: bool, delay_ms: u64) -> u64 {
+    use alsa_direct::{Capture, Format, MmapStream, Playback};
+    let config = crate::common::config(Format::S16Le, 2, 48_000, 1024, 4);
+    let mut play = MmapStream::<i16, Playback>::open(&crate::common::playback_device(), &config).unwrap();
+    let mut capture = MmapStream::<i16, Capture>::open(&crate::common::capture_device(), &config).unwrap();
+    if link {
+        play.link(&capture).unwrap();
+    }
+    let silence = vec![0i16; 4 * 1024 * 2];
+    // Filling the buffer starts the playback (and, linked, the capture with it).
+    play.write(&mut silence.into_iter()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+    if !link {
+        capture.start().unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (p, c) = (play.status().unwrap(), capture.status().unwrap());
+    assert_eq!(c.state, alsa_direct::State::Running);
+    p.hw_ptr.abs_diff(c.hw_ptr)
+}
+
+#[test]
+fn linked_streams_start_together() {
+    let linked = pointer_gap(true, 200);
+    let unlinked = pointer_gap(false, 200);
+    eprintln!("hw_ptr gap: linked {linked} frames, unlinked (capture 200 ms late) {unlinked} frames");
+    assert!(linked <= 1024, "linked streams {linked} frames apart");
+    assert!(
+        unlinked >= 4 * 1024,
+        "the unlinked control run is only {unlinked} frames apart"
+    );
+}
