@@ -35,17 +35,18 @@ fn explicit_subdevice_is_opened() {
     assert_eq!(stream.info().subdevice, 3);
 }
 
-/// Frames between where a linked capture and playback stand after `ms` milliseconds, the
-/// capture started `delay_ms` after the playback when they are not linked.
+/// Frames between where a capture and a playback stand shortly after they start: together
+/// when linked, the capture `delay_ms` later when not.
 fn pointer_gap(link: bool, delay_ms: u64) -> u64 {
     use alsa_direct::{Capture, Format, MmapStream, Playback};
-    let config = crate::common::config(Format::S16Le, 2, 48_000, 1024, 4);
+    // 680 ms of buffer: nothing refills it, and it must not run dry during the test.
+    let config = crate::common::config(Format::S16Le, 2, 48_000, 8192, 4);
     let mut play = MmapStream::<i16, Playback>::open(&crate::common::playback_device(), &config).unwrap();
     let mut capture = MmapStream::<i16, Capture>::open(&crate::common::capture_device(), &config).unwrap();
     if link {
         play.link(&capture).unwrap();
     }
-    let silence = vec![0i16; 4 * 1024 * 2];
+    let silence = vec![0i16; 4 * 8192 * 2];
     // Filling the buffer starts the playback (and, linked, the capture with it).
     play.write(&mut silence.into_iter()).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(delay_ms));
