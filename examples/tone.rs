@@ -9,18 +9,13 @@
 //! The device defaults to `$ALSA_DIRECT_PLAYBACK` (set by `cargo board run`), else `hw:0,0`.
 //! SIGINT or SIGTERM stops the tone: what is queued is drained and the program exits cleanly.
 
+#[path = "common/signal.rs"]
+mod signal;
+
 use std::ops::ControlFlow;
 use std::os::unix::net::UnixDatagram;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoice};
-
-/// Set by the signal handler.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::Relaxed);
-}
 
 /// Syslog over `/dev/log`, or stderr.
 struct Log {
@@ -106,11 +101,7 @@ fn main() {
         }
     };
     let log = Log::open();
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
-    }
+    signal::stop_on_signals();
     if let Err(e) = play(&args, &log) {
         log.log(3, &format!("stopped on error: {e}"));
         std::process::exit(1);
@@ -151,14 +142,14 @@ fn play(args: &Args, log: &Log) -> alsa_direct::Result<()> {
             frame.fill((phase.sin() * amplitude) as i16);
             phase = (phase + step) % std::f32::consts::TAU;
         }
-        if STOP.load(Ordering::Relaxed) || info.position + info.frames as u64 >= total {
+        if signal::stop_requested() || info.position + info.frames as u64 >= total {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
         }
     })?;
     stream.drain()?;
-    let reason = if STOP.load(Ordering::Relaxed) {
+    let reason = if signal::stop_requested() {
         "signal"
     } else {
         "done"

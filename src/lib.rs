@@ -43,11 +43,14 @@
 //! - [`pcm`] — an open PCM node and its ioctls.
 //! - [`stream`] — [`MmapStream`].
 //! - [`device`] — device names and the control device.
+//! - `amp` — amplifier enable / mute pin sequencing (feature `embedded-hal`).
 
 #[cfg(feature = "std")]
 extern crate std;
 
 pub mod abi;
+#[cfg(feature = "embedded-hal")]
+pub mod amp;
 pub mod device;
 mod error;
 pub mod params;

@@ -1,0 +1,242 @@
+//! Copies a capture device to a playback device, period by period, like `alsaloop -C hw:...
+//! -P hw:...`: a passthrough, with both streams started at the same instant.
+//!
+//! ```text
+//! duplex [--capture hw:0,0] [--playback hw:0,0] [--format S16_LE] [--rate 48000]
+//!        [--channels 2] [--period 1024] [--periods 4] [--seconds 5]
+//! ```
+//!
+//! The devices default to `$ALSA_DIRECT_CAPTURE` and `$ALSA_DIRECT_PLAYBACK` (set by `cargo
+//! board run`), else `hw:0,0`. On the loopback card, capture from another subdevice than the one
+//! played to (`--capture hw:Loopback,1,1` with `hw:Loopback,0,0`): whatever is played to
+//! `hw:Loopback,0,1` then comes out of `hw:Loopback,1,0`. Both ends use the same format
+//! (`U8`, `S8`, `S16`, `S24`, `S32`, `FLOAT`, `S24_3LE`, `S24_3BE`; native endian), rate,
+//! channels and period (exact: the device must offer them).
+//!
+//! The playback is primed with two periods of silence (the latency) and linked to the capture
+//! (`SNDRV_PCM_IOCTL_LINK`) so that the playback's start starts both; they are unlinked right
+//! after, so that each recovers from its own xruns. When the devices cannot be linked, the
+//! capture is started right after the playback. SIGINT or SIGTERM stops early.
+
+#[path = "common/level.rs"]
+mod level;
+#[path = "common/signal.rs"]
+mod signal;
+
+use std::io;
+use std::ops::ControlFlow;
+
+use alsa_direct::{abi, Capture, Config, Error, Format, MmapStream, Packed24Be, Packed24Le, Playback};
+use rustix::fd::{AsRawFd, BorrowedFd};
+
+use level::{Level, Peak};
+
+const USAGE: &str = "usage: duplex [--capture hw:0,0] [--playback hw:0,0] [--format S16_LE] [--rate 48000] \
+                     [--channels 2] [--period 1024] [--periods 4] [--seconds 5]";
+
+/// Periods of silence queued before the start: the latency, and the margin for the copy.
+const PRIME_PERIODS: u32 = 2;
+
+/// The command line.
+struct Args {
+    capture: String,
+    playback: String,
+    format: Format,
+    rate: u32,
+    channels: u32,
+    period: u32,
+    periods: u32,
+    seconds: f64,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let env_or = |name: &str| std::env::var(name).unwrap_or_else(|_| "hw:0,0".into());
+    let mut args = Args {
+        capture: env_or("ALSA_DIRECT_CAPTURE"),
+        playback: env_or("ALSA_DIRECT_PLAYBACK"),
+        format: Format::S16,
+        rate: 48_000,
+        channels: 2,
+        period: 1024,
+        periods: 4,
+        seconds: 5.0,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
+        match flag.as_str() {
+            "--capture" => args.capture = value,
+            "--playback" => args.playback = value,
+            "--format" => args.format = Format::from_name(&value).ok_or_else(|| bad(&"unknown format"))?,
+            "--rate" => args.rate = value.parse().map_err(|e| bad(&e))?,
+            "--channels" => args.channels = value.parse().map_err(|e| bad(&e))?,
+            "--period" => args.period = value.parse().map_err(|e| bad(&e))?,
+            "--periods" => args.periods = value.parse().map_err(|e| bad(&e))?,
+            "--seconds" => args.seconds = value.parse().map_err(|e| bad(&e))?,
+            _ => return Err(format!("unknown option {flag}")),
+        }
+    }
+    if args.periods <= PRIME_PERIODS {
+        return Err(format!(
+            "--periods must be more than {PRIME_PERIODS} (the priming)"
+        ));
+    }
+    if args.seconds.is_nan() || args.seconds <= 0.0 {
+        return Err("--seconds must be more than 0".into());
+    }
+    Ok(args)
+}
+
+fn main() {
+    let args = parse_args().unwrap_or_else(|e| {
+        eprintln!("duplex: {e}\n{USAGE}");
+        std::process::exit(2);
+    });
+    signal::stop_on_signals();
+    let copied = match args.format {
+        Format::U8 => duplex::<u8>(&args, 1.0),
+        Format::S8 => duplex::<i8>(&args, 1.0),
+        Format::S16 => duplex::<i16>(&args, 1.0),
+        Format::S24 => duplex::<i32>(&args, 256.0),
+        Format::S32 => duplex::<i32>(&args, 1.0),
+        Format::FLOAT => duplex::<f32>(&args, 1.0),
+        Format::S24_3Le => duplex::<Packed24Le>(&args, 1.0),
+        Format::S24_3Be => duplex::<Packed24Be>(&args, 1.0),
+        other => Err(format!(
+            "{other} is not this machine's byte order: use U8, S8, S16, S24, S32, FLOAT, S24_3LE or S24_3BE"
+        )),
+    };
+    if let Err(e) = copied {
+        eprintln!("duplex: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// `SNDRV_PCM_IOCTL_LINK`: from now on, starting, stopping or preparing either PCM does it to
+/// both at the same instant.
+fn link(a: BorrowedFd<'_>, b: BorrowedFd<'_>) -> io::Result<()> {
+    // SAFETY: LINK takes the other PCM's descriptor by value as its argument; both descriptors
+    // are open for the duration of the call.
+    let r = unsafe { libc::ioctl(a.as_raw_fd(), abi::SNDRV_PCM_IOCTL_LINK as _, b.as_raw_fd()) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// `SNDRV_PCM_IOCTL_UNLINK`: takes the PCM out of its group.
+fn unlink(a: BorrowedFd<'_>) -> io::Result<()> {
+    // SAFETY: UNLINK takes no argument; the descriptor is open for the duration of the call.
+    let r = unsafe { libc::ioctl(a.as_raw_fd(), abi::SNDRV_PCM_IOCTL_UNLINK as _) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// Copies with sample type `S` (which holds `args.format`); `scale` corrects the level meter
+/// for `S24` in an `i32`.
+fn duplex<S: Level>(args: &Args, scale: f32) -> Result<(), String> {
+    let on = |device: &str| {
+        let device = device.to_owned();
+        move |e: Error| format!("{device}: {e}")
+    };
+    let config = Config::new(args.format, args.channels, args.rate)
+        .period_size(args.period)
+        .periods(args.periods);
+    let mut capture = MmapStream::<S, Capture>::open(&args.capture, &config).map_err(on(&args.capture))?;
+    let n = capture.setup().negotiated;
+    let prime = PRIME_PERIODS * n.period_size;
+    let mut playback = MmapStream::<S, Playback>::open(&args.playback, &config.start_threshold(prime))
+        .map_err(on(&args.playback))?;
+
+    // Prime the playback: reaching its start threshold starts it, and the capture with it
+    // when they are linked.
+    let linked = link(playback.fd(), capture.fd());
+    let silence = (prime * n.channels) as usize;
+    playback
+        .write(&mut std::iter::repeat_n(S::SILENCE, silence))
+        .map_err(on(&args.playback))?;
+    let start = match linked {
+        Ok(()) => {
+            unlink(playback.fd()).map_err(|e| format!("{}: SNDRV_PCM_IOCTL_UNLINK: {e}", args.playback))?;
+            // Refresh the capture's view of its state: it started with the playback.
+            capture.state().map_err(on(&args.capture))?;
+            "linked".to_owned()
+        }
+        Err(e) => {
+            capture.start().map_err(on(&args.capture))?;
+            format!("one after the other (SNDRV_PCM_IOCTL_LINK: {e})")
+        }
+    };
+    println!(
+        "duplex: {} -> {}: {} {} ch {} Hz, period {} x {}, latency {:.1} ms, started {start}",
+        args.capture,
+        args.playback,
+        n.format,
+        n.channels,
+        n.rate,
+        n.period_size,
+        n.periods,
+        f64::from(prime) * 1000.0 / f64::from(n.rate),
+    );
+
+    let total = (args.seconds * f64::from(n.rate)).round() as u64;
+    let mut peak = Peak::scale(scale);
+    let copied = capture
+        .run(|period, info| {
+            peak.feed(period);
+            if let Err(e) = queue(&mut playback, period) {
+                return ControlFlow::Break(Err(e));
+            }
+            if signal::stop_requested() || info.position + info.frames as u64 >= total {
+                ControlFlow::Break(Ok(()))
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .map_err(on(&args.capture))?;
+    copied.map_err(on(&args.playback))?;
+    capture.stop().map_err(on(&args.capture))?;
+    playback.drain().map_err(on(&args.playback))?;
+    let frames = capture.position();
+    println!(
+        "duplex: {frames} frames ({:.3} s) copied, peak {}, xruns: capture {}, playback {}{}",
+        frames as f64 / f64::from(n.rate),
+        peak.dbfs(),
+        capture.xruns(),
+        playback.xruns(),
+        if signal::stop_requested() {
+            " (stopped by a signal)"
+        } else {
+            ""
+        },
+    );
+    Ok(())
+}
+
+/// Queues one captured period on the playback, waiting for room and recovering from a
+/// playback xrun (the playback then starts again once primed).
+fn queue<S: Level>(playback: &mut MmapStream<S, Playback>, period: &[S]) -> alsa_direct::Result<()> {
+    let channels = playback.setup().negotiated.channels as usize;
+    let mut samples = period.iter().copied();
+    let mut left = period.len() / channels;
+    while left > 0 {
+        let room = match playback.avail() {
+            Ok(0) => playback.wait(None).map(|_| ()),
+            Ok(_) => {
+                left -= playback.write(&mut samples)?;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        };
+        match room {
+            Err(e @ (Error::Xrun | Error::Suspended)) => playback.recover(e)?,
+            other => other?,
+        }
+    }
+    Ok(())
+}
