@@ -6,12 +6,9 @@
 
 #[cfg(feature = "embedded-hal")]
 mod amp;
-#[cfg(feature = "embedded-hal")]
-mod amp;
 mod bad_input;
 mod common;
 mod control;
-mod examples;
 mod examples;
 mod faults;
 mod lifecycle;
