@@ -23,11 +23,9 @@ mod level;
 #[path = "common/signal.rs"]
 mod signal;
 
-use std::io;
 use std::ops::ControlFlow;
 
-use alsa_direct::{abi, Capture, Config, Error, Format, MmapStream, Packed24Be, Packed24Le, Playback};
-use rustix::fd::{AsRawFd, BorrowedFd};
+use alsa_direct::{Capture, Config, Error, Format, MmapStream, Packed24Be, Packed24Le, Playback};
 
 use level::{Level, Peak};
 
@@ -113,30 +111,6 @@ fn main() {
     }
 }
 
-/// `SNDRV_PCM_IOCTL_LINK`: from now on, starting, stopping or preparing either PCM does it to
-/// both at the same instant.
-fn link(a: BorrowedFd<'_>, b: BorrowedFd<'_>) -> io::Result<()> {
-    // SAFETY: LINK takes the other PCM's descriptor by value as its argument; both descriptors
-    // are open for the duration of the call.
-    let r = unsafe { libc::ioctl(a.as_raw_fd(), abi::SNDRV_PCM_IOCTL_LINK as _, b.as_raw_fd()) };
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
-
-/// `SNDRV_PCM_IOCTL_UNLINK`: takes the PCM out of its group.
-fn unlink(a: BorrowedFd<'_>) -> io::Result<()> {
-    // SAFETY: UNLINK takes no argument; the descriptor is open for the duration of the call.
-    let r = unsafe { libc::ioctl(a.as_raw_fd(), abi::SNDRV_PCM_IOCTL_UNLINK as _) };
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
-
 /// Copies with sample type `S` (which holds `args.format`); `scale` corrects the level meter
 /// for `S24` in an `i32`.
 fn duplex<S: Level>(args: &Args, scale: f32) -> Result<(), String> {
@@ -155,21 +129,21 @@ fn duplex<S: Level>(args: &Args, scale: f32) -> Result<(), String> {
 
     // Prime the playback: reaching its start threshold starts it, and the capture with it
     // when they are linked.
-    let linked = link(playback.fd(), capture.fd());
+    let linked = playback.link(&capture);
     let silence = (prime * n.channels) as usize;
     playback
         .write(&mut std::iter::repeat_n(S::SILENCE, silence))
         .map_err(on(&args.playback))?;
     let start = match linked {
         Ok(()) => {
-            unlink(playback.fd()).map_err(|e| format!("{}: SNDRV_PCM_IOCTL_UNLINK: {e}", args.playback))?;
+            playback.unlink().map_err(on(&args.playback))?;
             // Refresh the capture's view of its state: it started with the playback.
             capture.state().map_err(on(&args.capture))?;
             "linked".to_owned()
         }
         Err(e) => {
             capture.start().map_err(on(&args.capture))?;
-            format!("one after the other (SNDRV_PCM_IOCTL_LINK: {e})")
+            format!("one after the other ({e})")
         }
     };
     println!(

@@ -8,9 +8,9 @@
 //! ```
 //!
 //! The device defaults to `$ALSA_DIRECT_PLAYBACK` (set by `cargo board run`), else `hw:0,0`.
-//! When the device does not take the file's format (many take only `S16_LE` or `S32_LE`, the
-//! loopback card no 8 or 24-bit packed samples), the samples are converted to `S32_LE`, else
-//! `S16_LE`, and the program says so. There is no resampling: the device must offer the file's
+//! When the device does not take the file's format (many take only `S16_LE` or `S32_LE`; the
+//! loopback card takes no `U8`, and only the format of its other end while that end is open),
+//! the samples are converted to `S32_LE`, else `S16_LE`, and the program says so. There is no resampling: the device must offer the file's
 //! rate and channels.
 //!
 //! `--generate FORMAT` first writes a test file: a sine of `--freq` Hz at -6 dBFS on every

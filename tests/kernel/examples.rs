@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use alsa_direct::{Capture, Format, MmapStream};
+use alsa_direct::{Capture, Format, MmapStream, Packed24Le};
 
 use crate::common::{self, SineAnalyser, TestSample};
 
@@ -23,6 +23,15 @@ const PERIODS: u32 = 4;
 const FREQ: f64 = 1000.0;
 /// Its amplitude (the examples' `--level 0.5`, and `play --generate`'s -6 dBFS).
 const LEVEL: f64 = 0.5;
+
+impl TestSample for Packed24Le {
+    fn from_unit(v: f64) -> Self {
+        Packed24Le::new((v * 8_388_607.0).round() as i32)
+    }
+    fn to_unit(self) -> f64 {
+        f64::from(self.get()) / 8_388_607.0
+    }
+}
 
 /// The built example `name`.
 fn example(name: &str) -> PathBuf {
@@ -340,7 +349,9 @@ fn example_record_writes_the_tone_to_a_wav_file() {
 }
 
 /// Generates a file in `format` with `play --generate`, plays it and hears it in
-/// `capture_format` (what the loopback takes: `play` converts the rest to `S32_LE`).
+/// `capture_format`. The capture end is opened first, which holds the loopback cable to
+/// `capture_format`: `play` must convert any other format (and `U8`, which the loopback never
+/// takes).
 fn play_generated<S: TestSample>(format: &str, capture_format: Format, amplitude: f64, residual: f64) {
     let path = std::env::temp_dir().join(format!("alsa-direct-play-{format}.wav"));
     let mut stream = capture::<S>(&common::capture_device(), capture_format);
@@ -386,7 +397,12 @@ fn example_play_float() {
 }
 
 #[test]
-fn example_play_s24_3_converted() {
+fn example_play_s24_3() {
+    play_generated::<Packed24Le>("S24_3LE", Format::S24_3Le, LEVEL, 1e-3);
+}
+
+#[test]
+fn example_play_s24_3_converted_for_a_cable_held_to_s32() {
     play_generated::<i32>("S24_3LE", Format::S32Le, LEVEL, 1e-3);
 }
 
