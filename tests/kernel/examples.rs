@@ -282,7 +282,7 @@ fn example_tone_drains_and_exits_cleanly_on_sigterm() {
 }
 
 #[test]
-fn example_record_writes_the_tone_to_a_wav_file() {
+fn example_record_writes_the_tone_to_a_wav_file_that_play_plays() {
     let path = std::env::temp_dir().join("alsa-direct-record.wav");
     let path_str = path.to_str().expect("a UTF-8 temp path");
     let tone = Running::spawn("tone", &strs(&tone_args(&common::playback_device(), "4")));
@@ -345,6 +345,15 @@ fn example_record_writes_the_tone_to_a_wav_file() {
         }
     }
     assert_tone(&analysers, 1.0, LEVEL, 1e-3, "recording");
+
+    // `play` plays what `record` wrote.
+    let mut stream = capture::<i16>(&common::capture_device(), Format::S16Le);
+    let play = Running::spawn("play", &["--period", &PERIOD.to_string(), path_str]);
+    let analysers = hear(&mut stream, 1.0, 6.0);
+    drop(stream);
+    let (out, _) = play.finish(Duration::from_secs(10));
+    assert!(out.contains("120000 frames (2.500 s) played"), "{out}");
+    assert_tone(&analysers, 1.0, LEVEL, 1e-3, "the recording played back");
     let _ = std::fs::remove_file(&path);
 }
 
