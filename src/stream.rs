@@ -317,8 +317,8 @@ pub struct MmapStream<S: Sample, D: Direction> {
     policy: XrunPolicy,
     xruns: u32,
     suspends: u32,
-    /// The current xrun has been counted (cleared by prepare).
-    xrun_counted: bool,
+    /// The current xrun or suspend has been counted (cleared once recovered).
+    fault_counted: bool,
     position: u64,
     /// Frames handed out by the last `begin`, the most `commit` accepts.
     begun: u64,
@@ -418,7 +418,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             policy: config.xrun_policy,
             xruns: 0,
             suspends: 0,
-            xrun_counted: false,
+            fault_counted: false,
             position: 0,
             begun: 0,
             _types: PhantomData,
@@ -576,14 +576,10 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// error, handled per the policy by [`MmapStream::run`] or by [`MmapStream::recover`].
     pub fn avail(&mut self) -> Result<u64> {
         self.transport.hwsync(self.pcm.fd())?;
-        match self.cached_state()? {
-            State::Xrun => {
-                self.count_xrun();
-                Err(Error::Xrun)
-            }
-            State::Suspended => Err(Error::Suspended),
-            State::Disconnected => Err(Error::Disconnected),
-            _ => Ok(self.cached_avail()),
+        let state = self.cached_state()?;
+        match self.note_fault(state) {
+            Some(fault) => Err(fault),
+            None => Ok(self.cached_avail()),
         }
     }
 
@@ -600,32 +596,34 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             Readiness::Ready => Ok(true),
             Readiness::Error => {
                 self.transport.publish(self.pcm.fd())?;
-                match self.cached_state()? {
-                    State::Xrun => {
-                        self.count_xrun();
-                        Err(Error::Xrun)
-                    }
-                    State::Suspended => Err(Error::Suspended),
-                    State::Disconnected => Err(Error::Disconnected),
-                    state => Err(Error::BadState(state)),
-                }
+                let state = self.cached_state()?;
+                Err(self.note_fault(state).unwrap_or(Error::BadState(state)))
             }
             Readiness::TimedOut if timeout_ms.is_some() => Ok(false),
             Readiness::TimedOut => Err(Error::Timeout),
         }
     }
 
-    fn count_xrun(&mut self) {
-        if !self.xrun_counted {
-            self.xrun_counted = true;
-            self.xruns += 1;
+    /// The error for a fault state (xrun, suspended, disconnected), counting each xrun and
+    /// suspend once however often it is seen before recovery; `None` for other states.
+    fn note_fault(&mut self, state: State) -> Option<Error> {
+        let (counter, fault) = match state {
+            State::Xrun => (&mut self.xruns, Error::Xrun),
+            State::Suspended => (&mut self.suspends, Error::Suspended),
+            State::Disconnected => return Some(Error::Disconnected),
+            _ => return None,
+        };
+        if !self.fault_counted {
+            self.fault_counted = true;
+            *counter += 1;
         }
+        Some(fault)
     }
 
     /// `PREPARE`: ready the stream to start again after setup, stop, drain or an xrun.
     pub fn prepare(&mut self) -> Result<()> {
         self.pcm.command(Op::Prepare, abi::SNDRV_PCM_IOCTL_PREPARE)?;
-        self.xrun_counted = false;
+        self.fault_counted = false;
         self.begun = 0;
         self.transport.reload(self.pcm.fd())
     }
@@ -677,7 +675,10 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         const RETRIES: u32 = 100;
         for _ in 0..RETRIES {
             match self.pcm.command(Op::Resume, abi::SNDRV_PCM_IOCTL_RESUME) {
-                Ok(()) => return self.transport.publish(self.pcm.fd()),
+                Ok(()) => {
+                    self.fault_counted = false;
+                    return self.transport.publish(self.pcm.fd());
+                }
                 Err(Error::Sys { errno, .. }) if errno == Errno::AGAIN => sys::sleep_ms(10),
                 Err(_) => return self.prepare(),
             }
@@ -704,20 +705,11 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     fn check_state(&mut self) -> Result<State> {
         loop {
             let state = self.cached_state()?;
-            let fault = match state {
-                State::Xrun => {
-                    self.count_xrun();
-                    Error::Xrun
-                }
-                State::Suspended => {
-                    self.suspends += 1;
-                    Error::Suspended
-                }
-                State::Disconnected => return Err(Error::Disconnected),
-                State::Open | State::Setup | State::Paused | State::Draining => {
-                    return Err(Error::BadState(state))
-                }
-                State::Prepared | State::Running => return Ok(state),
+            let fault = match self.note_fault(state) {
+                Some(Error::Disconnected) => return Err(Error::Disconnected),
+                Some(fault) => fault,
+                None if matches!(state, State::Prepared | State::Running) => return Ok(state),
+                None => return Err(Error::BadState(state)),
             };
             match self.policy {
                 XrunPolicy::Fail => return Err(fault),
