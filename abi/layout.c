@@ -20,6 +20,7 @@
 #include <string.h>
 #include <linux/ioctl.h> /* _IOR() etc., which <sound/asound.h> uses but does not include */
 #include <sound/asound.h>
+#include <sound/tlv.h>
 
 static void put(const char *kind, const char *record, const char *member, unsigned long long v)
 {
@@ -429,6 +430,161 @@ static void ioctls(void)
 	CONST(SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE);
 }
 
+/* Control elements: what the mixer uses. */
+static void ctl_elem_records(void)
+{
+	{
+		typedef struct snd_ctl_elem_id T;
+		const char *R = "SndCtlElemId";
+		RECORD();
+		FIELD(numid);
+		FIELD(iface);
+		FIELD(device);
+		FIELD(subdevice);
+		FIELD(name);
+		FIELD(index);
+	}
+	{
+		typedef struct snd_ctl_elem_list T;
+		const char *R = "SndCtlElemList";
+		RECORD();
+		FIELD(offset);
+		FIELD(space);
+		FIELD(used);
+		FIELD(count);
+		FIELD(pids);
+		FIELD(reserved);
+	}
+	{
+		typedef struct snd_ctl_elem_info T;
+		const char *R = "SndCtlElemInfo";
+		RECORD();
+		FIELD(id);
+		FIELD_AS(type_, type);
+		FIELD(access);
+		FIELD(count);
+		FIELD(owner);
+		FIELD(value);
+		FIELD(reserved);
+	}
+	{
+		typedef MEMBER_TYPE(struct snd_ctl_elem_info, value) T;
+		const char *R = "SndCtlElemInfoValue";
+		RECORD();
+		FIELD(integer);
+		FIELD(integer64);
+		FIELD(enumerated);
+		FIELD(reserved);
+	}
+	{
+		typedef MEMBER_TYPE(struct snd_ctl_elem_info, value.integer) T;
+		const char *R = "SndCtlElemInfoInteger";
+		RECORD();
+		FIELD(min);
+		FIELD(max);
+		FIELD(step);
+	}
+	{
+		typedef MEMBER_TYPE(struct snd_ctl_elem_info, value.integer64) T;
+		const char *R = "SndCtlElemInfoInteger64";
+		RECORD();
+		FIELD(min);
+		FIELD(max);
+		FIELD(step);
+	}
+	{
+		typedef MEMBER_TYPE(struct snd_ctl_elem_info, value.enumerated) T;
+		const char *R = "SndCtlElemInfoEnumerated";
+		RECORD();
+		FIELD(items);
+		FIELD(item);
+		FIELD(name);
+		FIELD(names_ptr);
+		FIELD(names_length);
+	}
+	{
+		typedef struct snd_aes_iec958 T;
+		const char *R = "SndAesIec958";
+		RECORD();
+		FIELD(status);
+		FIELD(subcode);
+		FIELD(pad);
+		FIELD(dig_subframe);
+	}
+	{
+		/* `indirect` is a 1-bit bitfield: its storage unit starts where `id` ends. */
+		typedef struct snd_ctl_elem_value T;
+		const char *R = "SndCtlElemValue";
+		RECORD();
+		FIELD(id);
+		put("offset", R, "indirect", sizeof(struct snd_ctl_elem_id));
+		FIELD(value);
+		FIELD(reserved);
+	}
+	{
+		typedef MEMBER_TYPE(struct snd_ctl_elem_value, value) T;
+		const char *R = "SndCtlElemValueUnion";
+		RECORD();
+		FIELD_AS(integer, integer.value);
+		FIELD_AS(integer64, integer64.value);
+		FIELD_AS(enumerated, enumerated.item);
+		FIELD_AS(bytes, bytes.data);
+		FIELD(iec958);
+	}
+	{
+		typedef struct snd_ctl_tlv T;
+		const char *R = "SndCtlTlv";
+		RECORD();
+		FIELD(numid);
+		FIELD(length);
+		/* The flexible tlv[] starts right after the header. */
+		put("offset", R, "tlv", offsetof(T, tlv));
+	}
+
+	CONST(SNDRV_CTL_ELEM_ID_NAME_MAXLEN);
+	CONST(SNDRV_CTL_ELEM_TYPE_NONE);
+	CONST(SNDRV_CTL_ELEM_TYPE_BOOLEAN);
+	CONST(SNDRV_CTL_ELEM_TYPE_INTEGER);
+	CONST(SNDRV_CTL_ELEM_TYPE_ENUMERATED);
+	CONST(SNDRV_CTL_ELEM_TYPE_BYTES);
+	CONST(SNDRV_CTL_ELEM_TYPE_IEC958);
+	CONST(SNDRV_CTL_ELEM_TYPE_INTEGER64);
+	CONST(SNDRV_CTL_ELEM_IFACE_CARD);
+	CONST(SNDRV_CTL_ELEM_IFACE_HWDEP);
+	CONST(SNDRV_CTL_ELEM_IFACE_MIXER);
+	CONST(SNDRV_CTL_ELEM_IFACE_PCM);
+	CONST(SNDRV_CTL_ELEM_IFACE_RAWMIDI);
+	CONST(SNDRV_CTL_ELEM_IFACE_TIMER);
+	CONST(SNDRV_CTL_ELEM_IFACE_SEQUENCER);
+	CONST(SNDRV_CTL_ELEM_ACCESS_READ);
+	CONST(SNDRV_CTL_ELEM_ACCESS_WRITE);
+	CONST(SNDRV_CTL_ELEM_ACCESS_VOLATILE);
+	CONST(SNDRV_CTL_ELEM_ACCESS_TLV_READ);
+	CONST(SNDRV_CTL_ELEM_ACCESS_TLV_WRITE);
+	CONST(SNDRV_CTL_ELEM_ACCESS_TLV_COMMAND);
+	CONST(SNDRV_CTL_ELEM_ACCESS_INACTIVE);
+	CONST(SNDRV_CTL_ELEM_ACCESS_LOCK);
+	CONST(SNDRV_CTL_ELEM_ACCESS_OWNER);
+	CONST(SNDRV_CTL_ELEM_ACCESS_TLV_CALLBACK);
+	CONST(SNDRV_CTL_ELEM_ACCESS_USER);
+	CONST(SNDRV_CTL_TLVT_CONTAINER);
+	CONST(SNDRV_CTL_TLVT_DB_SCALE);
+	CONST(SNDRV_CTL_TLVT_DB_LINEAR);
+	CONST(SNDRV_CTL_TLVT_DB_RANGE);
+	CONST(SNDRV_CTL_TLVT_DB_MINMAX);
+	CONST(SNDRV_CTL_TLVT_DB_MINMAX_MUTE);
+	CONST(SNDRV_CTL_TLVD_DB_SCALE_MASK);
+	CONST(SNDRV_CTL_TLVD_DB_SCALE_MUTE);
+	/* Negative: compared as the u32 bit pattern on both sides. */
+	CONST_AS(SNDRV_CTL_TLVD_DB_GAIN_MUTE, (unsigned int)SNDRV_CTL_TLVD_DB_GAIN_MUTE);
+
+	CONST(SNDRV_CTL_IOCTL_ELEM_LIST);
+	CONST(SNDRV_CTL_IOCTL_ELEM_INFO);
+	CONST(SNDRV_CTL_IOCTL_ELEM_READ);
+	CONST(SNDRV_CTL_IOCTL_ELEM_WRITE);
+	CONST(SNDRV_CTL_IOCTL_TLV_READ);
+}
+
 int main(void)
 {
 	snd_mask();
@@ -448,5 +604,6 @@ int main(void)
 	native();
 	constants();
 	ioctls();
+	ctl_elem_records();
 	return ferror(stdout) || fflush(stdout) ? 1 : 0;
 }

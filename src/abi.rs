@@ -414,3 +414,185 @@ pub const unsafe fn zeroed<T>() -> T {
     // integer arrays and unions of them).
     unsafe { core::mem::zeroed() }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Control elements (the mixer): `snd_ctl_elem_*`, `snd_ctl_tlv` and `<sound/tlv.h>`.
+
+/// `SNDRV_CTL_ELEM_ID_NAME_MAXLEN`: the bytes of an element name, terminating zero included.
+pub const SNDRV_CTL_ELEM_ID_NAME_MAXLEN: usize = 44;
+
+// `snd_ctl_elem_type_t`.
+pub const SNDRV_CTL_ELEM_TYPE_NONE: c_int = 0;
+pub const SNDRV_CTL_ELEM_TYPE_BOOLEAN: c_int = 1;
+pub const SNDRV_CTL_ELEM_TYPE_INTEGER: c_int = 2;
+pub const SNDRV_CTL_ELEM_TYPE_ENUMERATED: c_int = 3;
+pub const SNDRV_CTL_ELEM_TYPE_BYTES: c_int = 4;
+pub const SNDRV_CTL_ELEM_TYPE_IEC958: c_int = 5;
+pub const SNDRV_CTL_ELEM_TYPE_INTEGER64: c_int = 6;
+
+// `snd_ctl_elem_iface_t`.
+pub const SNDRV_CTL_ELEM_IFACE_CARD: c_int = 0;
+pub const SNDRV_CTL_ELEM_IFACE_HWDEP: c_int = 1;
+pub const SNDRV_CTL_ELEM_IFACE_MIXER: c_int = 2;
+pub const SNDRV_CTL_ELEM_IFACE_PCM: c_int = 3;
+pub const SNDRV_CTL_ELEM_IFACE_RAWMIDI: c_int = 4;
+pub const SNDRV_CTL_ELEM_IFACE_TIMER: c_int = 5;
+pub const SNDRV_CTL_ELEM_IFACE_SEQUENCER: c_int = 6;
+
+// `snd_ctl_elem_info::access` bits.
+pub const SNDRV_CTL_ELEM_ACCESS_READ: c_uint = 1 << 0;
+pub const SNDRV_CTL_ELEM_ACCESS_WRITE: c_uint = 1 << 1;
+pub const SNDRV_CTL_ELEM_ACCESS_VOLATILE: c_uint = 1 << 2;
+pub const SNDRV_CTL_ELEM_ACCESS_TLV_READ: c_uint = 1 << 4;
+pub const SNDRV_CTL_ELEM_ACCESS_TLV_WRITE: c_uint = 1 << 5;
+pub const SNDRV_CTL_ELEM_ACCESS_TLV_COMMAND: c_uint = 1 << 6;
+pub const SNDRV_CTL_ELEM_ACCESS_INACTIVE: c_uint = 1 << 8;
+pub const SNDRV_CTL_ELEM_ACCESS_LOCK: c_uint = 1 << 9;
+pub const SNDRV_CTL_ELEM_ACCESS_OWNER: c_uint = 1 << 10;
+pub const SNDRV_CTL_ELEM_ACCESS_TLV_CALLBACK: c_uint = 1 << 28;
+pub const SNDRV_CTL_ELEM_ACCESS_USER: c_uint = 1 << 29;
+
+// TLV item types (`<sound/tlv.h>`).
+pub const SNDRV_CTL_TLVT_CONTAINER: c_uint = 0;
+pub const SNDRV_CTL_TLVT_DB_SCALE: c_uint = 1;
+pub const SNDRV_CTL_TLVT_DB_LINEAR: c_uint = 2;
+pub const SNDRV_CTL_TLVT_DB_RANGE: c_uint = 3;
+pub const SNDRV_CTL_TLVT_DB_MINMAX: c_uint = 4;
+pub const SNDRV_CTL_TLVT_DB_MINMAX_MUTE: c_uint = 5;
+/// `SNDRV_CTL_TLVD_DB_SCALE_MASK`: the step bits of a `DB_SCALE` item's second word.
+pub const SNDRV_CTL_TLVD_DB_SCALE_MASK: c_uint = 0xffff;
+/// `SNDRV_CTL_TLVD_DB_SCALE_MUTE`: the mute-at-minimum bit of a `DB_SCALE` item.
+pub const SNDRV_CTL_TLVD_DB_SCALE_MUTE: c_uint = 0x10000;
+/// `SNDRV_CTL_TLVD_DB_GAIN_MUTE`: the dB value (centi-dB) that means muted.
+pub const SNDRV_CTL_TLVD_DB_GAIN_MUTE: c_int = -9_999_999;
+
+/// `struct snd_ctl_elem_id`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SndCtlElemId {
+    pub numid: c_uint,
+    /// `snd_ctl_elem_iface_t`.
+    pub iface: c_int,
+    pub device: c_uint,
+    pub subdevice: c_uint,
+    pub name: [u8; SNDRV_CTL_ELEM_ID_NAME_MAXLEN],
+    pub index: c_uint,
+}
+
+/// `struct snd_ctl_elem_list`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SndCtlElemList {
+    pub offset: c_uint,
+    pub space: c_uint,
+    pub used: c_uint,
+    pub count: c_uint,
+    pub pids: *mut SndCtlElemId,
+    pub reserved: [u8; 50],
+}
+
+/// `snd_ctl_elem_info::value.integer`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SndCtlElemInfoInteger {
+    pub min: c_long,
+    pub max: c_long,
+    pub step: c_long,
+}
+
+/// `snd_ctl_elem_info::value.integer64`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SndCtlElemInfoInteger64 {
+    pub min: i64,
+    pub max: i64,
+    pub step: i64,
+}
+
+/// `snd_ctl_elem_info::value.enumerated`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SndCtlElemInfoEnumerated {
+    pub items: c_uint,
+    pub item: c_uint,
+    pub name: [u8; 64],
+    pub names_ptr: u64,
+    pub names_length: c_uint,
+}
+
+/// `snd_ctl_elem_info::value`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union SndCtlElemInfoValue {
+    pub integer: SndCtlElemInfoInteger,
+    pub integer64: SndCtlElemInfoInteger64,
+    pub enumerated: SndCtlElemInfoEnumerated,
+    pub reserved: [u8; 128],
+}
+
+/// `struct snd_ctl_elem_info`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SndCtlElemInfo {
+    pub id: SndCtlElemId,
+    /// `snd_ctl_elem_type_t`.
+    pub type_: c_int,
+    pub access: c_uint,
+    pub count: c_uint,
+    /// `__kernel_pid_t`.
+    pub owner: c_int,
+    pub value: SndCtlElemInfoValue,
+    pub reserved: [u8; 64],
+}
+
+/// `struct snd_aes_iec958`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SndAesIec958 {
+    pub status: [u8; 24],
+    pub subcode: [u8; 147],
+    pub pad: u8,
+    pub dig_subframe: [u8; 4],
+}
+
+/// `snd_ctl_elem_value::value`. The obsolete `*_ptr` members share the arrays' storage and
+/// are left out.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union SndCtlElemValueUnion {
+    /// `integer.value`: also the storage of boolean values.
+    pub integer: [c_long; 128],
+    /// `integer64.value`.
+    pub integer64: [i64; 64],
+    /// `enumerated.item`.
+    pub enumerated: [c_uint; 128],
+    /// `bytes.data`.
+    pub bytes: [u8; 512],
+    pub iec958: SndAesIec958,
+}
+
+/// `struct snd_ctl_elem_value`. `indirect` is a one-bit bitfield in the header (obsolete,
+/// always zero); its storage unit is mirrored as a whole.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SndCtlElemValue {
+    pub id: SndCtlElemId,
+    pub indirect: c_uint,
+    pub value: SndCtlElemValueUnion,
+    pub reserved: [u8; 128],
+}
+
+/// `struct snd_ctl_tlv` without its flexible `tlv[]` member: a caller puts the data words
+/// right after it in one `#[repr(C)]` record and sets `length` to their size in bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SndCtlTlv {
+    pub numid: c_uint,
+    pub length: c_uint,
+}
+
+pub const SNDRV_CTL_IOCTL_ELEM_LIST: Opcode = opcode::read_write::<SndCtlElemList>(b'U', 0x10);
+pub const SNDRV_CTL_IOCTL_ELEM_INFO: Opcode = opcode::read_write::<SndCtlElemInfo>(b'U', 0x11);
+pub const SNDRV_CTL_IOCTL_ELEM_READ: Opcode = opcode::read_write::<SndCtlElemValue>(b'U', 0x12);
+pub const SNDRV_CTL_IOCTL_ELEM_WRITE: Opcode = opcode::read_write::<SndCtlElemValue>(b'U', 0x13);
+pub const SNDRV_CTL_IOCTL_TLV_READ: Opcode = opcode::read_write::<SndCtlTlv>(b'U', 0x1a);

@@ -187,6 +187,16 @@ impl ControlDevice {
         Ok(ControlDevice { fd, index })
     }
 
+    /// The open control device, for ioctls this crate does not wrap.
+    pub fn fd(&self) -> rustix::fd::BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// The card's number.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
     /// The card's number, id and names.
     pub fn card_info(&self) -> Result<CardInfo> {
         // SAFETY: the record is plain integers and bytes.

@@ -73,6 +73,16 @@ pub enum Op {
     NextPcmDevice,
     /// `SNDRV_CTL_IOCTL_PCM_INFO`.
     ControlPcmInfo,
+    /// `SNDRV_CTL_IOCTL_ELEM_LIST`.
+    ElemList,
+    /// `SNDRV_CTL_IOCTL_ELEM_INFO`.
+    ElemInfo,
+    /// `SNDRV_CTL_IOCTL_ELEM_READ`.
+    ElemRead,
+    /// `SNDRV_CTL_IOCTL_ELEM_WRITE`.
+    ElemWrite,
+    /// `SNDRV_CTL_IOCTL_TLV_READ`.
+    TlvRead,
 }
 
 impl Op {
@@ -109,6 +119,11 @@ impl Op {
             Op::PreferSubdevice => "SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE",
             Op::NextPcmDevice => "SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE",
             Op::ControlPcmInfo => "SNDRV_CTL_IOCTL_PCM_INFO",
+            Op::ElemList => "SNDRV_CTL_IOCTL_ELEM_LIST",
+            Op::ElemInfo => "SNDRV_CTL_IOCTL_ELEM_INFO",
+            Op::ElemRead => "SNDRV_CTL_IOCTL_ELEM_READ",
+            Op::ElemWrite => "SNDRV_CTL_IOCTL_ELEM_WRITE",
+            Op::TlvRead => "SNDRV_CTL_IOCTL_TLV_READ",
         }
     }
 }
@@ -118,6 +133,8 @@ impl Op {
 pub struct Errno(pub i32);
 
 impl Errno {
+    /// `EPERM`: also what a write to a read-only control gets.
+    pub const PERM: Errno = Errno(1);
     /// `ENOENT`
     pub const NOENT: Errno = Errno(2);
     /// `EINTR`
@@ -265,6 +282,31 @@ pub enum Error {
     /// An amplifier enable or mute pin could not be set (see the `amp` module, feature
     /// `embedded-hal`).
     AmplifierPin,
+    /// No control element of the card has this name (and index).
+    NoSuchControl,
+    /// The control holds another type of value than the call reads or writes.
+    ControlType {
+        /// The control's type.
+        found: crate::mixer::ElemType,
+    },
+    /// A value outside the control's range (or off its step), refused before the write.
+    ControlValue {
+        /// The value asked for.
+        value: i64,
+        /// The smallest value the control takes.
+        min: i64,
+        /// The largest value the control takes.
+        max: i64,
+    },
+    /// A channel (value index) the control does not have.
+    ControlChannel {
+        /// The channel asked for.
+        channel: u32,
+        /// The control's number of values.
+        count: u32,
+    },
+    /// The control's TLV data (its dB scale) is truncated or malformed.
+    BadTlv,
 }
 
 /// A configuration value rejected before any system call.
@@ -344,6 +386,16 @@ impl fmt::Display for Error {
                     (Op::MapBuffer, _) => f.write_str(
                         "; the driver may not support mmap of its buffer; this crate needs mmap access",
                     ),
+                    (Op::ElemWrite, Errno::PERM) => f.write_str(
+                        "; the control is read-only: check its access with the `mixer` example",
+                    ),
+                    (Op::ElemWrite, Errno::BUSY) => f.write_str(
+                        "; another process has locked the control: wait for it to unlock it",
+                    ),
+                    (Op::ElemInfo | Op::ElemRead | Op::ElemWrite | Op::TlvRead, Errno::NOENT) => f.write_str(
+                        "; no such control element (removed?): list the controls again with the `mixer` example",
+                    ),
+                    (Op::TlvRead, Errno::NXIO) => f.write_str("; the control has no TLV (dB) data"),
                     (_, Errno::NODEV) => f.write_str("; the device is gone (unplugged?): reopen it"),
                     _ => Ok(()),
                 }
@@ -410,6 +462,24 @@ impl fmt::Display for Error {
             }
             Error::AmplifierPin => f.write_str(
                 "the amplifier enable/mute pin could not be set: check the GPIO (its line number, that it is an output and that no other driver or process holds it)",
+            ),
+            Error::NoSuchControl => f.write_str(
+                "no control of the card has this name and index: list the controls with the `mixer` example (names are case-sensitive)",
+            ),
+            Error::ControlType { found } => write!(
+                f,
+                "the control holds {found} values, not the type asked for: read and write it with the calls for its type"
+            ),
+            Error::ControlValue { value, min, max } => write!(
+                f,
+                "value {value} is outside the control's range {min}..={max} (or off its step): pick a value in range"
+            ),
+            Error::ControlChannel { channel, count } => write!(
+                f,
+                "the control has {count} values; there is no channel {channel}: use 0..{count}"
+            ),
+            Error::BadTlv => f.write_str(
+                "the control's TLV (dB scale) data is truncated or malformed: the driver declares a bad scale; use the raw values",
             ),
         }
     }

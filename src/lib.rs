@@ -43,6 +43,7 @@
 //! - [`pcm`] — an open PCM node and its ioctls.
 //! - [`stream`] — [`MmapStream`].
 //! - [`device`] — device names and the control device.
+//! - [`mixer`] — mixer controls: listing, values, dB ranges.
 //! - `amp` — amplifier enable / mute pin sequencing (feature `embedded-hal`).
 
 #[cfg(feature = "std")]
@@ -53,6 +54,7 @@ pub mod abi;
 pub mod amp;
 pub mod device;
 mod error;
+pub mod mixer;
 pub mod params;
 pub mod pcm;
 pub mod ring;

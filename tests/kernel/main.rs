@@ -13,6 +13,7 @@ mod examples;
 mod faults;
 mod lifecycle;
 mod loopback;
+mod mixer;
 mod robustness;
 mod syscalls;
 mod transport;

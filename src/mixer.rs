@@ -1,0 +1,1011 @@
+//! Mixer controls of a card: list the control elements, read their description, read and
+//! write their values, and read their dB scale. No heap: names are `heapless` strings, values
+//! travel in one fixed-size kernel record, the listing goes 32 ids at a time on the stack.
+//!
+//! ```no_run
+//! use alsa_direct::mixer::Mixer;
+//!
+//! let mixer = Mixer::open(0)?;
+//! for id in mixer.elements() {
+//!     let info = mixer.info(&id?)?;
+//!     let _ = (info.id.name.as_str(), info.kind, info.count);
+//! }
+//! let volume = mixer.find("Master Playback Volume", 0)?;
+//! mixer.write_integer_all(&volume, 80)?;
+//! if let Some(db) = mixer.db_range(&volume)? {
+//!     let _ = (db.min, db.max); // centi-dB
+//! }
+//! # Ok::<(), alsa_direct::Error>(())
+//! ```
+//!
+//! The dB scale parser, [`parse_db_range`], is a pure function of the TLV bytes.
+
+use core::ffi::{c_long, c_uint};
+use core::fmt;
+
+use heapless::String;
+use rustix::fd::BorrowedFd;
+
+use crate::abi::{self, SndCtlElemId, SndCtlElemInfo, SndCtlElemList, SndCtlElemValue, SndCtlTlv};
+use crate::device::{c_string, ControlDevice};
+use crate::error::{Error, Op, Result};
+use crate::sys;
+
+/// Element ids fetched per `ELEM_LIST` call.
+const LIST_BATCH: usize = 32;
+/// Bytes of TLV data read per element (the kernel refuses a larger TLV with `ENOMEM`).
+pub const TLV_BYTES: usize = 512;
+/// How deep containers and dB ranges may nest in a TLV before it counts as malformed.
+const MAX_TLV_DEPTH: u32 = 8;
+
+/// The interface a control element belongs to (`SNDRV_CTL_ELEM_IFACE_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Interface {
+    /// A global control of the card.
+    Card,
+    /// A hardware-dependent device.
+    Hwdep,
+    /// The mixer proper.
+    Mixer,
+    /// A PCM device (`device`/`subdevice` say which).
+    Pcm,
+    /// A raw MIDI device.
+    Rawmidi,
+    /// A timer.
+    Timer,
+    /// A sequencer client.
+    Sequencer,
+    /// A number this crate does not know.
+    Other(i32),
+}
+
+impl Interface {
+    fn from_raw(raw: i32) -> Self {
+        match raw {
+            abi::SNDRV_CTL_ELEM_IFACE_CARD => Interface::Card,
+            abi::SNDRV_CTL_ELEM_IFACE_HWDEP => Interface::Hwdep,
+            abi::SNDRV_CTL_ELEM_IFACE_MIXER => Interface::Mixer,
+            abi::SNDRV_CTL_ELEM_IFACE_PCM => Interface::Pcm,
+            abi::SNDRV_CTL_ELEM_IFACE_RAWMIDI => Interface::Rawmidi,
+            abi::SNDRV_CTL_ELEM_IFACE_TIMER => Interface::Timer,
+            abi::SNDRV_CTL_ELEM_IFACE_SEQUENCER => Interface::Sequencer,
+            other => Interface::Other(other),
+        }
+    }
+
+    fn to_raw(self) -> i32 {
+        match self {
+            Interface::Card => abi::SNDRV_CTL_ELEM_IFACE_CARD,
+            Interface::Hwdep => abi::SNDRV_CTL_ELEM_IFACE_HWDEP,
+            Interface::Mixer => abi::SNDRV_CTL_ELEM_IFACE_MIXER,
+            Interface::Pcm => abi::SNDRV_CTL_ELEM_IFACE_PCM,
+            Interface::Rawmidi => abi::SNDRV_CTL_ELEM_IFACE_RAWMIDI,
+            Interface::Timer => abi::SNDRV_CTL_ELEM_IFACE_TIMER,
+            Interface::Sequencer => abi::SNDRV_CTL_ELEM_IFACE_SEQUENCER,
+            Interface::Other(raw) => raw,
+        }
+    }
+}
+
+impl fmt::Display for Interface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Interface::Card => f.write_str("CARD"),
+            Interface::Hwdep => f.write_str("HWDEP"),
+            Interface::Mixer => f.write_str("MIXER"),
+            Interface::Pcm => f.write_str("PCM"),
+            Interface::Rawmidi => f.write_str("RAWMIDI"),
+            Interface::Timer => f.write_str("TIMER"),
+            Interface::Sequencer => f.write_str("SEQUENCER"),
+            Interface::Other(raw) => write!(f, "IFACE{raw}"),
+        }
+    }
+}
+
+/// The type of a control's values (`SNDRV_CTL_ELEM_TYPE_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ElemType {
+    /// On/off switches.
+    Boolean,
+    /// Integers in `long` (32 bits on 32-bit targets).
+    Integer,
+    /// 64-bit integers.
+    Integer64,
+    /// Items of a list of names (read with [`Mixer::enum_item_name`]).
+    Enumerated,
+    /// Raw bytes.
+    Bytes,
+    /// An IEC958 (S/PDIF) channel status record.
+    Iec958,
+    /// `SNDRV_CTL_ELEM_TYPE_NONE` or a number this crate does not know.
+    Other(i32),
+}
+
+impl ElemType {
+    fn from_raw(raw: i32) -> Self {
+        match raw {
+            abi::SNDRV_CTL_ELEM_TYPE_BOOLEAN => ElemType::Boolean,
+            abi::SNDRV_CTL_ELEM_TYPE_INTEGER => ElemType::Integer,
+            abi::SNDRV_CTL_ELEM_TYPE_INTEGER64 => ElemType::Integer64,
+            abi::SNDRV_CTL_ELEM_TYPE_ENUMERATED => ElemType::Enumerated,
+            abi::SNDRV_CTL_ELEM_TYPE_BYTES => ElemType::Bytes,
+            abi::SNDRV_CTL_ELEM_TYPE_IEC958 => ElemType::Iec958,
+            other => ElemType::Other(other),
+        }
+    }
+}
+
+impl fmt::Display for ElemType {
+    /// The short names tinymix prints: `BOOL`, `INT`, `INT64`, `ENUM`, `BYTE`, `IEC958`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ElemType::Boolean => f.write_str("BOOL"),
+            ElemType::Integer => f.write_str("INT"),
+            ElemType::Integer64 => f.write_str("INT64"),
+            ElemType::Enumerated => f.write_str("ENUM"),
+            ElemType::Bytes => f.write_str("BYTE"),
+            ElemType::Iec958 => f.write_str("IEC958"),
+            ElemType::Other(raw) => write!(f, "TYPE{raw}"),
+        }
+    }
+}
+
+/// A control element's identity. The kernel finds an element by `numid` when it is not zero,
+/// otherwise by interface, device, subdevice, name and index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ElemId {
+    /// The card-wide number of the element (1 and up).
+    pub numid: u32,
+    /// The interface.
+    pub iface: Interface,
+    /// The device (for PCM controls, the PCM device).
+    pub device: u32,
+    /// The subdevice.
+    pub subdevice: u32,
+    /// The name, such as `Master Playback Volume`.
+    pub name: String<{ abi::SNDRV_CTL_ELEM_ID_NAME_MAXLEN }>,
+    /// Tells apart elements of the same name.
+    pub index: u32,
+}
+
+impl ElemId {
+    fn from_raw(raw: &SndCtlElemId) -> Self {
+        ElemId {
+            numid: raw.numid,
+            iface: Interface::from_raw(raw.iface),
+            device: raw.device,
+            subdevice: raw.subdevice,
+            name: c_string(&raw.name),
+            index: raw.index,
+        }
+    }
+
+    fn to_raw(&self) -> SndCtlElemId {
+        let mut name = [0u8; abi::SNDRV_CTL_ELEM_ID_NAME_MAXLEN];
+        let len = self.name.len().min(name.len() - 1);
+        name[..len].copy_from_slice(&self.name.as_bytes()[..len]);
+        SndCtlElemId {
+            numid: self.numid,
+            iface: self.iface.to_raw(),
+            device: self.device,
+            subdevice: self.subdevice,
+            name,
+            index: self.index,
+        }
+    }
+}
+
+/// The access bits of a control (`SNDRV_CTL_ELEM_ACCESS_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Access(pub u32);
+
+impl Access {
+    /// The values can be read.
+    pub const fn readable(self) -> bool {
+        self.0 & abi::SNDRV_CTL_ELEM_ACCESS_READ != 0
+    }
+    /// The values can be written.
+    pub const fn writable(self) -> bool {
+        self.0 & abi::SNDRV_CTL_ELEM_ACCESS_WRITE != 0
+    }
+    /// The values may change without notice (a meter, a status).
+    pub const fn volatile(self) -> bool {
+        self.0 & abi::SNDRV_CTL_ELEM_ACCESS_VOLATILE != 0
+    }
+    /// TLV data (a dB scale) can be read.
+    pub const fn tlv_readable(self) -> bool {
+        self.0 & abi::SNDRV_CTL_ELEM_ACCESS_TLV_READ != 0
+    }
+    /// The control currently does nothing.
+    pub const fn inactive(self) -> bool {
+        self.0 & abi::SNDRV_CTL_ELEM_ACCESS_INACTIVE != 0
+    }
+    /// Another process holds the write lock.
+    pub const fn locked(self) -> bool {
+        self.0 & abi::SNDRV_CTL_ELEM_ACCESS_LOCK != 0
+    }
+}
+
+/// The range of a control's values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Limits {
+    /// Integers (also 64-bit ones) from `min` to `max` inclusive, in steps of `step` from `min`
+    /// (`step` 0: any value).
+    Integer {
+        /// The smallest value.
+        min: i64,
+        /// The largest value.
+        max: i64,
+        /// The step, 0 for any.
+        step: i64,
+    },
+    /// Items `0..items` of an enumerated control.
+    Enumerated {
+        /// The number of items.
+        items: u32,
+    },
+    /// Booleans, bytes, IEC958: no range.
+    None,
+}
+
+/// A control's description (`ELEM_INFO`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ElemInfo {
+    /// The element's identity, with `numid` filled in.
+    pub id: ElemId,
+    /// The type of its values.
+    pub kind: ElemType,
+    /// What may be done with it.
+    pub access: Access,
+    /// The number of values (channels).
+    pub count: u32,
+    /// The range of the values.
+    pub limits: Limits,
+}
+
+impl ElemInfo {
+    /// The range of an integer control, `(min, max)`.
+    pub fn integer_range(&self) -> Option<(i64, i64)> {
+        match self.limits {
+            Limits::Integer { min, max, .. } => Some((min, max)),
+            _ => None,
+        }
+    }
+
+    /// The number of items of an enumerated control.
+    pub fn enum_items(&self) -> Option<u32> {
+        match self.limits {
+            Limits::Enumerated { items } => Some(items),
+            _ => None,
+        }
+    }
+
+    /// Checks that `channel` is one of the control's values.
+    fn check_channel(&self, channel: u32) -> Result<()> {
+        if channel < self.count {
+            Ok(())
+        } else {
+            Err(Error::ControlChannel {
+                channel,
+                count: self.count,
+            })
+        }
+    }
+}
+
+/// The values of one control, as `ELEM_READ` returns them and `ELEM_WRITE` takes them.
+/// Get and set them by channel (value index) with the accessors of the control's type.
+#[derive(Clone)]
+pub struct Values {
+    raw: SndCtlElemValue,
+    kind: ElemType,
+    count: u32,
+    limits: Limits,
+}
+
+impl fmt::Debug for Values {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Values")
+            .field("kind", &self.kind)
+            .field("count", &self.count)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A C `long` as `i64`, whatever its width on this target.
+#[allow(clippy::useless_conversion)] // A no-op on 64-bit targets, a widening on 32-bit ones.
+fn long(v: c_long) -> i64 {
+    i64::from(v)
+}
+
+/// Values per `snd_ctl_elem_value` of each width.
+const LONG_VALUES: u32 = 128;
+const LONG64_VALUES: u32 = 64;
+const BYTE_VALUES: usize = 512;
+
+impl Values {
+    /// Zeroed values for the control `info`, addressed to it.
+    pub fn new(info: &ElemInfo) -> Self {
+        // SAFETY: the record is integers, bytes and unions of them.
+        let mut raw: SndCtlElemValue = unsafe { abi::zeroed() };
+        raw.id = info.id.to_raw();
+        Values {
+            raw,
+            kind: info.kind,
+            count: info.count,
+            limits: info.limits,
+        }
+    }
+
+    /// The type of the values.
+    pub fn kind(&self) -> ElemType {
+        self.kind
+    }
+
+    /// The number of values.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    fn check(&self, channel: u32, kinds: &[ElemType]) -> Result<usize> {
+        if !kinds.contains(&self.kind) {
+            return Err(Error::ControlType { found: self.kind });
+        }
+        let capacity = if self.kind == ElemType::Integer64 {
+            LONG64_VALUES
+        } else {
+            LONG_VALUES
+        };
+        if channel >= self.count || channel >= capacity {
+            return Err(Error::ControlChannel {
+                channel,
+                count: self.count,
+            });
+        }
+        Ok(channel as usize)
+    }
+
+    /// The value of channel `channel` of an integer or 64-bit integer control.
+    pub fn integer(&self, channel: u32) -> Result<i64> {
+        let i = self.check(channel, &[ElemType::Integer, ElemType::Integer64])?;
+        Ok(if self.kind == ElemType::Integer64 {
+            // SAFETY: every member of the union is plain integers; any bits are a valid i64.
+            unsafe { self.raw.value.integer64[i] }
+        } else {
+            // SAFETY: as above, for the `long` view.
+            long(unsafe { self.raw.value.integer[i] })
+        })
+    }
+
+    /// Sets channel `channel` of an integer or 64-bit integer control, checking the range
+    /// and step.
+    pub fn set_integer(&mut self, channel: u32, value: i64) -> Result<()> {
+        let i = self.check(channel, &[ElemType::Integer, ElemType::Integer64])?;
+        if let Limits::Integer { min, max, step } = self.limits {
+            let off_step = step > 0 && value.wrapping_sub(min) % step != 0;
+            if value < min || value > max || off_step {
+                return Err(Error::ControlValue { value, min, max });
+            }
+        }
+        if self.kind == ElemType::Integer64 {
+            // SAFETY: writing a plain integer into the union; every view stays valid.
+            unsafe { self.raw.value.integer64[i] = value };
+        } else {
+            let long = c_long::try_from(value).map_err(|_| Error::ControlValue {
+                value,
+                min: long(c_long::MIN),
+                max: long(c_long::MAX),
+            })?;
+            // SAFETY: as above.
+            unsafe { self.raw.value.integer[i] = long };
+        }
+        Ok(())
+    }
+
+    /// The value of channel `channel` of a boolean control.
+    pub fn boolean(&self, channel: u32) -> Result<bool> {
+        let i = self.check(channel, &[ElemType::Boolean])?;
+        // SAFETY: every member of the union is plain integers.
+        Ok(unsafe { self.raw.value.integer[i] } != 0)
+    }
+
+    /// Sets channel `channel` of a boolean control.
+    pub fn set_boolean(&mut self, channel: u32, on: bool) -> Result<()> {
+        let i = self.check(channel, &[ElemType::Boolean])?;
+        // SAFETY: writing a plain integer into the union.
+        unsafe { self.raw.value.integer[i] = c_long::from(on) };
+        Ok(())
+    }
+
+    /// The item selected on channel `channel` of an enumerated control.
+    pub fn enumerated(&self, channel: u32) -> Result<u32> {
+        let i = self.check(channel, &[ElemType::Enumerated])?;
+        // SAFETY: every member of the union is plain integers.
+        Ok(unsafe { self.raw.value.enumerated[i] })
+    }
+
+    /// Selects `item` on channel `channel` of an enumerated control.
+    pub fn set_enumerated(&mut self, channel: u32, item: u32) -> Result<()> {
+        let i = self.check(channel, &[ElemType::Enumerated])?;
+        if let Limits::Enumerated { items } = self.limits {
+            if item >= items {
+                return Err(Error::ControlValue {
+                    value: item.into(),
+                    min: 0,
+                    max: i64::from(items) - 1,
+                });
+            }
+        }
+        // SAFETY: writing a plain integer into the union.
+        unsafe { self.raw.value.enumerated[i] = item as c_uint };
+        Ok(())
+    }
+
+    /// The bytes of a bytes control (`count` of them), or the IEC958 record of an IEC958
+    /// control.
+    pub fn bytes(&self) -> Result<&[u8]> {
+        let len = match self.kind {
+            ElemType::Bytes => (self.count as usize).min(BYTE_VALUES),
+            ElemType::Iec958 => core::mem::size_of::<abi::SndAesIec958>(),
+            found => return Err(Error::ControlType { found }),
+        };
+        // SAFETY: every member of the union is plain bytes or integers.
+        Ok(unsafe { &self.raw.value.bytes[..len] })
+    }
+}
+
+/// The dB range of a control, from its TLV data, in centi-dB (hundredths of a dB).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DbRange {
+    /// The gain at the smallest value, in centi-dB; `SNDRV_CTL_TLVD_DB_GAIN_MUTE`
+    /// (-9999999) for a linear scale that starts at silence.
+    pub min: i32,
+    /// The gain at the largest value, in centi-dB.
+    pub max: i32,
+    /// The smallest value mutes rather than giving `min`.
+    pub mute: bool,
+}
+
+/// Formats centi-dB as `-45.00`.
+struct CentiDb(i32);
+
+impl fmt::Display for CentiDb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE {
+            return f.write_str("-inf");
+        }
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+impl fmt::Display for DbRange {
+    /// `-45.00 dB .. -15.00 dB`, with `(mute at min)` when the smallest value mutes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} dB .. {} dB", CentiDb(self.min), CentiDb(self.max))?;
+        if self.mute {
+            f.write_str(" (mute at min)")?;
+        }
+        Ok(())
+    }
+}
+
+/// A card's mixer: its control device and the calls on its control elements.
+#[derive(Debug)]
+pub struct Mixer {
+    control: ControlDevice,
+}
+
+impl From<ControlDevice> for Mixer {
+    fn from(control: ControlDevice) -> Self {
+        Mixer { control }
+    }
+}
+
+impl Mixer {
+    /// Opens the mixer of card `card` (`/dev/snd/controlC<card>`).
+    pub fn open(card: u32) -> Result<Self> {
+        ControlDevice::open(card).map(Mixer::from)
+    }
+
+    /// The control device underneath.
+    pub fn control(&self) -> &ControlDevice {
+        &self.control
+    }
+
+    /// Gives the control device back.
+    pub fn into_control(self) -> ControlDevice {
+        self.control
+    }
+
+    fn fd(&self) -> BorrowedFd<'_> {
+        self.control.fd()
+    }
+
+    /// The number of control elements of the card.
+    pub fn count(&self) -> Result<u32> {
+        // SAFETY: integers, bytes and a null pointer.
+        let mut list: SndCtlElemList = unsafe { abi::zeroed() };
+        // SAFETY: ELEM_LIST reads and writes one `snd_ctl_elem_list`; with `space` 0 the kernel
+        // writes no ids through the (null) `pids`.
+        unsafe { sys::ioctl_ptr(self.fd(), Op::ElemList, abi::SNDRV_CTL_IOCTL_ELEM_LIST, &mut list)? };
+        Ok(list.count)
+    }
+
+    /// The ids of the card's control elements, in the kernel's order (by `numid`), fetched
+    /// 32 at a time.
+    pub fn elements(&self) -> Elements<'_> {
+        Elements {
+            mixer: self,
+            // SAFETY: integers and bytes.
+            batch: unsafe { abi::zeroed() },
+            offset: 0,
+            pos: 0,
+            used: 0,
+            done: false,
+        }
+    }
+
+    /// The description of an element.
+    pub fn info(&self, id: &ElemId) -> Result<ElemInfo> {
+        let raw = self.raw_info(id, None)?;
+        let kind = ElemType::from_raw(raw.type_);
+        let limits = match kind {
+            // SAFETY: the kernel filled the integer view for an integer control; any bits are
+            // valid integers anyway.
+            ElemType::Integer => unsafe {
+                let v = raw.value.integer;
+                Limits::Integer {
+                    min: long(v.min),
+                    max: long(v.max),
+                    step: long(v.step),
+                }
+            },
+            // SAFETY: as above, the 64-bit integer view.
+            ElemType::Integer64 => unsafe {
+                let v = raw.value.integer64;
+                Limits::Integer {
+                    min: v.min,
+                    max: v.max,
+                    step: v.step,
+                }
+            },
+            ElemType::Enumerated => Limits::Enumerated {
+                // SAFETY: as above, the enumerated view.
+                items: unsafe { raw.value.enumerated.items },
+            },
+            _ => Limits::None,
+        };
+        Ok(ElemInfo {
+            id: ElemId::from_raw(&raw.id),
+            kind,
+            access: Access(raw.access),
+            count: raw.count,
+            limits,
+        })
+    }
+
+    fn raw_info(&self, id: &ElemId, item: Option<u32>) -> Result<SndCtlElemInfo> {
+        // SAFETY: integers, bytes and unions of them.
+        let mut raw: SndCtlElemInfo = unsafe { abi::zeroed() };
+        raw.id = id.to_raw();
+        if let Some(item) = item {
+            raw.value.enumerated.item = item;
+        }
+        // SAFETY: ELEM_INFO reads and writes one `snd_ctl_elem_info`.
+        unsafe { sys::ioctl_ptr(self.fd(), Op::ElemInfo, abi::SNDRV_CTL_IOCTL_ELEM_INFO, &mut raw)? };
+        Ok(raw)
+    }
+
+    /// The first element named `name` with index `index` (any interface, device and
+    /// subdevice), or [`Error::NoSuchControl`].
+    pub fn find(&self, name: &str, index: u32) -> Result<ElemInfo> {
+        for id in self.elements() {
+            let id = id?;
+            if id.name == name && id.index == index {
+                return self.info(&id);
+            }
+        }
+        Err(Error::NoSuchControl)
+    }
+
+    /// The name of item `item` of an enumerated control.
+    pub fn enum_item_name(&self, info: &ElemInfo, item: u32) -> Result<String<64>> {
+        let items = info.enum_items().ok_or(Error::ControlType { found: info.kind })?;
+        if item >= items {
+            return Err(Error::ControlValue {
+                value: item.into(),
+                min: 0,
+                max: i64::from(items) - 1,
+            });
+        }
+        let raw = self.raw_info(&info.id, Some(item))?;
+        // SAFETY: the kernel filled the enumerated view; it is bytes and integers anyway.
+        Ok(c_string(&unsafe { raw.value.enumerated.name }))
+    }
+
+    /// The number of the item of an enumerated control named `name`, or
+    /// [`Error::NoSuchControl`].
+    pub fn enum_item_index(&self, info: &ElemInfo, name: &str) -> Result<u32> {
+        let items = info.enum_items().ok_or(Error::ControlType { found: info.kind })?;
+        for item in 0..items {
+            if self.enum_item_name(info, item)? == name {
+                return Ok(item);
+            }
+        }
+        Err(Error::NoSuchControl)
+    }
+
+    /// All values of a control.
+    pub fn read(&self, info: &ElemInfo) -> Result<Values> {
+        let mut values = Values::new(info);
+        // SAFETY: ELEM_READ reads and writes one `snd_ctl_elem_value`.
+        unsafe {
+            sys::ioctl_ptr(
+                self.fd(),
+                Op::ElemRead,
+                abi::SNDRV_CTL_IOCTL_ELEM_READ,
+                &mut values.raw,
+            )?
+        };
+        Ok(values)
+    }
+
+    /// Writes all values of a control. A read-only control refuses with
+    /// `Error::Sys { op: Op::ElemWrite, errno: EPERM }`.
+    pub fn write(&self, values: &Values) -> Result<()> {
+        let mut raw = values.raw;
+        // SAFETY: ELEM_WRITE reads and writes one `snd_ctl_elem_value`.
+        unsafe {
+            sys::ioctl_ptr(
+                self.fd(),
+                Op::ElemWrite,
+                abi::SNDRV_CTL_IOCTL_ELEM_WRITE,
+                &mut raw,
+            )?
+        };
+        Ok(())
+    }
+
+    /// Channel `channel` of an integer (or 64-bit integer) control.
+    pub fn read_integer(&self, info: &ElemInfo, channel: u32) -> Result<i64> {
+        info.check_channel(channel)?;
+        self.read(info)?.integer(channel)
+    }
+
+    /// Sets channel `channel` of an integer control, leaving the others as they are. A value
+    /// out of range is refused with [`Error::ControlValue`] before any write.
+    pub fn write_integer(&self, info: &ElemInfo, channel: u32, value: i64) -> Result<()> {
+        self.update(info, |v| v.set_integer(channel, value))
+    }
+
+    /// Sets every channel of an integer control to `value`.
+    pub fn write_integer_all(&self, info: &ElemInfo, value: i64) -> Result<()> {
+        self.update(info, |v| (0..v.count).try_for_each(|c| v.set_integer(c, value)))
+    }
+
+    /// Channel `channel` of a boolean control.
+    pub fn read_boolean(&self, info: &ElemInfo, channel: u32) -> Result<bool> {
+        info.check_channel(channel)?;
+        self.read(info)?.boolean(channel)
+    }
+
+    /// Sets channel `channel` of a boolean control, leaving the others as they are.
+    pub fn write_boolean(&self, info: &ElemInfo, channel: u32, on: bool) -> Result<()> {
+        self.update(info, |v| v.set_boolean(channel, on))
+    }
+
+    /// Sets every channel of a boolean control.
+    pub fn write_boolean_all(&self, info: &ElemInfo, on: bool) -> Result<()> {
+        self.update(info, |v| (0..v.count).try_for_each(|c| v.set_boolean(c, on)))
+    }
+
+    /// The item selected on channel `channel` of an enumerated control.
+    pub fn read_enumerated(&self, info: &ElemInfo, channel: u32) -> Result<u32> {
+        info.check_channel(channel)?;
+        self.read(info)?.enumerated(channel)
+    }
+
+    /// Selects `item` on channel `channel` of an enumerated control, leaving the others.
+    pub fn write_enumerated(&self, info: &ElemInfo, channel: u32, item: u32) -> Result<()> {
+        self.update(info, |v| v.set_enumerated(channel, item))
+    }
+
+    /// Selects `item` on every channel of an enumerated control.
+    pub fn write_enumerated_all(&self, info: &ElemInfo, item: u32) -> Result<()> {
+        self.update(info, |v| (0..v.count).try_for_each(|c| v.set_enumerated(c, item)))
+    }
+
+    /// Reads the values (when the control is readable), changes them and writes them back.
+    fn update(&self, info: &ElemInfo, change: impl FnOnce(&mut Values) -> Result<()>) -> Result<()> {
+        let mut values = if info.access.readable() {
+            self.read(info)?
+        } else {
+            Values::new(info)
+        };
+        change(&mut values)?;
+        self.write(&values)
+    }
+
+    /// The control's TLV data (`TLV_READ`), `Ok(None)` when it has none. The bytes are the
+    /// top-level TLV item: type, length and payload, as native-endian 32-bit words.
+    pub fn tlv(&self, info: &ElemInfo) -> Result<Option<Tlv>> {
+        if !info.access.tlv_readable() {
+            return Ok(None);
+        }
+        let mut record = TlvRecord {
+            header: SndCtlTlv {
+                numid: info.id.numid,
+                length: TLV_BYTES as c_uint,
+            },
+            words: [0; TLV_BYTES / 4],
+        };
+        // SAFETY: TLV_READ reads the `snd_ctl_tlv` header and writes at most `length` bytes
+        // after it, which `words` holds.
+        match unsafe { sys::ioctl_ptr(self.fd(), Op::TlvRead, abi::SNDRV_CTL_IOCTL_TLV_READ, &mut record) } {
+            Ok(_) => {}
+            Err(Error::Sys { errno, .. }) if errno == crate::Errno::NXIO => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        let len = (record.words[1] as usize).saturating_add(11) & !3;
+        if len > TLV_BYTES {
+            return Err(Error::BadTlv);
+        }
+        Ok(Some(Tlv {
+            words: record.words,
+            len: len / 4,
+        }))
+    }
+
+    /// The dB range of an integer control from its TLV data, `Ok(None)` when the control
+    /// declares no dB scale.
+    pub fn db_range(&self, info: &ElemInfo) -> Result<Option<DbRange>> {
+        let Some((min, max)) = info.integer_range() else {
+            return Ok(None);
+        };
+        match self.tlv(info)? {
+            Some(tlv) => parse_db_range(&tlv.bytes(), min, max),
+            None => Ok(None),
+        }
+    }
+}
+
+/// `struct snd_ctl_tlv` with room for its data.
+#[repr(C)]
+struct TlvRecord {
+    header: SndCtlTlv,
+    words: [c_uint; TLV_BYTES / 4],
+}
+
+/// A control's TLV data, as [`Mixer::tlv`] read it.
+#[derive(Clone, Debug)]
+pub struct Tlv {
+    words: [u32; TLV_BYTES / 4],
+    len: usize,
+}
+
+impl Tlv {
+    /// The data as 32-bit words: type, length in bytes, payload.
+    pub fn words(&self) -> &[u32] {
+        &self.words[..self.len]
+    }
+
+    /// The data as native-endian bytes, what [`parse_db_range`] takes.
+    pub fn bytes(&self) -> heapless::Vec<u8, TLV_BYTES> {
+        self.words().iter().flat_map(|w| w.to_ne_bytes()).collect()
+    }
+}
+
+/// The ids of a card's control elements. See [`Mixer::elements`].
+pub struct Elements<'a> {
+    mixer: &'a Mixer,
+    batch: [SndCtlElemId; LIST_BATCH],
+    offset: u32,
+    pos: usize,
+    used: usize,
+    done: bool,
+}
+
+impl fmt::Debug for Elements<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Elements")
+            .field("offset", &self.offset)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Iterator for Elements<'_> {
+    type Item = Result<ElemId>;
+
+    fn next(&mut self) -> Option<Result<ElemId>> {
+        if self.pos == self.used {
+            if self.done {
+                return None;
+            }
+            // SAFETY: integers, bytes and a pointer set below.
+            let mut list: SndCtlElemList = unsafe { abi::zeroed() };
+            list.offset = self.offset;
+            list.space = LIST_BATCH as c_uint;
+            list.pids = self.batch.as_mut_ptr();
+            // SAFETY: ELEM_LIST reads and writes one `snd_ctl_elem_list` and writes at most
+            // `space` ids through `pids`, which points at `batch`, `LIST_BATCH` ids long and
+            // exclusively borrowed for the call.
+            let result = unsafe {
+                sys::ioctl_ptr(
+                    self.mixer.fd(),
+                    Op::ElemList,
+                    abi::SNDRV_CTL_IOCTL_ELEM_LIST,
+                    &mut list,
+                )
+            };
+            if let Err(e) = result {
+                self.done = true;
+                self.used = 0;
+                self.pos = 0;
+                return Some(Err(e));
+            }
+            self.used = (list.used as usize).min(LIST_BATCH);
+            self.pos = 0;
+            self.offset = self.offset.saturating_add(self.used as u32);
+            if self.used == 0 || self.offset >= list.count {
+                self.done = true;
+            }
+            if self.used == 0 {
+                return None;
+            }
+        }
+        let id = ElemId::from_raw(&self.batch[self.pos]);
+        self.pos += 1;
+        Some(Ok(id))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLV parsing.
+
+/// Word `i` of `bytes` (native endian), if present.
+fn word(bytes: &[u8], i: usize) -> Result<u32> {
+    let start = i.checked_mul(4).ok_or(Error::BadTlv)?;
+    let chunk = bytes.get(start..start + 4).ok_or(Error::BadTlv)?;
+    let mut w = [0u8; 4];
+    w.copy_from_slice(chunk);
+    Ok(u32::from_ne_bytes(w))
+}
+
+/// Splits one TLV item off the front of `bytes`: its type, its payload (the length rounded
+/// up to whole words) and what follows it.
+fn split_item(bytes: &[u8]) -> Result<(u32, &[u8], &[u8])> {
+    let kind = word(bytes, 0)?;
+    let len = word(bytes, 1)? as usize;
+    let padded = len.checked_add(3).ok_or(Error::BadTlv)? & !3;
+    let end = padded.checked_add(8).ok_or(Error::BadTlv)?;
+    if end > bytes.len() {
+        return Err(Error::BadTlv);
+    }
+    Ok((kind, &bytes[8..end], &bytes[end..]))
+}
+
+/// Whether a TLV item type describes dB.
+fn is_db(kind: u32) -> bool {
+    matches!(
+        kind,
+        abi::SNDRV_CTL_TLVT_CONTAINER
+            | abi::SNDRV_CTL_TLVT_DB_SCALE
+            | abi::SNDRV_CTL_TLVT_DB_LINEAR
+            | abi::SNDRV_CTL_TLVT_DB_RANGE
+            | abi::SNDRV_CTL_TLVT_DB_MINMAX
+            | abi::SNDRV_CTL_TLVT_DB_MINMAX_MUTE
+    )
+}
+
+/// The dB range a control's TLV data declares for its values `min..=max`, `Ok(None)` when it
+/// declares none (a channel map, say).
+///
+/// `tlv` is the first TLV item (type, length in bytes, payload) as native-endian 32-bit words,
+/// as [`Tlv::bytes`] gives it; bytes after that item are ignored. Understood: `DB_SCALE`
+/// (minimum, step per value, mute at minimum), `DB_MINMAX`, `DB_MINMAX_MUTE`, `DB_LINEAR`,
+/// `DB_RANGE` (the union of its sub-ranges) and `CONTAINER` (its first dB item), nested up to
+/// 8 deep. Truncated or inconsistent data is [`Error::BadTlv`]; no input panics.
+pub fn parse_db_range(tlv: &[u8], min: i64, max: i64) -> Result<Option<DbRange>> {
+    let (kind, payload, _) = split_item(tlv)?;
+    item_db_range(kind, payload, min, max, 0)
+}
+
+/// A value in centi-dB from a TLV word (a C `int`).
+fn centi_db(w: u32) -> i32 {
+    w as i32
+}
+
+fn item_db_range(kind: u32, payload: &[u8], min: i64, max: i64, depth: u32) -> Result<Option<DbRange>> {
+    if depth > MAX_TLV_DEPTH {
+        return Err(Error::BadTlv);
+    }
+    match kind {
+        abi::SNDRV_CTL_TLVT_CONTAINER => {
+            let mut rest = payload;
+            while !rest.is_empty() {
+                let (kind, inner, after) = split_item(rest)?;
+                if is_db(kind) {
+                    if let Some(range) = item_db_range(kind, inner, min, max, depth + 1)? {
+                        return Ok(Some(range));
+                    }
+                }
+                rest = after;
+            }
+            Ok(None)
+        }
+        abi::SNDRV_CTL_TLVT_DB_SCALE => {
+            let low = centi_db(word(payload, 0)?);
+            let bits = word(payload, 1)?;
+            let step = i64::from(bits & abi::SNDRV_CTL_TLVD_DB_SCALE_MASK);
+            let span = max.checked_sub(min).filter(|s| *s >= 0).ok_or(Error::BadTlv)?;
+            let high = step
+                .checked_mul(span)
+                .and_then(|d| d.checked_add(i64::from(low)))
+                .and_then(|h| i32::try_from(h).ok())
+                .ok_or(Error::BadTlv)?;
+            Ok(Some(DbRange {
+                min: low,
+                max: high,
+                mute: bits & abi::SNDRV_CTL_TLVD_DB_SCALE_MUTE != 0,
+            }))
+        }
+        abi::SNDRV_CTL_TLVT_DB_MINMAX
+        | abi::SNDRV_CTL_TLVT_DB_MINMAX_MUTE
+        | abi::SNDRV_CTL_TLVT_DB_LINEAR => {
+            let low = centi_db(word(payload, 0)?);
+            let high = centi_db(word(payload, 1)?);
+            let mute = kind == abi::SNDRV_CTL_TLVT_DB_MINMAX_MUTE
+                || (kind == abi::SNDRV_CTL_TLVT_DB_LINEAR && low == abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE);
+            Ok(Some(DbRange {
+                min: low,
+                max: high,
+                mute,
+            }))
+        }
+        abi::SNDRV_CTL_TLVT_DB_RANGE => {
+            // Items: <first value> <last value> <TLV item>, for consecutive value ranges.
+            let mut rest = payload;
+            let mut total: Option<(DbRange, u32)> = None;
+            while !rest.is_empty() {
+                let first = word(rest, 0)?;
+                let last = word(rest, 1)?;
+                if first > last {
+                    return Err(Error::BadTlv);
+                }
+                let (kind, inner, after) = split_item(&rest[8..])?;
+                let range =
+                    item_db_range(kind, inner, first.into(), last.into(), depth + 1)?.ok_or(Error::BadTlv)?;
+                total = Some(match total {
+                    None => (range, first),
+                    Some((t, lowest)) => {
+                        let (mute, lowest) = if first < lowest {
+                            (range.mute, first)
+                        } else {
+                            (t.mute, lowest)
+                        };
+                        (
+                            DbRange {
+                                min: t.min.min(range.min),
+                                max: t.max.max(range.max),
+                                mute,
+                            },
+                            lowest,
+                        )
+                    }
+                });
+                rest = after;
+            }
+            total.map(|(range, _)| Some(range)).ok_or(Error::BadTlv)
+        }
+        _ => Ok(None),
+    }
+}

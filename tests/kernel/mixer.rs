@@ -1,0 +1,313 @@
+//! Mixer controls on a real kernel: snd-aloop's per-substream controls on every board, and
+//! snd-dummy's volumes (with a dB scale), switches and enumerations where the board loads it.
+
+use alsa_direct::mixer::{ElemInfo, ElemType, Interface, Mixer};
+use alsa_direct::{cards, ControlDevice, Errno, Error, Op};
+
+/// The card whose id is `id`, if present.
+fn card(id: &str) -> Option<u32> {
+    cards().find(|&c| {
+        ControlDevice::open(c)
+            .and_then(|ctl| ctl.card_info())
+            .is_ok_and(|i| i.id == id)
+    })
+}
+
+/// The first of `names` the mixer has (snd-aloop renamed its "PCM Slave ..." controls).
+fn find_any(mixer: &Mixer, names: &[&str]) -> ElemInfo {
+    names
+        .iter()
+        .find_map(|n| mixer.find(n, 0).ok())
+        .unwrap_or_else(|| panic!("none of {names:?} found"))
+}
+
+fn loopback() -> Mixer {
+    Mixer::open(card("Loopback").expect("a card with id Loopback")).unwrap()
+}
+
+/// Puts an integer control back as it was, also when the test fails.
+struct Restore<'a> {
+    mixer: &'a Mixer,
+    info: ElemInfo,
+    values: alsa_direct::mixer::Values,
+}
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self.mixer.write(&self.values) {
+            eprintln!("could not restore {}: {e}", self.info.id.name);
+        }
+    }
+}
+
+fn restore_later<'a>(mixer: &'a Mixer, info: &ElemInfo) -> Restore<'a> {
+    Restore {
+        mixer,
+        info: info.clone(),
+        values: mixer.read(info).unwrap(),
+    }
+}
+
+#[test]
+fn mixer_lists_the_loopback_controls() {
+    let mixer = loopback();
+    let count = mixer.count().unwrap();
+    let ids: Vec<_> = mixer.elements().collect::<Result<_, _>>().unwrap();
+    eprintln!("Loopback: {count} controls");
+    // 2 devices x 8 substreams x 6 controls: more than one ELEM_LIST batch of 32.
+    assert_eq!(ids.len() as u32, count);
+    assert!(count > 32, "only {count} controls");
+    let mut numids: Vec<u32> = ids.iter().map(|id| id.numid).collect();
+    numids.dedup();
+    assert_eq!(numids.len(), ids.len(), "an id listed twice");
+    let rate_shift: Vec<_> = ids
+        .iter()
+        .filter(|id| id.name == "PCM Rate Shift 100000")
+        .collect();
+    assert_eq!(rate_shift.len(), 16, "one per device and substream");
+    assert!(rate_shift.iter().all(|id| id.iface == Interface::Pcm));
+    assert!(rate_shift.iter().any(|id| id.device == 1 && id.subdevice == 7));
+    assert_eq!(ids.iter().filter(|id| id.name == "PCM Notify").count(), 16);
+    // Every listed id describes itself.
+    for id in ids.iter().take(12) {
+        let info = mixer.info(id).unwrap();
+        assert_eq!(&info.id, id);
+        eprintln!(
+            "  {} {:?} {} x{} {:?}",
+            info.id.name, info.kind, info.id.device, info.count, info.limits
+        );
+    }
+}
+
+#[test]
+fn mixer_rate_shift_reads_writes_and_refuses_out_of_range() {
+    let mixer = loopback();
+    let info = mixer.find("PCM Rate Shift 100000", 0).unwrap();
+    assert_eq!(info.kind, ElemType::Integer);
+    assert_eq!(info.count, 1);
+    assert_eq!(info.integer_range(), Some((80_000, 120_000)));
+    assert!(info.access.readable() && info.access.writable());
+    let _restore = restore_later(&mixer, &info);
+    assert_eq!(mixer.read_integer(&info, 0).unwrap(), 100_000, "the default");
+
+    mixer.write_integer(&info, 0, 100_500).unwrap();
+    assert_eq!(mixer.read_integer(&info, 0).unwrap(), 100_500);
+    mixer.write_integer_all(&info, 80_000).unwrap();
+    assert_eq!(mixer.read_integer(&info, 0).unwrap(), 80_000);
+
+    for bad in [79_999, 120_001, -1, i64::MAX] {
+        assert_eq!(
+            mixer.write_integer(&info, 0, bad),
+            Err(Error::ControlValue {
+                value: bad,
+                min: 80_000,
+                max: 120_000
+            })
+        );
+    }
+    assert_eq!(
+        mixer.write_integer(&info, 1, 100_000),
+        Err(Error::ControlChannel { channel: 1, count: 1 })
+    );
+    assert_eq!(
+        mixer.write_boolean(&info, 0, true),
+        Err(Error::ControlType {
+            found: ElemType::Integer
+        })
+    );
+    assert_eq!(
+        mixer.read_integer(&info, 0).unwrap(),
+        80_000,
+        "refused writes changed nothing"
+    );
+    // No dB scale on this one.
+    assert_eq!(mixer.db_range(&info).unwrap(), None);
+}
+
+#[test]
+fn mixer_notify_switch_toggles() {
+    let mixer = loopback();
+    let info = mixer.find("PCM Notify", 0).unwrap();
+    assert_eq!(info.kind, ElemType::Boolean);
+    let _restore = restore_later(&mixer, &info);
+    let was = mixer.read_boolean(&info, 0).unwrap();
+    assert!(!was, "PCM Notify is off by default");
+    mixer.write_boolean(&info, 0, true).unwrap();
+    assert!(mixer.read_boolean(&info, 0).unwrap());
+    mixer.write_boolean_all(&info, false).unwrap();
+    assert!(!mixer.read_boolean(&info, 0).unwrap());
+    assert_eq!(
+        mixer.read_integer(&info, 0),
+        Err(Error::ControlType {
+            found: ElemType::Boolean
+        })
+    );
+}
+
+#[test]
+fn mixer_read_only_controls_refuse_writes() {
+    let mixer = loopback();
+    let active = find_any(&mixer, &["PCM Slave Active", "PCM Active"]);
+    assert_eq!(active.kind, ElemType::Boolean);
+    assert!(active.access.readable() && !active.access.writable());
+    assert!(!mixer.read_boolean(&active, 0).unwrap(), "no stream runs");
+    let err = mixer.write_boolean(&active, 0, true).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Sys {
+            op: Op::ElemWrite,
+            errno: Errno::PERM
+        }
+    );
+    eprintln!("write to {}: {err}", active.id.name);
+
+    for names in [
+        ["PCM Slave Rate", "PCM Rate"],
+        ["PCM Slave Channels", "PCM Channels"],
+        ["PCM Slave Format", "PCM Format"],
+    ] {
+        let info = find_any(&mixer, &names);
+        assert_eq!(info.kind, ElemType::Integer, "{names:?}");
+        assert!(!info.access.writable(), "{names:?}");
+        let value = mixer.read_integer(&info, 0).unwrap();
+        let (min, max) = info.integer_range().unwrap();
+        eprintln!("{}: {value} ({min}..={max})", info.id.name);
+        assert!((min..=max).contains(&value), "{names:?}: {value}");
+        // In range, so the kernel itself refuses it.
+        assert_eq!(
+            mixer.write_integer(&info, 0, value).unwrap_err(),
+            Error::Sys {
+                op: Op::ElemWrite,
+                errno: Errno::PERM
+            }
+        );
+    }
+}
+
+#[test]
+fn mixer_unknown_control_is_a_typed_error() {
+    let mixer = loopback();
+    assert_eq!(mixer.find("No Such Control", 0), Err(Error::NoSuchControl));
+    assert_eq!(mixer.find("PCM Notify", 99), Err(Error::NoSuchControl));
+    let mut info = mixer.find("PCM Notify", 0).unwrap();
+    info.id.numid = 100_000;
+    let err = mixer.read(&info).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::NOENT), "{err}");
+}
+
+/// The snd-dummy card, or `None` with the reason printed (it is loaded on qemu-x86_64 only).
+fn dummy() -> Option<Mixer> {
+    match card("Dummy") {
+        Some(index) => Some(Mixer::open(index).unwrap()),
+        None => {
+            eprintln!(
+                "skipped: no card with id Dummy (this board does not load snd-dummy; qemu-x86_64 does)"
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn mixer_dummy_volume_has_its_db_scale() {
+    let Some(mixer) = dummy() else { return };
+    let info = mixer.find("Master Volume", 0).unwrap();
+    assert_eq!(info.kind, ElemType::Integer);
+    assert_eq!(info.count, 2);
+    assert_eq!(info.id.iface, Interface::Mixer);
+    assert!(info.access.tlv_readable());
+    let (min, max) = info.integer_range().unwrap();
+    // snd-dummy: mixer_volume_level_min/max module parameters, -50 and 100 by default.
+    assert_eq!((min, max), (-50, 100));
+    let tlv = mixer.tlv(&info).unwrap().expect("TLV data");
+    assert_eq!(
+        tlv.words(),
+        [alsa_direct::abi::SNDRV_CTL_TLVT_DB_SCALE, 8, -4500i32 as u32, 30]
+    );
+    // DECLARE_TLV_DB_SCALE(db_scale_dummy, -4500, 30, 0) over the control's range.
+    let db = mixer.db_range(&info).unwrap().expect("a dB range");
+    assert_eq!(db.min, -4500);
+    assert_eq!(db.max, -4500 + 30 * (max - min) as i32);
+    assert!(!db.mute);
+    eprintln!("Master Volume {min}..={max}: {db}");
+
+    let _restore = restore_later(&mixer, &info);
+    mixer.write_integer(&info, 0, -50).unwrap();
+    mixer.write_integer(&info, 1, 77).unwrap();
+    assert_eq!(
+        mixer.read_integer(&info, 0).unwrap(),
+        -50,
+        "negative values survive"
+    );
+    assert_eq!(mixer.read_integer(&info, 1).unwrap(), 77);
+    mixer.write_integer_all(&info, 12).unwrap();
+    let values = mixer.read(&info).unwrap();
+    assert_eq!((values.integer(0), values.integer(1)), (Ok(12), Ok(12)));
+    assert_eq!(
+        mixer.write_integer(&info, 0, 101),
+        Err(Error::ControlValue {
+            value: 101,
+            min: -50,
+            max: 100
+        })
+    );
+    assert_eq!(
+        mixer.read_integer(&info, 2),
+        Err(Error::ControlChannel { channel: 2, count: 2 })
+    );
+}
+
+#[test]
+fn mixer_dummy_switches_and_enumerations() {
+    let Some(mixer) = dummy() else { return };
+    let infos: Vec<ElemInfo> = mixer
+        .elements()
+        .map(|id| mixer.info(&id.unwrap()).unwrap())
+        .collect();
+    let switch = infos
+        .iter()
+        .find(|i| i.kind == ElemType::Boolean && i.access.writable() && i.count == 2)
+        .expect("a stereo switch (Master Capture Switch)");
+    eprintln!("switch: {}", switch.id.name);
+    let _restore = restore_later(&mixer, switch);
+    mixer.write_boolean(switch, 0, true).unwrap();
+    mixer.write_boolean(switch, 1, false).unwrap();
+    assert!(mixer.read_boolean(switch, 0).unwrap());
+    assert!(!mixer.read_boolean(switch, 1).unwrap());
+    mixer.write_boolean_all(switch, false).unwrap();
+    assert!(!mixer.read_boolean(switch, 0).unwrap());
+
+    let Some(enumerated) = infos
+        .iter()
+        .find(|i| i.kind == ElemType::Enumerated && i.access.writable())
+    else {
+        eprintln!("skipped the enumerated part: snd-dummy of this kernel has no writable enumerated control");
+        return;
+    };
+    let items = enumerated.enum_items().unwrap();
+    assert!(items >= 2, "{items} items");
+    let names: Vec<_> = (0..items)
+        .map(|i| mixer.enum_item_name(enumerated, i).unwrap())
+        .collect();
+    eprintln!("enumerated: {} {names:?}", enumerated.id.name);
+    assert!(names.iter().all(|n| !n.is_empty()));
+    let _restore_enum = restore_later(&mixer, enumerated);
+    let last = items - 1;
+    mixer.write_enumerated_all(enumerated, last).unwrap();
+    assert_eq!(mixer.read_enumerated(enumerated, 0).unwrap(), last);
+    assert_eq!(mixer.enum_item_index(enumerated, &names[0]).unwrap(), 0);
+    mixer.write_enumerated(enumerated, 0, 0).unwrap();
+    assert_eq!(mixer.read_enumerated(enumerated, 0).unwrap(), 0);
+    assert_eq!(
+        mixer.write_enumerated(enumerated, 0, items),
+        Err(Error::ControlValue {
+            value: items.into(),
+            min: 0,
+            max: i64::from(last)
+        })
+    );
+    assert_eq!(
+        mixer.enum_item_index(enumerated, "no such item"),
+        Err(Error::NoSuchControl)
+    );
+}
