@@ -1,0 +1,93 @@
+//! The capture side of [`MmapStream`]: the read callback loop, `begin` and the sample
+//! iterator.
+
+use core::ops::ControlFlow;
+
+use super::{Capture, Config, MmapStream, PeriodInfo};
+use crate::error::Result;
+use crate::sample::Sample;
+
+impl<S: Sample> MmapStream<S, Capture> {
+    /// Opens a capture stream on `device` (shorthand for [`MmapStream::open`]).
+    pub fn capture(device: &str, config: &Config) -> Result<Self> {
+        Self::open(device, config)
+    }
+
+    /// Runs the stream: starts it, waits for each filled period and hands it to `callback`,
+    /// until the callback breaks (its value is returned) or an error the policy does not
+    /// cover.
+    pub fn run<B>(&mut self, mut callback: impl FnMut(&[S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
+        let period = u64::from(self.setup.negotiated.period_size);
+        loop {
+            let offset = self.acquire_period()?;
+            let info = self.period_info(period);
+            let flow = callback(self.samples_mut(offset, period), &info);
+            self.advance(period)?;
+            if let ControlFlow::Break(value) = flow {
+                return Ok(value);
+            }
+        }
+    }
+
+    /// The filled part of the buffer from the application pointer, at most `max_frames`
+    /// frames and up to the end of the buffer, as of the last status: call
+    /// [`MmapStream::avail`] or [`MmapStream::wait`] first. Read it, then
+    /// [`MmapStream::commit`] the frames consumed.
+    pub fn begin(&mut self, max_frames: usize) -> &[S] {
+        let (offset, frames) = self.contiguous(max_frames);
+        self.begun = frames;
+        self.samples_mut(offset, frames)
+    }
+
+    /// An iterator over the captured samples available now; the whole frames it yielded are
+    /// committed when it is dropped (the alsa-rs `direct` API).
+    pub fn iter(&mut self) -> CaptureIter<'_, S> {
+        CaptureIter {
+            stream: self,
+            taken: 0,
+        }
+    }
+}
+
+/// Captured samples, committed on drop. See [`MmapStream::iter`].
+#[derive(Debug)]
+pub struct CaptureIter<'a, S: Sample> {
+    stream: &'a mut MmapStream<S, Capture>,
+    /// Samples yielded and not yet committed.
+    taken: usize,
+}
+
+impl<S: Sample> Iterator for CaptureIter<'_, S> {
+    type Item = S;
+
+    fn next(&mut self) -> Option<S> {
+        let channels = self.stream.channels();
+        let (offset, frames) = self.stream.contiguous(usize::MAX);
+        let whole = self.taken / channels;
+        if whole as u64 >= frames {
+            if whole == 0 || self.commit_whole_frames().is_err() {
+                return None;
+            }
+            return self.next();
+        }
+        let sample = self.stream.samples_mut(offset, frames)[self.taken];
+        self.taken += 1;
+        Some(sample)
+    }
+}
+
+impl<S: Sample> CaptureIter<'_, S> {
+    fn commit_whole_frames(&mut self) -> Result<()> {
+        let frames = self.taken / self.stream.channels();
+        self.taken -= frames * self.stream.channels();
+        self.stream.begun = frames as u64;
+        self.stream.commit(frames)
+    }
+}
+
+impl<S: Sample> Drop for CaptureIter<'_, S> {
+    fn drop(&mut self) {
+        // A failed commit is seen by the next call on the stream, which refreshes the state.
+        let _ = self.commit_whole_frames();
+    }
+}

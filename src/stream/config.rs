@@ -1,0 +1,153 @@
+//! [`Config`]: what to ask a stream for, and [`XrunPolicy`].
+
+use crate::error::{ConfigError, Error, Result};
+use crate::params::{Format, Matching};
+use crate::transport::TransportChoice;
+
+/// What the stream does on an xrun or a suspend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum XrunPolicy {
+    /// Count it, recover (prepare, or resume after a suspend) and go on; the counters in
+    /// [`PeriodInfo`] and [`MmapStream::xruns`] report it.
+    #[default]
+    Recover,
+    /// Count it and return [`Error::Xrun`] / [`Error::Suspended`]; call
+    /// [`MmapStream::recover`] to go on.
+    Fail,
+}
+
+/// How a stream should be set up. Zero in a threshold means the default.
+///
+/// ```
+/// use alsa_direct::{Config, Format, Matching};
+/// let config = Config::new(Format::S16Le, 2, 48_000)
+///     .period_size(256)
+///     .periods(4)
+///     .matching(Matching::Nearest);
+/// assert_eq!(config.period_size, 256);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Config {
+    /// Sample format; the stream's sample type must hold it.
+    pub format: Format,
+    /// Channels per frame.
+    pub channels: u32,
+    /// Frames per second.
+    pub rate: u32,
+    /// Frames per period: the slice handed to the callback.
+    pub period_size: u32,
+    /// Periods per buffer (at least 2).
+    pub periods: u32,
+    /// Exact values, or the nearest the device offers.
+    pub matching: Matching,
+    /// Playback starts when this many frames are queued (default: the whole buffer).
+    /// Capture ignores it and starts at once.
+    pub start_threshold: u32,
+    /// The stream stops with an xrun when this many frames are free (playback) or filled
+    /// (capture) (default: the buffer size).
+    pub stop_threshold: u32,
+    /// Silence filling threshold for playback (default 0: off).
+    pub silence_threshold: u32,
+    /// Silence filling size (default 0).
+    pub silence_size: u32,
+    /// Wake up when this many frames are available (default: one period).
+    pub avail_min: u32,
+    /// Mapped pages or `SYNC_PTR`.
+    pub transport: TransportChoice,
+    /// What to do on an xrun or suspend.
+    pub xrun_policy: XrunPolicy,
+    /// How long a wait for a period may take before [`Error::Timeout`], in milliseconds
+    /// (default 0: four buffer durations, at least one second).
+    pub timeout_ms: u32,
+}
+
+impl Config {
+    /// `format`, `channels` and `rate`, with 1024-frame periods, 4 per buffer, exact matching
+    /// and the defaults for the rest.
+    pub const fn new(format: Format, channels: u32, rate: u32) -> Self {
+        Config {
+            format,
+            channels,
+            rate,
+            period_size: 1024,
+            periods: 4,
+            matching: Matching::Exact,
+            start_threshold: 0,
+            stop_threshold: 0,
+            silence_threshold: 0,
+            silence_size: 0,
+            avail_min: 0,
+            transport: TransportChoice::Auto,
+            xrun_policy: XrunPolicy::Recover,
+            timeout_ms: 0,
+        }
+    }
+    /// Sets the frames per period.
+    pub const fn period_size(mut self, frames: u32) -> Self {
+        self.period_size = frames;
+        self
+    }
+    /// Sets the periods per buffer.
+    pub const fn periods(mut self, periods: u32) -> Self {
+        self.periods = periods;
+        self
+    }
+    /// Sets exact or nearest matching.
+    pub const fn matching(mut self, matching: Matching) -> Self {
+        self.matching = matching;
+        self
+    }
+    /// Sets the transport.
+    pub const fn transport(mut self, transport: TransportChoice) -> Self {
+        self.transport = transport;
+        self
+    }
+    /// Sets the xrun policy.
+    pub const fn xrun_policy(mut self, policy: XrunPolicy) -> Self {
+        self.xrun_policy = policy;
+        self
+    }
+    /// Sets the playback start threshold in frames.
+    pub const fn start_threshold(mut self, frames: u32) -> Self {
+        self.start_threshold = frames;
+        self
+    }
+    /// Sets the wait timeout in milliseconds.
+    pub const fn timeout_ms(mut self, ms: u32) -> Self {
+        self.timeout_ms = ms;
+        self
+    }
+
+    /// Checks what can be checked without a device.
+    pub(super) fn validate(&self) -> Result<()> {
+        let invalid = |e| Err(Error::InvalidConfig(e));
+        if self.channels == 0 {
+            return invalid(ConfigError::ZeroChannels);
+        }
+        if self.rate == 0 {
+            return invalid(ConfigError::ZeroRate);
+        }
+        if self.period_size == 0 {
+            return invalid(ConfigError::ZeroPeriodSize);
+        }
+        if self.periods < 2 {
+            return invalid(ConfigError::TooFewPeriods);
+        }
+        let Some(buffer) = self.period_size.checked_mul(self.periods) else {
+            return invalid(ConfigError::BufferTooLarge);
+        };
+        if [self.start_threshold, self.avail_min].iter().any(|&t| t > buffer) {
+            return invalid(ConfigError::ThresholdBeyondBuffer);
+        }
+        Ok(())
+    }
+}
+
+impl Default for Config {
+    /// `S16` native endian, stereo, 48 kHz.
+    fn default() -> Self {
+        Config::new(Format::S16, 2, 48_000)
+    }
+}

@@ -1,0 +1,76 @@
+//! The playback side of [`MmapStream`]: the fill callback loop, `begin` and `write`.
+
+use core::ops::ControlFlow;
+
+use super::{Config, MmapStream, PeriodInfo, Playback};
+use crate::error::Result;
+use crate::sample::Sample;
+
+impl<S: Sample> MmapStream<S, Playback> {
+    /// Opens a playback stream on `device` (shorthand for [`MmapStream::open`]).
+    pub fn playback(device: &str, config: &Config) -> Result<Self> {
+        Self::open(device, config)
+    }
+
+    /// Runs the stream: waits for each free period and hands it to `callback` to fill, until
+    /// the callback breaks (its value is returned) or an error the policy does not cover.
+    ///
+    /// The period filled by the call that breaks is committed. The stream starts once the
+    /// start threshold (by default the whole buffer) is queued.
+    pub fn run<B>(&mut self, mut callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
+        let period = u64::from(self.setup.negotiated.period_size);
+        loop {
+            let offset = self.acquire_period()?;
+            let info = self.period_info(period);
+            let flow = callback(self.samples_mut(offset, period), &info);
+            self.advance(period)?;
+            if let ControlFlow::Break(value) = flow {
+                return Ok(value);
+            }
+        }
+    }
+
+    /// The free part of the buffer from the application pointer, at most `max_frames` frames
+    /// and up to the end of the buffer (like `snd_pcm_mmap_begin`), as of the last status:
+    /// call [`MmapStream::avail`] or [`MmapStream::wait`] first. Fill it, then
+    /// [`MmapStream::commit`] the frames written.
+    pub fn begin(&mut self, max_frames: usize) -> &mut [S] {
+        let (offset, frames) = self.contiguous(max_frames);
+        self.begun = frames;
+        self.samples_mut(offset, frames)
+    }
+
+    /// Writes samples from `samples` into the free part of the buffer and commits them (the
+    /// alsa-rs `direct` API). A trailing partial frame is completed with silence. Returns the
+    /// frames written; stops early when the buffer is full or the iterator ends.
+    pub fn write(&mut self, samples: &mut impl Iterator<Item = S>) -> Result<usize> {
+        let channels = self.channels();
+        let mut written = 0;
+        while written < self.frames_in_buffer() as usize {
+            let area = self.begin(usize::MAX);
+            if area.is_empty() {
+                break;
+            }
+            let mut filled: usize = 0;
+            let mut ended = false;
+            for slot in area.iter_mut() {
+                match samples.next() {
+                    Some(s) => *slot = s,
+                    None => {
+                        ended = true;
+                        break;
+                    }
+                }
+                filled += 1;
+            }
+            let frames = filled.div_ceil(channels);
+            area[filled..frames * channels].fill(S::SILENCE);
+            self.commit(frames)?;
+            written += frames;
+            if ended {
+                break;
+            }
+        }
+        Ok(written)
+    }
+}

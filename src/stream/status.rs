@@ -1,0 +1,118 @@
+//! What a stream reports: [`State`], [`Setup`], [`Status`], [`PeriodInfo`], [`Timestamp`].
+
+use crate::abi;
+use crate::error::{Error, Result};
+use crate::params::Negotiated;
+use crate::transport::TransportKind;
+
+/// The state of a PCM stream (`SNDRV_PCM_STATE_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum State {
+    /// Open, not configured.
+    Open,
+    /// Configured, not prepared.
+    Setup,
+    /// Ready to start.
+    Prepared,
+    /// Running.
+    Running,
+    /// Stopped by an underrun (playback) or overrun (capture).
+    Xrun,
+    /// Playing out what is queued, then stopping.
+    Draining,
+    /// Paused.
+    Paused,
+    /// Suspended by a system sleep.
+    Suspended,
+    /// The device is gone.
+    Disconnected,
+}
+
+impl State {
+    /// The state for a `SNDRV_PCM_STATE_*` number.
+    pub fn from_raw(raw: i32) -> Result<State> {
+        Ok(match raw {
+            abi::SNDRV_PCM_STATE_OPEN => State::Open,
+            abi::SNDRV_PCM_STATE_SETUP => State::Setup,
+            abi::SNDRV_PCM_STATE_PREPARED => State::Prepared,
+            abi::SNDRV_PCM_STATE_RUNNING => State::Running,
+            abi::SNDRV_PCM_STATE_XRUN => State::Xrun,
+            abi::SNDRV_PCM_STATE_DRAINING => State::Draining,
+            abi::SNDRV_PCM_STATE_PAUSED => State::Paused,
+            abi::SNDRV_PCM_STATE_SUSPENDED => State::Suspended,
+            abi::SNDRV_PCM_STATE_DISCONNECTED => State::Disconnected,
+            _ => return Err(Error::BadKernelValue),
+        })
+    }
+}
+
+/// What a stream was set up with: the negotiated values and the kernel's choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Setup {
+    /// Format, channels, rate, period size, periods and buffer size as the device accepted them.
+    pub negotiated: Negotiated,
+    /// Where `hw_ptr` and `appl_ptr` wrap.
+    pub boundary: u64,
+    /// Playback start threshold in frames.
+    pub start_threshold: u64,
+    /// Stop threshold in frames.
+    pub stop_threshold: u64,
+    /// Wakeup threshold in frames.
+    pub avail_min: u64,
+    /// The transport in use.
+    pub transport: TransportKind,
+    /// The device can pause.
+    pub can_pause: bool,
+    /// The device can resume after a suspend.
+    pub can_resume: bool,
+    /// Significant bits per sample (0 when the driver does not say).
+    pub msbits: u32,
+    /// The kernel's PCM protocol version.
+    pub protocol: u32,
+    /// The wait timeout in force, in milliseconds.
+    pub timeout_ms: u32,
+}
+
+/// A monotonic timestamp from the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Timestamp {
+    /// Seconds.
+    pub sec: i64,
+    /// Nanoseconds.
+    pub nsec: i64,
+}
+
+/// What the callback learns with each period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PeriodInfo {
+    /// Frames in the slice.
+    pub frames: usize,
+    /// Channels per frame (the slice holds `frames * channels` samples).
+    pub channels: usize,
+    /// Frames handed to or from callbacks before this one, since the stream was opened.
+    pub position: u64,
+    /// The kernel's timestamp of its last status update.
+    pub timestamp: Timestamp,
+    /// Xruns so far.
+    pub xruns: u32,
+}
+
+/// A snapshot of the stream's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Status {
+    /// State.
+    pub state: State,
+    /// Hardware pointer (wraps at the boundary).
+    pub hw_ptr: u64,
+    /// Application pointer (wraps at the boundary).
+    pub appl_ptr: u64,
+    /// Frames free (playback) or filled (capture).
+    pub avail: u64,
+    /// Kernel timestamp of this status.
+    pub timestamp: Timestamp,
+}
