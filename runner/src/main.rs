@@ -5,6 +5,9 @@
 
 #![warn(clippy::missing_docs_in_private_items)]
 
+mod bench_files;
+mod bench_report;
+mod bench_script;
 mod boards;
 mod cargo_build;
 mod commands;
@@ -44,12 +47,19 @@ commands:
   run BOARD --example NAME [--run RUN] [--features F] [-- ARGS]
                                 build the example (features: std by default), boot the board,
                                 run /bin/NAME ARGS there and exit with its status
+  bench [BOARD...] [--seconds N]
+                                system calls, CPU and the smallest stable period per period
+                                size, alsa-direct beside alsa-lib's aplay in the same guest
+                                (all emulated boards when none is named; N seconds per run,
+                                default 10), and the stripped size of the static tone example;
+                                writes target/bench/bench.{md,json} and the README's
+                                Benchmarks section (not part of ci)
   ci                            the whole test suite: fmt, clippy and host tests for every
                                 target, then `test` on all emulated boards (what .ci/run runs)
   setup [BOARD...]              install what is missing and fetch the kernels, without testing
   help                          this text
 
-options (test, run, ci):
+options (test, run, bench, ci):
   --timeout SECS                time limit per boot (default 900; env ALSA_DIRECT_BOARD_TIMEOUT)
   --kvm                         use KVM for boards that allow it (qemu-x86_64) when /dev/kvm
                                 opens (env ALSA_DIRECT_BOARD_KVM=1); off by default: on nested
@@ -76,6 +86,8 @@ struct Cli {
     run: Option<String>,
     /// `--features F`.
     features: Option<String>,
+    /// `--seconds N` (bench).
+    seconds: u64,
     /// `--timeout`, `--kvm`, `--dump-syslog`.
     opts: BootOptions,
 }
@@ -97,6 +109,7 @@ fn parse_cli(args: Vec<String>) -> Result<Cli> {
         example: None,
         run: None,
         features: None,
+        seconds: 10,
         opts: BootOptions {
             timeout: Duration::from_secs(timeout),
             allow_kvm: std::env::var("ALSA_DIRECT_BOARD_KVM").is_ok_and(|v| v == "1"),
@@ -120,6 +133,13 @@ fn parse_cli(args: Vec<String>) -> Result<Cli> {
             "--example" => cli.example = Some(value("--example")?),
             "--run" => cli.run = Some(value("--run")?),
             "--features" => cli.features = Some(value("--features")?),
+            "--seconds" => {
+                let v = value("--seconds")?;
+                cli.seconds = v.parse().with_context(|| format!("--seconds {v:?}"))?;
+                if cli.seconds == 0 {
+                    bail!("--seconds must be at least 1");
+                }
+            }
             "-h" | "--help" => cli.command = "help".into(),
             other if other.starts_with('-') => bail!("unknown option {other}\n\n{USAGE}"),
             _ => cli.positional.push(arg),
@@ -190,6 +210,11 @@ fn real_main() -> Result<i32> {
                 args: cli.after_dashes,
             };
             commands::run::run(&ws, &mut host, board, &req, &cli.opts)
+        }
+        "bench" => {
+            let selected = boards::select(&all, &cli.positional)?;
+            let ok = commands::bench::bench(&ws, &mut host, &selected, &cli.opts, cli.seconds)?;
+            Ok(if ok { 0 } else { 1 })
         }
         "ci" => {
             if !cli.positional.is_empty() {

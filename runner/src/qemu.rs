@@ -64,6 +64,8 @@ pub struct BootReport {
     pub duration: Duration,
     /// Whether KVM was used.
     pub kvm: bool,
+    /// The console lines that were not guest events, in order (e.g. a job's output).
+    pub console: Vec<String>,
 }
 
 impl BootReport {
@@ -206,7 +208,10 @@ pub fn boot(spec: &BootSpec<'_>) -> Result<BootReport> {
                             deadline = deadline.min(Instant::now() + Duration::from_secs(30));
                         }
                     }
-                    None => println!("{name} | {line}"),
+                    None => {
+                        println!("{name} | {line}");
+                        report.console.push(line);
+                    }
                 }
             }
             Ok(Output::Stderr(line)) => println!("{name} (qemu) | {line}"),

@@ -1,5 +1,6 @@
 //! The runner's subcommands, one module each, and what they share.
 
+pub mod bench;
 pub mod ci;
 pub mod list;
 pub mod run;

@@ -1,0 +1,540 @@
+//! `cargo board bench` results: the guest's `BENCH-*` console lines turned into per-period
+//! figures, markdown tables (with the ratios to `aplay -M`), JSON, and the README section.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde_json::{json, Value};
+
+use crate::bench_script::{Plan, Tool, APLAY_MMAP, HOG_PERIODS, PERIODS};
+
+/// One measurement: the fields of its `BENCH-EXEC` line and of the `BENCH-PLAY` line of
+/// alsa-direct's own output.
+#[derive(Debug, Default, Clone)]
+pub struct Case {
+    /// `key=value` fields of `BENCH-EXEC` (without `syscalls`).
+    pub exec: BTreeMap<String, String>,
+    /// System calls by name (traced runs).
+    pub syscalls: BTreeMap<String, u64>,
+    /// `key=value` fields of `BENCH-PLAY`.
+    pub play: BTreeMap<String, String>,
+}
+
+impl Case {
+    /// A numeric `BENCH-EXEC` field.
+    fn num(&self, key: &str) -> Option<u64> {
+        self.exec.get(key)?.parse().ok()
+    }
+
+    /// True when the command exited 0.
+    fn ok(&self) -> bool {
+        self.num("status") == Some(0)
+    }
+}
+
+/// Splits `key=value` words.
+fn fields(text: &str) -> BTreeMap<String, String> {
+    text.split_whitespace()
+        .filter_map(|w| w.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// The cases by id, and `BENCH-INFO` fields, from the console lines.
+pub fn parse(console: &[String]) -> (BTreeMap<String, Case>, BTreeMap<String, String>) {
+    let mut cases: BTreeMap<String, Case> = BTreeMap::new();
+    let mut info = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in console {
+        if let Some(rest) = line.split_once("BENCH-CASE ").map(|(_, r)| r.trim()) {
+            current = Some(rest.to_owned());
+            cases.entry(rest.to_owned()).or_default();
+        } else if let Some((_, rest)) = line.split_once("BENCH-INFO ") {
+            info.extend(fields(rest));
+        } else if let (Some((_, rest)), Some(id)) = (line.split_once("BENCH-EXEC "), &current) {
+            let case = cases.entry(id.clone()).or_default();
+            let mut f = fields(rest);
+            if let Some(list) = f.remove("syscalls") {
+                for item in list.split(',') {
+                    if let Some((name, n)) = item.split_once(':') {
+                        case.syscalls.insert(name.to_owned(), n.parse().unwrap_or(0));
+                    }
+                }
+            }
+            case.exec = f;
+        } else if let (Some((_, rest)), Some(id)) = (line.split_once("BENCH-PLAY "), &current) {
+            let mut play = fields(rest);
+            if let Some((_, transport)) = rest.split_once("transport=") {
+                // The transport's name may have spaces ("mmap status/control"); it comes last.
+                play.insert("transport".into(), transport.trim().to_owned());
+            }
+            cases.entry(id.clone()).or_default().play = play;
+        }
+    }
+    (cases, info)
+}
+
+/// One tool at one period size.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The tool.
+    pub tool: Tool,
+    /// Period size in frames.
+    pub period: u32,
+    /// alsa-direct's transport (`mapped`, `SYNC_PTR`, ...) or alsa-lib's access.
+    pub transport: String,
+    /// Steady-state system calls per period, by kind (sorted by count).
+    pub by_kind: Vec<(String, f64)>,
+    /// Their sum.
+    pub syscalls: Option<f64>,
+    /// Xruns in the traced runs (the counts then include recovery).
+    pub traced_xruns: u64,
+    /// CPU (user + system) in milliseconds per second of audio, untraced.
+    pub cpu_ms_per_s: Option<f64>,
+    /// User and system parts of it.
+    pub user_sys_ms_per_s: Option<(f64, f64)>,
+    /// Xruns in the untraced run.
+    pub xruns: Option<u64>,
+}
+
+/// One tool's smallest stable period beside the hog.
+#[derive(Debug, Clone)]
+pub struct HogResult {
+    /// The tool.
+    pub tool: Tool,
+    /// Smallest period that ran without an xrun (None: none of those tried).
+    pub min_period: Option<u32>,
+    /// Period sizes tried and their xruns (None: the command failed, e.g. aplay's write error).
+    pub tried: Vec<(u32, Option<u64>)>,
+}
+
+/// A board's results.
+#[derive(Debug, Clone)]
+pub struct BoardResult {
+    /// Board name.
+    pub board: String,
+    /// Rust target.
+    pub target: String,
+    /// Kernel release and accelerator.
+    pub kernel: String,
+    /// Guest CPUs (= busy loops beside the hog runs).
+    pub cpus: String,
+    /// Seconds per untraced run.
+    pub seconds: u64,
+    /// The traced durations.
+    pub trace_seconds: (u64, u64),
+    /// Per tool and period.
+    pub rows: Vec<Row>,
+    /// Per tool.
+    pub hog: Vec<HogResult>,
+    /// Stripped size of the static `tone` example (bytes), or why it is missing.
+    pub tone_size: Result<u64, String>,
+}
+
+/// Computes a board's figures from its cases.
+pub fn evaluate(
+    plan: &Plan,
+    cases: &BTreeMap<String, Case>,
+    info: &BTreeMap<String, String>,
+    board: &str,
+    target: &str,
+    kernel: String,
+    tone_size: Result<u64, String>,
+) -> BoardResult {
+    let (t1, t2) = plan.trace_seconds;
+    let mut rows = Vec::new();
+    for tool in &plan.tools {
+        for period in PERIODS {
+            let get = |kind: &str| cases.get(&format!("{kind}/{}/{period}", tool.key));
+            let cpu = get("cpu");
+            let (short, long) = (get(&format!("trace{t1}")), get(&format!("trace{t2}")));
+            let transport = cpu
+                .and_then(|c| c.play.get("transport").cloned())
+                .unwrap_or_else(|| match tool.key {
+                    "aplay-mmap" => "alsa-lib, mmap".into(),
+                    "aplay-rw" => "alsa-lib, read/write".into(),
+                    _ => "-".into(),
+                });
+            let mut by_kind = Vec::new();
+            let mut syscalls = None;
+            let mut traced_xruns = 0;
+            if let (Some(a), Some(b)) = (short, long) {
+                if a.ok() && b.ok() {
+                    let periods = ((t2 - t1) * 48_000) as f64 / f64::from(period);
+                    let mut total = 0.0;
+                    for (name, n) in &b.syscalls {
+                        let diff = *n as f64 - a.syscalls.get(name).copied().unwrap_or(0) as f64;
+                        let per = (diff / periods).max(0.0);
+                        total += per;
+                        if per >= 0.005 {
+                            by_kind.push((name.clone(), per));
+                        }
+                    }
+                    by_kind.sort_by(|x, y| y.1.total_cmp(&x.1));
+                    syscalls = Some(total);
+                }
+                traced_xruns = a.num("xruns").unwrap_or(0) + b.num("xruns").unwrap_or(0);
+            }
+            let seconds = plan.seconds as f64;
+            let usage = cpu
+                .filter(|c| c.ok())
+                .and_then(|c| Some((c.num("user_us")?, c.num("sys_us")?)));
+            rows.push(Row {
+                tool: *tool,
+                period,
+                transport,
+                by_kind,
+                syscalls,
+                traced_xruns,
+                cpu_ms_per_s: usage.map(|(u, s)| (u + s) as f64 / 1000.0 / seconds),
+                user_sys_ms_per_s: usage
+                    .map(|(u, s)| (u as f64 / 1000.0 / seconds, s as f64 / 1000.0 / seconds)),
+                xruns: cpu.and_then(|c| c.num("xruns")),
+            });
+        }
+    }
+    let hog = plan
+        .tools
+        .iter()
+        .map(|tool| {
+            let tried: Vec<(u32, Option<u64>)> = HOG_PERIODS
+                .iter()
+                .filter_map(|p| {
+                    let case = cases.get(&format!("hog/{}/{p}", tool.key))?;
+                    let xruns = case.num("xruns").filter(|x| case.ok() || *x > 0);
+                    Some((*p, xruns))
+                })
+                .collect();
+            let min_period = HOG_PERIODS.iter().copied().find(|p| {
+                cases
+                    .get(&format!("hog/{}/{p}", tool.key))
+                    .is_some_and(|c| c.ok() && c.num("xruns") == Some(0))
+            });
+            HogResult {
+                tool: *tool,
+                min_period,
+                tried,
+            }
+        })
+        .collect();
+    BoardResult {
+        board: board.to_owned(),
+        target: target.to_owned(),
+        kernel,
+        cpus: info.get("cpus").cloned().unwrap_or_else(|| "?".into()),
+        seconds: plan.seconds,
+        trace_seconds: plan.trace_seconds,
+        rows,
+        hog,
+        tone_size,
+    }
+}
+
+/// `x` with `digits` decimals, or `-`.
+fn opt(x: Option<f64>, digits: usize) -> String {
+    x.map(|v| format!("{v:.digits$}")).unwrap_or_else(|| "-".into())
+}
+
+impl BoardResult {
+    /// The `aplay -M` row at `period`.
+    fn aplay_mmap(&self, period: u32) -> Option<&Row> {
+        self.rows
+            .iter()
+            .find(|r| r.tool == APLAY_MMAP && r.period == period)
+    }
+
+    /// The markdown section of this board.
+    pub fn markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "### {} ({}, kernel {}, {} CPU(s))\n",
+            self.board, self.target, self.kernel, self.cpus
+        );
+        s.push_str("| period | program | transport | syscalls / period (steady state) | by kind | CPU ms per s of audio (user+sys) | CPU vs aplay -M | xruns |\n");
+        s.push_str("|---:|---|---|---:|---|---:|---:|---:|\n");
+        for row in &self.rows {
+            let kinds: Vec<String> = row.by_kind.iter().map(|(k, n)| format!("{k} {n:.2}")).collect();
+            let ratio = match (
+                self.aplay_mmap(row.period).and_then(|r| r.cpu_ms_per_s),
+                row.cpu_ms_per_s,
+            ) {
+                (Some(a), Some(b)) if row.tool != APLAY_MMAP && b > 0.0 => format!("{:.1}x less", a / b),
+                _ => "-".into(),
+            };
+            let cpu = match row.user_sys_ms_per_s {
+                Some((u, sy)) => format!("{} ({u:.1}+{sy:.1})", opt(row.cpu_ms_per_s, 1)),
+                None => "-".into(),
+            };
+            let traced = if row.traced_xruns > 0 {
+                format!(" (not steady: {} xrun(s) while traced)", row.traced_xruns)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {}{traced} | {} | {cpu} | {ratio} | {} |",
+                row.period,
+                row.tool.label,
+                row.transport,
+                opt(row.syscalls, 2),
+                kinds.join(", "),
+                row.xruns.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
+            );
+        }
+        let aplay_min = self
+            .hog
+            .iter()
+            .find(|h| h.tool == APLAY_MMAP)
+            .and_then(|h| h.min_period);
+        let _ = writeln!(
+            s,
+            "\n| program | smallest period without xrun for {} s beside {} busy loop(s) | vs aplay -M | tried (period: xruns) |\n|---|---:|---:|---|",
+            self.seconds, self.cpus
+        );
+        for h in &self.hog {
+            let ratio = match (aplay_min, h.min_period) {
+                (Some(a), Some(b)) if h.tool != APLAY_MMAP => {
+                    format!("{:.1}x smaller", f64::from(a) / f64::from(b))
+                }
+                (None, Some(_)) if h.tool != APLAY_MMAP => "aplay -M had none".into(),
+                _ => "-".into(),
+            };
+            let tried: Vec<String> = h
+                .tried
+                .iter()
+                .map(|(p, x)| {
+                    format!(
+                        "{p}: {}",
+                        x.map(|x| x.to_string()).unwrap_or_else(|| "failed".into())
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "| {} | {} | {ratio} | {} |",
+                h.tool.label,
+                h.min_period
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "none ≤ 1024".into()),
+                tried.join(", ")
+            );
+        }
+        let _ = writeln!(s, "\n{}", self.targets());
+        s
+    }
+
+    /// The targets of the issue, each with the measured value.
+    fn targets(&self) -> String {
+        let mut out = Vec::new();
+        let worst = |pred: &dyn Fn(&Row) -> bool| {
+            self.rows
+                .iter()
+                .filter(|r| pred(r) && r.traced_xruns == 0)
+                .filter_map(|r| r.syscalls)
+                .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+        };
+        let is_direct = |r: &Row| r.tool.key.starts_with("direct");
+        if let Some(w) = worst(&|r| is_direct(r) && r.transport.starts_with("SYNC_PTR")) {
+            out.push(format!(
+                "SYNC_PTR path ≤ 2 syscalls/period: worst {w:.2} {}",
+                mark(w <= 2.0)
+            ));
+        }
+        if let Some(w) = worst(&|r| is_direct(r) && !r.transport.starts_with("SYNC_PTR")) {
+            out.push(format!(
+                "mapped path ≤ 1 syscall/period: worst {w:.2} {}",
+                mark(w <= 1.0)
+            ));
+        }
+        let cpu_ratios: Vec<f64> = self
+            .rows
+            .iter()
+            .filter(|r| is_direct(r))
+            .filter_map(|r| Some(self.aplay_mmap(r.period)?.cpu_ms_per_s? / r.cpu_ms_per_s?))
+            .collect();
+        if let Some(min) = cpu_ratios.iter().copied().reduce(f64::min) {
+            out.push(format!(
+                "CPU ≥ 2x less than aplay -M: worst {min:.1}x {}",
+                mark(min >= 2.0)
+            ));
+        }
+        let aplay_min = self
+            .hog
+            .iter()
+            .find(|h| h.tool == APLAY_MMAP)
+            .and_then(|h| h.min_period);
+        if let (Some(a), Some(d)) = (
+            aplay_min,
+            self.hog
+                .iter()
+                .find(|h| h.tool.key == "direct")
+                .and_then(|h| h.min_period),
+        ) {
+            let r = f64::from(a) / f64::from(d);
+            out.push(format!(
+                "smallest stable period ≥ 2x smaller than aplay -M: {r:.1}x {}",
+                mark(r >= 2.0)
+            ));
+        }
+        match &self.tone_size {
+            Ok(n) => out.push(format!(
+                "stripped static `tone` ({}): {n} bytes ({:.0} KiB)",
+                self.target,
+                *n as f64 / 1024.0
+            )),
+            Err(why) => out.push(format!(
+                "stripped static `tone` ({}): not measured ({why})",
+                self.target
+            )),
+        }
+        out.iter().map(|l| format!("- {l}\n")).collect()
+    }
+
+    /// The JSON form (every figure).
+    pub fn json(&self) -> Value {
+        json!({
+            "board": self.board,
+            "target": self.target,
+            "kernel": self.kernel,
+            "cpus": self.cpus,
+            "seconds": self.seconds,
+            "trace_seconds": [self.trace_seconds.0, self.trace_seconds.1],
+            "rows": self.rows.iter().map(|r| json!({
+                "program": r.tool.label,
+                "key": r.tool.key,
+                "period": r.period,
+                "transport": r.transport,
+                "syscalls_per_period": r.syscalls,
+                "syscalls_per_period_by_kind": r.by_kind.iter().map(|(k, n)| (k.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
+                "traced_xruns": r.traced_xruns,
+                "cpu_ms_per_s": r.cpu_ms_per_s,
+                "user_ms_per_s": r.user_sys_ms_per_s.map(|x| x.0),
+                "sys_ms_per_s": r.user_sys_ms_per_s.map(|x| x.1),
+                "xruns": r.xruns,
+            })).collect::<Vec<_>>(),
+            "hog": self.hog.iter().map(|h| json!({
+                "program": h.tool.label,
+                "key": h.tool.key,
+                "min_period": h.min_period,
+                "tried": h.tried.iter().map(|(p, x)| json!({"period": p, "xruns": x})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "tone_stripped_bytes": self.tone_size.as_ref().ok(),
+        })
+    }
+}
+
+/// ✓ or ✗.
+fn mark(ok: bool) -> &'static str {
+    if ok {
+        "✓"
+    } else {
+        "✗ (target missed)"
+    }
+}
+
+/// How the figures are measured (printed under the tables).
+pub fn method(plan_seconds: u64, trace: (u64, u64)) -> String {
+    format!(
+        "S16_LE, stereo, 48 kHz, 4 periods per buffer, on `hw:Loopback,0,0`; alsa-direct is \
+`examples/bench.rs` (silence, then drain), alsa-lib is Debian's `aplay -t raw /dev/zero` (`-M`: \
+mmap) in the same guest. System calls: counted with ptrace (`bench exec --trace`) in runs of \
+{} s and {} s; the difference divided by the periods between them is the steady state (set-up, \
+drain and exit cancel out; vDSO clock reads are not system calls). CPU: user + system time of \
+the untraced {plan_seconds} s run (`wait4` rusage, whole process including set-up). Smallest \
+stable period: sizes 16..1024 tried in ascending order, {plan_seconds} s each, beside one busy \
+loop per guest CPU, until one runs without an xrun. The guest is emulated (qemu TCG): absolute \
+times are far slower than real hardware; compare the ratios.\n",
+        trace.0, trace.1
+    )
+}
+
+/// Replaces the `## Benchmarks` section of `readme` (up to the next `## ` heading) with
+/// `section`, or appends it at the end.
+pub fn replace_readme_section(readme: &str, section: &str) -> String {
+    let heading = "## Benchmarks\n";
+    let start = if readme.starts_with(heading) {
+        Some(0)
+    } else {
+        readme.find(&format!("\n{heading}")).map(|i| i + 1)
+    };
+    match start {
+        Some(start) => {
+            let after = start + heading.len();
+            let end = readme[after..]
+                .find("\n## ")
+                .map(|i| after + i + 1)
+                .unwrap_or(readme.len());
+            format!("{}{section}{}", &readme[..start], &readme[end..])
+        }
+        None => {
+            let sep = if readme.ends_with('\n') { "\n" } else { "\n\n" };
+            format!("{readme}{sep}{section}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench_script::DIRECT;
+
+    #[test]
+    fn readme_section_is_replaced_or_appended() {
+        let r = "# x\n\n## A\na\n";
+        let once = replace_readme_section(r, "## Benchmarks\nold\n");
+        assert_eq!(once, "# x\n\n## A\na\n\n## Benchmarks\nold\n");
+        let twice = replace_readme_section(&once, "## Benchmarks\nnew\n");
+        assert_eq!(twice, "# x\n\n## A\na\n\n## Benchmarks\nnew\n");
+        let middle = "# x\n\n## Benchmarks\nold\n\n## B\nb\n";
+        assert_eq!(
+            replace_readme_section(middle, "## Benchmarks\nnew\n\n"),
+            "# x\n\n## Benchmarks\nnew\n\n## B\nb\n"
+        );
+    }
+
+    #[test]
+    fn steady_state_is_the_difference_of_two_traced_runs() {
+        let plan = Plan::new("aarch64-unknown-linux-gnu", 10, "aarch64-linux-gnu");
+        let mut lines = vec!["BENCH-INFO cpus=2".to_owned()];
+        for (secs, ioctls, polls) in [(2, 1500 + 40, 1500), (4, 3000 + 40, 3000)] {
+            lines.push(format!("BENCH-CASE trace{secs}/direct/64"));
+            lines
+                .push("  | BENCH-PLAY frames=96000 periods=1500 xruns=0 period=64 transport=SYNC_PTR".into());
+            lines.push(format!(
+                "BENCH-EXEC status=0 user_us=1 sys_us=1 wall_us=1 xruns=0 syscalls=ioctl:{ioctls},ppoll:{polls},mmap:9"
+            ));
+        }
+        lines.push("BENCH-CASE cpu/direct/64".into());
+        lines.push("  | BENCH-PLAY frames=480000 periods=7500 xruns=0 period=64 transport=SYNC_PTR".into());
+        lines.push("BENCH-EXEC status=0 user_us=100000 sys_us=200000 wall_us=1 xruns=0".into());
+        lines.push("BENCH-CASE hog/direct/16".into());
+        lines.push("BENCH-EXEC status=3 user_us=1 sys_us=1 wall_us=1 xruns=4".into());
+        lines.push("BENCH-CASE hog/direct/32".into());
+        lines.push("BENCH-EXEC status=0 user_us=1 sys_us=1 wall_us=1 xruns=0".into());
+        let (cases, info) = parse(&lines);
+        let result = evaluate(&plan, &cases, &info, "b", "t", "k".into(), Ok(1000));
+        let row = result
+            .rows
+            .iter()
+            .find(|r| r.tool == DIRECT && r.period == 64)
+            .unwrap();
+        assert_eq!(row.syscalls, Some(2.0));
+        assert_eq!(row.transport, "SYNC_PTR");
+        assert_eq!(row.cpu_ms_per_s, Some(30.0));
+        assert_eq!(result.hog[0].min_period, Some(32));
+        assert_eq!(result.hog[0].tried, vec![(16, Some(4)), (32, Some(0))]);
+        lines.push("BENCH-CASE hog/aplay-rw/16".into());
+        lines.push("BENCH-EXEC status=1 user_us=1 sys_us=1 wall_us=1 xruns=0".into());
+        let (cases, info) = parse(&lines);
+        let result = evaluate(&plan, &cases, &info, "b", "t", "k".into(), Ok(1000));
+        assert_eq!(result.hog[2].tried, vec![(16, None)]);
+        assert_eq!(result.hog[2].min_period, None);
+        let md = result.markdown();
+        assert!(
+            md.contains("SYNC_PTR path ≤ 2 syscalls/period: worst 2.00 ✓"),
+            "{md}"
+        );
+        assert_eq!(result.json()["rows"][0]["syscalls_per_period"], json!(2.0));
+    }
+}

@@ -1,0 +1,201 @@
+//! `cargo board bench [BOARD...] [--seconds N]`: system calls, CPU and the smallest stable period
+//! of alsa-direct beside alsa-lib's `aplay` in the same guest, plus the stripped size of the
+//! static `tone` example; prints the tables, writes them to `target/bench/` (markdown and JSON)
+//! and replaces the README's "Benchmarks" section.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::bench_files;
+use crate::bench_report::{self, BoardResult};
+use crate::bench_script::{self, Plan};
+use crate::boards::Board;
+use crate::cargo_build;
+use crate::commands::{boot_jobs, setup, BootOptions};
+use crate::exec;
+use crate::guest_files;
+use crate::initramfs::Job;
+use crate::install::Host;
+use crate::progress::{secs, step};
+use crate::workspace::Workspace;
+
+/// Benchmarks every board in `boards` (one guest at a time) and writes the report; returns
+/// whether every board produced results.
+pub fn bench(
+    ws: &Workspace,
+    host: &mut Host,
+    boards: &[&Board],
+    opts: &BootOptions,
+    seconds: u64,
+) -> Result<bool> {
+    setup::prepare_host(ws, host, boards, &[])?;
+    let out_dir = ws.root.join("target").join("bench");
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let mut results = Vec::new();
+    let mut all_ok = true;
+    for board in boards {
+        step!("=== {}: benchmark, {seconds} s per run ===", board.name);
+        match bench_board(ws, host, board, opts, seconds, &out_dir) {
+            Ok(result) => {
+                print!("{}", result.markdown());
+                results.push(result);
+            }
+            Err(err) => {
+                step!("{}: benchmark FAILED: {err:#}", board.name);
+                all_ok = false;
+            }
+        }
+    }
+    if results.is_empty() {
+        return Ok(false);
+    }
+    let date = today();
+    let plan = &results[0];
+    let mut section = format!(
+        "## Benchmarks\n\n`cargo board bench {}` on {date} ({} s per run). {}\n",
+        results
+            .iter()
+            .map(|r| r.board.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        seconds,
+        bench_report::method(seconds, plan.trace_seconds)
+    );
+    for r in &results {
+        section.push_str(&r.markdown());
+        section.push('\n');
+    }
+    let md = out_dir.join("bench.md");
+    std::fs::write(&md, &section).with_context(|| format!("writing {}", md.display()))?;
+    let json = out_dir.join("bench.json");
+    let value = serde_json::json!({
+        "date": date,
+        "seconds": seconds,
+        "boards": results.iter().map(BoardResult::json).collect::<Vec<_>>(),
+    });
+    std::fs::write(&json, serde_json::to_string_pretty(&value)?)
+        .with_context(|| format!("writing {}", json.display()))?;
+    let readme_path = ws.root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path)
+        .with_context(|| format!("reading {}", readme_path.display()))?;
+    std::fs::write(
+        &readme_path,
+        bench_report::replace_readme_section(&readme, &section),
+    )
+    .with_context(|| format!("writing {}", readme_path.display()))?;
+    step!(
+        "wrote {}, {} and the Benchmarks section of {}",
+        md.display(),
+        json.display(),
+        readme_path.display()
+    );
+    Ok(all_ok)
+}
+
+/// Builds, boots and measures one board.
+fn bench_board(
+    ws: &Workspace,
+    host: &mut Host,
+    board: &Board,
+    opts: &BootOptions,
+    seconds: u64,
+    out_dir: &Path,
+) -> Result<BoardResult> {
+    let (debian, _) = board.emulation()?;
+    let target = board.target.as_str();
+    let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
+    let alsa = bench_files::prepare(board, &ws.cache_dir(), host)?;
+    let bench = cargo_build::example(&ws.root, target, "bench", "std")?;
+    let tone_size = tone_size(ws, target, &debian.arch, out_dir).map_err(|e| format!("{e:#}"));
+    let plan = Plan::new(target, seconds, bench_files::multiarch(&debian.arch));
+    let script = out_dir.join(format!("run-{}.sh", board.name));
+    std::fs::write(&script, bench_script::render(&plan))
+        .with_context(|| format!("writing {}", script.display()))?;
+    let mut job_files: Vec<(String, PathBuf)> = vec![("/bench/bench".into(), bench)];
+    job_files.extend(alsa);
+    let job = Job {
+        name: "bench".into(),
+        guest_path: "/bench/run.sh".into(),
+        host_binary: script,
+        args: Vec::new(),
+        env: board.guest_env(&board.runs[0]),
+        dump_syslog: opts.dump_syslog,
+        files: job_files,
+    };
+    let estimate = Duration::from_secs(plan.estimate_secs());
+    let mut opts = opts.clone();
+    if opts.timeout < estimate {
+        step!(
+            "{}: time limit raised to {} for the benchmark",
+            board.name,
+            secs(estimate)
+        );
+        opts.timeout = estimate;
+    }
+    let report = boot_jobs(ws, board, &files, &[job], &opts, "bench")?;
+    if let Some(why) = report.boot_failure() {
+        anyhow::bail!("{why}");
+    }
+    let (cases, info) = bench_report::parse(&report.console);
+    if cases.is_empty() {
+        anyhow::bail!("the guest printed no BENCH-CASE line");
+    }
+    let kernel = format!(
+        "{}, {}",
+        if report.release.is_empty() {
+            &files.release
+        } else {
+            &report.release
+        },
+        if report.kvm { "KVM" } else { "qemu TCG" }
+    );
+    Ok(bench_report::evaluate(
+        &plan,
+        &cases,
+        &info,
+        &board.name,
+        target,
+        kernel,
+        tone_size,
+    ))
+}
+
+/// Builds the static `tone` example for `target`, strips a copy into `out_dir` and returns its
+/// size in bytes.
+fn tone_size(ws: &Workspace, target: &str, arch: &str, out_dir: &Path) -> Result<u64> {
+    let binary = cargo_build::example(&ws.root, target, "tone", "std")?;
+    let stripped = out_dir.join(format!("tone-{target}"));
+    let gnu = format!("{}-strip", bench_files::multiarch(arch));
+    let native = target.starts_with(std::env::consts::ARCH);
+    let tool = [gnu.as_str(), "llvm-strip"]
+        .into_iter()
+        .chain(native.then_some("strip"))
+        .find_map(exec::which)
+        .with_context(|| format!("no {gnu} or llvm-strip"))?;
+    exec::run(Command::new(&tool).arg("-o").arg(&stripped).arg(&binary))?;
+    let size = std::fs::metadata(&stripped)?.len();
+    step!("tone for {target}: {} bytes stripped ({})", size, tool.display());
+    Ok(size)
+}
+
+/// Today's date (UTC), e.g. `2026-11-21`.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0) as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
