@@ -18,6 +18,8 @@
 //! after, so that each recovers from its own xruns. When the devices cannot be linked, the
 //! capture is started right after the playback. SIGINT or SIGTERM stops early.
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/level.rs"]
 mod level;
 #[path = "common/signal.rs"]
@@ -27,6 +29,7 @@ use std::ops::ControlFlow;
 
 use alsa_direct::{Capture, Config, Error, Format, MmapStream, Packed24Be, Packed24Le, Playback};
 
+use cli::{device_from_env, Cli};
 use level::{Level, Peak};
 
 const USAGE: &str = "usage: duplex [--capture hw:0,0] [--playback hw:0,0] [--format S16_LE] [--rate 48000] \
@@ -48,10 +51,9 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let env_or = |name: &str| std::env::var(name).unwrap_or_else(|_| "hw:0,0".into());
     let mut args = Args {
-        capture: env_or("ALSA_DIRECT_CAPTURE"),
-        playback: env_or("ALSA_DIRECT_PLAYBACK"),
+        capture: device_from_env("ALSA_DIRECT_CAPTURE"),
+        playback: device_from_env("ALSA_DIRECT_PLAYBACK"),
         format: Format::S16,
         rate: 48_000,
         channels: 2,
@@ -59,21 +61,22 @@ fn parse_args() -> Result<Args, String> {
         periods: 4,
         seconds: 5.0,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
+    let mut cli = Cli::new();
+    while let Some(flag) = cli.next_flag() {
         match flag.as_str() {
-            "--capture" => args.capture = value,
-            "--playback" => args.playback = value,
-            "--format" => args.format = Format::from_name(&value).ok_or_else(|| bad(&"unknown format"))?,
-            "--rate" => args.rate = value.parse().map_err(|e| bad(&e))?,
-            "--channels" => args.channels = value.parse().map_err(|e| bad(&e))?,
-            "--period" => args.period = value.parse().map_err(|e| bad(&e))?,
-            "--periods" => args.periods = value.parse().map_err(|e| bad(&e))?,
-            "--seconds" => args.seconds = value.parse().map_err(|e| bad(&e))?,
+            "--capture" => args.capture = cli.value(&flag)?,
+            "--playback" => args.playback = cli.value(&flag)?,
+            "--format" => args.format = cli.value(&flag)?,
+            "--rate" => args.rate = cli.value(&flag)?,
+            "--channels" => args.channels = cli.value(&flag)?,
+            "--period" => args.period = cli.value(&flag)?,
+            "--periods" => args.periods = cli.value(&flag)?,
+            "--seconds" => args.seconds = cli.value(&flag)?,
             _ => return Err(format!("unknown option {flag}")),
         }
+    }
+    if let Some(extra) = cli.positionals().first() {
+        return Err(format!("unexpected argument {extra}"));
     }
     if args.periods <= PRIME_PERIODS {
         return Err(format!(

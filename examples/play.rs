@@ -19,6 +19,8 @@
 //!
 //! SIGINT or SIGTERM stops early: what is queued is drained.
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/signal.rs"]
 mod signal;
 #[path = "common/wav.rs"]
@@ -32,6 +34,7 @@ use std::ops::ControlFlow;
 
 use alsa_direct::{Config, Error, Format, Matching, MmapStream, Packed24Le, Playback, Sample};
 
+use cli::{device_from_env, Cli};
 use wav::{WavSpec, WavWriter};
 use wav_read::WavReader;
 
@@ -53,39 +56,32 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        device: std::env::var("ALSA_DIRECT_PLAYBACK").unwrap_or_else(|_| "hw:0,0".into()),
+        device: device_from_env("ALSA_DIRECT_PLAYBACK"),
         period: 1024,
         periods: 4,
         generate: None,
         file: String::new(),
     };
     let (mut format, mut channels, mut rate, mut seconds, mut freq) = (None, 2, 48_000, 2.0f64, 1000.0f64);
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        if !arg.starts_with("--") {
-            if !args.file.is_empty() {
-                return Err(format!("more than one file: {} and {arg}", args.file));
-            }
-            args.file = arg;
-            continue;
-        }
-        let value = it.next().ok_or_else(|| format!("{arg} needs a value"))?;
-        let bad = |e: &dyn std::fmt::Display| format!("{arg} {value}: {e}");
-        match arg.as_str() {
-            "--device" => args.device = value,
-            "--period" => args.period = value.parse().map_err(|e| bad(&e))?,
-            "--periods" => args.periods = value.parse().map_err(|e| bad(&e))?,
-            "--generate" => format = Some(Format::from_name(&value).ok_or_else(|| bad(&"unknown format"))?),
-            "--channels" => channels = value.parse().map_err(|e| bad(&e))?,
-            "--rate" => rate = value.parse().map_err(|e| bad(&e))?,
-            "--seconds" => seconds = value.parse().map_err(|e| bad(&e))?,
-            "--freq" => freq = value.parse().map_err(|e| bad(&e))?,
-            _ => return Err(format!("unknown option {arg}")),
+    let mut cli = Cli::new();
+    while let Some(flag) = cli.next_flag() {
+        match flag.as_str() {
+            "--device" => args.device = cli.value(&flag)?,
+            "--period" => args.period = cli.value(&flag)?,
+            "--periods" => args.periods = cli.value(&flag)?,
+            "--generate" => format = Some(cli.value(&flag)?),
+            "--channels" => channels = cli.value(&flag)?,
+            "--rate" => rate = cli.value(&flag)?,
+            "--seconds" => seconds = cli.value(&flag)?,
+            "--freq" => freq = cli.value(&flag)?,
+            _ => return Err(format!("unknown option {flag}")),
         }
     }
-    if args.file.is_empty() {
-        return Err("no file".into());
-    }
+    args.file = match cli.positionals().as_slice() {
+        [file] => file.clone(),
+        [] => return Err("no file".into()),
+        [first, second, ..] => return Err(format!("more than one file: {first} and {second}")),
+    };
     if let Some(format) = format {
         WavSpec::new(format, channels, rate)?;
         if seconds.is_nan() || seconds <= 0.0 || freq.is_nan() || freq <= 0.0 {

@@ -12,6 +12,8 @@
 //! SIGINT or SIGTERM stops early; the file is finished either way. Prints one line of summary
 //! (frames, duration, peak level, xruns).
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/level.rs"]
 mod level;
 #[path = "common/signal.rs"]
@@ -25,6 +27,7 @@ use std::ops::ControlFlow;
 
 use alsa_direct::{Capture, Config, Format, Matching, MmapStream, Packed24Le};
 
+use cli::{device_from_env, Cli};
 use level::{Level, Peak};
 use wav::{WavSpec, WavWriter};
 
@@ -45,7 +48,7 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        device: std::env::var("ALSA_DIRECT_CAPTURE").unwrap_or_else(|_| "hw:0,0".into()),
+        device: device_from_env("ALSA_DIRECT_CAPTURE"),
         format: Format::S16Le,
         rate: 48_000,
         channels: 2,
@@ -54,31 +57,24 @@ fn parse_args() -> Result<Args, String> {
         periods: 4,
         out: String::new(),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        if !arg.starts_with("--") {
-            if !args.out.is_empty() {
-                return Err(format!("more than one output file: {} and {arg}", args.out));
-            }
-            args.out = arg;
-            continue;
-        }
-        let value = it.next().ok_or_else(|| format!("{arg} needs a value"))?;
-        let bad = |e: &dyn std::fmt::Display| format!("{arg} {value}: {e}");
-        match arg.as_str() {
-            "--device" => args.device = value,
-            "--format" => args.format = Format::from_name(&value).ok_or_else(|| bad(&"unknown format"))?,
-            "--rate" => args.rate = value.parse().map_err(|e| bad(&e))?,
-            "--channels" => args.channels = value.parse().map_err(|e| bad(&e))?,
-            "--seconds" => args.seconds = value.parse().map_err(|e| bad(&e))?,
-            "--period" => args.period = value.parse().map_err(|e| bad(&e))?,
-            "--periods" => args.periods = value.parse().map_err(|e| bad(&e))?,
-            _ => return Err(format!("unknown option {arg}")),
+    let mut cli = Cli::new();
+    while let Some(flag) = cli.next_flag() {
+        match flag.as_str() {
+            "--device" => args.device = cli.value(&flag)?,
+            "--format" => args.format = cli.value(&flag)?,
+            "--rate" => args.rate = cli.value(&flag)?,
+            "--channels" => args.channels = cli.value(&flag)?,
+            "--seconds" => args.seconds = cli.value(&flag)?,
+            "--period" => args.period = cli.value(&flag)?,
+            "--periods" => args.periods = cli.value(&flag)?,
+            _ => return Err(format!("unknown option {flag}")),
         }
     }
-    if args.out.is_empty() {
-        return Err("no output file".into());
-    }
+    args.out = match cli.positionals().as_slice() {
+        [out] => out.clone(),
+        [] => return Err("no output file".into()),
+        [first, second, ..] => return Err(format!("more than one output file: {first} and {second}")),
+    };
     if args.seconds.is_nan() || args.seconds <= 0.0 {
         return Err("--seconds must be more than 0".into());
     }

@@ -9,6 +9,8 @@
 //! The device defaults to `$ALSA_DIRECT_PLAYBACK` (set by `cargo board run`), else `hw:0,0`.
 //! SIGINT or SIGTERM stops the tone: what is queued is drained and the program exits cleanly.
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/signal.rs"]
 mod signal;
 
@@ -16,6 +18,7 @@ use std::ops::ControlFlow;
 use std::os::unix::net::UnixDatagram;
 
 use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoice};
+use cli::{device_from_env, Cli};
 
 /// Syslog over `/dev/log`, or stderr.
 struct Log {
@@ -58,7 +61,7 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        device: std::env::var("ALSA_DIRECT_PLAYBACK").unwrap_or_else(|_| "hw:0,0".into()),
+        device: device_from_env("ALSA_DIRECT_PLAYBACK"),
         freq: 440.0,
         level: 0.25,
         seconds: 3.0,
@@ -67,24 +70,22 @@ fn parse_args() -> Result<Args, String> {
         periods: 4,
         sync_ptr: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "--sync-ptr" {
-            args.sync_ptr = true;
-            continue;
-        }
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
+    let mut cli = Cli::new();
+    while let Some(flag) = cli.next_flag() {
         match flag.as_str() {
-            "--device" => args.device = value,
-            "--freq" => args.freq = value.parse().map_err(|e| bad(&e))?,
-            "--level" => args.level = value.parse().map_err(|e| bad(&e))?,
-            "--seconds" => args.seconds = value.parse().map_err(|e| bad(&e))?,
-            "--rate" => args.rate = value.parse().map_err(|e| bad(&e))?,
-            "--period" => args.period = value.parse().map_err(|e| bad(&e))?,
-            "--periods" => args.periods = value.parse().map_err(|e| bad(&e))?,
+            "--sync-ptr" => args.sync_ptr = true,
+            "--device" => args.device = cli.value(&flag)?,
+            "--freq" => args.freq = cli.value(&flag)?,
+            "--level" => args.level = cli.value(&flag)?,
+            "--seconds" => args.seconds = cli.value(&flag)?,
+            "--rate" => args.rate = cli.value(&flag)?,
+            "--period" => args.period = cli.value(&flag)?,
+            "--periods" => args.periods = cli.value(&flag)?,
             _ => return Err(format!("unknown option {flag}")),
         }
+    }
+    if let Some(extra) = cli.positionals().first() {
+        return Err(format!("unexpected argument {extra}"));
     }
     if !(0.0..=1.0).contains(&args.level) {
         return Err("--level must be within 0..=1".into());

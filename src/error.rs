@@ -255,6 +255,8 @@ pub enum Error {
         /// The largest value the device offers given the earlier choices.
         max: u32,
     },
+    /// A format name that is not one of [`Format::name`]'s (`S16_LE`, `FLOAT`...).
+    UnknownFormatName,
     /// The device does not offer this sample format.
     UnsupportedFormat {
         /// The format asked for.
@@ -432,6 +434,9 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "the device does not support {param} {requested} (it offers {min}..={max}): pick a value in range, or use Matching::Nearest"
+            ),
+            Error::UnknownFormatName => f.write_str(
+                "unknown format name: use U8, S8, S16_LE, S16_BE, S24_LE, S24_BE, S32_LE, S32_BE, FLOAT_LE, FLOAT_BE, S24_3LE or S24_3BE (S16, S24, S32 and FLOAT mean this machine's byte order)",
             ),
             Error::UnsupportedFormat { format } => write!(
                 f,

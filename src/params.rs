@@ -170,6 +170,15 @@ impl Format {
     }
 }
 
+impl core::str::FromStr for Format {
+    type Err = Error;
+
+    /// See [`Format::from_name`].
+    fn from_str(name: &str) -> Result<Format> {
+        Format::from_name(name).ok_or(Error::UnknownFormatName)
+    }
+}
+
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
