@@ -213,3 +213,58 @@ pub fn fds_and_maps() -> (usize, usize) {
 pub fn frames_ms(frames: u64, rate: u32) -> u64 {
     frames * 1000 / u64::from(rate)
 }
+
+/// Counts the kernel's own xruns (`__snd_pcm_xrun` calls, every substream) with a kprobe
+/// event through tracefs: an independent check that the library counts each xrun exactly.
+pub struct KernelXruns {
+    event: &'static str,
+}
+
+const TRACEFS: &str = "/sys/kernel/tracing";
+
+impl KernelXruns {
+    /// Mounts tracefs if needed, sets the probe, clears the trace and starts counting.
+    pub fn start() -> Self {
+        let target = std::ffi::CString::new(TRACEFS).unwrap();
+        let fstype = std::ffi::CString::new("tracefs").unwrap();
+        // SAFETY: valid C strings; an already mounted tracefs answers EBUSY, which is fine.
+        unsafe {
+            libc::mount(
+                fstype.as_ptr(),
+                target.as_ptr(),
+                fstype.as_ptr(),
+                0,
+                std::ptr::null(),
+            )
+        };
+        let event = "alsa_direct_xrun";
+        let write = |file: &str, text: &str| {
+            std::fs::write(format!("{TRACEFS}/{file}"), text)
+                .unwrap_or_else(|e| panic!("{TRACEFS}/{file}: {e} (kernel without kprobe events?)"))
+        };
+        let enable = format!("events/kprobes/{event}/enable");
+        if std::path::Path::new(&format!("{TRACEFS}/{enable}")).exists() {
+            write(&enable, "0");
+        }
+        write("kprobe_events", &format!("p:{event} __snd_pcm_xrun\n"));
+        write("trace", "");
+        write(&enable, "1");
+        KernelXruns { event }
+    }
+
+    /// Xruns the kernel declared since `start`.
+    pub fn count(&self) -> u32 {
+        let trace = std::fs::read_to_string(format!("{TRACEFS}/trace")).expect("trace");
+        let hit = format!("{}:", self.event);
+        trace
+            .lines()
+            .filter(|l| !l.starts_with('#') && l.contains(&hit))
+            .count() as u32
+    }
+}
+
+impl Drop for KernelXruns {
+    fn drop(&mut self) {
+        let _ = std::fs::write(format!("{TRACEFS}/events/kprobes/{}/enable", self.event), "0");
+    }
+}

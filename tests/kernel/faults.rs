@@ -1,8 +1,8 @@
-//! Xruns: a callback that stalls for three periods (with two periods per buffer) causes one
-//! xrun, counted and handled per the policy, and the tone is clean again afterwards.
+//! Xruns: a callback that stalls for three periods (with two periods per buffer) causes an
+//! xrun, handled per the policy, and the tone is clean again afterwards. The stream's count is
+//! checked against the kernel's own (a kprobe on `__snd_pcm_xrun`).
 //!
-//! Periods are long (85 ms) so that an emulated guest keeps up everywhere but in the stall:
-//! every xrun counted is the stall's.
+//! Periods are long (85 ms) so that an emulated guest keeps up everywhere but in the stall.
 
 use std::ops::ControlFlow;
 
@@ -16,17 +16,27 @@ const PERIOD: u32 = 4096;
 
 #[test]
 fn playback_underrun_is_counted_and_recovered() {
+    let kernel = common::KernelXruns::start();
     let m = play_and_capture::<i16>(Format::S16Le, 2, RATE, PERIOD, 2, Some(false));
-    assert_eq!(m.playback_xruns, 1, "one stall, one underrun");
-    assert_eq!(m.capture_xruns, 0);
+    assert!(m.playback_xruns >= 1, "the stall did not underrun");
+    assert_eq!(
+        m.playback_xruns + m.capture_xruns,
+        kernel.count(),
+        "counted = declared by the kernel"
+    );
     assert_clean(&m, RATE, 1.0);
 }
 
 #[test]
 fn capture_overrun_is_counted_and_recovered() {
+    let kernel = common::KernelXruns::start();
     let m = play_and_capture::<i16>(Format::S16Le, 2, RATE, PERIOD, 2, Some(true));
-    assert_eq!(m.capture_xruns, 1, "one stall, one overrun");
-    assert_eq!(m.playback_xruns, 0);
+    assert!(m.capture_xruns >= 1, "the stall did not overrun");
+    assert_eq!(
+        m.playback_xruns + m.capture_xruns,
+        kernel.count(),
+        "counted = declared by the kernel"
+    );
     assert_clean(&m, RATE, 1.0);
 }
 
