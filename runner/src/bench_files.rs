@@ -7,7 +7,6 @@
 //! the merged-`/usr` layout of newer suites expects (the dynamic loader's path is `/lib/...`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
@@ -105,16 +104,9 @@ fn fetch(debian: &Debian, cache: &Path, dir: &Path, host: &mut Host) -> Result<(
 /// `apt-cache depends package:arch` as package names without `:arch` (None when apt does not
 /// know the package).
 fn apt_depends(package: &str, arch: &str) -> Result<Option<Vec<String>>> {
-    let out = Command::new("apt-cache")
-        .args(["depends", &format!("{package}:{arch}")])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .context("running apt-cache")?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() || text.trim().is_empty() {
+    let Some(text) = debian::apt_cache_depends(package, arch)? else {
         return Ok(None);
-    }
+    };
     Ok(Some(
         text.lines()
             .filter_map(|l| l.trim().strip_prefix("Depends:"))

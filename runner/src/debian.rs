@@ -13,17 +13,25 @@ use crate::progress::step;
 /// on (`linux-image-6.1.0-56-arm64`); a package with no such dependency resolves to itself.
 /// `None` when apt does not know the package (its lists are missing or stale).
 pub fn resolve_kernel(meta: &str, arch: &str) -> Result<Option<String>> {
+    Ok(
+        apt_cache_depends(meta, arch)?
+            .map(|text| kernel_dependency(&text).unwrap_or_else(|| meta.to_owned())),
+    )
+}
+
+/// The output of `apt-cache depends package:arch`, `None` when apt does not know the package.
+pub fn apt_cache_depends(package: &str, arch: &str) -> Result<Option<String>> {
     let out = Command::new("apt-cache")
-        .args(["depends", &format!("{meta}:{arch}")])
+        .args(["depends", &format!("{package}:{arch}")])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
         .context("running apt-cache")?;
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.status.success() || text.trim().is_empty() {
         return Ok(None);
     }
-    Ok(Some(kernel_dependency(&text).unwrap_or_else(|| meta.to_owned())))
+    Ok(Some(text))
 }
 
 /// The first `Depends: linux-image-...` line of `apt-cache depends` output, without `:arch`.
