@@ -46,7 +46,7 @@
 //! - [`mixer`] — mixer controls: listing, values, dB ranges.
 //! - `amp` — amplifier enable / mute pin sequencing (feature `embedded-hal`).
 
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
 pub mod abi;

@@ -19,6 +19,7 @@ mod capture;
 mod config;
 mod direction;
 mod playback;
+mod resume;
 mod status;
 
 pub use capture::CaptureIter;
@@ -347,6 +348,12 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// `PREPARE`: ready the stream to start again after setup, stop, drain or an xrun.
     pub fn prepare(&mut self) -> Result<()> {
         self.pcm.command(Op::Prepare, abi::SNDRV_PCM_IOCTL_PREPARE)?;
+        self.prepared()
+    }
+
+    /// After a PREPARE: the fault is over, nothing is handed out, and the kernel moved the
+    /// application pointer.
+    fn prepared(&mut self) -> Result<()> {
         self.fault_counted = false;
         self.begun = 0;
         self.transport.reload(self.pcm.fd())
@@ -396,18 +403,19 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
 
     /// `RESUME` after a suspend; falls back to `PREPARE` when the driver cannot resume.
     pub fn resume(&mut self) -> Result<()> {
-        const RETRIES: u32 = 100;
-        for _ in 0..RETRIES {
-            match self.pcm.command(Op::Resume, abi::SNDRV_PCM_IOCTL_RESUME) {
-                Ok(()) => {
-                    self.fault_counted = false;
-                    return self.transport.publish(self.pcm.fd());
-                }
-                Err(Error::Sys { errno, .. }) if errno == Errno::AGAIN => sys::sleep_ms(10),
-                Err(_) => return self.prepare(),
+        let pcm = &self.pcm;
+        let resumed = resume::resume_or_prepare(
+            || pcm.command(Op::Resume, abi::SNDRV_PCM_IOCTL_RESUME),
+            || pcm.command(Op::Prepare, abi::SNDRV_PCM_IOCTL_PREPARE),
+            || sys::sleep_ms(10),
+        )?;
+        match resumed {
+            resume::Resumed::Resumed => {
+                self.fault_counted = false;
+                self.transport.publish(self.pcm.fd())
             }
+            resume::Resumed::Prepared => self.prepared(),
         }
-        self.prepare()
     }
 
     /// Recovers from [`Error::Xrun`] (prepare) or [`Error::Suspended`] (resume or prepare);
