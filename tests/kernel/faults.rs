@@ -26,11 +26,13 @@ fn stall_is_counted_and_recovered(capture_stalls: bool) {
         m.playback_xruns
     };
     assert!(stalled_side >= 1, "the stall caused no xrun");
-    assert_eq!(
-        m.playback_xruns + m.capture_xruns,
-        kernel.count(),
-        "counted = declared by the kernel"
-    );
+    if let Some(kernel) = kernel {
+        assert_eq!(
+            m.playback_xruns + m.capture_xruns,
+            kernel.count(),
+            "counted = declared by the kernel"
+        );
+    }
     assert_clean(&m, RATE, 1.0);
 }
 

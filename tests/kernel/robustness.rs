@@ -208,22 +208,24 @@ fn soak_with_random_stalls() {
             }
         })
         .unwrap();
-    let kernel_xruns = kernel.count();
+    let kernel_xruns = kernel.as_ref().map(common::KernelXruns::count);
     eprintln!(
-        "soak {seconds} s: {long_stalls} long stalls, {short_stalls} short stalls, {} xruns counted, {kernel_xruns} declared by the kernel",
+        "soak {seconds} s: {long_stalls} long stalls, {short_stalls} short stalls, {} xruns counted, {kernel_xruns:?} declared by the kernel",
         stream.xruns()
     );
     assert!(
         long_stalls > 0 && short_stalls > 0,
         "the soak was too short to stall"
     );
-    assert_eq!(
-        stream.xruns(),
-        kernel_xruns,
-        "every xrun the kernel declared is counted, once"
-    );
+    if let Some(kernel_xruns) = kernel_xruns {
+        assert_eq!(
+            stream.xruns(),
+            kernel_xruns,
+            "every xrun the kernel declared is counted, once"
+        );
+    }
     assert!(
-        kernel_xruns >= long_stalls,
+        stream.xruns() >= long_stalls,
         "a stall of twice the buffer did not underrun"
     );
     drop(stream);
