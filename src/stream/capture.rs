@@ -17,16 +17,7 @@ impl<S: Sample> MmapStream<S, Capture> {
     /// until the callback breaks (its value is returned) or an error the policy does not
     /// cover.
     pub fn run<B>(&mut self, mut callback: impl FnMut(&[S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
-        let period = u64::from(self.setup.negotiated.period_size);
-        loop {
-            let offset = self.acquire_period()?;
-            let info = self.period_info(period);
-            let flow = callback(self.samples_mut(offset, period), &info);
-            self.advance(period)?;
-            if let ControlFlow::Break(value) = flow {
-                return Ok(value);
-            }
-        }
+        self.run_periods(|samples, info| callback(samples, info))
     }
 
     /// The filled part of the buffer from the application pointer, at most `max_frames`

@@ -2,6 +2,7 @@
 //! to a callback one period at a time.
 
 use core::marker::PhantomData;
+use core::ops::ControlFlow;
 
 use rustix::event::PollFlags;
 
@@ -515,6 +516,24 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             }
         }
         Ok(())
+    }
+
+    /// The period loop of both directions: waits for each period, hands its samples to
+    /// `callback` and commits it, until the callback breaks (its value is returned).
+    fn run_periods<B>(
+        &mut self,
+        mut callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>,
+    ) -> Result<B> {
+        let period = u64::from(self.setup.negotiated.period_size);
+        loop {
+            let offset = self.acquire_period()?;
+            let info = self.period_info(period);
+            let flow = callback(self.samples_mut(offset, period), &info);
+            self.advance(period)?;
+            if let ControlFlow::Break(value) = flow {
+                return Ok(value);
+            }
+        }
     }
 
     fn period_info(&self, frames: u64) -> PeriodInfo {

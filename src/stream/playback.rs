@@ -17,17 +17,8 @@ impl<S: Sample> MmapStream<S, Playback> {
     ///
     /// The period filled by the call that breaks is committed. The stream starts once the
     /// start threshold (by default the whole buffer) is queued.
-    pub fn run<B>(&mut self, mut callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
-        let period = u64::from(self.setup.negotiated.period_size);
-        loop {
-            let offset = self.acquire_period()?;
-            let info = self.period_info(period);
-            let flow = callback(self.samples_mut(offset, period), &info);
-            self.advance(period)?;
-            if let ControlFlow::Break(value) = flow {
-                return Ok(value);
-            }
-        }
+    pub fn run<B>(&mut self, callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
+        self.run_periods(callback)
     }
 
     /// The free part of the buffer from the application pointer, at most `max_frames` frames
