@@ -5,6 +5,9 @@ use std::mem::size_of;
 use alsa_direct::{Card, DeviceName, Error, Format, Packed24Be, Packed24Le, Sample, Swapped};
 use proptest::prelude::*;
 
+mod common;
+use common::cases;
+
 fn id(s: &str) -> Card {
     Card::Id(heapless::String::try_from(s).unwrap())
 }
@@ -15,19 +18,6 @@ fn name(card: Card, device: u32, subdevice: Option<u32>) -> DeviceName {
         device,
         subdevice,
     }
-}
-
-/// Proptest cases: `PROPTEST_CASES` when set, otherwise `native` on x86 hosts and `emulated`
-/// elsewhere, where these tests usually run under qemu-user (about 100 times slower per case).
-fn cases(native: u32, emulated: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(if cfg!(any(target_arch = "x86_64", target_arch = "x86")) {
-            native
-        } else {
-            emulated
-        })
 }
 
 // Device names.

@@ -6,6 +6,9 @@ use alsa_direct::params::{negotiate, HwParams, Refine, Request};
 use alsa_direct::{Capabilities, Errno, Error, Format, Matching, Op, Param, Range};
 use proptest::prelude::*;
 
+mod common;
+use common::cases;
+
 const EINVAL: Error = Error::Sys {
     op: Op::HwRefine,
     errno: Errno::INVAL,
@@ -662,19 +665,6 @@ fn hw_params_range_reads_interval_flags() {
 }
 
 // Arbitrary models and requests.
-
-/// Proptest cases: `PROPTEST_CASES` when set, otherwise `native` on x86 hosts and `emulated`
-/// elsewhere, where these tests usually run under qemu-user (about 100 times slower per case).
-fn cases(native: u32, emulated: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(if cfg!(any(target_arch = "x86_64", target_arch = "x86")) {
-            native
-        } else {
-            emulated
-        })
-}
 
 const COMMON_RATES: [u32; 12] = [
     8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000, 176_400, 192_000, 384_000,

@@ -4,6 +4,9 @@
 use alsa_direct::ring;
 use proptest::prelude::*;
 
+mod common;
+use common::cases;
+
 /// `LONG_MAX` of the target: the kernel's frame counters are `unsigned long`, and it keeps
 /// `boundary + buffer_size` within a signed `long`.
 #[cfg(target_pointer_width = "64")]
@@ -175,19 +178,6 @@ fn close_case() -> impl Strategy<Value = Case> {
             }
         })
     })
-}
-
-/// Proptest cases: `PROPTEST_CASES` when set, otherwise `native` on x86 hosts and `emulated`
-/// elsewhere, where these tests usually run under qemu-user (about 100 times slower per case).
-fn cases(native: u32, emulated: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(if cfg!(any(target_arch = "x86_64", target_arch = "x86")) {
-            native
-        } else {
-            emulated
-        })
 }
 
 proptest! {
