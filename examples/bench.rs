@@ -2,8 +2,8 @@
 //! measures CPU time and (optionally) counts system calls of any command, and a CPU hog.
 //!
 //! ```text
-//! bench play --period N [--seconds S] [--periods 4] [--device hw:Loopback,0,0] [--sync-ptr]
-//!     streams silence (S16_LE, stereo, 48 kHz) for S seconds, drains, and prints
+//! bench play --period N [--frames F] [--periods 4] [--device hw:Loopback,0,0] [--sync-ptr]
+//!     streams F frames of silence (S16_LE, stereo, 48 kHz; 480000 by default), drains, and prints
 //!     BENCH-PLAY frames=.. periods=.. xruns=.. period=.. transport=..
 //! bench exec [--trace] -- COMMAND [ARGS...]
 //!     runs COMMAND (stdout and stderr to /tmp/bench-child.out, echoed afterwards) and prints
@@ -33,7 +33,7 @@ fn main() {
         Some("exec") => exec(&args[1..]),
         Some("hog") => hog(),
         _ => {
-            eprintln!("usage: bench play --period N [--seconds S] [--sync-ptr] | bench exec [--trace] -- CMD... | bench hog");
+            eprintln!("usage: bench play --period N [--frames F] [--sync-ptr] | bench exec [--trace] -- CMD... | bench hog");
             2
         }
     };
@@ -44,7 +44,7 @@ fn main() {
 fn play(args: &[String]) -> i32 {
     let mut period = 256u32;
     let mut periods = 4u32;
-    let mut seconds = 10u64;
+    let mut frames = 480_000u64;
     let mut sync_ptr = false;
     let mut device = std::env::var("ALSA_DIRECT_PLAYBACK").unwrap_or_else(|_| "hw:Loopback,0,0".into());
     let mut it = args.iter();
@@ -53,7 +53,7 @@ fn play(args: &[String]) -> i32 {
         match arg.as_str() {
             "--period" => period = value().parse().unwrap_or(period),
             "--periods" => periods = value().parse().unwrap_or(periods),
-            "--seconds" => seconds = value().parse().unwrap_or(seconds),
+            "--frames" => frames = value().parse().unwrap_or(frames),
             "--device" => device = value(),
             "--sync-ptr" => sync_ptr = true,
             other => {
@@ -72,12 +72,11 @@ fn play(args: &[String]) -> i32 {
             TransportChoice::Auto
         });
     let result = MmapStream::<i16, Playback>::open(&device, &config).and_then(|mut stream| {
-        let total = seconds * u64::from(stream.setup().negotiated.rate);
         let mut count = 0u64;
         stream.run(|buf, info| {
             buf.fill(0);
             count += 1;
-            if info.position + info.frames as u64 >= total {
+            if info.position + info.frames as u64 >= frames {
                 ControlFlow::Break(())
             } else {
                 ControlFlow::Continue(())

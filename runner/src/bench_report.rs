@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use crate::bench_script::{Plan, Tool, APLAY_MMAP, HOG_PERIODS, PERIODS};
+use crate::bench_script::{Plan, Tool, APLAY_MMAP, HOG_PERIODS, PERIODS, RATE};
 
 /// One measurement: the fields of its `BENCH-EXEC` line and of the `BENCH-PLAY` line of
 /// alsa-direct's own output.
@@ -89,11 +89,12 @@ pub struct Row {
     pub syscalls: Option<f64>,
     /// Xruns in the traced runs (the counts then include recovery).
     pub traced_xruns: u64,
-    /// CPU (user + system) in milliseconds per second of audio, untraced.
+    /// CPU (user + system) in milliseconds per second of audio in the steady state: the
+    /// difference of the two untraced runs.
     pub cpu_ms_per_s: Option<f64>,
-    /// User and system parts of it.
-    pub user_sys_ms_per_s: Option<(f64, f64)>,
-    /// Xruns in the untraced run.
+    /// CPU per second of audio of the long untraced run as a whole (set-up included).
+    pub whole_run_ms_per_s: Option<f64>,
+    /// Xruns in the untraced runs.
     pub xruns: Option<u64>,
 }
 
@@ -119,10 +120,12 @@ pub struct BoardResult {
     pub kernel: String,
     /// Guest CPUs (= busy loops beside the hog runs).
     pub cpus: String,
-    /// Seconds per untraced run.
+    /// Nominal seconds of the long runs.
     pub seconds: u64,
-    /// The traced durations.
-    pub trace_seconds: (u64, u64),
+    /// The untraced lengths in frames.
+    pub cpu_frames: (u64, u64),
+    /// The traced lengths in frames.
+    pub trace_frames: (u64, u64),
     /// Per tool and period.
     pub rows: Vec<Row>,
     /// Per tool.
@@ -141,14 +144,15 @@ pub fn evaluate(
     kernel: String,
     tone_size: Result<u64, String>,
 ) -> BoardResult {
-    let (t1, t2) = plan.trace_seconds;
+    let (c1, c2) = plan.cpu_frames;
+    let (t1, t2) = plan.trace_frames;
     let mut rows = Vec::new();
     for tool in &plan.tools {
         for period in PERIODS {
             let get = |kind: &str| cases.get(&format!("{kind}/{}/{period}", tool.key));
-            let cpu = get("cpu");
+            let (cpu_short, cpu_long) = (get(&format!("cpu{c1}")), get(&format!("cpu{c2}")));
             let (short, long) = (get(&format!("trace{t1}")), get(&format!("trace{t2}")));
-            let transport = cpu
+            let transport = cpu_long
                 .and_then(|c| c.play.get("transport").cloned())
                 .unwrap_or_else(|| match tool.key {
                     "aplay-mmap" => "alsa-lib, mmap".into(),
@@ -160,7 +164,7 @@ pub fn evaluate(
             let mut traced_xruns = 0;
             if let (Some(a), Some(b)) = (short, long) {
                 if a.ok() && b.ok() {
-                    let periods = ((t2 - t1) * 48_000) as f64 / f64::from(period);
+                    let periods = (t2 - t1) as f64 / f64::from(period);
                     let mut total = 0.0;
                     for (name, n) in &b.syscalls {
                         let diff = *n as f64 - a.syscalls.get(name).copied().unwrap_or(0) as f64;
@@ -175,10 +179,12 @@ pub fn evaluate(
                 }
                 traced_xruns = a.num("xruns").unwrap_or(0) + b.num("xruns").unwrap_or(0);
             }
-            let seconds = plan.seconds as f64;
-            let usage = cpu
-                .filter(|c| c.ok())
-                .and_then(|c| Some((c.num("user_us")?, c.num("sys_us")?)));
+            let cpu_us = |case: Option<&Case>| {
+                let case = case.filter(|c| c.ok())?;
+                Some((case.num("user_us")? + case.num("sys_us")?) as f64)
+            };
+            let audio_s = |frames: u64| frames as f64 / RATE as f64;
+            let (short_us, long_us) = (cpu_us(cpu_short), cpu_us(cpu_long));
             rows.push(Row {
                 tool: *tool,
                 period,
@@ -186,10 +192,13 @@ pub fn evaluate(
                 by_kind,
                 syscalls,
                 traced_xruns,
-                cpu_ms_per_s: usage.map(|(u, s)| (u + s) as f64 / 1000.0 / seconds),
-                user_sys_ms_per_s: usage
-                    .map(|(u, s)| (u as f64 / 1000.0 / seconds, s as f64 / 1000.0 / seconds)),
-                xruns: cpu.and_then(|c| c.num("xruns")),
+                cpu_ms_per_s: short_us
+                    .zip(long_us)
+                    .map(|(a, b)| ((b - a) / 1000.0 / audio_s(c2 - c1)).max(0.0)),
+                whole_run_ms_per_s: long_us.map(|b| b / 1000.0 / audio_s(c2)),
+                xruns: cpu_short
+                    .zip(cpu_long)
+                    .and_then(|(a, b)| Some(a.num("xruns")? + b.num("xruns")?)),
             });
         }
     }
@@ -223,7 +232,8 @@ pub fn evaluate(
         kernel,
         cpus: info.get("cpus").cloned().unwrap_or_else(|| "?".into()),
         seconds: plan.seconds,
-        trace_seconds: plan.trace_seconds,
+        cpu_frames: plan.cpu_frames,
+        trace_frames: plan.trace_frames,
         rows,
         hog,
         tone_size,
@@ -251,8 +261,8 @@ impl BoardResult {
             "### {} ({}, kernel {}, {} CPU(s))\n",
             self.board, self.target, self.kernel, self.cpus
         );
-        s.push_str("| period | program | transport | syscalls / period (steady state) | by kind | CPU ms per s of audio (user+sys) | CPU vs aplay -M | xruns |\n");
-        s.push_str("|---:|---|---|---:|---|---:|---:|---:|\n");
+        s.push_str("| period | program | transport | syscalls / period (steady state) | by kind | CPU ms per s of audio (steady state) | CPU vs aplay -M | CPU ms per s, whole run | xruns |\n");
+        s.push_str("|---:|---|---|---:|---|---:|---:|---:|---:|\n");
         for row in &self.rows {
             let kinds: Vec<String> = row.by_kind.iter().map(|(k, n)| format!("{k} {n:.2}")).collect();
             let ratio = match (
@@ -262,10 +272,6 @@ impl BoardResult {
                 (Some(a), Some(b)) if row.tool != APLAY_MMAP && b > 0.0 => format!("{:.1}x less", a / b),
                 _ => "-".into(),
             };
-            let cpu = match row.user_sys_ms_per_s {
-                Some((u, sy)) => format!("{} ({u:.1}+{sy:.1})", opt(row.cpu_ms_per_s, 1)),
-                None => "-".into(),
-            };
             let traced = if row.traced_xruns > 0 {
                 format!(" (not steady: {} xrun(s) while traced)", row.traced_xruns)
             } else {
@@ -273,12 +279,14 @@ impl BoardResult {
             };
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {}{traced} | {} | {cpu} | {ratio} | {} |",
+                "| {} | {} | {} | {}{traced} | {} | {} | {ratio} | {} | {} |",
                 row.period,
                 row.tool.label,
                 row.transport,
                 opt(row.syscalls, 2),
                 kinds.join(", "),
+                opt(row.cpu_ms_per_s, 2),
+                opt(row.whole_run_ms_per_s, 2),
                 row.xruns.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
             );
         }
@@ -405,7 +413,8 @@ impl BoardResult {
             "kernel": self.kernel,
             "cpus": self.cpus,
             "seconds": self.seconds,
-            "trace_seconds": [self.trace_seconds.0, self.trace_seconds.1],
+            "cpu_frames": [self.cpu_frames.0, self.cpu_frames.1],
+            "trace_frames": [self.trace_frames.0, self.trace_frames.1],
             "rows": self.rows.iter().map(|r| json!({
                 "program": r.tool.label,
                 "key": r.tool.key,
@@ -414,9 +423,8 @@ impl BoardResult {
                 "syscalls_per_period": r.syscalls,
                 "syscalls_per_period_by_kind": r.by_kind.iter().map(|(k, n)| (k.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
                 "traced_xruns": r.traced_xruns,
-                "cpu_ms_per_s": r.cpu_ms_per_s,
-                "user_ms_per_s": r.user_sys_ms_per_s.map(|x| x.0),
-                "sys_ms_per_s": r.user_sys_ms_per_s.map(|x| x.1),
+                "cpu_ms_per_s_steady": r.cpu_ms_per_s,
+                "cpu_ms_per_s_whole_run": r.whole_run_ms_per_s,
                 "xruns": r.xruns,
             })).collect::<Vec<_>>(),
             "hog": self.hog.iter().map(|h| json!({
@@ -440,18 +448,31 @@ fn mark(ok: bool) -> &'static str {
 }
 
 /// How the figures are measured (printed under the tables).
-pub fn method(plan_seconds: u64, trace: (u64, u64)) -> String {
+pub fn method(result: &BoardResult) -> String {
+    let (c1, c2) = result.cpu_frames;
+    let (t1, t2) = result.trace_frames;
     format!(
-        "S16_LE, stereo, 48 kHz, 4 periods per buffer, on `hw:Loopback,0,0`; alsa-direct is \
-`examples/bench.rs` (silence, then drain), alsa-lib is Debian's `aplay -t raw /dev/zero` (`-M`: \
-mmap) in the same guest. System calls: counted with ptrace (`bench exec --trace`) in runs of \
-{} s and {} s; the difference divided by the periods between them is the steady state (set-up, \
-drain and exit cancel out; vDSO clock reads are not system calls). CPU: user + system time of \
-the untraced {plan_seconds} s run (`wait4` rusage, whole process including set-up). Smallest \
-stable period: sizes 16..1024 tried in ascending order, {plan_seconds} s each, beside one busy \
-loop per guest CPU, until one runs without an xrun. The guest is emulated (qemu TCG): absolute \
-times are far slower than real hardware; compare the ratios.\n",
-        trace.0, trace.1
+        "S16_LE, stereo, {RATE} Hz, 4 periods per buffer, on `hw:Loopback,0,0` (snd-aloop); \
+alsa-direct is `examples/bench.rs` (silence, then drain), alsa-lib is Debian's \
+`aplay -t raw /dev/zero` (`-M`: mmap) in the same guest.\n\n\
+The guest runs one CPU on qemu's instruction clock (`-icount shift=0,sleep=off`): guest time \
+advances 1 ns per executed instruction and skips idle time, so every figure is reproducible \
+whatever the host's load. A CPU millisecond here is a million instructions executed by the \
+program and by the kernel on its behalf; it is not the time of a real core (caches and memory \
+are not modelled), so compare the ratios. Every run streams a whole number of buffers at every \
+period size.\n\n\
+- System calls: counted with ptrace (`bench exec --trace`) in runs of {t1} and {t2} frames; \
+the difference divided by the periods between them is the steady state (set-up, drain and exit \
+cancel out; vDSO clock reads are not system calls).\n\
+- CPU: user + system time (`wait4` rusage) of untraced runs of {c1} and {c2} frames; their \
+difference per second of audio is the steady state, the long run's total per second of audio \
+is the whole run (set-up included).\n\
+- Smallest stable period: sizes 16..1024 tried in ascending order, {c2} frames each, beside \
+one busy loop per guest CPU, until one runs without an xrun.\n\
+- snd-aloop moves its pointer on the kernel's 250 Hz jiffies timer: a buffer shorter than a \
+4 ms tick (4 x 32 frames) cannot be kept filled by any program, and at 64 frames per period it \
+advances about one period per tick, so a 64-frame run lasts about 3x its audio time whatever \
+the program.\n"
     )
 }
 
@@ -500,20 +521,32 @@ mod tests {
     }
 
     #[test]
-    fn steady_state_is_the_difference_of_two_traced_runs() {
+    fn steady_state_is_the_difference_of_two_runs() {
         let plan = Plan::new("aarch64-unknown-linux-gnu", 10, "aarch64-linux-gnu");
-        let mut lines = vec!["BENCH-INFO cpus=2".to_owned()];
-        for (secs, ioctls, polls) in [(2, 1500 + 40, 1500), (4, 3000 + 40, 3000)] {
-            lines.push(format!("BENCH-CASE trace{secs}/direct/64"));
-            lines
-                .push("  | BENCH-PLAY frames=96000 periods=1500 xruns=0 period=64 transport=SYNC_PTR".into());
+        let ((c1, c2), (t1, t2)) = (plan.cpu_frames, plan.trace_frames);
+        let mut lines = vec!["BENCH-INFO cpus=1".to_owned()];
+        for (frames, ioctls, polls) in [(t1, t1 / 64 + 40, t1 / 64), (t2, t2 / 64 + 40, t2 / 64)] {
+            lines.push(format!("BENCH-CASE trace{frames}/direct/64"));
+            lines.push(format!(
+                "  | BENCH-PLAY frames={frames} periods=1 xruns=0 period=64 transport=SYNC_PTR"
+            ));
             lines.push(format!(
                 "BENCH-EXEC status=0 user_us=1 sys_us=1 wall_us=1 xruns=0 syscalls=ioctl:{ioctls},ppoll:{polls},mmap:9"
             ));
         }
-        lines.push("BENCH-CASE cpu/direct/64".into());
-        lines.push("  | BENCH-PLAY frames=480000 periods=7500 xruns=0 period=64 transport=SYNC_PTR".into());
-        lines.push("BENCH-EXEC status=0 user_us=100000 sys_us=200000 wall_us=1 xruns=0".into());
+        // 50 ms of set-up, then 3 ms per second of audio.
+        for frames in [c1, c2] {
+            let us = 50_000 + frames * 3_000 / RATE;
+            lines.push(format!("BENCH-CASE cpu{frames}/direct/64"));
+            lines.push(format!(
+                "  | BENCH-PLAY frames={frames} periods=1 xruns=0 period=64 transport=SYNC_PTR"
+            ));
+            lines.push(format!(
+                "BENCH-EXEC status=0 user_us={} sys_us={} wall_us=1 xruns=0",
+                us / 4,
+                us - us / 4
+            ));
+        }
         lines.push("BENCH-CASE hog/direct/16".into());
         lines.push("BENCH-EXEC status=3 user_us=1 sys_us=1 wall_us=1 xruns=4".into());
         lines.push("BENCH-CASE hog/direct/32".into());
@@ -527,7 +560,11 @@ mod tests {
             .unwrap();
         assert_eq!(row.syscalls, Some(2.0));
         assert_eq!(row.transport, "SYNC_PTR");
-        assert_eq!(row.cpu_ms_per_s, Some(30.0));
+        let steady = row.cpu_ms_per_s.unwrap();
+        assert!((steady - 3.0).abs() < 0.01, "{steady}");
+        let whole = row.whole_run_ms_per_s.unwrap();
+        assert!((whole - (50.0 + 3.0 * c2 as f64 / 48_000.0) / (c2 as f64 / 48_000.0)).abs() < 0.01);
+        assert_eq!(row.xruns, Some(0));
         assert_eq!(result.hog[0].min_period, Some(32));
         assert_eq!(result.hog[0].tried, vec![(16, Some(4)), (32, Some(0))]);
         lines.push("BENCH-CASE hog/aplay-rw/16".into());
@@ -542,6 +579,7 @@ mod tests {
                 && !md.contains("mapped path"),
             "{md}"
         );
+        assert!(method(&result).contains(&format!("runs of {c1} and {c2} frames")));
         assert_eq!(result.json()["rows"][0]["syscalls_per_period"], json!(2.0));
     }
 }

@@ -3,12 +3,14 @@
 //! Every measurement runs under `/bench/bench exec` (examples/bench.rs), which prints one
 //! `BENCH-EXEC` line (exit status, user and system CPU time, wall time, xruns, and with
 //! `--trace` the system calls by kind); the script prints `BENCH-CASE <id>` before each, so
-//! that [`crate::bench_report`] can attribute the lines. Case ids:
-//! - `cpu/<tool>/<period>`: untraced, `seconds` long (CPU time, xruns),
-//! - `trace<seconds>/<tool>/<period>`: traced, at two durations; the difference of the counts
-//!   is the steady state (set-up and tear-down cancel out),
-//! - `hog/<tool>/<period>`: untraced, `seconds` long, beside one busy loop per guest CPU; period
-//!   sizes ascending until the first run without an xrun.
+//! that [`crate::bench_report`] can attribute the lines. Every run streams a whole number of
+//! buffers at every period size (a multiple of [`FRAME_QUANTUM`] frames), so that the
+//! difference of two runs of different lengths is exactly the steady state: set-up, drain and
+//! exit cancel out. Case ids:
+//! - `cpu<frames>/<tool>/<period>`: untraced, at two lengths (CPU time, xruns),
+//! - `trace<frames>/<tool>/<period>`: traced, at two lengths (system calls),
+//! - `hog/<tool>/<period>`: untraced, the long length, beside one busy loop per guest CPU;
+//!   period sizes ascending until the first run without an xrun.
 
 use std::fmt::Write;
 
@@ -49,17 +51,31 @@ pub const PERIODS: [u32; 3] = [64, 256, 1024];
 /// Period sizes tried, ascending, for the smallest stable one beside the CPU hog.
 pub const HOG_PERIODS: [u32; 7] = [16, 32, 64, 128, 256, 512, 1024];
 
+/// Sample rate of every run.
+pub const RATE: u64 = 48_000;
+/// Every run length is a multiple of this many frames: whole buffers (4 periods) at every
+/// period size measured.
+pub const FRAME_QUANTUM: u64 = 4096;
+
 /// What to measure in one guest.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// The tools (the forced SYNC_PTR only where the arch maps the status by default).
     pub tools: Vec<Tool>,
-    /// Length of the CPU and hog runs.
+    /// The nominal length of the long untraced and hog runs, in seconds.
     pub seconds: u64,
-    /// The two traced durations (the second longer).
-    pub trace_seconds: (u64, u64),
+    /// The two untraced lengths in frames (the second longer).
+    pub cpu_frames: (u64, u64),
+    /// The two traced lengths in frames (the second longer).
+    pub trace_frames: (u64, u64),
     /// `/lib/<triple>` of the guest's Debian architecture.
     pub multiarch: String,
+}
+
+/// `seconds` of audio rounded up to whole [`FRAME_QUANTUM`]s.
+fn frames_for(seconds: f64) -> u64 {
+    let frames = (seconds * RATE as f64).ceil() as u64;
+    frames.div_ceil(FRAME_QUANTUM).max(1) * FRAME_QUANTUM
 }
 
 impl Plan {
@@ -70,34 +86,40 @@ impl Plan {
             tools.push(DIRECT_SYNC_PTR);
         }
         tools.extend([APLAY_MMAP, APLAY_RW]);
-        let short = (seconds.min(4) / 2).max(1);
+        let seconds = seconds.max(1);
+        let long = frames_for(seconds as f64);
+        let trace = frames_for(seconds.min(4) as f64 / 2.0);
         Plan {
             tools,
             seconds,
-            trace_seconds: (short, 2 * short),
+            cpu_frames: (frames_for(seconds as f64 / 2.0).min(long / 2), long),
+            trace_frames: (trace, 2 * trace),
             multiarch: multiarch.to_owned(),
         }
     }
 
-    /// A generous upper bound of the guest's running time (TCG runs slower than real time).
+    /// A generous upper bound of the guest's running time in seconds (the audio time; on the
+    /// instruction clock the idle time is skipped, the busy loop's is not).
     pub fn estimate_secs(&self) -> u64 {
-        let (a, b) = self.trace_seconds;
-        let per_tool = PERIODS.len() as u64 * (self.seconds + 3 * (a + b))
-            + HOG_PERIODS.len() as u64 * (self.seconds + 2);
+        let audio = |frames: u64| frames.div_ceil(RATE);
+        let (c1, c2) = self.cpu_frames;
+        let (t1, t2) = self.trace_frames;
+        let per_tool = PERIODS.len() as u64 * (audio(c1) + audio(c2) + 3 * (audio(t1) + audio(t2)))
+            + HOG_PERIODS.len() as u64 * (3 * audio(c2) + 2);
         180 + 2 * per_tool * self.tools.len() as u64
     }
 }
 
-/// The shell command that streams with `tool` for `seconds` at `period` frames (a number or a
-/// shell variable such as `$p`).
-pub fn command(tool: Tool, period: &str, seconds: u64) -> String {
+/// The shell command that streams `frames` frames with `tool` at `period` frames (a number or
+/// a shell variable such as `$p`).
+pub fn command(tool: Tool, period: &str, frames: u64) -> String {
     match tool.key {
-        "direct" => format!("/bench/bench play --period {period} --seconds {seconds}"),
+        "direct" => format!("/bench/bench play --period {period} --frames {frames}"),
         "direct-sync-ptr" => {
-            format!("/bench/bench play --period {period} --seconds {seconds} --sync-ptr")
+            format!("/bench/bench play --period {period} --frames {frames} --sync-ptr")
         }
         key => format!(
-            "/usr/bin/aplay{} -D {DEVICE} -f S16_LE -c 2 -r 48000 --period-size={period} --buffer-size=$((4*{period})) -d {seconds} -t raw /dev/zero",
+            "/usr/bin/aplay{} -D {DEVICE} -f S16_LE -c 2 -r {RATE} --period-size={period} --buffer-size=$((4*{period})) -s {frames} -t raw /dev/zero",
             if key == "aplay-mmap" { " -M" } else { "" }
         ),
     }
@@ -120,18 +142,18 @@ echo "BENCH-INFO cpus=$NCPU"
     );
     for tool in &plan.tools {
         for period in PERIODS {
-            let _ = writeln!(s, "echo 'BENCH-CASE cpu/{}/{period}'", tool.key);
-            let _ = writeln!(
-                s,
-                "$B exec -- {}",
-                command(*tool, &period.to_string(), plan.seconds)
-            );
-            for secs in [plan.trace_seconds.0, plan.trace_seconds.1] {
-                let _ = writeln!(s, "echo 'BENCH-CASE trace{secs}/{}/{period}'", tool.key);
+            let runs = [
+                ("cpu", "", plan.cpu_frames.0),
+                ("cpu", "", plan.cpu_frames.1),
+                ("trace", "--trace ", plan.trace_frames.0),
+                ("trace", "--trace ", plan.trace_frames.1),
+            ];
+            for (kind, flag, frames) in runs {
+                let _ = writeln!(s, "echo 'BENCH-CASE {kind}{frames}/{}/{period}'", tool.key);
                 let _ = writeln!(
                     s,
-                    "$B exec --trace -- {}",
-                    command(*tool, &period.to_string(), secs)
+                    "$B exec {flag}-- {}",
+                    command(*tool, &period.to_string(), frames)
                 );
             }
         }
@@ -150,7 +172,7 @@ echo "BENCH-INFO hogs=$NCPU"
             "for p in {}; do\n  echo \"BENCH-CASE hog/{}/$p\"\n  if $B exec -- {}; then break; fi\ndone",
             list.join(" "),
             tool.key,
-            command(*tool, "$p", plan.seconds)
+            command(*tool, "$p", plan.cpu_frames.1)
         );
     }
     s.push_str("kill $HOGS\nwait\necho BENCH-DONE\n");
@@ -165,14 +187,31 @@ mod tests {
     fn script_runs_every_case() {
         let plan = Plan::new("x86_64-unknown-linux-gnu", 10, "x86_64-linux-gnu");
         assert_eq!(plan.tools.len(), 4);
-        assert_eq!(plan.trace_seconds, (2, 4));
+        assert_eq!(plan.cpu_frames, (241_664, 483_328));
+        assert_eq!(plan.trace_frames, (98_304, 196_608));
         let script = render(&plan);
-        assert!(script.contains("echo 'BENCH-CASE cpu/direct-sync-ptr/64'\n$B exec -- /bench/bench play --period 64 --seconds 10 --sync-ptr\n"));
-        assert!(script.contains("$B exec --trace -- /usr/bin/aplay -M -D hw:Loopback,0,0 -f S16_LE -c 2 -r 48000 --period-size=1024 --buffer-size=$((4*1024)) -d 4 -t raw /dev/zero"));
+        assert!(script.contains("echo 'BENCH-CASE cpu241664/direct-sync-ptr/64'\n$B exec -- /bench/bench play --period 64 --frames 241664 --sync-ptr\n"));
+        assert!(script.contains("echo 'BENCH-CASE trace196608/aplay-mmap/1024'\n$B exec --trace -- /usr/bin/aplay -M -D hw:Loopback,0,0 -f S16_LE -c 2 -r 48000 --period-size=1024 --buffer-size=$((4*1024)) -s 196608 -t raw /dev/zero\n"));
         assert!(script.contains("for p in 16 32 64 128 256 512 1024; do"));
         assert!(script.ends_with("echo BENCH-DONE\n"));
         let arm = Plan::new("aarch64-unknown-linux-gnu", 2, "aarch64-linux-gnu");
         assert_eq!(arm.tools, vec![DIRECT, APLAY_MMAP, APLAY_RW]);
-        assert_eq!(arm.trace_seconds, (1, 2));
+        assert_eq!(arm.trace_frames, (49_152, 98_304));
+    }
+
+    #[test]
+    fn run_lengths_are_whole_buffers_at_every_period() {
+        for seconds in [1, 2, 3, 10, 60] {
+            let plan = Plan::new("aarch64-unknown-linux-gnu", seconds, "aarch64-linux-gnu");
+            let (c1, c2) = plan.cpu_frames;
+            let (t1, t2) = plan.trace_frames;
+            assert!(c1 < c2 && t1 < t2, "{seconds}: {plan:?}");
+            assert!(c2 >= seconds * RATE, "{seconds}: {plan:?}");
+            for frames in [c1, c2, t1, t2] {
+                for period in HOG_PERIODS.iter().chain(&PERIODS) {
+                    assert_eq!(frames % (4 * u64::from(*period)), 0, "{frames} at {period}");
+                }
+            }
+        }
     }
 }

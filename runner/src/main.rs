@@ -65,6 +65,10 @@ options (test, run, bench, ci):
                                 opens (env ALSA_DIRECT_BOARD_KVM=1); off by default: on nested
                                 virtual machines /dev/kvm may open but hang the guest
   --dump-syslog                 print the guest's /var/log/messages after every job
+  --instruction-clock           one CPU on qemu's instruction clock (-icount shift=0,sleep=off):
+                                guest time = 1 ns per instruction, idle time skipped, so
+                                timings do not depend on the host's load (always on for bench;
+                                timing-sensitive tests assume a real clock)
 
 Boards are read from boards/ (or $ALSA_DIRECT_BOARDS_DIR).
 The guest binaries get ALSA_DIRECT_BOARD, ALSA_DIRECT_RUN, ALSA_DIRECT_PLAYBACK,
@@ -88,7 +92,7 @@ struct Cli {
     features: Option<String>,
     /// `--seconds N` (bench).
     seconds: u64,
-    /// `--timeout`, `--kvm`, `--dump-syslog`.
+    /// `--timeout`, `--kvm`, `--dump-syslog`, `--instruction-clock`.
     opts: BootOptions,
 }
 
@@ -114,6 +118,7 @@ fn parse_cli(args: Vec<String>) -> Result<Cli> {
             timeout: Duration::from_secs(timeout),
             allow_kvm: std::env::var("ALSA_DIRECT_BOARD_KVM").is_ok_and(|v| v == "1"),
             dump_syslog: false,
+            instruction_clock: false,
         },
     };
     while let Some(arg) = args.next() {
@@ -130,6 +135,7 @@ fn parse_cli(args: Vec<String>) -> Result<Cli> {
             }
             "--kvm" => cli.opts.allow_kvm = true,
             "--dump-syslog" => cli.opts.dump_syslog = true,
+            "--instruction-clock" => cli.opts.instruction_clock = true,
             "--example" => cli.example = Some(value("--example")?),
             "--run" => cli.run = Some(value("--run")?),
             "--features" => cli.features = Some(value("--features")?),

@@ -28,6 +28,8 @@ pub struct BootSpec<'a> {
     pub timeout: Duration,
     /// Allow KVM when the board asks for it.
     pub allow_kvm: bool,
+    /// Run one CPU on qemu's instruction clock (see [`crate::commands::BootOptions`]).
+    pub instruction_clock: bool,
 }
 
 /// One job's result.
@@ -107,26 +109,34 @@ fn host_qemu_arch() -> &'static str {
 /// The qemu command line for a boot, and whether it uses KVM.
 pub fn command(spec: &BootSpec<'_>) -> Result<(Command, bool)> {
     let (_, q) = spec.board.emulation()?;
-    let kvm =
-        spec.allow_kvm && q.kvm && q.binary == format!("qemu-system-{}", host_qemu_arch()) && kvm_usable();
+    let kvm = !spec.instruction_clock
+        && spec.allow_kvm
+        && q.kvm
+        && q.binary == format!("qemu-system-{}", host_qemu_arch())
+        && kvm_usable();
     let mut cmd = Command::new(&q.binary);
     if let Some(machine) = &q.machine {
         cmd.args(["-M", machine]);
     }
+    let mut smp = q.smp;
     if kvm {
         cmd.args(["-accel", "kvm", "-cpu", "host"]);
+    } else if spec.instruction_clock {
+        // One instruction = 1 ns of guest time, and idle time skipped: the guest's clock and
+        // CPU accounting follow the instructions it executes, not the host's load. icount
+        // needs the single-threaded TCG, so one vCPU.
+        cmd.args(["-accel", "tcg,thread=single", "-icount", "shift=0,sleep=off"]);
+        smp = 1;
     } else {
         cmd.args(["-accel", "tcg"]);
+    }
+    if !kvm {
         if let Some(cpu) = &q.cpu {
             cmd.args(["-cpu", cpu]);
         }
     }
-    cmd.args(["-m", &q.memory, "-smp", &q.smp.to_string()]).args([
-        "-nographic",
-        "-no-reboot",
-        "-nic",
-        "none",
-    ]);
+    cmd.args(["-m", &q.memory, "-smp", &smp.to_string()])
+        .args(["-nographic", "-no-reboot", "-nic", "none"]);
     if let Some(bios) = &q.bios {
         cmd.args(["-bios", bios]);
     }

@@ -53,7 +53,6 @@ pub fn bench(
         return Ok(false);
     }
     let date = today();
-    let plan = &results[0];
     let mut section = format!(
         "## Benchmarks\n\n`cargo board bench {}` on {date} ({} s per run). {}\n",
         results
@@ -62,7 +61,7 @@ pub fn bench(
             .collect::<Vec<_>>()
             .join(" "),
         seconds,
-        bench_report::method(seconds, plan.trace_seconds)
+        bench_report::method(&results[0])
     );
     for r in &results {
         section.push_str(&r.markdown());
@@ -127,6 +126,7 @@ fn bench_board(
     };
     let estimate = Duration::from_secs(plan.estimate_secs());
     let mut opts = opts.clone();
+    opts.instruction_clock = true;
     if opts.timeout < estimate {
         step!(
             "{}: time limit raised to {} for the benchmark",
@@ -150,7 +150,7 @@ fn bench_board(
         } else {
             &report.release
         },
-        if report.kvm { "KVM" } else { "qemu TCG" }
+        "qemu TCG on the instruction clock"
     );
     Ok(bench_report::evaluate(
         &plan,

@@ -30,6 +30,10 @@ pub struct BootOptions {
     pub allow_kvm: bool,
     /// Print `/var/log/messages` after every job.
     pub dump_syslog: bool,
+    /// Boot one CPU on qemu's instruction clock (`-icount shift=0,sleep=off`, TCG only):
+    /// guest time advances 1 ns per executed instruction and skips idle time, so guest
+    /// timings and CPU times are reproducible whatever the host's load (`cargo board bench`).
+    pub instruction_clock: bool,
 }
 
 /// Packs the jobs into an initramfs (`target/board-cache/boot/<board>-<purpose>-<pid>.cpio`,
@@ -63,6 +67,7 @@ pub fn boot_jobs(
         marker: &marker,
         timeout: opts.timeout,
         allow_kvm: opts.allow_kvm,
+        instruction_clock: opts.instruction_clock,
     });
     let _ = std::fs::remove_file(&initrd);
     report
