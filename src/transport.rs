@@ -264,14 +264,18 @@ impl Transport {
         }
     }
 
-    /// Publishes the application pointer and refreshes the status with the driver's current
-    /// hardware position: one `SYNC_PTR`; nothing when mapped, where both pages are live.
+    /// Publishes the application pointer and refreshes the status as the kernel last updated
+    /// it (at the driver's last period interrupt, or a later hardware sync): one `SYNC_PTR`;
+    /// nothing when mapped, where both pages are live and show the same.
     ///
-    /// This is the one system call per period of the `SYNC_PTR` path.
+    /// This is the one system call per period of the `SYNC_PTR` path. It does not ask the
+    /// driver for its position (no hwsync flag): the period loop runs right after a period
+    /// interrupt, so that status is fresh, and the driver's pointer callback would only add
+    /// kernel work to every period; [`Transport::hwsync`] is there when a caller needs it.
     pub(crate) fn publish(&mut self, fd: BorrowedFd<'_>) -> Result<()> {
         match self {
             Transport::Mapped { .. } => Ok(()),
-            Transport::SyncPtr(_) => self.exchange_with_hwsync(fd),
+            Transport::SyncPtr(_) => self.exchange(fd, abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN),
         }
     }
 
