@@ -253,14 +253,23 @@ impl BoardResult {
             .find(|r| r.tool == APLAY_MMAP && r.period == period)
     }
 
-    /// The markdown section of this board.
-    pub fn markdown(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
+    /// The markdown heading of this board.
+    pub fn heading(&self) -> String {
+        format!(
             "### {} ({}, kernel {}, {} CPU(s))\n",
             self.board, self.target, self.kernel, self.cpus
-        );
+        )
+    }
+
+    /// The heading and tables of this board.
+    #[cfg(test)]
+    pub fn markdown(&self) -> String {
+        format!("{}\n{}", self.heading(), self.tables())
+    }
+
+    /// The tables of this board and its targets.
+    pub fn tables(&self) -> String {
+        let mut s = String::new();
         s.push_str("| period | program | transport | syscalls / period (steady state) | by kind | CPU ms per s of audio (steady state) | CPU vs aplay -M | CPU ms per s, whole run | xruns |\n");
         s.push_str("|---:|---|---|---:|---|---:|---:|---:|---:|\n");
         for row in &self.rows {

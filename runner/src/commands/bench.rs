@@ -34,13 +34,30 @@ pub fn bench(
     setup::prepare_host(ws, host, boards, &[])?;
     let out_dir = ws.root.join("target").join("bench");
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let boards_dir = out_dir.join("boards");
+    std::fs::create_dir_all(&boards_dir).with_context(|| format!("creating {}", boards_dir.display()))?;
     let mut results = Vec::new();
     let mut all_ok = true;
     for board in boards {
         step!("=== {}: benchmark, {seconds} s per run ===", board.name);
         match bench_board(ws, host, board, opts, seconds, &out_dir) {
             Ok(result) => {
-                print!("{}", result.markdown());
+                let md = format!(
+                    "{}\n`cargo board bench {}` on {} ({seconds} s per run).\n\n{}",
+                    result.heading(),
+                    result.board,
+                    today(),
+                    result.tables()
+                );
+                print!("{md}");
+                let base = boards_dir.join(&result.board);
+                std::fs::write(base.with_extension("md"), &md)
+                    .with_context(|| format!("writing {}.md", base.display()))?;
+                std::fs::write(
+                    base.with_extension("json"),
+                    serde_json::to_string_pretty(&result.json())?,
+                )
+                .with_context(|| format!("writing {}.json", base.display()))?;
                 results.push(result);
             }
             Err(err) => {
@@ -49,32 +66,23 @@ pub fn bench(
             }
         }
     }
-    if results.is_empty() {
+    let Some(first) = results.first() else {
         return Ok(false);
-    }
-    let date = today();
-    let mut section = format!(
-        "## Benchmarks\n\n`cargo board bench {}` on {date} ({} s per run). {}\n",
-        results
-            .iter()
-            .map(|r| r.board.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-        seconds,
-        bench_report::method(&results[0])
-    );
-    for r in &results {
-        section.push_str(&r.markdown());
+    };
+    // Every board measured so far (this run or an earlier one), each with its own date.
+    let mut section = format!("## Benchmarks\n\n{}\n", bench_report::method(first));
+    let mut boards_json = Vec::new();
+    for (name, md) in saved_boards(&boards_dir, "md")? {
+        section.push_str(&md);
         section.push('\n');
+        if let Ok(json) = std::fs::read_to_string(boards_dir.join(format!("{name}.json"))) {
+            boards_json.push(serde_json::from_str::<serde_json::Value>(&json)?);
+        }
     }
     let md = out_dir.join("bench.md");
     std::fs::write(&md, &section).with_context(|| format!("writing {}", md.display()))?;
     let json = out_dir.join("bench.json");
-    let value = serde_json::json!({
-        "date": date,
-        "seconds": seconds,
-        "boards": results.iter().map(BoardResult::json).collect::<Vec<_>>(),
-    });
+    let value = serde_json::json!({ "seconds": seconds, "boards": boards_json });
     std::fs::write(&json, serde_json::to_string_pretty(&value)?)
         .with_context(|| format!("writing {}", json.display()))?;
     let readme_path = ws.root.join("README.md");
@@ -92,6 +100,21 @@ pub fn bench(
         readme_path.display()
     );
     Ok(all_ok)
+}
+
+/// The `(board, contents)` of the `*.<ext>` files in `dir`, by board name.
+fn saved_boards(dir: &Path, ext: &str) -> Result<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == ext) {
+            if let Some(name) = path.file_stem().and_then(|n| n.to_str()) {
+                found.push((name.to_owned(), std::fs::read_to_string(&path)?));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 /// Builds, boots and measures one board.
