@@ -63,8 +63,12 @@ pub enum Op {
     Link,
     /// `SNDRV_PCM_IOCTL_UNLINK`.
     Unlink,
-    /// `poll` while waiting for a period.
+    /// `epoll_pwait` while waiting for a period.
     Poll,
+    /// `epoll_create1` of the stream's period waiter.
+    EpollCreate,
+    /// `epoll_ctl(EPOLL_CTL_ADD)` of the device to the stream's period waiter.
+    EpollAdd,
     /// `SNDRV_CTL_IOCTL_CARD_INFO`.
     CardInfo,
     /// `SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE`.
@@ -114,7 +118,9 @@ impl Op {
             Op::Resume => "SNDRV_PCM_IOCTL_RESUME",
             Op::Link => "SNDRV_PCM_IOCTL_LINK",
             Op::Unlink => "SNDRV_PCM_IOCTL_UNLINK",
-            Op::Poll => "poll",
+            Op::Poll => "epoll_pwait",
+            Op::EpollCreate => "epoll_create1",
+            Op::EpollAdd => "epoll_ctl(EPOLL_CTL_ADD)",
             Op::CardInfo => "SNDRV_CTL_IOCTL_CARD_INFO",
             Op::PreferSubdevice => "SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE",
             Op::NextPcmDevice => "SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE",

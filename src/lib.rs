@@ -36,7 +36,7 @@
 //!
 //! # Layers
 //! - [`abi`] — `#[repr(C)]` mirrors of `asound.h` and the ioctl numbers.
-//! - `sys` — the system calls (open, ioctl, mmap, poll), each error naming its operation.
+//! - `sys` — the system calls (open, ioctl, mmap, epoll), each error naming its operation.
 //! - [`ring`] — pure ring arithmetic over `hw_ptr`/`appl_ptr`/`boundary`.
 //! - [`transport`] — mapped status/control pages or `SYNC_PTR`.
 //! - [`params`] — formats, refine, negotiation.

@@ -38,6 +38,7 @@ pub use status::{PeriodInfo, Setup, State, Status, Timestamp};
 pub struct MmapStream<S: Sample, D: Direction> {
     buffer: sys::Mapping,
     transport: Transport,
+    waiter: sys::Waiter,
     pcm: PcmDevice,
     setup: Setup,
     policy: XrunPolicy,
@@ -118,6 +119,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             config.transport
         };
         let transport = Transport::new(pcm.fd(), choice)?;
+        let waiter = sys::Waiter::new(pcm.fd(), Self::ready_events())?;
         let buffer_ms = buffer * 1000 / u64::from(negotiated.rate);
         let timeout_ms = match config.timeout_ms {
             0 => (buffer_ms * 4).clamp(1000, u64::from(u32::MAX)) as u32,
@@ -139,6 +141,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         let mut stream = MmapStream {
             buffer: buffer_map,
             transport,
+            waiter,
             pcm,
             setup,
             policy: config.xrun_policy,
@@ -151,6 +154,15 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         };
         stream.prepare()?;
         Ok(stream)
+    }
+
+    /// What readiness means for this direction: room to write or frames to read.
+    fn ready_events() -> PollFlags {
+        if D::CAPTURE {
+            PollFlags::IN
+        } else {
+            PollFlags::OUT
+        }
     }
 
     fn check_sample_type(config: &Config) -> Result<()> {
@@ -313,12 +325,10 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// passed first; `None` uses the stream's timeout and returns [`Error::Timeout`] instead.
     /// `Some(0)` polls without blocking.
     pub fn wait(&mut self, timeout_ms: Option<u32>) -> Result<bool> {
-        let events = if D::CAPTURE { PollFlags::IN } else { PollFlags::OUT };
-        match sys::wait(
-            self.pcm.fd(),
-            events,
-            Some(timeout_ms.unwrap_or(self.setup.timeout_ms)),
-        )? {
+        match self
+            .waiter
+            .wait(Some(timeout_ms.unwrap_or(self.setup.timeout_ms)))?
+        {
             Readiness::Ready => Ok(true),
             Readiness::Error => {
                 self.transport.publish(self.pcm.fd())?;
@@ -456,8 +466,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// it elsewhere. Returns the frame offset of the period in the buffer.
     fn acquire_period(&mut self) -> Result<u64> {
         let period = u64::from(self.setup.negotiated.period_size);
-        let events = if D::CAPTURE { PollFlags::IN } else { PollFlags::OUT };
-        // After `poll` says ready, the kernel has at least `avail_min` (one period) frames for
+        // After the wait says ready, the kernel has at least `avail_min` (one period) frames for
         // us even though the cached status predates the wakeup: no ioctl needed to know.
         let mut kernel_said_ready = false;
         loop {
@@ -476,7 +485,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
                 self.start()?;
                 continue;
             }
-            match sys::wait(self.pcm.fd(), events, Some(self.setup.timeout_ms))? {
+            match self.waiter.wait(Some(self.setup.timeout_ms))? {
                 Readiness::Ready => kernel_said_ready = self.transport.kind() != TransportKind::Mapped,
                 Readiness::Error => {
                     kernel_said_ready = false;
