@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use crate::bench_script::{Plan, Tool, APLAY_MMAP, HOG_PERIODS, PERIODS, RATE};
+use crate::bench_script::{Plan, Tool, APLAY_MMAP, HOG_PERIODS, PERIODS, RATE, X86_STRING_TUNABLES};
 
 /// One measurement: the fields of its `BENCH-EXEC` line and of the `BENCH-PLAY` line of
 /// alsa-direct's own output.
@@ -469,7 +469,11 @@ advances 1 ns per executed instruction and skips idle time, so every figure is r
 whatever the host's load. A CPU millisecond here is a million instructions executed by the \
 program and by the kernel on its behalf; it is not the time of a real core (caches and memory \
 are not modelled), so compare the ratios. Every run streams a whole number of buffers at every \
-period size.\n\n\
+period size. The instruction clock counts each iteration of an x86 `rep`-prefixed string \
+instruction as one instruction, so on x86 guests every program runs with \
+`GLIBC_TUNABLES={X86_STRING_TUNABLES}`: glibc's `memset`/`memcpy` use vector loops instead of \
+`rep stosb`/`rep movsb` (a 4 KiB `rep stosb` would count 4096). The kernel's own string copies \
+(aplay's read of `/dev/zero`) are still counted per iteration.\n\n\
 - System calls: counted with ptrace (`bench exec --trace`) in runs of {t1} and {t2} frames; \
 the difference divided by the periods between them is the steady state (set-up, drain and exit \
 cancel out; vDSO clock reads are not system calls).\n\
