@@ -59,9 +59,20 @@ pub const fn advance(ptr: u64, frames: u64, boundary: u64) -> u64 {
     }
 }
 
+/// `value % divisor`, as a mask when `divisor` is a power of two (the usual period and buffer
+/// sizes): on 32-bit ARM a `u64` remainder is a library call of a hundred-odd instructions, and
+/// the period loop takes two or three of them per period.
+const fn remainder(value: u64, divisor: u64) -> u64 {
+    if divisor.is_power_of_two() {
+        value & (divisor - 1)
+    } else {
+        value % divisor
+    }
+}
+
 /// Frame offset of a counter inside the DMA buffer.
 pub const fn offset(ptr: u64, buffer_size: u64) -> u64 {
-    ptr % buffer_size
+    remainder(ptr, buffer_size)
 }
 
 /// Frames that can be accessed in one contiguous piece from `ptr`: at most `avail`, and not
@@ -77,7 +88,7 @@ pub const fn contiguous(ptr: u64, avail: u64, buffer_size: u64) -> u64 {
 
 /// Frames from `ptr` to the next multiple of `period_size` (0 when aligned).
 pub const fn to_period_boundary(ptr: u64, period_size: u64) -> u64 {
-    let into = ptr % period_size;
+    let into = remainder(ptr, period_size);
     if into == 0 {
         0
     } else {
