@@ -1,5 +1,6 @@
 //! Thin wrappers over the rustix system calls the crate makes: `open`, `ioctl`, `mmap`,
-//! `munmap`, `epoll` and `poll` (to sleep). Each returns the crate's [`Error`] naming the operation and errno.
+//! `munmap`, `epoll` and `poll` (to sleep). Each returns the crate's [`Error`] naming the
+//! operation and errno.
 //!
 //! All `unsafe` that hands the kernel a pointer lives here and in [`Mapping`].
 
@@ -115,16 +116,18 @@ impl Waiter {
         Ok(Waiter { epoll })
     }
 
-    /// Waits until the descriptor is ready, retrying on `EINTR`. `timeout_ms` of `None` waits
-    /// forever.
-    pub(crate) fn wait(&self, timeout_ms: Option<u32>) -> Result<Readiness> {
-        let timeout = timeout_ms.map(|ms| rustix::time::Timespec {
-            tv_sec: (ms / 1000).into(),
-            tv_nsec: ((ms % 1000) * 1_000_000).into(),
-        });
+    /// Waits until the descriptor is ready or `timeout_ms` passed, retrying on `EINTR`.
+    pub(crate) fn wait(&self, timeout_ms: u32) -> Result<Readiness> {
+        // At most 24.8 days, so that rustix makes it a plain `epoll_pwait` (a longer one needs
+        // `epoll_pwait2`, Linux 5.11).
+        let timeout_ms = timeout_ms.min(i32::MAX as u32);
+        let timeout = rustix::time::Timespec {
+            tv_sec: (timeout_ms / 1000).into(),
+            tv_nsec: ((timeout_ms % 1000) * 1_000_000).into(),
+        };
         loop {
             let mut events = [MaybeUninit::<epoll::Event>::uninit(); 1];
-            match epoll::wait(&self.epoll, &mut events, timeout.as_ref()) {
+            match epoll::wait(&self.epoll, &mut events, Some(&timeout)) {
                 Ok(([], _)) => return Ok(Readiness::TimedOut),
                 Ok(([event, ..], _)) => {
                     // A copy: the event record is packed on x86_64.

@@ -325,10 +325,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// passed first; `None` uses the stream's timeout and returns [`Error::Timeout`] instead.
     /// `Some(0)` polls without blocking.
     pub fn wait(&mut self, timeout_ms: Option<u32>) -> Result<bool> {
-        match self
-            .waiter
-            .wait(Some(timeout_ms.unwrap_or(self.setup.timeout_ms)))?
-        {
+        match self.waiter.wait(timeout_ms.unwrap_or(self.setup.timeout_ms))? {
             Readiness::Ready => Ok(true),
             Readiness::Error => {
                 self.transport.publish(self.pcm.fd())?;
@@ -485,7 +482,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
                 self.start()?;
                 continue;
             }
-            match self.waiter.wait(Some(self.setup.timeout_ms))? {
+            match self.waiter.wait(self.setup.timeout_ms)? {
                 Readiness::Ready => kernel_said_ready = self.transport.kind() != TransportKind::Mapped,
                 Readiness::Error => {
                     kernel_said_ready = false;
