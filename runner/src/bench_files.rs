@@ -65,11 +65,13 @@ pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<Vec<
 fn fetch(debian: &Debian, cache: &Path, dir: &Path, host: &mut Host) -> Result<()> {
     let debs = cache.join("debs");
     let arch = &debian.arch;
-    let depends = match apt_depends("alsa-utils", arch)? {
+    let release = host.guest_release(debian);
+    let depends = match apt_depends("alsa-utils", arch, release)? {
         Some(d) => d,
         None => {
             host.update_once()?;
-            apt_depends("alsa-utils", arch)?.with_context(|| format!("apt knows no alsa-utils:{arch}"))?
+            apt_depends("alsa-utils", arch, release)?
+                .with_context(|| format!("apt knows no alsa-utils:{arch}"))?
         }
     };
     let libasound = depends
@@ -89,7 +91,7 @@ fn fetch(debian: &Debian, cache: &Path, dir: &Path, host: &mut Host) -> Result<(
     for (package, arch, patterns) in wanted {
         let deb = match debian::find_deb(&debs, package, arch) {
             Some(deb) => deb,
-            None => debian::download(package, arch, &debs)?,
+            None => debian::download(package, arch, release, &debs)?,
         };
         step!("unpacking {} for the benchmarks", deb.display());
         let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
@@ -101,10 +103,10 @@ fn fetch(debian: &Debian, cache: &Path, dir: &Path, host: &mut Host) -> Result<(
     Ok(())
 }
 
-/// `apt-cache depends package:arch` as package names without `:arch` (None when apt does not
-/// know the package).
-fn apt_depends(package: &str, arch: &str) -> Result<Option<Vec<String>>> {
-    let Some(text) = debian::apt_cache_depends(package, arch)? else {
+/// `apt-cache depends package:arch` (the version in `release` when given) as package names
+/// without `:arch` (None when apt does not know the package).
+fn apt_depends(package: &str, arch: &str, release: Option<&str>) -> Result<Option<Vec<String>>> {
+    let Some(text) = debian::apt_cache_depends(package, arch, release)? else {
         return Ok(None);
     };
     Ok(Some(

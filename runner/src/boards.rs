@@ -333,6 +333,23 @@ pub fn load_all(dir: &Path) -> Result<Vec<Board>> {
     Ok(boards)
 }
 
+/// `board` with its guest packages (kernel, busybox, aplay) taken from Debian `suite` instead of
+/// its own, named `<board>-<suite>`: the same board on another kernel.
+pub fn with_suite(board: &Board, suite: &str) -> Result<Board> {
+    let mut other = board.clone();
+    let debian = other
+        .debian
+        .as_mut()
+        .with_context(|| format!("board {} is not emulated: it has no Debian suite", board.name))?;
+    if debian.suite == suite {
+        return Ok(other);
+    }
+    debian.suite = suite.to_owned();
+    other.name = format!("{}-{suite}", board.name);
+    other.description = format!("{} (Debian {suite} packages)", board.description);
+    Ok(other)
+}
+
 /// Picks the named boards (all emulated ones when `names` is empty).
 pub fn select<'a>(all: &'a [Board], names: &[String]) -> Result<Vec<&'a Board>> {
     if names.is_empty() {
@@ -387,6 +404,19 @@ mod tests {
         assert_eq!(env["ALSA_DIRECT_TEST_TRANSPORT"], "sync-ptr");
         assert_eq!(env["ALSA_DIRECT_PLAYBACK"], "hw:Loopback,0,0");
         assert_eq!(board.run_target(&board.runs[0]), "aarch64-unknown-linux-gnu");
+    }
+
+    #[test]
+    fn another_suite_renames_the_board() {
+        let board = Board::parse("b", EMULATED, Path::new("b.toml")).unwrap();
+        let own = board.debian.as_ref().unwrap().suite.clone();
+        assert_eq!(with_suite(&board, &own).unwrap().name, "b");
+        let trixie = with_suite(&board, "trixie").unwrap();
+        assert_eq!(trixie.name, "b-trixie");
+        assert_eq!(trixie.debian.as_ref().unwrap().suite, "trixie");
+        let real = EMULATED.replace("\"emulated\"", "\"real\"");
+        let real = Board::parse("b", real.split("[debian]").next().unwrap(), Path::new("b.toml")).unwrap();
+        assert!(with_suite(&real, "trixie").is_err());
     }
 
     #[test]

@@ -12,17 +12,26 @@ use crate::progress::step;
 /// Resolves a meta package (`linux-image-arm64:arm64`) to the versioned image package it depends
 /// on (`linux-image-6.1.0-56-arm64`); a package with no such dependency resolves to itself.
 /// `None` when apt does not know the package (its lists are missing or stale).
-pub fn resolve_kernel(meta: &str, arch: &str) -> Result<Option<String>> {
-    Ok(
-        apt_cache_depends(meta, arch)?
-            .map(|text| kernel_dependency(&text).unwrap_or_else(|| meta.to_owned())),
-    )
+pub fn resolve_kernel(meta: &str, arch: &str, release: Option<&str>) -> Result<Option<String>> {
+    Ok(apt_cache_depends(meta, arch, release)?
+        .map(|text| kernel_dependency(&text).unwrap_or_else(|| meta.to_owned())))
 }
 
-/// The output of `apt-cache depends package:arch`, `None` when apt does not know the package.
-pub fn apt_cache_depends(package: &str, arch: &str) -> Result<Option<String>> {
+/// `package:arch`, or `package:arch/release` for the version in that release. Without a
+/// release apt picks its candidate, which for a guest-only suite (pinned at priority 1) is the
+/// host suite's version when both have the package.
+fn spec(package: &str, arch: &str, release: Option<&str>) -> String {
+    match release {
+        Some(release) => format!("{package}:{arch}/{release}"),
+        None => format!("{package}:{arch}"),
+    }
+}
+
+/// The output of `apt-cache depends package:arch` (the version in `release` when given),
+/// `None` when apt does not know the package.
+pub fn apt_cache_depends(package: &str, arch: &str, release: Option<&str>) -> Result<Option<String>> {
     let out = Command::new("apt-cache")
-        .args(["depends", &format!("{package}:{arch}")])
+        .args(["depends", &spec(package, arch, release)])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
@@ -47,14 +56,15 @@ fn kernel_dependency(text: &str) -> Option<String> {
     })
 }
 
-/// Downloads `package:arch` into `dir` and returns the `.deb` path.
-pub fn download(package: &str, arch: &str, dir: &Path) -> Result<PathBuf> {
+/// Downloads `package:arch` (the version in `release` when given) into `dir` and returns the
+/// `.deb` path.
+pub fn download(package: &str, arch: &str, release: Option<&str>, dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     step!("downloading {package}:{arch}");
     let mut cmd = Command::new("apt-get");
     cmd.current_dir(dir)
         .args(["download", "-q"])
-        .arg(format!("{package}:{arch}"));
+        .arg(spec(package, arch, release));
     if crate::install::is_root() {
         // apt's download sandbox user cannot write into the cache; root downloads directly.
         cmd.args(["-o", "APT::Sandbox::User=root"]);

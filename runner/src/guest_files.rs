@@ -67,6 +67,7 @@ pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<Gues
     let (debian, _) = board.emulation()?;
     let cache = cache_dir(debian, cache_root);
     let _lock = lock(&cache)?;
+    let release = host.guest_release(debian);
     let kernel_dir = cache.join("kernel");
     let kernel_deb = ensure_package(
         &cache,
@@ -74,11 +75,11 @@ pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<Gues
         debian,
         host,
         |host| {
-            if let Some(package) = debian::resolve_kernel(&debian.kernel_package, &debian.arch)? {
+            if let Some(package) = debian::resolve_kernel(&debian.kernel_package, &debian.arch, release)? {
                 return Ok(package);
             }
             host.update_once()?;
-            debian::resolve_kernel(&debian.kernel_package, &debian.arch)?.with_context(|| {
+            debian::resolve_kernel(&debian.kernel_package, &debian.arch, release)?.with_context(|| {
                 format!(
                     "apt knows no {}:{} (suite {}); is its source configured?",
                     debian.kernel_package, debian.arch, debian.suite
@@ -216,7 +217,7 @@ fn resolve_and_download(
     if let Some(deb) = debian::find_deb(debs, &package, &debian.arch) {
         return Ok(deb);
     }
-    debian::download(&package, &debian.arch, debs)
+    debian::download(&package, &debian.arch, host.guest_release(debian), debs)
 }
 
 /// The newest `boot/<prefix>-*` file.

@@ -337,6 +337,12 @@ impl Host {
         self.apply(&pins)
     }
 
+    /// The release to take a guest's packages from: its suite when that is not the host's own
+    /// (apt's candidate would be the host suite's version), `None` otherwise.
+    pub fn guest_release<'a>(&self, debian: &'a Debian) -> Option<&'a str> {
+        (debian.suite != self.codename).then_some(debian.suite.as_str())
+    }
+
     /// Runs `apt-get update` unless it already ran in this process.
     pub fn update_once(&mut self) -> Result<()> {
         if self.updated {

@@ -65,6 +65,9 @@ options (test, run, bench, ci):
                                 opens (env ALSA_DIRECT_BOARD_KVM=1); off by default: on nested
                                 virtual machines /dev/kvm may open but hang the guest
   --dump-syslog                 print the guest's /var/log/messages after every job
+  --suite SUITE                 take the guests' Debian packages (kernel, busybox, aplay) from
+                                SUITE (e.g. trixie) instead of each board's own; the boards are
+                                named BOARD-SUITE in reports (setup, test, run, bench)
   --instruction-clock           one CPU on qemu's instruction clock (-icount shift=0,sleep=off):
                                 guest time = 1 ns per instruction, idle time skipped, so
                                 timings do not depend on the host's load (always on for bench;
@@ -92,6 +95,8 @@ struct Cli {
     features: Option<String>,
     /// `--seconds N` (bench).
     seconds: u64,
+    /// `--suite SUITE` (setup, test, run, bench).
+    suite: Option<String>,
     /// `--timeout`, `--kvm`, `--dump-syslog`, `--instruction-clock`.
     opts: BootOptions,
 }
@@ -114,6 +119,7 @@ fn parse_cli(args: Vec<String>) -> Result<Cli> {
         run: None,
         features: None,
         seconds: 10,
+        suite: None,
         opts: BootOptions {
             timeout: Duration::from_secs(timeout),
             allow_kvm: std::env::var("ALSA_DIRECT_BOARD_KVM").is_ok_and(|v| v == "1"),
@@ -139,6 +145,7 @@ fn parse_cli(args: Vec<String>) -> Result<Cli> {
             "--example" => cli.example = Some(value("--example")?),
             "--run" => cli.run = Some(value("--run")?),
             "--features" => cli.features = Some(value("--features")?),
+            "--suite" => cli.suite = Some(value("--suite")?),
             "--seconds" => {
                 let v = value("--seconds")?;
                 cli.seconds = v.parse().with_context(|| format!("--seconds {v:?}"))?;
@@ -168,13 +175,24 @@ fn main() {
 
 /// Runs the command; returns the exit code.
 fn real_main() -> Result<i32> {
-    let cli = parse_cli(std::env::args().skip(1).collect())?;
+    let mut cli = parse_cli(std::env::args().skip(1).collect())?;
     if matches!(cli.command.as_str(), "help" | "-h" | "--help") {
         print!("{USAGE}");
         return Ok(0);
     }
     let ws = Workspace::locate()?;
-    let all = boards::load_all(&ws.boards_dir())?;
+    let mut all = boards::load_all(&ws.boards_dir())?;
+    if let Some(suite) = &cli.suite {
+        if cli.command == "ci" {
+            bail!("ci tests the boards as they are; --suite is for setup, test, run and bench");
+        }
+        // The chosen boards, renamed `<board>-<suite>`, stand in for the boards on the command line.
+        all = boards::select(&all, &cli.positional)?
+            .into_iter()
+            .map(|board| boards::with_suite(board, suite))
+            .collect::<Result<_>>()?;
+        cli.positional = all.iter().map(|board| board.name.clone()).collect();
+    }
     let mut host = Host::detect();
     match cli.command.as_str() {
         "list" => {
