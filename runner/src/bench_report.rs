@@ -447,6 +447,75 @@ impl BoardResult {
     }
 }
 
+/// One line per board and alsa-direct transport over the saved JSON results (see
+/// [`BoardResult::json`]): the figures the targets are about, each beside aplay -M's.
+pub fn summary(boards: &[Value]) -> String {
+    let mut s = String::from(
+        "Targets: at most 2 system calls per period on the `SYNC_PTR` path and 1 on the mapped \
+path; CPU per second of audio and the smallest stable period at least 2x better than \
+`aplay -M`. Every board's tables follow below.\n\n\
+| board | kernel | alsa-direct | syscalls / period, worst (aplay -M) | CPU vs aplay -M at 64 / 256 / 1024 | smallest stable period beside a hog: alsa-direct / aplay -M | stripped `tone` |\n\
+|---|---|---|---:|---|---|---:|\n",
+    );
+    for board in boards {
+        let rows = board["rows"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let hog = board["hog"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let of = |key: &'static str| rows.iter().filter(move |r| r["key"] == key);
+        let worst_syscalls = |key: &'static str| {
+            of(key)
+                .filter(|r| r["traced_xruns"] == 0)
+                .filter_map(|r| r["syscalls_per_period"].as_f64())
+                .reduce(f64::max)
+                .map_or("-".into(), |w| format!("{w:.2}"))
+        };
+        let min_period = |key: &str| {
+            hog.iter()
+                .find(|h| h["key"] == key)
+                .and_then(|h| h["min_period"].as_u64())
+                .map_or("none ≤ 1024".into(), |p| p.to_string())
+        };
+        let kernel = board["kernel"].as_str().unwrap_or("");
+        let kernel = kernel.split(',').next().unwrap_or(kernel);
+        for key in ["direct", "direct-sync-ptr"] {
+            let Some(first) = of(key).next() else {
+                continue;
+            };
+            let ratios: Vec<String> = PERIODS
+                .iter()
+                .map(|&period| {
+                    let cpu = |k: &str| {
+                        rows.iter()
+                            .find(|r| r["key"] == k && r["period"] == period)
+                            .and_then(|r| r["cpu_ms_per_s_steady"].as_f64())
+                    };
+                    match (cpu(APLAY_MMAP.key), cpu(key)) {
+                        (Some(a), Some(d)) if d > 0.0 => format!("{:.2}x", a / d),
+                        _ => "-".into(),
+                    }
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "| {} | {kernel} | {} | {} ({}) | {} | {} / {} | {} |",
+                board["board"].as_str().unwrap_or("?"),
+                match (first["transport"].as_str().unwrap_or("?"), key) {
+                    (transport, "direct-sync-ptr") => format!("{transport} (forced)"),
+                    (transport, _) => transport.to_owned(),
+                },
+                worst_syscalls(key),
+                worst_syscalls(APLAY_MMAP.key),
+                ratios.join(" / "),
+                min_period(key),
+                min_period(APLAY_MMAP.key),
+                board["tone_stripped_bytes"]
+                    .as_u64()
+                    .map_or("-".into(), |n| format!("{n} B")),
+            );
+        }
+    }
+    s
+}
+
 /// ✓ or ✗.
 fn mark(ok: bool) -> &'static str {
     if ok {
@@ -457,9 +526,9 @@ fn mark(ok: bool) -> &'static str {
 }
 
 /// How the figures are measured (printed under the tables).
-pub fn method(result: &BoardResult) -> String {
-    let (c1, c2) = result.cpu_frames;
-    let (t1, t2) = result.trace_frames;
+pub fn method(cpu_frames: (u64, u64), trace_frames: (u64, u64)) -> String {
+    let (c1, c2) = cpu_frames;
+    let (t1, t2) = trace_frames;
     format!(
         "S16_LE, stereo, {RATE} Hz, 4 periods per buffer, on `hw:Loopback,0,0` (snd-aloop); \
 alsa-direct is `examples/bench.rs` (silence, then drain), alsa-lib is Debian's \
@@ -592,7 +661,36 @@ mod tests {
                 && !md.contains("mapped path"),
             "{md}"
         );
-        assert!(method(&result).contains(&format!("runs of {c1} and {c2} frames")));
+        assert!(
+            method(result.cpu_frames, result.trace_frames).contains(&format!("runs of {c1} and {c2} frames"))
+        );
         assert_eq!(result.json()["rows"][0]["syscalls_per_period"], json!(2.0));
+    }
+
+    #[test]
+    fn summary_compares_each_transport_with_aplay_mmap() {
+        let row = |key: &str, period: u32, syscalls: f64, cpu: f64, traced_xruns: u32| {
+            json!({"key": key, "period": period, "transport": if key == "aplay-mmap" { "alsa-lib, mmap" } else { "SYNC_PTR" },
+                   "syscalls_per_period": syscalls, "traced_xruns": traced_xruns, "cpu_ms_per_s_steady": cpu})
+        };
+        let mut rows = Vec::new();
+        for (period, cpu) in [(64, 4.0), (256, 1.0), (1024, 0.5)] {
+            rows.push(row("direct", period, 1.5, cpu, 0));
+            rows.push(row("aplay-mmap", period, 7.0, cpu * 3.0, 0));
+        }
+        // A traced run with xruns does not count towards the worst.
+        rows.push(row("direct", 16, 9.0, 1.0, 5));
+        let board = json!({
+            "board": "qemu-x", "kernel": "6.12.1-arm64, qemu TCG", "rows": rows,
+            "hog": [{"key": "direct", "min_period": 64}, {"key": "aplay-mmap", "min_period": null}],
+            "tone_stripped_bytes": 1000,
+        });
+        let table = summary(&[board]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 5, "{table}");
+        assert_eq!(
+            lines[4],
+            "| qemu-x | 6.12.1-arm64 | SYNC_PTR | 1.50 (7.00) | 3.00x / 3.00x / 3.00x | 64 / none ≤ 1024 | 1000 B |"
+        );
     }
 }

@@ -203,9 +203,19 @@ pub struct Board {
     pub runs: Vec<Run>,
     /// The file it came from.
     pub path: PathBuf,
+    /// For a board made by [`with_suite`]: the board file's own name.
+    pub base_name: Option<String>,
 }
 
 impl Board {
+    /// The `cargo board` arguments that name this board: `BOARD` or `BOARD --suite SUITE`.
+    pub fn invocation(&self) -> String {
+        match (&self.base_name, &self.debian) {
+            (Some(base), Some(debian)) => format!("{base} --suite {}", debian.suite),
+            _ => self.name.clone(),
+        }
+    }
+
     /// Parses one board file; `name` is the file stem.
     pub fn parse(name: &str, text: &str, path: &Path) -> Result<Board> {
         let file: BoardFile = toml::from_str(text).with_context(|| format!("parsing {}", path.display()))?;
@@ -231,6 +241,7 @@ impl Board {
             qemu: file.qemu,
             runs,
             path: path.to_owned(),
+            base_name: None,
         };
         board.check().with_context(|| format!("in {}", path.display()))?;
         Ok(board)
@@ -346,6 +357,7 @@ pub fn with_suite(board: &Board, suite: &str) -> Result<Board> {
     }
     debian.suite = suite.to_owned();
     other.name = format!("{}-{suite}", board.name);
+    other.base_name = Some(board.name.clone());
     other.description = format!("{} (Debian {suite} packages)", board.description);
     Ok(other)
 }
@@ -414,6 +426,8 @@ mod tests {
         let trixie = with_suite(&board, "trixie").unwrap();
         assert_eq!(trixie.name, "b-trixie");
         assert_eq!(trixie.debian.as_ref().unwrap().suite, "trixie");
+        assert_eq!(trixie.invocation(), "b --suite trixie");
+        assert_eq!(board.invocation(), "b");
         let real = EMULATED.replace("\"emulated\"", "\"real\"");
         let real = Board::parse("b", real.split("[debian]").next().unwrap(), Path::new("b.toml")).unwrap();
         assert!(with_suite(&real, "trixie").is_err());

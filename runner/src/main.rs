@@ -47,13 +47,14 @@ commands:
   run BOARD --example NAME [--run RUN] [--features F] [-- ARGS]
                                 build the example (features: std by default), boot the board,
                                 run /bin/NAME ARGS there and exit with its status
-  bench [BOARD...] [--seconds N]
+  bench [BOARD...] [--seconds N] [--report]
                                 system calls, CPU and the smallest stable period per period
                                 size, alsa-direct beside alsa-lib's aplay in the same guest
                                 (all emulated boards when none is named; N seconds per run,
                                 default 10), and the stripped size of the static tone example;
                                 writes target/bench/bench.{md,json} and the README's
-                                Benchmarks section (not part of ci)
+                                Benchmarks section (not part of ci); --report only writes
+                                these again from the saved per-board results
   ci                            the whole test suite: fmt, clippy and host tests for every
                                 target, then `test` on all emulated boards (what .ci/run runs)
   setup [BOARD...]              install what is missing and fetch the kernels, without testing
@@ -97,6 +98,8 @@ struct Cli {
     seconds: u64,
     /// `--suite SUITE` (setup, test, run, bench).
     suite: Option<String>,
+    /// `--report` (bench).
+    report_only: bool,
     /// `--timeout`, `--kvm`, `--dump-syslog`, `--instruction-clock`.
     opts: BootOptions,
 }
@@ -120,6 +123,7 @@ fn parse_cli(args: Vec<String>) -> Result<Cli> {
         features: None,
         seconds: 10,
         suite: None,
+        report_only: false,
         opts: BootOptions {
             timeout: Duration::from_secs(timeout),
             allow_kvm: std::env::var("ALSA_DIRECT_BOARD_KVM").is_ok_and(|v| v == "1"),
@@ -146,6 +150,7 @@ fn parse_cli(args: Vec<String>) -> Result<Cli> {
             "--run" => cli.run = Some(value("--run")?),
             "--features" => cli.features = Some(value("--features")?),
             "--suite" => cli.suite = Some(value("--suite")?),
+            "--report" => cli.report_only = true,
             "--seconds" => {
                 let v = value("--seconds")?;
                 cli.seconds = v.parse().with_context(|| format!("--seconds {v:?}"))?;
@@ -234,6 +239,10 @@ fn real_main() -> Result<i32> {
                 args: cli.after_dashes,
             };
             commands::run::run(&ws, &mut host, board, &req, &cli.opts)
+        }
+        "bench" if cli.report_only => {
+            commands::bench::write_report(&ws, cli.seconds)?;
+            Ok(0)
         }
         "bench" => {
             let selected = boards::select(&all, &cli.positional)?;

@@ -36,7 +36,7 @@ pub fn bench(
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let boards_dir = out_dir.join("boards");
     std::fs::create_dir_all(&boards_dir).with_context(|| format!("creating {}", boards_dir.display()))?;
-    let mut results = Vec::new();
+    let mut measured = 0;
     let mut all_ok = true;
     for board in boards {
         step!("=== {}: benchmark, {seconds} s per run ===", board.name);
@@ -45,7 +45,7 @@ pub fn bench(
                 let md = format!(
                     "{}\n`cargo board bench {}` on {} ({seconds} s per run).\n\n{}",
                     result.heading(),
-                    result.board,
+                    board.invocation(),
                     today(),
                     result.tables()
                 );
@@ -58,7 +58,7 @@ pub fn bench(
                     serde_json::to_string_pretty(&result.json())?,
                 )
                 .with_context(|| format!("writing {}.json", base.display()))?;
-                results.push(result);
+                measured += 1;
             }
             Err(err) => {
                 step!("{}: benchmark FAILED: {err:#}", board.name);
@@ -66,19 +66,44 @@ pub fn bench(
             }
         }
     }
-    let Some(first) = results.first() else {
+    if measured == 0 {
         return Ok(false);
-    };
-    // Every board measured so far (this run or an earlier one), each with its own date.
-    let mut section = format!("## Benchmarks\n\n{}\n", bench_report::method(first));
+    }
+    write_report(ws, seconds)?;
+    Ok(all_ok)
+}
+
+/// Writes `target/bench/bench.{md,json}` and the README's "Benchmarks" section from every
+/// board measured so far (this run or an earlier one, each with its own date).
+pub fn write_report(ws: &Workspace, seconds: u64) -> Result<()> {
+    let out_dir = ws.root.join("target").join("bench");
+    let boards_dir = out_dir.join("boards");
+    let mut tables = String::new();
     let mut boards_json = Vec::new();
     for (name, md) in saved_boards(&boards_dir, "md")? {
-        section.push_str(&md);
-        section.push('\n');
-        if let Ok(json) = std::fs::read_to_string(boards_dir.join(format!("{name}.json"))) {
-            boards_json.push(serde_json::from_str::<serde_json::Value>(&json)?);
-        }
+        tables.push_str(&md);
+        tables.push('\n');
+        let json = boards_dir.join(format!("{name}.json"));
+        let text = std::fs::read_to_string(&json).with_context(|| format!("reading {}", json.display()))?;
+        boards_json.push(serde_json::from_str::<serde_json::Value>(&text)?);
     }
+    let Some(first) = boards_json.first() else {
+        anyhow::bail!(
+            "no benchmark results in {}: run `cargo board bench` first",
+            boards_dir.display()
+        );
+    };
+    let frames = |key: &str| {
+        (
+            first[key][0].as_u64().unwrap_or(0),
+            first[key][1].as_u64().unwrap_or(0),
+        )
+    };
+    let section = format!(
+        "## Benchmarks\n\n{}\n{}\n{tables}",
+        bench_report::summary(&boards_json),
+        bench_report::method(frames("cpu_frames"), frames("trace_frames"))
+    );
     let md = out_dir.join("bench.md");
     std::fs::write(&md, &section).with_context(|| format!("writing {}", md.display()))?;
     let json = out_dir.join("bench.json");
@@ -99,7 +124,7 @@ pub fn bench(
         json.display(),
         readme_path.display()
     );
-    Ok(all_ok)
+    Ok(())
 }
 
 /// The `(board, contents)` of the `*.<ext>` files in `dir`, by board name.
