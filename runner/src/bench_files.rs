@@ -3,8 +3,9 @@
 //! under `target/board-cache/<suite>-<arch>/alsa/`.
 //!
 //! Only what `aplay` loads is unpacked (it needs `libasound.so.2`, `libm` and `libc`; check
-//! with `readelf -d usr/bin/aplay`). Files under `usr/lib/` are also placed under `lib/`, as
-//! the merged-`/usr` layout of newer suites expects (the dynamic loader's path is `/lib/...`).
+//! with `readelf -d usr/bin/aplay`). Files under `usr/lib/` and `usr/lib64/` are also placed
+//! under `lib/` and `lib64/`, as the merged-`/usr` layout of newer suites expects (the dynamic
+//! loader's path is `/lib/...`, or `/lib64/...` on amd64).
 
 use std::path::{Path, PathBuf};
 
@@ -46,11 +47,11 @@ pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<Vec<
     collect(&dir, &dir, &mut files)?;
     let mut extra = Vec::new();
     for (guest, host_file) in &files {
-        if let Some(rest) = guest.strip_prefix("/usr/lib/") {
-            let alias = format!("/lib/{rest}");
-            if !files.iter().any(|(g, _)| *g == alias) {
-                extra.push((alias, host_file.clone()));
-            }
+        let Some(alias) = guest.strip_prefix("/usr").filter(|rest| rest.starts_with("/lib")) else {
+            continue;
+        };
+        if !files.iter().any(|(g, _)| g == alias) {
+            extra.push((alias.to_owned(), host_file.clone()));
         }
     }
     files.extend(extra);
@@ -82,7 +83,11 @@ fn fetch(debian: &Debian, cache: &Path, dir: &Path, host: &mut Host) -> Result<(
     let wanted: [(&str, &str, &[&str]); 4] = [
         ("alsa-utils", arch, &["./usr/bin/aplay"]),
         (&libasound, arch, &["./usr/lib/*"]),
-        ("libc6", arch, &["./lib/*", "./usr/lib/*", "./lib64/*"]),
+        (
+            "libc6",
+            arch,
+            &["./lib/*", "./usr/lib/*", "./lib64/*", "./usr/lib64/*"],
+        ),
         ("libasound2-data", "all", &["./usr/share/alsa/*"]),
     ];
     if dir.exists() {
