@@ -554,7 +554,11 @@ one busy loop per guest CPU, until one runs without an xrun.\n\
 - snd-aloop moves its pointer on the kernel's 250 Hz jiffies timer: a buffer shorter than a \
 4 ms tick (4 x 32 frames) cannot be kept filled by any program, and at 64 frames per period it \
 advances about one period per tick, so a 64-frame run lasts about 3x its audio time whatever \
-the program.\n"
+the program.\n\
+- Beside the busy loop the scheduler decides who keeps up: on Linux 6.1 (CFS) every program \
+keeps a 64-frame period; on 6.12 (EEVDF: qemu-riscv64 and the `-trixie` boards, the same \
+boards with Debian trixie's kernel and aplay, `cargo board bench BOARD --suite trixie`) the \
+programs that spend more CPU per period need longer periods.\n"
     )
 }
 
