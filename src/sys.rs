@@ -8,7 +8,7 @@ use core::ffi::{c_int, c_void};
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 
-use rustix::event::{epoll, PollFlags};
+use rustix::event::epoll;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::ioctl::{Ioctl, IoctlOutput, Opcode};
@@ -106,12 +106,15 @@ pub(crate) struct Waiter {
 }
 
 impl Waiter {
-    /// Watches `fd` for `events` (`POLLOUT` for playback, `POLLIN` for capture).
-    pub(crate) fn new(fd: BorrowedFd<'_>, events: PollFlags) -> Result<Self> {
+    /// Watches `fd` for frames to read (`capture`) or room to write (playback).
+    pub(crate) fn new(fd: BorrowedFd<'_>, capture: bool) -> Result<Self> {
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(|e| Error::sys(Op::EpollCreate, e))?;
-        // The poll and epoll event bits are the same numbers.
-        let flags = epoll::EventFlags::from_bits_truncate(u32::from(events.bits()));
-        epoll::add(&epoll, fd, epoll::EventData::new_u64(0), flags)
+        let ready = if capture {
+            epoll::EventFlags::IN
+        } else {
+            epoll::EventFlags::OUT
+        };
+        epoll::add(&epoll, fd, epoll::EventData::new_u64(0), ready)
             .map_err(|e| Error::sys(Op::EpollAdd, e))?;
         Ok(Waiter { epoll })
     }

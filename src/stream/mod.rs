@@ -4,8 +4,6 @@
 use core::marker::PhantomData;
 use core::ops::ControlFlow;
 
-use rustix::event::PollFlags;
-
 use crate::abi;
 use crate::device::DeviceName;
 use crate::error::{Errno, Error, Op, Result};
@@ -119,7 +117,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             config.transport
         };
         let transport = Transport::new(pcm.fd(), choice)?;
-        let waiter = sys::Waiter::new(pcm.fd(), Self::ready_events())?;
+        let waiter = sys::Waiter::new(pcm.fd(), D::CAPTURE)?;
         let buffer_ms = buffer * 1000 / u64::from(negotiated.rate);
         let timeout_ms = match config.timeout_ms {
             0 => (buffer_ms * 4).clamp(1000, u64::from(u32::MAX)) as u32,
@@ -154,15 +152,6 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         };
         stream.prepare()?;
         Ok(stream)
-    }
-
-    /// What readiness means for this direction: room to write or frames to read.
-    fn ready_events() -> PollFlags {
-        if D::CAPTURE {
-            PollFlags::IN
-        } else {
-            PollFlags::OUT
-        }
     }
 
     fn check_sample_type(config: &Config) -> Result<()> {
