@@ -36,7 +36,9 @@ pub use status::{PeriodInfo, Setup, State, Status, Timestamp};
 pub struct MmapStream<S: Sample, D: Direction> {
     buffer: sys::Mapping,
     transport: Transport,
-    waiter: sys::Waiter,
+    /// The period waiter, made by the first wait: a stream that is only opened, or polled
+    /// through [`MmapStream::fd`] in another event loop, never creates one.
+    waiter: Option<sys::Waiter>,
     pcm: PcmDevice,
     setup: Setup,
     policy: XrunPolicy,
@@ -117,7 +119,6 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             config.transport
         };
         let transport = Transport::new(pcm.fd(), choice)?;
-        let waiter = sys::Waiter::new(pcm.fd(), D::CAPTURE)?;
         let buffer_ms = buffer * 1000 / u64::from(negotiated.rate);
         let timeout_ms = match config.timeout_ms {
             0 => (buffer_ms * 4).clamp(1000, u64::from(u32::MAX)) as u32,
@@ -139,7 +140,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         let mut stream = MmapStream {
             buffer: buffer_map,
             transport,
-            waiter,
+            waiter: None,
             pcm,
             setup,
             policy: config.xrun_policy,
@@ -314,7 +315,8 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// passed first; `None` uses the stream's timeout and returns [`Error::Timeout`] instead.
     /// `Some(0)` polls without blocking.
     pub fn wait(&mut self, timeout_ms: Option<u32>) -> Result<bool> {
-        match self.waiter.wait(timeout_ms.unwrap_or(self.setup.timeout_ms))? {
+        let limit_ms = timeout_ms.unwrap_or(self.setup.timeout_ms);
+        match self.waiter()?.wait(limit_ms)? {
             Readiness::Ready => Ok(true),
             Readiness::Error => {
                 self.transport.publish(self.pcm.fd())?;
@@ -323,6 +325,14 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             }
             Readiness::TimedOut if timeout_ms.is_some() => Ok(false),
             Readiness::TimedOut => Err(Error::Timeout),
+        }
+    }
+
+    /// The period waiter, created on first use.
+    fn waiter(&mut self) -> Result<&sys::Waiter> {
+        match &mut self.waiter {
+            Some(waiter) => Ok(waiter),
+            empty => Ok(empty.insert(sys::Waiter::new(self.pcm.fd(), D::CAPTURE)?)),
         }
     }
 
@@ -471,7 +481,8 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
                 self.start()?;
                 continue;
             }
-            match self.waiter.wait(self.setup.timeout_ms)? {
+            let timeout_ms = self.setup.timeout_ms;
+            match self.waiter()?.wait(timeout_ms)? {
                 Readiness::Ready => kernel_said_ready = self.transport.kind() != TransportKind::Mapped,
                 Readiness::Error => {
                     kernel_said_ready = false;
