@@ -123,11 +123,7 @@ impl Waiter {
     pub(crate) fn wait(&self, timeout_ms: u32) -> Result<Readiness> {
         // At most 24.8 days, so that rustix makes it a plain `epoll_pwait` (a longer one needs
         // `epoll_pwait2`, Linux 5.11).
-        let timeout_ms = timeout_ms.min(i32::MAX as u32);
-        let timeout = rustix::time::Timespec {
-            tv_sec: (timeout_ms / 1000).into(),
-            tv_nsec: ((timeout_ms % 1000) * 1_000_000).into(),
-        };
+        let timeout = timespec_ms(timeout_ms.min(i32::MAX as u32));
         loop {
             let mut events = [MaybeUninit::<epoll::Event>::uninit(); 1];
             match epoll::wait(&self.epoll, &mut events, Some(&timeout)) {
@@ -151,12 +147,16 @@ impl Waiter {
 
 /// Sleeps for `ms` milliseconds (a `poll` with no descriptors), for the resume retry loop.
 pub(crate) fn sleep_ms(ms: u32) {
-    let timeout = rustix::time::Timespec {
+    // An interrupted or failed sleep only shortens a retry delay.
+    let _ = rustix::event::poll(&mut [], Some(&timespec_ms(ms)));
+}
+
+/// `ms` milliseconds as a `Timespec`.
+fn timespec_ms(ms: u32) -> rustix::time::Timespec {
+    rustix::time::Timespec {
         tv_sec: (ms / 1000).into(),
         tv_nsec: ((ms % 1000) * 1_000_000).into(),
-    };
-    // An interrupted or failed sleep only shortens a retry delay.
-    let _ = rustix::event::poll(&mut [], Some(&timeout));
+    }
 }
 
 /// A shared mapping of device memory, unmapped on drop.
