@@ -30,7 +30,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use commands::run::RunRequest;
-use commands::BootOptions;
+use commands::{BootOptions, Clock};
 use install::Host;
 use workspace::Workspace;
 
@@ -62,17 +62,20 @@ commands:
 
 options (test, run, bench, ci):
   --timeout SECS                time limit per boot (default 900; env ALSA_DIRECT_BOARD_TIMEOUT)
-  --kvm                         use KVM for boards that allow it (qemu-x86_64) when /dev/kvm
-                                opens (env ALSA_DIRECT_BOARD_KVM=1); off by default: on nested
-                                virtual machines /dev/kvm may open but hang the guest
+  --real-clock                  run the guest on the host's clock with the board's CPUs (one
+                                host thread each) instead of one CPU on qemu's instruction
+                                clock (-icount shift=0,sleep=off, the default: guest time =
+                                1 ns per executed instruction, idle time skipped, so a busy or
+                                descheduled host cannot make the guest lose time); bench always
+                                uses the instruction clock
+  --kvm                         use KVM, on the host's clock, for boards that allow it
+                                (qemu-x86_64) when /dev/kvm opens (env ALSA_DIRECT_BOARD_KVM=1);
+                                off by default: on nested virtual machines /dev/kvm may open but
+                                hang the guest
   --dump-syslog                 print the guest's /var/log/messages after every job
   --suite SUITE                 take the guests' Debian packages (kernel, busybox, aplay) from
                                 SUITE (e.g. trixie) instead of each board's own; the boards are
                                 named BOARD-SUITE in reports (setup, test, run, bench)
-  --instruction-clock           one CPU on qemu's instruction clock (-icount shift=0,sleep=off):
-                                guest time = 1 ns per instruction, idle time skipped, so
-                                timings do not depend on the host's load (always on for bench;
-                                timing-sensitive tests assume a real clock)
 
 Boards are read from boards/ (or $ALSA_DIRECT_BOARDS_DIR).
 The guest binaries get ALSA_DIRECT_BOARD, ALSA_DIRECT_RUN, ALSA_DIRECT_PLAYBACK,
@@ -100,7 +103,7 @@ struct Cli {
     suite: Option<String>,
     /// `--report` (bench).
     report_only: bool,
-    /// `--timeout`, `--kvm`, `--dump-syslog`, `--instruction-clock`.
+    /// `--timeout`, `--kvm`, `--dump-syslog`, `--real-clock`.
     opts: BootOptions,
 }
 
@@ -126,11 +129,15 @@ fn parse_cli(args: Vec<String>) -> Result<Cli> {
         report_only: false,
         opts: BootOptions {
             timeout: Duration::from_secs(timeout),
-            allow_kvm: std::env::var("ALSA_DIRECT_BOARD_KVM").is_ok_and(|v| v == "1"),
+            allow_kvm: false,
             dump_syslog: false,
-            instruction_clock: false,
+            clock: Clock::Instruction,
         },
     };
+    if std::env::var("ALSA_DIRECT_BOARD_KVM").is_ok_and(|v| v == "1") {
+        cli.opts.allow_kvm = true;
+        cli.opts.clock = Clock::Real;
+    }
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
         match arg.as_str() {
@@ -143,9 +150,12 @@ fn parse_cli(args: Vec<String>) -> Result<Cli> {
                 let secs: u64 = v.parse().with_context(|| format!("--timeout {v:?}"))?;
                 cli.opts.timeout = Duration::from_secs(secs);
             }
-            "--kvm" => cli.opts.allow_kvm = true,
+            "--kvm" => {
+                cli.opts.allow_kvm = true;
+                cli.opts.clock = Clock::Real;
+            }
             "--dump-syslog" => cli.opts.dump_syslog = true,
-            "--instruction-clock" => cli.opts.instruction_clock = true,
+            "--real-clock" => cli.opts.clock = Clock::Real,
             "--example" => cli.example = Some(value("--example")?),
             "--run" => cli.run = Some(value("--run")?),
             "--features" => cli.features = Some(value("--features")?),

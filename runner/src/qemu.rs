@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::boards::Board;
+use crate::commands::Clock;
 use crate::exec;
 use crate::progress::{secs, step};
 use crate::protocol::{Event, Marker};
@@ -26,10 +27,32 @@ pub struct BootSpec<'a> {
     pub marker: &'a Marker,
     /// Whole-boot time limit; qemu is killed after it.
     pub timeout: Duration,
-    /// Allow KVM when the board asks for it.
+    /// Allow KVM when the board asks for it (real clock only).
     pub allow_kvm: bool,
-    /// Run one CPU on qemu's instruction clock (see [`crate::commands::BootOptions`]).
-    pub instruction_clock: bool,
+    /// The guest's clock.
+    pub clock: Clock,
+}
+
+/// How qemu runs the guest's CPUs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// TCG on the instruction clock (see [`Clock::Instruction`]).
+    #[default]
+    InstructionClock,
+    /// Multi-threaded TCG on the host's clock.
+    Tcg,
+    /// KVM (the host's clock).
+    Kvm,
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Engine::InstructionClock => "TCG on the instruction clock",
+            Engine::Tcg => "TCG on the host's clock",
+            Engine::Kvm => "KVM",
+        })
+    }
 }
 
 /// One job's result.
@@ -64,8 +87,10 @@ pub struct BootReport {
     pub timed_out: bool,
     /// Whole boot duration.
     pub duration: Duration,
-    /// Whether KVM was used.
-    pub kvm: bool,
+    /// How the CPUs ran.
+    pub engine: Engine,
+    /// Number of vCPUs.
+    pub cpus: u32,
     /// The console lines that were not guest events, in order (e.g. a job's output).
     pub console: Vec<String>,
 }
@@ -106,36 +131,43 @@ fn host_qemu_arch() -> &'static str {
     }
 }
 
-/// The qemu command line for a boot, and whether it uses KVM.
-pub fn command(spec: &BootSpec<'_>) -> Result<(Command, bool)> {
+/// The qemu command line for a boot, how it runs the CPUs and how many.
+pub fn command(spec: &BootSpec<'_>) -> Result<(Command, Engine, u32)> {
     let (_, q) = spec.board.emulation()?;
-    let kvm = !spec.instruction_clock
-        && spec.allow_kvm
-        && q.kvm
-        && q.binary == format!("qemu-system-{}", host_qemu_arch())
-        && kvm_usable();
+    let engine = match spec.clock {
+        Clock::Instruction => Engine::InstructionClock,
+        Clock::Real
+            if spec.allow_kvm
+                && q.kvm
+                && q.binary == format!("qemu-system-{}", host_qemu_arch())
+                && kvm_usable() =>
+        {
+            Engine::Kvm
+        }
+        Clock::Real => Engine::Tcg,
+    };
+    let cpus = match engine {
+        Engine::InstructionClock => 1,
+        Engine::Tcg | Engine::Kvm => q.smp,
+    };
     let mut cmd = Command::new(&q.binary);
     if let Some(machine) = &q.machine {
         cmd.args(["-M", machine]);
     }
-    let mut smp = q.smp;
-    if kvm {
-        cmd.args(["-accel", "kvm", "-cpu", "host"]);
-    } else if spec.instruction_clock {
+    match engine {
+        Engine::Kvm => cmd.args(["-accel", "kvm", "-cpu", "host"]),
         // One instruction = 1 ns of guest time, and idle time skipped: the guest's clock and
         // CPU accounting follow the instructions it executes, not the host's load. icount
-        // needs the single-threaded TCG, so one vCPU.
-        cmd.args(["-accel", "tcg,thread=single", "-icount", "shift=0,sleep=off"]);
-        smp = 1;
-    } else {
-        cmd.args(["-accel", "tcg"]);
-    }
-    if !kvm {
+        // needs the single-threaded TCG (and one CPU, see `Clock::Instruction`).
+        Engine::InstructionClock => cmd.args(["-accel", "tcg,thread=single", "-icount", "shift=0,sleep=off"]),
+        Engine::Tcg => cmd.args(["-accel", "tcg"]),
+    };
+    if engine != Engine::Kvm {
         if let Some(cpu) = &q.cpu {
             cmd.args(["-cpu", cpu]);
         }
     }
-    cmd.args(["-m", &q.memory, "-smp", &smp.to_string()])
+    cmd.args(["-m", &q.memory, "-smp", &cpus.to_string()])
         .args(["-nographic", "-no-reboot", "-nic", "none"]);
     if let Some(bios) = &q.bios {
         cmd.args(["-bios", bios]);
@@ -153,7 +185,7 @@ pub fn command(spec: &BootSpec<'_>) -> Result<(Command, bool)> {
         .arg("-append")
         .arg(append.join(" "))
         .args(&q.extra_args);
-    Ok((cmd, kvm))
+    Ok((cmd, engine, cpus))
 }
 
 /// Console traffic from the reader threads.
@@ -170,10 +202,9 @@ enum Output {
 /// runs out.
 pub fn boot(spec: &BootSpec<'_>) -> Result<BootReport> {
     let name = &spec.board.name;
-    let (mut cmd, kvm) = command(spec)?;
+    let (mut cmd, engine, cpus) = command(spec)?;
     step!(
-        "{name}: booting ({}; time limit {}): {}",
-        if kvm { "KVM" } else { "TCG" },
+        "{name}: booting ({engine}, {cpus} CPU(s); time limit {}): {}",
         secs(spec.timeout),
         exec::display(&cmd)
     );
@@ -192,7 +223,8 @@ pub fn boot(spec: &BootSpec<'_>) -> Result<BootReport> {
     std::thread::spawn(move || forward_lines(stderr, Output::Stderr, &tx));
 
     let mut report = BootReport {
-        kvm,
+        engine,
+        cpus,
         ..BootReport::default()
     };
     let mut deadline = started + spec.timeout;
@@ -334,4 +366,55 @@ fn forward_lines(from: impl Read, wrap: impl Fn(String) -> Output, tx: &mpsc::Se
 /// Kills qemu (it is waited for by the caller).
 fn kill(child: &mut Child) {
     let _ = child.kill();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::boards;
+
+    /// The qemu arguments for the repository's qemu-arm64 board on `clock`.
+    fn arguments(clock: Clock, allow_kvm: bool) -> (Vec<String>, Engine, u32) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../boards");
+        let board = boards::load_all(&dir)
+            .unwrap()
+            .into_iter()
+            .find(|b| b.name == "qemu-arm64")
+            .unwrap();
+        let marker = Marker::new();
+        let (cmd, engine, cpus) = command(&BootSpec {
+            board: &board,
+            kernel: Path::new("vmlinuz"),
+            initrd: Path::new("initrd"),
+            marker: &marker,
+            timeout: Duration::from_secs(1),
+            allow_kvm,
+            clock,
+        })
+        .unwrap();
+        let args = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        (args, engine, cpus)
+    }
+
+    /// The value after `flag`.
+    fn value<'a>(args: &'a [String], flag: &str) -> &'a str {
+        let at = args.iter().position(|a| a == flag).unwrap();
+        &args[at + 1]
+    }
+
+    #[test]
+    fn instruction_clock_is_one_cpu_on_icount_and_real_clock_the_boards_cpus() {
+        let (args, engine, cpus) = arguments(Clock::Instruction, false);
+        assert_eq!((engine, cpus), (Engine::InstructionClock, 1));
+        assert_eq!(value(&args, "-accel"), "tcg,thread=single");
+        assert_eq!(value(&args, "-icount"), "shift=0,sleep=off");
+        assert_eq!(value(&args, "-smp"), "1");
+
+        // A foreign-arch board never gets KVM, even when allowed.
+        let (args, engine, cpus) = arguments(Clock::Real, true);
+        assert_eq!((engine, cpus), (Engine::Tcg, 2));
+        assert_eq!(value(&args, "-accel"), "tcg");
+        assert!(!args.iter().any(|a| a == "-icount"));
+        assert_eq!(value(&args, "-smp"), "2");
+    }
 }

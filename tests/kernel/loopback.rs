@@ -147,9 +147,10 @@ pub fn assert_clean(m: &Measured, rate: u32, seconds: f64) {
 }
 
 /// Plays and checks a clean tone. Buffers are at least 170 ms: snd-aloop advances by its own
-/// timer, and a guest descheduled by its host for longer than the buffer loses a whole buffer
-/// without the kernel seeing an xrun (the pointer wraps unnoticed), which is not what these
-/// tests are about.
+/// timer, and a guest on the host's clock (`cargo board --real-clock`) descheduled by its host
+/// for longer than the buffer loses a whole buffer without the kernel seeing an xrun (the
+/// pointer wraps unnoticed), which is not what these tests are about. On the instruction clock
+/// (the default) the guest cannot be descheduled in its own time.
 fn clean_tone<S: TestSample>(format: Format, channels: u32, rate: u32, period: u32) {
     let m = play_and_capture::<S>(format, channels, rate, period, 4, None);
     assert_eq!(

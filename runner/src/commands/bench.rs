@@ -14,7 +14,7 @@ use crate::bench_report::{self, BoardResult};
 use crate::bench_script::{self, Plan};
 use crate::boards::Board;
 use crate::cargo_build;
-use crate::commands::{boot_jobs, setup, BootOptions};
+use crate::commands::{boot_jobs, setup, BootOptions, Clock};
 use crate::exec;
 use crate::guest_files;
 use crate::initramfs::Job;
@@ -174,7 +174,13 @@ fn bench_board(
     };
     let estimate = Duration::from_secs(plan.estimate_secs());
     let mut opts = opts.clone();
-    opts.instruction_clock = true;
+    if opts.clock != Clock::Instruction {
+        step!(
+            "{}: benchmarks always run on the instruction clock (--real-clock and --kvm ignored)",
+            board.name
+        );
+    }
+    opts.clock = Clock::Instruction;
     if opts.timeout < estimate {
         step!(
             "{}: time limit raised to {} for the benchmark",
@@ -192,13 +198,13 @@ fn bench_board(
         anyhow::bail!("the guest printed no BENCH-CASE line");
     }
     let kernel = format!(
-        "{}, {}",
+        "{}, qemu {}",
         if report.release.is_empty() {
             &files.release
         } else {
             &report.release
         },
-        "qemu TCG on the instruction clock"
+        report.engine
     );
     Ok(bench_report::evaluate(
         &plan,

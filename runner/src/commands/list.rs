@@ -37,7 +37,7 @@ pub fn show(board: &Board) {
         );
         println!("  modules:   {}", d.modules.join(", "));
         println!(
-            "  qemu:      {} machine {} cpu {} -m {} -smp {} console {}{}",
+            "  qemu:      {} machine {} cpu {} -m {} -smp {} (with --real-clock) console {}{}",
             q.binary,
             q.machine.as_deref().unwrap_or("(default)"),
             q.cpu.as_deref().unwrap_or("(default)"),

@@ -97,7 +97,7 @@ fn test_board(
         } else {
             &report.release
         },
-        if report.kvm { "KVM" } else { "TCG" },
+        format_args!("{}, {} CPU(s)", report.engine, report.cpus),
         report.init_after.map(secs).unwrap_or_else(|| "-".into()),
     );
     match report.boot_failure() {
