@@ -29,6 +29,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
+use boards::Board;
 use commands::run::RunRequest;
 use commands::{BootOptions, Clock};
 use install::Host;
@@ -56,8 +57,11 @@ commands:
                                 Benchmarks section (not part of ci); --report only writes
                                 these again from the saved per-board results
   ci                            the whole test suite: fmt, clippy and host tests for every
-                                target, then `test` on all emulated boards (what .ci/run runs)
+                                target, then `test` on all emulated boards, and again on
+                                Debian trixie's kernel (Linux 6.12) for those on another suite
+                                (BOARD-trixie) (what .ci/run runs)
   setup [BOARD...]              install what is missing and fetch the kernels, without testing
+                                (no BOARD: everything ci needs)
   help                          this text
 
 options (test, run, bench, ci):
@@ -221,11 +225,13 @@ fn real_main() -> Result<i32> {
             Ok(0)
         }
         "setup" => {
-            let selected = boards::select(&all, &cli.positional)?;
-            let host_targets = if cli.positional.is_empty() {
-                commands::ci::HOST_TEST_TARGETS
+            // No boards: everything `ci` needs.
+            let ci_boards;
+            let (selected, host_targets): (Vec<&Board>, &[&str]) = if cli.positional.is_empty() {
+                ci_boards = commands::ci::boards(&all)?;
+                (ci_boards.iter().collect(), commands::ci::HOST_TEST_TARGETS)
             } else {
-                &[]
+                (boards::select(&all, &cli.positional)?, &[])
             };
             commands::setup::setup(&ws, &mut host, &selected, host_targets)?;
             progress::step!("setup done");
@@ -263,7 +269,8 @@ fn real_main() -> Result<i32> {
             if !cli.positional.is_empty() {
                 bail!("ci takes no boards (it tests all emulated boards)");
             }
-            let selected = boards::select(&all, &[])?;
+            let chosen = commands::ci::boards(&all)?;
+            let selected: Vec<&Board> = chosen.iter().collect();
             let passed = commands::ci::ci(&ws, &mut host, &selected, &cli.opts)?;
             Ok(if passed { 0 } else { 1 })
         }

@@ -2,19 +2,38 @@
 //!
 //! Steps, stopping at the first failure: prepare the host; `cargo fmt --check`; the runner's own
 //! tests; for each target, the host tests (`cargo test`, cross targets under qemu-user) and
-//! `cargo clippy --all-features -D warnings`; then `cargo board test` on every emulated board.
+//! `cargo clippy --all-features -D warnings`; then `cargo board test` on every emulated board,
+//! and on each again with the kernel of [`SECOND_SUITE`].
 
 use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::boards::Board;
+use crate::boards::{self, Board};
 use crate::commands::{setup, test, BootOptions};
 use crate::exec;
 use crate::install::{self, Host};
 use crate::progress::{secs, step};
 use crate::summary::Summary;
 use crate::workspace::Workspace;
+
+/// The Debian suite whose kernel CI tests every emulated board on a second time, beside the
+/// board's own: trixie's Linux 6.12 (PCM protocol 2.0.18) beside bookworm's 6.1 (2.0.15).
+pub const SECOND_SUITE: &str = "trixie";
+
+/// The boards CI tests: every emulated board, then each whose own suite is not
+/// [`SECOND_SUITE`] again on that suite (named `BOARD-trixie`).
+pub fn boards(all: &[Board]) -> Result<Vec<Board>> {
+    let own = boards::select(all, &[])?;
+    let mut chosen: Vec<Board> = own.iter().map(|&b| b.clone()).collect();
+    for board in own {
+        let second = boards::with_suite(board, SECOND_SUITE)?;
+        if second.name != board.name {
+            chosen.push(second);
+        }
+    }
+    Ok(chosen)
+}
 
 /// The host's own target: tested with plain `cargo test`.
 const HOST_TARGET: &str = "x86_64-unknown-linux-gnu";
@@ -173,5 +192,30 @@ fn run_steps(
             summary.add("boards", "test", false, format!("{err:#}"), Default::default());
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn ci_tests_each_board_on_its_own_suite_and_on_trixie_once() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../boards");
+        let all = boards::load_all(&dir).unwrap();
+        let names: Vec<String> = boards(&all).unwrap().into_iter().map(|b| b.name).collect();
+        assert_eq!(
+            names,
+            [
+                "qemu-arm64",
+                "qemu-armv7",
+                "qemu-riscv64",
+                "qemu-x86_64",
+                "qemu-arm64-trixie",
+                "qemu-armv7-trixie",
+                "qemu-x86_64-trixie",
+            ]
+        );
     }
 }
