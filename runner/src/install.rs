@@ -4,7 +4,7 @@
 //! Nothing is touched when everything is there already. Changes are made as root, or through
 //! `sudo` when it exists; otherwise the exact commands are printed and the runner stops.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
@@ -176,11 +176,6 @@ impl Action {
         Action::Run(args.iter().map(|s| s.to_string()).collect())
     }
 
-    /// True when the action writes `path`.
-    fn writes(&self, path: &str) -> bool {
-        matches!(self, Action::WriteFile { path: p, .. } if p == path)
-    }
-
     /// The action as a shell command line (as root).
     fn shell(&self) -> String {
         match self {
@@ -289,39 +284,48 @@ impl Host {
     }
 
     /// Makes the guests' packages reachable by apt: each foreign dpkg architecture and, for a
-    /// suite other than the host's, an apt source restricted to that architecture (pinned so
-    /// it never replaces host packages). Runs `apt-get update` once when it added anything.
+    /// suite other than the host's, one apt source restricted to the guests' architectures
+    /// (pinned so it never replaces host packages; one source per suite, or apt warns that the
+    /// suite's `Architecture: all` index is configured several times). Runs `apt-get update`
+    /// once when it added anything.
     pub fn ensure_guest_sources(&mut self, guests: &[&Debian]) -> Result<()> {
         let mut actions = Vec::new();
         let mut pins = Vec::new();
         let mut archs = foreign_architectures();
+        let mut other_suites: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
         for debian in guests {
             let arch = debian.arch.as_str();
             if arch != self.native_arch && archs.insert(arch.to_owned()) {
                 actions.push(Action::run(&["dpkg", "--add-architecture", arch]));
             }
-            if debian.suite == self.codename {
-                continue;
+            if debian.suite != self.codename {
+                other_suites
+                    .entry(debian.suite.as_str())
+                    .or_default()
+                    .insert(arch.to_owned());
             }
-            let name = format!("alsa-direct-{}-{arch}", debian.suite);
+        }
+        for (suite, wanted) in other_suites {
+            let name = format!("alsa-direct-{suite}");
             let list = format!("/etc/apt/sources.list.d/{name}.list");
-            if !Path::new(&list).exists() && !actions.iter().any(|a| a.writes(&list)) {
+            let listed = listed_architectures(&std::fs::read_to_string(&list).unwrap_or_default());
+            if !wanted.is_subset(&listed) {
+                let all: Vec<String> = listed.union(&wanted).cloned().collect();
                 actions.push(Action::WriteFile {
                     path: list,
-                    content: format!("deb [arch={arch}] {MIRROR} {} main\n", debian.suite),
+                    content: format!("deb [arch={}] {MIRROR} {suite} main\n", all.join(",")),
                 });
             }
             // `[arch=...]` still brings the suite's `Architecture: all` packages; priority 1
             // keeps them from replacing or upgrading anything the host has installed, while
-            // packages that exist only there (the guest's) stay installable and downloadable.
+            // packages that exist only there (the guests') stay installable and downloadable.
             let pref = format!("/etc/apt/preferences.d/{name}.pref");
-            if !Path::new(&pref).exists() && !pins.iter().any(|a: &Action| a.writes(&pref)) {
+            if !Path::new(&pref).exists() {
                 pins.push(Action::WriteFile {
                     path: pref,
                     content: format!(
-                        "# Written by alsa-direct's board runner: {suite} is here only for {arch} guest packages.\n\
-                         Package: *\nPin: release n={suite}\nPin-Priority: 1\n",
-                        suite = debian.suite
+                        "# Written by alsa-direct's board runner: {suite} is here only for guest packages.\n\
+                         Package: *\nPin: release n={suite}\nPin-Priority: 1\n"
                     ),
                 });
             }
@@ -443,6 +447,17 @@ fn foreign_architectures() -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// The architectures in the `[arch=a,b]` options of the enabled one-line sources in `text`.
+fn listed_architectures(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("deb "))
+        .filter_map(|l| l.split_once("[arch=")?.1.split_once(']'))
+        .flat_map(|(archs, _)| archs.split(',').map(|a| a.trim().to_owned()))
+        .filter(|a| !a.is_empty())
+        .collect()
+}
+
 /// True when an enabled line of the apt sources names `suite` as a word.
 fn sources_mention(suite: &str) -> bool {
     let mut files = vec![Path::new("/etc/apt/sources.list").to_owned()];
@@ -487,6 +502,16 @@ mod tests {
             "# deb http://deb.debian.org/debian bookworm-backports main\nSuites: bookworm bookworm-updates",
             "bookworm-backports"
         ));
+    }
+
+    #[test]
+    fn reads_the_architectures_of_a_one_line_source() {
+        let text = "# deb [arch=s390x] http://x trixie main\n\
+                    deb [arch=arm64,armhf] http://deb.debian.org/debian trixie main\n";
+        let archs: Vec<String> = listed_architectures(text).into_iter().collect();
+        assert_eq!(archs, ["arm64", "armhf"]);
+        assert!(listed_architectures("deb http://deb.debian.org/debian trixie main").is_empty());
+        assert!(listed_architectures("").is_empty());
     }
 
     #[test]
