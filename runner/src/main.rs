@@ -267,7 +267,7 @@ fn real_main() -> Result<i32> {
         }
         "ci" => {
             if !cli.positional.is_empty() {
-                bail!("ci takes no boards (it tests all emulated boards)");
+                bail!("ci takes no boards (it tests every emulated board, on its own suite and on trixie)");
             }
             let chosen = commands::ci::boards(&all)?;
             let selected: Vec<&Board> = chosen.iter().collect();
@@ -275,5 +275,29 @@ fn real_main() -> Result<i32> {
             Ok(if passed { 0 } else { 1 })
         }
         other => bail!("unknown command {other:?}\n\n{USAGE}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(args: &[&str]) -> BootOptions {
+        parse_cli(args.iter().map(|a| a.to_string()).collect())
+            .unwrap()
+            .opts
+    }
+
+    #[test]
+    fn instruction_clock_by_default_real_clock_and_kvm_on_request() {
+        if std::env::var_os("ALSA_DIRECT_BOARD_KVM").is_none() {
+            let default = parsed(&["test"]);
+            assert_eq!((default.clock, default.allow_kvm), (Clock::Instruction, false));
+        }
+        let real = parsed(&["test", "--real-clock"]);
+        assert_eq!(real.clock, Clock::Real);
+        let kvm = parsed(&["test", "qemu-x86_64", "--kvm"]);
+        assert_eq!((kvm.clock, kvm.allow_kvm), (Clock::Real, true));
+        assert!(parse_cli(vec!["test".into(), "--instruction-clock".into()]).is_err());
     }
 }
