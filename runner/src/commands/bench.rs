@@ -32,7 +32,7 @@ pub fn bench(
     seconds: u64,
 ) -> Result<bool> {
     setup::prepare_host(ws, host, boards, &[])?;
-    let out_dir = ws.root.join("target").join("bench");
+    let out_dir = out_dir(ws);
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let boards_dir = out_dir.join("boards");
     std::fs::create_dir_all(&boards_dir).with_context(|| format!("creating {}", boards_dir.display()))?;
@@ -76,7 +76,7 @@ pub fn bench(
 /// Writes `target/bench/bench.{md,json}` and the README's "Benchmarks" section from every
 /// board measured so far (this run or an earlier one, each with its own date).
 pub fn write_report(ws: &Workspace, seconds: u64) -> Result<()> {
-    let out_dir = ws.root.join("target").join("bench");
+    let out_dir = out_dir(ws);
     let boards_dir = out_dir.join("boards");
     let mut tables = String::new();
     let mut boards_json = Vec::new();
@@ -125,6 +125,11 @@ pub fn write_report(ws: &Workspace, seconds: u64) -> Result<()> {
         readme_path.display()
     );
     Ok(())
+}
+
+/// `target/bench`: the report, and each board's saved results under `boards/`.
+fn out_dir(ws: &Workspace) -> PathBuf {
+    ws.root.join("target").join("bench")
 }
 
 /// The `(board, contents)` of the `*.<ext>` files in `dir`, by board name.
