@@ -26,6 +26,15 @@ pub enum Probe {
     Command(String),
     /// An installed Debian package.
     Package(String),
+    /// Files a compiler must find to link a static program for its target: the C library's
+    /// start files and archive (`crt1.o`, `libc.a`), asked of the compiler itself with
+    /// `-print-file-name`, so that what is checked is what the link needs.
+    CompilerFinds {
+        /// The C compiler that links for the target.
+        compiler: String,
+        /// File names it must resolve.
+        files: Vec<String>,
+    },
 }
 
 /// A Debian package the runner needs, and how to tell it is there.
@@ -59,13 +68,51 @@ impl Need {
         }
     }
 
+    /// What is missing and the exact command that installs it.
+    fn describe(&self) -> String {
+        let what = match &self.probe {
+            Probe::Command(program) => format!("`{program}`"),
+            Probe::Package(package) => format!("package {package}"),
+            Probe::CompilerFinds { compiler, files } => {
+                format!("{} for `{compiler}`", files.join(" and "))
+            }
+        };
+        format!("{what}: apt-get install {}", self.package)
+    }
+
     /// True when the need is met.
     fn present(&self) -> bool {
         match &self.probe {
             Probe::Command(program) => exec::which(program).is_some(),
             Probe::Package(package) => package_installed(package),
+            Probe::CompilerFinds { compiler, files } => {
+                files.iter().all(|file| compiler_finds(compiler, file))
+            }
         }
     }
+
+    /// The linker needs the target's C library start files, from `package`.
+    fn start_files(compiler: &str, package: &str) -> Need {
+        Need {
+            probe: Probe::CompilerFinds {
+                compiler: compiler.into(),
+                files: vec!["crt1.o".into(), "libc.a".into()],
+            },
+            package: package.into(),
+            backports: false,
+        }
+    }
+}
+
+/// True when `compiler -print-file-name=FILE` resolves `file` to a path that exists (gcc
+/// echoes the bare name when it cannot find the file).
+fn compiler_finds(compiler: &str, file: &str) -> bool {
+    exec::output(Command::new(compiler).arg(format!("-print-file-name={file}")))
+        .map(|path| {
+            let path = Path::new(path.trim());
+            path.is_absolute() && path.exists()
+        })
+        .unwrap_or(false)
 }
 
 /// True when dpkg reports the package as installed.
@@ -75,16 +122,48 @@ pub fn package_installed(package: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// The cross linker and its package for a target (None: the host's own `cc`).
-fn linker(target: &str) -> Option<(&'static str, &'static str)> {
-    Some(match target {
-        "aarch64-unknown-linux-gnu" => ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
-        "armv7-unknown-linux-gnueabihf" => ("arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf"),
-        "riscv64gc-unknown-linux-gnu" => ("riscv64-linux-gnu-gcc", "gcc-riscv64-linux-gnu"),
-        "powerpc64le-unknown-linux-gnu" => ("powerpc64le-linux-gnu-gcc", "gcc-powerpc64le-linux-gnu"),
-        "i686-unknown-linux-gnu" => ("i686-linux-gnu-gcc", "gcc-i686-linux-gnu"),
-        _ => return None,
-    })
+/// A target's linker: the C compiler, its package, and the package of the target's C library
+/// (start files and static archive; `--no-install-recommends` leaves it out of the compiler's).
+struct Linker {
+    /// The compiler `.cargo/config.toml` names as the target's linker.
+    compiler: &'static str,
+    /// Debian package holding the compiler.
+    package: &'static str,
+    /// Debian package holding the target's `crt1.o` and `libc.a`.
+    libc_package: &'static str,
+}
+
+/// The linker for a target; the host's own `cc` for the host's target.
+fn linker(target: &str) -> Linker {
+    let (compiler, package, libc_package) = match target {
+        "aarch64-unknown-linux-gnu" => (
+            "aarch64-linux-gnu-gcc",
+            "gcc-aarch64-linux-gnu",
+            "libc6-dev-arm64-cross",
+        ),
+        "armv7-unknown-linux-gnueabihf" => (
+            "arm-linux-gnueabihf-gcc",
+            "gcc-arm-linux-gnueabihf",
+            "libc6-dev-armhf-cross",
+        ),
+        "riscv64gc-unknown-linux-gnu" => (
+            "riscv64-linux-gnu-gcc",
+            "gcc-riscv64-linux-gnu",
+            "libc6-dev-riscv64-cross",
+        ),
+        "powerpc64le-unknown-linux-gnu" => (
+            "powerpc64le-linux-gnu-gcc",
+            "gcc-powerpc64le-linux-gnu",
+            "libc6-dev-ppc64el-cross",
+        ),
+        "i686-unknown-linux-gnu" => ("i686-linux-gnu-gcc", "gcc-i686-linux-gnu", "libc6-dev-i386-cross"),
+        _ => ("cc", "gcc", "libc6-dev"),
+    };
+    Linker {
+        compiler,
+        package,
+        libc_package,
+    }
 }
 
 /// The qemu-user runner `.cargo/config.toml` names for a target (None: runs natively).
@@ -109,10 +188,11 @@ fn qemu_system_package(binary: &str) -> &'static str {
 
 /// What building static binaries for `target` needs.
 pub fn needs_for_build(target: &str) -> Vec<Need> {
-    match linker(target) {
-        Some((program, package)) => vec![Need::command(program, package, false)],
-        None => vec![Need::command("cc", "gcc", false)],
-    }
+    let linker = linker(target);
+    vec![
+        Need::command(linker.compiler, linker.package, false),
+        Need::start_files(linker.compiler, linker.libc_package),
+    ]
 }
 
 /// What `cargo test --target <target>` on the host needs (linker and qemu-user runner).
@@ -243,7 +323,9 @@ impl Host {
         let mut actions = Vec::new();
         let use_backports = self.codename == "bookworm";
         let backports_suite = format!("{}-backports", self.codename);
-        if use_backports && missing.iter().any(|n| n.backports) && !sources_mention(&backports_suite) {
+        let add_backports =
+            use_backports && missing.iter().any(|n| n.backports) && !sources_mention(&backports_suite);
+        if add_backports {
             actions.push(Action::WriteFile {
                 path: BACKPORTS_LIST.into(),
                 content: format!(
@@ -252,7 +334,9 @@ impl Host {
                 ),
             });
         }
-        if !self.updated {
+        // A source written now is unknown to apt until the next update, even when an update
+        // already ran in this process (for a new dpkg architecture, say).
+        if !self.updated || add_backports {
             actions.push(Action::run(&["apt-get", "update"]));
         }
         for from_backports in [false, true] {
@@ -272,13 +356,16 @@ impl Host {
             actions.push(Action::run(&args));
         }
         self.apply(&actions)?;
-        let still: Vec<&str> = missing
+        let still: Vec<String> = missing
             .iter()
             .filter(|n| !n.present())
-            .map(|n| n.package.as_str())
+            .map(|n| n.describe())
             .collect();
         if !still.is_empty() {
-            bail!("installed, but still missing: {}", still.join(" "));
+            bail!(
+                "installed, but still missing:\n    {}\ninstall by hand and run this command again",
+                still.join("\n    ")
+            );
         }
         Ok(())
     }
@@ -375,14 +462,17 @@ impl Host {
                     }
                 }
                 Action::Run(args) => {
+                    // sudo's env_reset drops the caller's environment: pass it through `env`.
                     let mut cmd = if self.privilege == Privilege::Root {
-                        Command::new(&args[0])
+                        let mut c = Command::new(&args[0]);
+                        c.env("DEBIAN_FRONTEND", "noninteractive");
+                        c
                     } else {
                         let mut c = Command::new("sudo");
-                        c.arg(&args[0]);
+                        c.args(["env", "DEBIAN_FRONTEND=noninteractive", &args[0]]);
                         c
                     };
-                    cmd.args(&args[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+                    cmd.args(&args[1..]);
                     if args[0] == "apt-get" && args[1] == "update" {
                         // One index failing (a mirror mid-sync, an architecture a suite lacks)
                         // leaves the others usable: go on, and fail later if a package is
