@@ -148,6 +148,28 @@ impl PcmDevice {
         Ok(PcmDevice { fd, info, protocol })
     }
 
+    /// A stand-in over `/dev/null` for the kernel model of the crate's own tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(capture: bool) -> Self {
+        let fd = sys::open_device("/dev/null", Op::OpenPcm, false).expect("open /dev/null");
+        let info = PcmInfo {
+            card: 0,
+            device: 0,
+            subdevice: 0,
+            capture,
+            id: String::new(),
+            name: String::new(),
+            subname: String::new(),
+            subdevices_count: 1,
+            subdevices_avail: 0,
+        };
+        PcmDevice {
+            fd,
+            info,
+            protocol: abi::SNDRV_PCM_VERSION,
+        }
+    }
+
     /// The descriptor, for `poll` in the caller's own event loop.
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()

@@ -170,10 +170,16 @@ pub(crate) struct Mapping {
 unsafe impl Send for Mapping {}
 
 impl Mapping {
-    /// Maps `len` bytes (rounded up to whole pages) of `fd` at `offset`.
+    /// Maps `len` bytes of `fd` at `offset` (the kernel maps whole pages; `len` must not be
+    /// zero).
+    ///
+    /// The length is not rounded here: `mmap` and `munmap` round it up to whole pages
+    /// themselves, and asking for the page size (`rustix::param::page_size`) panics on kernels
+    /// before 6.4 when `/proc` is not mounted, as in early boot.
     pub(crate) fn new(fd: BorrowedFd<'_>, len: usize, offset: u64, writable: bool, op: Op) -> Result<Self> {
-        let page = rustix::param::page_size();
-        let len = len.div_ceil(page).max(1) * page;
+        if len == 0 {
+            return Err(Error::BadKernelValue);
+        }
         let prot = if writable {
             ProtFlags::READ | ProtFlags::WRITE
         } else {
@@ -201,7 +207,12 @@ impl Mapping {
         self.ptr.as_ptr()
     }
 
-    /// Length in bytes (whole pages).
+    /// The start of the mapping, never null.
+    pub(crate) fn start(&self) -> NonNull<u8> {
+        self.ptr
+    }
+
+    /// Length in bytes, as asked (the kernel maps whole pages).
     pub(crate) fn len(&self) -> usize {
         self.len
     }
