@@ -19,6 +19,7 @@ mod init_script;
 mod initramfs;
 mod install;
 mod modules;
+mod msrv;
 mod progress;
 mod protocol;
 mod qemu;
@@ -60,6 +61,9 @@ commands:
                                 target, then `test` on all emulated boards, and again on
                                 Debian trixie's kernel (Linux 6.12) for those on another suite
                                 (BOARD-trixie) (what .ci/run runs)
+  msrv                          build the library with Debian's Rust of the declared
+                                rust-version (downloaded and unpacked under target/board-cache,
+                                not installed), as a dependency of a fresh project (part of ci)
   setup [BOARD...]              install what is missing and fetch the kernels, without testing
                                 (no BOARD: everything ci needs)
   help                          this text
@@ -255,6 +259,11 @@ fn real_main() -> Result<i32> {
                 args: cli.after_dashes,
             };
             commands::run::run(&ws, &mut host, board, &req, &cli.opts)
+        }
+        "msrv" => {
+            let line = commands::ci::msrv(&ws)?;
+            progress::step!("{line}");
+            Ok(0)
         }
         "bench" if cli.report_only => {
             commands::bench::write_report(&ws, cli.seconds)?;
