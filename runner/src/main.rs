@@ -48,7 +48,8 @@ commands:
                                 ARGS go to the test binaries (e.g. a test name filter)
   run BOARD --example NAME [--run RUN] [--features F] [-- ARGS]
                                 build the example (features: std by default), boot the board,
-                                run /bin/NAME ARGS there and exit with its status
+                                run /bin/NAME ARGS there, print what it logged to syslog, and
+                                exit with its status
   bench [BOARD...] [--seconds N] [--report]
                                 system calls, CPU and the smallest stable period per period
                                 size, alsa-direct beside alsa-lib's aplay in the same guest
@@ -80,7 +81,8 @@ options (test, run, bench, ci):
                                 (qemu-x86_64) when /dev/kvm opens (env ALSA_DIRECT_BOARD_KVM=1);
                                 off by default: on nested virtual machines /dev/kvm may open but
                                 hang the guest
-  --dump-syslog                 print the guest's /var/log/messages after every job
+  --dump-syslog                 print the guest's whole /var/log/messages after every job
+                                (run prints the lines the example logged without it)
   --suite SUITE                 take the guests' Debian packages (kernel, busybox, aplay) from
                                 SUITE (e.g. trixie) instead of each board's own; the boards are
                                 named BOARD-SUITE in reports (setup, test, run, bench)
