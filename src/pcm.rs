@@ -108,6 +108,7 @@ impl PcmDevice {
     }
 
     /// Adopts a PCM node opened elsewhere, checking it is a PCM of the expected direction.
+    /// With the `std` feature `fd` is a `std::os::fd::OwnedFd` (a `File` converts into one).
     pub fn from_fd(fd: OwnedFd, capture: bool) -> Result<Self> {
         let mut protocol: c_int = 0;
         // SAFETY: PVERSION writes one int.
