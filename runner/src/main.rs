@@ -66,7 +66,7 @@ commands:
                                 rust-version (downloaded and unpacked under target/board-cache,
                                 not installed), as a dependency of a fresh project (part of ci)
   setup [BOARD...]              install what is missing and fetch the kernels, without testing
-                                (no BOARD: everything ci needs)
+                                (no BOARD: everything ci needs, with msrv's Rust)
   help                          this text
 
 options (test, run, bench, ci):
@@ -240,6 +240,11 @@ fn real_main() -> Result<i32> {
                 (boards::select(&all, &cli.positional)?, &[])
             };
             commands::setup::setup(&ws, &mut host, &selected, host_targets)?;
+            if cli.positional.is_empty() {
+                // ci's rust-version check: Debian's Rust of that version, unpacked.
+                let version = msrv::declared_rust_version(&ws.root.join("Cargo.toml"))?;
+                msrv::toolchain(&ws.cache_dir(), &version)?;
+            }
             progress::step!("setup done");
             Ok(0)
         }
