@@ -45,6 +45,15 @@
 //! - [`device`] — device names and the control device.
 //! - [`mixer`] — mixer controls: listing, values, dB ranges.
 //! - `amp` — amplifier enable / mute pin sequencing (feature `embedded-hal`).
+//!
+//! # Features
+//! - `std`: `std::error::Error` for [`Error`], and rustix's `std`, so that the descriptors of
+//!   [`MmapStream::fd`], [`PcmDevice::fd`], [`PcmDevice::from_fd`] and [`ControlDevice::fd`]
+//!   are `std::os::fd` types.
+//! - `defmt`: `defmt::Format` for the public types worth logging.
+//! - `embedded-hal`: the `amp` module (an amplifier enable / mute pin around start and stop).
+//!
+//! Rust 1.85 or later (Debian trixie's `rustc`).
 
 #[cfg(any(feature = "std", test))]
 extern crate std;

@@ -108,6 +108,7 @@ impl PcmDevice {
     }
 
     /// Adopts a PCM node opened elsewhere, checking it is a PCM of the expected direction.
+    /// With the `std` feature `fd` is a `std::os::fd::OwnedFd` (a `File` converts into one).
     pub fn from_fd(fd: OwnedFd, capture: bool) -> Result<Self> {
         let mut protocol: c_int = 0;
         // SAFETY: PVERSION writes one int.
@@ -290,5 +291,27 @@ impl Refine for PcmDevice {
             )
         }
         .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn the_protocol_message_names_the_version_checked() {
+        let message = Error::ProtocolTooOld {
+            version: abi::protocol_version(2, 0, 11),
+        }
+        .to_string();
+        let min = std::format!(
+            "needs {}.{}.{} or newer",
+            MIN_PROTOCOL >> 16,
+            (MIN_PROTOCOL >> 8) & 0xff,
+            MIN_PROTOCOL & 0xff
+        );
+        assert!(message.contains("protocol 2.0.11;"), "{message}");
+        assert!(message.contains(&min), "{message}");
     }
 }

@@ -9,11 +9,12 @@ use crate::transport::TransportChoice;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum XrunPolicy {
     /// Count it, recover (prepare, or resume after a suspend) and go on; the counters in
-    /// [`PeriodInfo`] and [`MmapStream::xruns`] report it.
+    /// [`PeriodInfo`](crate::PeriodInfo) and [`MmapStream::xruns`](crate::MmapStream::xruns)
+    /// report it.
     #[default]
     Recover,
     /// Count it and return [`Error::Xrun`] / [`Error::Suspended`]; call
-    /// [`MmapStream::recover`] to go on.
+    /// [`MmapStream::recover`](crate::MmapStream::recover) to go on.
     Fail,
 }
 
