@@ -120,6 +120,25 @@ impl Config {
         self.timeout_ms = ms;
         self
     }
+    /// Sets the wakeup threshold in frames for [`MmapStream::wait`](super::MmapStream::wait)
+    /// (below a period wakes `begin`/`commit` loops earlier; `run` still waits for whole
+    /// periods).
+    pub const fn avail_min(mut self, frames: u32) -> Self {
+        self.avail_min = frames;
+        self
+    }
+    /// Sets the stop threshold in frames.
+    pub const fn stop_threshold(mut self, frames: u32) -> Self {
+        self.stop_threshold = frames;
+        self
+    }
+    /// Sets playback silence filling: when fewer than `threshold` frames are queued, the
+    /// kernel writes `size` frames of silence after them.
+    pub const fn silence(mut self, threshold: u32, size: u32) -> Self {
+        self.silence_threshold = threshold;
+        self.silence_size = size;
+        self
+    }
 
     /// Checks what can be checked without a device.
     pub(super) fn validate(&self) -> Result<()> {
