@@ -75,9 +75,10 @@ pub mod transport;
 pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices};
 pub use error::{ConfigError, Errno, Error, Op, Result};
 pub use params::{Capabilities, Format, Matching, Negotiated, Param, Range};
-pub use pcm::{PcmDevice, PcmInfo};
+pub use pcm::{OpenMode, PcmDevice, PcmInfo};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{
-    Capture, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status, Timestamp, XrunPolicy,
+    Capture, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status, StopFlag, Timestamp,
+    XrunPolicy,
 };
 pub use transport::{TransportChoice, TransportKind};

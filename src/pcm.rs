@@ -57,6 +57,17 @@ impl PcmInfo {
     }
 }
 
+/// What opening a PCM does when the device is in use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum OpenMode {
+    /// Fail at once with `EBUSY` (the default).
+    #[default]
+    FailIfBusy,
+    /// Wait until it is free (the kernel's blocking open).
+    WaitIfBusy,
+}
+
 /// The software parameters sent with `SW_PARAMS`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct SwParams {
@@ -80,6 +91,11 @@ impl PcmDevice {
     ///
     /// The open never blocks: a device in use fails with `EBUSY`.
     pub fn open(name: &DeviceName, capture: bool) -> Result<Self> {
+        Self::open_mode(name, capture, OpenMode::FailIfBusy)
+    }
+
+    /// [`PcmDevice::open`], with a choice of what to do when the device is in use.
+    pub fn open_mode(name: &DeviceName, capture: bool, mode: OpenMode) -> Result<Self> {
         let card = name.card_index()?;
         // A subdevice is picked through the card's control device, which must stay open
         // across the PCM open.
@@ -92,7 +108,7 @@ impl PcmDevice {
             None => None,
         };
         let path = device::pcm_path(card, name.device, capture);
-        let fd = sys::open_device(&path, Op::OpenPcm, false)?;
+        let fd = sys::open_device(&path, Op::OpenPcm, mode == OpenMode::WaitIfBusy)?;
         drop(control);
         let pcm = Self::from_fd(fd, capture)?;
         if name.subdevice.is_some_and(|s| s != pcm.info.subdevice) {

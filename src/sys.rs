@@ -70,16 +70,19 @@ pub(crate) unsafe fn ioctl_int(fd: BorrowedFd<'_>, op: Op, opcode: Opcode, value
     unsafe { rustix::ioctl::ioctl(fd, io) }.map_err(|e| Error::sys(op, e))
 }
 
-/// Opens a device node for reading and writing, close-on-exec.
+/// Opens a device node for reading and writing, close-on-exec, as a blocking descriptor.
 ///
-/// The open is non-blocking so that a busy device answers `EBUSY` instead of blocking until it
-/// is free; the descriptor is made blocking afterwards unless `nonblocking` is set.
-pub(crate) fn open_device(path: &str, op: Op, nonblocking: bool) -> Result<OwnedFd> {
-    let flags = OFlags::RDWR | OFlags::CLOEXEC | OFlags::NONBLOCK;
-    let fd = rustix::fs::open(path, flags, Mode::empty()).map_err(|e| Error::sys(op, e))?;
-    if !nonblocking {
-        rustix::fs::fcntl_setfl(&fd, OFlags::RDWR).map_err(|e| Error::sys(Op::SetBlocking, e))?;
+/// Unless `wait_if_busy`, the open itself is non-blocking, so that a busy device answers
+/// `EBUSY` at once, and the descriptor is made blocking afterwards. With `wait_if_busy`, a
+/// PCM in use makes the open wait until it is free (the kernel's blocking open).
+pub(crate) fn open_device(path: &str, op: Op, wait_if_busy: bool) -> Result<OwnedFd> {
+    let flags = OFlags::RDWR | OFlags::CLOEXEC;
+    if wait_if_busy {
+        return rustix::fs::open(path, flags, Mode::empty()).map_err(|e| Error::sys(op, e));
     }
+    let fd =
+        rustix::fs::open(path, flags | OFlags::NONBLOCK, Mode::empty()).map_err(|e| Error::sys(op, e))?;
+    rustix::fs::fcntl_setfl(&fd, OFlags::RDWR).map_err(|e| Error::sys(Op::SetBlocking, e))?;
     Ok(fd)
 }
 

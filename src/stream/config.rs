@@ -2,6 +2,7 @@
 
 use crate::error::{ConfigError, Error, Result};
 use crate::params::{Format, Matching};
+use crate::pcm::OpenMode;
 use crate::transport::TransportChoice;
 
 /// What the stream does on an xrun or a suspend.
@@ -62,6 +63,8 @@ pub struct Config {
     /// How long a wait for a period may take before [`Error::Timeout`], in milliseconds
     /// (default 0: four buffer durations, at least one second).
     pub timeout_ms: u32,
+    /// What opening does when the device is in use (default: fail at once with `EBUSY`).
+    pub open_mode: OpenMode,
 }
 
 impl Config {
@@ -83,6 +86,7 @@ impl Config {
             transport: TransportChoice::Auto,
             xrun_policy: XrunPolicy::Recover,
             timeout_ms: 0,
+            open_mode: OpenMode::FailIfBusy,
         }
     }
     /// Sets the frames per period.
@@ -125,6 +129,11 @@ impl Config {
     /// periods).
     pub const fn avail_min(mut self, frames: u32) -> Self {
         self.avail_min = frames;
+        self
+    }
+    /// Sets what opening does when the device is in use.
+    pub const fn open_mode(mut self, mode: OpenMode) -> Self {
+        self.open_mode = mode;
         self
     }
     /// Sets the stop threshold in frames.

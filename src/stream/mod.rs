@@ -18,6 +18,7 @@ use crate::transport::{Transport, TransportChoice, TransportKind};
 mod capture;
 mod config;
 mod direction;
+mod events;
 mod kernel;
 #[cfg(test)]
 mod model;
@@ -30,6 +31,7 @@ mod tests;
 pub use capture::CaptureIter;
 pub use config::{Config, XrunPolicy};
 pub use direction::{Capture, Direction, Playback};
+pub use events::StopFlag;
 pub use status::{PeriodInfo, Setup, State, Status, Timestamp};
 
 use kernel::{Command, HwKernel, Kernel};
@@ -75,7 +77,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     pub fn open_name(name: &DeviceName, config: &Config) -> Result<Self> {
         Self::check_sample_type(config)?;
         config.validate()?;
-        Self::with_device(PcmDevice::open(name, D::CAPTURE)?, config)
+        Self::with_device(PcmDevice::open_mode(name, D::CAPTURE, config.open_mode)?, config)
     }
 
     /// Sets up an already open device.
@@ -521,16 +523,19 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
 
     /// Blocks until a whole period at the application pointer is free (playback) or filled
     /// (capture), realigning the pointer to a period boundary first if low-level calls left
-    /// it elsewhere. Returns the frame offset of the period in the buffer.
-    fn acquire_period(&mut self) -> Result<u64> {
+    /// it elsewhere. Returns the frame offset of the period in the buffer; `None` only when
+    /// not `blocking`, where it returns instead of waiting (with the kernel's `avail_min` set
+    /// so that a poll of the descriptor wakes when the period is there).
+    fn acquire_period(&mut self, blocking: bool) -> Result<Option<u64>> {
         let period = self.period();
         // Frames a wakeup proved available although the cached `SYNC_PTR` status predates it:
         // the kernel wakes the stream only once it has `avail_min` frames, and `avail_min` is
         // set to what the loop needs before it waits. No ioctl is needed to know.
         let mut proven = 0;
-        if self.linked.get() && self.syncs_pointers() {
+        if (self.linked.get() || !blocking) && self.syncs_pointers() {
             // A partner's prepare, drop or reset may have moved the pointers since the last
-            // exchange: what the cached record says free or filled may not be.
+            // exchange: what the cached record says free or filled may not be. Without a
+            // wait, a fresh status is the only way to see new frames.
             self.refresh()?;
         }
         loop {
@@ -541,7 +546,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             let needed = if misaligned == 0 { period } else { misaligned };
             if avail >= needed {
                 if misaligned == 0 {
-                    return Ok(ring::offset(appl, self.frames_in_buffer()));
+                    return Ok(Some(ring::offset(appl, self.frames_in_buffer())));
                 }
                 self.skip(misaligned)?;
                 proven = 0;
@@ -550,6 +555,10 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             if D::CAPTURE && state == State::Prepared {
                 self.start()?;
                 continue;
+            }
+            if !blocking {
+                self.wake_at(needed.max(self.setup.avail_min))?;
+                return Ok(None);
             }
             proven = self.wait_for(needed)?;
         }
@@ -642,21 +651,38 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     }
 
     /// The period loop of both directions: waits for each period, hands its samples to
-    /// `callback` and commits it, until the callback breaks (its value is returned).
+    /// `callback` and commits it, until the callback breaks (its value is returned) or, before
+    /// a period, `stopped` gives a value to return.
     fn run_periods<B>(
         &mut self,
+        mut stopped: impl FnMut() -> Option<B>,
         mut callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>,
     ) -> Result<B> {
-        let period = self.period();
         loop {
-            let offset = self.acquire_period()?;
-            let info = self.period_info(period);
-            let flow = callback(self.samples_mut(offset, period), &info);
-            self.advance(period)?;
-            if let ControlFlow::Break(value) = flow {
+            if let Some(value) = stopped() {
+                return Ok(value);
+            }
+            if let Some(ControlFlow::Break(value)) = self.period_step(true, &mut callback)? {
                 return Ok(value);
             }
         }
+    }
+
+    /// One period: acquires it (waiting when `blocking`), hands it to `callback` and commits
+    /// it. `None` when not blocking and no period is there yet.
+    fn period_step<B>(
+        &mut self,
+        blocking: bool,
+        callback: &mut impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>,
+    ) -> Result<Option<ControlFlow<B>>> {
+        let Some(offset) = self.acquire_period(blocking)? else {
+            return Ok(None);
+        };
+        let period = self.period();
+        let info = self.period_info(period);
+        let flow = callback(self.samples_mut(offset, period), &info);
+        self.advance(period)?;
+        Ok(Some(flow))
     }
 
     fn period_info(&self, frames: u64) -> PeriodInfo {

@@ -323,6 +323,95 @@ fn a_linked_partners_prepare_is_not_overwritten() {
     assert_eq!(play(&mut stream, &truth, 8).unwrap(), 8);
 }
 
+/// A program with its own event loop: `try_period` never waits, sets the kernel's
+/// `avail_min` so that a poll wakes when a period is whole, and `handle_poll` reads the
+/// result; `run_until` ends at the next period after the flag is raised.
+#[test]
+fn event_loop_integration() {
+    use rustix::event::PollFlags;
+    for mapped in [false, true] {
+        let model = ModelSetup {
+            avail_min: 16,
+            tick: 16,
+            ..setup(false, mapped)
+        };
+        let (mut stream, truth) = open::<Playback>(&model, XrunPolicy::Fail).unwrap();
+        assert_eq!(stream.poll_events(), PollFlags::OUT);
+        let mut filled = 0;
+        while let Some(flow) = stream
+            .try_period(|p, _| {
+                p.fill(2);
+                ControlFlow::<()>::Continue(())
+            })
+            .unwrap()
+        {
+            assert_eq!(flow, ControlFlow::Continue(()));
+            filled += 1;
+        }
+        assert_eq!(filled, 4, "the whole buffer, then nothing to do");
+        assert_eq!(truth.borrow().state, abi::SNDRV_PCM_STATE_RUNNING);
+        assert_eq!(
+            truth.borrow().avail_min,
+            256,
+            "a poll must wake at a whole period"
+        );
+        assert_eq!(stream.handle_poll(PollFlags::empty()), Ok(false));
+        // Less than a period played: still nothing.
+        truth.borrow_mut().hardware(100);
+        assert_eq!(
+            stream.try_period(|_, _| ControlFlow::<()>::Continue(())),
+            Ok(None)
+        );
+        truth.borrow_mut().hardware(200);
+        assert_eq!(stream.handle_poll(PollFlags::OUT), Ok(true));
+        assert!(stream
+            .try_period(|_, _| ControlFlow::<()>::Continue(()))
+            .unwrap()
+            .is_some());
+        // An underrun reported by the poll is the stream's fault, counted once.
+        truth.borrow_mut().hardware(4096);
+        assert_eq!(
+            stream.handle_poll(PollFlags::OUT | PollFlags::ERR),
+            Err(Error::Xrun)
+        );
+        assert_eq!(stream.handle_poll(PollFlags::ERR), Err(Error::Xrun));
+        assert_eq!(stream.xruns(), 1);
+        stream.recover(Error::Xrun).unwrap();
+
+        static STOP: StopFlag = StopFlag::new();
+        STOP.raise();
+        assert_eq!(play_until(&mut stream, &STOP, None), Ok(None));
+        STOP.lower();
+        assert_eq!(play_until(&mut stream, &STOP, Some(3)), Ok(None));
+        assert_eq!(play_until(&mut stream, &STOP, None), Ok(None));
+    }
+}
+
+/// `run_until` that raises `stop` from its callback after `raise_after` periods (counting
+/// them), and breaks with the count after 100.
+fn play_until(
+    stream: &mut MmapStream<i16, Playback>,
+    stop: &StopFlag,
+    raise_after: Option<u32>,
+) -> Result<Option<u32>> {
+    let mut periods = 0;
+    let result = stream.run_until(stop, |_, _| {
+        periods += 1;
+        if Some(periods) == raise_after {
+            stop.raise();
+        }
+        if periods == 100 {
+            ControlFlow::Break(periods)
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    if let Some(n) = raise_after {
+        assert_eq!(periods, n, "run_until ends at the next period after the flag");
+    }
+    result
+}
+
 /// Counters saturate instead of overflowing.
 #[test]
 fn counters_do_not_overflow() {
@@ -363,6 +452,8 @@ enum Step {
     Hostile(Option<Hostile>),
     AckFails,
     PartnerPrepares,
+    TryPeriod,
+    Poll(bool),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -394,6 +485,8 @@ fn step() -> impl Strategy<Value = Step> {
         .prop_map(Step::Hostile),
         1 => Just(Step::AckFails),
         1 => Just(Step::PartnerPrepares),
+        2 => Just(Step::TryPeriod),
+        1 => any::<bool>().prop_map(Step::Poll),
     ]
 }
 
@@ -506,6 +599,17 @@ where
             stream.linked.set(true);
             truth.borrow_mut().partner_prepares();
         }
+        Step::TryPeriod => {
+            let _ = stream.try_period_checked(truth);
+        }
+        Step::Poll(error) => {
+            let revents = if error {
+                rustix::event::PollFlags::ERR
+            } else {
+                stream.poll_events()
+            };
+            let _ = stream.handle_poll(revents);
+        }
     }
     let (state, xruns, counted, fault_counted) = before;
     let t = truth.borrow();
@@ -522,6 +626,7 @@ where
 /// The direction-specific calls of the property test.
 trait Ops {
     fn run_checked(&mut self, truth: &Shared, periods: u64) -> Result<u64>;
+    fn try_period_checked(&mut self, truth: &Shared) -> Result<bool>;
     fn begin_commit(&mut self, truth: &Shared, max: usize, commit: usize) -> Result<()>;
     fn write_or_read(&mut self, truth: &Shared, frames: usize) -> Result<usize>;
 }
@@ -529,6 +634,13 @@ trait Ops {
 impl Ops for MmapStream<i16, Playback> {
     fn run_checked(&mut self, truth: &Shared, periods: u64) -> Result<u64> {
         play(self, truth, periods)
+    }
+    fn try_period_checked(&mut self, truth: &Shared) -> Result<bool> {
+        let flow = self.try_period(|period, _| {
+            assert_owned_by_application(&truth.borrow(), period);
+            ControlFlow::<()>::Continue(())
+        })?;
+        Ok(flow.is_some())
     }
     fn begin_commit(&mut self, truth: &Shared, max: usize, commit: usize) -> Result<()> {
         let area = self.begin(max);
@@ -550,6 +662,13 @@ impl Ops for MmapStream<i16, Playback> {
 impl Ops for MmapStream<i16, Capture> {
     fn run_checked(&mut self, truth: &Shared, periods: u64) -> Result<u64> {
         record(self, truth, periods)
+    }
+    fn try_period_checked(&mut self, truth: &Shared) -> Result<bool> {
+        let flow = self.try_period(|period, _| {
+            assert_owned_by_application(&truth.borrow(), period);
+            ControlFlow::<()>::Continue(())
+        })?;
+        Ok(flow.is_some())
     }
     fn begin_commit(&mut self, truth: &Shared, max: usize, commit: usize) -> Result<()> {
         let area = self.begin(max);

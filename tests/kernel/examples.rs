@@ -508,3 +508,37 @@ fn example_help_and_short_flags() {
         "{err}"
     );
 }
+
+/// `poll_loop`: playback and capture in one `poll` loop of the program's own (`poll_events`,
+/// `handle_poll`, `try_period`); on the loopback its capture hears its own tone.
+#[test]
+fn example_poll_loop_plays_and_captures_in_one_loop() {
+    let playback = common::playback_device();
+    let capture = common::capture_device();
+    let run = Running::spawn(
+        "poll_loop",
+        &["-P", &playback, "-C", &capture, "-d", "2", "-p", "256"],
+    );
+    let (stdout, stderr) = run.finish(Duration::from_secs(20));
+    assert!(stderr.is_empty(), "{stderr}");
+    // poll_loop: played N frames, captured M frames (peak -12.0 dBFS) in P polls, 0 + 0 xruns
+    let words: Vec<&str> = stdout.split_whitespace().collect();
+    let number = |after: &str| -> f64 {
+        let at = words
+            .iter()
+            .position(|w| *w == after)
+            .unwrap_or_else(|| panic!("{stdout}"));
+        words[at + 1]
+            .trim_start_matches('(')
+            .parse()
+            .unwrap_or_else(|_| panic!("{stdout}"))
+    };
+    assert!(number("played") >= 96_000.0, "{stdout}");
+    assert!(number("captured") >= 80_000.0, "{stdout}");
+    let peak = number("(peak");
+    assert!(
+        (peak - -12.0).abs() < 0.5,
+        "the capture heard the tone at {peak} dBFS: {stdout}"
+    );
+    assert!(stdout.trim_end().ends_with("0 + 0 xruns"), "{stdout}");
+}
