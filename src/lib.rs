@@ -79,6 +79,6 @@ pub use pcm::{OpenMode, PcmDevice, PcmInfo};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{
     Capture, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status, StopFlag, Timestamp,
-    XrunPolicy,
+    TimestampClock, XrunPolicy,
 };
 pub use transport::{TransportChoice, TransportKind};

@@ -76,6 +76,8 @@ pub(crate) struct SwParams {
     pub stop_threshold: u64,
     pub silence_threshold: u64,
     pub silence_size: u64,
+    /// `SNDRV_PCM_TSTAMP_TYPE_*`.
+    pub tstamp_type: u32,
 }
 
 /// An open PCM device node.
@@ -222,12 +224,12 @@ impl PcmDevice {
         .map(drop)
     }
 
-    /// Applies software parameters with monotonic timestamps; returns the boundary.
+    /// Applies software parameters with timestamps enabled; returns the boundary.
     pub(crate) fn sw_params(&self, sw: &SwParams) -> Result<u64> {
         // SAFETY: the record is integers and bytes.
         let mut raw: SndPcmSwParams = unsafe { abi::zeroed() };
         raw.tstamp_mode = abi::SNDRV_PCM_TSTAMP_ENABLE;
-        raw.tstamp_type = abi::SNDRV_PCM_TSTAMP_TYPE_MONOTONIC;
+        raw.tstamp_type = sw.tstamp_type;
         raw.proto = abi::SNDRV_PCM_VERSION;
         raw.period_step = 1;
         raw.avail_min = sw.avail_min as Uframes;

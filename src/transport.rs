@@ -71,6 +71,9 @@ pub(crate) struct RawStatus {
     pub hw_ptr: u64,
     pub tstamp_sec: i64,
     pub tstamp_nsec: i64,
+    /// The audio timestamp (by default the time of `hw_ptr` at the rate since the start).
+    pub audio_tstamp_sec: i64,
+    pub audio_tstamp_nsec: i64,
 }
 
 /// The status and control records, mapped or exchanged by `SYNC_PTR`.
@@ -210,6 +213,8 @@ impl Transport {
                         hw_ptr: abi::uframes_to_u64(core::ptr::addr_of!((*page).hw_ptr).read_volatile()),
                         tstamp_sec: core::ptr::addr_of!((*page).tstamp.tv_sec).read_volatile(),
                         tstamp_nsec: core::ptr::addr_of!((*page).tstamp.tv_nsec).read_volatile(),
+                        audio_tstamp_sec: core::ptr::addr_of!((*page).audio_tstamp.tv_sec).read_volatile(),
+                        audio_tstamp_nsec: core::ptr::addr_of!((*page).audio_tstamp.tv_nsec).read_volatile(),
                     }
                 };
                 // The captured samples up to `hw_ptr` are read after it: on weakly ordered
@@ -225,6 +230,8 @@ impl Transport {
                     hw_ptr: abi::uframes_to_u64(s.hw_ptr),
                     tstamp_sec: s.tstamp.tv_sec,
                     tstamp_nsec: s.tstamp.tv_nsec,
+                    audio_tstamp_sec: s.audio_tstamp.tv_sec,
+                    audio_tstamp_nsec: s.audio_tstamp.tv_nsec,
                 }
             }
             #[cfg(target_pointer_width = "32")]
@@ -236,6 +243,8 @@ impl Transport {
                     hw_ptr: abi::uframes_to_u64(s.hw_ptr),
                     tstamp_sec: s.tstamp.tv_sec.into(),
                     tstamp_nsec: s.tstamp.tv_nsec.into(),
+                    audio_tstamp_sec: s.audio_tstamp.tv_sec.into(),
+                    audio_tstamp_nsec: s.audio_tstamp.tv_nsec.into(),
                 }
             }
         }

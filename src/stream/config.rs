@@ -3,6 +3,8 @@
 use crate::error::{ConfigError, Error, Result};
 use crate::params::{Format, Matching};
 use crate::pcm::OpenMode;
+
+use super::TimestampClock;
 use crate::transport::TransportChoice;
 
 /// What the stream does on an xrun or a suspend.
@@ -65,6 +67,8 @@ pub struct Config {
     pub timeout_ms: u32,
     /// What opening does when the device is in use (default: fail at once with `EBUSY`).
     pub open_mode: OpenMode,
+    /// The clock of the status timestamps (default: monotonic).
+    pub timestamp_clock: TimestampClock,
 }
 
 impl Config {
@@ -87,6 +91,7 @@ impl Config {
             xrun_policy: XrunPolicy::Recover,
             timeout_ms: 0,
             open_mode: OpenMode::FailIfBusy,
+            timestamp_clock: TimestampClock::Monotonic,
         }
     }
     /// Sets the frames per period.
@@ -134,6 +139,11 @@ impl Config {
     /// Sets what opening does when the device is in use.
     pub const fn open_mode(mut self, mode: OpenMode) -> Self {
         self.open_mode = mode;
+        self
+    }
+    /// Sets the clock of the status timestamps.
+    pub const fn timestamp_clock(mut self, clock: TimestampClock) -> Self {
+        self.timestamp_clock = clock;
         self
     }
     /// Sets the stop threshold in frames.

@@ -32,7 +32,7 @@ pub use capture::CaptureIter;
 pub use config::{Config, XrunPolicy};
 pub use direction::{Capture, Direction, Playback};
 pub use events::StopFlag;
-pub use status::{PeriodInfo, Setup, State, Status, Timestamp};
+pub use status::{PeriodInfo, Setup, State, Status, Timestamp, TimestampClock};
 
 use kernel::{Command, HwKernel, Kernel};
 
@@ -117,6 +117,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             msbits: hw.msbits(),
             protocol: pcm.protocol(),
             timeout_ms: timeout_ms(config.timeout_ms, &negotiated),
+            timestamp_clock: config.timestamp_clock,
         };
         let kernel = HwKernel::new(pcm, transport, buffer_map);
         // A no-op outside the crate's own tests, where the kernel side can also be the model.
@@ -301,12 +302,19 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         State::from_raw(self.kernel.status().state)
     }
 
-    fn timestamp(&self) -> Timestamp {
+    /// The status timestamp and the audio timestamp of the last status.
+    fn timestamps(&self) -> (Timestamp, Timestamp) {
         let s = self.kernel.status();
-        Timestamp {
-            sec: s.tstamp_sec,
-            nsec: s.tstamp_nsec,
-        }
+        (
+            Timestamp {
+                sec: s.tstamp_sec,
+                nsec: s.tstamp_nsec,
+            },
+            Timestamp {
+                sec: s.audio_tstamp_sec,
+                nsec: s.audio_tstamp_nsec,
+            },
+        )
     }
 
     /// Asks the driver for its position and returns a fresh status (one ioctl).
@@ -318,7 +326,8 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             hw_ptr,
             appl_ptr,
             avail: self.cached_avail()?,
-            timestamp: self.timestamp(),
+            timestamp: self.timestamps().0,
+            audio_timestamp: self.timestamps().1,
         })
     }
 
@@ -686,11 +695,13 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     }
 
     fn period_info(&self, frames: u64) -> PeriodInfo {
+        let (timestamp, audio_timestamp) = self.timestamps();
         PeriodInfo {
             frames: frames as usize,
             channels: self.channels(),
             position: self.position,
-            timestamp: self.timestamp(),
+            timestamp,
+            audio_timestamp,
             xruns: self.xruns,
         }
     }
@@ -775,6 +786,7 @@ fn sw_params<D: Direction>(config: &Config, negotiated: &Negotiated) -> SwParams
         stop_threshold: or_default(config.stop_threshold, buffer),
         silence_threshold: u64::from(config.silence_threshold),
         silence_size: u64::from(config.silence_size),
+        tstamp_type: config.timestamp_clock.raw(),
     }
 }
 

@@ -227,6 +227,8 @@ impl Truth {
             hw_ptr: self.hw_ptr,
             tstamp_sec: (self.clock / self.rate) as i64,
             tstamp_nsec: ((self.clock % self.rate) * 1_000_000_000 / self.rate) as i64,
+            audio_tstamp_sec: (self.hw_ptr / self.rate) as i64,
+            audio_tstamp_nsec: ((self.hw_ptr % self.rate) * 1_000_000_000 / self.rate) as i64,
         };
         match self.hostile {
             Some(Hostile::HwPtrMax) => status.hw_ptr = u64::MAX,

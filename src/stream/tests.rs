@@ -64,6 +64,7 @@ fn open<D: Direction>(model: &ModelSetup, policy: XrunPolicy) -> Result<(MmapStr
         msbits: 16,
         protocol: abi::SNDRV_PCM_VERSION,
         timeout_ms: timeout_ms(0, &negotiated),
+        timestamp_clock: TimestampClock::Monotonic,
     };
     let mut stream = MmapStream::assemble(TestKernel::Model(Box::new(kernel)), setup, policy)?;
     stream.prepare()?;

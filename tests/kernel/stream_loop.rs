@@ -89,3 +89,66 @@ fn a_linked_partners_prepare_moves_the_pointer_and_it_stays_moved() {
     assert_eq!(status.state, State::Prepared);
     playback.unlink().unwrap();
 }
+
+/// The status timestamp follows the clock chosen (monotonic, monotonic raw, realtime), and the
+/// audio timestamp the hardware position.
+#[test]
+fn timestamps_follow_the_chosen_clock_and_the_audio_position() {
+    use alsa_direct::{Timestamp, TimestampClock};
+    let clocks = [
+        (TimestampClock::Monotonic, libc::CLOCK_MONOTONIC),
+        (TimestampClock::MonotonicRaw, libc::CLOCK_MONOTONIC_RAW),
+        (TimestampClock::Realtime, libc::CLOCK_REALTIME),
+    ];
+    let seconds = |t: Timestamp| t.sec as f64 + t.nsec as f64 * 1e-9;
+    let now = |clock| {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes one timespec.
+        assert_eq!(unsafe { libc::clock_gettime(clock, &mut ts) }, 0);
+        ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+    };
+    for (clock, id) in clocks {
+        let config = common::config(Format::S16Le, 2, 48_000, 1024, 4).timestamp_clock(clock);
+        let mut playback = MmapStream::<i16, Playback>::open(&common::playback_device(), &config).unwrap();
+        assert_eq!(playback.setup().timestamp_clock, clock);
+        let mut seen = Vec::new();
+        playback
+            .run(|buf, info| {
+                buf.fill(0);
+                seen.push((
+                    seconds(info.timestamp),
+                    seconds(info.audio_timestamp),
+                    now(id),
+                    info.position,
+                ));
+                if seen.len() == 24 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap();
+        // Once running (after the first buffer), each status was stamped on this clock at
+        // most half a second before the callback read the clock.
+        for &(stamp, _, read, _) in &seen[8..] {
+            assert!(
+                read >= stamp && read - stamp < 0.5,
+                "{clock:?}: stamp {stamp}, clock {read}"
+            );
+        }
+        let audio: Vec<f64> = seen.iter().map(|s| s.1).collect();
+        assert!(
+            audio.windows(2).all(|w| w[1] >= w[0]),
+            "{clock:?}: audio timestamps {audio:?}"
+        );
+        let &(_, last_audio, _, position) = seen.last().unwrap();
+        let (played_at_most, queued) = (position as f64 / 48_000.0, 4.0 * 1024.0 / 48_000.0);
+        assert!(
+            last_audio <= played_at_most && last_audio >= played_at_most - 2.0 * queued,
+            "{clock:?}: audio timestamp {last_audio} s after {position} frames"
+        );
+    }
+}
