@@ -97,25 +97,36 @@ pub(crate) enum SyncPtrRecord {
 }
 
 impl SyncPtrRecord {
-    /// Sets the application pointer of the cached record (published by `commit`'s exchange).
-    fn set_appl_ptr(&mut self, value: Uframes) {
+    /// The cached control record: application pointer and `avail_min`.
+    fn control(&self) -> (Uframes, Uframes) {
+        match self {
+            SyncPtrRecord::Time64(r) => {
+                // SAFETY: the control union always holds the control record (integers).
+                let c = unsafe { r.c.control };
+                (c.appl_ptr, c.avail_min)
+            }
+            #[cfg(target_pointer_width = "32")]
+            SyncPtrRecord::Time32(r) => {
+                // SAFETY: as above.
+                let c = unsafe { r.c.control };
+                (c.appl_ptr, c.avail_min)
+            }
+        }
+    }
+
+    /// Sets the cached control record (published by the next exchange without the `APPL`
+    /// flag for the pointer, by every exchange for `avail_min`).
+    fn set_control(&mut self, appl_ptr: Uframes, avail_min: Uframes) {
         match self {
             SyncPtrRecord::Time64(r) => {
                 r.c.control = MmapControl64 {
-                    appl_ptr: value,
-                    // SAFETY: the control union always holds the control record (integers).
-                    avail_min: unsafe { r.c.control.avail_min },
+                    appl_ptr,
+                    avail_min,
                     ..MmapControl64::default()
                 }
             }
             #[cfg(target_pointer_width = "32")]
-            SyncPtrRecord::Time32(r) => {
-                r.c.control = abi::MmapControl32 {
-                    appl_ptr: value,
-                    // SAFETY: as above.
-                    avail_min: unsafe { r.c.control.avail_min },
-                }
-            }
+            SyncPtrRecord::Time32(r) => r.c.control = abi::MmapControl32 { appl_ptr, avail_min },
         }
     }
 }
@@ -260,15 +271,7 @@ impl Transport {
                     core::ptr::addr_of!((*Self::control_page(control)).appl_ptr).read_volatile()
                 })
             }
-            Transport::SyncPtr(SyncPtrRecord::Time64(r)) => {
-                // SAFETY: the control union always holds the control record (integers).
-                abi::uframes_to_u64(unsafe { r.c.control.appl_ptr })
-            }
-            #[cfg(target_pointer_width = "32")]
-            Transport::SyncPtr(SyncPtrRecord::Time32(r)) => {
-                // SAFETY: the control union always holds the control record (integers).
-                abi::uframes_to_u64(unsafe { r.c.control.appl_ptr })
-            }
+            Transport::SyncPtr(record) => abi::uframes_to_u64(record.control().0),
         }
     }
 
@@ -290,7 +293,7 @@ impl Transport {
             }
             Transport::SyncPtr(record) => {
                 let before = *record;
-                record.set_appl_ptr(value);
+                record.set_control(value, record.control().1);
                 let result = self.exchange(fd, 0);
                 if result.is_err() {
                     *self = Transport::SyncPtr(before);
@@ -311,22 +314,7 @@ impl Transport {
                     core::ptr::addr_of_mut!((*Self::control_page(control)).avail_min).write_volatile(value)
                 }
             }
-            Transport::SyncPtr(SyncPtrRecord::Time64(r)) => {
-                r.c.control = MmapControl64 {
-                    // SAFETY: the control union always holds the control record (integers).
-                    appl_ptr: unsafe { r.c.control.appl_ptr },
-                    avail_min: value,
-                    ..MmapControl64::default()
-                }
-            }
-            #[cfg(target_pointer_width = "32")]
-            Transport::SyncPtr(SyncPtrRecord::Time32(r)) => {
-                r.c.control = abi::MmapControl32 {
-                    // SAFETY: as above.
-                    appl_ptr: unsafe { r.c.control.appl_ptr },
-                    avail_min: value,
-                }
-            }
+            Transport::SyncPtr(record) => record.set_control(record.control().0, value),
         }
     }
 
@@ -339,15 +327,7 @@ impl Transport {
                     core::ptr::addr_of!((*Self::control_page(control)).avail_min).read_volatile()
                 })
             }
-            Transport::SyncPtr(SyncPtrRecord::Time64(r)) => {
-                // SAFETY: the control union always holds the control record (integers).
-                abi::uframes_to_u64(unsafe { r.c.control.avail_min })
-            }
-            #[cfg(target_pointer_width = "32")]
-            Transport::SyncPtr(SyncPtrRecord::Time32(r)) => {
-                // SAFETY: as above.
-                abi::uframes_to_u64(unsafe { r.c.control.avail_min })
-            }
+            Transport::SyncPtr(record) => abi::uframes_to_u64(record.control().1),
         }
     }
 
