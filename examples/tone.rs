@@ -3,12 +3,16 @@
 //!
 //! ```text
 //! tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] [--rate 48000]
-//!      [--period 256] [--periods 4] [--sync-ptr]
+//!      [--period 256] [--periods 4] [--sync-ptr] [--unmute] [--volume DB]
 //! ```
 //!
 //! The device defaults to `$ALSA_DIRECT_PLAYBACK` (set by `cargo board run`), else `hw:0,0`.
+//! `--unmute` turns the card's playback switches on and `--volume DB` also sets its playback
+//! volumes, as firmware would for a fresh codec (see `common/card_mixer.rs`).
 //! SIGINT or SIGTERM stops the tone: what is queued is drained and the program exits cleanly.
 
+#[path = "common/card_mixer.rs"]
+mod card_mixer;
 #[path = "common/cli.rs"]
 mod cli;
 #[path = "common/signal.rs"]
@@ -57,6 +61,7 @@ struct Args {
     period: u32,
     periods: u32,
     sync_ptr: bool,
+    mixer: card_mixer::MixerSetup,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -69,6 +74,7 @@ fn parse_args() -> Result<Args, String> {
         period: 256,
         periods: 4,
         sync_ptr: false,
+        mixer: card_mixer::MixerSetup::from_env(),
     };
     let mut cli = Cli::new();
     while let Some(flag) = cli.next_flag() {
@@ -81,6 +87,7 @@ fn parse_args() -> Result<Args, String> {
             "--rate" => args.rate = cli.value(&flag)?,
             "--period" => args.period = cli.value(&flag)?,
             "--periods" => args.periods = cli.value(&flag)?,
+            _ if args.mixer.flag(&flag, &mut cli)? => {}
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -97,7 +104,7 @@ fn main() {
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("tone: {e}\nusage: tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] [--rate 48000] [--period 256] [--periods 4] [--sync-ptr]");
+            eprintln!("tone: {e}\nusage: tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] [--rate 48000] [--period 256] [--periods 4] [--sync-ptr] [--unmute] [--volume DB]");
             std::process::exit(2);
         }
     };
@@ -110,6 +117,9 @@ fn main() {
 }
 
 fn play(args: &Args, log: &Log) -> alsa_direct::Result<()> {
+    if let Some(done) = args.mixer.apply(&args.device, "Playback")? {
+        log.log(6, &format!("mixer: {done}"));
+    }
     let config = Config::new(Format::S16, 2, args.rate)
         .period_size(args.period)
         .periods(args.periods)

@@ -5,6 +5,7 @@
 
 #![warn(clippy::missing_docs_in_private_items)]
 
+mod audio;
 mod bench_files;
 mod bench_report;
 mod bench_script;

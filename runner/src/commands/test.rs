@@ -89,7 +89,7 @@ fn test_board(
                 .collect(),
         });
     }
-    let report = boot_jobs(ws, board, &files, &jobs, opts, "test")?;
+    let report = boot_jobs(ws, board, &files, &jobs, opts, "test", None)?;
     let boot_detail = format!(
         "kernel {}, {}, /init after {}",
         if report.release.is_empty() {
