@@ -87,7 +87,7 @@ fn parse_args() -> Result<Args, String> {
             "--rate" => args.rate = cli.value(&flag)?,
             "--period" => args.period = cli.value(&flag)?,
             "--periods" => args.periods = cli.value(&flag)?,
-            _ if args.mixer.flag(&flag, &mut cli)? => {}
+            _ if args.mixer.flag(&flag, || cli.value(&flag))? => {}
             _ => return Err(format!("unknown option {flag}")),
         }
     }

@@ -32,13 +32,14 @@ impl MixerSetup {
         }
     }
 
-    /// Takes `--unmute` or `--volume DB` (then true), else returns false.
-    pub fn flag(&mut self, flag: &str, cli: &mut super::cli::Cli) -> Result<bool, String> {
+    /// Takes `--unmute` or `--volume DB` (then true; `value` reads the DB), else returns
+    /// false.
+    pub fn flag(&mut self, flag: &str, value: impl FnOnce() -> Result<f32, String>) -> Result<bool, String> {
         match flag {
             "--unmute" => self.unmute = true,
             "--volume" => {
                 self.unmute = true;
-                self.volume_db = Some(cli.value(flag)?);
+                self.volume_db = Some(value()?);
             }
             _ => return Ok(false),
         }

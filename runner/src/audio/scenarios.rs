@@ -1,1 +1,251 @@
-//! Scenarios: placeholder.
+//! The tests judged from outside the board: each scenario is one of the guest's `heard::`
+//! tests (`tests/kernel/heard.rs`) played in its own boot, with the recording checked here
+//! against what it must sound like.
+
+use std::ops::RangeInclusive;
+
+use crate::audio::Heard;
+use crate::boards::Audio;
+
+/// The tone the guest plays ([`tests/kernel/heard.rs`]).
+pub const FREQUENCY: f64 = 440.0;
+/// Its level, in dBFS (0.25 of full scale).
+pub const LEVEL_DBFS: f64 = -12.04;
+/// How far the heard frequency may be off, in Hz.
+const FREQUENCY_TOLERANCE: f64 = 1.0;
+/// How far the heard level may be off (the cards' 0 dB is not exactly unity), in dB.
+const LEVEL_TOLERANCE: f64 = 1.5;
+/// How many seconds of what was written may be missing from, or added to, the recording (the
+/// emulator's own buffering at start and stop).
+const LENGTH_TOLERANCE: f64 = 0.05;
+/// Period sizes the tone is played at.
+pub const TONE_PERIODS: [u32; 7] = [64, 128, 256, 512, 1024, 2048, 4096];
+
+/// One boot's worth of test: a guest test, its environment, and what must be heard.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Short name, e.g. `tone-p64`.
+    pub name: String,
+    /// The guest test, e.g. `heard::tone`.
+    pub test: &'static str,
+    /// Environment on top of the board's (period, format).
+    pub env: Vec<(String, String)>,
+    /// What the recording must show.
+    pub expect: Expect,
+}
+
+/// What a scenario's recording must show besides the tone's frequency and level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expect {
+    /// How many gaps plus glitches.
+    pub breaks: RangeInclusive<usize>,
+    /// The recording holds every frame the guest wrote (within [`LENGTH_TOLERANCE`]).
+    pub every_frame: bool,
+    /// After the last break the tone goes on for at least this many seconds.
+    pub recovers_for: f64,
+}
+
+/// The scenarios for a board's sound hardware.
+pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
+    let clean = Expect {
+        breaks: 0..=0,
+        every_frame: true,
+        recovers_for: 0.0,
+    };
+    let period = |p: u32| ("ALSA_DIRECT_PERIOD_FRAMES".to_owned(), p.to_string());
+    let mut list: Vec<Scenario> = TONE_PERIODS
+        .iter()
+        .map(|&p| Scenario {
+            name: format!("tone-p{p}"),
+            test: "heard::tone",
+            env: vec![period(p)],
+            expect: clean.clone(),
+        })
+        .collect();
+    for format in audio.formats.iter().filter(|f| *f != "S16_LE") {
+        list.push(Scenario {
+            name: format!("tone-{}", format.to_ascii_lowercase()),
+            test: "heard::tone",
+            env: vec![period(1024), ("ALSA_DIRECT_FORMAT".into(), format.clone())],
+            expect: clean.clone(),
+        });
+    }
+    list.push(Scenario {
+        name: "pause-resume".into(),
+        test: "heard::pause_resume",
+        env: vec![period(1024)],
+        expect: Expect {
+            breaks: 1..=1,
+            every_frame: true,
+            recovers_for: 0.4,
+        },
+    });
+    list.push(Scenario {
+        name: "xrun".into(),
+        test: "heard::xrun",
+        env: vec![period(1024)],
+        expect: Expect {
+            breaks: 1..=2,
+            every_frame: false,
+            recovers_for: 0.4,
+        },
+    });
+    list.push(Scenario {
+        name: "cycles".into(),
+        test: "heard::cycles",
+        env: vec![period(256)],
+        expect: clean,
+    });
+    list
+}
+
+/// The frames the guest said it wrote (`heard-played frames=N` on its console).
+pub fn played_frames(console: &[String]) -> Option<u64> {
+    console.iter().rev().find_map(|line| {
+        let rest = line.split("heard-played frames=").nth(1)?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+/// Checks a recording against a scenario; the error says what was wrong.
+pub fn judge(expect: &Expect, heard: &Heard, played: Option<u64>) -> Result<(), String> {
+    if heard.sound_frames == 0 {
+        return Err("silence".into());
+    }
+    let mut wrong = Vec::new();
+    if (heard.frequency - FREQUENCY).abs() > FREQUENCY_TOLERANCE {
+        wrong.push(format!("{:.2} Hz, not {FREQUENCY} Hz", heard.frequency));
+    }
+    if (heard.peak_dbfs - LEVEL_DBFS).abs() > LEVEL_TOLERANCE {
+        wrong.push(format!("{:.1} dBFS, not {LEVEL_DBFS:.1} dBFS", heard.peak_dbfs));
+    }
+    let breaks = heard.gaps.len() + heard.glitches.len();
+    if !expect.breaks.contains(&breaks) {
+        wrong.push(format!(
+            "{breaks} gap(s) and glitch(es), expected {}..={}",
+            expect.breaks.start(),
+            expect.breaks.end()
+        ));
+    }
+    if expect.every_frame {
+        match played {
+            None => wrong.push("the guest did not say how many frames it wrote".into()),
+            Some(frames) => {
+                let written = frames as f64 / f64::from(heard.rate);
+                let heard_s = heard.sound_frames as f64 / f64::from(heard.rate);
+                if (heard_s - written).abs() > LENGTH_TOLERANCE {
+                    wrong.push(format!("{heard_s:.3} s of sound for {written:.3} s written"));
+                }
+            }
+        }
+    }
+    if expect.recovers_for > 0.0 {
+        let last_break = heard
+            .gaps
+            .iter()
+            .map(|g| g.at + g.seconds)
+            .chain(heard.glitches.iter().copied())
+            .fold(heard.sound_at, f64::max);
+        let after = heard.sound_at + heard.sound_seconds - last_break;
+        if after < expect.recovers_for {
+            wrong.push(format!(
+                "only {after:.3} s of tone after the last break (at least {} s expected)",
+                expect.recovers_for
+            ));
+        }
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(wrong.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::analysis::Gap;
+
+    fn heard(seconds: f64) -> Heard {
+        Heard {
+            rate: 48_000,
+            file_seconds: seconds + 0.1,
+            sound_seconds: seconds,
+            sound_at: 0.05,
+            sound_frames: (seconds * 48_000.0) as u64,
+            frequency: 440.01,
+            frequency_spread: 0.1,
+            peak_dbfs: -12.1,
+            gaps: Vec::new(),
+            glitches: Vec::new(),
+        }
+    }
+
+    fn audio() -> Audio {
+        toml::from_str("devices = [\"intel-hda\"]\nformats = [\"S16_LE\", \"S32_LE\"]").unwrap()
+    }
+
+    #[test]
+    fn every_period_size_and_each_offered_format() {
+        let names: Vec<String> = scenarios(&audio()).into_iter().map(|s| s.name).collect();
+        assert!(names.contains(&"tone-p64".to_owned()) && names.contains(&"tone-p4096".to_owned()));
+        assert!(names.contains(&"tone-s32_le".to_owned()));
+        for name in ["pause-resume", "xrun", "cycles"] {
+            assert!(names.contains(&name.to_owned()), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_clean_tone_with_every_frame_passes() {
+        let clean = &scenarios(&audio())[0].expect;
+        assert_eq!(judge(clean, &heard(1.0), Some(48_000)), Ok(()));
+        // The tail not drained: 0.2 s missing.
+        assert!(judge(clean, &heard(0.8), Some(48_000))
+            .unwrap_err()
+            .contains("0.800 s of sound"));
+        assert!(judge(clean, &heard(1.0), None).is_err());
+        let mut wrong = heard(1.0);
+        wrong.frequency = 452.0;
+        wrong.peak_dbfs = -20.0;
+        let why = judge(clean, &wrong, Some(48_000)).unwrap_err();
+        assert!(why.contains("452.00 Hz") && why.contains("-20.0 dBFS"), "{why}");
+        let mut glitched = heard(1.0);
+        glitched.glitches.push(0.5);
+        assert!(judge(clean, &glitched, Some(48_000)).is_err());
+        let mut silent = heard(0.0);
+        silent.sound_frames = 0;
+        assert_eq!(judge(clean, &silent, Some(48_000)), Err("silence".into()));
+    }
+
+    #[test]
+    fn a_pause_is_one_break_and_the_tone_goes_on() {
+        let all = scenarios(&audio());
+        let pause = &all.iter().find(|s| s.name == "pause-resume").unwrap().expect;
+        let mut once = heard(1.2);
+        once.gaps.push(Gap {
+            at: 0.55,
+            seconds: 0.2,
+        });
+        once.sound_frames = 48_000;
+        assert_eq!(judge(pause, &once, Some(48_000)), Ok(()));
+        assert!(
+            judge(pause, &heard(1.0), Some(48_000)).is_err(),
+            "no break at all"
+        );
+        let mut late = once.clone();
+        late.glitches.push(1.1);
+        assert!(judge(pause, &late, Some(48_000)).is_err(), "two breaks");
+        let mut ends = heard(1.0);
+        ends.glitches.push(0.9);
+        assert!(judge(pause, &ends, Some(48_000))
+            .unwrap_err()
+            .contains("after the last break"));
+    }
+
+    #[test]
+    fn reads_the_frames_the_guest_wrote() {
+        let console = ["noise".to_owned(), "heard-played frames=48128 xruns=0".to_owned()];
+        assert_eq!(played_frames(&console), Some(48_128));
+        assert_eq!(played_frames(&console[..1]), None);
+    }
+}

@@ -7,10 +7,14 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::boards::Board;
+use crate::audio::{
+    self,
+    scenarios::{judge, played_frames, scenarios, Scenario},
+};
+use crate::boards::{Audio, Board};
 use crate::cargo_build;
 use crate::commands::{boot_jobs, setup, BootOptions};
-use crate::guest_files;
+use crate::guest_files::{self, GuestFiles};
 use crate::initramfs::Job;
 use crate::install::Host;
 use crate::progress::{secs, step};
@@ -43,6 +47,95 @@ pub fn test(
 /// which the tests of `tests/kernel/examples.rs` run from `/tests/<target>/examples/`.
 type Built = (PathBuf, Vec<(String, PathBuf)>);
 
+/// The kernel tests and examples for `target`, built once per `test` command.
+fn build(ws: &Workspace, target: &str, built: &mut BTreeMap<String, Built>) -> Result<Built> {
+    if let Some(both) = built.get(target) {
+        return Ok(both.clone());
+    }
+    let started = Instant::now();
+    let path = cargo_build::kernel_tests(&ws.root, target)?;
+    let examples = cargo_build::examples(&ws.root, target, "std")?;
+    step!(
+        "built {} and {} example(s) in {}",
+        path.display(),
+        examples.len(),
+        secs(started.elapsed())
+    );
+    built.insert(target.to_owned(), (path.clone(), examples.clone()));
+    Ok((path, examples))
+}
+
+/// A real-driver board: every scenario of [`scenarios`] for each run, one boot each, judged
+/// from the recording. `test_args` pick scenarios by name (any that contains one of them).
+#[allow(clippy::too_many_arguments)]
+fn heard_board(
+    ws: &Workspace,
+    board: &Board,
+    audio: &Audio,
+    files: &GuestFiles,
+    opts: &BootOptions,
+    test_args: &[String],
+    built: &mut BTreeMap<String, Built>,
+    summary: &mut Summary,
+) -> Result<()> {
+    let chosen: Vec<Scenario> = scenarios(audio)
+        .into_iter()
+        .filter(|s| test_args.is_empty() || test_args.iter().any(|a| s.name.contains(a.as_str())))
+        .collect();
+    for run in &board.runs {
+        let target = board.run_target(run);
+        let (binary, _) = build(ws, target, built)?;
+        for scenario in &chosen {
+            let name = format!("{}-{}", run.name, scenario.name);
+            let mut env = board.guest_env(run);
+            env.extend(scenario.env.iter().cloned());
+            let job = Job {
+                name: name.clone(),
+                guest_path: format!("/tests/{target}/kernel"),
+                host_binary: binary.clone(),
+                args: vec![
+                    "--ignored".into(),
+                    "--exact".into(),
+                    "--nocapture".into(),
+                    "--test-threads=1".into(),
+                    scenario.test.into(),
+                ],
+                env,
+                dump_syslog: run.dump_syslog || opts.dump_syslog,
+                files: Vec::new(),
+            };
+            let recording = audio::recording_path(ws, &board.name, &name)?;
+            let report = boot_jobs(ws, board, files, &[job], opts, "heard", Some(&recording))?;
+            let duration = report.duration;
+            let status = report.jobs.first().and_then(|j| j.status);
+            let verdict = match (report.boot_failure(), status) {
+                (Some(why), _) => Err(why),
+                (None, Some(0)) => match audio::listen(&recording) {
+                    Ok(heard) => {
+                        let played = played_frames(&report.console);
+                        let line = format!("heard {}: {}", heard.summary(), audio::shown(ws, &recording));
+                        step!("{}: {name}: {line}", board.name);
+                        judge(&scenario.expect, &heard, played)
+                            .map(|()| line.clone())
+                            .map_err(|why| format!("{why}; {line}"))
+                    }
+                    Err(err) => Err(format!("{err:#}")),
+                },
+                (None, Some(code)) => Err(format!("{} exited with status {code}", scenario.test)),
+                (None, None) => Err(format!("{} did not finish", scenario.test)),
+            };
+            match verdict {
+                Ok(line) => summary.add(&board.name, &name, true, line, duration),
+                Err(why) => {
+                    step!("{}: {name} FAILED: {why}", board.name);
+                    summary.add(&board.name, &name, false, why, duration);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Builds, boots and records one board.
 fn test_board(
     ws: &Workspace,
@@ -54,25 +147,13 @@ fn test_board(
     summary: &mut Summary,
 ) -> Result<()> {
     let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
+    if let Some(audio) = &board.audio {
+        return heard_board(ws, board, audio, &files, opts, test_args, built, summary);
+    }
     let mut jobs = Vec::new();
     for run in &board.runs {
         let target = board.run_target(run);
-        let (binary, examples) = match built.get(target) {
-            Some(both) => both.clone(),
-            None => {
-                let started = Instant::now();
-                let path = cargo_build::kernel_tests(&ws.root, target)?;
-                let examples = cargo_build::examples(&ws.root, target, "std")?;
-                step!(
-                    "built {} and {} example(s) in {}",
-                    path.display(),
-                    examples.len(),
-                    secs(started.elapsed())
-                );
-                built.insert(target.to_owned(), (path.clone(), examples.clone()));
-                (path, examples)
-            }
-        };
+        let (binary, examples) = build(ws, target, built)?;
         let mut args = vec!["--test-threads=1".to_owned()];
         args.extend(run.args.iter().cloned());
         args.extend(test_args.iter().cloned());
