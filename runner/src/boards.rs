@@ -154,6 +154,15 @@ pub struct Audio {
     /// each (and check that the others are refused).
     #[serde(default = "default_audio_formats")]
     pub formats: Vec<String>,
+    /// The smallest buffer, in frames, the heard tests give the card: the scenarios at small
+    /// periods use more periods to reach it (qemu's HDA codec reads 1024 frames ahead of what it
+    /// plays the moment a stream starts, so a smaller buffer underruns at once).
+    #[serde(default)]
+    pub min_buffer_frames: u32,
+    /// Frames the emulator holds between the DMA pointer and its output and drops when a stream
+    /// stops: a recording may miss this many at each stop (HDA: about 1800).
+    #[serde(default)]
+    pub buffered_frames: u32,
 }
 
 /// Default `[audio] timer_period_us`: 1 ms.

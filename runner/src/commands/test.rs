@@ -65,8 +65,9 @@ fn build(ws: &Workspace, target: &str, built: &mut BTreeMap<String, Built>) -> R
     Ok((path, examples))
 }
 
-/// A real-driver board: every scenario of [`scenarios`] for each run, one boot each, judged
-/// from the recording. `test_args` pick scenarios by name (any that contains one of them).
+/// A real-driver board: the scenarios of [`scenarios`] for each run, one boot each, judged
+/// from the recording. A run's `args` and then `test_args` pick scenarios by name (those that
+/// contain one of the words; all when there are none).
 #[allow(clippy::too_many_arguments)]
 fn heard_board(
     ws: &Workspace,
@@ -78,14 +79,14 @@ fn heard_board(
     built: &mut BTreeMap<String, Built>,
     summary: &mut Summary,
 ) -> Result<()> {
-    let chosen: Vec<Scenario> = scenarios(audio)
-        .into_iter()
-        .filter(|s| test_args.is_empty() || test_args.iter().any(|a| s.name.contains(a.as_str())))
-        .collect();
+    let picks = |words: &[String], s: &Scenario| words.is_empty() || words.iter().any(|w| s.name.contains(w.as_str()));
     for run in &board.runs {
         let target = board.run_target(run);
         let (binary, _) = build(ws, target, built)?;
-        for scenario in &chosen {
+        let chosen = scenarios(audio)
+            .into_iter()
+            .filter(|s| picks(&run.args, s) && picks(test_args, s));
+        for scenario in chosen {
             let name = format!("{}-{}", run.name, scenario.name);
             let mut env = board.guest_env(run);
             env.extend(scenario.env.iter().cloned());
@@ -115,7 +116,7 @@ fn heard_board(
                         let played = played_frames(&report.console);
                         let line = format!("heard {}: {}", heard.summary(), audio::shown(ws, &recording));
                         step!("{}: {name}: {line}", board.name);
-                        judge(&scenario.expect, &heard, played)
+                        judge(&scenario.expect, audio.buffered_frames, &heard, played)
                             .map(|()| line.clone())
                             .map_err(|why| format!("{why}; {line}"))
                     }
