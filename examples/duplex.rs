@@ -3,8 +3,12 @@
 //!
 //! ```text
 //! duplex [--capture hw:0,0] [--playback hw:0,0] [--format S16_LE] [--rate 48000]
-//!        [--channels 2] [--period 1024] [--periods 4] [--seconds 5]
+//!        [--channels 2] [--period 1024] [--periods 4] [--seconds 5] [--unmute] [--volume DB]
 //! ```
+//!
+//! `--unmute` turns the switches on, and `--volume DB` also sets the volumes, of the capture
+//! card's capture side and the playback card's playback side, as firmware would for a fresh
+//! codec (`$ALSA_DIRECT_VOLUME` does the same by default; see `common/card_mixer.rs`).
 //!
 //! The devices default to `$ALSA_DIRECT_CAPTURE` and `$ALSA_DIRECT_PLAYBACK` (set by `cargo
 //! board run`), else `hw:0,0`. On the loopback card, capture from another subdevice than the one
@@ -18,6 +22,8 @@
 //! after, so that each recovers from its own xruns. When the devices cannot be linked, the
 //! capture is started right after the playback. SIGINT or SIGTERM stops early.
 
+#[path = "common/card_mixer.rs"]
+mod card_mixer;
 #[path = "common/cli.rs"]
 mod cli;
 #[path = "common/level.rs"]
@@ -33,7 +39,7 @@ use cli::{device_from_env, Cli};
 use level::{Level, Peak};
 
 const USAGE: &str = "usage: duplex [--capture hw:0,0] [--playback hw:0,0] [--format S16_LE] [--rate 48000] \
-                     [--channels 2] [--period 1024] [--periods 4] [--seconds 5]";
+                     [--channels 2] [--period 1024] [--periods 4] [--seconds 5] [--unmute] [--volume DB]";
 
 /// Periods of silence queued before the start: the latency, and the margin for the copy.
 const PRIME_PERIODS: u32 = 2;
@@ -48,6 +54,7 @@ struct Args {
     period: u32,
     periods: u32,
     seconds: f64,
+    mixer: card_mixer::MixerSetup,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -60,6 +67,7 @@ fn parse_args() -> Result<Args, String> {
         period: 1024,
         periods: 4,
         seconds: 5.0,
+        mixer: card_mixer::MixerSetup::from_env(),
     };
     let mut cli = Cli::new();
     while let Some(flag) = cli.next_flag() {
@@ -72,6 +80,7 @@ fn parse_args() -> Result<Args, String> {
             "--period" => args.period = cli.value(&flag)?,
             "--periods" => args.periods = cli.value(&flag)?,
             "--seconds" => args.seconds = cli.value(&flag)?,
+            _ if args.mixer.flag(&flag, || cli.value(&flag))? => {}
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -121,6 +130,11 @@ fn duplex<S: Level>(args: &Args, scale: f32) -> Result<(), String> {
         let device = device.to_owned();
         move |e: Error| format!("{device}: {e}")
     };
+    for (device, direction) in [(&args.capture, "Capture"), (&args.playback, "Playback")] {
+        if let Some(done) = args.mixer.apply(device, direction).map_err(on(device))? {
+            eprintln!("duplex: mixer: {done}");
+        }
+    }
     let config = Config::new(args.format, args.channels, args.rate)
         .period_size(args.period)
         .periods(args.periods);

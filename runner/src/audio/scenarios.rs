@@ -130,7 +130,12 @@ pub fn played_frames(console: &[String]) -> Option<u64> {
 
 /// Checks a recording against a scenario, on a card whose emulator drops up to
 /// `buffered_frames` at each stop; the error says what was wrong.
-pub fn judge(expect: &Expect, buffered_frames: u32, heard: &Heard, played: Option<u64>) -> Result<(), String> {
+pub fn judge(
+    expect: &Expect,
+    buffered_frames: u32,
+    heard: &Heard,
+    played: Option<u64>,
+) -> Result<(), String> {
     if heard.sound_frames == 0 {
         return Err("silence".into());
     }
@@ -206,7 +211,10 @@ mod tests {
     }
 
     fn audio() -> Audio {
-        toml::from_str("devices = [\"intel-hda\"]\nformats = [\"S16_LE\", \"S32_LE\"]\nmin_buffer_frames = 2048").unwrap()
+        toml::from_str(
+            "devices = [\"intel-hda\"]\nformats = [\"S16_LE\", \"S32_LE\"]\nmin_buffer_frames = 2048",
+        )
+        .unwrap()
     }
 
     #[test]
@@ -218,9 +226,15 @@ mod tests {
             assert!(names.contains(&name.to_owned()), "{name}");
         }
         let p64 = &scenarios(&audio())[0];
-        assert!(p64.env.contains(&("ALSA_DIRECT_PERIODS".into(), "32".into())), "{p64:?}");
+        assert!(
+            p64.env.contains(&("ALSA_DIRECT_PERIODS".into(), "32".into())),
+            "{p64:?}"
+        );
         let p4096 = &scenarios(&audio())[6];
-        assert!(p4096.env.contains(&("ALSA_DIRECT_PERIODS".into(), "4".into())), "{p4096:?}");
+        assert!(
+            p4096.env.contains(&("ALSA_DIRECT_PERIODS".into(), "4".into())),
+            "{p4096:?}"
+        );
     }
 
     #[test]
@@ -235,7 +249,10 @@ mod tests {
         // An emulator that drops 0.2 s at the stop.
         assert_eq!(judge(clean, 9600, &heard(0.8), Some(48_000)), Ok(()));
         assert!(judge(clean, 9600, &heard(0.75), Some(48_000)).is_err());
-        assert!(judge(clean, 9600, &heard(1.1), Some(48_000)).is_err(), "more than written");
+        assert!(
+            judge(clean, 9600, &heard(1.1), Some(48_000)).is_err(),
+            "more than written"
+        );
         let mut wrong = heard(1.0);
         wrong.frequency = 452.0;
         wrong.peak_dbfs = -20.0;

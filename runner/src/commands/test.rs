@@ -79,7 +79,9 @@ fn heard_board(
     built: &mut BTreeMap<String, Built>,
     summary: &mut Summary,
 ) -> Result<()> {
-    let picks = |words: &[String], s: &Scenario| words.is_empty() || words.iter().any(|w| s.name.contains(w.as_str()));
+    let picks = |words: &[String], s: &Scenario| {
+        words.is_empty() || words.iter().any(|w| s.name.contains(w.as_str()))
+    };
     for run in &board.runs {
         let target = board.run_target(run);
         let (binary, _) = build(ws, target, built)?;
