@@ -2,10 +2,12 @@
 //! `boards/*.toml`) qemu records what the emulated sound hardware plays, and the runner judges
 //! the recording on the host (`runner/src/audio/scenarios.rs` says what each test must sound
 //! like). Here each test plays its scenario on `ALSA_DIRECT_PLAYBACK` and checks what the
-//! crate itself can see (xrun counts); it prints `heard-played frames=N` for the host.
+//! crate itself can see (xrun counts); it prints `heard-played freq=F frames=N` for the host.
+//! Every scenario of a boot plays its own frequency (`ALSA_DIRECT_HEARD_FREQ`), by which the
+//! host finds it in the one recording.
 //!
-//! Ignored in the loopback runs: `cargo board test` runs them one per boot, with
-//! `--ignored --exact heard::NAME`, on the boards that record.
+//! Ignored in the loopback runs: `cargo board test` runs them one after another in one boot,
+//! with `--ignored --exact heard::NAME`, on the boards that record.
 
 use std::ops::ControlFlow;
 use std::time::Duration;
@@ -18,8 +20,10 @@ use crate::common::{config, playback_device, TestSample};
 #[allow(dead_code)]
 mod card_mixer;
 
-/// The tone every scenario plays.
-const FREQUENCY: f64 = 440.0;
+/// The scenario's tone frequency (`ALSA_DIRECT_HEARD_FREQ`), 440 Hz by default.
+fn frequency() -> f64 {
+    env_or("ALSA_DIRECT_HEARD_FREQ", 440.0)
+}
 /// Its level: -12 dBFS.
 const LEVEL: f64 = 0.25;
 
@@ -48,7 +52,7 @@ impl Settings {
     }
 }
 
-/// A sine at [`FREQUENCY`] and [`LEVEL`] on every channel, continuing across calls.
+/// A sine at [`frequency`] and [`LEVEL`] on every channel, continuing across calls.
 struct Tone {
     phase: f64,
     step: f64,
@@ -58,7 +62,7 @@ impl Tone {
     fn new(rate: u32) -> Self {
         Tone {
             phase: 0.0,
-            step: std::f64::consts::TAU * FREQUENCY / f64::from(rate),
+            step: std::f64::consts::TAU * frequency() / f64::from(rate),
         }
     }
 
@@ -122,6 +126,11 @@ fn play<S: TestSample>(
     stream.position() - start
 }
 
+/// Tells the host how many frames the scenario wrote.
+fn report(frames: u64, xruns: u32) {
+    println!("heard-played freq={} frames={frames} xruns={xruns}", frequency());
+}
+
 /// The tone for 1 s at the run's period and format, drained: the host hears 440 Hz at
 /// -12 dBFS with no gap, every frame written.
 fn tone_of<S: TestSample>(format: Format) {
@@ -135,7 +144,7 @@ fn tone_of<S: TestSample>(format: Format) {
         |_| {},
     );
     stream.drain().expect("drain");
-    println!("heard-played frames={frames} xruns={}", stream.xruns());
+    report(frames, stream.xruns());
     assert_eq!(stream.xruns(), 0, "xruns while playing the tone");
 }
 
@@ -161,7 +170,7 @@ fn pause_resume() {
     stream.pause(false).expect("release");
     let second = play(&mut stream, &mut tone, 0.5, |_| {});
     stream.drain().expect("drain");
-    println!("heard-played frames={} xruns={}", first + second, stream.xruns());
+    report(first + second, stream.xruns());
     assert_eq!(stream.xruns(), 0, "xruns around the pause");
 }
 
@@ -181,7 +190,7 @@ fn xrun() {
         }
     });
     stream.drain().expect("drain");
-    println!("heard-played frames={frames} xruns={}", stream.xruns());
+    report(frames, stream.xruns());
     assert_eq!(stream.xruns(), 1, "one stall is one xrun");
 }
 
@@ -203,6 +212,6 @@ fn cycles() {
             .prepare()
             .unwrap_or_else(|e| panic!("prepare in cycle {cycle}: {e}"));
     }
-    println!("heard-played frames={frames} xruns={}", stream.xruns());
+    report(frames, stream.xruns());
     assert_eq!(stream.xruns(), 0, "xruns in the cycles");
 }

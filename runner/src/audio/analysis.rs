@@ -100,6 +100,39 @@ impl Heard {
     }
 }
 
+/// Cycles in a row at a frequency that make a stretch of it (fewer may be a glitch's chance).
+const RUN_CYCLES: usize = 3;
+
+/// How far a cycle's frequency may be from the one sought, as a fraction of it.
+const CYCLE_TOLERANCE: f64 = 0.03;
+
+/// The upward zero crossings of `x`, interpolated, in samples.
+fn crossings(x: &[f64]) -> Vec<f64> {
+    (1..x.len())
+        .filter(|&n| x[n - 1] < 0.0 && x[n] >= 0.0)
+        .map(|n| (n - 1) as f64 + x[n - 1] / (x[n - 1] - x[n]))
+        .collect()
+}
+
+/// The stretch of a recording that plays `frequency`: from the first to the last run of
+/// [`RUN_CYCLES`] whole cycles at that frequency (each within [`CYCLE_TOLERANCE`]), whatever
+/// is heard in between. `None` when there is no such run. Scenarios of one boot play different
+/// frequencies, one after another, into one recording: this cuts out one of them.
+pub fn find(samples: &[f64], rate: u32, frequency: f64) -> Option<std::ops::Range<usize>> {
+    let at = crossings(samples);
+    let period = f64::from(rate) / frequency;
+    let fits: Vec<bool> = at
+        .windows(2)
+        .map(|w| ((w[1] - w[0]) - period).abs() < CYCLE_TOLERANCE * period)
+        .collect();
+    // Cycle i spans at[i]..at[i+1]; a run of RUN_CYCLES fitting cycles starts at i.
+    let runs: Vec<usize> = (0..fits.len().saturating_sub(RUN_CYCLES - 1))
+        .filter(|&i| fits[i..i + RUN_CYCLES].iter().all(|&f| f))
+        .collect();
+    let (first, last) = (*runs.first()?, *runs.last()?);
+    Some(at[first].floor() as usize..(at[last + RUN_CYCLES].ceil() as usize + 1).min(samples.len()))
+}
+
 /// Analyses one channel of samples (full scale 1.0) recorded at `rate`.
 pub fn analyse(samples: &[f64], rate: u32) -> Heard {
     let seconds = |frames: usize| frames as f64 / f64::from(rate);
@@ -175,7 +208,7 @@ pub fn analyse(samples: &[f64], rate: u32) -> Heard {
     let steady: Vec<f64> = periods
         .iter()
         .copied()
-        .filter(|p| (p - median).abs() < 0.1 * median)
+        .filter(|p| (p - median).abs() < 0.02 * median)
         .collect();
     let mean = steady.iter().sum::<f64>() / steady.len() as f64;
     heard.frequency = f64::from(rate) / mean;
@@ -280,6 +313,34 @@ mod tests {
         assert!(heard.gaps.is_empty());
         assert!(!heard.is_clean());
         assert!((heard.frequency - 440.0).abs() < 0.5, "{heard:?}");
+    }
+
+    #[test]
+    fn finds_each_frequency_of_a_recording() {
+        let mut samples = sine(330.0, 0.25, 0.5);
+        let second_at = samples.len();
+        samples.extend(sine(523.0, 0.25, 0.7));
+        let third_at = samples.len();
+        samples.extend(sine(330.0 * 1.02, 0.25, 0.1).iter().map(|x| x * 0.0));
+        samples.extend(sine(740.0, 0.25, 0.3));
+        let first = find(&samples, RATE, 330.0).unwrap();
+        assert!(
+            first.start < 150 && first.end.abs_diff(second_at) < 150,
+            "{first:?}"
+        );
+        let second = find(&samples, RATE, 523.0).unwrap();
+        assert!(
+            second.start.abs_diff(second_at) < 100 && second.end.abs_diff(third_at) < 100,
+            "{second:?}"
+        );
+        let heard = analyse(&samples[second], RATE);
+        assert!(
+            (heard.frequency - 523.0).abs() < 0.1 && heard.is_clean(),
+            "{heard:?}"
+        );
+        assert!((heard.sound_seconds - 0.7).abs() < 0.005, "{heard:?}");
+        assert!(find(&samples, RATE, 440.0).is_none());
+        assert!(find(&samples, RATE, 740.0).unwrap().end <= samples.len());
     }
 
     #[test]

@@ -1,15 +1,20 @@
 //! The tests judged from outside the board: each scenario is one of the guest's `heard::`
-//! tests (`tests/kernel/heard.rs`) played in its own boot, with the recording checked here
-//! against what it must sound like.
+//! tests (`tests/kernel/heard.rs`). A board's scenarios play one after another in one boot,
+//! each at its own frequency ([`FREQUENCIES`]); the host cuts each out of the recording by its
+//! frequency ([`crate::audio::analysis::find`]) and checks it against what it must sound like.
 
 use std::ops::RangeInclusive;
 
+use crate::audio::analysis::MIN_GAP_SECONDS;
 use crate::audio::Heard;
 use crate::boards::Audio;
 
-/// The tone the guest plays ([`tests/kernel/heard.rs`]).
-pub const FREQUENCY: f64 = 440.0;
-/// Its level, in dBFS (0.25 of full scale).
+/// The tones of the scenarios of one boot, in order: two semitones apart (12 %), so that no
+/// cycle of one passes for another's.
+pub const FREQUENCIES: [f64; 14] = [
+    330.0, 370.0, 415.0, 466.0, 523.0, 587.0, 659.0, 740.0, 831.0, 932.0, 1047.0, 1175.0, 1319.0, 1480.0,
+];
+/// The tones' level, in dBFS (0.25 of full scale).
 pub const LEVEL_DBFS: f64 = -12.04;
 /// How far the heard frequency may be off, in Hz.
 const FREQUENCY_TOLERANCE: f64 = 1.0;
@@ -30,6 +35,8 @@ pub struct Scenario {
     pub test: &'static str,
     /// Environment on top of the board's (period, format).
     pub env: Vec<(String, String)>,
+    /// The tone's frequency, in Hz (set by [`assign_frequencies`]).
+    pub frequency: f64,
     /// What the recording must show.
     pub expect: Expect,
 }
@@ -70,6 +77,7 @@ pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
             name: format!("tone-p{p}"),
             test: "heard::tone",
             env: period(p).to_vec(),
+            frequency: 440.0,
             expect: clean.clone(),
         })
         .collect();
@@ -80,6 +88,7 @@ pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
             name: format!("tone-{}", format.to_ascii_lowercase()),
             test: "heard::tone",
             env,
+            frequency: 440.0,
             expect: clean.clone(),
         });
     }
@@ -87,6 +96,7 @@ pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
         name: "pause-resume".into(),
         test: "heard::pause_resume",
         env: period(1024).to_vec(),
+        frequency: 440.0,
         expect: Expect {
             breaks: 1..=1,
             every_frame: true,
@@ -98,6 +108,7 @@ pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
         name: "xrun".into(),
         test: "heard::xrun",
         env: period(1024).to_vec(),
+        frequency: 440.0,
         expect: Expect {
             breaks: 1..=2,
             every_frame: false,
@@ -110,6 +121,7 @@ pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
         name: "cycles".into(),
         test: "heard::cycles",
         env: period(256).to_vec(),
+        frequency: 440.0,
         expect: Expect {
             breaks: 0..=if audio.buffered_frames > 0 { 100 } else { 0 },
             every_frame: true,
@@ -120,28 +132,46 @@ pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
     list
 }
 
-/// The frames the guest said it wrote (`heard-played frames=N` on its console).
-pub fn played_frames(console: &[String]) -> Option<u64> {
+/// Gives each scenario of a boot its own frequency, in order; an error when there are more
+/// than [`FREQUENCIES`].
+pub fn assign_frequencies<'a>(scenarios: impl IntoIterator<Item = &'a mut Scenario>) -> anyhow::Result<()> {
+    for (i, scenario) in scenarios.into_iter().enumerate() {
+        scenario.frequency = *FREQUENCIES
+            .get(i)
+            .ok_or_else(|| anyhow::anyhow!("more than {} heard scenarios in one boot", FREQUENCIES.len()))?;
+        scenario
+            .env
+            .push(("ALSA_DIRECT_HEARD_FREQ".into(), scenario.frequency.to_string()));
+    }
+    Ok(())
+}
+
+/// The frames the scenario at `frequency` said it wrote (`heard-played freq=F frames=N` on
+/// the guest's console).
+pub fn played_frames(console: &[String], frequency: f64) -> Option<u64> {
+    let tag = format!("heard-played freq={frequency} frames=");
     console.iter().rev().find_map(|line| {
-        let rest = line.split("heard-played frames=").nth(1)?;
+        let rest = line.split(&tag).nth(1)?;
         rest.split_whitespace().next()?.parse().ok()
     })
 }
 
-/// Checks a recording against a scenario, on a card whose emulator drops up to
-/// `buffered_frames` at each stop; the error says what was wrong.
+/// Checks a scenario's stretch of the recording against what it must sound like, on a card
+/// whose emulator drops up to `buffered_frames` at each stop; the error says what was wrong.
 pub fn judge(
-    expect: &Expect,
+    scenario: &Scenario,
     buffered_frames: u32,
     heard: &Heard,
     played: Option<u64>,
 ) -> Result<(), String> {
+    let expect = &scenario.expect;
+    let frequency = scenario.frequency;
     if heard.sound_frames == 0 {
         return Err("silence".into());
     }
     let mut wrong = Vec::new();
-    if (heard.frequency - FREQUENCY).abs() > FREQUENCY_TOLERANCE {
-        wrong.push(format!("{:.2} Hz, not {FREQUENCY} Hz", heard.frequency));
+    if (heard.frequency - frequency).abs() > FREQUENCY_TOLERANCE {
+        wrong.push(format!("{:.2} Hz, not {frequency} Hz", heard.frequency));
     }
     if (heard.peak_dbfs - LEVEL_DBFS).abs() > LEVEL_TOLERANCE {
         wrong.push(format!("{:.1} dBFS, not {LEVEL_DBFS:.1} dBFS", heard.peak_dbfs));
@@ -162,7 +192,11 @@ pub fn judge(
                 let written = frames as f64 / rate;
                 let heard_s = heard.sound_frames as f64 / rate;
                 let dropped = f64::from(expect.stops * buffered_frames) / rate;
-                if heard_s > written + LENGTH_TOLERANCE || heard_s < written - dropped - LENGTH_TOLERANCE {
+                // Silences shorter than a gap count as sound: one may come at each start.
+                let quiet = f64::from(expect.stops) * MIN_GAP_SECONDS;
+                if heard_s > written + quiet + LENGTH_TOLERANCE
+                    || heard_s < written - dropped - LENGTH_TOLERANCE
+                {
                     wrong.push(format!("{heard_s:.3} s of sound for {written:.3} s written"));
                 }
             }
@@ -239,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_clean_tone_with_every_frame_passes() {
-        let clean = &scenarios(&audio())[0].expect;
+        let clean = &scenarios(&audio())[0];
         assert_eq!(judge(clean, 0, &heard(1.0), Some(48_000)), Ok(()));
         // The tail not drained: 0.2 s missing.
         assert!(judge(clean, 0, &heard(0.8), Some(48_000))
@@ -269,7 +303,7 @@ mod tests {
     #[test]
     fn a_pause_is_one_break_and_the_tone_goes_on() {
         let all = scenarios(&audio());
-        let pause = &all.iter().find(|s| s.name == "pause-resume").unwrap().expect;
+        let pause = all.iter().find(|s| s.name == "pause-resume").unwrap();
         let mut once = heard(1.2);
         once.gaps.push(Gap {
             at: 0.55,
@@ -292,9 +326,27 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_frames_the_guest_wrote() {
-        let console = ["noise".to_owned(), "heard-played frames=48128 xruns=0".to_owned()];
-        assert_eq!(played_frames(&console), Some(48_128));
-        assert_eq!(played_frames(&console[..1]), None);
+    fn reads_the_frames_each_scenario_wrote() {
+        let console = [
+            "noise".to_owned(),
+            "heard-played freq=330 frames=48128 xruns=0".to_owned(),
+            "heard-played freq=370 frames=100 xruns=1".to_owned(),
+        ];
+        assert_eq!(played_frames(&console, 330.0), Some(48_128));
+        assert_eq!(played_frames(&console, 370.0), Some(100));
+        assert_eq!(played_frames(&console[..1], 330.0), None);
+    }
+
+    #[test]
+    fn each_scenario_of_a_boot_gets_its_own_frequency() {
+        let mut all = scenarios(&audio());
+        assign_frequencies(&mut all).unwrap();
+        assert_eq!(all[0].frequency, 330.0);
+        assert_eq!(all[1].frequency, 370.0);
+        assert!(all[1]
+            .env
+            .contains(&("ALSA_DIRECT_HEARD_FREQ".into(), "370".into())));
+        let mut too_many: Vec<Scenario> = all.iter().chain(all.iter()).cloned().collect();
+        assert!(assign_frequencies(&mut too_many).is_err());
     }
 }

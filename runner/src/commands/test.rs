@@ -7,10 +7,8 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::audio::{
-    self,
-    scenarios::{judge, played_frames, scenarios, Scenario},
-};
+use crate::audio::scenarios::{assign_frequencies, judge, played_frames, scenarios, Scenario};
+use crate::audio::{self, analysis};
 use crate::boards::{Audio, Board};
 use crate::cargo_build;
 use crate::commands::{boot_jobs, setup, BootOptions};
@@ -65,9 +63,10 @@ fn build(ws: &Workspace, target: &str, built: &mut BTreeMap<String, Built>) -> R
     Ok((path, examples))
 }
 
-/// A real-driver board: the scenarios of [`scenarios`] for each run, one boot each, judged
-/// from the recording. A run's `args` and then `test_args` pick scenarios by name (those that
-/// contain one of the words; all when there are none).
+/// A real-driver board: the scenarios of [`scenarios`] for each run, one after another in one
+/// boot, each at its own frequency, then each cut out of the recording and judged. A run's
+/// `args` and then `test_args` pick scenarios by name (those that contain one of the words;
+/// all when there are none).
 #[allow(clippy::too_many_arguments)]
 fn heard_board(
     ws: &Workspace,
@@ -82,17 +81,24 @@ fn heard_board(
     let picks = |words: &[String], s: &Scenario| {
         words.is_empty() || words.iter().any(|w| s.name.contains(w.as_str()))
     };
+    let mut planned: Vec<(String, Scenario)> = Vec::new();
+    for run in &board.runs {
+        for scenario in scenarios(audio) {
+            if picks(&run.args, &scenario) && picks(test_args, &scenario) {
+                planned.push((format!("{}-{}", run.name, scenario.name), scenario));
+            }
+        }
+    }
+    assign_frequencies(planned.iter_mut().map(|(_, s)| s))?;
+    let mut jobs = Vec::new();
     for run in &board.runs {
         let target = board.run_target(run);
         let (binary, _) = build(ws, target, built)?;
-        let chosen = scenarios(audio)
-            .into_iter()
-            .filter(|s| picks(&run.args, s) && picks(test_args, s));
-        for scenario in chosen {
-            let name = format!("{}-{}", run.name, scenario.name);
+        let prefix = format!("{}-", run.name);
+        for (name, scenario) in planned.iter().filter(|(name, _)| name.starts_with(&prefix)) {
             let mut env = board.guest_env(run);
             env.extend(scenario.env.iter().cloned());
-            let job = Job {
+            jobs.push(Job {
                 name: name.clone(),
                 guest_path: format!("/tests/{target}/kernel"),
                 host_binary: binary.clone(),
@@ -106,33 +112,62 @@ fn heard_board(
                 env,
                 dump_syslog: run.dump_syslog || opts.dump_syslog,
                 files: Vec::new(),
-            };
-            let recording = audio::recording_path(ws, &board.name, &name)?;
-            let report = boot_jobs(ws, board, files, &[job], opts, "heard", Some(&recording))?;
-            let duration = report.duration;
-            let status = report.jobs.first().and_then(|j| j.status);
-            let verdict = match (report.boot_failure(), status) {
-                (Some(why), _) => Err(why),
-                (None, Some(0)) => match audio::listen(&recording) {
-                    Ok(heard) => {
-                        let played = played_frames(&report.console);
-                        let line = format!("heard {}: {}", heard.summary(), audio::shown(ws, &recording));
-                        step!("{}: {name}: {line}", board.name);
-                        judge(&scenario.expect, audio.buffered_frames, &heard, played)
-                            .map(|()| line.clone())
-                            .map_err(|why| format!("{why}; {line}"))
-                    }
-                    Err(err) => Err(format!("{err:#}")),
-                },
-                (None, Some(code)) => Err(format!("{} exited with status {code}", scenario.test)),
-                (None, None) => Err(format!("{} did not finish", scenario.test)),
-            };
-            match verdict {
-                Ok(line) => summary.add(&board.name, &name, true, line, duration),
-                Err(why) => {
-                    step!("{}: {name} FAILED: {why}", board.name);
-                    summary.add(&board.name, &name, false, why, duration);
+            });
+        }
+    }
+    let recording = audio::recording_path(ws, &board.name, "heard")?;
+    let report = boot_jobs(ws, board, files, &jobs, opts, "heard", Some(&recording))?;
+    let boot_detail = format!(
+        "kernel {}, {}, {} CPU(s), {} scenario(s): {}",
+        report.release,
+        report.engine,
+        report.cpus,
+        planned.len(),
+        audio::shown(ws, &recording)
+    );
+    match report.boot_failure() {
+        Some(why) => summary.add(
+            &board.name,
+            "boot",
+            false,
+            format!("{why}; {boot_detail}"),
+            report.duration,
+        ),
+        None => summary.add(&board.name, "boot", true, boot_detail, report.duration),
+    }
+    let samples = match audio::read_first_channel(&recording) {
+        Ok(read) => Some(read),
+        Err(err) => {
+            step!("{}: no recording: {err:#}", board.name);
+            None
+        }
+    };
+    for (name, scenario) in &planned {
+        let job = report.jobs.iter().find(|j| &j.name == name);
+        let duration = job.map(|j| j.duration).unwrap_or_default();
+        let verdict = match (job.and_then(|j| j.status), &samples) {
+            (None, _) => Err(format!("{} did not finish", scenario.test)),
+            (Some(code), _) if code != 0 => Err(format!("{} exited with status {code}", scenario.test)),
+            (Some(_), None) => Err("no recording".into()),
+            (Some(_), Some((samples, rate))) => match analysis::find(samples, *rate, scenario.frequency) {
+                None => Err(format!("no {} Hz tone in the recording", scenario.frequency)),
+                Some(range) => {
+                    let at = range.start as f64 / f64::from(*rate);
+                    let heard = analysis::analyse(&samples[range], *rate);
+                    let played = played_frames(&report.console, scenario.frequency);
+                    let line = format!("heard {} (from {at:.3} s)", heard.summary());
+                    step!("{}: {name}: {line}", board.name);
+                    judge(scenario, audio.buffered_frames, &heard, played)
+                        .map(|()| line.clone())
+                        .map_err(|why| format!("{why}; {line}"))
                 }
+            },
+        };
+        match verdict {
+            Ok(line) => summary.add(&board.name, name, true, line, duration),
+            Err(why) => {
+                step!("{}: {name} FAILED: {why}", board.name);
+                summary.add(&board.name, name, false, why, duration);
             }
         }
     }
