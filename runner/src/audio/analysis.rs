@@ -130,7 +130,9 @@ pub fn find(samples: &[f64], rate: u32, frequency: f64) -> Option<std::ops::Rang
         .filter(|&i| fits[i..i + RUN_CYCLES].iter().all(|&f| f))
         .collect();
     let (first, last) = (*runs.first()?, *runs.last()?);
-    Some(at[first].floor() as usize..(at[last + RUN_CYCLES].ceil() as usize + 1).min(samples.len()))
+    // Without the first and last cycle of the runs: where one tone ends and the next begins, a
+    // cycle cut in two can pass for a whole one of either.
+    Some(at[first + 1].floor() as usize..(at[last + RUN_CYCLES - 1].ceil() as usize + 1).min(samples.len()))
 }
 
 /// Analyses one channel of samples (full scale 1.0) recorded at `rate`.
@@ -325,12 +327,12 @@ mod tests {
         samples.extend(sine(740.0, 0.25, 0.3));
         let first = find(&samples, RATE, 330.0).unwrap();
         assert!(
-            first.start < 150 && first.end.abs_diff(second_at) < 150,
+            first.start < 300 && first.end.abs_diff(second_at) < 300,
             "{first:?}"
         );
         let second = find(&samples, RATE, 523.0).unwrap();
         assert!(
-            second.start.abs_diff(second_at) < 100 && second.end.abs_diff(third_at) < 100,
+            second.start.abs_diff(second_at) < 200 && second.end.abs_diff(third_at) < 200,
             "{second:?}"
         );
         let heard = analyse(&samples[second], RATE);
@@ -338,7 +340,7 @@ mod tests {
             (heard.frequency - 523.0).abs() < 0.1 && heard.is_clean(),
             "{heard:?}"
         );
-        assert!((heard.sound_seconds - 0.7).abs() < 0.005, "{heard:?}");
+        assert!((heard.sound_seconds - 0.7).abs() < 0.01, "{heard:?}");
         assert!(find(&samples, RATE, 440.0).is_none());
         assert!(find(&samples, RATE, 740.0).unwrap().end <= samples.len());
     }

@@ -21,8 +21,9 @@ const FREQUENCY_TOLERANCE: f64 = 1.0;
 /// How far the heard level may be off (the cards' 0 dB is not exactly unity), in dB.
 const LEVEL_TOLERANCE: f64 = 1.5;
 /// How many seconds of what was written may be missing from, or added to, the recording
-/// besides what the emulator drops at each stop ([`Audio::buffered_frames`]).
-const LENGTH_TOLERANCE: f64 = 0.01;
+/// besides what the emulator drops at each stop ([`Audio::buffered_frames`]): the cycles cut
+/// where one scenario's tone meets the next.
+const LENGTH_TOLERANCE: f64 = 0.02;
 /// Period sizes the tone is played at.
 pub const TONE_PERIODS: [u32; 7] = [64, 128, 256, 512, 1024, 2048, 4096];
 

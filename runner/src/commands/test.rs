@@ -81,21 +81,21 @@ fn heard_board(
     let picks = |words: &[String], s: &Scenario| {
         words.is_empty() || words.iter().any(|w| s.name.contains(w.as_str()))
     };
-    let mut planned: Vec<(String, Scenario)> = Vec::new();
-    for run in &board.runs {
+    // (run index, job name, scenario)
+    let mut planned: Vec<(usize, String, Scenario)> = Vec::new();
+    for (index, run) in board.runs.iter().enumerate() {
         for scenario in scenarios(audio) {
             if picks(&run.args, &scenario) && picks(test_args, &scenario) {
-                planned.push((format!("{}-{}", run.name, scenario.name), scenario));
+                planned.push((index, format!("{}-{}", run.name, scenario.name), scenario));
             }
         }
     }
-    assign_frequencies(planned.iter_mut().map(|(_, s)| s))?;
+    assign_frequencies(planned.iter_mut().map(|(_, _, s)| s))?;
     let mut jobs = Vec::new();
-    for run in &board.runs {
+    for (index, run) in board.runs.iter().enumerate() {
         let target = board.run_target(run);
         let (binary, _) = build(ws, target, built)?;
-        let prefix = format!("{}-", run.name);
-        for (name, scenario) in planned.iter().filter(|(name, _)| name.starts_with(&prefix)) {
+        for (_, name, scenario) in planned.iter().filter(|(i, _, _)| *i == index) {
             let mut env = board.guest_env(run);
             env.extend(scenario.env.iter().cloned());
             jobs.push(Job {
@@ -142,7 +142,7 @@ fn heard_board(
             None
         }
     };
-    for (name, scenario) in &planned {
+    for (_, name, scenario) in &planned {
         let job = report.jobs.iter().find(|j| &j.name == name);
         let duration = job.map(|j| j.duration).unwrap_or_default();
         let verdict = match (job.and_then(|j| j.status), &samples) {
