@@ -145,7 +145,20 @@ fn tone_of<S: TestSample>(format: Format) {
     );
     stream.drain().expect("drain");
     report(frames, stream.xruns());
-    assert_eq!(stream.xruns(), 0, "xruns while playing the tone");
+    // The edge scenario plays where the emulator is known to underrun, beside aplay.
+    if std::env::var_os("ALSA_DIRECT_HEARD_ALLOW_XRUNS").is_none() {
+        assert_eq!(stream.xruns(), 0, "xruns while playing the tone");
+    }
+}
+
+#[test]
+#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
+fn unmute() {
+    // The first job of a heard boot: the card as the board asks, before aplay plays.
+    let mixer = card_mixer::MixerSetup::from_env();
+    if let Some(done) = mixer.apply(&playback_device(), "Playback").expect("mixer") {
+        println!("mixer: {done}");
+    }
 }
 
 #[test]

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::audio::scenarios::{assign_frequencies, judge, played_frames, scenarios, Scenario};
 use crate::audio::{self, analysis};
+use crate::bench_files;
 use crate::boards::{Audio, Board};
 use crate::cargo_build;
 use crate::commands::{boot_jobs, setup, BootOptions};
@@ -70,6 +71,7 @@ fn build(ws: &Workspace, target: &str, built: &mut BTreeMap<String, Built>) -> R
 #[allow(clippy::too_many_arguments)]
 fn heard_board(
     ws: &Workspace,
+    host: &mut Host,
     board: &Board,
     audio: &Audio,
     files: &GuestFiles,
@@ -91,13 +93,45 @@ fn heard_board(
         }
     }
     assign_frequencies(planned.iter_mut().map(|(_, _, s)| s))?;
+    // alsa-lib's aplay and its libraries, for the reference scenarios.
+    let alsa = if planned.iter().any(|(_, _, s)| s.aplay.is_some()) {
+        bench_files::prepare(board, &ws.cache_dir(), host)?
+    } else {
+        Vec::new()
+    };
     let mut jobs = Vec::new();
     for (index, run) in board.runs.iter().enumerate() {
         let target = board.run_target(run);
         let (binary, _) = build(ws, target, built)?;
+        // First the card's mixer, as the board asks (aplay leaves it as it is).
+        let unmute = Job {
+            name: format!("{}-unmute", run.name),
+            guest_path: format!("/tests/{target}/kernel"),
+            host_binary: binary.clone(),
+            args: ["--ignored", "--exact", "--nocapture", "heard::unmute"]
+                .map(String::from)
+                .to_vec(),
+            env: board.guest_env(run),
+            dump_syslog: false,
+            files: Vec::new(),
+        };
+        jobs.push(unmute);
         for (_, name, scenario) in planned.iter().filter(|(i, _, _)| *i == index) {
             let mut env = board.guest_env(run);
             env.extend(scenario.env.iter().cloned());
+            if let Some((period, buffer)) = scenario.aplay {
+                jobs.push(aplay_job(
+                    ws,
+                    board,
+                    &alsa,
+                    name,
+                    scenario.frequency,
+                    period,
+                    buffer,
+                    env,
+                )?);
+                continue;
+            }
             jobs.push(Job {
                 name: name.clone(),
                 guest_path: format!("/tests/{target}/kernel"),
@@ -142,7 +176,9 @@ fn heard_board(
             None
         }
     };
-    for (_, name, scenario) in &planned {
+    // Breaks heard per scenario name (without the run), for the scenarios judged beside another.
+    let mut breaks_of: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    for (index, name, scenario) in &planned {
         let job = report.jobs.iter().find(|j| &j.name == name);
         let duration = job.map(|j| j.duration).unwrap_or_default();
         let verdict = match (job.and_then(|j| j.status), &samples) {
@@ -157,7 +193,18 @@ fn heard_board(
                     let played = played_frames(&report.console, scenario.frequency);
                     let line = format!("heard {} (from {at:.3} s)", heard.summary());
                     step!("{}: {name}: {line}", board.name);
-                    judge(scenario, audio.buffered_frames, &heard, played)
+                    let breaks = heard.gaps.len() + heard.glitches.len();
+                    breaks_of.insert((*index, scenario.name.clone()), breaks);
+                    let beside = match scenario.expect.no_worse_than {
+                        None => Ok(()),
+                        Some(other) => match breaks_of.get(&(*index, other.to_owned())) {
+                            Some(&theirs) if breaks <= theirs => Ok(()),
+                            Some(&theirs) => Err(format!("{breaks} breaks where {other} has {theirs}")),
+                            None => Err(format!("{other} was not heard")),
+                        },
+                    };
+                    beside
+                        .and_then(|()| judge(scenario, audio.buffered_frames, &heard, played))
                         .map(|()| line.clone())
                         .map_err(|why| format!("{why}; {line}"))
                 }
@@ -174,6 +221,66 @@ fn heard_board(
     Ok(())
 }
 
+/// The reference scenario's job: alsa-lib's `aplay -M` plays a file of the tone (written here
+/// with hound: 1 s at -12 dBFS, S16_LE stereo at the board's rate) with the given period and
+/// buffer size.
+#[allow(clippy::too_many_arguments)]
+fn aplay_job(
+    ws: &Workspace,
+    board: &Board,
+    alsa: &[(String, PathBuf)],
+    name: &str,
+    frequency: f64,
+    period: u32,
+    buffer: u32,
+    env: BTreeMap<String, String>,
+) -> Result<Job> {
+    let aplay = alsa
+        .iter()
+        .find(|(guest, _)| guest == "/usr/bin/aplay")
+        .map(|(_, host)| host.clone())
+        .context("no aplay for the guest")?;
+    let rate = board.stream.rate;
+    let wav = ws
+        .target_dir
+        .join("board-audio")
+        .join(format!("reference-{frequency}-{rate}.wav"));
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer =
+        hound::WavWriter::create(&wav, spec).with_context(|| format!("writing {}", wav.display()))?;
+    for i in 0..rate {
+        let x = 0.25 * (std::f64::consts::TAU * frequency * f64::from(i) / f64::from(rate)).sin();
+        let sample = (x * 32767.0).round() as i16;
+        writer.write_sample(sample)?;
+        writer.write_sample(sample)?;
+    }
+    writer.finalize()?;
+    let guest_wav = format!("/reference/{name}.wav");
+    let mut files = alsa.to_vec();
+    files.push((guest_wav.clone(), wav));
+    Ok(Job {
+        name: name.to_owned(),
+        guest_path: "/usr/bin/aplay".into(),
+        host_binary: aplay,
+        args: vec![
+            "-M".into(),
+            "-D".into(),
+            board.devices.playback.clone(),
+            format!("--period-size={period}"),
+            format!("--buffer-size={buffer}"),
+            guest_wav,
+        ],
+        env,
+        dump_syslog: false,
+        files,
+    })
+}
+
 /// Builds, boots and records one board.
 fn test_board(
     ws: &Workspace,
@@ -186,7 +293,7 @@ fn test_board(
 ) -> Result<()> {
     let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
     if let Some(audio) = &board.audio {
-        return heard_board(ws, board, audio, &files, opts, test_args, built, summary);
+        return heard_board(ws, host, board, audio, &files, opts, test_args, built, summary);
     }
     let mut jobs = Vec::new();
     for run in &board.runs {
