@@ -155,8 +155,9 @@ pub struct Audio {
     #[serde(default = "default_audio_formats")]
     pub formats: Vec<String>,
     /// The smallest buffer, in frames, the heard tests give the card: the scenarios at small
-    /// periods use more periods to reach it (qemu's HDA codec reads 1024 frames ahead of what it
-    /// plays the moment a stream starts, so a smaller buffer underruns at once).
+    /// periods use more periods to reach it (on qemu's HDA and AC97 the first stream after boot
+    /// underruns at once with a buffer of 1024 frames or less, alsa-lib's too). Non-zero also
+    /// adds the edge pair: the crate beside `aplay -M` at 256 x 4.
     #[serde(default)]
     pub min_buffer_frames: u32,
     /// Frames the emulator holds between the DMA pointer and its output and drops when a stream

@@ -146,8 +146,9 @@ pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
             no_worse_than: None,
         },
     });
-    // Where the emulator is known to fail (a buffer no larger than its read-ahead): the crate
-    // beside alsa-lib's aplay at the same settings; the crate may break no more than aplay.
+    // Where the emulator is known to fail (a buffer of 1024 frames, which underruns as the
+    // first stream after boot): the crate beside alsa-lib's aplay at the same settings, both
+    // later in the boot; the crate may break no more than aplay.
     if audio.min_buffer_frames > 0 {
         let (p, periods) = (256, 4);
         let edge = Expect {
