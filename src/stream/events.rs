@@ -7,7 +7,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use rustix::event::PollFlags;
 
 use super::{Direction, MmapStream, State};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::sample::Sample;
 
 /// Raised to end [`MmapStream::run_until`] at the next period. A plain atomic: it can be a
@@ -63,9 +63,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// error. The fault is not recovered here: call [`MmapStream::recover`].
     pub fn handle_poll(&mut self, revents: PollFlags) -> Result<bool> {
         if revents.intersects(PollFlags::ERR | PollFlags::HUP | PollFlags::NVAL) {
-            self.refresh()?;
-            let state = self.cached_state()?;
-            return Err(self.note_fault(state).unwrap_or(Error::BadState(state)));
+            return Err(self.wait_failed()?);
         }
         if revents.intersects(self.poll_events()) {
             self.refresh()?;

@@ -321,13 +321,14 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     pub fn status(&mut self) -> Result<Status> {
         self.kernel.hwsync()?;
         let (hw_ptr, appl_ptr) = self.pointers()?;
+        let (timestamp, audio_timestamp) = self.timestamps();
         Ok(Status {
             state: self.cached_state()?,
             hw_ptr,
             appl_ptr,
             avail: self.cached_avail()?,
-            timestamp: self.timestamps().0,
-            audio_timestamp: self.timestamps().1,
+            timestamp,
+            audio_timestamp,
         })
     }
 
@@ -393,7 +394,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         self.refresh()
     }
 
-    /// The error after a wait saw the stream fail: its fault per the fresh state.
+    /// The error after a wait or a poll saw the stream fail: its fault per the fresh state.
     fn wait_failed(&mut self) -> Result<Error> {
         self.refresh()?;
         let state = self.cached_state()?;
