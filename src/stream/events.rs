@@ -58,8 +58,8 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// What a poll of [`MmapStream::fd`] returned (`revents`): `Ok(true)` when the stream has
     /// `avail_min` frames (the status is refreshed, so `begin`, `write` and the capture
     /// iterator see them; `try_period` hands out a period once one is whole), `Ok(false)`
-    /// when nothing is there; the stream's fault ([`Error::Xrun`], [`Error::Suspended`],
-    /// [`Error::Disconnected`], counted) or [`Error::BadState`] when the poll reported an
+    /// when nothing is there; the stream's fault ([`Error::Xrun`](crate::Error::Xrun), [`Error::Suspended`](crate::Error::Suspended),
+    /// [`Error::Disconnected`](crate::Error::Disconnected), counted) or [`Error::BadState`](crate::Error::BadState) when the poll reported an
     /// error. The fault is not recovered here: call [`MmapStream::recover`].
     pub fn handle_poll(&mut self, revents: PollFlags) -> Result<bool> {
         if revents.intersects(PollFlags::ERR | PollFlags::HUP | PollFlags::NVAL) {
