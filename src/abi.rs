@@ -47,6 +47,25 @@ pub const SNDRV_PCM_ACCESS_RW_NONINTERLEAVED: u32 = 4;
 
 pub const SNDRV_PCM_SUBFORMAT_STD: u32 = 0;
 
+// Sample formats (`SNDRV_PCM_FORMAT_*`): the ones `params::Format` knows.
+pub const SNDRV_PCM_FORMAT_S8: u32 = 0;
+pub const SNDRV_PCM_FORMAT_U8: u32 = 1;
+pub const SNDRV_PCM_FORMAT_S16_LE: u32 = 2;
+pub const SNDRV_PCM_FORMAT_S16_BE: u32 = 3;
+pub const SNDRV_PCM_FORMAT_S24_LE: u32 = 6;
+pub const SNDRV_PCM_FORMAT_S24_BE: u32 = 7;
+pub const SNDRV_PCM_FORMAT_S32_LE: u32 = 10;
+pub const SNDRV_PCM_FORMAT_S32_BE: u32 = 11;
+pub const SNDRV_PCM_FORMAT_FLOAT_LE: u32 = 14;
+pub const SNDRV_PCM_FORMAT_FLOAT_BE: u32 = 15;
+/// 32-bit IEC958 subframes, little endian: bits 0-3 preamble, 4-27 audio (most significant
+/// bit at 27), 28 validity, 29 user data, 30 channel status, 31 parity.
+pub const SNDRV_PCM_FORMAT_IEC958_SUBFRAME_LE: u32 = 18;
+/// 32-bit IEC958 subframes, big endian.
+pub const SNDRV_PCM_FORMAT_IEC958_SUBFRAME_BE: u32 = 19;
+pub const SNDRV_PCM_FORMAT_S24_3LE: u32 = 32;
+pub const SNDRV_PCM_FORMAT_S24_3BE: u32 = 33;
+
 // States.
 pub const SNDRV_PCM_STATE_OPEN: c_int = 0;
 pub const SNDRV_PCM_STATE_SETUP: c_int = 1;

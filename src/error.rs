@@ -442,7 +442,7 @@ impl fmt::Display for Error {
                 "the device does not support {param} {requested} (it offers {min}..={max}): pick a value in range, or use Matching::Nearest"
             ),
             Error::UnknownFormatName => f.write_str(
-                "unknown format name: use U8, S8, S16_LE, S16_BE, S24_LE, S24_BE, S32_LE, S32_BE, FLOAT_LE, FLOAT_BE, S24_3LE or S24_3BE (S16, S24, S32 and FLOAT mean this machine's byte order)",
+                "unknown format name: use U8, S8, S16_LE, S16_BE, S24_LE, S24_BE, S32_LE, S32_BE, FLOAT_LE, FLOAT_BE, IEC958_SUBFRAME_LE, IEC958_SUBFRAME_BE, S24_3LE or S24_3BE (S16, S24, S32, FLOAT and IEC958_SUBFRAME mean this machine's byte order)",
             ),
             Error::UnsupportedFormat { format } => write!(
                 f,

@@ -44,6 +44,7 @@
 //! - [`stream`] — [`MmapStream`].
 //! - [`device`] — device names and the control device.
 //! - [`mixer`] — mixer controls: listing, values, dB ranges.
+//! - [`iec958`] — IEC958 (S/PDIF, HDMI) subframes and their channel status.
 //! - `amp` — amplifier enable / mute pin sequencing (feature `embedded-hal`).
 
 #[cfg(any(feature = "std", test))]
@@ -54,6 +55,7 @@ pub mod abi;
 pub mod amp;
 pub mod device;
 mod error;
+pub mod iec958;
 pub mod mixer;
 pub mod params;
 pub mod pcm;
@@ -65,6 +67,7 @@ pub mod transport;
 
 pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices};
 pub use error::{ConfigError, Errno, Error, Op, Result};
+pub use iec958::Iec958Subframe;
 pub use params::{Capabilities, Format, Matching, Negotiated, Param, Range};
 pub use pcm::{PcmDevice, PcmInfo};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
