@@ -44,6 +44,7 @@
 //! - [`stream`] — [`MmapStream`].
 //! - [`device`] — device names and the control device.
 //! - [`mixer`] — mixer controls: listing, values, dB ranges.
+//! - [`chmap`] — channel maps (`Playback Channel Map` controls).
 //! - [`iec958`] — IEC958 (S/PDIF, HDMI) subframes and their channel status.
 //! - `amp` — amplifier enable / mute pin sequencing (feature `embedded-hal`).
 
@@ -53,6 +54,7 @@ extern crate std;
 pub mod abi;
 #[cfg(feature = "embedded-hal")]
 pub mod amp;
+pub mod chmap;
 pub mod device;
 mod error;
 pub mod iec958;

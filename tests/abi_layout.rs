@@ -700,6 +700,9 @@ fn ctl_elem_records(f: &mut Facts) {
         }
     );
     record!(f, SndCtlTlv { numid, length });
+    record!(f, SndCtlEvent { type_, data });
+    record!(f, SndCtlEventData { elem, data8 });
+    record!(f, SndCtlEventElem { mask, id });
     // The flexible `tlv[]` follows the header.
     put(f, "offset:SndCtlTlv.tlv".into(), size_of::<SndCtlTlv>());
     constants!(
@@ -743,6 +746,57 @@ fn ctl_elem_records(f: &mut Facts) {
         SNDRV_CTL_IOCTL_ELEM_READ,
         SNDRV_CTL_IOCTL_ELEM_WRITE,
         SNDRV_CTL_IOCTL_TLV_READ,
+        SNDRV_CTL_EVENT_ELEM,
+        SNDRV_CTL_EVENT_MASK_VALUE,
+        SNDRV_CTL_EVENT_MASK_INFO,
+        SNDRV_CTL_EVENT_MASK_ADD,
+        SNDRV_CTL_EVENT_MASK_TLV,
+        SNDRV_CTL_EVENT_MASK_REMOVE,
+        SNDRV_CTL_TLVT_CHMAP_FIXED,
+        SNDRV_CTL_TLVT_CHMAP_VAR,
+        SNDRV_CTL_TLVT_CHMAP_PAIRED,
+        SNDRV_CHMAP_UNKNOWN,
+        SNDRV_CHMAP_NA,
+        SNDRV_CHMAP_MONO,
+        SNDRV_CHMAP_FL,
+        SNDRV_CHMAP_FR,
+        SNDRV_CHMAP_RL,
+        SNDRV_CHMAP_RR,
+        SNDRV_CHMAP_FC,
+        SNDRV_CHMAP_LFE,
+        SNDRV_CHMAP_SL,
+        SNDRV_CHMAP_SR,
+        SNDRV_CHMAP_RC,
+        SNDRV_CHMAP_FLC,
+        SNDRV_CHMAP_FRC,
+        SNDRV_CHMAP_RLC,
+        SNDRV_CHMAP_RRC,
+        SNDRV_CHMAP_FLW,
+        SNDRV_CHMAP_FRW,
+        SNDRV_CHMAP_FLH,
+        SNDRV_CHMAP_FCH,
+        SNDRV_CHMAP_FRH,
+        SNDRV_CHMAP_TC,
+        SNDRV_CHMAP_TFL,
+        SNDRV_CHMAP_TFR,
+        SNDRV_CHMAP_TFC,
+        SNDRV_CHMAP_TRL,
+        SNDRV_CHMAP_TRR,
+        SNDRV_CHMAP_TRC,
+        SNDRV_CHMAP_TFLC,
+        SNDRV_CHMAP_TFRC,
+        SNDRV_CHMAP_TSL,
+        SNDRV_CHMAP_TSR,
+        SNDRV_CHMAP_LLFE,
+        SNDRV_CHMAP_RLFE,
+        SNDRV_CHMAP_BC,
+        SNDRV_CHMAP_BLC,
+        SNDRV_CHMAP_BRC,
+        SNDRV_CHMAP_LAST,
+        SNDRV_CHMAP_POSITION_MASK,
+        SNDRV_CHMAP_PHASE_INVERSE,
+        SNDRV_CHMAP_DRIVER_SPEC,
+        SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS,
     );
     // Negative: compared as the u32 bit pattern, as C prints it.
     put(

@@ -311,3 +311,119 @@ fn mixer_dummy_switches_and_enumerations() {
         Err(Error::NoSuchControl)
     );
 }
+
+/// Drops the events already queued (a test before this one may have changed controls).
+fn drain_events(mixer: &Mixer) {
+    while let Some(event) = mixer.wait_event(Some(0)).unwrap() {
+        eprintln!("  (queued before: {} '{}')", event.mask, event.id.name);
+    }
+}
+
+#[test]
+fn mixer_event_for_a_change_made_through_another_handle() {
+    let watcher = loopback();
+    let writer = loopback();
+    let info = writer.find("PCM Rate Shift 100000", 0).unwrap();
+    let _restore = restore_later(&writer, &info);
+    let was = writer.read_integer(&info, 0).unwrap();
+
+    // Not subscribed: nothing to wait for.
+    assert_eq!(watcher.wait_event(Some(20)).unwrap(), None);
+    watcher.subscribe(true).unwrap();
+    drain_events(&watcher);
+
+    let changed = if was == 100_123 { 100_124 } else { 100_123 };
+    writer.write_integer(&info, 0, changed).unwrap();
+    let event = watcher
+        .wait_event(Some(2000))
+        .unwrap()
+        .expect("an event within 2 s of the write");
+    eprintln!(
+        "event: {} '{}' numid {}",
+        event.mask, event.id.name, event.id.numid
+    );
+    assert!(event.mask.value(), "{}", event.mask);
+    assert!(!event.mask.removed());
+    assert_eq!(event.id.numid, info.id.numid);
+    assert_eq!(event.id.name, info.id.name);
+    assert_eq!(event.id.iface, Interface::Pcm);
+    assert_eq!(watcher.read_integer(&info, 0).unwrap(), changed);
+
+    // Writing the same value changes nothing, so no event.
+    writer.write_integer(&info, 0, changed).unwrap();
+    assert_eq!(watcher.wait_event(Some(100)).unwrap(), None);
+
+    // The writer's own handle, once subscribed, sees its own change too.
+    writer.subscribe(true).unwrap();
+    drain_events(&writer);
+    writer.write_integer(&info, 0, was).unwrap();
+    let own = writer
+        .wait_event(Some(2000))
+        .unwrap()
+        .expect("the writer's own event");
+    assert_eq!(own.id.numid, info.id.numid);
+    let seen = watcher
+        .wait_event(Some(2000))
+        .unwrap()
+        .expect("the watcher's event");
+    assert_eq!(seen.id.numid, info.id.numid);
+
+    // Unsubscribed: no more events.
+    watcher.subscribe(false).unwrap();
+    writer.write_integer(&info, 0, changed).unwrap();
+    assert_eq!(watcher.wait_event(Some(100)).unwrap(), None);
+}
+
+#[test]
+fn mixer_percent_on_the_loopback_and_no_db_scale() {
+    let mixer = loopback();
+    let info = mixer.find("PCM Rate Shift 100000", 0).unwrap();
+    let _restore = restore_later(&mixer, &info);
+    // 80000..=120000: 50% is 100000, 25% 90000.
+    assert_eq!(mixer.write_percent(&info, None, 50).unwrap(), 100_000);
+    assert_eq!(mixer.read_integer(&info, 0).unwrap(), 100_000);
+    assert_eq!(mixer.read_percent(&info, 0).unwrap(), 50);
+    assert_eq!(mixer.write_percent(&info, Some(0), 25).unwrap(), 90_000);
+    assert_eq!(mixer.read_percent(&info, 0).unwrap(), 25);
+    assert_eq!(mixer.write_percent(&info, None, 101), Err(Error::BadPercent(101)));
+    assert_eq!(mixer.read_db(&info, 0), Err(Error::NoDbScale));
+    assert_eq!(
+        mixer.write_db(&info, None, -600, alsa_direct::mixer::DbRounding::Down),
+        Err(Error::NoDbScale)
+    );
+    let switch = mixer.find("PCM Notify", 0).unwrap();
+    assert_eq!(
+        mixer.write_percent(&switch, None, 50),
+        Err(Error::ControlType {
+            found: ElemType::Boolean
+        })
+    );
+}
+
+#[test]
+fn mixer_dummy_volume_by_db_and_percent() {
+    use alsa_direct::mixer::DbRounding;
+    let Some(mixer) = dummy() else { return };
+    let info = mixer.find("Master Volume", 0).unwrap();
+    let _restore = restore_later(&mixer, &info);
+    // -50..=100 on -45 dB + 0.3 dB per step: value 0 is -30 dB.
+    assert_eq!(mixer.write_db(&info, None, -3000, DbRounding::Down).unwrap(), 0);
+    assert_eq!(mixer.read_integer(&info, 1).unwrap(), 0);
+    assert_eq!(mixer.read_db(&info, 0).unwrap(), -3000);
+    // -30.1 dB: down to -30.3 (value -1), up to -30.0 (value 0).
+    assert_eq!(
+        mixer.write_db(&info, Some(0), -3010, DbRounding::Down).unwrap(),
+        -1
+    );
+    assert_eq!(mixer.write_db(&info, Some(1), -3010, DbRounding::Up).unwrap(), 0);
+    assert_eq!(mixer.read_db(&info, 0).unwrap(), -3030);
+    assert_eq!(mixer.read_db(&info, 1).unwrap(), -3000);
+    // Louder than the top: the top (-15 dB).
+    assert_eq!(mixer.write_db(&info, None, 0, DbRounding::Down).unwrap(), 100);
+    assert_eq!(mixer.read_db(&info, 0).unwrap(), -1500);
+    assert_eq!(mixer.write_percent(&info, None, 0).unwrap(), -50);
+    assert_eq!(mixer.read_db(&info, 1).unwrap(), -4500);
+    assert_eq!(mixer.write_percent(&info, Some(1), 50).unwrap(), 25);
+    assert_eq!(mixer.read_percent(&info, 1).unwrap(), 50);
+    assert_eq!(mixer.read_percent(&info, 0).unwrap(), 0);
+}
