@@ -140,13 +140,14 @@ fn parse_card(s: &str) -> Result<Card> {
     Ok(Card::Id(id))
 }
 
-/// A `/dev/snd/...` path, built without the heap.
-pub(crate) type DevicePath = String<32>;
+/// A `/dev/snd/...` path, built without the heap: the longest, `/dev/snd/pcmC<u32>D<u32>c`,
+/// is 15 fixed bytes and two numbers of up to 10 digits (35 bytes).
+pub(crate) type DevicePath = String<40>;
 
 /// `/dev/snd/pcmC<card>D<device><p|c>`.
 pub(crate) fn pcm_path(card: u32, device: u32, capture: bool) -> DevicePath {
     let mut path = DevicePath::new();
-    // Two u32 and 16 fixed bytes always fit 32 bytes.
+    // Fits: see `DevicePath`.
     let _ = write!(
         path,
         "/dev/snd/pcmC{card}D{device}{}",
@@ -359,4 +360,21 @@ fn find_card(id: &str) -> Result<u32> {
         }
     }
     Err(Error::UnknownCard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_paths_keep_their_direction_letter() {
+        assert_eq!(
+            pcm_path(u32::MAX, u32::MAX, true).as_str(),
+            "/dev/snd/pcmC4294967295D4294967295c"
+        );
+        assert_eq!(
+            pcm_path(999_999_999, 999_999_999, false).as_str(),
+            "/dev/snd/pcmC999999999D999999999p"
+        );
+    }
 }
