@@ -347,6 +347,8 @@ pub enum ConfigError {
     ThresholdBeyondBuffer,
     /// `period_size * periods` does not fit the kernel's frame counter.
     BufferTooLarge,
+    /// An empty list of formats to negotiate.
+    NoFormat,
 }
 
 /// The crate's result type.
@@ -385,6 +387,7 @@ impl fmt::Display for ConfigError {
             ConfigError::BufferTooLarge => {
                 "period_size * periods overflows: ask for a smaller buffer"
             }
+            ConfigError::NoFormat => "no format to negotiate: give at least one",
         })
     }
 }

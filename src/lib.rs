@@ -70,7 +70,7 @@ pub mod transport;
 pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices};
 pub use error::{ConfigError, Errno, Error, Op, Result};
 pub use iec958::Iec958Subframe;
-pub use params::{Capabilities, Format, Matching, Negotiated, Param, Range};
+pub use params::{Capabilities, Format, Formats, Matching, Negotiated, Param, Range};
 pub use pcm::{PcmDevice, PcmInfo};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{

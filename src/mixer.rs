@@ -1374,8 +1374,9 @@ fn item_db_of(kind: u32, payload: &[u8], min: i64, max: i64, value: i64, depth: 
         abi::SNDRV_CTL_TLVT_DB_RANGE => {
             let mut rest = payload;
             while !rest.is_empty() {
-                let first = i64::from(word(rest, 0)?);
-                let last = i64::from(word(rest, 1)?);
+                // Signed bounds, as alsa-lib's `snd_tlv_convert_to_dB` reads them.
+                let first = i64::from(centi_db(word(rest, 0)?));
+                let last = i64::from(centi_db(word(rest, 1)?));
                 let (kind, inner, after) = split_item(&rest[8..])?;
                 if (first..=last).contains(&value) {
                     return item_db_of(kind, inner, first, last, value, depth + 1)?

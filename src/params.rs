@@ -8,7 +8,7 @@
 use core::fmt;
 
 use crate::abi::{self, SndInterval, SndPcmHwParams};
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 
 /// A sample format (`SNDRV_PCM_FORMAT_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -670,4 +670,114 @@ impl fmt::Display for Capabilities {
         }
         Ok(())
     }
+}
+
+/// The most formats a [`Formats`] list holds.
+pub const MAX_FORMATS: usize = 8;
+
+/// Sample formats in order of preference, at most [`MAX_FORMATS`], without duplicates: fixed
+/// in size and `Copy`, to sit in a [`crate::Config`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Formats {
+    list: [Format; MAX_FORMATS],
+    len: u8,
+}
+
+impl Formats {
+    /// No format.
+    pub const EMPTY: Formats = Formats {
+        list: [Format::S8; MAX_FORMATS],
+        len: 0,
+    };
+
+    /// The first [`MAX_FORMATS`] distinct formats of `formats`, in their order (later
+    /// duplicates are dropped).
+    pub const fn new(formats: &[Format]) -> Self {
+        let mut list = Formats::EMPTY;
+        let mut i = 0;
+        while i < formats.len() {
+            list = list.with(formats[i]);
+            i += 1;
+        }
+        list
+    }
+
+    /// `format` added at the end, unless it is already in the list or the list is full.
+    pub const fn with(mut self, format: Format) -> Self {
+        let mut i = 0;
+        while i < self.len as usize {
+            if self.list[i].to_raw() == format.to_raw() {
+                return self;
+            }
+            i += 1;
+        }
+        if (self.len as usize) < MAX_FORMATS {
+            self.list[self.len as usize] = format;
+            self.len += 1;
+        }
+        self
+    }
+
+    /// The formats, most preferred first.
+    pub fn as_slice(&self) -> &[Format] {
+        &self.list[..self.len as usize]
+    }
+
+    /// The number of formats.
+    pub const fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether there is none.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The formats for which `keep` holds, in the same order.
+    pub fn filter(&self, keep: impl Fn(Format) -> bool) -> Self {
+        self.as_slice()
+            .iter()
+            .filter(|f| keep(**f))
+            .fold(Formats::EMPTY, |list, f| list.with(*f))
+    }
+}
+
+impl Default for Formats {
+    fn default() -> Self {
+        Formats::EMPTY
+    }
+}
+
+impl fmt::Debug for Formats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+/// [`negotiate`] with each of `formats` in turn (`request.format` is ignored), most preferred
+/// first: the first format with which the whole configuration can be negotiated wins, and
+/// [`Negotiated::format`] says which. When none can, the error is that of the first format
+/// the device offers (why the rest of the configuration failed with it), or
+/// [`Error::UnsupportedFormat`] for the first format when the device offers none of them.
+pub fn negotiate_formats(
+    dev: &mut impl Refine,
+    request: &Request,
+    formats: &[Format],
+) -> Result<(HwParams, Negotiated)> {
+    let mut failure: Option<Error> = None;
+    for &format in formats {
+        match negotiate(dev, &Request { format, ..*request }) {
+            Ok(done) => return Ok(done),
+            Err(e) => {
+                let offered = !matches!(e, Error::UnsupportedFormat { .. });
+                match failure {
+                    None => failure = Some(e),
+                    Some(Error::UnsupportedFormat { .. }) if offered => failure = Some(e),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    Err(failure.unwrap_or(Error::InvalidConfig(ConfigError::NoFormat)))
 }

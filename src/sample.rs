@@ -60,6 +60,11 @@ unsafe impl Sample for f32 {
     const SILENCE: Self = 0.0;
 }
 
+/// Whether `S` holds `format`: one of its [`Sample::FORMATS`], of the same size.
+pub(crate) fn holds<S: Sample>(format: Format) -> bool {
+    S::FORMATS.contains(&format) && core::mem::size_of::<S>() == format.bytes()
+}
+
 /// A sample stored in the byte order opposite to the target's (`S16_BE` on a little-endian
 /// board, for instance). [`Swapped::new`] stores a value, [`Swapped::get`] reads it back.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

@@ -427,3 +427,15 @@ fn mixer_dummy_volume_by_db_and_percent() {
     assert_eq!(mixer.read_percent(&info, 1).unwrap(), 50);
     assert_eq!(mixer.read_percent(&info, 0).unwrap(), 0);
 }
+
+#[test]
+fn mixer_loopback_has_no_channel_map_controls() {
+    // snd-aloop registers no `Playback/Capture Channel Map` (HDA and USB audio do): the
+    // lookup answers None rather than an error, for every device and direction.
+    let mixer = loopback();
+    for device in [0, 1] {
+        for capture in [false, true] {
+            assert_eq!(mixer.chmap_control(device, 0, capture).unwrap(), None);
+        }
+    }
+}
