@@ -84,8 +84,8 @@ fn find(mixer: &Mixer, name: &str) -> Result<ElemInfo> {
     mixer.find(name, 0)
 }
 
-/// Prints each control change as it comes: `numid 'name' index: what -> values`. The control
-/// device is opened once more for the values, so the watcher does not see its own reads.
+/// Prints each control change as it comes: `numid 'name' index: what -> values` (reading the
+/// values makes no event).
 fn watch_events(card: &str) -> Result<()> {
     let index = DeviceName::parse(&format!("hw:{card}"))?.card_index()?;
     let mixer = Mixer::open(index)?;

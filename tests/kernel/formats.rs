@@ -2,7 +2,9 @@
 //! can take wins, `Config::choose_format` tells the caller which before the stream exists,
 //! and IEC958 subframes (not offered by snd-aloop: checked, and said so).
 
-use alsa_direct::{Capabilities, Config, DeviceName, Error, Format, MmapStream, PcmDevice, Playback};
+use alsa_direct::{
+    Capabilities, Config, DeviceName, Error, Format, MmapStream, Packed24Le, PcmDevice, Playback,
+};
 
 use crate::common;
 
@@ -31,10 +33,12 @@ fn formats_choose_format_takes_the_first_the_device_offers() {
     let caps = capabilities();
     let offered: Vec<Format> = caps.formats().collect();
     eprintln!("playback offers {offered:?}");
+    // snd-aloop (Linux 6.1) offers S16, S24, S32, FLOAT and S24_3 in both byte orders, not
+    // IEC958 subframes nor U8.
     let list = [
         Format::IEC958_SUBFRAME,
+        Format::U8,
         Format::S24_3Le,
-        Format::S24,
         Format::S32,
         Format::S16,
     ];
@@ -54,6 +58,12 @@ fn formats_choose_format_takes_the_first_the_device_offers() {
         }
         Format::S16 => {
             MmapStream::<i16, Playback>::with_device(pcm, &config)
+                .unwrap()
+                .setup()
+                .negotiated
+        }
+        Format::S24_3Le => {
+            MmapStream::<Packed24Le, Playback>::with_device(pcm, &config)
                 .unwrap()
                 .setup()
                 .negotiated
