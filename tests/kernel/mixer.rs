@@ -439,3 +439,71 @@ fn mixer_loopback_has_no_channel_map_controls() {
         }
     }
 }
+
+/// The first card that is neither the loopback nor the dummy card, waiting up to 3 s for one
+/// to register (HDA probes after `insmod` returns).
+fn real_card() -> Option<u32> {
+    for _ in 0..30 {
+        let found = cards().find(|&c| {
+            ControlDevice::open(c)
+                .and_then(|ctl| ctl.card_info())
+                .is_ok_and(|i| i.id != "Loopback" && i.id != "Dummy")
+        });
+        if found.is_some() {
+            return found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    None
+}
+
+#[test]
+fn mixer_channel_maps_of_a_real_driver() {
+    use alsa_direct::chmap::{ChmapKind, Position};
+    use alsa_direct::{Config, Format, MmapStream, Playback};
+    let Some(card) = real_card() else {
+        eprintln!(
+            "skipped: no real sound card on this board (an intel-hda or usb-audio qemu device has one)"
+        );
+        return;
+    };
+    let mixer = Mixer::open(card).unwrap();
+    eprintln!("card {card}: {}", mixer.control().card_info().unwrap().name);
+    let control = mixer
+        .chmap_control(0, 0, false)
+        .unwrap()
+        .expect("a Playback Channel Map on PCM device 0");
+    eprintln!(
+        "{} device {} index {}: x{} {:?}",
+        control.id.name, control.id.device, control.id.index, control.count, control.access
+    );
+    assert_eq!(control.id.iface, Interface::Pcm);
+    let maps = mixer.chmaps::<256>(&control).unwrap();
+    let maps: Vec<_> = maps.iter().collect::<Result<_, _>>().unwrap();
+    for map in &maps {
+        eprintln!("  offers {map}");
+    }
+    assert!(
+        maps.iter()
+            .any(|m| m.kind == ChmapKind::Fixed && m.positions() == [Position::FL, Position::FR]),
+        "stereo FL FR offered"
+    );
+    // Too small a buffer: the kernel refuses rather than truncating.
+    assert!(mixer.chmaps::<4>(&control).is_err());
+    assert_eq!(mixer.chmap_control(0, 1, false).unwrap(), None, "one subdevice");
+
+    let idle = mixer.current_chmap(&control).unwrap();
+    eprintln!("  current with no stream: [{idle}]");
+    assert_eq!(idle.channels(), 0);
+    let config = Config::new(Format::S16, 2, 48_000).period_size(1024).periods(4);
+    let stream = MmapStream::<i16, Playback>::open(&format!("hw:{card},0"), &config).unwrap();
+    let current = mixer.current_chmap(&control).unwrap();
+    eprintln!("  current with a stereo stream: {current}");
+    assert_eq!(current.positions(), [Position::FL, Position::FR]);
+    if !control.access.writable() {
+        let err = mixer.set_chmap(&control, &current).unwrap_err();
+        eprintln!("  set on a read-only map: {err}");
+        assert_eq!(err.errno(), Some(Errno::PERM));
+    }
+    drop(stream);
+}
