@@ -418,9 +418,9 @@ fn mixer_dummy_volume_by_db_and_percent() {
     assert_eq!(mixer.write_db(&info, Some(1), -3010, DbRounding::Up).unwrap(), 0);
     assert_eq!(mixer.read_db(&info, 0).unwrap(), -3030);
     assert_eq!(mixer.read_db(&info, 1).unwrap(), -3000);
-    // Louder than the top: the top (-15 dB).
-    assert_eq!(mixer.write_db(&info, None, 0, DbRounding::Down).unwrap(), 100);
-    assert_eq!(mixer.read_db(&info, 0).unwrap(), -1500);
+    // Louder than the top (+6 dB): the top, 0 dB (-45 dB + 150 steps of 0.3 dB).
+    assert_eq!(mixer.write_db(&info, None, 600, DbRounding::Down).unwrap(), 100);
+    assert_eq!(mixer.read_db(&info, 0).unwrap(), 0);
     assert_eq!(mixer.write_percent(&info, None, 0).unwrap(), -50);
     assert_eq!(mixer.read_db(&info, 1).unwrap(), -4500);
     assert_eq!(mixer.write_percent(&info, Some(1), 50).unwrap(), 25);
