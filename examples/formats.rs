@@ -25,7 +25,7 @@ use alsa_direct::iec958::{ChannelStatus, Encoder};
 use alsa_direct::{
     Config, DeviceName, Format, Iec958Subframe, Matching, MmapStream, Packed24Le, PcmDevice, Playback, Sample,
 };
-use cli::{device_from_env, Cli};
+use cli::{device_from_env, Cli, Parsed};
 
 struct Args {
     device: String,
@@ -36,7 +36,7 @@ struct Args {
     rate: u32,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
     let mut args = Args {
         device: device_from_env("ALSA_DIRECT_PLAYBACK"),
         formats: vec![
@@ -52,12 +52,11 @@ fn parse_args() -> Result<Args, String> {
         channels: 2,
         rate: 48_000,
     };
-    let mut cli = Cli::new();
     while let Some(flag) = cli.next_flag() {
         match flag.as_str() {
-            "--device" => args.device = cli.value(&flag)?,
+            "--device" => args.device = cli.value()?,
             "--formats" => {
-                let list: String = cli.value(&flag)?;
+                let list: String = cli.value()?;
                 args.formats = list
                     .split(',')
                     .map(|name| {
@@ -66,27 +65,24 @@ fn parse_args() -> Result<Args, String> {
                     })
                     .collect::<Result<_, _>>()?;
             }
-            "--seconds" => args.seconds = cli.value(&flag)?,
-            "--freq" => args.freq = cli.value(&flag)?,
-            "--channels" => args.channels = cli.value(&flag)?,
-            "--rate" => args.rate = cli.value(&flag)?,
-            "--help" => return Err(String::new()),
-            other => return Err(format!("unknown option {other}")),
+            "--seconds" => args.seconds = cli.value()?,
+            "--freq" => args.freq = cli.value()?,
+            "--channels" => args.channels = cli.value()?,
+            "--rate" => args.rate = cli.value()?,
+            "--help" => return Ok(Parsed::Help),
+            _ => return Err(cli.unknown()),
         }
     }
     if let Some(extra) = cli.positionals().first() {
         return Err(format!("unexpected argument {extra}"));
     }
-    Ok(args)
+    Ok(Parsed::Run(args))
 }
 
+const USAGE: &str = "usage: formats [-D|--device hw:0,0] [--formats S16_LE,S32_LE,...] [-d|--seconds 2] [--freq 440] [-c|--channels 2] [-r|--rate 48000]";
+
 fn main() {
-    let args = parse_args().unwrap_or_else(|e| {
-        eprintln!(
-            "{e}\nusage: formats [--device hw:0,0] [--formats S16_LE,S32_LE,...] [--seconds 2] [--freq 440] [--channels 2] [--rate 48000]"
-        );
-        std::process::exit(2)
-    });
+    let args = cli::parse_or_exit("formats", USAGE, parse_args);
     if let Err(e) = run(&args) {
         eprintln!("formats: {e}");
         std::process::exit(1);

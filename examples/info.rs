@@ -3,36 +3,52 @@
 //! `snd_pcm_query_chmaps`.
 //!
 //! ```text
-//! info [--chmap] [hw:CARD,DEVICE]      (default: $ALSA_DIRECT_PLAYBACK, else hw:0,0)
+//! info [[-D|--device] hw:CARD,DEVICE] [--chmap] [-h|--help]   (default: $ALSA_DIRECT_PLAYBACK, else hw:0,0)
 //! ```
 //!
 //! `--chmap` lists the maps the driver offers and the current one of each subdevice (empty
 //! when no stream runs on it); a driver without a `Playback/Capture Channel Map` control
 //! (snd-aloop, snd-dummy) says so.
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use alsa_direct::mixer::Mixer;
 use alsa_direct::{DeviceName, PcmDevice};
+use cli::{device_from_env, device_label, Cli, Parsed};
 
-fn main() {
+const USAGE: &str = "usage: info [[-D|--device] hw:CARD,DEVICE] [--chmap] [-h|--help]\n\
+                     prints what the device offers for playback and capture (default: $ALSA_DIRECT_PLAYBACK, else hw:0,0);\n\
+                     --chmap: also its channel maps";
+
+fn parse_args(mut cli: Cli) -> Result<Parsed<(String, bool)>, String> {
+    let mut device = None;
     let mut chmap = false;
-    let mut name = None;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--chmap" => chmap = true,
-            "-h" | "--help" => {
-                println!("usage: info [--chmap] [hw:CARD,DEVICE]");
-                return;
+    while let Some(flag) = cli.next_flag() {
+        match flag.as_str() {
+            "--help" => return Ok(Parsed::Help),
+            "--device" => device = Some(cli.value()?),
+            "--chmap" => {
+                cli.switch()?;
+                chmap = true;
             }
-            _ => name = Some(arg),
+            _ => return Err(cli.unknown()),
         }
     }
-    let name = name
-        .or_else(|| std::env::var("ALSA_DIRECT_PLAYBACK").ok())
-        .unwrap_or_else(|| "hw:0,0".into());
+    match (device, cli.positionals().as_slice()) {
+        (Some(device), []) => Ok(Parsed::Run((device, chmap))),
+        (None, []) => Ok(Parsed::Run((device_from_env("ALSA_DIRECT_PLAYBACK"), chmap))),
+        (None, [device]) => Ok(Parsed::Run((device.clone(), chmap))),
+        (_, [.., extra]) => Err(format!("unexpected argument {extra}")),
+    }
+}
+
+fn main() {
+    let (name, chmap) = cli::parse_or_exit("info", USAGE, parse_args);
     let device = match DeviceName::parse(&name) {
         Ok(d) => DeviceName { subdevice: None, ..d },
         Err(e) => {
-            eprintln!("info: {name}: {e}");
+            eprintln!("info: {name}: {e}\n{USAGE}");
             std::process::exit(2);
         }
     };
@@ -44,7 +60,7 @@ fn main() {
                 any = true;
                 println!("Info for {name}, {direction}:\n{caps}");
             }
-            Err(e) => println!("Info for {name}, {direction}: {e}\n"),
+            Err(e) => println!("Info for {}, {direction}: {e}\n", device_label(&name, capture)),
         }
         if chmap {
             if let Err(e) = print_chmaps(&device, capture) {

@@ -47,6 +47,15 @@
 //! - [`chmap`] — channel maps (`Playback Channel Map` controls).
 //! - [`iec958`] — IEC958 (S/PDIF, HDMI) subframes and their channel status.
 //! - `amp` — amplifier enable / mute pin sequencing (feature `embedded-hal`).
+//!
+//! # Features
+//! - `std`: `std::error::Error` for [`Error`], and rustix's `std`, so that the descriptors of
+//!   [`MmapStream::fd`], [`PcmDevice::fd`], [`PcmDevice::from_fd`] and [`ControlDevice::fd`]
+//!   are `std::os::fd` types.
+//! - `defmt`: `defmt::Format` for the public types worth logging.
+//! - `embedded-hal`: the `amp` module (an amplifier enable / mute pin around start and stop).
+//!
+//! Rust 1.85 or later (Debian trixie's `rustc`).
 
 #[cfg(any(feature = "std", test))]
 extern crate std;
@@ -71,9 +80,10 @@ pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices};
 pub use error::{ConfigError, Errno, Error, Op, Result};
 pub use iec958::Iec958Subframe;
 pub use params::{Capabilities, Format, Formats, Matching, Negotiated, Param, Range};
-pub use pcm::{PcmDevice, PcmInfo};
+pub use pcm::{OpenMode, PcmDevice, PcmInfo};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{
-    Capture, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status, Timestamp, XrunPolicy,
+    Capture, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status, StopFlag, Timestamp,
+    TimestampClock, XrunPolicy,
 };
 pub use transport::{TransportChoice, TransportKind};
