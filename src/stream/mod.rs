@@ -92,7 +92,8 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             periods: config.periods,
             matching: config.matching,
         };
-        let (mut hw, negotiated) = params::negotiate(&mut pcm, &request)?;
+        let formats = Self::formats_for(config);
+        let (mut hw, negotiated) = params::negotiate_formats(&mut pcm, &request, formats.as_slice())?;
         pcm.hw_params(&mut hw)?;
         check_negotiated(&negotiated)?;
         let sw = sw_params::<D>(config, &negotiated);
@@ -161,8 +162,13 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         })
     }
 
+    /// The formats of `config` that `S` holds, most preferred first.
+    fn formats_for(config: &Config) -> params::Formats {
+        config.preferred_formats().filter(crate::sample::holds::<S>)
+    }
+
     fn check_sample_type(config: &Config) -> Result<()> {
-        if S::FORMATS.contains(&config.format) && core::mem::size_of::<S>() == config.format.bytes() {
+        if !Self::formats_for(config).is_empty() {
             Ok(())
         } else {
             Err(Error::FormatMismatch {

@@ -11,6 +11,7 @@ mod common;
 mod control;
 mod examples;
 mod faults;
+mod formats;
 mod heard;
 mod lifecycle;
 mod loopback;
