@@ -241,10 +241,7 @@ fn aplay_job(
         .map(|(_, host)| host.clone())
         .context("no aplay for the guest")?;
     let rate = board.stream.rate;
-    let wav = ws
-        .target_dir
-        .join("board-audio")
-        .join(format!("reference-{frequency}-{rate}.wav"));
+    let wav = audio::recording_path(ws, "reference", &format!("{frequency}-{rate}"))?;
     let spec = hound::WavSpec {
         channels: 2,
         sample_rate: rate,
