@@ -8,7 +8,6 @@ use rustix::fd::{AsFd, OwnedFd};
 
 use crate::abi::{self, SndCtlCardInfo, SndPcmInfo};
 use crate::error::{Errno, Error, Op, Result};
-use crate::pcm::PcmInfo;
 use crate::sys;
 
 /// Longest card id the kernel allows, plus its terminating zero.
@@ -154,6 +153,46 @@ pub(crate) fn pcm_path(card: u32, device: u32, capture: bool) -> DevicePath {
         if capture { 'c' } else { 'p' }
     );
     path
+}
+
+/// What the kernel says about an open PCM (`SNDRV_PCM_IOCTL_INFO`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PcmInfo {
+    /// Card number.
+    pub card: u32,
+    /// Device number.
+    pub device: u32,
+    /// Subdevice number.
+    pub subdevice: u32,
+    /// True for a capture stream.
+    pub capture: bool,
+    /// Device id.
+    pub id: String<64>,
+    /// Device name.
+    pub name: String<80>,
+    /// Subdevice name.
+    pub subname: String<32>,
+    /// Subdevices on the device.
+    pub subdevices_count: u32,
+    /// Of which free.
+    pub subdevices_avail: u32,
+}
+
+impl PcmInfo {
+    pub(crate) fn from_raw(raw: &SndPcmInfo) -> Self {
+        PcmInfo {
+            card: raw.card as u32,
+            device: raw.device,
+            subdevice: raw.subdevice,
+            capture: raw.stream == abi::SNDRV_PCM_STREAM_CAPTURE,
+            id: c_string(&raw.id),
+            name: c_string(&raw.name),
+            subname: c_string(&raw.subname),
+            subdevices_count: raw.subdevices_count,
+            subdevices_avail: raw.subdevices_avail,
+        }
+    }
 }
 
 /// The identity of a card, from its control device.

@@ -5,8 +5,7 @@
 
 use core::fmt;
 
-use crate::params::{Format, Param};
-use crate::stream::State;
+use crate::types::{ElemType, Format, Param, State};
 
 /// The operation that failed: a system call on a device, or a setup step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -304,7 +303,7 @@ pub enum Error {
     /// The control holds another type of value than the call reads or writes.
     ControlType {
         /// The control's type.
-        found: crate::mixer::ElemType,
+        found: ElemType,
     },
     /// A value outside the control's range (or off its step), refused before the write.
     ControlValue {

@@ -35,14 +35,18 @@
 //! ```
 //!
 //! # Layers
+//! From the kernel up; every module imports only from the layers above it in this list.
 //! - [`abi`] — `#[repr(C)]` mirrors of `asound.h` and the ioctl numbers.
+//! - `types` — the plain types every layer names ([`Format`], [`Param`], [`State`],
+//!   [`mixer::ElemType`]), re-exported where they belong; then `error`, the [`Error`] type.
 //! - `sys` — the system calls (open, ioctl, mmap, epoll), each error naming its operation.
 //! - [`ring`] — pure ring arithmetic over `hw_ptr`/`appl_ptr`/`boundary`.
 //! - [`transport`] — mapped status/control pages or `SYNC_PTR`.
 //! - [`params`] — formats, refine, negotiation.
-//! - [`pcm`] — an open PCM node and its ioctls.
-//! - [`stream`] — [`MmapStream`].
-//! - [`device`] — device names and the control device.
+//! - [`device`] — device names, [`PcmInfo`] and the control device (card and PCM listing).
+//! - [`pcm`] — an open PCM node and its ioctls (the state-changing ones as one command type).
+//! - [`stream`] — [`MmapStream`], over one seam to the kernel (the device, or the kernel
+//!   model of the crate's own tests).
 //! - [`mixer`] — mixer controls: listing, values, dB ranges.
 //! - [`chmap`] — channel maps (`Playback Channel Map` controls).
 //! - [`iec958`] — IEC958 (S/PDIF, HDMI) subframes and their channel status.
@@ -75,6 +79,7 @@ mod sample;
 pub mod stream;
 mod sys;
 pub mod transport;
+mod types;
 
 pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices};
 pub use error::{ConfigError, Errno, Error, Op, Result};

@@ -35,6 +35,7 @@ use crate::abi::{self, SndCtlElemId, SndCtlElemInfo, SndCtlElemList, SndCtlElemV
 use crate::device::{c_string, ControlDevice};
 use crate::error::{Error, Op, Result};
 use crate::sys;
+pub use crate::types::ElemType;
 
 /// Element ids fetched per `ELEM_LIST` call.
 const LIST_BATCH: usize = 32;
@@ -106,26 +107,6 @@ impl fmt::Display for Interface {
             Interface::Other(raw) => write!(f, "IFACE{raw}"),
         }
     }
-}
-
-/// The type of a control's values (`SNDRV_CTL_ELEM_TYPE_*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum ElemType {
-    /// On/off switches.
-    Boolean,
-    /// Integers in `long` (32 bits on 32-bit targets).
-    Integer,
-    /// 64-bit integers.
-    Integer64,
-    /// Items of a list of names (read with [`Mixer::enum_item_name`]).
-    Enumerated,
-    /// Raw bytes.
-    Bytes,
-    /// An IEC958 (S/PDIF) channel status record.
-    Iec958,
-    /// `SNDRV_CTL_ELEM_TYPE_NONE` or a number this crate does not know.
-    Other(i32),
 }
 
 impl ElemType {

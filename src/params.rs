@@ -9,42 +9,7 @@ use core::fmt;
 
 use crate::abi::{self, SndInterval, SndPcmHwParams};
 use crate::error::{ConfigError, Error, Result};
-
-/// A sample format (`SNDRV_PCM_FORMAT_*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum Format {
-    /// Signed 8 bit.
-    S8,
-    /// Unsigned 8 bit.
-    U8,
-    /// Signed 16 bit, little endian.
-    S16Le,
-    /// Signed 16 bit, big endian.
-    S16Be,
-    /// Signed 24 bit in the low bits of 32, little endian.
-    S24Le,
-    /// Signed 24 bit in the low bits of 32, big endian.
-    S24Be,
-    /// Signed 32 bit, little endian.
-    S32Le,
-    /// Signed 32 bit, big endian.
-    S32Be,
-    /// 32-bit IEEE 754 float, little endian, range -1.0..=1.0.
-    FloatLe,
-    /// 32-bit IEEE 754 float, big endian, range -1.0..=1.0.
-    FloatBe,
-    /// IEC958 (S/PDIF, HDMI) subframes in 32 bits, little endian: what the Raspberry Pi's
-    /// HDMI outputs take. Build them with [`crate::iec958::Encoder`].
-    Iec958SubframeLe,
-    /// IEC958 subframes in 32 bits, big endian.
-    Iec958SubframeBe,
-    /// Signed 24 bit packed in 3 bytes, little endian.
-    S24_3Le,
-    /// Signed 24 bit packed in 3 bytes, big endian.
-    S24_3Be,
-}
+pub use crate::types::{Format, Param};
 
 impl Format {
     /// Every format this crate knows, in `SNDRV_PCM_FORMAT_*` order.
@@ -207,35 +172,6 @@ impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// A hardware parameter that is an interval of integers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum Param {
-    /// Bits per sample in memory.
-    SampleBits,
-    /// Bits per frame in memory.
-    FrameBits,
-    /// Channels per frame.
-    Channels,
-    /// Frames per second.
-    Rate,
-    /// Microseconds per period.
-    PeriodTime,
-    /// Frames per period.
-    PeriodSize,
-    /// Bytes per period.
-    PeriodBytes,
-    /// Periods per buffer.
-    Periods,
-    /// Microseconds per buffer.
-    BufferTime,
-    /// Frames per buffer.
-    BufferSize,
-    /// Bytes per buffer.
-    BufferBytes,
 }
 
 impl Param {
@@ -429,6 +365,22 @@ impl HwParams {
     /// The `SNDRV_PCM_INFO_*` flags the kernel reported.
     pub fn info(&self) -> u32 {
         self.raw.info
+    }
+
+    /// The device can pause (`SNDRV_PCM_INFO_PAUSE`).
+    pub fn can_pause(&self) -> bool {
+        self.raw.info & abi::SNDRV_PCM_INFO_PAUSE != 0
+    }
+
+    /// The device can resume after a suspend (`SNDRV_PCM_INFO_RESUME`).
+    pub fn can_resume(&self) -> bool {
+        self.raw.info & abi::SNDRV_PCM_INFO_RESUME != 0
+    }
+
+    /// The driver must see every application pointer update (`SNDRV_PCM_INFO_SYNC_APPLPTR`),
+    /// so the control page cannot be mapped.
+    pub fn syncs_appl_ptr(&self) -> bool {
+        self.raw.info & abi::SNDRV_PCM_INFO_SYNC_APPLPTR != 0
     }
 
     /// The significant bits per sample the kernel reported (0 when unknown).

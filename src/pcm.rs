@@ -3,11 +3,11 @@
 
 use core::ffi::c_int;
 
-use heapless::String;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::ioctl::Opcode;
 
 use crate::abi::{self, Sframes, SndPcmChannelInfo, SndPcmInfo, SndPcmSwParams, Uframes};
+pub use crate::device::PcmInfo;
 use crate::device::{self, ControlDevice, DeviceName};
 use crate::error::{Errno, Error, Op, Result};
 use crate::params::{Capabilities, HwParams, Refine};
@@ -17,44 +17,23 @@ use crate::sys;
 /// `tstamp_type` field need 2.0.12).
 const MIN_PROTOCOL: u32 = abi::protocol_version(2, 0, 12);
 
-/// What the kernel says about an open PCM (`SNDRV_PCM_IOCTL_INFO`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct PcmInfo {
-    /// Card number.
-    pub card: u32,
-    /// Device number.
-    pub device: u32,
-    /// Subdevice number.
-    pub subdevice: u32,
-    /// True for a capture stream.
-    pub capture: bool,
-    /// Device id.
-    pub id: String<64>,
-    /// Device name.
-    pub name: String<80>,
-    /// Subdevice name.
-    pub subname: String<32>,
-    /// Subdevices on the device.
-    pub subdevices_count: u32,
-    /// Of which free.
-    pub subdevices_avail: u32,
-}
-
-impl PcmInfo {
-    pub(crate) fn from_raw(raw: &SndPcmInfo) -> Self {
-        PcmInfo {
-            card: raw.card as u32,
-            device: raw.device,
-            subdevice: raw.subdevice,
-            capture: raw.stream == abi::SNDRV_PCM_STREAM_CAPTURE,
-            id: device::c_string(&raw.id),
-            name: device::c_string(&raw.name),
-            subname: device::c_string(&raw.subname),
-            subdevices_count: raw.subdevices_count,
-            subdevices_avail: raw.subdevices_avail,
-        }
-    }
+/// A state-changing ioctl without a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Command {
+    /// `PREPARE`.
+    Prepare,
+    /// `START`.
+    Start,
+    /// `DROP`.
+    Drop,
+    /// `DRAIN` (retried on `EINTR`).
+    Drain,
+    /// `RESET`.
+    Reset,
+    /// `RESUME`.
+    Resume,
+    /// `PAUSE` push (`true`) or release.
+    Pause(bool),
 }
 
 /// What opening a PCM does when the device is in use.
@@ -176,9 +155,9 @@ impl PcmDevice {
             device: 0,
             subdevice: 0,
             capture,
-            id: String::new(),
-            name: String::new(),
-            subname: String::new(),
+            id: heapless::String::new(),
+            name: heapless::String::new(),
+            subname: heapless::String::new(),
             subdevices_count: 1,
             subdevices_avail: 0,
         };
@@ -260,14 +239,32 @@ impl PcmDevice {
         Ok(info)
     }
 
+    /// A state-changing ioctl (`DRAIN` is retried on `EINTR`).
+    pub(crate) fn run(&self, command: Command) -> Result<()> {
+        match command {
+            Command::Prepare => self.command(Op::Prepare, abi::SNDRV_PCM_IOCTL_PREPARE),
+            Command::Start => self.command(Op::Start, abi::SNDRV_PCM_IOCTL_START),
+            Command::Drop => self.command(Op::Drop, abi::SNDRV_PCM_IOCTL_DROP),
+            Command::Drain => loop {
+                match self.command(Op::Drain, abi::SNDRV_PCM_IOCTL_DRAIN) {
+                    Err(Error::Sys { errno, .. }) if errno == Errno::INTR => continue,
+                    other => break other,
+                }
+            },
+            Command::Reset => self.command(Op::Reset, abi::SNDRV_PCM_IOCTL_RESET),
+            Command::Resume => self.command(Op::Resume, abi::SNDRV_PCM_IOCTL_RESUME),
+            Command::Pause(push) => self.pause(push),
+        }
+    }
+
     /// An ioctl without argument (`PREPARE`, `START`, ...).
-    pub(crate) fn command(&self, op: Op, opcode: Opcode) -> Result<()> {
+    fn command(&self, op: Op, opcode: Opcode) -> Result<()> {
         // SAFETY: the callers pass only opcodes of `_IO` ioctls, which take no argument.
         unsafe { sys::ioctl_int(self.fd(), op, opcode, 0) }.map(drop)
     }
 
     /// `PAUSE` (push) or release.
-    pub(crate) fn pause(&self, pause: bool) -> Result<()> {
+    fn pause(&self, pause: bool) -> Result<()> {
         // SAFETY: PAUSE takes its flag as the integer argument itself.
         unsafe { sys::ioctl_int(self.fd(), Op::Pause, abi::SNDRV_PCM_IOCTL_PAUSE, pause as usize) }.map(drop)
     }

@@ -2,7 +2,10 @@
 //! `munmap`, `epoll` and `poll` (to sleep). Each returns the crate's [`Error`] naming the
 //! operation and errno.
 //!
-//! All `unsafe` that hands the kernel a pointer lives here and in [`Mapping`].
+//! The ioctl wrappers are `unsafe` functions: each caller's `// SAFETY:` comment says which
+//! record its opcode transfers (typed ioctl descriptors, rustix's `Getter`/`Updater`
+//! patterns, would make those calls safe code: not done yet). The mappings' own `unsafe`
+//! lives in [`Mapping`].
 
 use core::ffi::{c_int, c_void};
 use core::mem::MaybeUninit;

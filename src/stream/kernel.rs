@@ -7,30 +7,10 @@
 
 use core::ptr::NonNull;
 
-use crate::abi;
-use crate::error::{Errno, Error, Op, Result};
-use crate::pcm::PcmDevice;
+use crate::error::Result;
+use crate::pcm::{Command, PcmDevice};
 use crate::sys::{self, Readiness};
 use crate::transport::{RawStatus, Transport, TransportKind};
-
-/// A state-changing ioctl without a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Command {
-    /// `PREPARE`.
-    Prepare,
-    /// `START`.
-    Start,
-    /// `DROP`.
-    Drop,
-    /// `DRAIN` (retried on `EINTR`).
-    Drain,
-    /// `RESET`.
-    Reset,
-    /// `RESUME`.
-    Resume,
-    /// `PAUSE` push (`true`) or release.
-    Pause(bool),
-}
 
 /// What a stream needs from the kernel. Pointers and status are as of the last exchange on
 /// the `SYNC_PTR` transport, live when mapped.
@@ -129,21 +109,7 @@ impl Kernel for HwKernel {
     }
 
     fn command(&mut self, command: Command) -> Result<()> {
-        let pcm = &self.pcm;
-        match command {
-            Command::Prepare => pcm.command(Op::Prepare, abi::SNDRV_PCM_IOCTL_PREPARE),
-            Command::Start => pcm.command(Op::Start, abi::SNDRV_PCM_IOCTL_START),
-            Command::Drop => pcm.command(Op::Drop, abi::SNDRV_PCM_IOCTL_DROP),
-            Command::Drain => loop {
-                match pcm.command(Op::Drain, abi::SNDRV_PCM_IOCTL_DRAIN) {
-                    Err(Error::Sys { errno, .. }) if errno == Errno::INTR => continue,
-                    other => break other,
-                }
-            },
-            Command::Reset => pcm.command(Op::Reset, abi::SNDRV_PCM_IOCTL_RESET),
-            Command::Resume => pcm.command(Op::Resume, abi::SNDRV_PCM_IOCTL_RESUME),
-            Command::Pause(push) => pcm.pause(push),
-        }
+        self.pcm.run(command)
     }
 
     fn wait(&mut self, timeout_ms: u32) -> Result<Readiness> {

@@ -5,7 +5,6 @@ use core::cell::Cell;
 use core::marker::PhantomData;
 use core::ops::ControlFlow;
 
-use crate::abi;
 use crate::device::DeviceName;
 use crate::error::{Errno, Error, Op, Result};
 use crate::params::{self, Negotiated, Request};
@@ -34,7 +33,8 @@ pub use direction::{Capture, Direction, Playback};
 pub use events::StopFlag;
 pub use status::{PeriodInfo, Setup, State, Status, Timestamp, TimestampClock};
 
-use kernel::{Command, HwKernel, Kernel};
+use crate::pcm::Command;
+use kernel::{HwKernel, Kernel};
 
 /// The kernel side of a stream: the device, or in the crate's own tests also the kernel model.
 #[cfg(not(test))]
@@ -100,7 +100,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         let boundary = pcm.sw_params(&sw)?;
         let buffer_map = Self::map_buffer(&pcm, &negotiated)?;
         // A driver that must see every appl_ptr update refuses the control mapping anyway.
-        let choice = if hw.info() & abi::SNDRV_PCM_INFO_SYNC_APPLPTR != 0 {
+        let choice = if hw.syncs_appl_ptr() {
             TransportChoice::ForceSyncPtr
         } else {
             config.transport
@@ -113,8 +113,8 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             stop_threshold: sw.stop_threshold,
             avail_min: sw.avail_min,
             transport: transport.kind(),
-            can_pause: hw.info() & abi::SNDRV_PCM_INFO_PAUSE != 0,
-            can_resume: hw.info() & abi::SNDRV_PCM_INFO_RESUME != 0,
+            can_pause: hw.can_pause(),
+            can_resume: hw.can_resume(),
             msbits: hw.msbits(),
             protocol: pcm.protocol(),
             timeout_ms: timeout_ms(config.timeout_ms, &negotiated),

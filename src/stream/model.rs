@@ -19,9 +19,10 @@ use std::vec;
 
 use core::ptr::NonNull;
 
-use super::kernel::{Command, HwKernel, Kernel};
+use super::kernel::{HwKernel, Kernel};
 use crate::abi;
 use crate::error::{Errno, Error, Op, Result};
+use crate::pcm::Command;
 use crate::pcm::PcmDevice;
 use crate::ring;
 use crate::sys::Readiness;

@@ -4,30 +4,7 @@ use crate::abi;
 use crate::error::{Error, Result};
 use crate::params::Negotiated;
 use crate::transport::TransportKind;
-
-/// The state of a PCM stream (`SNDRV_PCM_STATE_*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum State {
-    /// Open, not configured.
-    Open,
-    /// Configured, not prepared.
-    Setup,
-    /// Ready to start.
-    Prepared,
-    /// Running.
-    Running,
-    /// Stopped by an underrun (playback) or overrun (capture).
-    Xrun,
-    /// Playing out what is queued, then stopping.
-    Draining,
-    /// Paused.
-    Paused,
-    /// Suspended by a system sleep.
-    Suspended,
-    /// The device is gone.
-    Disconnected,
-}
+pub use crate::types::State;
 
 impl State {
     /// The state for a `SNDRV_PCM_STATE_*` number.

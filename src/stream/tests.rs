@@ -13,6 +13,7 @@ use proptest::prelude::*;
 
 use super::model::{Hostile, KernelModel, ModelSetup, TestKernel, Truth};
 use super::*;
+use crate::abi;
 use crate::params::Format;
 
 type Shared = Rc<RefCell<Truth>>;
