@@ -1,0 +1,247 @@
+//! The command line and the environment, read from the arrays the kernel put on the initial
+//! stack, without std and without a heap: every string is borrowed from there for the life
+//! of the process.
+
+use core::ffi::CStr;
+use core::fmt;
+
+/// The usage line printed with a command-line error.
+pub const USAGE: &str = "usage: fw-tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] \
+[--rate 48000] [--period 256] [--periods 4] [--sync-ptr]";
+
+/// The environment variable naming the default device (set by `cargo board run`).
+const DEVICE_VAR: &str = "ALSA_DIRECT_PLAYBACK";
+
+/// The C strings of a null-terminated array (`argv` or `envp`), as UTF-8 (others are skipped).
+#[derive(Clone, Copy)]
+pub struct CStrings {
+    next: *const *const u8,
+    left: usize,
+}
+
+/// The arguments after the program name.
+///
+/// # Safety
+/// `argv` is null or points to `argc` pointers to NUL-terminated strings followed by a null
+/// pointer, all of which live for the rest of the process.
+pub unsafe fn c_strings(argv: *const *const u8, argc: usize) -> CStrings {
+    let mut all = CStrings {
+        next: argv,
+        left: argc,
+    };
+    all.next();
+    all
+}
+
+/// The environment's `NAME=value` strings.
+///
+/// # Safety
+/// `envp` is null or points to pointers to NUL-terminated strings ended by a null pointer,
+/// all of which live for the rest of the process.
+pub unsafe fn environment(envp: *const *const u8) -> CStrings {
+    CStrings {
+        next: envp,
+        left: usize::MAX,
+    }
+}
+
+impl Iterator for CStrings {
+    type Item = &'static str;
+
+    fn next(&mut self) -> Option<&'static str> {
+        loop {
+            if self.next.is_null() || self.left == 0 {
+                return None;
+            }
+            // SAFETY: `next` points into the array that `c_strings`/`environment` were given,
+            // at or before its null terminator (we stop there and never step past it).
+            let string = unsafe { *self.next };
+            if string.is_null() {
+                return None;
+            }
+            // SAFETY: not at the terminator yet, so the next element is still in the array.
+            self.next = unsafe { self.next.add(1) };
+            self.left -= 1;
+            // SAFETY: a non-null element is a NUL-terminated string living as long as the
+            // process (the callers' contract).
+            let c = unsafe { CStr::from_ptr(string.cast()) };
+            if let Ok(s) = c.to_str() {
+                return Some(s);
+            }
+        }
+    }
+}
+
+/// A non-negative decimal number in thousandths (`0.25` is 250), read and written without
+/// floating point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Milli(pub u64);
+
+impl Milli {
+    /// Parses `123`, `123.`, `.5` or `123.456` (at most three decimals).
+    pub fn parse(s: &str) -> Option<Milli> {
+        let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
+        if (whole.is_empty() && fraction.is_empty()) || fraction.len() > 3 {
+            return None;
+        }
+        let mut value = 0u64;
+        for (i, digits) in [whole, fraction].into_iter().enumerate() {
+            for b in digits.bytes() {
+                if !b.is_ascii_digit() {
+                    return None;
+                }
+                value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+            }
+            if i == 1 {
+                value = value.checked_mul(10u64.pow(3 - digits.len() as u32))?;
+            }
+        }
+        Some(Milli(value))
+    }
+
+    /// `self * n`, rounded down (`Milli(1500).times(48_000)` is 72 000).
+    pub fn times(self, n: u64) -> u64 {
+        self.0.saturating_mul(n) / 1000
+    }
+}
+
+impl fmt::Display for Milli {
+    /// `440`, `0.5`, `12.345`: the shortest decimal form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (whole, mut fraction) = (self.0 / 1000, self.0 % 1000);
+        write!(f, "{whole}")?;
+        if fraction != 0 {
+            let mut width = 3;
+            while fraction % 10 == 0 {
+                fraction /= 10;
+                width -= 1;
+            }
+            write!(f, ".{fraction:0width$}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What `--realtime` and `--realtime-try` asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RealtimeChoice {
+    /// Without the privilege, stop with an error.
+    Require,
+    /// Without the privilege, warn and play with normal scheduling.
+    Try,
+}
+
+/// The tone's settings.
+#[derive(Debug)]
+pub struct Args {
+    /// PCM device name.
+    pub device: &'static str,
+    /// Tone frequency, Hz.
+    pub freq: Milli,
+    /// Amplitude, 0..=1 of full scale.
+    pub level: Milli,
+    /// Length, seconds.
+    pub seconds: Milli,
+    /// Sample rate asked for.
+    pub rate: u32,
+    /// Period size asked for, frames.
+    pub period: u32,
+    /// Periods per buffer asked for.
+    pub periods: u32,
+    /// Force the `SYNC_PTR` transport.
+    pub sync_ptr: bool,
+    /// SCHED_FIFO with memory locked, if asked for.
+    pub realtime: Option<RealtimeChoice>,
+    /// The SCHED_FIFO priority.
+    pub priority: u32,
+}
+
+/// A command line that could not be read.
+#[derive(Debug)]
+pub enum ArgError {
+    /// An option this program does not know.
+    Unknown(&'static str),
+    /// An option without its value.
+    MissingValue(&'static str),
+    /// A value that does not parse or is out of range.
+    BadValue(&'static str, &'static str),
+    /// A positional argument (there are none).
+    Unexpected(&'static str),
+}
+
+impl fmt::Display for ArgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArgError::Unknown(flag) => write!(f, "fw-tone: unknown option {flag}"),
+            ArgError::MissingValue(flag) => write!(f, "fw-tone: {flag} needs a value"),
+            ArgError::BadValue(flag, value) => write!(f, "fw-tone: {flag} {value}: not a valid value"),
+            ArgError::Unexpected(arg) => write!(f, "fw-tone: unexpected argument {arg}"),
+        }
+    }
+}
+
+/// Parses a decimal `u32`.
+fn parse_u32(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 10 {
+        return None;
+    }
+    s.bytes().try_fold(0u32, |v, b| {
+        b.is_ascii_digit()
+            .then_some(())
+            .and_then(|()| v.checked_mul(10)?.checked_add(u32::from(b - b'0')))
+    })
+}
+
+impl Args {
+    /// Reads the options in `args` (after the program name) over the defaults, the device
+    /// from `$ALSA_DIRECT_PLAYBACK` in `env` unless `--device` names one.
+    pub fn parse(
+        mut args: impl Iterator<Item = &'static str>,
+        mut env: impl Iterator<Item = &'static str>,
+    ) -> Result<Args, ArgError> {
+        let device = env
+            .find_map(|kv| kv.strip_prefix(DEVICE_VAR)?.strip_prefix('='))
+            .unwrap_or("hw:0,0");
+        let mut a = Args {
+            device,
+            freq: Milli(440_000),
+            level: Milli(250),
+            seconds: Milli(3_000),
+            rate: 48_000,
+            period: 256,
+            periods: 4,
+            sync_ptr: false,
+            realtime: None,
+            priority: 50,
+        };
+        while let Some(flag) = args.next() {
+            match flag {
+                "--sync-ptr" => a.sync_ptr = true,
+                "--realtime" => a.realtime = Some(RealtimeChoice::Require),
+                "--realtime-try" => a.realtime = Some(RealtimeChoice::Try),
+                "--device" | "--freq" | "--level" | "--seconds" | "--rate" | "--period" | "--periods"
+                | "--priority" => {
+                    let value = args.next().ok_or(ArgError::MissingValue(flag))?;
+                    let bad = ArgError::BadValue(flag, value);
+                    let milli = || Milli::parse(value).ok_or(ArgError::BadValue(flag, value));
+                    let count = || parse_u32(value).ok_or(ArgError::BadValue(flag, value));
+                    match flag {
+                        "--device" => a.device = value,
+                        "--freq" => a.freq = milli()?,
+                        "--level" => {
+                            a.level = milli().and_then(|l| if l.0 <= 1000 { Ok(l) } else { Err(bad) })?
+                        }
+                        "--seconds" => a.seconds = milli()?,
+                        "--rate" => a.rate = count()?,
+                        "--period" => a.period = count()?,
+                        "--periods" => a.periods = count()?,
+                        _ => a.priority = count()?,
+                    }
+                }
+                f if f.starts_with('-') => return Err(ArgError::Unknown(f)),
+                other => return Err(ArgError::Unexpected(other)),
+            }
+        }
+        Ok(a)
+    }
+}

@@ -1,0 +1,157 @@
+//! `fw-tone`: the tone generator as firmware. No std, no libc, no allocator: a static
+//! executable of a few tens of KiB that plays a sine on a PCM device through
+//! `alsa_direct::MmapStream`, logs to syslog (`/dev/log`, RFC 3164, tag `fw-tone`) or to
+//! stderr, and stops cleanly on SIGINT or SIGTERM (what is queued is drained).
+//!
+//! ```text
+//! fw-tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] [--rate 48000]
+//!         [--period 256] [--periods 4] [--sync-ptr]
+//! ```
+//!
+//! The device defaults to `$ALSA_DIRECT_PLAYBACK`, else `hw:0,0`. It needs nothing mounted:
+//! the device nodes under `/dev/snd` and, optionally, `/dev/log`.
+//!
+//! The program starts at its own `_start` ([`start`]), which calls [`main`] with the
+//! arguments and environment the kernel put on the stack. Numbers are read and written as integers
+//! (frequency, level and seconds in thousandths) so that neither float parsing nor float
+//! formatting is linked in.
+
+#![no_std]
+#![no_main]
+// The compiler must not turn the loops of `mem` into calls to the functions they implement.
+#![no_builtins]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+mod args;
+mod log;
+mod mem;
+mod sine;
+mod start;
+
+use core::ops::ControlFlow;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoice};
+use args::Args;
+use log::{Log, Severity};
+
+/// Exit status for a command line that could not be read.
+const EXIT_USAGE: i32 = 2;
+/// Exit status for a stream or realtime error.
+const EXIT_ERROR: i32 = 1;
+
+/// Set by the SIGINT/SIGTERM handler, read by the period callback.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// The signal handler: only stores to an atomic, which is async-signal-safe.
+unsafe extern "C" fn on_signal(_: core::ffi::c_int) {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+/// Installs [`on_signal`] for SIGINT (2) and SIGTERM (15).
+fn stop_on_signals() {
+    for signal in [2, 15] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        let _ = unsafe { start::on_signal(signal, on_signal) };
+    }
+}
+
+/// The program, called by [`start`] once the process is set up; returns the exit status.
+///
+/// # Safety
+/// `argv` and `envp` are the null-terminated arrays of C strings the kernel put on the
+/// initial stack; they live as long as the process.
+unsafe fn main(argc: usize, argv: *const *const u8, envp: *const *const u8) -> i32 {
+    // SAFETY: as this function's contract says.
+    let (arguments, environment) = unsafe { (args::c_strings(argv, argc), args::environment(envp)) };
+    let log = Log::open();
+    let args = match Args::parse(arguments, environment) {
+        Ok(args) => args,
+        Err(e) => {
+            log::stderr(format_args!("{e}\n{}\n", args::USAGE));
+            return EXIT_USAGE;
+        }
+    };
+    stop_on_signals();
+    match play(&args, &log) {
+        Ok(()) => 0,
+        Err(e) => {
+            log.log(Severity::Error, format_args!("stopped on error: {e}"));
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Plays the tone until its length has been queued or a signal arrives, then drains.
+fn play(args: &Args, log: &Log) -> alsa_direct::Result<()> {
+    let config = Config::new(Format::S16, 2, args.rate)
+        .period_size(args.period)
+        .periods(args.periods)
+        .matching(Matching::Nearest)
+        .transport(if args.sync_ptr {
+            TransportChoice::ForceSyncPtr
+        } else {
+            TransportChoice::Auto
+        });
+    let mut stream = MmapStream::<i16, Playback>::open(args.device, &config)?;
+    let setup = *stream.setup();
+    let n = setup.negotiated;
+    log.log(
+        Severity::Info,
+        format_args!(
+            "start: device {} format {} channels {} rate {} period {} periods {} transport {} tone {} Hz level {}",
+            args.device,
+            n.format,
+            n.channels,
+            n.rate,
+            n.period_size,
+            n.periods,
+            setup.transport,
+            args.freq,
+            args.level
+        ),
+    );
+    let total = args.seconds.times(u64::from(n.rate));
+    let mut oscillator = sine::Oscillator::new(args.freq, n.rate, args.level);
+    let mut xruns_logged = 0;
+    stream.run(|period, info| {
+        if info.xruns > xruns_logged {
+            xruns_logged = info.xruns;
+            log.log(
+                Severity::Warning,
+                format_args!("xrun {} at frame {}", info.xruns, info.position),
+            );
+        }
+        for frame in period.chunks_exact_mut(info.channels) {
+            frame.fill(oscillator.next_sample());
+        }
+        if STOP.load(Ordering::Relaxed) || info.position + info.frames as u64 >= total {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })?;
+    stream.drain()?;
+    let reason = if STOP.load(Ordering::Relaxed) {
+        "signal"
+    } else {
+        "done"
+    };
+    log.log(
+        Severity::Info,
+        format_args!(
+            "stop ({reason}): {} frames played, {} xruns",
+            stream.position(),
+            stream.xruns()
+        ),
+    );
+    Ok(())
+}
+
+/// Writes where and why to stderr and exits with status 101, as a std program would.
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    log::stderr(format_args!("fw-tone: {info}\n"));
+    start::exit(101)
+}
