@@ -12,7 +12,14 @@ fn main() {
         // file is padded to the page size (64 KiB on aarch64) between code and data.
         "-Wl,-z,noseparate-code",
         "-Wl,--build-id=none",
+        // No dynamic relocations, so nothing to protect after start; relro would also page-align
+        // the data in the file.
+        "-Wl,-z,norelro",
     ] {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/discard-unwind.ld");
+    println!("cargo:rerun-if-changed=discard-unwind.ld");
+    println!("cargo:rerun-if-changed=build.rs");
 }

@@ -1,7 +1,6 @@
 //! Device names (`hw:0,0`, `hw:Loopback,1,0`) and the control device that resolves card ids.
 
 use core::ffi::c_int;
-use core::fmt::Write;
 
 use heapless::String;
 use rustix::fd::{AsFd, OwnedFd};
@@ -141,18 +140,45 @@ fn parse_card(s: &str) -> Result<Card> {
 }
 
 /// A `/dev/snd/...` path, built without the heap.
-pub(crate) type DevicePath = String<32>;
+pub(crate) type DevicePath = String<40>;
 
 /// `/dev/snd/pcmC<card>D<device><p|c>`.
 pub(crate) fn pcm_path(card: u32, device: u32, capture: bool) -> DevicePath {
+    // Two u32 (at most 10 digits each) and 15 fixed bytes always fit 40 bytes.
     let mut path = DevicePath::new();
-    // Two u32 and 16 fixed bytes always fit 32 bytes.
-    let _ = write!(
-        path,
-        "/dev/snd/pcmC{card}D{device}{}",
-        if capture { 'c' } else { 'p' }
-    );
+    let _ = path.push_str("/dev/snd/pcmC");
+    push_decimal(&mut path, card);
+    let _ = path.push('D');
+    push_decimal(&mut path, device);
+    let _ = path.push(if capture { 'c' } else { 'p' });
     path
+}
+
+/// `/dev/snd/controlC<card>`.
+fn control_path(card: u32) -> DevicePath {
+    let mut path = DevicePath::new();
+    let _ = path.push_str("/dev/snd/controlC");
+    push_decimal(&mut path, card);
+    path
+}
+
+/// Appends `n` in decimal. Paths are built without `core::fmt`, whose formatting code would
+/// be most of what a firmware build links in for them (see `firmware/`).
+fn push_decimal(path: &mut DevicePath, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        let _ = path.push(char::from(d));
+    }
 }
 
 /// The identity of a card, from its control device.
@@ -181,8 +207,7 @@ pub struct ControlDevice {
 impl ControlDevice {
     /// Opens the control device of card `index`.
     pub fn open(index: u32) -> Result<Self> {
-        let mut path = DevicePath::new();
-        let _ = write!(path, "/dev/snd/controlC{index}");
+        let path = control_path(index);
         let fd = sys::open_device(&path, Op::OpenControl, false)?;
         Ok(ControlDevice { fd, index })
     }
@@ -319,11 +344,7 @@ impl Iterator for PcmDevices<'_> {
 
 /// The numbers of the cards present (those with a control device node).
 pub fn cards() -> impl Iterator<Item = u32> {
-    (0..MAX_CARDS).filter(|&index| {
-        let mut path = DevicePath::new();
-        let _ = write!(path, "/dev/snd/controlC{index}");
-        sys::open_device(&path, Op::OpenControl, false).is_ok()
-    })
+    (0..MAX_CARDS).filter(|&index| sys::open_device(&control_path(index), Op::OpenControl, false).is_ok())
 }
 
 /// A zero-terminated C string from a kernel record, cut to fit `N` and to valid UTF-8.
@@ -359,4 +380,20 @@ fn find_card(id: &str) -> Result<u32> {
         }
     }
     Err(Error::UnknownCard)
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn device_node_paths() {
+        assert_eq!(pcm_path(0, 0, false).as_str(), "/dev/snd/pcmC0D0p");
+        assert_eq!(pcm_path(12, 3, true).as_str(), "/dev/snd/pcmC12D3c");
+        assert_eq!(
+            pcm_path(u32::MAX, u32::MAX, true).as_str(),
+            "/dev/snd/pcmC4294967295D4294967295c"
+        );
+        assert_eq!(control_path(7).as_str(), "/dev/snd/controlC7");
+    }
 }

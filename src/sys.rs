@@ -170,10 +170,13 @@ pub(crate) struct Mapping {
 unsafe impl Send for Mapping {}
 
 impl Mapping {
-    /// Maps `len` bytes (rounded up to whole pages) of `fd` at `offset`.
+    /// Maps `len` bytes of `fd` at `offset` (the kernel maps whole pages, and unmaps them
+    /// whole from the same length).
+    ///
+    /// The page size is not asked for: rustix reads it from the auxiliary vector, which needs
+    /// `PR_GET_AUXV` (Linux 6.4) or a mounted `/proc`, and a stream must open without either.
     pub(crate) fn new(fd: BorrowedFd<'_>, len: usize, offset: u64, writable: bool, op: Op) -> Result<Self> {
-        let page = rustix::param::page_size();
-        let len = len.div_ceil(page).max(1) * page;
+        let len = len.max(1);
         let prot = if writable {
             ProtFlags::READ | ProtFlags::WRITE
         } else {

@@ -3,7 +3,6 @@
 //! of the process.
 
 use core::ffi::CStr;
-use core::fmt;
 
 /// The usage line printed with a command-line error.
 pub const USAGE: &str = "usage: fw-tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] \
@@ -105,20 +104,25 @@ impl Milli {
     }
 }
 
-impl fmt::Display for Milli {
+impl crate::log::Piece for Milli {
     /// `440`, `0.5`, `12.345`: the shortest decimal form.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn put(&self, line: &mut crate::log::Line) {
         let (whole, mut fraction) = (self.0 / 1000, self.0 % 1000);
-        write!(f, "{whole}")?;
+        line.push_u64(whole);
         if fraction != 0 {
+            let mut digits = [b'0'; 3];
             let mut width = 3;
             while fraction % 10 == 0 {
                 fraction /= 10;
                 width -= 1;
             }
-            write!(f, ".{fraction:0width$}")?;
+            for at in (0..width).rev() {
+                digits[at] = b'0' + (fraction % 10) as u8;
+                fraction /= 10;
+            }
+            line.push(".");
+            line.push(core::str::from_utf8(&digits[..width]).unwrap_or(""));
         }
-        Ok(())
     }
 }
 
@@ -169,14 +173,22 @@ pub enum ArgError {
     Unexpected(&'static str),
 }
 
-impl fmt::Display for ArgError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ArgError::Unknown(flag) => write!(f, "fw-tone: unknown option {flag}"),
-            ArgError::MissingValue(flag) => write!(f, "fw-tone: {flag} needs a value"),
-            ArgError::BadValue(flag, value) => write!(f, "fw-tone: {flag} {value}: not a valid value"),
-            ArgError::Unexpected(arg) => write!(f, "fw-tone: unexpected argument {arg}"),
-        }
+impl crate::log::Piece for ArgError {
+    fn put(&self, line: &mut crate::log::Line) {
+        let (text, arg, after) = match self {
+            ArgError::Unknown(flag) => ("fw-tone: unknown option ", flag, ""),
+            ArgError::MissingValue(flag) => ("fw-tone: ", flag, " needs a value"),
+            ArgError::BadValue(flag, value) => {
+                line.push("fw-tone: ");
+                line.push(flag);
+                line.push(" ");
+                (value as &str, &"", ": not a valid value")
+            }
+            ArgError::Unexpected(arg) => ("fw-tone: unexpected argument ", arg, ""),
+        };
+        line.push(text);
+        line.push(arg);
+        line.push(after);
     }
 }
 

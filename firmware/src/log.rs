@@ -1,8 +1,9 @@
 //! Logging as the std `tone` does: RFC 3164 lines (`<PRI>fw-tone[PID]: message`, facility
 //! user) to syslog's `/dev/log` over a unix datagram socket, or to stderr when there is no
-//! syslog. Lines are formatted into a fixed buffer (heapless); a longer one is cut.
-
-use core::fmt::{self, Write};
+//! syslog.
+//!
+//! Lines are put together from [`Piece`]s in a fixed buffer (heapless; a longer line is cut)
+//! rather than with `core::fmt`: its formatting machinery alone is a sixth of the size budget.
 
 use rustix::fd::{BorrowedFd, OwnedFd};
 use rustix::net::{self, AddressFamily, SendFlags, SocketAddrUnix, SocketType};
@@ -24,19 +25,164 @@ pub enum Severity {
     Info = 6,
 }
 
-/// A line being formatted: what does not fit is dropped rather than failing the format.
-struct Line(heapless::String<LINE>);
+/// A line being put together: what does not fit is dropped.
+pub struct Line(heapless::String<LINE>);
 
-impl Write for Line {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for c in s.chars() {
-            if self.0.push(c).is_err() {
+impl Line {
+    fn new() -> Line {
+        Line(heapless::String::new())
+    }
+
+    /// Appends as much of `s` as fits, cut at a character boundary.
+    pub fn push(&mut self, s: &str) {
+        let mut end = s.len().min(LINE - self.0.len());
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        // `get` rather than indexing: no panic path (with its formatting code) is linked in.
+        if let Some(fits) = s.get(..end) {
+            let _ = self.0.push_str(fits);
+        }
+    }
+
+    /// Appends `n` in decimal.
+    pub fn push_u64(&mut self, mut n: u64) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
                 break;
             }
         }
-        Ok(())
+        self.push(core::str::from_utf8(&digits[at..]).unwrap_or(""));
     }
 }
+
+/// Something that can be put into a log line.
+pub trait Piece {
+    /// Appends this to `line`.
+    fn put(&self, line: &mut Line);
+}
+
+impl Piece for &str {
+    fn put(&self, line: &mut Line) {
+        line.push(self);
+    }
+}
+
+impl Piece for u64 {
+    fn put(&self, line: &mut Line) {
+        line.push_u64(*self);
+    }
+}
+
+impl Piece for u32 {
+    fn put(&self, line: &mut Line) {
+        line.push_u64(u64::from(*self));
+    }
+}
+
+impl Piece for usize {
+    fn put(&self, line: &mut Line) {
+        line.push_u64(*self as u64);
+    }
+}
+
+impl Piece for alsa_direct::Format {
+    fn put(&self, line: &mut Line) {
+        line.push(self.name());
+    }
+}
+
+impl Piece for alsa_direct::TransportKind {
+    fn put(&self, line: &mut Line) {
+        use alsa_direct::TransportKind;
+        line.push(match self {
+            TransportKind::Mapped => "mmap status/control",
+            TransportKind::SyncPtr => "SYNC_PTR",
+            TransportKind::SyncPtrTime32 => "SYNC_PTR (32-bit time)",
+        });
+    }
+}
+
+impl Piece for alsa_direct::Errno {
+    fn put(&self, line: &mut Line) {
+        match self.name() {
+            Some(name) => line.push(name),
+            None => {
+                line.push("errno ");
+                line.push_u64(u64::from(self.0.unsigned_abs()));
+            }
+        }
+    }
+}
+
+/// A library error in few words: the failed operation and its errno for a system call, the
+/// kind of error otherwise. The library's `Display` adds advice to each message; its texts
+/// and their formatting (about 6 KiB) would not fit the firmware's size budget.
+impl Piece for alsa_direct::Error {
+    fn put(&self, line: &mut Line) {
+        use alsa_direct::Error;
+        let text = match self {
+            Error::Sys { op, errno } => {
+                line.push(op.name());
+                line.push(" failed: ");
+                return errno.put(line);
+            }
+            Error::Unsupported {
+                param,
+                requested,
+                min,
+                max,
+            } => {
+                for piece in [
+                    &"the device does not support " as &dyn Piece,
+                    &param.name(),
+                    &" ",
+                    requested,
+                    &" (it offers ",
+                    min,
+                    &"..=",
+                    max,
+                    &")",
+                ] {
+                    piece.put(line);
+                }
+                return;
+            }
+            Error::UnsupportedFormat { format } => {
+                line.push("the device does not offer ");
+                return format.put(line);
+            }
+            Error::BadDeviceName => "bad device name (hw:CARD,DEVICE[,SUBDEVICE])",
+            Error::PluginDevice => "not a hardware device name (hw:CARD,DEVICE)",
+            Error::UnknownCard => "no card has this id",
+            Error::WrongDirection => "the device node is for capture",
+            Error::InvalidConfig(_) => "invalid configuration",
+            Error::NoMmapAccess => "the device does not offer mmap interleaved access",
+            Error::UnexpectedChannelLayout => "the DMA buffer is not plain interleaved frames",
+            Error::BadKernelValue => "the kernel reported a value out of range",
+            Error::Xrun => "xrun",
+            Error::Suspended => "suspended",
+            Error::Disconnected => "the device was disconnected",
+            Error::Timeout => "no period arrived within the wait timeout",
+            Error::ProtocolTooOld { .. } => "the kernel's PCM protocol is too old",
+            _ => "stream error",
+        };
+        line.push(text);
+    }
+}
+
+/// `say!(log, severity, piece, ...)`: logs the pieces put together as one line.
+macro_rules! say {
+    ($log:expr, $severity:expr, $($piece:expr),+ $(,)?) => {
+        $log.log($severity, &[$(&$piece as &dyn $crate::log::Piece),+])
+    };
+}
+pub(crate) use say;
 
 /// Syslog over `/dev/log`, or stderr.
 pub struct Log {
@@ -51,7 +197,7 @@ impl Log {
             .ok()
             .filter(|fd| SocketAddrUnix::new(c"/dev/log").is_ok_and(|addr| net::connect(fd, &addr).is_ok()));
         if socket.is_none() {
-            stderr(format_args!("{TAG}: no syslog at /dev/log, logging to stderr\n"));
+            stderr(&[&TAG, &": no syslog at /dev/log, logging to stderr\n"]);
         }
         Log {
             socket,
@@ -59,23 +205,45 @@ impl Log {
         }
     }
 
-    /// Logs `message` at `severity` with facility user (1).
-    pub fn log(&self, severity: Severity, message: fmt::Arguments<'_>) {
+    /// Logs the `pieces` as one line at `severity` with facility user (1).
+    pub fn log(&self, severity: Severity, pieces: &[&dyn Piece]) {
         let sent = self.socket.as_ref().is_some_and(|socket| {
-            let mut line = Line(heapless::String::new());
-            let _ = write!(line, "<{}>{TAG}[{}]: {message}", 8 + severity as u8, self.pid);
+            let mut line = Line::new();
+            for piece in [
+                &"<" as &dyn Piece,
+                &(8 + severity as u32),
+                &">",
+                &TAG,
+                &"[",
+                &self.pid,
+                &"]: ",
+            ] {
+                piece.put(&mut line);
+            }
+            for piece in pieces {
+                piece.put(&mut line);
+            }
             net::send(socket, line.0.as_bytes(), SendFlags::empty()).is_ok()
         });
         if !sent {
-            stderr(format_args!("{TAG}: {message}\n"));
+            let mut all: heapless::Vec<&dyn Piece, 32> = heapless::Vec::new();
+            let _ = all.push(&TAG);
+            let _ = all.push(&": ");
+            for piece in pieces {
+                let _ = all.push(*piece);
+            }
+            let _ = all.push(&"\n");
+            stderr(&all);
         }
     }
 }
 
-/// Writes `message` to stderr (file descriptor 2), whole lines at a time up to the buffer.
-pub fn stderr(message: fmt::Arguments<'_>) {
-    let mut line = Line(heapless::String::new());
-    let _ = line.write_fmt(message);
+/// Writes the `pieces` to stderr (file descriptor 2) as one write, cut at the line length.
+pub fn stderr(pieces: &[&dyn Piece]) {
+    let mut line = Line::new();
+    for piece in pieces {
+        piece.put(&mut line);
+    }
     // SAFETY: descriptor 2 is only borrowed for this write; if it is closed the write fails
     // with EBADF, which is ignored like any other failure to report.
     let fd = unsafe { BorrowedFd::borrow_raw(2) };
@@ -83,7 +251,7 @@ pub fn stderr(message: fmt::Arguments<'_>) {
     while !bytes.is_empty() {
         match rustix::io::write(fd, bytes) {
             Ok(0) | Err(_) => break,
-            Ok(n) => bytes = &bytes[n..],
+            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
         }
     }
 }

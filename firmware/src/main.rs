@@ -18,8 +18,6 @@
 
 #![no_std]
 #![no_main]
-// The compiler must not turn the loops of `mem` into calls to the functions they implement.
-#![no_builtins]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -34,7 +32,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoice};
 use args::Args;
-use log::{Log, Severity};
+use log::{say, Log, Severity};
 
 /// Exit status for a command line that could not be read.
 const EXIT_USAGE: i32 = 2;
@@ -69,7 +67,7 @@ unsafe fn main(argc: usize, argv: *const *const u8, envp: *const *const u8) -> i
     let args = match Args::parse(arguments, environment) {
         Ok(args) => args,
         Err(e) => {
-            log::stderr(format_args!("{e}\n{}\n", args::USAGE));
+            log::stderr(&[&e, &"\n", &args::USAGE, &"\n"]);
             return EXIT_USAGE;
         }
     };
@@ -77,7 +75,7 @@ unsafe fn main(argc: usize, argv: *const *const u8, envp: *const *const u8) -> i
     match play(&args, &log) {
         Ok(()) => 0,
         Err(e) => {
-            log.log(Severity::Error, format_args!("stopped on error: {e}"));
+            say!(log, Severity::Error, "stopped on error: ", e);
             EXIT_ERROR
         }
     }
@@ -97,20 +95,27 @@ fn play(args: &Args, log: &Log) -> alsa_direct::Result<()> {
     let mut stream = MmapStream::<i16, Playback>::open(args.device, &config)?;
     let setup = *stream.setup();
     let n = setup.negotiated;
-    log.log(
+    say!(
+        log,
         Severity::Info,
-        format_args!(
-            "start: device {} format {} channels {} rate {} period {} periods {} transport {} tone {} Hz level {}",
-            args.device,
-            n.format,
-            n.channels,
-            n.rate,
-            n.period_size,
-            n.periods,
-            setup.transport,
-            args.freq,
-            args.level
-        ),
+        "start: device ",
+        args.device,
+        " format ",
+        n.format,
+        " channels ",
+        n.channels,
+        " rate ",
+        n.rate,
+        " period ",
+        n.period_size,
+        " periods ",
+        n.periods,
+        " transport ",
+        setup.transport,
+        " tone ",
+        args.freq,
+        " Hz level ",
+        args.level,
     );
     let total = args.seconds.times(u64::from(n.rate));
     let mut oscillator = sine::Oscillator::new(args.freq, n.rate, args.level);
@@ -118,9 +123,13 @@ fn play(args: &Args, log: &Log) -> alsa_direct::Result<()> {
     stream.run(|period, info| {
         if info.xruns > xruns_logged {
             xruns_logged = info.xruns;
-            log.log(
+            say!(
+                log,
                 Severity::Warning,
-                format_args!("xrun {} at frame {}", info.xruns, info.position),
+                "xrun ",
+                info.xruns,
+                " at frame ",
+                info.position
             );
         }
         for frame in period.chunks_exact_mut(info.channels) {
@@ -138,20 +147,26 @@ fn play(args: &Args, log: &Log) -> alsa_direct::Result<()> {
     } else {
         "done"
     };
-    log.log(
+    say!(
+        log,
         Severity::Info,
-        format_args!(
-            "stop ({reason}): {} frames played, {} xruns",
-            stream.position(),
-            stream.xruns()
-        ),
+        "stop (",
+        reason,
+        "): ",
+        stream.position(),
+        " frames played, ",
+        stream.xruns(),
+        " xruns"
     );
     Ok(())
 }
 
-/// Writes where and why to stderr and exits with status 101, as a std program would.
+/// Writes where to stderr and exits with status 101, as a std program would. The message
+/// is left out: its formatting code would not fit the size budget.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    log::stderr(format_args!("fw-tone: {info}\n"));
+    if let Some(at) = info.location() {
+        log::stderr(&[&"fw-tone: panicked at ", &at.file(), &":", &at.line(), &"\n"]);
+    }
     start::exit(101)
 }
