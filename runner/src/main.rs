@@ -47,12 +47,14 @@ commands:
                                 ARGS go to the test binaries (e.g. a test name filter)
   run BOARD --example NAME [--run RUN] [--features F] [-- ARGS]
                                 build the example (features: std by default), boot the board,
-                                run /bin/NAME ARGS there and exit with its status
+                                run /bin/NAME ARGS there and exit with its status; NAME fw-tone
+                                is the firmware build (firmware/, no std, no libc)
   bench [BOARD...] [--seconds N] [--report]
                                 system calls, CPU and the smallest stable period per period
                                 size, alsa-direct beside alsa-lib's aplay in the same guest
                                 (all emulated boards when none is named; N seconds per run,
-                                default 10), and the stripped size of the static tone example;
+                                default 10), and the stripped sizes of the static tone example
+                                and of the firmware fw-tone;
                                 writes target/bench/bench.{md,json} and the README's
                                 Benchmarks section (not part of ci); --report only writes
                                 these again from the saved per-board results

@@ -40,7 +40,8 @@ pub fn test(
 }
 
 /// The guest binaries of one target: the kernel test binary and the examples (name, binary),
-/// which the tests of `tests/kernel/examples.rs` run from `/tests/<target>/examples/`.
+/// with the firmware's `fw-tone` among them, which the tests of `tests/kernel/examples.rs`
+/// run from `/tests/<target>/examples/`.
 type Built = (PathBuf, Vec<(String, PathBuf)>);
 
 /// Builds, boots and records one board.
@@ -62,7 +63,10 @@ fn test_board(
             None => {
                 let started = Instant::now();
                 let path = cargo_build::kernel_tests(&ws.root, target)?;
-                let examples = cargo_build::examples(&ws.root, target, "std")?;
+                let mut examples = cargo_build::examples(&ws.root, target, "std")?;
+                // The firmware tone generator, tested beside the std examples.
+                let firmware = cargo_build::firmware(&ws.root, target)?;
+                examples.push((cargo_build::FIRMWARE.to_owned(), firmware));
                 step!(
                     "built {} and {} example(s) in {}",
                     path.display(),
