@@ -3,11 +3,15 @@
 //!
 //! ```text
 //! tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] [--rate 48000]
-//!      [--period 256] [--periods 4] [--sync-ptr]
+//!      [--period 256] [--periods 4] [--sync-ptr] [--realtime | --realtime-try] [--priority 50]
 //! ```
 //!
 //! The device defaults to `$ALSA_DIRECT_PLAYBACK` (set by `cargo board run`), else `hw:0,0`.
 //! SIGINT or SIGTERM stops the tone: what is queued is drained and the program exits cleanly.
+//!
+//! `--realtime` runs the period loop under `SCHED_FIFO` at `--priority` with all memory locked
+//! (`alsa_direct::realtime`) and stops with an error without the privilege; `--realtime-try`
+//! warns instead and plays with normal scheduling.
 
 #[path = "common/cli.rs"]
 mod cli;
@@ -57,6 +61,9 @@ struct Args {
     period: u32,
     periods: u32,
     sync_ptr: bool,
+    /// `--realtime` (`Some(true)`: an error without the privilege) or `--realtime-try`.
+    realtime: Option<bool>,
+    priority: u32,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -69,11 +76,16 @@ fn parse_args() -> Result<Args, String> {
         period: 256,
         periods: 4,
         sync_ptr: false,
+        realtime: None,
+        priority: 50,
     };
     let mut cli = Cli::new();
     while let Some(flag) = cli.next_flag() {
         match flag.as_str() {
             "--sync-ptr" => args.sync_ptr = true,
+            "--realtime" => args.realtime = Some(true),
+            "--realtime-try" => args.realtime = Some(false),
+            "--priority" => args.priority = cli.value(&flag)?,
             "--device" => args.device = cli.value(&flag)?,
             "--freq" => args.freq = cli.value(&flag)?,
             "--level" => args.level = cli.value(&flag)?,
@@ -97,12 +109,28 @@ fn main() {
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("tone: {e}\nusage: tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] [--rate 48000] [--period 256] [--periods 4] [--sync-ptr]");
+            eprintln!("tone: {e}\nusage: tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] [--rate 48000] [--period 256] [--periods 4] [--sync-ptr] [--realtime | --realtime-try] [--priority 50]");
             std::process::exit(2);
         }
     };
     let log = Log::open();
     signal::stop_on_signals();
+    if let Some(required) = args.realtime {
+        match alsa_direct::realtime::enter(args.priority) {
+            Ok(()) => log.log(
+                6,
+                &format!("realtime: SCHED_FIFO priority {}, memory locked", args.priority),
+            ),
+            Err(e) if !required => log.log(
+                4,
+                &format!("realtime refused ({e}); playing with normal scheduling"),
+            ),
+            Err(e) => {
+                log.log(3, &format!("realtime refused: {e} (--realtime-try plays anyway)"));
+                std::process::exit(1);
+            }
+        }
+    }
     if let Err(e) = play(&args, &log) {
         log.log(3, &format!("stopped on error: {e}"));
         std::process::exit(1);

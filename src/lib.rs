@@ -44,6 +44,7 @@
 //! - [`stream`] — [`MmapStream`].
 //! - [`device`] — device names and the control device.
 //! - [`mixer`] — mixer controls: listing, values, dB ranges.
+//! - [`realtime`] — `SCHED_FIFO` with memory locked, for the period loop.
 //! - `amp` — amplifier enable / mute pin sequencing (feature `embedded-hal`).
 
 #[cfg(any(feature = "std", test))]
@@ -57,6 +58,7 @@ mod error;
 pub mod mixer;
 pub mod params;
 pub mod pcm;
+pub mod realtime;
 pub mod ring;
 mod sample;
 pub mod stream;

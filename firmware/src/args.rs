@@ -6,7 +6,7 @@ use core::ffi::CStr;
 
 /// The usage line printed with a command-line error.
 pub const USAGE: &str = "usage: fw-tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] \
-[--rate 48000] [--period 256] [--periods 4] [--sync-ptr]";
+[--rate 48000] [--period 256] [--periods 4] [--sync-ptr] [--realtime | --realtime-try] [--priority 50]";
 
 /// The environment variable naming the default device (set by `cargo board run`).
 const DEVICE_VAR: &str = "ALSA_DIRECT_PLAYBACK";

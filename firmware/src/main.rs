@@ -5,8 +5,12 @@
 //!
 //! ```text
 //! fw-tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] [--rate 48000]
-//!         [--period 256] [--periods 4] [--sync-ptr]
+//!         [--period 256] [--periods 4] [--sync-ptr] [--realtime | --realtime-try] [--priority 50]
 //! ```
+//!
+//! `--realtime` runs the period loop under `SCHED_FIFO` at `--priority` with all memory locked
+//! (`alsa_direct::realtime`) and stops with an error without the privilege; `--realtime-try`
+//! warns instead and plays with normal scheduling.
 //!
 //! The device defaults to `$ALSA_DIRECT_PLAYBACK`, else `hw:0,0`. It needs nothing mounted:
 //! the device nodes under `/dev/snd` and, optionally, `/dev/log`.
@@ -31,7 +35,7 @@ use core::ops::ControlFlow;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoice};
-use args::Args;
+use args::{Args, RealtimeChoice};
 use log::{say, Log, Severity};
 
 /// Exit status for a command line that could not be read.
@@ -72,6 +76,34 @@ unsafe fn main(argc: usize, argv: *const *const u8, envp: *const *const u8) -> i
         }
     };
     stop_on_signals();
+    if let Some(choice) = args.realtime {
+        match alsa_direct::realtime::enter(args.priority) {
+            Ok(()) => say!(
+                log,
+                Severity::Info,
+                "realtime: SCHED_FIFO priority ",
+                args.priority,
+                ", memory locked"
+            ),
+            Err(e) if choice == RealtimeChoice::Try => say!(
+                log,
+                Severity::Warning,
+                "realtime refused (",
+                e,
+                "); playing with normal scheduling"
+            ),
+            Err(e) => {
+                say!(
+                    log,
+                    Severity::Error,
+                    "realtime refused: ",
+                    e,
+                    " (--realtime-try plays anyway)"
+                );
+                return EXIT_ERROR;
+            }
+        }
+    }
     match play(&args, &log) {
         Ok(()) => 0,
         Err(e) => {

@@ -71,8 +71,14 @@ const FIRMWARE_PROFILE: &str = "firmware";
 /// binary, stripped and static.
 pub fn firmware(root: &Path, target: &str) -> Result<PathBuf> {
     let mut cmd = cargo(root, target);
-    cmd.args(["build", "--package", FIRMWARE_PACKAGE, "--profile", FIRMWARE_PROFILE])
-        .args(["--target", target, "--bin", FIRMWARE]);
+    cmd.args([
+        "build",
+        "--package",
+        FIRMWARE_PACKAGE,
+        "--profile",
+        FIRMWARE_PROFILE,
+    ])
+    .args(["--target", target, "--bin", FIRMWARE]);
     build(cmd, "bin", FIRMWARE)
 }
 
