@@ -1,5 +1,5 @@
 //! Program start and exit without a C library: `_start` for each architecture, the signal
-//! handler installation (`rt_sigaction`, with the restorer x86_64 needs) and `exit_group`.
+//! handler installation (`rt_sigaction`, with the restorer x86 needs) and `exit_group`.
 //!
 //! Why not a crate: origin (0.26.2, the newest) is the crate made for this, but it does not
 //! build against rustix 1.1.5 or later, which this workspace locks: rustix renamed the
@@ -23,6 +23,22 @@ global_asm!(
     "xor ebp, ebp",
     "mov rdi, rsp",
     "and rsp, -16",
+    "call {entry}",
+    "ud2",
+    entry = sym entry,
+);
+
+#[cfg(target_arch = "x86")]
+global_asm!(
+    ".globl _start",
+    ".type _start, @function",
+    "_start:",
+    "xor ebp, ebp",
+    "mov eax, esp",
+    // 16-byte aligned at the call: the argument is pushed onto 12 bytes of padding.
+    "and esp, -16",
+    "sub esp, 12",
+    "push eax",
     "call {entry}",
     "ud2",
     entry = sym entry,
@@ -76,11 +92,12 @@ global_asm!(
 
 #[cfg(not(any(
     target_arch = "x86_64",
+    target_arch = "x86",
     target_arch = "aarch64",
     target_arch = "arm",
     target_arch = "riscv64"
 )))]
-compile_error!("fw-tone has a _start for x86_64, aarch64, arm and riscv64 only");
+compile_error!("fw-tone has a _start for x86_64, x86, aarch64, arm and riscv64 only");
 
 /// Reads `argc`, `argv` and `envp` off the initial stack, runs `main` and exits with its status.
 ///
@@ -114,17 +131,20 @@ struct KernelSigaction {
     flags: core::ffi::c_ulong,
     #[cfg(not(target_arch = "riscv64"))]
     restorer: Option<unsafe extern "C" fn()>,
-    mask: u64,
+    /// 64 signals, as two 32-bit words (`unsigned long[2]` on 32-bit targets, one 64-bit
+    /// word on 64-bit little-endian ones).
+    mask: [u32; 2],
 }
 
 /// `SA_RESTART`: system calls interrupted by the handler are restarted where they can be.
 const SA_RESTART: core::ffi::c_ulong = 0x1000_0000;
 /// `SA_RESTORER`: `restorer` is set.
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
 const SA_RESTORER: core::ffi::c_ulong = 0x0400_0000;
 
-// On x86_64 the kernel returns from a handler through the restorer the process gives it (the
-// other three architectures have a sigreturn trampoline in the vDSO or a kernel page).
+// On x86_64 the kernel returns from a handler through the restorer the process gives it; on
+// x86 it would take the vDSO's, given here too so as not to depend on a mapped vDSO (arm,
+// aarch64 and riscv64 have a sigreturn trampoline in the vDSO or a kernel page).
 #[cfg(target_arch = "x86_64")]
 global_asm!(
     ".globl fw_tone_sigreturn",
@@ -135,7 +155,17 @@ global_asm!(
     "ud2",
 );
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(target_arch = "x86")]
+global_asm!(
+    ".globl fw_tone_sigreturn",
+    ".type fw_tone_sigreturn, @function",
+    "fw_tone_sigreturn:",
+    "mov eax, 173", // rt_sigreturn
+    "int 0x80",
+    "ud2",
+);
+
+#[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
 unsafe extern "C" {
     fn fw_tone_sigreturn();
 }
@@ -150,15 +180,15 @@ pub unsafe fn on_signal(
 ) -> Result<(), syscalls::Errno> {
     let action = KernelSigaction {
         handler,
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
         flags: SA_RESTART | SA_RESTORER,
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "x86")))]
         flags: SA_RESTART,
-        #[cfg(all(not(target_arch = "riscv64"), target_arch = "x86_64"))]
+        #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
         restorer: Some(fw_tone_sigreturn),
-        #[cfg(all(not(target_arch = "riscv64"), not(target_arch = "x86_64")))]
+        #[cfg(any(target_arch = "aarch64", target_arch = "arm"))]
         restorer: None,
-        mask: 0,
+        mask: [0; 2],
     };
     // SAFETY: `action` is a valid kernel sigaction for the duration of the call; the old
     // action is not asked for (null); the mask size is the kernel's 8 bytes.
@@ -168,7 +198,7 @@ pub unsafe fn on_signal(
             signal,
             &action as *const KernelSigaction,
             0usize,
-            core::mem::size_of::<u64>()
+            core::mem::size_of::<[u32; 2]>()
         )
     }
     .map(drop)

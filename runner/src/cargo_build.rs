@@ -64,6 +64,10 @@ const FIRMWARE_PACKAGE: &str = "alsa-direct-firmware";
 /// The firmware tone generator's binary name, shipped beside the examples.
 pub const FIRMWARE: &str = "fw-tone";
 
+/// The firmware's size budget: its stripped binary stays under 32 KiB on every emulated
+/// board's target (checked by `cargo board ci`, shown by `cargo board bench`).
+pub const FIRMWARE_BUDGET: u64 = 32 * 1024;
+
 /// The cargo profile the firmware is built with (release, optimized for size, stripped).
 const FIRMWARE_PROFILE: &str = "firmware";
 
