@@ -349,18 +349,26 @@ pub fn cards() -> impl Iterator<Item = u32> {
 
 /// A zero-terminated C string from a kernel record, cut to fit `N` and to valid UTF-8.
 pub(crate) fn c_string<const N: usize>(bytes: &[u8]) -> String<N> {
+    let mut out = String::new();
+    // Cut where a whole character ends, then copy once (not character by character: this
+    // is generic over `N`, so its body is repeated for every size).
+    let _ = out.push_str(c_text(bytes, N));
+    out
+}
+
+/// The valid UTF-8 text before the first NUL of `bytes`, cut to at most `max` bytes at a
+/// character boundary.
+fn c_text(bytes: &[u8], max: usize) -> &str {
     let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
     let text = match core::str::from_utf8(&bytes[..len]) {
         Ok(t) => t,
         Err(e) => core::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or(""),
     };
-    let mut out = String::new();
-    for c in text.chars() {
-        if out.push(c).is_err() {
-            break;
-        }
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
-    out
+    text.get(..end).unwrap_or("")
 }
 
 /// The number of the card whose id is `id`.
@@ -395,5 +403,14 @@ mod path_tests {
             "/dev/snd/pcmC4294967295D4294967295c"
         );
         assert_eq!(control_path(7).as_str(), "/dev/snd/controlC7");
+    }
+
+    #[test]
+    fn c_strings_stop_at_nul_and_are_cut_at_a_character() {
+        assert_eq!(c_string::<8>(b"Loopback\0xyz").as_str(), "Loopback");
+        assert_eq!(c_string::<4>(b"Loopback").as_str(), "Loop");
+        assert_eq!(c_string::<8>(b"ab\xc3\xa9\0").as_str(), "ab\u{e9}");
+        assert_eq!(c_string::<3>(b"ab\xc3\xa9").as_str(), "ab");
+        assert_eq!(c_string::<8>(b"ok\xffbad").as_str(), "ok");
     }
 }

@@ -71,10 +71,10 @@ impl Iterator for CStrings {
     }
 }
 
-/// A non-negative decimal number in thousandths (`0.25` is 250), read and written without
-/// floating point.
+/// A non-negative decimal number in thousandths (`0.25` is 250; at most 4 294 967.295), read
+/// and written without floating point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Milli(pub u64);
+pub struct Milli(pub u32);
 
 impl Milli {
     /// Parses `123`, `123.`, `.5` or `123.456` (at most three decimals).
@@ -83,16 +83,16 @@ impl Milli {
         if (whole.is_empty() && fraction.is_empty()) || fraction.len() > 3 {
             return None;
         }
-        let mut value = 0u64;
+        let mut value = 0u32;
         for (i, digits) in [whole, fraction].into_iter().enumerate() {
             for b in digits.bytes() {
                 if !b.is_ascii_digit() {
                     return None;
                 }
-                value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                value = value.checked_mul(10)?.checked_add(u32::from(b - b'0'))?;
             }
             if i == 1 {
-                value = value.checked_mul(10u64.pow(3 - digits.len() as u32))?;
+                value = value.checked_mul(10u32.pow(3 - digits.len() as u32))?;
             }
         }
         Some(Milli(value))
@@ -100,28 +100,27 @@ impl Milli {
 
     /// `self * n`, rounded down (`Milli(1500).times(48_000)` is 72 000).
     pub fn times(self, n: u64) -> u64 {
-        self.0.saturating_mul(n) / 1000
+        u64::from(self.0).saturating_mul(n) / 1000
     }
 }
 
 impl crate::log::Piece for Milli {
     /// `440`, `0.5`, `12.345`: the shortest decimal form.
     fn put(&self, line: &mut crate::log::Line) {
-        let (whole, mut fraction) = (self.0 / 1000, self.0 % 1000);
-        line.push_u64(whole);
+        line.push_u64(u64::from(self.0 / 1000));
+        let fraction = self.0 % 1000;
         if fraction != 0 {
-            let mut digits = [b'0'; 3];
-            let mut width = 3;
-            while fraction % 10 == 0 {
-                fraction /= 10;
-                width -= 1;
+            let digits = [
+                b'.',
+                b'0' + (fraction / 100) as u8,
+                b'0' + (fraction / 10 % 10) as u8,
+                b'0' + (fraction % 10) as u8,
+            ];
+            let mut end = digits.len();
+            while digits[end - 1] == b'0' {
+                end -= 1;
             }
-            for at in (0..width).rev() {
-                digits[at] = b'0' + (fraction % 10) as u8;
-                fraction /= 10;
-            }
-            line.push(".");
-            line.push(core::str::from_utf8(&digits[..width]).unwrap_or(""));
+            line.push(core::str::from_utf8(&digits[..end]).unwrap_or(""));
         }
     }
 }

@@ -18,7 +18,7 @@ impl Oscillator {
     pub fn new(freq: Milli, rate: u32, level: Milli) -> Oscillator {
         // Both in thousandths of a hertz; a frequency at or past the rate sounds as its alias.
         let rate = u64::from(rate.max(1)) * 1000;
-        let turns = (freq.0 % rate) as f64 / rate as f64;
+        let turns = (u64::from(freq.0) % rate) as f64 / rate as f64;
         // Phase step per frame in 1/2^32 turns, rounded.
         let step = (turns * f64::from(TURN) + 0.5) as u32;
         Oscillator {

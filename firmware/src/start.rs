@@ -124,6 +124,36 @@ pub fn exit(status: i32) -> ! {
     }
 }
 
+// The unwind tables of 32-bit ARM (`.ARM.exidx`, `.ARM.extab`) name the EHABI personality
+// routines, which libgcc would provide; nothing unwinds here, so they only have to exist.
+/// EHABI personality routine 0: never called (the firmware aborts on panic).
+#[cfg(target_arch = "arm")]
+#[unsafe(no_mangle)]
+extern "C" fn __aeabi_unwind_cpp_pr0() -> ! {
+    exit(134)
+}
+
+/// EHABI personality routine 1: never called.
+#[cfg(target_arch = "arm")]
+#[unsafe(no_mangle)]
+extern "C" fn __aeabi_unwind_cpp_pr1() -> ! {
+    exit(134)
+}
+
+/// EHABI personality routine 2: never called.
+#[cfg(target_arch = "arm")]
+#[unsafe(no_mangle)]
+extern "C" fn __aeabi_unwind_cpp_pr2() -> ! {
+    exit(134)
+}
+
+/// The Rust personality routine that compiler_builtins' ARM unwind tables name: never called.
+#[cfg(target_arch = "arm")]
+#[unsafe(no_mangle)]
+extern "C" fn rust_eh_personality() -> ! {
+    exit(134)
+}
+
 /// The kernel's `struct sigaction` (`asm-generic/signal.h`), not libc's.
 #[repr(C)]
 struct KernelSigaction {
