@@ -204,7 +204,7 @@ impl Mapping {
         self.ptr.as_ptr()
     }
 
-    /// Length in bytes (whole pages).
+    /// Length in bytes, as asked for (the kernel maps whole pages).
     pub(crate) fn len(&self) -> usize {
         self.len
     }
