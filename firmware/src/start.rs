@@ -185,12 +185,15 @@ global_asm!(
     "ud2",
 );
 
+// Without `SA_SIGINFO` the 32-bit kernel builds the old signal frame, which `sigreturn`
+// (119) undoes once the signal number the handler was given is popped (glibc's `__restore`).
 #[cfg(target_arch = "x86")]
 global_asm!(
     ".globl fw_tone_sigreturn",
     ".type fw_tone_sigreturn, @function",
     "fw_tone_sigreturn:",
-    "mov eax, 173", // rt_sigreturn
+    "pop eax",
+    "mov eax, 119", // sigreturn
     "int 0x80",
     "ud2",
 );
