@@ -174,20 +174,16 @@ pub enum ArgError {
 
 impl crate::log::Piece for ArgError {
     fn put(&self, line: &mut crate::log::Line) {
-        let (text, arg, after) = match self {
-            ArgError::Unknown(flag) => ("fw-tone: unknown option ", flag, ""),
-            ArgError::MissingValue(flag) => ("fw-tone: ", flag, " needs a value"),
-            ArgError::BadValue(flag, value) => {
-                line.push("fw-tone: ");
-                line.push(flag);
-                line.push(" ");
-                (value as &str, &"", ": not a valid value")
-            }
-            ArgError::Unexpected(arg) => ("fw-tone: unexpected argument ", arg, ""),
+        let words: [&str; 4] = match *self {
+            ArgError::Unknown(flag) => ["unknown option ", flag, "", ""],
+            ArgError::MissingValue(flag) => [flag, " needs a value", "", ""],
+            ArgError::BadValue(flag, value) => [flag, " ", value, ": not a valid value"],
+            ArgError::Unexpected(arg) => ["unexpected argument ", arg, "", ""],
         };
-        line.push(text);
-        line.push(arg);
-        line.push(after);
+        line.push("fw-tone: ");
+        for word in words {
+            line.push(word);
+        }
     }
 }
 
