@@ -677,6 +677,16 @@ mod tests {
         assert_eq!(row.xruns, Some(0));
         assert_eq!(result.hog[0].min_period, Some(32));
         assert_eq!(result.hog[0].tried, vec![(16, Some(4)), (32, Some(0))]);
+        let mut sized = result.clone();
+        sized.firmware_size = Ok(26_064);
+        assert!(
+            sized.markdown().contains(
+                "stripped static `fw-tone`, the firmware build with no std and no libc (t): 26064 bytes (25.5 KiB), budget 32 KiB ✓"
+            ),
+            "{}",
+            sized.markdown()
+        );
+        assert_eq!(sized.json()["firmware_stripped_bytes"], json!(26_064));
         lines.push("BENCH-CASE hog/aplay-rw/16".into());
         lines.push("BENCH-EXEC status=1 user_us=1 sys_us=1 wall_us=1 xruns=0".into());
         let (cases, info) = parse(&lines);
