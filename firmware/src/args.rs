@@ -252,3 +252,88 @@ impl Args {
         Ok(a)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::{Line, Piece};
+
+    fn shown(piece: &dyn Piece) -> String {
+        let mut line = Line::default();
+        piece.put(&mut line);
+        line.as_str().to_owned()
+    }
+
+    #[test]
+    fn milli_reads_and_writes_up_to_three_decimals() {
+        for (text, value, again) in [
+            ("440", 440_000, "440"),
+            ("0.25", 250, "0.25"),
+            (".5", 500, "0.5"),
+            ("3.", 3_000, "3"),
+            ("1000.125", 1_000_125, "1000.125"),
+            ("0", 0, "0"),
+        ] {
+            assert_eq!(Milli::parse(text), Some(Milli(value)), "{text}");
+            assert_eq!(shown(&Milli(value)), again);
+        }
+        for bad in ["", ".", "1.2345", "-1", "1e3", "4294968"] {
+            assert_eq!(Milli::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Milli(1_500).times(48_000), 72_000);
+    }
+
+    #[test]
+    fn args_over_defaults_and_the_environment() {
+        let args = Args::parse(
+            [
+                "--freq",
+                "1000",
+                "--level",
+                "0.5",
+                "--realtime-try",
+                "--priority",
+                "37",
+            ]
+            .into_iter(),
+            ["HOME=/root", "ALSA_DIRECT_PLAYBACK=hw:Loopback,0,0"].into_iter(),
+        )
+        .unwrap();
+        assert_eq!(args.device, "hw:Loopback,0,0");
+        assert_eq!(
+            (args.freq, args.level, args.seconds),
+            (Milli(1_000_000), Milli(500), Milli(3_000))
+        );
+        assert_eq!(
+            (args.rate, args.period, args.periods, args.sync_ptr),
+            (48_000, 256, 4, false)
+        );
+        assert_eq!((args.realtime, args.priority), (Some(RealtimeChoice::Try), 37));
+        let args = Args::parse(["--device", "hw:1,0", "--realtime"].into_iter(), [].into_iter()).unwrap();
+        assert_eq!(
+            (args.device, args.realtime),
+            ("hw:1,0", Some(RealtimeChoice::Require))
+        );
+        assert_eq!(
+            Args::parse([].into_iter(), [].into_iter()).unwrap().device,
+            "hw:0,0"
+        );
+    }
+
+    #[test]
+    fn command_line_errors_name_the_argument() {
+        let error =
+            |args: &[&'static str]| shown(&Args::parse(args.iter().copied(), [].into_iter()).unwrap_err());
+        assert_eq!(
+            error(&["--level", "1.5"]),
+            "fw-tone: --level 1.5: not a valid value"
+        );
+        assert_eq!(error(&["--rate"]), "fw-tone: --rate needs a value");
+        assert_eq!(
+            error(&["--period", "x"]),
+            "fw-tone: --period x: not a valid value"
+        );
+        assert_eq!(error(&["--bogus"]), "fw-tone: unknown option --bogus");
+        assert_eq!(error(&["extra"]), "fw-tone: unexpected argument extra");
+    }
+}

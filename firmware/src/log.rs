@@ -26,11 +26,13 @@ pub enum Severity {
 }
 
 /// A line being put together: what does not fit is dropped.
+#[derive(Default)]
 pub struct Line(heapless::String<LINE>);
 
 impl Line {
-    fn new() -> Line {
-        Line(heapless::String::new())
+    /// The text so far.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
     }
 
     /// Appends as much of `s` as fits, cut at a character boundary.
@@ -166,12 +168,12 @@ impl Piece for alsa_direct::Error {
 }
 
 /// `say!(log, severity, piece, ...)`: logs the pieces put together as one line.
+#[macro_export]
 macro_rules! say {
     ($log:expr, $severity:expr, $($piece:expr),+ $(,)?) => {
         $log.log($severity, &[$(&$piece as &dyn $crate::log::Piece),+])
     };
 }
-pub(crate) use say;
 
 /// Syslog over `/dev/log`, or stderr.
 pub struct Log {
@@ -196,13 +198,13 @@ impl Log {
 
     /// Logs the `pieces` as one line at `severity` with facility user (1).
     pub fn log(&self, severity: Severity, pieces: &[&dyn Piece]) {
-        let mut message = Line::new();
+        let mut message = Line::default();
         for piece in pieces {
             piece.put(&mut message);
         }
         let message = message.0.as_str();
         let sent = self.socket.as_ref().is_some_and(|socket| {
-            let mut line = Line::new();
+            let mut line = Line::default();
             for piece in [
                 &"<" as &dyn Piece,
                 &(8 + severity as u32),
@@ -225,7 +227,7 @@ impl Log {
 
 /// Writes the `pieces` to stderr (file descriptor 2) as one write, cut at the line length.
 pub fn stderr(pieces: &[&dyn Piece]) {
-    let mut line = Line::new();
+    let mut line = Line::default();
     for piece in pieces {
         piece.put(&mut line);
     }
@@ -238,5 +240,40 @@ pub fn stderr(pieces: &[&dyn Piece]) {
             Ok(0) | Err(_) => break,
             Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_decimal_without_division() {
+        for n in [0, 7, 10, 48_000, 1_000_000_007, u64::from(u32::MAX) + 1, u64::MAX] {
+            let mut line = Line::default();
+            line.push_u64(n);
+            assert_eq!(line.as_str(), n.to_string());
+        }
+    }
+
+    #[test]
+    fn a_long_line_is_cut_at_a_character() {
+        let mut line = Line::default();
+        line.push(&"a".repeat(LINE - 1));
+        line.push("\u{e9}");
+        assert_eq!(line.as_str().len(), LINE - 1);
+        line.push("b");
+        assert_eq!(line.as_str().len(), LINE);
+    }
+
+    #[test]
+    fn errors_in_few_words() {
+        let mut line = Line::default();
+        alsa_direct::Error::Sys {
+            op: alsa_direct::Op::HwParams,
+            errno: alsa_direct::Errno::INVAL,
+        }
+        .put(&mut line);
+        assert_eq!(line.as_str(), "SNDRV_PCM_IOCTL_HW_PARAMS failed: EINVAL");
     }
 }

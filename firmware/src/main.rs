@@ -16,7 +16,8 @@
 //! the device nodes under `/dev/snd` and, optionally, `/dev/log`.
 //!
 //! The program starts at its own `_start` ([`start`]), which calls [`main`] with the
-//! arguments and environment the kernel put on the stack. Numbers are read and written as integers
+//! arguments and environment the kernel put on the stack; what can be tested on a host
+//! (arguments, log lines, the sine) is the package's library, `src/lib.rs`. Numbers are read and written as integers
 //! (frequency, level and seconds in thousandths) so that neither float parsing nor float
 //! formatting is linked in.
 
@@ -25,18 +26,16 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-mod args;
-mod log;
 mod mem;
-mod sine;
 mod start;
 
 use core::ops::ControlFlow;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoice};
-use args::{Args, RealtimeChoice};
-use log::{say, Log, Severity};
+use alsa_direct_firmware::args::{self, Args, RealtimeChoice};
+use alsa_direct_firmware::log::{self, Log, Severity};
+use alsa_direct_firmware::{say, sine};
 
 /// Exit status for a command line that could not be read.
 const EXIT_USAGE: i32 = 2;
@@ -59,7 +58,7 @@ fn stop_on_signals() {
     }
 }
 
-/// The program, called by [`start`] once the process is set up; returns the exit status.
+/// The program, called by `start` once the process is set up; returns the exit status.
 ///
 /// # Safety
 /// `argv` and `envp` are the null-terminated arrays of C strings the kernel put on the

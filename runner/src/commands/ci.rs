@@ -2,8 +2,8 @@
 //!
 //! Steps, stopping at the first failure: prepare the host; `cargo fmt --check`; the runner's own
 //! tests; for each target, the host tests (`cargo test`, cross targets under qemu-user) and
-//! `cargo clippy --all-features -D warnings`; the firmware (`firmware/`) linted and built for
-//! each emulated board's target and held to its size budget; then `cargo board test` on every
+//! `cargo clippy --all-features -D warnings`; the firmware (`firmware/`) tested on the host,
+//! linted for each emulated board's target and held to its size budget there; then `cargo board test` on every
 //! emulated board, and on each again with the kernel of [`SECOND_SUITE`].
 
 use std::time::Instant;
@@ -139,6 +139,26 @@ fn host_steps() -> Vec<Step> {
             ],
         ),
     ];
+    // The firmware's library (arguments, log lines, the sine) is tested and linted on the host.
+    steps.push(Step::new(
+        "host",
+        "firmware-tests",
+        &["test", "--package", "alsa-direct-firmware"],
+    ));
+    steps.push(Step::new(
+        "host",
+        "firmware-clippy-tests",
+        &[
+            "clippy",
+            "--package",
+            "alsa-direct-firmware",
+            "--lib",
+            "--tests",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    ));
     // The firmware builds only with its profile (a no_std binary cannot unwind, and the dev
     // profile unwinds), for the emulated boards' targets (its `_start` is per architecture).
     for target in FIRMWARE_TARGETS {
