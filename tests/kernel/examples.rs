@@ -651,12 +651,9 @@ fn realtime_firmware_tone_runs_under_sched_fifo_with_memory_locked() {
 /// a clear error, `--realtime-try` warns and plays with normal scheduling.
 fn realtime_without_the_privilege(name: &str) {
     use std::os::unix::process::CommandExt;
-    // Let `nobody` open the loopback's nodes (the guest has no udev to give them a group).
-    for node in std::fs::read_dir("/dev/snd").expect("/dev/snd") {
-        let path = node.expect("a /dev/snd entry").path();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).expect("chmod");
-    }
+    // Let `nobody` open the loopback's nodes (the guest has no udev to give them a group), for
+    // this test only: `robustness::permission_denied_for_an_unprivileged_user` needs them closed.
+    let _opened = OpenNodes::open("/dev/snd");
     let playback = common::playback_device();
     let spawn_as_nobody = |choice: &str| {
         let mut args = tone_args(&playback, "1");
@@ -718,6 +715,31 @@ fn realtime_without_the_privilege(name: &str) {
     );
     assert!(said.contains("stop (done): "), "{name}: {said}");
     println!("{name} as nobody:\n{said}");
+}
+
+/// Device nodes made readable and writable by everyone, given their modes back when dropped.
+struct OpenNodes(Vec<(PathBuf, std::fs::Permissions)>);
+
+impl OpenNodes {
+    fn open(dir: &str) -> OpenNodes {
+        use std::os::unix::fs::PermissionsExt;
+        let mut saved = Vec::new();
+        for node in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
+            let path = node.expect("a directory entry").path();
+            let before = std::fs::metadata(&path).expect("the node's mode").permissions();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+            saved.push((path, before));
+        }
+        OpenNodes(saved)
+    }
+}
+
+impl Drop for OpenNodes {
+    fn drop(&mut self) {
+        for (path, before) in self.0.drain(..) {
+            let _ = std::fs::set_permissions(&path, before);
+        }
+    }
 }
 
 #[test]
