@@ -23,6 +23,14 @@ use std::time::Instant;
 
 use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoice};
 
+/// `bench --help`: the module documentation's usage.
+const USAGE: &str = "
+usage: bench play --period N [--frames F] [--periods 4] [--device hw:Loopback,0,0] [--sync-ptr]
+       bench exec [--trace] -- COMMAND [ARGS...]
+       bench hog
+the guest side of `cargo board bench`: a playback stream to measure (prints BENCH-PLAY ...), a
+process runner that measures CPU time and counts system calls (BENCH-EXEC ...), a CPU hog";
+
 /// Where the measured command's output goes.
 const CHILD_OUTPUT: &str = "/tmp/bench-child.out";
 
@@ -32,8 +40,12 @@ fn main() {
         Some("play") => play(&args[1..]),
         Some("exec") => exec(&args[1..]),
         Some("hog") => hog(),
+        Some("-h" | "--help") => {
+            println!("{}", USAGE.trim());
+            0
+        }
         _ => {
-            eprintln!("usage: bench play --period N [--frames F] [--sync-ptr] | bench exec [--trace] -- CMD... | bench hog");
+            eprintln!("{}", USAGE.trim());
             2
         }
     };

@@ -2,8 +2,8 @@
 //! -P hw:...`: a passthrough, with both streams started at the same instant.
 //!
 //! ```text
-//! duplex [--capture hw:0,0] [--playback hw:0,0] [--format S16_LE] [--rate 48000]
-//!        [--channels 2] [--period 1024] [--periods 4] [--seconds 5]
+//! duplex [-C|--capture hw:0,0] [-P|--playback hw:0,0] [-f|--format S16_LE] [-r|--rate 48000]
+//!        [-c|--channels 2] [-p|--period 1024] [-n|--periods 4] [-d|--seconds 5] [-h|--help]
 //! ```
 //!
 //! The devices default to `$ALSA_DIRECT_CAPTURE` and `$ALSA_DIRECT_PLAYBACK` (set by `cargo
@@ -29,11 +29,11 @@ use std::ops::ControlFlow;
 
 use alsa_direct::{Capture, Config, Error, Format, MmapStream, Packed24Be, Packed24Le, Playback};
 
-use cli::{device_from_env, Cli};
+use cli::{device_from_env, device_label, Cli, Parsed};
 use level::{Level, Peak};
 
-const USAGE: &str = "usage: duplex [--capture hw:0,0] [--playback hw:0,0] [--format S16_LE] [--rate 48000] \
-                     [--channels 2] [--period 1024] [--periods 4] [--seconds 5]";
+const USAGE: &str = "usage: duplex [-C|--capture hw:0,0] [-P|--playback hw:0,0] [-f|--format S16_LE] [-r|--rate 48000]\n              \
+                     [-c|--channels 2] [-p|--period 1024] [-n|--periods 4] [-d|--seconds 5] [-h|--help]";
 
 /// Periods of silence queued before the start: the latency, and the margin for the copy.
 const PRIME_PERIODS: u32 = 2;
@@ -50,7 +50,7 @@ struct Args {
     seconds: f64,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
     let mut args = Args {
         capture: device_from_env("ALSA_DIRECT_CAPTURE"),
         playback: device_from_env("ALSA_DIRECT_PLAYBACK"),
@@ -61,18 +61,19 @@ fn parse_args() -> Result<Args, String> {
         periods: 4,
         seconds: 5.0,
     };
-    let mut cli = Cli::new();
     while let Some(flag) = cli.next_flag() {
         match flag.as_str() {
-            "--capture" => args.capture = cli.value(&flag)?,
-            "--playback" => args.playback = cli.value(&flag)?,
-            "--format" => args.format = cli.value(&flag)?,
-            "--rate" => args.rate = cli.value(&flag)?,
-            "--channels" => args.channels = cli.value(&flag)?,
-            "--period" => args.period = cli.value(&flag)?,
-            "--periods" => args.periods = cli.value(&flag)?,
-            "--seconds" => args.seconds = cli.value(&flag)?,
-            _ => return Err(format!("unknown option {flag}")),
+            "--help" => return Ok(Parsed::Help),
+            // alsaloop's -C and -P.
+            "--capture" | "-C" => args.capture = cli.value()?,
+            "--playback" | "-P" => args.playback = cli.value()?,
+            "--format" => args.format = cli.value()?,
+            "--rate" => args.rate = cli.value()?,
+            "--channels" => args.channels = cli.value()?,
+            "--period" => args.period = cli.value()?,
+            "--periods" => args.periods = cli.value()?,
+            "--seconds" => args.seconds = cli.value()?,
+            _ => return Err(cli.unknown()),
         }
     }
     if let Some(extra) = cli.positionals().first() {
@@ -86,14 +87,11 @@ fn parse_args() -> Result<Args, String> {
     if args.seconds.is_nan() || args.seconds <= 0.0 {
         return Err("--seconds must be more than 0".into());
     }
-    Ok(args)
+    Ok(Parsed::Run(args))
 }
 
 fn main() {
-    let args = parse_args().unwrap_or_else(|e| {
-        eprintln!("duplex: {e}\n{USAGE}");
-        std::process::exit(2);
-    });
+    let args = cli::parse_or_exit("duplex", USAGE, parse_args);
     signal::stop_on_signals();
     let copied = match args.format {
         Format::U8 => duplex::<u8>(&args, 1.0),
@@ -117,9 +115,16 @@ fn main() {
 /// Copies with sample type `S` (which holds `args.format`); `scale` corrects the level meter
 /// for `S24` in an `i32`.
 fn duplex<S: Level>(args: &Args, scale: f32) -> Result<(), String> {
+    let capture_label = device_label(&args.capture, true);
+    let playback_label = device_label(&args.playback, false);
     let on = |device: &str| {
-        let device = device.to_owned();
-        move |e: Error| format!("{device}: {e}")
+        let label = if device == args.capture {
+            &capture_label
+        } else {
+            &playback_label
+        };
+        let label = label.clone();
+        move |e: Error| format!("{label}: {e}")
     };
     let config = Config::new(args.format, args.channels, args.rate)
         .period_size(args.period)

@@ -2,12 +2,26 @@
 //! `aplay -l` (and `arecord -l`).
 //!
 //! ```text
-//! list
+//! list [-h|--help]
 //! ```
 
 use alsa_direct::{cards, ControlDevice};
 
+const USAGE: &str =
+    "usage: list [-h|--help]\nlists the sound cards and their PCM devices and subdevices, like aplay -l";
+
 fn main() {
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return;
+        }
+        Some(other) => {
+            eprintln!("list: unexpected argument {other}\n{USAGE}");
+            std::process::exit(2);
+        }
+    }
     let mut found = false;
     for direction in [false, true] {
         println!(
@@ -16,7 +30,7 @@ fn main() {
         );
         for card in cards() {
             if let Err(e) = list_card(card, direction) {
-                eprintln!("list: card {card}: {e}");
+                eprintln!("list: card {card} (/dev/snd/controlC{card}): {e}");
             }
             found = true;
         }

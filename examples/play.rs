@@ -3,8 +3,8 @@
 //! channels).
 //!
 //! ```text
-//! play [--device hw:0,0] [--period 1024] [--periods 4] FILE.wav
-//! play --generate FORMAT [--channels 2] [--rate 48000] [--seconds 2] [--freq 1000] [...] FILE.wav
+//! play [-D|--device hw:0,0] [-p|--period 1024] [-n|--periods 4] [-h|--help] FILE.wav
+//! play --generate FORMAT [-c|--channels 2] [-r|--rate 48000] [-d|--seconds 2] [--freq 1000] [...] FILE.wav
 //! ```
 //!
 //! The device defaults to `$ALSA_DIRECT_PLAYBACK` (set by `cargo board run`), else `hw:0,0`.
@@ -34,12 +34,12 @@ use std::ops::ControlFlow;
 
 use alsa_direct::{Config, Error, Format, Matching, MmapStream, Packed24Le, Playback, Sample};
 
-use cli::{device_from_env, Cli};
+use cli::{device_from_env, device_label, Cli, Parsed};
 use wav::{WavSpec, WavWriter};
 use wav_read::WavReader;
 
-const USAGE: &str = "usage: play [--device hw:0,0] [--period 1024] [--periods 4] FILE.wav\n       \
-                     play --generate FORMAT [--channels 2] [--rate 48000] [--seconds 2] [--freq 1000] [...] FILE.wav";
+const USAGE: &str = "usage: play [-D|--device hw:0,0] [-p|--period 1024] [-n|--periods 4] [-h|--help] FILE.wav\n       \
+                     play --generate FORMAT [-c|--channels 2] [-r|--rate 48000] [-d|--seconds 2] [--freq 1000] [...] FILE.wav";
 
 /// The formats tried, in order, when the device does not take the file's.
 const FALLBACKS: [Format; 2] = [Format::S32Le, Format::S16Le];
@@ -54,7 +54,7 @@ struct Args {
     file: String,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
     let mut args = Args {
         device: device_from_env("ALSA_DIRECT_PLAYBACK"),
         period: 1024,
@@ -63,18 +63,18 @@ fn parse_args() -> Result<Args, String> {
         file: String::new(),
     };
     let (mut format, mut channels, mut rate, mut seconds, mut freq) = (None, 2, 48_000, 2.0f64, 1000.0f64);
-    let mut cli = Cli::new();
     while let Some(flag) = cli.next_flag() {
         match flag.as_str() {
-            "--device" => args.device = cli.value(&flag)?,
-            "--period" => args.period = cli.value(&flag)?,
-            "--periods" => args.periods = cli.value(&flag)?,
-            "--generate" => format = Some(cli.value(&flag)?),
-            "--channels" => channels = cli.value(&flag)?,
-            "--rate" => rate = cli.value(&flag)?,
-            "--seconds" => seconds = cli.value(&flag)?,
-            "--freq" => freq = cli.value(&flag)?,
-            _ => return Err(format!("unknown option {flag}")),
+            "--help" => return Ok(Parsed::Help),
+            "--device" => args.device = cli.value()?,
+            "--period" => args.period = cli.value()?,
+            "--periods" => args.periods = cli.value()?,
+            "--generate" => format = Some(cli.value()?),
+            "--channels" => channels = cli.value()?,
+            "--rate" => rate = cli.value()?,
+            "--seconds" => seconds = cli.value()?,
+            "--freq" => freq = cli.value()?,
+            _ => return Err(cli.unknown()),
         }
     }
     args.file = match cli.positionals().as_slice() {
@@ -89,14 +89,11 @@ fn parse_args() -> Result<Args, String> {
         }
         args.generate = Some((format, channels, rate, seconds, freq));
     }
-    Ok(args)
+    Ok(Parsed::Run(args))
 }
 
 fn main() {
-    let args = parse_args().unwrap_or_else(|e| {
-        eprintln!("play: {e}\n{USAGE}");
-        std::process::exit(2);
-    });
+    let args = cli::parse_or_exit("play", USAGE, parse_args);
     signal::stop_on_signals();
     if let Err(e) = generate_if_asked(&args).and_then(|()| play(&args)) {
         eprintln!("play: {e}");
@@ -246,7 +243,7 @@ fn open<S: Sample>(
         .matching(Matching::Nearest);
     let stream = match MmapStream::open(&args.device, &config) {
         Err(Error::UnsupportedFormat { .. }) => return Ok(None),
-        other => other.map_err(|e| format!("{}: {e}", args.device))?,
+        other => other.map_err(|e| format!("{}: {e}", device_label(&args.device, false)))?,
     };
     let n = stream.setup().negotiated;
     if n.channels != u32::from(spec.channels) {
@@ -306,7 +303,8 @@ fn stream_file<S: Sample>(
     stream: &mut MmapStream<S, Playback>,
     mut fill: impl FnMut(&mut [S]) -> io::Result<usize>,
 ) -> Result<(), String> {
-    let device = |e: Error| format!("{}: {e}", args.device);
+    let label = device_label(&args.device, false);
+    let device = |e: Error| format!("{label}: {e}");
     let mut frames = 0u64;
     let mut failed = None;
     stream

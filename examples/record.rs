@@ -2,8 +2,8 @@
 //! -d 3 OUT.wav`.
 //!
 //! ```text
-//! record [--device hw:0,0] [--format S16_LE] [--rate 48000] [--channels 2] [--seconds 3]
-//!        [--period 1024] [--periods 4] OUT.wav
+//! record [-D|--device hw:0,0] [-f|--format S16_LE] [-r|--rate 48000] [-c|--channels 2]
+//!        [-d|--seconds 3] [-p|--period 1024] [-n|--periods 4] [-h|--help] OUT.wav
 //! ```
 //!
 //! The device defaults to `$ALSA_DIRECT_CAPTURE` (set by `cargo board run`), else `hw:0,0`.
@@ -27,12 +27,12 @@ use std::ops::ControlFlow;
 
 use alsa_direct::{Capture, Config, Format, Matching, MmapStream, Packed24Le};
 
-use cli::{device_from_env, Cli};
+use cli::{device_from_env, device_label, Cli, Parsed};
 use level::{Level, Peak};
 use wav::{WavSpec, WavWriter};
 
-const USAGE: &str = "usage: record [--device hw:0,0] [--format S16_LE] [--rate 48000] [--channels 2] \
-                     [--seconds 3] [--period 1024] [--periods 4] OUT.wav";
+const USAGE: &str = "usage: record [-D|--device hw:0,0] [-f|--format S16_LE] [-r|--rate 48000] [-c|--channels 2]\n              \
+                     [-d|--seconds 3] [-p|--period 1024] [-n|--periods 4] [-h|--help] OUT.wav";
 
 /// The command line.
 struct Args {
@@ -46,7 +46,7 @@ struct Args {
     out: String,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
     let mut args = Args {
         device: device_from_env("ALSA_DIRECT_CAPTURE"),
         format: Format::S16Le,
@@ -57,17 +57,17 @@ fn parse_args() -> Result<Args, String> {
         periods: 4,
         out: String::new(),
     };
-    let mut cli = Cli::new();
     while let Some(flag) = cli.next_flag() {
         match flag.as_str() {
-            "--device" => args.device = cli.value(&flag)?,
-            "--format" => args.format = cli.value(&flag)?,
-            "--rate" => args.rate = cli.value(&flag)?,
-            "--channels" => args.channels = cli.value(&flag)?,
-            "--seconds" => args.seconds = cli.value(&flag)?,
-            "--period" => args.period = cli.value(&flag)?,
-            "--periods" => args.periods = cli.value(&flag)?,
-            _ => return Err(format!("unknown option {flag}")),
+            "--help" => return Ok(Parsed::Help),
+            "--device" => args.device = cli.value()?,
+            "--format" => args.format = cli.value()?,
+            "--rate" => args.rate = cli.value()?,
+            "--channels" => args.channels = cli.value()?,
+            "--seconds" => args.seconds = cli.value()?,
+            "--period" => args.period = cli.value()?,
+            "--periods" => args.periods = cli.value()?,
+            _ => return Err(cli.unknown()),
         }
     }
     args.out = match cli.positionals().as_slice() {
@@ -80,14 +80,11 @@ fn parse_args() -> Result<Args, String> {
     }
     // Checks the format and channels before the device is opened.
     WavSpec::new(args.format, args.channels, args.rate)?;
-    Ok(args)
+    Ok(Parsed::Run(args))
 }
 
 fn main() {
-    let args = parse_args().unwrap_or_else(|e| {
-        eprintln!("record: {e}\n{USAGE}");
-        std::process::exit(2);
-    });
+    let args = cli::parse_or_exit("record", USAGE, parse_args);
     signal::stop_on_signals();
     let recorded = match args.format {
         Format::U8 => record::<u8>(&args),
@@ -109,8 +106,9 @@ fn record<S: Level>(args: &Args) -> Result<(), String> {
         .period_size(args.period)
         .periods(args.periods)
         .matching(Matching::Nearest);
+    let device = device_label(&args.device, true);
     let mut stream =
-        MmapStream::<S, Capture>::open(&args.device, &config).map_err(|e| format!("{}: {e}", args.device))?;
+        MmapStream::<S, Capture>::open(&args.device, &config).map_err(|e| format!("{device}: {e}"))?;
     let n = stream.setup().negotiated;
     let spec = WavSpec::new(n.format, n.channels, n.rate)?;
     let file = File::create(&args.out).map_err(|e| format!("{}: {e}", args.out))?;
@@ -133,8 +131,8 @@ fn record<S: Level>(args: &Args) -> Result<(), String> {
                 ControlFlow::Continue(())
             }
         })
-        .map_err(|e| format!("{}: {e}", args.device))?;
-    stream.stop().map_err(|e| format!("{}: {e}", args.device))?;
+        .map_err(|e| format!("{device}: {e}"))?;
+    stream.stop().map_err(|e| format!("{device}: {e}"))?;
     let frames = wav.frames();
     if let Some(e) = failed {
         return Err(format!("{}: {e}", args.out));

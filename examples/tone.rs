@@ -2,8 +2,9 @@
 //! syslog (`/dev/log`, RFC 3164, tag `tone`), or to stderr when there is no syslog.
 //!
 //! ```text
-//! tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] [--rate 48000]
-//!      [--period 256] [--periods 4] [--sync-ptr] [--realtime | --realtime-try] [--priority 50]
+//! tone [-D|--device hw:0,0] [--freq 440] [--level 0.25] [-d|--seconds 3] [-r|--rate 48000]
+//!      [-c|--channels 2] [-p|--period 256] [-n|--periods 4] [--sync-ptr]
+//!      [--realtime | --realtime-try] [--priority 50] [-h|--help]
 //! ```
 //!
 //! The device defaults to `$ALSA_DIRECT_PLAYBACK` (set by `cargo board run`), else `hw:0,0`.
@@ -22,7 +23,11 @@ use std::ops::ControlFlow;
 use std::os::unix::net::UnixDatagram;
 
 use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoice};
-use cli::{device_from_env, Cli};
+use cli::{device_from_env, device_label, Cli, Parsed};
+
+const USAGE: &str = "usage: tone [-D|--device hw:0,0] [--freq 440] [--level 0.25] [-d|--seconds 3] [-r|--rate 48000]\n            \
+                     [-c|--channels 2] [-p|--period 256] [-n|--periods 4] [--sync-ptr]\n            \
+                     [--realtime | --realtime-try] [--priority 50] [-h|--help]";
 
 /// Syslog over `/dev/log`, or stderr.
 struct Log {
@@ -58,6 +63,7 @@ struct Args {
     level: f32,
     seconds: f32,
     rate: u32,
+    channels: u32,
     period: u32,
     periods: u32,
     sync_ptr: bool,
@@ -66,34 +72,45 @@ struct Args {
     priority: u32,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
     let mut args = Args {
         device: device_from_env("ALSA_DIRECT_PLAYBACK"),
         freq: 440.0,
         level: 0.25,
         seconds: 3.0,
         rate: 48_000,
+        channels: 2,
         period: 256,
         periods: 4,
         sync_ptr: false,
         realtime: None,
         priority: 50,
     };
-    let mut cli = Cli::new();
     while let Some(flag) = cli.next_flag() {
         match flag.as_str() {
-            "--sync-ptr" => args.sync_ptr = true,
-            "--realtime" => args.realtime = Some(true),
-            "--realtime-try" => args.realtime = Some(false),
-            "--priority" => args.priority = cli.value(&flag)?,
-            "--device" => args.device = cli.value(&flag)?,
-            "--freq" => args.freq = cli.value(&flag)?,
-            "--level" => args.level = cli.value(&flag)?,
-            "--seconds" => args.seconds = cli.value(&flag)?,
-            "--rate" => args.rate = cli.value(&flag)?,
-            "--period" => args.period = cli.value(&flag)?,
-            "--periods" => args.periods = cli.value(&flag)?,
-            _ => return Err(format!("unknown option {flag}")),
+            "--help" => return Ok(Parsed::Help),
+            "--sync-ptr" => {
+                cli.switch()?;
+                args.sync_ptr = true;
+            }
+            "--realtime" => {
+                cli.switch()?;
+                args.realtime = Some(true);
+            }
+            "--realtime-try" => {
+                cli.switch()?;
+                args.realtime = Some(false);
+            }
+            "--priority" => args.priority = cli.value()?,
+            "--device" => args.device = cli.value()?,
+            "--freq" => args.freq = cli.value()?,
+            "--level" => args.level = cli.value()?,
+            "--seconds" => args.seconds = cli.value()?,
+            "--rate" => args.rate = cli.value()?,
+            "--channels" => args.channels = cli.value()?,
+            "--period" => args.period = cli.value()?,
+            "--periods" => args.periods = cli.value()?,
+            _ => return Err(cli.unknown()),
         }
     }
     if let Some(extra) = cli.positionals().first() {
@@ -102,17 +119,11 @@ fn parse_args() -> Result<Args, String> {
     if !(0.0..=1.0).contains(&args.level) {
         return Err("--level must be within 0..=1".into());
     }
-    Ok(args)
+    Ok(Parsed::Run(args))
 }
 
 fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("tone: {e}\nusage: tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] [--rate 48000] [--period 256] [--periods 4] [--sync-ptr] [--realtime | --realtime-try] [--priority 50]");
-            std::process::exit(2);
-        }
-    };
+    let args = cli::parse_or_exit("tone", USAGE, parse_args);
     let log = Log::open();
     signal::stop_on_signals();
     if let Some(required) = args.realtime {
@@ -137,8 +148,8 @@ fn main() {
     }
 }
 
-fn play(args: &Args, log: &Log) -> alsa_direct::Result<()> {
-    let config = Config::new(Format::S16, 2, args.rate)
+fn play(args: &Args, log: &Log) -> Result<(), String> {
+    let config = Config::new(Format::S16, args.channels, args.rate)
         .period_size(args.period)
         .periods(args.periods)
         .matching(Matching::Nearest)
@@ -147,7 +158,8 @@ fn play(args: &Args, log: &Log) -> alsa_direct::Result<()> {
         } else {
             TransportChoice::Auto
         });
-    let mut stream = MmapStream::<i16, Playback>::open(&args.device, &config)?;
+    let mut stream = MmapStream::<i16, Playback>::open(&args.device, &config)
+        .map_err(|e| format!("{}: {e}", device_label(&args.device, false)))?;
     let setup = *stream.setup();
     let n = setup.negotiated;
     log.log(
@@ -162,22 +174,24 @@ fn play(args: &Args, log: &Log) -> alsa_direct::Result<()> {
     let amplitude = args.level * f32::from(i16::MAX);
     let mut phase = 0.0f32;
     let mut xruns_logged = 0;
-    stream.run(|period, info| {
-        if info.xruns > xruns_logged {
-            xruns_logged = info.xruns;
-            log.log(4, &format!("xrun {} at frame {}", info.xruns, info.position));
-        }
-        for frame in period.chunks_exact_mut(info.channels) {
-            frame.fill((phase.sin() * amplitude) as i16);
-            phase = (phase + step) % std::f32::consts::TAU;
-        }
-        if signal::stop_requested() || info.position + info.frames as u64 >= total {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    })?;
-    stream.drain()?;
+    stream
+        .run(|period, info| {
+            if info.xruns > xruns_logged {
+                xruns_logged = info.xruns;
+                log.log(4, &format!("xrun {} at frame {}", info.xruns, info.position));
+            }
+            for frame in period.chunks_exact_mut(info.channels) {
+                frame.fill((phase.sin() * amplitude) as i16);
+                phase = (phase + step) % std::f32::consts::TAU;
+            }
+            if signal::stop_requested() || info.position + info.frames as u64 >= total {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .and_then(|()| stream.drain())
+        .map_err(|e| e.to_string())?;
     let reason = if signal::stop_requested() {
         "signal"
     } else {

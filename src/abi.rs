@@ -102,6 +102,7 @@ pub const SNDRV_PCM_TSTAMP_NONE: c_int = 0;
 pub const SNDRV_PCM_TSTAMP_ENABLE: c_int = 1;
 pub const SNDRV_PCM_TSTAMP_TYPE_GETTIMEOFDAY: c_uint = 0;
 pub const SNDRV_PCM_TSTAMP_TYPE_MONOTONIC: c_uint = 1;
+pub const SNDRV_PCM_TSTAMP_TYPE_MONOTONIC_RAW: c_uint = 2;
 
 // `snd_pcm_sync_ptr::flags`.
 pub const SNDRV_PCM_SYNC_PTR_HWSYNC: c_uint = 1 << 0;

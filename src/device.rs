@@ -139,12 +139,13 @@ fn parse_card(s: &str) -> Result<Card> {
     Ok(Card::Id(id))
 }
 
-/// A `/dev/snd/...` path, built without the heap.
+/// A `/dev/snd/...` path, built without the heap: the longest, `/dev/snd/pcmC<u32>D<u32>c`,
+/// is 15 fixed bytes and two numbers of up to 10 digits (35 bytes).
 pub(crate) type DevicePath = String<40>;
 
 /// `/dev/snd/pcmC<card>D<device><p|c>`.
 pub(crate) fn pcm_path(card: u32, device: u32, capture: bool) -> DevicePath {
-    // Two u32 (at most 10 digits each) and 15 fixed bytes always fit 40 bytes.
+    // Fits: see `DevicePath`.
     let mut path = DevicePath::new();
     let _ = path.push_str("/dev/snd/pcmC");
     push_decimal(&mut path, card);
@@ -391,17 +392,21 @@ fn find_card(id: &str) -> Result<u32> {
 }
 
 #[cfg(test)]
-mod path_tests {
+mod tests {
     use super::*;
 
     #[test]
-    fn device_node_paths() {
-        assert_eq!(pcm_path(0, 0, false).as_str(), "/dev/snd/pcmC0D0p");
-        assert_eq!(pcm_path(12, 3, true).as_str(), "/dev/snd/pcmC12D3c");
+    fn the_longest_paths_keep_their_direction_letter() {
         assert_eq!(
             pcm_path(u32::MAX, u32::MAX, true).as_str(),
             "/dev/snd/pcmC4294967295D4294967295c"
         );
+        assert_eq!(
+            pcm_path(999_999_999, 999_999_999, false).as_str(),
+            "/dev/snd/pcmC999999999D999999999p"
+        );
+        assert_eq!(pcm_path(0, 0, false).as_str(), "/dev/snd/pcmC0D0p");
+        assert_eq!(pcm_path(12, 3, true).as_str(), "/dev/snd/pcmC12D3c");
         assert_eq!(control_path(7).as_str(), "/dev/snd/controlC7");
     }
 

@@ -394,7 +394,7 @@ impl fmt::Display for Error {
                 write!(f, "{} failed: {errno}", op.name())?;
                 match (*op, *errno) {
                     (Op::OpenPcm | Op::OpenControl, Errno::NOENT) => f.write_str(
-                        "; no such device node: check the card and device numbers with `ls /dev/snd` or the `list` example, and that the driver is loaded",
+                        "; no such device node: check the card and device numbers with `ls /dev/snd` (pcmC<card>D<device>p/c) or `cat /proc/asound/pcm`, and that the driver is loaded",
                     ),
                     (Op::OpenPcm | Op::OpenControl, Errno::ACCES) => f.write_str(
                         "; permission denied: run as a member of the `audio` group or fix the node's permissions",
@@ -406,13 +406,13 @@ impl fmt::Display for Error {
                         "; the driver may not support mmap of its buffer; this crate needs mmap access",
                     ),
                     (Op::ElemWrite, Errno::PERM) => f.write_str(
-                        "; the control is read-only: check its access with the `mixer` example",
+                        "; the control is read-only: check its access (`Mixer::info`, or `amixer contents`)",
                     ),
                     (Op::ElemWrite, Errno::BUSY) => f.write_str(
                         "; another process has locked the control: wait for it to unlock it",
                     ),
                     (Op::ElemInfo | Op::ElemRead | Op::ElemWrite | Op::TlvRead, Errno::NOENT) => f.write_str(
-                        "; no such control element (removed?): list the controls again with the `mixer` example",
+                        "; no such control element (removed?): list the controls again (`Mixer::elements`, or `amixer controls`)",
                     ),
                     (Op::TlvRead, Errno::NXIO) => f.write_str("; the control has no TLV (dB) data"),
                     (Op::SetScheduler, Errno::PERM) => f.write_str(
@@ -432,11 +432,11 @@ impl fmt::Display for Error {
                 "this is an alsa-lib plugin name; alsa-direct opens hardware devices only: use hw:CARD,DEVICE and a format the card supports",
             ),
             Error::UnknownCard => f.write_str(
-                "no card has this id: list the cards with `cat /proc/asound/cards` or the `list` example",
+                "no card has this id: list the cards with `cat /proc/asound/cards` (the id is the word in brackets)",
             ),
             Error::ProtocolTooOld { version } => write!(
                 f,
-                "the device speaks PCM protocol {}.{}.{}; alsa-direct needs 2.0.2 or newer: update the kernel",
+                "the device speaks PCM protocol {}.{}.{}; alsa-direct needs 2.0.12 or newer: update the kernel",
                 version >> 16,
                 (version >> 8) & 0xff,
                 version & 0xff
@@ -463,7 +463,7 @@ impl fmt::Display for Error {
             ),
             Error::UnsupportedFormat { format } => write!(
                 f,
-                "the device does not offer {format}: pick one it lists (the `info` example prints them)"
+                "the device does not offer {format}: pick one it lists (`PcmDevice::capabilities` prints them)"
             ),
             Error::NoMmapAccess => f.write_str(
                 "the device does not offer mmap interleaved access, which alsa-direct needs: use another device",
@@ -492,7 +492,7 @@ impl fmt::Display for Error {
                 "the amplifier enable/mute pin could not be set: check the GPIO (its line number, that it is an output and that no other driver or process holds it)",
             ),
             Error::NoSuchControl => f.write_str(
-                "no control of the card has this name and index: list the controls with the `mixer` example (names are case-sensitive)",
+                "no control of the card has this name and index: list the controls (`Mixer::elements`, or `amixer controls`; names are case-sensitive)",
             ),
             Error::ControlType { found } => write!(
                 f,

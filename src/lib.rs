@@ -46,6 +46,15 @@
 //! - [`mixer`] — mixer controls: listing, values, dB ranges.
 //! - [`realtime`] — `SCHED_FIFO` with memory locked, for the period loop.
 //! - `amp` — amplifier enable / mute pin sequencing (feature `embedded-hal`).
+//!
+//! # Features
+//! - `std`: `std::error::Error` for [`Error`], and rustix's `std`, so that the descriptors of
+//!   [`MmapStream::fd`], [`PcmDevice::fd`], [`PcmDevice::from_fd`] and [`ControlDevice::fd`]
+//!   are `std::os::fd` types.
+//! - `defmt`: `defmt::Format` for the public types worth logging.
+//! - `embedded-hal`: the `amp` module (an amplifier enable / mute pin around start and stop).
+//!
+//! Rust 1.85 or later (Debian trixie's `rustc`).
 
 #[cfg(any(feature = "std", test))]
 extern crate std;
@@ -68,9 +77,10 @@ pub mod transport;
 pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices};
 pub use error::{ConfigError, Errno, Error, Op, Result};
 pub use params::{Capabilities, Format, Matching, Negotiated, Param, Range};
-pub use pcm::{PcmDevice, PcmInfo};
+pub use pcm::{OpenMode, PcmDevice, PcmInfo};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{
-    Capture, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status, Timestamp, XrunPolicy,
+    Capture, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status, StopFlag, Timestamp,
+    TimestampClock, XrunPolicy,
 };
 pub use transport::{TransportChoice, TransportKind};

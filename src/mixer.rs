@@ -963,6 +963,9 @@ fn item_db_range(kind: u32, payload: &[u8], min: i64, max: i64, depth: u32) -> R
         | abi::SNDRV_CTL_TLVT_DB_LINEAR => {
             let low = centi_db(word(payload, 0)?);
             let high = centi_db(word(payload, 1)?);
+            if low > high {
+                return Err(Error::BadTlv);
+            }
             let mute = kind == abi::SNDRV_CTL_TLVT_DB_MINMAX_MUTE
                 || (kind == abi::SNDRV_CTL_TLVT_DB_LINEAR && low == abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE);
             Ok(Some(DbRange {
@@ -972,18 +975,21 @@ fn item_db_range(kind: u32, payload: &[u8], min: i64, max: i64, depth: u32) -> R
             }))
         }
         abi::SNDRV_CTL_TLVT_DB_RANGE => {
-            // Items: <first value> <last value> <TLV item>, for consecutive value ranges.
+            // Items: <first value> <last value> <TLV item>, for consecutive value ranges. As
+            // alsa-lib's `snd_tlv_get_dB_range`: the bounds are C ints, the last value is
+            // clipped to the control's maximum, and the sub-range that reaches it is the last
+            // one read.
             let mut rest = payload;
-            let mut total: Option<(DbRange, u32)> = None;
+            let mut total: Option<(DbRange, i64)> = None;
             while !rest.is_empty() {
-                let first = word(rest, 0)?;
-                let last = word(rest, 1)?;
+                let first = i64::from(centi_db(word(rest, 0)?));
+                let last = i64::from(centi_db(word(rest, 1)?));
                 if first > last {
                     return Err(Error::BadTlv);
                 }
+                let last = last.min(max);
                 let (kind, inner, after) = split_item(&rest[8..])?;
-                let range =
-                    item_db_range(kind, inner, first.into(), last.into(), depth + 1)?.ok_or(Error::BadTlv)?;
+                let range = item_db_range(kind, inner, first, last, depth + 1)?.ok_or(Error::BadTlv)?;
                 total = Some(match total {
                     None => (range, first),
                     Some((t, lowest)) => {
@@ -1002,6 +1008,9 @@ fn item_db_range(kind: u32, payload: &[u8], min: i64, max: i64, depth: u32) -> R
                         )
                     }
                 });
+                if last == max {
+                    break;
+                }
                 rest = after;
             }
             total.map(|(range, _)| Some(range)).ok_or(Error::BadTlv)

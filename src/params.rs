@@ -540,11 +540,13 @@ fn choose(
     if matching == Matching::Exact {
         return Err(unsupported);
     }
-    // The nearest value at or below, and at or above, as the device sees them.
+    // The nearest value at or below, and at or above, as the device sees them. A refine may
+    // answer outside the range asked (`Refine` is the caller's too): distances are taken
+    // either way.
     let below = narrowed(dev, params, param, 0, wanted).map(|r| r.max);
     let above = narrowed(dev, params, param, wanted, u32::MAX).map(|r| r.min);
     let mut candidates = match (below, above) {
-        (Some(b), Some(a)) if wanted - b <= a - wanted => [Some(b), Some(a)],
+        (Some(b), Some(a)) if wanted.abs_diff(b) <= wanted.abs_diff(a) => [Some(b), Some(a)],
         (Some(b), Some(a)) => [Some(a), Some(b)],
         (b, a) => [b.or(a), None],
     };

@@ -57,6 +57,17 @@ impl PcmInfo {
     }
 }
 
+/// What opening a PCM does when the device is in use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum OpenMode {
+    /// Fail at once with `EBUSY` (the default).
+    #[default]
+    FailIfBusy,
+    /// Wait until it is free (the kernel's blocking open).
+    WaitIfBusy,
+}
+
 /// The software parameters sent with `SW_PARAMS`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct SwParams {
@@ -65,6 +76,8 @@ pub(crate) struct SwParams {
     pub stop_threshold: u64,
     pub silence_threshold: u64,
     pub silence_size: u64,
+    /// `SNDRV_PCM_TSTAMP_TYPE_*`.
+    pub tstamp_type: u32,
 }
 
 /// An open PCM device node.
@@ -80,6 +93,11 @@ impl PcmDevice {
     ///
     /// The open never blocks: a device in use fails with `EBUSY`.
     pub fn open(name: &DeviceName, capture: bool) -> Result<Self> {
+        Self::open_mode(name, capture, OpenMode::FailIfBusy)
+    }
+
+    /// [`PcmDevice::open`], with a choice of what to do when the device is in use.
+    pub fn open_mode(name: &DeviceName, capture: bool, mode: OpenMode) -> Result<Self> {
         let card = name.card_index()?;
         // A subdevice is picked through the card's control device, which must stay open
         // across the PCM open.
@@ -92,7 +110,7 @@ impl PcmDevice {
             None => None,
         };
         let path = device::pcm_path(card, name.device, capture);
-        let fd = sys::open_device(&path, Op::OpenPcm, false)?;
+        let fd = sys::open_device(&path, Op::OpenPcm, mode == OpenMode::WaitIfBusy)?;
         drop(control);
         let pcm = Self::from_fd(fd, capture)?;
         if name.subdevice.is_some_and(|s| s != pcm.info.subdevice) {
@@ -108,6 +126,7 @@ impl PcmDevice {
     }
 
     /// Adopts a PCM node opened elsewhere, checking it is a PCM of the expected direction.
+    /// With the `std` feature `fd` is a `std::os::fd::OwnedFd` (a `File` converts into one).
     pub fn from_fd(fd: OwnedFd, capture: bool) -> Result<Self> {
         let mut protocol: c_int = 0;
         // SAFETY: PVERSION writes one int.
@@ -148,6 +167,28 @@ impl PcmDevice {
         Ok(PcmDevice { fd, info, protocol })
     }
 
+    /// A stand-in over `/dev/null` for the kernel model of the crate's own tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(capture: bool) -> Self {
+        let fd = sys::open_device("/dev/null", Op::OpenPcm, false).expect("open /dev/null");
+        let info = PcmInfo {
+            card: 0,
+            device: 0,
+            subdevice: 0,
+            capture,
+            id: String::new(),
+            name: String::new(),
+            subname: String::new(),
+            subdevices_count: 1,
+            subdevices_avail: 0,
+        };
+        PcmDevice {
+            fd,
+            info,
+            protocol: abi::SNDRV_PCM_VERSION,
+        }
+    }
+
     /// The descriptor, for `poll` in the caller's own event loop.
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
@@ -183,12 +224,12 @@ impl PcmDevice {
         .map(drop)
     }
 
-    /// Applies software parameters with monotonic timestamps; returns the boundary.
+    /// Applies software parameters with timestamps enabled; returns the boundary.
     pub(crate) fn sw_params(&self, sw: &SwParams) -> Result<u64> {
         // SAFETY: the record is integers and bytes.
         let mut raw: SndPcmSwParams = unsafe { abi::zeroed() };
         raw.tstamp_mode = abi::SNDRV_PCM_TSTAMP_ENABLE;
-        raw.tstamp_type = abi::SNDRV_PCM_TSTAMP_TYPE_MONOTONIC;
+        raw.tstamp_type = sw.tstamp_type;
         raw.proto = abi::SNDRV_PCM_VERSION;
         raw.period_step = 1;
         raw.avail_min = sw.avail_min as Uframes;
@@ -268,5 +309,27 @@ impl Refine for PcmDevice {
             )
         }
         .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn the_protocol_message_names_the_version_checked() {
+        let message = Error::ProtocolTooOld {
+            version: abi::protocol_version(2, 0, 11),
+        }
+        .to_string();
+        let min = std::format!(
+            "needs {}.{}.{} or newer",
+            MIN_PROTOCOL >> 16,
+            (MIN_PROTOCOL >> 8) & 0xff,
+            MIN_PROTOCOL & 0xff
+        );
+        assert!(message.contains("protocol 2.0.11;"), "{message}");
+        assert!(message.contains(&min), "{message}");
     }
 }

@@ -70,16 +70,19 @@ pub(crate) unsafe fn ioctl_int(fd: BorrowedFd<'_>, op: Op, opcode: Opcode, value
     unsafe { rustix::ioctl::ioctl(fd, io) }.map_err(|e| Error::sys(op, e))
 }
 
-/// Opens a device node for reading and writing, close-on-exec.
+/// Opens a device node for reading and writing, close-on-exec, as a blocking descriptor.
 ///
-/// The open is non-blocking so that a busy device answers `EBUSY` instead of blocking until it
-/// is free; the descriptor is made blocking afterwards unless `nonblocking` is set.
-pub(crate) fn open_device(path: &str, op: Op, nonblocking: bool) -> Result<OwnedFd> {
-    let flags = OFlags::RDWR | OFlags::CLOEXEC | OFlags::NONBLOCK;
-    let fd = rustix::fs::open(path, flags, Mode::empty()).map_err(|e| Error::sys(op, e))?;
-    if !nonblocking {
-        rustix::fs::fcntl_setfl(&fd, OFlags::RDWR).map_err(|e| Error::sys(Op::SetBlocking, e))?;
+/// Unless `wait_if_busy`, the open itself is non-blocking, so that a busy device answers
+/// `EBUSY` at once, and the descriptor is made blocking afterwards. With `wait_if_busy`, a
+/// PCM in use makes the open wait until it is free (the kernel's blocking open).
+pub(crate) fn open_device(path: &str, op: Op, wait_if_busy: bool) -> Result<OwnedFd> {
+    let flags = OFlags::RDWR | OFlags::CLOEXEC;
+    if wait_if_busy {
+        return rustix::fs::open(path, flags, Mode::empty()).map_err(|e| Error::sys(op, e));
     }
+    let fd =
+        rustix::fs::open(path, flags | OFlags::NONBLOCK, Mode::empty()).map_err(|e| Error::sys(op, e))?;
+    rustix::fs::fcntl_setfl(&fd, OFlags::RDWR).map_err(|e| Error::sys(Op::SetBlocking, e))?;
     Ok(fd)
 }
 
@@ -170,13 +173,16 @@ pub(crate) struct Mapping {
 unsafe impl Send for Mapping {}
 
 impl Mapping {
-    /// Maps `len` bytes of `fd` at `offset` (the kernel maps whole pages, and unmaps them
-    /// whole from the same length).
+    /// Maps `len` bytes of `fd` at `offset` (the kernel maps whole pages; `len` must not be
+    /// zero).
     ///
-    /// The page size is not asked for: rustix reads it from the auxiliary vector, which needs
-    /// `PR_GET_AUXV` (Linux 6.4) or a mounted `/proc`, and a stream must open without either.
+    /// The length is not rounded here: `mmap` and `munmap` round it up to whole pages
+    /// themselves, and asking for the page size (`rustix::param::page_size`) panics on kernels
+    /// before 6.4 when `/proc` is not mounted, as in early boot.
     pub(crate) fn new(fd: BorrowedFd<'_>, len: usize, offset: u64, writable: bool, op: Op) -> Result<Self> {
-        let len = len.max(1);
+        if len == 0 {
+            return Err(Error::BadKernelValue);
+        }
         let prot = if writable {
             ProtFlags::READ | ProtFlags::WRITE
         } else {
@@ -204,7 +210,12 @@ impl Mapping {
         self.ptr.as_ptr()
     }
 
-    /// Length in bytes, as asked for (the kernel maps whole pages).
+    /// The start of the mapping, never null.
+    pub(crate) fn start(&self) -> NonNull<u8> {
+        self.ptr
+    }
+
+    /// Length in bytes, as asked (the kernel maps whole pages).
     pub(crate) fn len(&self) -> usize {
         self.len
     }

@@ -5,12 +5,14 @@
 //!   with no system call. The kernel allows this only on x86, PowerPC and Alpha (elsewhere the
 //!   cache coherency of these pages is not guaranteed), and refuses it on any arch for drivers
 //!   with `SNDRV_PCM_INFO_SYNC_APPLPTR` and for 32-bit processes on 64-bit kernels (control).
-//! - **`SYNC_PTR`**: one `SNDRV_PCM_IOCTL_SYNC_PTR` publishes `appl_ptr`/`avail_min` and
+//! - **`SYNC_PTR`**: one `SNDRV_PCM_IOCTL_SYNC_PTR` publishes `appl_ptr` and `avail_min` and
 //!   returns a fresh status, everywhere else and as the fallback. On 32-bit targets the
 //!   64-bit-time record is used, and the old 32-bit-time one only when the kernel refuses it.
 //!
 //! The choice is made at compile time by `target_arch`; the mapped path falls back to
 //! `SYNC_PTR` at run time, and [`TransportChoice::ForceSyncPtr`] forces it on any arch.
+
+use core::sync::atomic::{fence, Ordering};
 
 use rustix::fd::BorrowedFd;
 
@@ -69,6 +71,9 @@ pub(crate) struct RawStatus {
     pub hw_ptr: u64,
     pub tstamp_sec: i64,
     pub tstamp_nsec: i64,
+    /// The audio timestamp (by default the time of `hw_ptr` at the rate since the start).
+    pub audio_tstamp_sec: i64,
+    pub audio_tstamp_nsec: i64,
 }
 
 /// The status and control records, mapped or exchanged by `SYNC_PTR`.
@@ -89,6 +94,41 @@ pub(crate) enum SyncPtrRecord {
     Time64(SyncPtr64),
     #[cfg(target_pointer_width = "32")]
     Time32(abi::SyncPtr32),
+}
+
+impl SyncPtrRecord {
+    /// The cached control record: application pointer and `avail_min`.
+    fn control(&self) -> (Uframes, Uframes) {
+        match self {
+            SyncPtrRecord::Time64(r) => {
+                // SAFETY: the control union always holds the control record (integers).
+                let c = unsafe { r.c.control };
+                (c.appl_ptr, c.avail_min)
+            }
+            #[cfg(target_pointer_width = "32")]
+            SyncPtrRecord::Time32(r) => {
+                // SAFETY: as above.
+                let c = unsafe { r.c.control };
+                (c.appl_ptr, c.avail_min)
+            }
+        }
+    }
+
+    /// Sets the cached control record (published by the next exchange without the `APPL`
+    /// flag for the pointer, by every exchange for `avail_min`).
+    fn set_control(&mut self, appl_ptr: Uframes, avail_min: Uframes) {
+        match self {
+            SyncPtrRecord::Time64(r) => {
+                r.c.control = MmapControl64 {
+                    appl_ptr,
+                    avail_min,
+                    ..MmapControl64::default()
+                }
+            }
+            #[cfg(target_pointer_width = "32")]
+            SyncPtrRecord::Time32(r) => r.c.control = abi::MmapControl32 { appl_ptr, avail_min },
+        }
+    }
 }
 
 impl core::fmt::Debug for SyncPtrRecord {
@@ -178,14 +218,20 @@ impl Transport {
                 // SAFETY: the page is mapped for the life of `self`, holds a
                 // `snd_pcm_mmap_status` in the 64-bit-time layout, and the kernel updates it
                 // concurrently, hence the volatile field reads.
-                unsafe {
+                let status = unsafe {
                     RawStatus {
                         state: core::ptr::addr_of!((*page).state).read_volatile(),
                         hw_ptr: abi::uframes_to_u64(core::ptr::addr_of!((*page).hw_ptr).read_volatile()),
                         tstamp_sec: core::ptr::addr_of!((*page).tstamp.tv_sec).read_volatile(),
                         tstamp_nsec: core::ptr::addr_of!((*page).tstamp.tv_nsec).read_volatile(),
+                        audio_tstamp_sec: core::ptr::addr_of!((*page).audio_tstamp.tv_sec).read_volatile(),
+                        audio_tstamp_nsec: core::ptr::addr_of!((*page).audio_tstamp.tv_nsec).read_volatile(),
                     }
-                }
+                };
+                // The captured samples up to `hw_ptr` are read after it: on weakly ordered
+                // CPUs (PowerPC) those reads must not be done before the pointer's.
+                fence(Ordering::Acquire);
+                status
             }
             Transport::SyncPtr(SyncPtrRecord::Time64(r)) => {
                 // SAFETY: the status union always holds a `MmapStatus64` (integers).
@@ -195,6 +241,8 @@ impl Transport {
                     hw_ptr: abi::uframes_to_u64(s.hw_ptr),
                     tstamp_sec: s.tstamp.tv_sec,
                     tstamp_nsec: s.tstamp.tv_nsec,
+                    audio_tstamp_sec: s.audio_tstamp.tv_sec,
+                    audio_tstamp_nsec: s.audio_tstamp.tv_nsec,
                 }
             }
             #[cfg(target_pointer_width = "32")]
@@ -206,6 +254,8 @@ impl Transport {
                     hw_ptr: abi::uframes_to_u64(s.hw_ptr),
                     tstamp_sec: s.tstamp.tv_sec.into(),
                     tstamp_nsec: s.tstamp.tv_nsec.into(),
+                    audio_tstamp_sec: s.audio_tstamp.tv_sec.into(),
+                    audio_tstamp_nsec: s.audio_tstamp.tv_nsec.into(),
                 }
             }
         }
@@ -221,66 +271,85 @@ impl Transport {
                     core::ptr::addr_of!((*Self::control_page(control)).appl_ptr).read_volatile()
                 })
             }
-            Transport::SyncPtr(SyncPtrRecord::Time64(r)) => {
-                // SAFETY: the control union always holds the control record (integers).
-                abi::uframes_to_u64(unsafe { r.c.control.appl_ptr })
-            }
-            #[cfg(target_pointer_width = "32")]
-            Transport::SyncPtr(SyncPtrRecord::Time32(r)) => {
-                // SAFETY: the control union always holds the control record (integers).
-                abi::uframes_to_u64(unsafe { r.c.control.appl_ptr })
-            }
+            Transport::SyncPtr(record) => abi::uframes_to_u64(record.control().0),
         }
     }
 
-    /// Sets the application pointer: at once when mapped, at the next
-    /// [`Transport::sync`] otherwise.
-    pub(crate) fn set_appl_ptr(&mut self, appl_ptr: u64) {
+    /// Sets the application pointer and publishes it: at once when mapped (after the samples
+    /// written before it, a release fence), by one `SYNC_PTR` that also refreshes the status
+    /// otherwise. When the kernel refuses the pointer (a driver's `ack` failing with `EPIPE`,
+    /// say), the cached record keeps the pointer the kernel has.
+    pub(crate) fn commit(&mut self, fd: BorrowedFd<'_>, appl_ptr: u64) -> Result<()> {
         let value = appl_ptr as Uframes;
         match self {
             Transport::Mapped { control, .. } => {
+                fence(Ordering::Release);
                 // SAFETY: see `appl_ptr`; the page is writable and the kernel reads the field
                 // on its own schedule, hence the volatile write.
                 unsafe {
                     core::ptr::addr_of_mut!((*Self::control_page(control)).appl_ptr).write_volatile(value)
                 }
+                Ok(())
             }
-            Transport::SyncPtr(SyncPtrRecord::Time64(r)) => {
-                r.c.control = MmapControl64 {
-                    appl_ptr: value,
-                    // SAFETY: the control union always holds the control record (integers).
-                    avail_min: unsafe { r.c.control.avail_min },
-                    ..MmapControl64::default()
+            Transport::SyncPtr(record) => {
+                let before = *record;
+                record.set_control(value, record.control().1);
+                let result = self.exchange(fd, 0);
+                if result.is_err() {
+                    *self = Transport::SyncPtr(before);
                 }
-            }
-            #[cfg(target_pointer_width = "32")]
-            Transport::SyncPtr(SyncPtrRecord::Time32(r)) => {
-                r.c.control = abi::MmapControl32 {
-                    appl_ptr: value,
-                    // SAFETY: as above.
-                    avail_min: unsafe { r.c.control.avail_min },
-                }
+                result
             }
         }
     }
 
-    /// Publishes the application pointer and refreshes the status as the kernel last updated
-    /// it (at the driver's last period interrupt, or a later hardware sync): one `SYNC_PTR`;
-    /// nothing when mapped, where both pages are live and show the same.
+    /// Sets the wakeup threshold (`avail_min`): at once when mapped, with the next exchange
+    /// otherwise.
+    pub(crate) fn set_avail_min(&mut self, frames: u64) {
+        let value = frames as Uframes;
+        match self {
+            Transport::Mapped { control, .. } => {
+                // SAFETY: as in `commit`.
+                unsafe {
+                    core::ptr::addr_of_mut!((*Self::control_page(control)).avail_min).write_volatile(value)
+                }
+            }
+            Transport::SyncPtr(record) => record.set_control(record.control().0, value),
+        }
+    }
+
+    /// The wakeup threshold as last set or read.
+    pub(crate) fn avail_min(&self) -> u64 {
+        match self {
+            Transport::Mapped { control, .. } => {
+                // SAFETY: as in `appl_ptr`.
+                abi::uframes_to_u64(unsafe {
+                    core::ptr::addr_of!((*Self::control_page(control)).avail_min).read_volatile()
+                })
+            }
+            Transport::SyncPtr(record) => abi::uframes_to_u64(record.control().1),
+        }
+    }
+
+    /// Refreshes the status as the kernel last updated it (at the driver's last period
+    /// interrupt, or a later hardware sync) and reads back the application pointer, which the
+    /// kernel may have moved (prepare, reset, drop, a linked partner's too), publishing only
+    /// `avail_min`: one `SYNC_PTR`; nothing when mapped, where both pages are live.
     ///
-    /// This is the one system call per period of the `SYNC_PTR` path. It does not ask the
-    /// driver for its position (no hwsync flag): the period loop runs right after a period
-    /// interrupt, so that status is fresh, and the driver's pointer callback would only add
-    /// kernel work to every period; [`Transport::hwsync`] is there when a caller needs it.
-    pub(crate) fn publish(&mut self, fd: BorrowedFd<'_>) -> Result<()> {
+    /// The application pointer is published by [`Transport::commit`] alone, so a stale cached
+    /// pointer is never written over the kernel's. This does not ask the driver for its
+    /// position (no hwsync flag): the period loop runs right after a period interrupt, so that
+    /// status is fresh, and the driver's pointer callback would only add kernel work to every
+    /// period; [`Transport::hwsync`] is there when a caller needs it.
+    pub(crate) fn refresh(&mut self, fd: BorrowedFd<'_>) -> Result<()> {
         match self {
             Transport::Mapped { .. } => Ok(()),
-            Transport::SyncPtr(_) => self.exchange(fd, abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN),
+            Transport::SyncPtr(_) => self.exchange(fd, abi::SNDRV_PCM_SYNC_PTR_APPL),
         }
     }
 
     /// Asks the driver for its current hardware position (`HWSYNC` when mapped, a `SYNC_PTR`
-    /// with the hwsync flag otherwise, which also publishes the application pointer).
+    /// with the hwsync flag otherwise, which also reads back the application pointer).
     pub(crate) fn hwsync(&mut self, fd: BorrowedFd<'_>) -> Result<()> {
         match self {
             Transport::Mapped { .. } => {
@@ -302,33 +371,19 @@ impl Transport {
         errno == Errno::PIPE || errno == Errno::STRPIPE || errno == Errno::BADFD
     }
 
-    /// `SYNC_PTR` with the hwsync flag, publishing `appl_ptr`; where the hardware sync fails
-    /// outside the running states, again without it to fetch the state and publish.
+    /// `SYNC_PTR` with the hwsync flag; where the hardware sync fails outside the running
+    /// states, again without it to fetch the state.
     fn exchange_with_hwsync(&mut self, fd: BorrowedFd<'_>) -> Result<()> {
-        match self.exchange(
-            fd,
-            abi::SNDRV_PCM_SYNC_PTR_HWSYNC | abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN,
-        ) {
-            Err(Error::Sys { errno, .. }) if Self::not_running(errno) => {
-                self.exchange(fd, abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN)
-            }
+        let read_appl = abi::SNDRV_PCM_SYNC_PTR_APPL;
+        match self.exchange(fd, abi::SNDRV_PCM_SYNC_PTR_HWSYNC | read_appl) {
+            Err(Error::Sys { errno, .. }) if Self::not_running(errno) => self.exchange(fd, read_appl),
             other => other,
         }
     }
 
-    /// Reads the application pointer back from the kernel, after it moved it (prepare, reset,
-    /// drop): one `SYNC_PTR` without publishing, nothing when mapped.
-    pub(crate) fn reload(&mut self, fd: BorrowedFd<'_>) -> Result<()> {
-        match self {
-            Transport::Mapped { .. } => Ok(()),
-            Transport::SyncPtr(_) => self.exchange(
-                fd,
-                abi::SNDRV_PCM_SYNC_PTR_APPL | abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN,
-            ),
-        }
-    }
-
-    /// One `SYNC_PTR` with `flags`.
+    /// One `SYNC_PTR` with `flags`: without `SNDRV_PCM_SYNC_PTR_APPL` it publishes the cached
+    /// application pointer, and the cached `avail_min` always (the record is first read with
+    /// both flags, so it starts as the kernel's).
     fn exchange(&mut self, fd: BorrowedFd<'_>, flags: u32) -> Result<()> {
         match self {
             Transport::Mapped { .. } => Ok(()),

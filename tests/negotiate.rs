@@ -556,6 +556,41 @@ fn nearest_falls_back_when_the_closest_is_refused() {
     );
 }
 
+/// A `Refine` (public: callers can write their own) that answers a range outside the one
+/// asked: nearest negotiation measures distances either way instead of underflowing.
+#[test]
+fn nearest_survives_a_refine_answering_outside_the_range_asked() {
+    struct Liar(Model);
+    impl Refine for Liar {
+        fn refine(&mut self, params: &mut HwParams) -> alsa_direct::Result<()> {
+            // Asked "what is at or below `max`", it answers a range above `max`.
+            match params.range(Param::Rate) {
+                Some(asked) if asked.min == 0 && asked.max < u32::MAX => {
+                    params.set_range(Param::Rate, asked.max + 1000, asked.max + 2000);
+                    Ok(())
+                }
+                _ => self.0.refine(params),
+            }
+        }
+    }
+    let mut dev = Liar(Model::codec());
+    for rate in [8_000, 45_000, 96_000] {
+        let req = request(Format::S16, 2, rate, 256, 4, Matching::Nearest);
+        // No panic: the refused candidates end in an error naming the rate.
+        let result = negotiate(&mut dev, &req);
+        assert!(
+            matches!(
+                result,
+                Err(Error::Unsupported {
+                    param: Param::Rate,
+                    ..
+                }) | Ok(_)
+            ),
+            "{result:?}"
+        );
+    }
+}
+
 #[test]
 fn capabilities_report_and_display() {
     let mut dev = Model {

@@ -84,6 +84,40 @@ fn db_range_joins_its_sub_ranges() {
     assert_eq!(parse(&tlv, 0, 63), Ok(range(-7000, -400, true)));
 }
 
+/// `DB_RANGE` sub-ranges as alsa-lib's `snd_tlv_get_dB_range` reads them: C ints, the last
+/// value clipped to the control's maximum, reading stops at the sub-range that reaches it.
+#[test]
+fn db_range_follows_alsa_lib() {
+    // A control of 0..=10 whose TLV describes 0..10 and 11..20: only the first sub-range
+    // applies (alsa-lib: -10 .. 0 dB).
+    let mut payload = vec![0, 10];
+    payload.extend(db_scale(-1000, 100, false));
+    payload.extend([11, 20]);
+    payload.extend(db_scale(0, 100, false));
+    let tlv = item(SNDRV_CTL_TLVT_DB_RANGE, &payload);
+    assert_eq!(parse(&tlv, 0, 10), Ok(range(-1000, 0, false)));
+    // The first sub-range overlapping the maximum is clipped: 0..=5 of a 0..10 scale.
+    assert_eq!(parse(&tlv, 0, 5), Ok(range(-1000, -500, false)));
+    // The whole TLV applies to a control of 0..=20.
+    assert_eq!(parse(&tlv, 0, 20), Ok(range(-1000, 900, false)));
+
+    // Negative control values (a control of -20..=0), sub-ranges -20..-11 and -10..0.
+    let mut payload = vec![-20i32 as u32, -11i32 as u32];
+    payload.extend(db_scale(-2000, 100, true));
+    payload.extend([-10i32 as u32, 0]);
+    payload.extend(db_scale(-1000, 100, false));
+    let tlv = item(SNDRV_CTL_TLVT_DB_RANGE, &payload);
+    assert_eq!(parse(&tlv, -20, 0), Ok(range(-2000, 0, true)));
+}
+
+#[test]
+fn minmax_with_min_above_max_is_an_error() {
+    let reversed = item(SNDRV_CTL_TLVT_DB_MINMAX, &[600, -9000i32 as u32]);
+    assert_eq!(parse(&reversed, 0, 255), Err(Error::BadTlv));
+    let reversed = item(SNDRV_CTL_TLVT_DB_MINMAX_MUTE, &[1, 0]);
+    assert_eq!(parse(&reversed, 0, 255), Err(Error::BadTlv));
+}
+
 #[test]
 fn container_gives_its_first_db_item() {
     // A channel map first (not dB), then a range nested in the container.

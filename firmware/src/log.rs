@@ -141,29 +141,17 @@ impl Piece for alsa_direct::Errno {
 /// and their formatting (about 6 KiB) would not fit the firmware's size budget.
 impl Piece for alsa_direct::Error {
     fn put(&self, line: &mut Line) {
-        use alsa_direct::Error;
-        let text = match self {
-            Error::Sys { op, errno } => {
+        match self {
+            alsa_direct::Error::Sys { op, errno } => {
                 line.push(op.name());
                 line.push(" failed: ");
-                return errno.put(line);
+                errno.put(line);
             }
-            Error::Unsupported { param, .. } => {
-                line.push("the device does not support this ");
-                return line.push(param.name());
-            }
-            Error::UnsupportedFormat { format } => {
-                line.push("the device does not offer ");
-                return format.put(line);
-            }
-            Error::BadDeviceName => "bad device name (hw:CARD,DEVICE[,SUBDEVICE])",
-            Error::UnknownCard => "no card has this id",
-            Error::Timeout => "no period arrived within the wait timeout",
-            Error::Disconnected => "the device was disconnected",
+            alsa_direct::Error::Unsupported { .. } => line.push("the device does not support this setup"),
+            alsa_direct::Error::BadDeviceName => line.push("bad device name (hw:CARD,DEVICE[,SUBDEVICE])"),
             // The rest, rarer, by name only in the std build: their texts cost the budget.
-            _ => "stream error (see alsa_direct::Error)",
-        };
-        line.push(text);
+            _ => line.push("stream or setup error (see alsa_direct::Error)"),
+        }
     }
 }
 
@@ -182,14 +170,11 @@ pub struct Log {
 }
 
 impl Log {
-    /// Connects to `/dev/log`; says so on stderr when it cannot.
+    /// Connects to `/dev/log`; without it every line goes to stderr.
     pub fn open() -> Log {
         let socket = net::socket(AddressFamily::UNIX, SocketType::DGRAM, None)
             .ok()
             .filter(|fd| SocketAddrUnix::new(c"/dev/log").is_ok_and(|addr| net::connect(fd, &addr).is_ok()));
-        if socket.is_none() {
-            stderr(&[&TAG, &": no syslog at /dev/log, logging to stderr\n"]);
-        }
         Log {
             socket,
             pid: rustix::process::getpid().as_raw_nonzero().get() as u32,

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::exec::quote;
-use crate::initramfs::Job;
+use crate::initramfs::{Job, Syslog};
 use crate::protocol::Marker;
 
 /// One `insmod` in the guest: module file path in the guest and parameters.
@@ -40,6 +40,21 @@ mkdir -p /dev/pts /dev/shm
         r#"say() { echo "$M $*"; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 say init "$(uname -r)" "$(uname -m)" "$(uptime_s)"
+# Prints the syslog lines logged since line $syslog_before, once syslogd has written them all.
+syslog_end() {
+    logger -t alsa-direct-board "end of $1"
+    i=0
+    while [ $i -lt 50 ] && ! grep -q "alsa-direct-board: end of $1\$" /var/log/messages; do
+        sleep 0.1 2>/dev/null || sleep 1
+        i=$((i + 1))
+    done
+    lines=$(tail -n +$((syslog_before + 1)) /var/log/messages | grep -v "alsa-direct-board: end of ")
+    if [ -n "$lines" ]; then
+        echo "--- syslog of $1 (/var/log/messages) ---"
+        echo "$lines"
+        echo "--- end of syslog ---"
+    fi
+}
 ok=1
 "#,
     );
@@ -63,6 +78,9 @@ cd /tmp
     );
     for job in jobs {
         let name = quote(&job.name);
+        if job.syslog == Syslog::Job {
+            s.push_str("syslog_before=$(wc -l < /var/log/messages 2>/dev/null || echo 0)\n");
+        }
         let _ = writeln!(s, "say job-start {name}");
         let mut words = vec!["env".to_owned()];
         words.extend(job.env.iter().map(|(k, v)| format!("{k}={}", quote(v))));
@@ -70,8 +88,16 @@ cd /tmp
         words.extend(job.args.iter().map(quote));
         let _ = writeln!(s, "{}", words.join(" "));
         let _ = writeln!(s, "say job-end {name} $?");
-        if job.dump_syslog {
-            s.push_str("echo '--- /var/log/messages ---'\ncat /var/log/messages\necho '--- end of /var/log/messages ---'\n");
+        match job.syslog {
+            Syslog::Off => {}
+            Syslog::Job => {
+                // syslogd writes what it received in order: once a line logged now is in the
+                // file, so is everything the job logged.
+                let _ = writeln!(s, "syslog_end {name}");
+            }
+            Syslog::All => {
+                s.push_str("echo '--- /var/log/messages ---'\ncat /var/log/messages\necho '--- end of /var/log/messages ---'\n");
+            }
         }
     }
     s.push_str(
@@ -90,6 +116,25 @@ mod tests {
     use std::collections::BTreeMap;
 
     #[test]
+    fn prints_what_a_job_logged_to_syslog() {
+        let job = Job {
+            name: "tone".into(),
+            guest_path: "/bin/tone".into(),
+            host_binary: "/nowhere".into(),
+            args: Vec::new(),
+            env: BTreeMap::new(),
+            syslog: Syslog::Job,
+            files: Vec::new(),
+        };
+        let script = render(&Marker::new(), &[], &[job]);
+        let before = script.find("syslog_before=$(wc -l < /var/log/messages").unwrap();
+        let start = script.find("say job-start tone").unwrap();
+        let end = script.find("say job-end tone $?\nsyslog_end tone\n").unwrap();
+        assert!(before < start && start < end, "{script}");
+        assert!(!script.contains("--- /var/log/messages ---"));
+    }
+
+    #[test]
     fn runs_each_job_between_markers() {
         let marker = Marker::new();
         let mut env = BTreeMap::new();
@@ -100,7 +145,7 @@ mod tests {
             host_binary: "/nowhere".into(),
             args: vec!["--test-threads=1".into(), "a b".into()],
             env,
-            dump_syslog: true,
+            syslog: Syslog::All,
             files: Vec::new(),
         }];
         let modules = [GuestModule {
@@ -116,6 +161,7 @@ mod tests {
             "env ALSA_DIRECT_PLAYBACK=hw:Loopback,0,0 /tests/x/kernel --test-threads=1 'a b'\nsay job-end x86_64 $?"
         ));
         assert!(script.contains("cat /var/log/messages"));
+        assert!(!script.contains("syslog_end x86_64"));
         assert!(script.trim_end().ends_with("poweroff -f"));
     }
 }

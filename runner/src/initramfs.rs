@@ -13,6 +13,29 @@ use crate::guest_files::{self, GuestFiles};
 use crate::init_script::{self, GuestModule};
 use crate::protocol::Marker;
 
+/// What of the guest's syslog (`/var/log/messages`) to print after a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syslog {
+    /// Nothing.
+    Off,
+    /// The lines logged while the job ran, when there are any (what `cargo board run` shows,
+    /// so that an example that logs to syslog, like `tone`, is seen).
+    Job,
+    /// The whole file (`--dump-syslog`, or a run's `dump_syslog`).
+    All,
+}
+
+impl Syslog {
+    /// [`Syslog::All`] when asked for with `dump`, else `otherwise`.
+    pub fn dump_or(dump: bool, otherwise: Syslog) -> Syslog {
+        if dump {
+            Syslog::All
+        } else {
+            otherwise
+        }
+    }
+}
+
 /// A binary the guest runs, with its place in the guest and how to run it.
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -26,8 +49,8 @@ pub struct Job {
     pub args: Vec<String>,
     /// Environment.
     pub env: BTreeMap<String, String>,
-    /// Print `/var/log/messages` after the job.
-    pub dump_syslog: bool,
+    /// What of the guest's syslog to print after the job.
+    pub syslog: Syslog,
     /// More files the job uses, placed in the guest but not run: (absolute guest path, host
     /// file), e.g. the examples next to a test binary.
     pub files: Vec<(String, PathBuf)>,

@@ -68,16 +68,16 @@ impl Need {
         }
     }
 
-    /// What is missing and the exact command that installs it.
-    fn describe(&self) -> String {
-        let what = match &self.probe {
+    /// What is missing, e.g. `` `qemu-system-aarch64` `` or `crt1.o and libc.a for
+    /// `aarch64-linux-gnu-gcc``.
+    fn what(&self) -> String {
+        match &self.probe {
             Probe::Command(program) => format!("`{program}`"),
             Probe::Package(package) => format!("package {package}"),
             Probe::CompilerFinds { compiler, files } => {
                 format!("{} for `{compiler}`", files.join(" and "))
             }
-        };
-        format!("{what}: apt-get install {}", self.package)
+        }
     }
 
     /// True when the need is met.
@@ -339,8 +339,24 @@ impl Host {
         if !self.updated || add_backports {
             actions.push(Action::run(&["apt-get", "update"]));
         }
+        let missing_needs: Vec<&Need> = missing.iter().copied().collect();
+        actions.extend(self.install_actions(&missing_needs));
+        self.apply(&actions)?;
+        let still: Vec<&Need> = missing.iter().copied().filter(|n| !n.present()).collect();
+        if !still.is_empty() {
+            bail!("{}", self.still_missing(&still));
+        }
+        Ok(())
+    }
+
+    /// The `apt-get install` commands for `needs`: one for the host's suite and, on bookworm,
+    /// one for the qemu family from backports.
+    fn install_actions(&self, needs: &[&Need]) -> Vec<Action> {
+        let use_backports = self.codename == "bookworm";
+        let backports_suite = format!("{}-backports", self.codename);
+        let mut actions = Vec::new();
         for from_backports in [false, true] {
-            let group: BTreeSet<&str> = missing
+            let group: BTreeSet<&str> = needs
                 .iter()
                 .filter(|n| (n.backports && use_backports) == from_backports)
                 .map(|n| n.package.as_str())
@@ -355,19 +371,33 @@ impl Host {
             args.extend(group);
             actions.push(Action::run(&args));
         }
-        self.apply(&actions)?;
-        let still: Vec<String> = missing
+        actions
+    }
+
+    /// The message for needs that an install did not meet: each missing piece with the exact
+    /// command that installs its package, as this user would type it.
+    fn still_missing(&self, still: &[&Need]) -> String {
+        let sudo = if self.privilege == Privilege::Sudo {
+            "sudo "
+        } else {
+            ""
+        };
+        let lines: Vec<String> = still
             .iter()
-            .filter(|n| !n.present())
-            .map(|n| n.describe())
+            .map(|need| {
+                let commands: Vec<String> = self
+                    .install_actions(&[need])
+                    .iter()
+                    .map(|a| format!("{sudo}{}", a.shell()))
+                    .collect();
+                format!("    {}: {}", need.what(), commands.join("; "))
+            })
             .collect();
-        if !still.is_empty() {
-            bail!(
-                "installed, but still missing:\n    {}\ninstall by hand and run this command again",
-                still.join("\n    ")
-            );
-        }
-        Ok(())
+        format!(
+            "installed, but still missing:\n{}\nthe package did not provide it: check `apt-cache policy` for the package, \
+             install it by hand with the command shown, and run this command again",
+            lines.join("\n")
+        )
     }
 
     /// Makes the guests' packages reachable by apt: each foreign dpkg architecture and, for a
@@ -442,48 +472,79 @@ impl Host {
         self.apply(&[Action::run(&["apt-get", "update"])])
     }
 
-    /// Carries out actions as root (directly or through sudo), or prints them and fails.
+    /// Carries out actions as root (directly or through sudo), or prints them and fails. When
+    /// sudo fails (no sudo rights, no password given), the commands left are printed the same
+    /// way.
     fn apply(&mut self, actions: &[Action]) -> Result<()> {
         if self.privilege == Privilege::Nobody {
-            let lines: Vec<String> = actions.iter().map(|a| format!("    {}", a.shell())).collect();
             bail!(
-                "the host needs changes that only root can make; run as root:\n{}\nthen run this command again",
-                lines.join("\n")
+                "{}",
+                for_root("the host needs changes that only root can make", actions)
             );
         }
-        for action in actions {
-            match action {
-                Action::WriteFile { path, content } => {
-                    step!("writing {path}: {}", content.trim_end().replace('\n', " | "));
-                    if self.privilege == Privilege::Root {
-                        std::fs::write(path, content).with_context(|| format!("writing {path}"))?;
-                    } else {
-                        exec::run(Command::new("sudo").args(["sh", "-c"]).arg(action.shell()))?;
-                    }
+        // sudo asks for the password here, once; without sudo rights nothing is started.
+        if self.privilege == Privilege::Sudo
+            && !actions.is_empty()
+            && exec::run(Command::new("sudo").arg("true")).is_err()
+        {
+            bail!(
+                "{}",
+                for_root(
+                    "the host needs changes that only root can make, and sudo refused",
+                    actions
+                )
+            );
+        }
+        for (done, action) in actions.iter().enumerate() {
+            if let Err(err) = self.apply_one(action) {
+                if self.privilege == Privilege::Sudo {
+                    bail!("{}", for_root(&format!("{err:#}"), &actions[done..]));
                 }
-                Action::Run(args) => {
-                    // sudo's env_reset drops the caller's environment: pass it through `env`.
-                    let mut cmd = if self.privilege == Privilege::Root {
-                        let mut c = Command::new(&args[0]);
-                        c.env("DEBIAN_FRONTEND", "noninteractive");
-                        c
-                    } else {
-                        let mut c = Command::new("sudo");
-                        c.args(["env", "DEBIAN_FRONTEND=noninteractive", &args[0]]);
-                        c
-                    };
-                    cmd.args(&args[1..]);
-                    if args[0] == "apt-get" && args[1] == "update" {
-                        // One index failing (a mirror mid-sync, an architecture a suite lacks)
-                        // leaves the others usable: go on, and fail later if a package is
-                        // really missing.
-                        if let Err(err) = exec::run(&mut cmd) {
-                            step!("warning: {err:#}; going on with the lists apt has");
-                        }
-                        self.updated = true;
-                    } else {
-                        exec::run(&mut cmd)?;
+                return Err(err);
+            }
+        }
+        Ok(())
+    }
+
+    /// `args` as a command run as root: directly, or through `sudo env` (sudo's `env_reset`
+    /// drops the caller's environment, so `DEBIAN_FRONTEND` is passed through `env`).
+    fn as_root(&self, args: &[String]) -> Command {
+        let mut cmd = if self.privilege == Privilege::Root {
+            let mut c = Command::new(&args[0]);
+            c.env("DEBIAN_FRONTEND", "noninteractive");
+            c
+        } else {
+            let mut c = Command::new("sudo");
+            c.args(["env", "DEBIAN_FRONTEND=noninteractive", &args[0]]);
+            c
+        };
+        cmd.args(&args[1..]);
+        cmd
+    }
+
+    /// Carries out one action as root (directly or through sudo).
+    fn apply_one(&mut self, action: &Action) -> Result<()> {
+        match action {
+            Action::WriteFile { path, content } => {
+                step!("writing {path}: {}", content.trim_end().replace('\n', " | "));
+                if self.privilege == Privilege::Root {
+                    std::fs::write(path, content).with_context(|| format!("writing {path}"))?;
+                } else {
+                    exec::run(Command::new("sudo").args(["sh", "-c"]).arg(action.shell()))?;
+                }
+            }
+            Action::Run(args) => {
+                let mut cmd = self.as_root(args);
+                if args[0] == "apt-get" && args[1] == "update" {
+                    // One index failing (a mirror mid-sync, an architecture a suite lacks)
+                    // leaves the others usable: go on, and fail later if a package is
+                    // really missing.
+                    if let Err(err) = exec::run(&mut cmd) {
+                        step!("warning: {err:#}; going on with the lists apt has");
                     }
+                    self.updated = true;
+                } else {
+                    exec::run(&mut cmd)?;
                 }
             }
         }
@@ -491,9 +552,40 @@ impl Host {
     }
 }
 
-/// Adds the rustup targets that are missing (no-op without rustup).
+/// `why`, then the commands of `actions` for someone who can run them as root.
+fn for_root(why: &str, actions: &[Action]) -> String {
+    let lines: Vec<String> = actions.iter().map(|a| format!("    {}", a.shell())).collect();
+    format!(
+        "{why}; run as root:\n{}\nthen run this command again",
+        lines.join("\n")
+    )
+}
+
+/// Adds the rustup targets that are missing. Without rustup, checks that the Rust in use has
+/// each target's standard library, and names the command that would add it when not.
 pub fn ensure_rust_targets<'a>(targets: impl IntoIterator<Item = &'a str>) -> Result<()> {
     if exec::which("rustup").is_none() {
+        let sysroot = exec::output(Command::new("rustc").args(["--print", "sysroot"]))?;
+        let missing: Vec<&str> = targets
+            .into_iter()
+            .filter(|t| {
+                !Path::new(sysroot.trim())
+                    .join("lib/rustlib")
+                    .join(t)
+                    .join("lib")
+                    .is_dir()
+            })
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "the Rust standard library is missing for {} and there is no rustup to add it: \
+                 install rustup (https://rustup.rs) and run `rustup target add {}`, or add them to \
+                 the Rust in use ({})",
+                missing.join(", "),
+                missing.join(" "),
+                sysroot.trim()
+            );
+        }
         return Ok(());
     }
     let installed = exec::output(Command::new("rustup").args(["target", "list", "--installed"]))?;
@@ -516,7 +608,10 @@ pub fn ensure_rust_components(components: &[&str]) -> Result<()> {
             continue;
         }
         if exec::which("rustup").is_none() {
-            bail!("`cargo {sub}` is missing and there is no rustup to add {component}");
+            bail!(
+                "`cargo {sub}` is missing and there is no rustup to add it: install rustup \
+                 (https://rustup.rs) and run `rustup component add {component}`"
+            );
         }
         exec::run(Command::new("rustup").args(["component", "add", component]))?;
     }
@@ -622,6 +717,97 @@ mod tests {
             "{err}"
         );
         assert!(!host.updated);
+    }
+
+    fn host(privilege: Privilege, codename: &str) -> Host {
+        Host {
+            privilege,
+            codename: codename.into(),
+            native_arch: "amd64".into(),
+            updated: true,
+        }
+    }
+
+    #[test]
+    fn sudo_passes_the_frontend_through_env() {
+        let args: Vec<String> = ["apt-get", "install", "-y", "gcc"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            exec::display(&host(Privilege::Sudo, "bookworm").as_root(&args)),
+            "sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y gcc"
+        );
+        assert_eq!(
+            exec::display(&host(Privilege::Root, "bookworm").as_root(&args)),
+            "DEBIAN_FRONTEND=noninteractive apt-get install -y gcc"
+        );
+    }
+
+    #[test]
+    fn qemu_comes_from_backports_on_bookworm_only() {
+        let qemu = Need::command("qemu-system-aarch64", "qemu-system-arm", true);
+        let gcc = Need::command("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu", false);
+        let lines = |h: &Host| -> Vec<String> {
+            h.install_actions(&[&qemu, &gcc])
+                .iter()
+                .map(Action::shell)
+                .collect()
+        };
+        assert_eq!(
+            lines(&host(Privilege::Root, "bookworm")),
+            [
+                "apt-get install -y --no-install-recommends gcc-aarch64-linux-gnu",
+                "apt-get install -y --no-install-recommends -t bookworm-backports qemu-system-arm",
+            ]
+        );
+        assert_eq!(
+            lines(&host(Privilege::Root, "trixie")),
+            ["apt-get install -y --no-install-recommends gcc-aarch64-linux-gnu qemu-system-arm"]
+        );
+    }
+
+    #[test]
+    fn what_is_still_missing_is_named_with_the_exact_command() {
+        let libc = Need::start_files("aarch64-linux-gnu-gcc", "libc6-dev-arm64-cross");
+        let qemu = Need::command("qemu-system-aarch64", "qemu-system-arm", true);
+        let message = host(Privilege::Sudo, "bookworm").still_missing(&[&libc, &qemu]);
+        assert!(
+            message.contains(
+                "    crt1.o and libc.a for `aarch64-linux-gnu-gcc`: \
+                 sudo apt-get install -y --no-install-recommends libc6-dev-arm64-cross\n"
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains(
+                "    `qemu-system-aarch64`: sudo apt-get install -y --no-install-recommends -t bookworm-backports qemu-system-arm\n"
+            ),
+            "{message}"
+        );
+        let as_root = host(Privilege::Root, "bookworm").still_missing(&[&libc]);
+        assert!(as_root.contains(": apt-get install -y"), "{as_root}");
+    }
+
+    #[test]
+    fn the_linker_check_asks_for_the_c_library_of_each_cross_target() {
+        for target in [
+            "aarch64-unknown-linux-gnu",
+            "armv7-unknown-linux-gnueabihf",
+            "riscv64gc-unknown-linux-gnu",
+            "powerpc64le-unknown-linux-gnu",
+            "i686-unknown-linux-gnu",
+        ] {
+            let needs = needs_for_build(target);
+            let linker = linker(target);
+            assert!(linker.libc_package.starts_with("libc6-dev-") && linker.libc_package.ends_with("-cross"));
+            assert!(needs.iter().any(|n| n.package == linker.libc_package
+                && n.probe
+                    == Probe::CompilerFinds {
+                        compiler: linker.compiler.into(),
+                        files: vec!["crt1.o".into(), "libc.a".into()],
+                    }));
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod init_script;
 mod initramfs;
 mod install;
 mod modules;
+mod msrv;
 mod progress;
 mod protocol;
 mod qemu;
@@ -47,8 +48,9 @@ commands:
                                 ARGS go to the test binaries (e.g. a test name filter)
   run BOARD --example NAME [--run RUN] [--features F] [-- ARGS]
                                 build the example (features: std by default), boot the board,
-                                run /bin/NAME ARGS there and exit with its status; NAME fw-tone
-                                is the firmware build (firmware/, no std, no libc)
+                                run /bin/NAME ARGS there, print what it logged to syslog, and
+                                exit with its status; NAME fw-tone is the firmware build
+                                (firmware/, no std, no libc)
   bench [BOARD...] [--seconds N] [--report]
                                 system calls, CPU and the smallest stable period per period
                                 size, alsa-direct beside alsa-lib's aplay in the same guest
@@ -62,8 +64,11 @@ commands:
                                 target, then `test` on all emulated boards, and again on
                                 Debian trixie's kernel (Linux 6.12) for those on another suite
                                 (BOARD-trixie) (what .ci/run runs)
+  msrv                          build the library with Debian's Rust of the declared
+                                rust-version (downloaded and unpacked under target/board-cache,
+                                not installed), as a dependency of a fresh project (part of ci)
   setup [BOARD...]              install what is missing and fetch the kernels, without testing
-                                (no BOARD: everything ci needs)
+                                (no BOARD: everything ci needs, with msrv's Rust)
   help                          this text
 
 options (test, run, bench, ci):
@@ -78,7 +83,8 @@ options (test, run, bench, ci):
                                 (qemu-x86_64) when /dev/kvm opens (env ALSA_DIRECT_BOARD_KVM=1);
                                 off by default: on nested virtual machines /dev/kvm may open but
                                 hang the guest
-  --dump-syslog                 print the guest's /var/log/messages after every job
+  --dump-syslog                 print the guest's whole /var/log/messages after every job
+                                (run prints the lines the example logged without it)
   --suite SUITE                 take the guests' Debian packages (kernel, busybox, aplay) from
                                 SUITE (e.g. trixie) instead of each board's own; the boards are
                                 named BOARD-SUITE in reports (setup, test, run, bench)
@@ -236,6 +242,11 @@ fn real_main() -> Result<i32> {
                 (boards::select(&all, &cli.positional)?, &[])
             };
             commands::setup::setup(&ws, &mut host, &selected, host_targets)?;
+            if cli.positional.is_empty() {
+                // ci's rust-version check: Debian's Rust of that version, unpacked.
+                let version = msrv::declared_rust_version(&ws.root.join("Cargo.toml"))?;
+                msrv::toolchain(&ws.cache_dir(), &version)?;
+            }
             progress::step!("setup done");
             Ok(0)
         }
@@ -257,6 +268,11 @@ fn real_main() -> Result<i32> {
                 args: cli.after_dashes,
             };
             commands::run::run(&ws, &mut host, board, &req, &cli.opts)
+        }
+        "msrv" => {
+            let line = commands::ci::msrv(&ws)?;
+            progress::step!("{line}");
+            Ok(0)
         }
         "bench" if cli.report_only => {
             commands::bench::write_report(&ws, cli.seconds)?;

@@ -3,7 +3,7 @@
 
 use core::ops::ControlFlow;
 
-use super::{Capture, Config, MmapStream, PeriodInfo};
+use super::{Capture, Config, MmapStream, PeriodInfo, StopFlag};
 use crate::error::Result;
 use crate::sample::Sample;
 
@@ -17,7 +17,32 @@ impl<S: Sample> MmapStream<S, Capture> {
     /// until the callback breaks (its value is returned) or an error the policy does not
     /// cover.
     pub fn run<B>(&mut self, mut callback: impl FnMut(&[S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
-        self.run_periods(|samples, info| callback(samples, info))
+        self.run_periods(|| None, |samples, info| callback(samples, info))
+    }
+
+    /// [`MmapStream::run`] until `stop` is raised (from another thread or a signal handler):
+    /// `Ok(None)` at the next period after it, `Ok(Some(value))` when the callback breaks.
+    pub fn run_until<B>(
+        &mut self,
+        stop: &StopFlag,
+        mut callback: impl FnMut(&[S], &PeriodInfo) -> ControlFlow<B>,
+    ) -> Result<Option<B>> {
+        self.run_periods(
+            || stop.is_raised().then_some(None),
+            |samples, info| callback(samples, info).map_break(Some),
+        )
+    }
+
+    /// One captured period if one is filled now, without waiting (for a program with its own
+    /// event loop: poll [`MmapStream::fd`] for [`MmapStream::poll_events`] in between).
+    /// `Ok(None)` when none is there yet; otherwise what the callback returned.
+    pub fn try_period<B>(
+        &mut self,
+        mut callback: impl FnMut(&[S], &PeriodInfo) -> ControlFlow<B>,
+    ) -> Result<Option<ControlFlow<B>>> {
+        self.period_step(false, &mut |samples: &mut [S], info: &PeriodInfo| {
+            callback(samples, info)
+        })
     }
 
     /// The filled part of the buffer from the application pointer, at most `max_frames`

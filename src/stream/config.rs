@@ -2,6 +2,9 @@
 
 use crate::error::{ConfigError, Error, Result};
 use crate::params::{Format, Matching};
+use crate::pcm::OpenMode;
+
+use super::TimestampClock;
 use crate::transport::TransportChoice;
 
 /// What the stream does on an xrun or a suspend.
@@ -9,11 +12,12 @@ use crate::transport::TransportChoice;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum XrunPolicy {
     /// Count it, recover (prepare, or resume after a suspend) and go on; the counters in
-    /// [`PeriodInfo`] and [`MmapStream::xruns`] report it.
+    /// [`PeriodInfo`](crate::PeriodInfo) and [`MmapStream::xruns`](crate::MmapStream::xruns)
+    /// report it.
     #[default]
     Recover,
     /// Count it and return [`Error::Xrun`] / [`Error::Suspended`]; call
-    /// [`MmapStream::recover`] to go on.
+    /// [`MmapStream::recover`](crate::MmapStream::recover) to go on.
     Fail,
 }
 
@@ -61,6 +65,10 @@ pub struct Config {
     /// How long a wait for a period may take before [`Error::Timeout`], in milliseconds
     /// (default 0: four buffer durations, at least one second).
     pub timeout_ms: u32,
+    /// What opening does when the device is in use (default: fail at once with `EBUSY`).
+    pub open_mode: OpenMode,
+    /// The clock of the status timestamps (default: monotonic).
+    pub timestamp_clock: TimestampClock,
 }
 
 impl Config {
@@ -82,6 +90,8 @@ impl Config {
             transport: TransportChoice::Auto,
             xrun_policy: XrunPolicy::Recover,
             timeout_ms: 0,
+            open_mode: OpenMode::FailIfBusy,
+            timestamp_clock: TimestampClock::Monotonic,
         }
     }
     /// Sets the frames per period.
@@ -117,6 +127,35 @@ impl Config {
     /// Sets the wait timeout in milliseconds.
     pub const fn timeout_ms(mut self, ms: u32) -> Self {
         self.timeout_ms = ms;
+        self
+    }
+    /// Sets the wakeup threshold in frames for [`MmapStream::wait`](super::MmapStream::wait)
+    /// (below a period wakes `begin`/`commit` loops earlier; `run` still waits for whole
+    /// periods).
+    pub const fn avail_min(mut self, frames: u32) -> Self {
+        self.avail_min = frames;
+        self
+    }
+    /// Sets what opening does when the device is in use.
+    pub const fn open_mode(mut self, mode: OpenMode) -> Self {
+        self.open_mode = mode;
+        self
+    }
+    /// Sets the clock of the status timestamps.
+    pub const fn timestamp_clock(mut self, clock: TimestampClock) -> Self {
+        self.timestamp_clock = clock;
+        self
+    }
+    /// Sets the stop threshold in frames.
+    pub const fn stop_threshold(mut self, frames: u32) -> Self {
+        self.stop_threshold = frames;
+        self
+    }
+    /// Sets playback silence filling: when fewer than `threshold` frames are queued, the
+    /// kernel writes `size` frames of silence after them.
+    pub const fn silence(mut self, threshold: u32, size: u32) -> Self {
+        self.silence_threshold = threshold;
+        self.silence_size = size;
         self
     }
 

@@ -1,6 +1,7 @@
 //! [`MmapStream`]: a configured PCM whose DMA buffer is mapped into this process and handed
 //! to a callback one period at a time.
 
+use core::cell::Cell;
 use core::marker::PhantomData;
 use core::ops::ControlFlow;
 
@@ -17,14 +18,29 @@ use crate::transport::{Transport, TransportChoice, TransportKind};
 mod capture;
 mod config;
 mod direction;
+mod events;
+mod kernel;
+#[cfg(test)]
+mod model;
 mod playback;
 mod resume;
 mod status;
+#[cfg(test)]
+mod tests;
 
 pub use capture::CaptureIter;
 pub use config::{Config, XrunPolicy};
 pub use direction::{Capture, Direction, Playback};
-pub use status::{PeriodInfo, Setup, State, Status, Timestamp};
+pub use events::StopFlag;
+pub use status::{PeriodInfo, Setup, State, Status, Timestamp, TimestampClock};
+
+use kernel::{Command, HwKernel, Kernel};
+
+/// The kernel side of a stream: the device, or in the crate's own tests also the kernel model.
+#[cfg(not(test))]
+type StreamKernel = HwKernel;
+#[cfg(test)]
+type StreamKernel = model::TestKernel;
 
 /// A PCM stream with its DMA buffer mapped, streaming period by period.
 ///
@@ -34,21 +50,19 @@ pub use status::{PeriodInfo, Setup, State, Status, Timestamp};
 /// `S` is the sample type (see [`Sample`]), `D` is [`Playback`] or [`Capture`].
 #[derive(Debug)]
 pub struct MmapStream<S: Sample, D: Direction> {
-    buffer: sys::Mapping,
-    transport: Transport,
-    /// The period waiter, made by the first wait: a stream that is only opened, or polled
-    /// through [`MmapStream::fd`] in another event loop, never creates one.
-    waiter: Option<sys::Waiter>,
-    pcm: PcmDevice,
+    kernel: StreamKernel,
     setup: Setup,
     policy: XrunPolicy,
     xruns: u32,
     suspends: u32,
-    /// The current xrun or suspend has been counted (cleared once recovered).
-    fault_counted: bool,
+    /// The fault (xrun or suspend) counted last, until it ends: seen again, it is the same one.
+    fault_counted: Option<State>,
     position: u64,
     /// Frames handed out by the last `begin`, the most `commit` accepts.
     begun: u64,
+    /// Linked with another stream, whose prepare, drop or reset also moves this stream's
+    /// application pointer behind the cached `SYNC_PTR` record's back.
+    linked: Cell<bool>,
     _types: PhantomData<(S, D)>,
 }
 
@@ -63,7 +77,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     pub fn open_name(name: &DeviceName, config: &Config) -> Result<Self> {
         Self::check_sample_type(config)?;
         config.validate()?;
-        Self::with_device(PcmDevice::open(name, D::CAPTURE)?, config)
+        Self::with_device(PcmDevice::open_mode(name, D::CAPTURE, config.open_mode)?, config)
     }
 
     /// Sets up an already open device.
@@ -80,37 +94,9 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         };
         let (mut hw, negotiated) = params::negotiate(&mut pcm, &request)?;
         pcm.hw_params(&mut hw)?;
-        let consistent = negotiated.rate > 0
-            && negotiated.channels > 0
-            && negotiated.period_size > 0
-            && negotiated.period_size.checked_mul(negotiated.periods) == Some(negotiated.buffer_size);
-        if !consistent {
-            return Err(Error::BadKernelValue);
-        }
-        let buffer = u64::from(negotiated.buffer_size);
-        let period = u64::from(negotiated.period_size);
-        let or_default = |value: u32, default: u64| {
-            if value == 0 {
-                default
-            } else {
-                u64::from(value).min(buffer)
-            }
-        };
-        let sw = SwParams {
-            avail_min: or_default(config.avail_min, period),
-            start_threshold: if D::CAPTURE {
-                1
-            } else {
-                or_default(config.start_threshold, buffer)
-            },
-            stop_threshold: or_default(config.stop_threshold, buffer),
-            silence_threshold: u64::from(config.silence_threshold),
-            silence_size: u64::from(config.silence_size),
-        };
+        check_negotiated(&negotiated)?;
+        let sw = sw_params::<D>(config, &negotiated);
         let boundary = pcm.sw_params(&sw)?;
-        if boundary < buffer || boundary % buffer != 0 {
-            return Err(Error::BadKernelValue);
-        }
         let buffer_map = Self::map_buffer(&pcm, &negotiated)?;
         // A driver that must see every appl_ptr update refuses the control mapping anyway.
         let choice = if hw.info() & abi::SNDRV_PCM_INFO_SYNC_APPLPTR != 0 {
@@ -119,11 +105,6 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             config.transport
         };
         let transport = Transport::new(pcm.fd(), choice)?;
-        let buffer_ms = buffer * 1000 / u64::from(negotiated.rate);
-        let timeout_ms = match config.timeout_ms {
-            0 => (buffer_ms * 4).clamp(1000, u64::from(u32::MAX)) as u32,
-            ms => ms,
-        };
         let setup = Setup {
             negotiated,
             boundary,
@@ -135,24 +116,49 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             can_resume: hw.info() & abi::SNDRV_PCM_INFO_RESUME != 0,
             msbits: hw.msbits(),
             protocol: pcm.protocol(),
-            timeout_ms,
+            timeout_ms: timeout_ms(config.timeout_ms, &negotiated),
+            timestamp_clock: config.timestamp_clock,
         };
-        let mut stream = MmapStream {
-            buffer: buffer_map,
-            transport,
-            waiter: None,
-            pcm,
-            setup,
-            policy: config.xrun_policy,
-            xruns: 0,
-            suspends: 0,
-            fault_counted: false,
-            position: 0,
-            begun: 0,
-            _types: PhantomData,
-        };
+        let kernel = HwKernel::new(pcm, transport, buffer_map);
+        // A no-op outside the crate's own tests, where the kernel side can also be the model.
+        #[allow(clippy::useless_conversion)]
+        let kernel = StreamKernel::from(kernel);
+        let mut stream = Self::assemble(kernel, setup, config.xrun_policy)?;
         stream.prepare()?;
         Ok(stream)
+    }
+
+    /// A stream over a configured kernel side, after checking what the kernel chose.
+    fn assemble(kernel: StreamKernel, setup: Setup, policy: XrunPolicy) -> Result<Self> {
+        let buffer = u64::from(setup.negotiated.buffer_size);
+        // The ring arithmetic sums two pointers and a buffer: they must stay within u64.
+        let boundary_fits = setup
+            .boundary
+            .checked_mul(2)
+            .and_then(|b| b.checked_add(buffer))
+            .is_some();
+        if buffer == 0 || setup.boundary < buffer || setup.boundary % buffer != 0 || !boundary_fits {
+            return Err(Error::BadKernelValue);
+        }
+        let samples = usize::try_from(buffer)
+            .ok()
+            .and_then(|frames| frames.checked_mul(setup.negotiated.channels as usize))
+            .and_then(|samples| samples.checked_mul(core::mem::size_of::<S>()));
+        if samples.is_none_or(|bytes| bytes > kernel.buffer().1) {
+            return Err(Error::BadKernelValue);
+        }
+        Ok(MmapStream {
+            kernel,
+            setup,
+            policy,
+            xruns: 0,
+            suspends: 0,
+            fault_counted: None,
+            position: 0,
+            begun: 0,
+            linked: Cell::new(false),
+            _types: PhantomData,
+        })
     }
 
     fn check_sample_type(config: &Config) -> Result<()> {
@@ -192,7 +198,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
 
     /// Card, device and subdevice this stream runs on.
     pub fn info(&self) -> &PcmInfo {
-        self.pcm.info()
+        self.kernel.pcm().info()
     }
 
     /// The transport in use.
@@ -202,19 +208,28 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
 
     /// The device descriptor, to poll it in another event loop.
     pub fn fd(&self) -> rustix::fd::BorrowedFd<'_> {
-        self.pcm.fd()
+        self.kernel.pcm().fd()
     }
 
     /// Links this stream with `other` (`SNDRV_PCM_IOCTL_LINK`): starting, stopping or
     /// preparing either does the same to both at once, so a playback and a capture stream
     /// run from the same instant (a duplex passthrough, a latency measurement).
+    ///
+    /// On the `SYNC_PTR` transport a linked stream reads its status and application pointer
+    /// back before each period and each commit (two more ioctls per period), since the
+    /// partner's prepare, drop or reset moves them in the kernel.
     pub fn link<S2: Sample, D2: Direction>(&self, other: &MmapStream<S2, D2>) -> Result<()> {
-        self.pcm.link(&other.pcm)
+        self.kernel.pcm().link(other.kernel.pcm())?;
+        self.linked.set(true);
+        other.linked.set(true);
+        Ok(())
     }
 
     /// Leaves the linked group (`SNDRV_PCM_IOCTL_UNLINK`).
     pub fn unlink(&self) -> Result<()> {
-        self.pcm.unlink()
+        self.kernel.pcm().unlink()?;
+        self.linked.set(false);
+        Ok(())
     }
 
     /// Xruns counted since open.
@@ -236,190 +251,243 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         u64::from(self.setup.negotiated.buffer_size)
     }
 
+    fn period(&self) -> u64 {
+        u64::from(self.setup.negotiated.period_size)
+    }
+
     fn channels(&self) -> usize {
         self.setup.negotiated.channels as usize
     }
 
+    fn syncs_pointers(&self) -> bool {
+        self.kernel.transport_kind() != TransportKind::Mapped
+    }
+
+    /// The hardware and application pointers as of the last status, checked against the
+    /// boundary (a kernel value outside it is [`Error::BadKernelValue`], not an overflow).
+    fn pointers(&self) -> Result<(u64, u64)> {
+        let hw = self.kernel.status().hw_ptr;
+        let appl = self.kernel.appl_ptr();
+        if hw >= self.setup.boundary || appl >= self.setup.boundary {
+            return Err(Error::BadKernelValue);
+        }
+        Ok((hw, appl))
+    }
+
     /// Available frames as of the last status (free for playback, filled for capture).
-    fn cached_avail(&self) -> u64 {
-        let hw = self.transport.status().hw_ptr;
-        let appl = self.transport.appl_ptr();
+    fn cached_avail(&self) -> Result<u64> {
+        let (hw, appl) = self.pointers()?;
         let boundary = self.setup.boundary;
-        if D::CAPTURE {
+        Ok(if D::CAPTURE {
             ring::capture_avail(hw, appl, boundary)
         } else {
             ring::playback_avail(hw, appl, self.frames_in_buffer(), boundary)
+        })
+    }
+
+    /// Refreshes the status and reads back the application pointer (one `SYNC_PTR`, nothing
+    /// when mapped). A state other than a fault shows that the fault counted last is over.
+    fn refresh(&mut self) -> Result<()> {
+        self.kernel.refresh()?;
+        if let Ok(state) = self.cached_state() {
+            if !matches!(state, State::Xrun | State::Suspended | State::Disconnected) {
+                self.fault_counted = None;
+            }
         }
+        Ok(())
     }
 
     /// The state as of the last status.
     fn cached_state(&self) -> Result<State> {
-        State::from_raw(self.transport.status().state)
+        State::from_raw(self.kernel.status().state)
     }
 
-    fn timestamp(&self) -> Timestamp {
-        let s = self.transport.status();
-        Timestamp {
-            sec: s.tstamp_sec,
-            nsec: s.tstamp_nsec,
-        }
+    /// The status timestamp and the audio timestamp of the last status.
+    fn timestamps(&self) -> (Timestamp, Timestamp) {
+        let s = self.kernel.status();
+        (
+            Timestamp {
+                sec: s.tstamp_sec,
+                nsec: s.tstamp_nsec,
+            },
+            Timestamp {
+                sec: s.audio_tstamp_sec,
+                nsec: s.audio_tstamp_nsec,
+            },
+        )
     }
 
     /// Asks the driver for its position and returns a fresh status (one ioctl).
     pub fn status(&mut self) -> Result<Status> {
-        self.transport.hwsync(self.pcm.fd())?;
-        let raw = self.transport.status();
+        self.kernel.hwsync()?;
+        let (hw_ptr, appl_ptr) = self.pointers()?;
         Ok(Status {
-            state: State::from_raw(raw.state)?,
-            hw_ptr: raw.hw_ptr,
-            appl_ptr: self.transport.appl_ptr(),
-            avail: self.cached_avail(),
-            timestamp: self.timestamp(),
+            state: self.cached_state()?,
+            hw_ptr,
+            appl_ptr,
+            avail: self.cached_avail()?,
+            timestamp: self.timestamps().0,
+            audio_timestamp: self.timestamps().1,
         })
     }
 
     /// The current state (one ioctl on the `SYNC_PTR` path, none when mapped).
     pub fn state(&mut self) -> Result<State> {
-        self.transport.publish(self.pcm.fd())?;
+        self.refresh()?;
         self.cached_state()
     }
 
     /// Hardware pointer as of the last status.
     pub fn hw_ptr(&self) -> u64 {
-        self.transport.status().hw_ptr
+        self.kernel.status().hw_ptr
     }
 
     /// Application pointer.
     pub fn appl_ptr(&self) -> u64 {
-        self.transport.appl_ptr()
+        self.kernel.appl_ptr()
     }
 
     /// Frames between the application pointer and the sound heard or captured now
     /// (`SNDRV_PCM_IOCTL_DELAY`).
     pub fn delay(&self) -> Result<i64> {
-        self.pcm.delay()
+        self.kernel.delay()
     }
 
     /// Frames available now, refreshed from the driver. In an xrun or a suspend this is an
     /// error, handled per the policy by [`MmapStream::run`] or by [`MmapStream::recover`].
     pub fn avail(&mut self) -> Result<u64> {
-        self.transport.hwsync(self.pcm.fd())?;
+        self.kernel.hwsync()?;
         let state = self.cached_state()?;
         match self.note_fault(state) {
             Some(fault) => Err(fault),
-            None => Ok(self.cached_avail()),
+            None => self.cached_avail(),
         }
     }
 
-    /// Waits until a period (`avail_min` frames) is available. `Ok(false)` when `timeout_ms`
-    /// passed first; `None` uses the stream's timeout and returns [`Error::Timeout`] instead.
-    /// `Some(0)` polls without blocking.
+    /// Waits until `avail_min` frames (see [`Config::avail_min`]) are available, and
+    /// refreshes the status so that [`MmapStream::avail`]-free calls (`begin`, `write`, the
+    /// capture iterator) see them. `Ok(false)` when `timeout_ms` passed first; `None` uses
+    /// the stream's timeout and returns [`Error::Timeout`] instead. `Some(0)` polls without
+    /// blocking.
     pub fn wait(&mut self, timeout_ms: Option<u32>) -> Result<bool> {
         let limit_ms = timeout_ms.unwrap_or(self.setup.timeout_ms);
-        match self.waiter()?.wait(limit_ms)? {
-            Readiness::Ready => Ok(true),
-            Readiness::Error => {
-                self.transport.publish(self.pcm.fd())?;
-                let state = self.cached_state()?;
-                Err(self.note_fault(state).unwrap_or(Error::BadState(state)))
+        self.wake_at(self.setup.avail_min)?;
+        match self.kernel.wait(limit_ms)? {
+            Readiness::Ready => {
+                self.refresh()?;
+                Ok(true)
             }
+            Readiness::Error => Err(self.wait_failed()?),
             Readiness::TimedOut if timeout_ms.is_some() => Ok(false),
             Readiness::TimedOut => Err(Error::Timeout),
         }
     }
 
-    /// The period waiter, created on first use.
-    fn waiter(&mut self) -> Result<&sys::Waiter> {
-        match &mut self.waiter {
-            Some(waiter) => Ok(waiter),
-            empty => Ok(empty.insert(sys::Waiter::new(self.pcm.fd(), D::CAPTURE)?)),
+    /// Makes the kernel wake the stream at `frames` available: set at once when mapped; on
+    /// the `SYNC_PTR` path published with a status refresh, only when it changes.
+    fn wake_at(&mut self, frames: u64) -> Result<()> {
+        if self.kernel.avail_min() == frames {
+            return Ok(());
         }
+        self.kernel.set_avail_min(frames);
+        self.refresh()
+    }
+
+    /// The error after a wait saw the stream fail: its fault per the fresh state.
+    fn wait_failed(&mut self) -> Result<Error> {
+        self.refresh()?;
+        let state = self.cached_state()?;
+        Ok(self.note_fault(state).unwrap_or(Error::BadState(state)))
     }
 
     /// The error for a fault state (xrun, suspended, disconnected), counting each xrun and
-    /// suspend once however often it is seen before recovery; `None` for other states.
+    /// suspend once however often it is seen before it ends; `None` for other states, which
+    /// show that the fault ended (recovered here, or by a linked partner).
     fn note_fault(&mut self, state: State) -> Option<Error> {
         let (counter, fault) = match state {
             State::Xrun => (&mut self.xruns, Error::Xrun),
             State::Suspended => (&mut self.suspends, Error::Suspended),
             State::Disconnected => return Some(Error::Disconnected),
-            _ => return None,
+            _ => {
+                self.fault_counted = None;
+                return None;
+            }
         };
-        if !self.fault_counted {
-            self.fault_counted = true;
-            *counter += 1;
+        if self.fault_counted != Some(state) {
+            self.fault_counted = Some(state);
+            *counter = counter.saturating_add(1);
         }
         Some(fault)
     }
 
     /// `PREPARE`: ready the stream to start again after setup, stop, drain or an xrun.
     pub fn prepare(&mut self) -> Result<()> {
-        self.pcm.command(Op::Prepare, abi::SNDRV_PCM_IOCTL_PREPARE)?;
+        self.kernel.command(Command::Prepare)?;
         self.prepared()
     }
 
-    /// After a PREPARE: the fault is over, nothing is handed out, and the kernel moved the
-    /// application pointer.
+    /// After a PREPARE: the fault is over and the kernel moved the application pointer.
     fn prepared(&mut self) -> Result<()> {
-        self.fault_counted = false;
+        self.fault_counted = None;
+        self.moved()
+    }
+
+    /// After the kernel moved the application pointer (prepare, drop, drain, reset): nothing
+    /// handed out by `begin` can be committed any more, and the pointer is read back.
+    fn moved(&mut self) -> Result<()> {
         self.begun = 0;
-        self.transport.reload(self.pcm.fd())
+        self.refresh()
     }
 
     /// `START`: start the stream now.
     pub fn start(&mut self) -> Result<()> {
-        self.transport.publish(self.pcm.fd())?;
-        self.pcm.command(Op::Start, abi::SNDRV_PCM_IOCTL_START)?;
-        self.transport.publish(self.pcm.fd())
+        self.refresh()?;
+        self.kernel.command(Command::Start)?;
+        self.refresh()
     }
 
     /// `DROP`: stop now, dropping what is queued. Call [`MmapStream::prepare`] to start
     /// again.
     pub fn stop(&mut self) -> Result<()> {
-        self.pcm.command(Op::Drop, abi::SNDRV_PCM_IOCTL_DROP)?;
-        self.transport.reload(self.pcm.fd())
+        self.kernel.command(Command::Drop)?;
+        self.moved()
     }
 
     /// `DRAIN`: for playback, block until everything queued has been played, then stop; for
     /// capture, stop. A prepared playback stream with queued frames is started first by the
     /// kernel. Call [`MmapStream::prepare`] to start again.
     pub fn drain(&mut self) -> Result<()> {
-        self.transport.publish(self.pcm.fd())?;
-        loop {
-            match self.pcm.command(Op::Drain, abi::SNDRV_PCM_IOCTL_DRAIN) {
-                Err(Error::Sys { errno, .. }) if errno == Errno::INTR => continue,
-                other => break other?,
-            }
-        }
-        self.transport.reload(self.pcm.fd())
+        self.refresh()?;
+        self.kernel.command(Command::Drain)?;
+        self.moved()
     }
 
     /// `PAUSE`: pause (`true`) or release (`false`) a running stream, when
     /// [`Setup::can_pause`].
     pub fn pause(&mut self, pause: bool) -> Result<()> {
-        self.pcm.pause(pause)?;
-        self.transport.publish(self.pcm.fd())
+        self.kernel.command(Command::Pause(pause))?;
+        self.refresh()
     }
 
     /// `RESET`: move the hardware and application pointers to the same place, dropping
     /// queued frames without stopping.
     pub fn reset(&mut self) -> Result<()> {
-        self.pcm.command(Op::Reset, abi::SNDRV_PCM_IOCTL_RESET)?;
-        self.transport.reload(self.pcm.fd())
+        self.kernel.command(Command::Reset)?;
+        self.moved()
     }
 
     /// `RESUME` after a suspend; falls back to `PREPARE` when the driver cannot resume.
     pub fn resume(&mut self) -> Result<()> {
-        let pcm = &self.pcm;
+        let kernel = core::cell::RefCell::new(&mut self.kernel);
         let resumed = resume::resume_or_prepare(
-            || pcm.command(Op::Resume, abi::SNDRV_PCM_IOCTL_RESUME),
-            || pcm.command(Op::Prepare, abi::SNDRV_PCM_IOCTL_PREPARE),
+            || kernel.borrow_mut().command(Command::Resume),
+            || kernel.borrow_mut().command(Command::Prepare),
             || sys::sleep_ms(10),
         )?;
         match resumed {
             resume::Resumed::Resumed => {
-                self.fault_counted = false;
-                self.transport.publish(self.pcm.fd())
+                self.fault_counted = None;
+                self.moved()
             }
             resume::Resumed::Prepared => self.prepared(),
         }
@@ -450,46 +518,82 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
                 None if matches!(state, State::Prepared | State::Running) => return Ok(state),
                 None => return Err(Error::BadState(state)),
             };
-            match self.policy {
-                XrunPolicy::Fail => return Err(fault),
-                XrunPolicy::Recover => self.recover(fault)?,
-            }
+            self.handle_fault(fault)?;
+        }
+    }
+
+    /// Recovers from `fault` under [`XrunPolicy::Recover`], returns it under `Fail`.
+    fn handle_fault(&mut self, fault: Error) -> Result<()> {
+        match self.policy {
+            XrunPolicy::Fail => Err(fault),
+            XrunPolicy::Recover => self.recover(fault),
         }
     }
 
     /// Blocks until a whole period at the application pointer is free (playback) or filled
     /// (capture), realigning the pointer to a period boundary first if low-level calls left
-    /// it elsewhere. Returns the frame offset of the period in the buffer.
-    fn acquire_period(&mut self) -> Result<u64> {
-        let period = u64::from(self.setup.negotiated.period_size);
-        // After the wait says ready, the kernel has at least `avail_min` (one period) frames for
-        // us even though the cached status predates the wakeup: no ioctl needed to know.
-        let mut kernel_said_ready = false;
+    /// it elsewhere. Returns the frame offset of the period in the buffer; `None` only when
+    /// not `blocking`, where it returns instead of waiting (with the kernel's `avail_min` set
+    /// so that a poll of the descriptor wakes when the period is there).
+    fn acquire_period(&mut self, blocking: bool) -> Result<Option<u64>> {
+        let period = self.period();
+        // Frames a wakeup proved available although the cached `SYNC_PTR` status predates it:
+        // the kernel wakes the stream only once it has `avail_min` frames, and `avail_min` is
+        // set to what the loop needs before it waits. No ioctl is needed to know.
+        let mut proven = 0;
+        if (self.linked.get() || !blocking) && self.syncs_pointers() {
+            // A partner's prepare, drop or reset may have moved the pointers since the last
+            // exchange: what the cached record says free or filled may not be. Without a
+            // wait, a fresh status is the only way to see new frames.
+            self.refresh()?;
+        }
         loop {
             let state = self.check_state()?;
-            let avail = self.cached_avail();
-            let appl = self.transport.appl_ptr();
+            let appl = self.pointers()?.1;
+            let avail = self.cached_avail()?.max(proven);
             let misaligned = ring::to_period_boundary(appl, period);
-            if misaligned != 0 && avail >= misaligned {
+            let needed = if misaligned == 0 { period } else { misaligned };
+            if avail >= needed {
+                if misaligned == 0 {
+                    return Ok(Some(ring::offset(appl, self.frames_in_buffer())));
+                }
                 self.skip(misaligned)?;
+                proven = 0;
                 continue;
-            }
-            if misaligned == 0 && (avail >= period || kernel_said_ready) {
-                return Ok(ring::offset(appl, self.frames_in_buffer()));
             }
             if D::CAPTURE && state == State::Prepared {
                 self.start()?;
                 continue;
             }
-            let timeout_ms = self.setup.timeout_ms;
-            match self.waiter()?.wait(timeout_ms)? {
-                Readiness::Ready => kernel_said_ready = self.transport.kind() != TransportKind::Mapped,
-                Readiness::Error => {
-                    kernel_said_ready = false;
-                    self.transport.publish(self.pcm.fd())?;
-                }
-                Readiness::TimedOut => return Err(Error::Timeout),
+            if !blocking {
+                self.wake_at(needed.max(self.setup.avail_min))?;
+                return Ok(None);
             }
+            proven = self.wait_for(needed)?;
+        }
+    }
+
+    /// Waits until the kernel has `needed` frames (or the stream's own `avail_min`, when
+    /// larger) and returns how many the wakeup proves available beyond the cached status.
+    fn wait_for(&mut self, needed: u64) -> Result<u64> {
+        let threshold = needed.max(self.setup.avail_min);
+        if self.kernel.avail_min() != threshold {
+            // Mapped: in force at once. SYNC_PTR: published with a fresh status, which may
+            // already hold enough; look again before sleeping.
+            self.wake_at(threshold)?;
+            if self.syncs_pointers() {
+                return Ok(0);
+            }
+        }
+        match self.kernel.wait(self.setup.timeout_ms)? {
+            Readiness::Ready if self.syncs_pointers() => Ok(threshold),
+            // Mapped: the status page is live.
+            Readiness::Ready => Ok(0),
+            Readiness::Error => {
+                self.refresh()?;
+                Ok(0)
+            }
+            Readiness::TimedOut => Err(Error::Timeout),
         }
     }
 
@@ -497,7 +601,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// silence for playback, discarded for capture.
     fn skip(&mut self, frames: u64) -> Result<()> {
         if !D::CAPTURE {
-            let offset = ring::offset(self.transport.appl_ptr(), self.frames_in_buffer());
+            let offset = ring::offset(self.pointers()?.1, self.frames_in_buffer());
             self.samples_mut(offset, frames).fill(S::SILENCE);
         }
         self.advance(frames)
@@ -506,17 +610,24 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// Commits `frames` after the application pointer and publishes it with a status refresh:
     /// the only system call of a period on the `SYNC_PTR` path, none when mapped.
     fn advance(&mut self, frames: u64) -> Result<()> {
-        let appl = ring::advance(self.transport.appl_ptr(), frames, self.setup.boundary);
-        self.transport.set_appl_ptr(appl);
-        self.position += frames;
-        self.transport.publish(self.pcm.fd())?;
-        if !D::CAPTURE && self.cached_state()? == State::Prepared {
-            let queued = ring::playback_queued(
-                self.transport.status().hw_ptr,
-                appl,
-                self.frames_in_buffer(),
-                self.setup.boundary,
-            );
+        if self.linked.get() && self.syncs_pointers() && !self.still_ours()? {
+            return Ok(());
+        }
+        let appl = ring::advance(self.pointers()?.1, frames, self.setup.boundary);
+        match self.kernel.commit(appl) {
+            Ok(()) => {}
+            Err(Error::Sys {
+                op: Op::SyncPtr,
+                errno,
+            }) if errno == Errno::PIPE => return self.commit_refused(),
+            Err(e) => return Err(e),
+        }
+        self.position = self.position.saturating_add(frames);
+        let state = self.cached_state()?;
+        self.note_fault(state);
+        if !D::CAPTURE && state == State::Prepared {
+            let (hw, appl) = self.pointers()?;
+            let queued = ring::playback_queued(hw, appl, self.frames_in_buffer(), self.setup.boundary);
             if queued >= self.setup.start_threshold {
                 self.start()?;
             }
@@ -524,57 +635,102 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         Ok(())
     }
 
+    /// For a linked stream on `SYNC_PTR`: reads the application pointer back and tells whether
+    /// it is still where this stream left it. A partner's prepare, drop or reset moved it
+    /// otherwise: what was handed out is dropped rather than published over the kernel's.
+    fn still_ours(&mut self) -> Result<bool> {
+        let cached = self.kernel.appl_ptr();
+        self.refresh()?;
+        let ours = self.kernel.appl_ptr() == cached;
+        if !ours {
+            self.begun = 0;
+            let state = self.cached_state()?;
+            self.note_fault(state);
+        }
+        Ok(ours)
+    }
+
+    /// The kernel refused the new application pointer with `EPIPE` (a driver's `ack`): an
+    /// xrun, counted and handled per the policy. The cached pointer is the kernel's.
+    fn commit_refused(&mut self) -> Result<()> {
+        self.begun = 0;
+        self.refresh()?;
+        self.note_fault(State::Xrun);
+        self.handle_fault(Error::Xrun)
+    }
+
     /// The period loop of both directions: waits for each period, hands its samples to
-    /// `callback` and commits it, until the callback breaks (its value is returned).
+    /// `callback` and commits it, until the callback breaks (its value is returned) or, before
+    /// a period, `stopped` gives a value to return.
     fn run_periods<B>(
         &mut self,
+        mut stopped: impl FnMut() -> Option<B>,
         mut callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>,
     ) -> Result<B> {
-        let period = u64::from(self.setup.negotiated.period_size);
         loop {
-            let offset = self.acquire_period()?;
-            let info = self.period_info(period);
-            let flow = callback(self.samples_mut(offset, period), &info);
-            self.advance(period)?;
-            if let ControlFlow::Break(value) = flow {
+            if let Some(value) = stopped() {
+                return Ok(value);
+            }
+            if let Some(ControlFlow::Break(value)) = self.period_step(true, &mut callback)? {
                 return Ok(value);
             }
         }
     }
 
+    /// One period: acquires it (waiting when `blocking`), hands it to `callback` and commits
+    /// it. `None` when not blocking and no period is there yet.
+    fn period_step<B>(
+        &mut self,
+        blocking: bool,
+        callback: &mut impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>,
+    ) -> Result<Option<ControlFlow<B>>> {
+        let Some(offset) = self.acquire_period(blocking)? else {
+            return Ok(None);
+        };
+        let period = self.period();
+        let info = self.period_info(period);
+        let flow = callback(self.samples_mut(offset, period), &info);
+        self.advance(period)?;
+        Ok(Some(flow))
+    }
+
     fn period_info(&self, frames: u64) -> PeriodInfo {
+        let (timestamp, audio_timestamp) = self.timestamps();
         PeriodInfo {
             frames: frames as usize,
             channels: self.channels(),
             position: self.position,
-            timestamp: self.timestamp(),
+            timestamp,
+            audio_timestamp,
             xruns: self.xruns,
         }
     }
 
-    /// The samples of `frames` frames from frame `offset` of the DMA buffer.
+    /// The samples of `frames` frames from frame `offset` of the DMA buffer (cut at the end
+    /// of the buffer).
     fn samples_mut(&mut self, offset: u64, frames: u64) -> &mut [S] {
         let channels = self.channels();
-        let start = offset as usize * channels;
-        let len = frames as usize * channels;
         let total = self.frames_in_buffer() as usize * channels;
-        let len = len.min(total.saturating_sub(start));
-        debug_assert!(total * core::mem::size_of::<S>() <= self.buffer.len());
-        // SAFETY: the mapping holds the whole buffer (`total` samples of `S`, checked at
-        // setup through CHANNEL_INFO), `start + len <= total`, the buffer is page aligned so
-        // every sample is aligned, `S` is valid for any bytes (`Sample`'s contract), and the
-        // frames between the application and hardware pointers are not touched by the
-        // hardware while the application owns them; the borrow of `self` keeps the mapping
-        // alive and unaliased.
-        unsafe { core::slice::from_raw_parts_mut(self.buffer.ptr().cast::<S>().add(start), len) }
+        let start = (offset as usize).saturating_mul(channels).min(total);
+        let len = (frames as usize).saturating_mul(channels).min(total - start);
+        let (buffer, _) = self.kernel.buffer();
+        // SAFETY: the buffer holds at least `total` samples of `S` (checked by `assemble`
+        // against its length, which `CHANNEL_INFO` vouched for at setup), `start + len <=
+        // total`, the buffer is page aligned so every sample is aligned, `S` is valid for any
+        // bytes (`Sample`'s contract), and the frames between the application and hardware
+        // pointers are not touched by the hardware while the application owns them; the
+        // borrow of `self` keeps the mapping alive and unaliased.
+        unsafe { core::slice::from_raw_parts_mut(buffer.as_ptr().cast::<S>().add(start), len) }
     }
 
     /// Contiguous frames available from the application pointer, at most `max_frames`, as of
-    /// the last status.
+    /// the last status: `(offset, frames)`, none when the kernel's pointers are out of range.
     fn contiguous(&self, max_frames: usize) -> (u64, u64) {
         let buffer = self.frames_in_buffer();
-        let appl = self.transport.appl_ptr();
-        let avail = self.cached_avail().min(buffer).min(max_frames as u64);
+        let (Ok((_, appl)), Ok(avail)) = (self.pointers(), self.cached_avail()) else {
+            return (0, 0);
+        };
+        let avail = avail.min(buffer).min(max_frames as u64);
         (ring::offset(appl, buffer), ring::contiguous(appl, avail, buffer))
     }
 
@@ -589,4 +745,56 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         self.begun = 0;
         self.advance(frames)
     }
+}
+
+/// Checks the values the kernel chose are consistent: no zero, and the buffer is whole
+/// periods (a device offering `periods 0..=0` would otherwise give a zero buffer).
+fn check_negotiated(negotiated: &Negotiated) -> Result<()> {
+    let consistent = negotiated.rate > 0
+        && negotiated.channels > 0
+        && negotiated.period_size > 0
+        && negotiated.periods > 0
+        && negotiated.buffer_size > 0
+        && negotiated.period_size.checked_mul(negotiated.periods) == Some(negotiated.buffer_size);
+    if consistent {
+        Ok(())
+    } else {
+        Err(Error::BadKernelValue)
+    }
+}
+
+/// The software parameters for `config`: zero thresholds become their defaults (a period
+/// for `avail_min`, the buffer for the thresholds; capture starts at once), others are cut
+/// to the buffer.
+fn sw_params<D: Direction>(config: &Config, negotiated: &Negotiated) -> SwParams {
+    let buffer = u64::from(negotiated.buffer_size);
+    let period = u64::from(negotiated.period_size);
+    let or_default = |value: u32, default: u64| {
+        if value == 0 {
+            default
+        } else {
+            u64::from(value).min(buffer)
+        }
+    };
+    SwParams {
+        avail_min: or_default(config.avail_min, period),
+        start_threshold: if D::CAPTURE {
+            1
+        } else {
+            or_default(config.start_threshold, buffer)
+        },
+        stop_threshold: or_default(config.stop_threshold, buffer),
+        silence_threshold: u64::from(config.silence_threshold),
+        silence_size: u64::from(config.silence_size),
+        tstamp_type: config.timestamp_clock.raw(),
+    }
+}
+
+/// The wait timeout: `configured`, or 4 buffers and at least a second when 0.
+fn timeout_ms(configured: u32, negotiated: &Negotiated) -> u32 {
+    if configured != 0 {
+        return configured;
+    }
+    let buffer_ms = u64::from(negotiated.buffer_size) * 1000 / u64::from(negotiated.rate.max(1));
+    (buffer_ms * 4).clamp(1000, u64::from(u32::MAX)) as u32
 }

@@ -2,7 +2,7 @@
 
 use core::ops::ControlFlow;
 
-use super::{Config, MmapStream, PeriodInfo, Playback};
+use super::{Config, MmapStream, PeriodInfo, Playback, StopFlag};
 use crate::error::Result;
 use crate::sample::Sample;
 
@@ -18,7 +18,30 @@ impl<S: Sample> MmapStream<S, Playback> {
     /// The period filled by the call that breaks is committed. The stream starts once the
     /// start threshold (by default the whole buffer) is queued.
     pub fn run<B>(&mut self, callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
-        self.run_periods(callback)
+        self.run_periods(|| None, callback)
+    }
+
+    /// [`MmapStream::run`] until `stop` is raised (from another thread or a signal handler):
+    /// `Ok(None)` at the next period after it, `Ok(Some(value))` when the callback breaks.
+    pub fn run_until<B>(
+        &mut self,
+        stop: &StopFlag,
+        mut callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>,
+    ) -> Result<Option<B>> {
+        self.run_periods(
+            || stop.is_raised().then_some(None),
+            |samples, info| callback(samples, info).map_break(Some),
+        )
+    }
+
+    /// One period to fill if one is free now, without waiting (for a program with its own
+    /// event loop: poll [`MmapStream::fd`] for [`MmapStream::poll_events`] in between).
+    /// `Ok(None)` when none is free yet; otherwise what the callback returned.
+    pub fn try_period<B>(
+        &mut self,
+        mut callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>,
+    ) -> Result<Option<ControlFlow<B>>> {
+        self.period_step(false, &mut callback)
     }
 
     /// The free part of the buffer from the application pointer, at most `max_frames` frames

@@ -73,9 +73,37 @@ pub struct Setup {
     pub protocol: u32,
     /// The wait timeout in force, in milliseconds.
     pub timeout_ms: u32,
+    /// The clock of the status timestamps.
+    pub timestamp_clock: TimestampClock,
 }
 
-/// A monotonic timestamp from the kernel.
+/// The clock of the kernel's status timestamps (`tstamp_type` of the software parameters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TimestampClock {
+    /// `CLOCK_MONOTONIC` (the default).
+    #[default]
+    Monotonic,
+    /// `CLOCK_MONOTONIC_RAW`: not slewed by NTP, for measuring the sound card's clock
+    /// against the CPU's.
+    MonotonicRaw,
+    /// `CLOCK_REALTIME`, wall-clock time.
+    Realtime,
+}
+
+impl TimestampClock {
+    /// The `SNDRV_PCM_TSTAMP_TYPE_*` number.
+    pub(crate) fn raw(self) -> u32 {
+        match self {
+            TimestampClock::Monotonic => abi::SNDRV_PCM_TSTAMP_TYPE_MONOTONIC,
+            TimestampClock::MonotonicRaw => abi::SNDRV_PCM_TSTAMP_TYPE_MONOTONIC_RAW,
+            TimestampClock::Realtime => abi::SNDRV_PCM_TSTAMP_TYPE_GETTIMEOFDAY,
+        }
+    }
+}
+
+/// A timestamp from the kernel: a time on the stream's [`TimestampClock`], or an audio
+/// timestamp (time elapsed in the stream, from its frame count).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, PartialOrd, Ord)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Timestamp {
@@ -95,8 +123,12 @@ pub struct PeriodInfo {
     pub channels: usize,
     /// Frames handed to or from callbacks before this one, since the stream was opened.
     pub position: u64,
-    /// The kernel's timestamp of its last status update.
+    /// The kernel's timestamp of its last status update, on [`Setup::timestamp_clock`].
     pub timestamp: Timestamp,
+    /// The audio timestamp of that update: the time of the hardware position since the
+    /// stream started (from the frame count at the rate, or the driver's link position where
+    /// it reports one).
+    pub audio_timestamp: Timestamp,
     /// Xruns so far.
     pub xruns: u32,
 }
@@ -113,6 +145,8 @@ pub struct Status {
     pub appl_ptr: u64,
     /// Frames free (playback) or filled (capture).
     pub avail: u64,
-    /// Kernel timestamp of this status.
+    /// Kernel timestamp of this status, on [`Setup::timestamp_clock`].
     pub timestamp: Timestamp,
+    /// Audio timestamp of this status (see [`PeriodInfo::audio_timestamp`]).
+    pub audio_timestamp: Timestamp,
 }

@@ -3,7 +3,8 @@
 //! in `target/.../examples/`). Each test checks what the program promises from the outside:
 //! the tone arrives on the other end of the loopback, its syslog lines are in
 //! `/var/log/messages`, a recording holds the tone, generated files of every format play, and
-//! the duplex passthrough carries a tone from one loopback cable to another.
+//! the duplex passthrough carries a tone from one loopback cable to another; every example
+//! answers -h/--help, the short flags work and an error names the device node tried.
 
 use std::io::Read;
 use std::ops::ControlFlow;
@@ -450,6 +451,96 @@ fn example_duplex_carries_a_tone_between_cables() {
     assert!(out.contains("started linked"), "{out}");
     assert!(out.contains("peak -6.0 dBFS"), "{out}");
     assert_tone(&analysers, 1.5, LEVEL, 1e-3, "duplex");
+}
+
+#[test]
+fn example_help_and_short_flags() {
+    // -h and --help print the usage on stdout and succeed, for every example.
+    for name in [
+        "tone", "record", "play", "duplex", "info", "list", "mixer", "bench",
+    ] {
+        for help in ["-h", "--help"] {
+            let (out, _) = Running::spawn(name, &[help]).finish(Duration::from_secs(5));
+            assert!(out.contains(&format!("usage: {name}")), "{name} {help}: {out}");
+        }
+    }
+    // arecord's and aplay's short flags: -D device, -d seconds, -p period, -n periods, -f
+    // format, -c channels, -r rate.
+    let path = std::env::temp_dir().join("alsa-direct-short-flags.wav");
+    let path_str = path.to_str().expect("a UTF-8 temp path");
+    let period = PERIOD.to_string();
+    let record = Running::spawn(
+        "record",
+        &[
+            "-D",
+            &common::capture_device(),
+            "-f",
+            "S32_LE",
+            "-c",
+            "1",
+            "-r",
+            "44100",
+            "-d",
+            "0.5",
+            "-p",
+            &period,
+            "-n",
+            "3",
+            path_str,
+        ],
+    );
+    let (out, _) = record.finish(Duration::from_secs(10));
+    assert!(
+        out.contains("S32_LE 1 ch 44100 Hz (period 2048 x 3)") && out.contains("22050 frames (0.500 s)"),
+        "{out}"
+    );
+    let _ = std::fs::remove_file(&path);
+    // An error names the node tried.
+    let missing = Command::new(example("tone"))
+        .args(["-D", "hw:0,7", "-d", "1"])
+        .output()
+        .expect("tone");
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(!missing.status.success());
+    let log = std::fs::read_to_string("/var/log/messages").unwrap_or_default();
+    assert!(
+        format!("{err}{log}").contains("hw:0,7 (/dev/snd/pcmC0D7p): open(pcm) failed: ENOENT"),
+        "{err}"
+    );
+}
+
+/// `poll_loop`: playback and capture in one `poll` loop of the program's own (`poll_events`,
+/// `handle_poll`, `try_period`); on the loopback its capture hears its own tone.
+#[test]
+fn example_poll_loop_plays_and_captures_in_one_loop() {
+    let playback = common::playback_device();
+    let capture = common::capture_device();
+    let run = Running::spawn(
+        "poll_loop",
+        &["-P", &playback, "-C", &capture, "-d", "2", "-p", "256"],
+    );
+    let (stdout, stderr) = run.finish(Duration::from_secs(20));
+    assert!(stderr.is_empty(), "{stderr}");
+    // poll_loop: played N frames, captured M frames (peak -12.0 dBFS) in P polls, 0 + 0 xruns
+    let words: Vec<&str> = stdout.split_whitespace().collect();
+    let number = |after: &str| -> f64 {
+        let at = words
+            .iter()
+            .position(|w| *w == after)
+            .unwrap_or_else(|| panic!("{stdout}"));
+        words[at + 1]
+            .trim_start_matches('(')
+            .parse()
+            .unwrap_or_else(|_| panic!("{stdout}"))
+    };
+    assert!(number("played") >= 96_000.0, "{stdout}");
+    assert!(number("captured") >= 80_000.0, "{stdout}");
+    let peak = number("(peak");
+    assert!(
+        (peak - -12.0).abs() < 0.5,
+        "the capture heard the tone at {peak} dBFS: {stdout}"
+    );
+    assert!(stdout.trim_end().ends_with("0 + 0 xruns"), "{stdout}");
 }
 
 // The firmware build (`firmware/`, `fw-tone`: no std, no libc) and realtime scheduling

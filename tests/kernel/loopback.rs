@@ -4,7 +4,7 @@
 use std::ops::ControlFlow;
 use std::thread;
 
-use alsa_direct::{Capture, Format, MmapStream, Playback};
+use alsa_direct::{Capture, Config, Format, MmapStream, Playback};
 
 use crate::common::{self, Oscillator, SineAnalyser, TestSample, AMPLITUDE};
 
@@ -33,9 +33,36 @@ pub fn play_and_capture<S: TestSample>(
     stall: Option<bool>,
 ) -> Measured {
     let config = common::config(format, channels, rate, period, periods);
-    let mut playback = MmapStream::<S, Playback>::open(&common::playback_device(), &config)
+    play_and_capture_with::<S>(&config, &config, Feed::Run, stall)
+}
+
+/// How the playback side is fed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feed {
+    /// `run` from the start.
+    Run,
+    /// An odd number of frames by `begin`/`commit` first (the application pointer off the
+    /// period boundary), then `run`.
+    PartialCommitThenRun,
+    /// `loop { wait; write }`, without `avail`.
+    WaitAndWrite,
+}
+
+/// [`play_and_capture`] with a config per end and a way of feeding the playback side.
+pub fn play_and_capture_with<S: TestSample>(
+    playback_config: &Config,
+    capture_config: &Config,
+    feed: Feed,
+    stall: Option<bool>,
+) -> Measured {
+    let (channels, rate, period) = (
+        playback_config.channels,
+        playback_config.rate,
+        playback_config.period_size,
+    );
+    let mut playback = MmapStream::<S, Playback>::open(&common::playback_device(), playback_config)
         .unwrap_or_else(|e| panic!("playback open: {e}"));
-    let mut capture = MmapStream::<S, Capture>::open(&common::capture_device(), &config)
+    let mut capture = MmapStream::<S, Capture>::open(&common::capture_device(), capture_config)
         .unwrap_or_else(|e| panic!("capture open: {e}"));
     let stall_ms = common::frames_ms(3 * u64::from(period), rate);
     let rate_f = f64::from(rate);
@@ -54,6 +81,36 @@ pub fn play_and_capture<S: TestSample>(
     let player = thread::spawn(move || {
         let mut osc = Oscillator::new(channels as usize, rate);
         let mut stalled = false;
+        match feed {
+            Feed::Run => {}
+            Feed::PartialCommitThenRun => {
+                let area = playback.begin(37);
+                osc.fill(area);
+                let frames = area.len() / channels as usize;
+                playback.commit(frames).unwrap_or_else(|e| panic!("commit: {e}"));
+            }
+            Feed::WaitAndWrite => {
+                // One frame of the oscillator at a time: `write` takes exactly what fits.
+                let mut frame = vec![S::from_unit(0.0); channels as usize];
+                let mut next = frame.len();
+                let mut samples = std::iter::from_fn(|| {
+                    if next == frame.len() {
+                        osc.fill(&mut frame);
+                        next = 0;
+                    }
+                    next += 1;
+                    Some(frame[next - 1])
+                });
+                while playback.position() < play_frames {
+                    playback.wait(None).unwrap_or_else(|e| panic!("wait: {e}"));
+                    playback
+                        .write(&mut samples)
+                        .unwrap_or_else(|e| panic!("write: {e}"));
+                }
+                playback.drain().unwrap_or_else(|e| panic!("playback drain: {e}"));
+                return playback.xruns();
+            }
+        }
         playback
             .run(|buf, info| {
                 osc.fill(buf);
@@ -144,6 +201,19 @@ pub fn assert_clean(m: &Measured, rate: u32, seconds: f64) {
             a.worst_residual()
         );
     }
+}
+
+/// Plays and checks a clean tone with the loop off its default configuration: `tweak` applied
+/// to both ends' config, the playback side fed as `feed`.
+pub fn clean_tone_with(tweak: impl Fn(Config) -> Config, feed: Feed) {
+    let config = tweak(common::config(Format::S16Le, 2, 48_000, 1024, 4));
+    let m = play_and_capture_with::<i16>(&config, &config, feed, None);
+    assert_eq!(
+        (m.playback_xruns, m.capture_xruns),
+        (0, 0),
+        "xruns during a clean run ({feed:?}, {config:?})"
+    );
+    assert_clean(&m, config.rate, ANALYSED_SECONDS);
 }
 
 /// Plays and checks a clean tone. Buffers are at least 170 ms: snd-aloop advances by its own

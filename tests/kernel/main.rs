@@ -15,5 +15,6 @@ mod lifecycle;
 mod loopback;
 mod mixer;
 mod robustness;
+mod stream_loop;
 mod syscalls;
 mod transport;

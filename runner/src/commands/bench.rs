@@ -17,7 +17,7 @@ use crate::cargo_build;
 use crate::commands::{boot_jobs, setup, BootOptions, Clock};
 use crate::exec;
 use crate::guest_files;
-use crate::initramfs::Job;
+use crate::initramfs::{Job, Syslog};
 use crate::install::Host;
 use crate::progress::{secs, step};
 use crate::workspace::Workspace;
@@ -174,7 +174,7 @@ fn bench_board(
         host_binary: script,
         args: Vec::new(),
         env: board.guest_env(&board.runs[0]),
-        dump_syslog: opts.dump_syslog,
+        syslog: Syslog::dump_or(opts.dump_syslog, Syslog::Off),
         files: job_files,
     };
     let estimate = Duration::from_secs(plan.estimate_secs());

@@ -1,10 +1,13 @@
 //! `cargo board ci`: the project's whole test command (what `.ci/run` runs).
 //!
 //! Steps, stopping at the first failure: prepare the host; `cargo fmt --check`; the runner's own
-//! tests; for each target, the host tests (`cargo test`, cross targets under qemu-user) and
-//! `cargo clippy --all-features -D warnings`; the firmware (`firmware/`) tested on the host,
-//! linted for each emulated board's target and held to its size budget there; then `cargo board test` on every
-//! emulated board, and on each again with the kernel of [`SECOND_SUITE`].
+//! tests; clippy on the workspace; the documentation (`cargo doc` with warnings as errors); for
+//! each target, the host tests (`cargo test`, cross targets under qemu-user) and `cargo clippy
+//! --all-features -D warnings`; the `std` feature's descriptor types; the firmware
+//! (`firmware/`) tested on the host, linted for each emulated board's target and held to its
+//! size budget there; the declared `rust-version`, built with Debian's Rust of that version
+//! (see [`crate::msrv`]); then `cargo board test` on every emulated board, and on each again
+//! with the kernel of [`SECOND_SUITE`].
 
 use std::time::Instant;
 
@@ -15,6 +18,7 @@ use crate::cargo_build;
 use crate::commands::{setup, test, BootOptions};
 use crate::exec;
 use crate::install::{self, Host};
+use crate::msrv;
 use crate::progress::{secs, step};
 use crate::summary::Summary;
 use crate::workspace::Workspace;
@@ -137,6 +141,14 @@ fn host_steps() -> Vec<Step> {
                 "-D",
                 "warnings",
             ],
+        ),
+        // What docs.rs builds (every feature), with broken links as errors.
+        Step::new("host", "doc", &["doc", "--no-deps", "--all-features"]).env("RUSTDOCFLAGS", "-D warnings"),
+        // `fd()` and `from_fd` with std's descriptor types.
+        Step::new(
+            "host",
+            "std-fd",
+            &["test", "--features", "std", "--test", "std_fd"],
         ),
     ];
     // The firmware's library (arguments, log lines, the sine) is tested and linted on the host.
@@ -288,6 +300,20 @@ fn run_steps(
         }
     }
 
+    let started = Instant::now();
+    step!("=== ci: host msrv ===");
+    match msrv(ws) {
+        Ok(line) => summary.add("host", "msrv", true, line, started.elapsed()),
+        Err(err) => {
+            step!(
+                "ci: FAILED: rust-version: {err:#} (after {})",
+                secs(started.elapsed())
+            );
+            summary.add("host", "msrv", false, format!("{err:#}"), started.elapsed());
+            return false;
+        }
+    }
+
     step!("=== ci: board tests ===");
     match test::test(ws, host, boards, opts, &[]) {
         Ok(boards_summary) => {
@@ -301,6 +327,20 @@ fn run_steps(
             false
         }
     }
+}
+
+/// Builds the library as a dependency with Debian's Rust of the declared `rust-version`;
+/// returns the summary line.
+pub fn msrv(ws: &Workspace) -> Result<String> {
+    let version = msrv::declared_rust_version(&ws.root.join("Cargo.toml"))?;
+    let toolchain = msrv::toolchain(&ws.cache_dir(), &version)?;
+    for mut cmd in msrv::check_commands(&toolchain, &ws.cache_dir(), &ws.root, &version)? {
+        exec::run(&mut cmd)?;
+    }
+    Ok(format!(
+        "rust-version {version}: {} builds alsa-direct as a dependency, without features and with std, defmt, embedded-hal",
+        toolchain.version_line
+    ))
 }
 
 #[cfg(test)]

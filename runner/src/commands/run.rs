@@ -1,6 +1,7 @@
 //! `cargo board run BOARD --example NAME [-- ARGS]`: builds an example, boots the board and runs
-//! it as `/bin/NAME ARGS` with the board's environment; exits with its status. The name
-//! `fw-tone` builds the firmware tone generator (`firmware/`) instead.
+//! it as `/bin/NAME ARGS` with the board's environment, then prints what it logged to the
+//! guest's syslog; exits with its status. The name `fw-tone` builds the firmware tone
+//! generator (`firmware/`) instead.
 
 use anyhow::{bail, Context, Result};
 
@@ -8,7 +9,7 @@ use crate::boards::Board;
 use crate::cargo_build;
 use crate::commands::{boot_jobs, setup, BootOptions};
 use crate::guest_files;
-use crate::initramfs::Job;
+use crate::initramfs::{Job, Syslog};
 use crate::install::Host;
 use crate::progress::step;
 use crate::workspace::Workspace;
@@ -58,7 +59,8 @@ pub fn run(
         host_binary: binary,
         args: req.args.clone(),
         env: board.guest_env(run),
-        dump_syslog: run.dump_syslog || opts.dump_syslog,
+        // What the example logged to syslog (`tone` does), or all of it with --dump-syslog.
+        syslog: Syslog::dump_or(run.dump_syslog || opts.dump_syslog, Syslog::Job),
         files: Vec::new(),
     };
     let report = boot_jobs(ws, board, &files, &[job], opts, "run")?;

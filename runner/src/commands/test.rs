@@ -11,7 +11,7 @@ use crate::boards::Board;
 use crate::cargo_build;
 use crate::commands::{boot_jobs, setup, BootOptions};
 use crate::guest_files;
-use crate::initramfs::Job;
+use crate::initramfs::{Job, Syslog};
 use crate::install::Host;
 use crate::progress::{secs, step};
 use crate::summary::Summary;
@@ -86,7 +86,7 @@ fn test_board(
             host_binary: binary,
             args,
             env: board.guest_env(run),
-            dump_syslog: run.dump_syslog || opts.dump_syslog,
+            syslog: Syslog::dump_or(run.dump_syslog || opts.dump_syslog, Syslog::Off),
             files: examples
                 .into_iter()
                 .map(|(name, exe)| (format!("/tests/{target}/examples/{name}"), exe))

@@ -1,0 +1,164 @@
+//! The kernel-facing side of a stream, behind one seam: the state-changing ioctls, the
+//! status/control exchange of the transport, the wait and the DMA buffer.
+//!
+//! [`HwKernel`] is the real device. The host tests put a deterministic model of the kernel's
+//! PCM core on the other side (`model.rs`), so that the period loop above this seam can be
+//! driven through any interleaving the kernel allows, including hostile values.
+
+use core::ptr::NonNull;
+
+use crate::abi;
+use crate::error::{Errno, Error, Op, Result};
+use crate::pcm::PcmDevice;
+use crate::sys::{self, Readiness};
+use crate::transport::{RawStatus, Transport, TransportKind};
+
+/// A state-changing ioctl without a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Command {
+    /// `PREPARE`.
+    Prepare,
+    /// `START`.
+    Start,
+    /// `DROP`.
+    Drop,
+    /// `DRAIN` (retried on `EINTR`).
+    Drain,
+    /// `RESET`.
+    Reset,
+    /// `RESUME`.
+    Resume,
+    /// `PAUSE` push (`true`) or release.
+    Pause(bool),
+}
+
+/// What a stream needs from the kernel. Pointers and status are as of the last exchange on
+/// the `SYNC_PTR` transport, live when mapped.
+pub(crate) trait Kernel {
+    /// The open device (card, device, descriptor).
+    fn pcm(&self) -> &PcmDevice;
+    /// The transport in use.
+    fn transport_kind(&self) -> TransportKind;
+    /// The status as of the last exchange (or now, when mapped).
+    fn status(&self) -> RawStatus;
+    /// The application pointer as this process last set or read it.
+    fn appl_ptr(&self) -> u64;
+    /// Sets the application pointer and publishes it, refreshing the status (one `SYNC_PTR`;
+    /// none when mapped). On failure the cached pointer stays as the kernel has it.
+    fn commit(&mut self, appl_ptr: u64) -> Result<()>;
+    /// Publishes `avail_min`, refreshes the status as the kernel last updated it and reads
+    /// back the application pointer, which the kernel may have moved (prepare, reset, drop,
+    /// a linked partner), without asking the driver for its position (one `SYNC_PTR`; none
+    /// when mapped).
+    fn refresh(&mut self) -> Result<()>;
+    /// Asks the driver for its position, then refreshes like [`Kernel::refresh`].
+    fn hwsync(&mut self) -> Result<()>;
+    /// Sets the wakeup threshold: at once when mapped, with the next exchange otherwise.
+    fn set_avail_min(&mut self, frames: u64);
+    /// The wakeup threshold as last set (what the kernel has after the next exchange).
+    fn avail_min(&self) -> u64;
+    /// A state-changing ioctl.
+    fn command(&mut self, command: Command) -> Result<()>;
+    /// Waits until `avail_min` frames are available, the stream fails, or `timeout_ms` passes.
+    fn wait(&mut self, timeout_ms: u32) -> Result<Readiness>;
+    /// `DELAY`.
+    fn delay(&self) -> Result<i64>;
+    /// The DMA buffer: its start and length in bytes.
+    fn buffer(&self) -> (NonNull<u8>, usize);
+}
+
+/// The real device: the PCM node, its transport, the period waiter and the mapped DMA
+/// buffer.
+#[derive(Debug)]
+pub(crate) struct HwKernel {
+    pcm: PcmDevice,
+    transport: Transport,
+    /// Made by the first wait: a stream that is only opened, or polled through its
+    /// descriptor in another event loop, never creates one.
+    waiter: Option<sys::Waiter>,
+    buffer: sys::Mapping,
+}
+
+impl HwKernel {
+    /// Puts together an open, configured device, its transport and its mapped buffer.
+    pub(crate) fn new(pcm: PcmDevice, transport: Transport, buffer: sys::Mapping) -> Self {
+        HwKernel {
+            pcm,
+            transport,
+            waiter: None,
+            buffer,
+        }
+    }
+}
+
+impl Kernel for HwKernel {
+    fn pcm(&self) -> &PcmDevice {
+        &self.pcm
+    }
+
+    fn transport_kind(&self) -> TransportKind {
+        self.transport.kind()
+    }
+
+    fn status(&self) -> RawStatus {
+        self.transport.status()
+    }
+
+    fn appl_ptr(&self) -> u64 {
+        self.transport.appl_ptr()
+    }
+
+    fn commit(&mut self, appl_ptr: u64) -> Result<()> {
+        self.transport.commit(self.pcm.fd(), appl_ptr)
+    }
+
+    fn refresh(&mut self) -> Result<()> {
+        self.transport.refresh(self.pcm.fd())
+    }
+
+    fn hwsync(&mut self) -> Result<()> {
+        self.transport.hwsync(self.pcm.fd())
+    }
+
+    fn set_avail_min(&mut self, frames: u64) {
+        self.transport.set_avail_min(frames)
+    }
+
+    fn avail_min(&self) -> u64 {
+        self.transport.avail_min()
+    }
+
+    fn command(&mut self, command: Command) -> Result<()> {
+        let pcm = &self.pcm;
+        match command {
+            Command::Prepare => pcm.command(Op::Prepare, abi::SNDRV_PCM_IOCTL_PREPARE),
+            Command::Start => pcm.command(Op::Start, abi::SNDRV_PCM_IOCTL_START),
+            Command::Drop => pcm.command(Op::Drop, abi::SNDRV_PCM_IOCTL_DROP),
+            Command::Drain => loop {
+                match pcm.command(Op::Drain, abi::SNDRV_PCM_IOCTL_DRAIN) {
+                    Err(Error::Sys { errno, .. }) if errno == Errno::INTR => continue,
+                    other => break other,
+                }
+            },
+            Command::Reset => pcm.command(Op::Reset, abi::SNDRV_PCM_IOCTL_RESET),
+            Command::Resume => pcm.command(Op::Resume, abi::SNDRV_PCM_IOCTL_RESUME),
+            Command::Pause(push) => pcm.pause(push),
+        }
+    }
+
+    fn wait(&mut self, timeout_ms: u32) -> Result<Readiness> {
+        let waiter = match &mut self.waiter {
+            Some(waiter) => waiter,
+            empty => empty.insert(sys::Waiter::new(self.pcm.fd(), self.pcm.info().capture)?),
+        };
+        waiter.wait(timeout_ms)
+    }
+
+    fn delay(&self) -> Result<i64> {
+        self.pcm.delay()
+    }
+
+    fn buffer(&self) -> (NonNull<u8>, usize) {
+        (self.buffer.start(), self.buffer.len())
+    }
+}
