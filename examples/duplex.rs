@@ -3,8 +3,12 @@
 //!
 //! ```text
 //! duplex [-C|--capture hw:0,0] [-P|--playback hw:0,0] [-f|--format S16_LE] [-r|--rate 48000]
-//!        [-c|--channels 2] [-p|--period 1024] [-n|--periods 4] [-d|--seconds 5] [-h|--help]
+//!        [-c|--channels 2] [-p|--period 1024] [-n|--periods 4] [-d|--seconds 5] [--unmute] [--volume DB] [-h|--help]
 //! ```
+//!
+//! `--unmute` turns the switches on, and `--volume DB` also sets the volumes, of the capture
+//! card's capture side and the playback card's playback side, as firmware would for a fresh
+//! codec (`$ALSA_DIRECT_VOLUME` does the same by default; see `common/card_mixer.rs`).
 //!
 //! The devices default to `$ALSA_DIRECT_CAPTURE` and `$ALSA_DIRECT_PLAYBACK` (set by `cargo
 //! board run`), else `hw:0,0`. On the loopback card, capture from another subdevice than the one
@@ -18,6 +22,8 @@
 //! after, so that each recovers from its own xruns. When the devices cannot be linked, the
 //! capture is started right after the playback. SIGINT or SIGTERM stops early.
 
+#[path = "common/card_mixer.rs"]
+mod card_mixer;
 #[path = "common/cli.rs"]
 mod cli;
 #[path = "common/level.rs"]
@@ -33,7 +39,7 @@ use cli::{device_from_env, device_label, Cli, Parsed};
 use level::{Level, Peak};
 
 const USAGE: &str = "usage: duplex [-C|--capture hw:0,0] [-P|--playback hw:0,0] [-f|--format S16_LE] [-r|--rate 48000]\n              \
-                     [-c|--channels 2] [-p|--period 1024] [-n|--periods 4] [-d|--seconds 5] [-h|--help]";
+                     [-c|--channels 2] [-p|--period 1024] [-n|--periods 4] [-d|--seconds 5] [--unmute] [--volume DB] [-h|--help]";
 
 /// Periods of silence queued before the start: the latency, and the margin for the copy.
 const PRIME_PERIODS: u32 = 2;
@@ -48,6 +54,7 @@ struct Args {
     period: u32,
     periods: u32,
     seconds: f64,
+    mixer: card_mixer::MixerSetup,
 }
 
 fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
@@ -60,6 +67,7 @@ fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
         period: 1024,
         periods: 4,
         seconds: 5.0,
+        mixer: card_mixer::MixerSetup::from_env(),
     };
     while let Some(flag) = cli.next_flag() {
         match flag.as_str() {
@@ -73,6 +81,7 @@ fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
             "--period" => args.period = cli.value()?,
             "--periods" => args.periods = cli.value()?,
             "--seconds" => args.seconds = cli.value()?,
+            _ if args.mixer.flag(&flag, || cli.value())? => {}
             _ => return Err(cli.unknown()),
         }
     }
@@ -126,6 +135,11 @@ fn duplex<S: Level>(args: &Args, scale: f32) -> Result<(), String> {
         let label = label.clone();
         move |e: Error| format!("{label}: {e}")
     };
+    for (device, direction) in [(&args.capture, "Capture"), (&args.playback, "Playback")] {
+        if let Some(done) = args.mixer.apply(device, direction).map_err(on(device))? {
+            eprintln!("duplex: mixer: {done}");
+        }
+    }
     let config = Config::new(args.format, args.channels, args.rate)
         .period_size(args.period)
         .periods(args.periods);

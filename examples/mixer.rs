@@ -5,6 +5,9 @@
 //! mixer [-c CARD] NAME|NUMBER      show one control (with its enum items and dB range)
 //! mixer [-c CARD] NAME VALUE...    set it: integers, on/off for switches, item names or
 //!                                  numbers for enumerations; one value sets every channel
+//!                                  integers also as `50%` of the range or as `-6dB` (`-6.5dB`,
+//!                                  rounded down to a value of the control's dB scale)
+//! mixer [-c CARD] --watch          print every control change until interrupted
 //! ```
 //!
 //! CARD is a card number or id (`Loopback`); the default is card 0.
@@ -12,17 +15,20 @@
 use std::fmt::Write as _;
 use std::process::exit;
 
-use alsa_direct::mixer::{ElemInfo, ElemType, Mixer};
+use alsa_direct::mixer::{DbRounding, ElemInfo, ElemType, Mixer};
 use alsa_direct::{DeviceName, Error, Result};
 
-const USAGE: &str = "usage: mixer [-c CARD] [NAME|NUMBER [VALUE...]]";
+const USAGE: &str =
+    "usage: mixer [-c CARD] [--watch | NAME|NUMBER [VALUE...]]\n  VALUE: integer, N%, NdB, on/off, item name";
 
 fn main() {
     let mut args = std::env::args().skip(1).peekable();
     let mut card = String::from("0");
     let mut rest = Vec::new();
+    let mut watch = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "-w" | "--watch" => watch = true,
             "-c" | "--card" => match args.next() {
                 Some(c) => card = c,
                 None => fail_usage(),
@@ -34,7 +40,12 @@ fn main() {
             _ => rest.push(arg),
         }
     }
-    if let Err(e) = run(&card, &rest) {
+    let result = if watch {
+        watch_events(&card)
+    } else {
+        run(&card, &rest)
+    };
+    if let Err(e) = result {
         eprintln!("mixer: {e}");
         exit(1);
     }
@@ -71,6 +82,36 @@ fn find(mixer: &Mixer, name: &str) -> Result<ElemInfo> {
         return Err(Error::NoSuchControl);
     }
     mixer.find(name, 0)
+}
+
+/// Prints each control change as it comes: `numid 'name' index: what -> values` (reading the
+/// values makes no event).
+fn watch_events(card: &str) -> Result<()> {
+    let index = DeviceName::parse(&format!("hw:{card}"))?.card_index()?;
+    let mixer = Mixer::open(index)?;
+    mixer.subscribe(true)?;
+    println!(
+        "watching card {index} ('{}'), ^C to stop",
+        mixer.control().card_info()?.name
+    );
+    loop {
+        let Some(event) = mixer.wait_event(None)? else {
+            continue;
+        };
+        let id = &event.id;
+        let now = if event.mask.removed() {
+            String::new()
+        } else {
+            mixer
+                .info(id)
+                .and_then(|info| values(&mixer, &info, false))
+                .unwrap_or_else(|e| format!("({e})"))
+        };
+        println!(
+            "{} '{}' index {}: {} -> {now}",
+            id.numid, id.name, id.index, event.mask
+        );
+    }
 }
 
 fn list(mixer: &Mixer) -> Result<()> {
@@ -146,6 +187,29 @@ fn values(mixer: &Mixer, info: &ElemInfo, verbose: bool) -> Result<String> {
             }
             if let Some(db) = mixer.db_range(info)? {
                 let _ = write!(out, " [{db}]");
+                if verbose {
+                    out.push_str(" now");
+                    for c in 0..info.count {
+                        match mixer.read_db(info, c)? {
+                            alsa_direct::abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE => out.push_str(" mute"),
+                            db => {
+                                let _ = write!(out, " {:.2}dB", f64::from(db) / 100.0);
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some((min, max)) = info.integer_range() {
+                if verbose {
+                    let percents: Vec<String> = (0..info.count)
+                        .map(|c| {
+                            values
+                                .integer(c)
+                                .map(|v| format!("{}%", alsa_direct::mixer::percent_of_value(min, max, v)))
+                        })
+                        .collect::<Result<_>>()?;
+                    let _ = write!(out, " ({})", percents.join(" "));
+                }
             }
         }
         ElemType::Enumerated => {
@@ -207,7 +271,7 @@ fn set(mixer: &Mixer, info: &ElemInfo, args: &[String]) -> Result<()> {
                 values.set_boolean(channel, on)?;
             }
             ElemType::Integer | ElemType::Integer64 => {
-                let v = arg.parse().unwrap_or_else(|_| bad_value(info, arg, "an integer"));
+                let v = integer_value(mixer, info, arg)?;
                 values.set_integer(channel, v)?;
             }
             ElemType::Enumerated => {
@@ -226,6 +290,37 @@ fn set(mixer: &Mixer, info: &ElemInfo, args: &[String]) -> Result<()> {
         }
     }
     mixer.write(&values)
+}
+
+/// An integer control's value from `123`, `50%` or `-6dB` (rounded down to a value of the
+/// control's dB scale, as `amixer` does).
+fn integer_value(mixer: &Mixer, info: &ElemInfo, arg: &str) -> Result<i64> {
+    let expected = "an integer, a percentage (50%) or a gain (-6dB)";
+    let lower = arg.to_ascii_lowercase();
+    if let Some(percent) = lower.strip_suffix('%') {
+        let percent = percent
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| bad_value(info, arg, expected));
+        let alsa_direct::mixer::Limits::Integer { min, max, step } = info.limits else {
+            bad_value(info, arg, expected)
+        };
+        return alsa_direct::mixer::value_of_percent(min, max, step, percent);
+    }
+    if let Some(db) = lower.strip_suffix("db") {
+        let db: f64 = db
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| bad_value(info, arg, expected));
+        let (min, max) = info
+            .integer_range()
+            .unwrap_or_else(|| bad_value(info, arg, expected));
+        let tlv = mixer.tlv(info)?.ok_or(Error::NoDbScale)?;
+        let centi = (db * 100.0).round() as i32;
+        return alsa_direct::mixer::value_of_db(&tlv.bytes(), min, max, centi, DbRounding::Down)?
+            .ok_or(Error::NoDbScale);
+    }
+    Ok(arg.parse().unwrap_or_else(|_| bad_value(info, arg, expected)))
 }
 
 fn bad_value(info: &ElemInfo, arg: &str, expected: &str) -> ! {

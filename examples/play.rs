@@ -3,7 +3,7 @@
 //! channels).
 //!
 //! ```text
-//! play [-D|--device hw:0,0] [-p|--period 1024] [-n|--periods 4] [-h|--help] FILE.wav
+//! play [-D|--device hw:0,0] [-p|--period 1024] [-n|--periods 4] [--unmute] [--volume DB] [-h|--help] FILE.wav
 //! play --generate FORMAT [-c|--channels 2] [-r|--rate 48000] [-d|--seconds 2] [--freq 1000] [...] FILE.wav
 //! ```
 //!
@@ -17,8 +17,14 @@
 //! channel, in `FORMAT` (`U8`, `S16_LE`, `S24_3LE`, `S32_LE`, `FLOAT_LE`), then plays it (a
 //! fresh board has no WAV files to play).
 //!
+//! `--unmute` turns the card's playback switches on and `--volume DB` also sets its playback
+//! volumes, as firmware would for a fresh codec (`$ALSA_DIRECT_VOLUME` does the same by
+//! default; see `common/card_mixer.rs`).
+//!
 //! SIGINT or SIGTERM stops early: what is queued is drained.
 
+#[path = "common/card_mixer.rs"]
+mod card_mixer;
 #[path = "common/cli.rs"]
 mod cli;
 #[path = "common/signal.rs"]
@@ -38,7 +44,7 @@ use cli::{device_from_env, device_label, Cli, Parsed};
 use wav::{WavSpec, WavWriter};
 use wav_read::WavReader;
 
-const USAGE: &str = "usage: play [-D|--device hw:0,0] [-p|--period 1024] [-n|--periods 4] [-h|--help] FILE.wav\n       \
+const USAGE: &str = "usage: play [-D|--device hw:0,0] [-p|--period 1024] [-n|--periods 4] [--unmute] [--volume DB] [-h|--help] FILE.wav\n       \
                      play --generate FORMAT [-c|--channels 2] [-r|--rate 48000] [-d|--seconds 2] [--freq 1000] [...] FILE.wav";
 
 /// The formats tried, in order, when the device does not take the file's.
@@ -52,6 +58,7 @@ struct Args {
     /// `--generate`: the test file's format, channels, rate, seconds and frequency.
     generate: Option<(Format, u32, u32, f64, f64)>,
     file: String,
+    mixer: card_mixer::MixerSetup,
 }
 
 fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
@@ -61,6 +68,7 @@ fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
         periods: 4,
         generate: None,
         file: String::new(),
+        mixer: card_mixer::MixerSetup::from_env(),
     };
     let (mut format, mut channels, mut rate, mut seconds, mut freq) = (None, 2, 48_000, 2.0f64, 1000.0f64);
     while let Some(flag) = cli.next_flag() {
@@ -74,6 +82,7 @@ fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
             "--rate" => rate = cli.value()?,
             "--seconds" => seconds = cli.value()?,
             "--freq" => freq = cli.value()?,
+            _ if args.mixer.flag(&flag, || cli.value())? => {}
             _ => return Err(cli.unknown()),
         }
     }
@@ -183,6 +192,10 @@ fn full_scale(format: Format, b: &[u8]) -> i32 {
 
 /// Plays the file in its own format, else converted to the first fallback the device takes.
 fn play(args: &Args) -> Result<(), String> {
+    let unmuted = args.mixer.apply(&args.device, "Playback");
+    if let Some(done) = unmuted.map_err(|e| format!("{}: mixer: {e}", args.device))? {
+        println!("play: mixer: {done}");
+    }
     let file = File::open(&args.file).map_err(|e| format!("{}: {e}", args.file))?;
     let mut wav = WavReader::new(BufReader::new(file)).map_err(|e| format!("{}: {e}", args.file))?;
     let spec = wav.spec();

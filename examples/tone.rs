@@ -3,17 +3,21 @@
 //!
 //! ```text
 //! tone [-D|--device hw:0,0] [--freq 440] [--level 0.25] [-d|--seconds 3] [-r|--rate 48000]
-//!      [-c|--channels 2] [-p|--period 256] [-n|--periods 4] [--sync-ptr]
+//!      [-c|--channels 2] [-p|--period 256] [-n|--periods 4] [--sync-ptr] [--unmute] [--volume DB]
 //!      [--realtime | --realtime-try] [--priority 50] [-h|--help]
 //! ```
 //!
 //! The device defaults to `$ALSA_DIRECT_PLAYBACK` (set by `cargo board run`), else `hw:0,0`.
+//! `--unmute` turns the card's playback switches on and `--volume DB` also sets its playback
+//! volumes, as firmware would for a fresh codec (see `common/card_mixer.rs`).
 //! SIGINT or SIGTERM stops the tone: what is queued is drained and the program exits cleanly.
 //!
 //! `--realtime` runs the period loop under `SCHED_FIFO` at `--priority` with all memory locked
 //! (`alsa_direct::realtime`) and stops with an error without the privilege; `--realtime-try`
 //! warns instead and plays with normal scheduling.
 
+#[path = "common/card_mixer.rs"]
+mod card_mixer;
 #[path = "common/cli.rs"]
 mod cli;
 #[path = "common/signal.rs"]
@@ -26,7 +30,7 @@ use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoic
 use cli::{device_from_env, device_label, Cli, Parsed};
 
 const USAGE: &str = "usage: tone [-D|--device hw:0,0] [--freq 440] [--level 0.25] [-d|--seconds 3] [-r|--rate 48000]\n            \
-                     [-c|--channels 2] [-p|--period 256] [-n|--periods 4] [--sync-ptr]\n            \
+                     [-c|--channels 2] [-p|--period 256] [-n|--periods 4] [--sync-ptr] [--unmute] [--volume DB]\n            \
                      [--realtime | --realtime-try] [--priority 50] [-h|--help]";
 
 /// Syslog over `/dev/log`, or stderr.
@@ -70,6 +74,7 @@ struct Args {
     /// `--realtime` (`Some(true)`: an error without the privilege) or `--realtime-try`.
     realtime: Option<bool>,
     priority: u32,
+    mixer: card_mixer::MixerSetup,
 }
 
 fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
@@ -85,6 +90,7 @@ fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
         sync_ptr: false,
         realtime: None,
         priority: 50,
+        mixer: card_mixer::MixerSetup::from_env(),
     };
     while let Some(flag) = cli.next_flag() {
         match flag.as_str() {
@@ -110,6 +116,7 @@ fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
             "--channels" => args.channels = cli.value()?,
             "--period" => args.period = cli.value()?,
             "--periods" => args.periods = cli.value()?,
+            _ if args.mixer.flag(&flag, || cli.value())? => {}
             _ => return Err(cli.unknown()),
         }
     }
@@ -149,6 +156,10 @@ fn main() {
 }
 
 fn play(args: &Args, log: &Log) -> Result<(), String> {
+    let mixed = args.mixer.apply(&args.device, "Playback");
+    if let Some(done) = mixed.map_err(|e| format!("{}: mixer: {e}", device_label(&args.device, false)))? {
+        log.log(6, &format!("mixer: {done}"));
+    }
     let config = Config::new(Format::S16, args.channels, args.rate)
         .period_size(args.period)
         .periods(args.periods)

@@ -47,6 +47,25 @@ pub const SNDRV_PCM_ACCESS_RW_NONINTERLEAVED: u32 = 4;
 
 pub const SNDRV_PCM_SUBFORMAT_STD: u32 = 0;
 
+// Sample formats (`SNDRV_PCM_FORMAT_*`): the ones `params::Format` knows.
+pub const SNDRV_PCM_FORMAT_S8: u32 = 0;
+pub const SNDRV_PCM_FORMAT_U8: u32 = 1;
+pub const SNDRV_PCM_FORMAT_S16_LE: u32 = 2;
+pub const SNDRV_PCM_FORMAT_S16_BE: u32 = 3;
+pub const SNDRV_PCM_FORMAT_S24_LE: u32 = 6;
+pub const SNDRV_PCM_FORMAT_S24_BE: u32 = 7;
+pub const SNDRV_PCM_FORMAT_S32_LE: u32 = 10;
+pub const SNDRV_PCM_FORMAT_S32_BE: u32 = 11;
+pub const SNDRV_PCM_FORMAT_FLOAT_LE: u32 = 14;
+pub const SNDRV_PCM_FORMAT_FLOAT_BE: u32 = 15;
+/// 32-bit IEC958 subframes, little endian: bits 0-3 preamble, 4-27 audio (most significant
+/// bit at 27), 28 validity, 29 user data, 30 channel status, 31 parity.
+pub const SNDRV_PCM_FORMAT_IEC958_SUBFRAME_LE: u32 = 18;
+/// 32-bit IEC958 subframes, big endian.
+pub const SNDRV_PCM_FORMAT_IEC958_SUBFRAME_BE: u32 = 19;
+pub const SNDRV_PCM_FORMAT_S24_3LE: u32 = 32;
+pub const SNDRV_PCM_FORMAT_S24_3BE: u32 = 33;
+
 // States.
 pub const SNDRV_PCM_STATE_OPEN: c_int = 0;
 pub const SNDRV_PCM_STATE_SETUP: c_int = 1;
@@ -592,6 +611,89 @@ pub struct SndCtlTlv {
     pub length: c_uint,
 }
 
+/// `snd_ctl_event::data.elem`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SndCtlEventElem {
+    pub mask: c_uint,
+    pub id: SndCtlElemId,
+}
+
+/// `snd_ctl_event::data`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union SndCtlEventData {
+    pub elem: SndCtlEventElem,
+    pub data8: [u8; 60],
+}
+
+/// `struct snd_ctl_event`: one record of a `read` of a subscribed control device.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SndCtlEvent {
+    /// `SNDRV_CTL_EVENT_*`.
+    pub type_: c_int,
+    pub data: SndCtlEventData,
+}
+
+// `snd_ctl_event::type`.
+pub const SNDRV_CTL_EVENT_ELEM: c_int = 0;
+// `snd_ctl_event::data.elem.mask` bits; `REMOVE` is all bits.
+pub const SNDRV_CTL_EVENT_MASK_VALUE: c_uint = 1 << 0;
+pub const SNDRV_CTL_EVENT_MASK_INFO: c_uint = 1 << 1;
+pub const SNDRV_CTL_EVENT_MASK_ADD: c_uint = 1 << 2;
+pub const SNDRV_CTL_EVENT_MASK_TLV: c_uint = 1 << 3;
+pub const SNDRV_CTL_EVENT_MASK_REMOVE: c_uint = !0;
+
+// Channel map TLV item types (`<sound/tlv.h>`).
+pub const SNDRV_CTL_TLVT_CHMAP_FIXED: c_uint = 0x101;
+pub const SNDRV_CTL_TLVT_CHMAP_VAR: c_uint = 0x102;
+pub const SNDRV_CTL_TLVT_CHMAP_PAIRED: c_uint = 0x103;
+
+// Channel positions (`SNDRV_CHMAP_*`).
+pub const SNDRV_CHMAP_UNKNOWN: c_uint = 0;
+pub const SNDRV_CHMAP_NA: c_uint = 1;
+pub const SNDRV_CHMAP_MONO: c_uint = 2;
+pub const SNDRV_CHMAP_FL: c_uint = 3;
+pub const SNDRV_CHMAP_FR: c_uint = 4;
+pub const SNDRV_CHMAP_RL: c_uint = 5;
+pub const SNDRV_CHMAP_RR: c_uint = 6;
+pub const SNDRV_CHMAP_FC: c_uint = 7;
+pub const SNDRV_CHMAP_LFE: c_uint = 8;
+pub const SNDRV_CHMAP_SL: c_uint = 9;
+pub const SNDRV_CHMAP_SR: c_uint = 10;
+pub const SNDRV_CHMAP_RC: c_uint = 11;
+pub const SNDRV_CHMAP_FLC: c_uint = 12;
+pub const SNDRV_CHMAP_FRC: c_uint = 13;
+pub const SNDRV_CHMAP_RLC: c_uint = 14;
+pub const SNDRV_CHMAP_RRC: c_uint = 15;
+pub const SNDRV_CHMAP_FLW: c_uint = 16;
+pub const SNDRV_CHMAP_FRW: c_uint = 17;
+pub const SNDRV_CHMAP_FLH: c_uint = 18;
+pub const SNDRV_CHMAP_FCH: c_uint = 19;
+pub const SNDRV_CHMAP_FRH: c_uint = 20;
+pub const SNDRV_CHMAP_TC: c_uint = 21;
+pub const SNDRV_CHMAP_TFL: c_uint = 22;
+pub const SNDRV_CHMAP_TFR: c_uint = 23;
+pub const SNDRV_CHMAP_TFC: c_uint = 24;
+pub const SNDRV_CHMAP_TRL: c_uint = 25;
+pub const SNDRV_CHMAP_TRR: c_uint = 26;
+pub const SNDRV_CHMAP_TRC: c_uint = 27;
+pub const SNDRV_CHMAP_TFLC: c_uint = 28;
+pub const SNDRV_CHMAP_TFRC: c_uint = 29;
+pub const SNDRV_CHMAP_TSL: c_uint = 30;
+pub const SNDRV_CHMAP_TSR: c_uint = 31;
+pub const SNDRV_CHMAP_LLFE: c_uint = 32;
+pub const SNDRV_CHMAP_RLFE: c_uint = 33;
+pub const SNDRV_CHMAP_BC: c_uint = 34;
+pub const SNDRV_CHMAP_BLC: c_uint = 35;
+pub const SNDRV_CHMAP_BRC: c_uint = 36;
+pub const SNDRV_CHMAP_LAST: c_uint = SNDRV_CHMAP_BRC;
+pub const SNDRV_CHMAP_POSITION_MASK: c_uint = 0xffff;
+pub const SNDRV_CHMAP_PHASE_INVERSE: c_uint = 0x01 << 16;
+pub const SNDRV_CHMAP_DRIVER_SPEC: c_uint = 0x02 << 16;
+
+pub const SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS: Opcode = opcode::read_write::<c_int>(b'U', 0x16);
 pub const SNDRV_CTL_IOCTL_ELEM_LIST: Opcode = opcode::read_write::<SndCtlElemList>(b'U', 0x10);
 pub const SNDRV_CTL_IOCTL_ELEM_INFO: Opcode = opcode::read_write::<SndCtlElemInfo>(b'U', 0x11);
 pub const SNDRV_CTL_IOCTL_ELEM_READ: Opcode = opcode::read_write::<SndCtlElemValue>(b'U', 0x12);

@@ -91,6 +91,12 @@ pub enum Op {
     LockMemory,
     /// `sched_setscheduler(SCHED_FIFO)`, see [`crate::realtime`].
     SetScheduler,
+    /// `SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS`.
+    SubscribeEvents,
+    /// `read` of control events.
+    ReadEvent,
+    /// `poll` of the control device for events.
+    PollEvent,
 }
 
 impl Op {
@@ -136,6 +142,9 @@ impl Op {
             Op::TlvRead => "SNDRV_CTL_IOCTL_TLV_READ",
             Op::LockMemory => "mlockall",
             Op::SetScheduler => "sched_setscheduler(SCHED_FIFO)",
+            Op::SubscribeEvents => "SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS",
+            Op::ReadEvent => "read(control events)",
+            Op::PollEvent => "poll(control)",
         }
     }
 }
@@ -326,6 +335,10 @@ pub enum Error {
     },
     /// The control's TLV data (its dB scale) is truncated or malformed.
     BadTlv,
+    /// The control declares no dB scale, so it cannot be read or set in dB.
+    NoDbScale,
+    /// A percentage above 100.
+    BadPercent(u32),
 }
 
 /// A configuration value rejected before any system call.
@@ -345,6 +358,8 @@ pub enum ConfigError {
     ThresholdBeyondBuffer,
     /// `period_size * periods` does not fit the kernel's frame counter.
     BufferTooLarge,
+    /// An empty list of formats to negotiate.
+    NoFormat,
 }
 
 /// The crate's result type.
@@ -383,6 +398,7 @@ impl fmt::Display for ConfigError {
             ConfigError::BufferTooLarge => {
                 "period_size * periods overflows: ask for a smaller buffer"
             }
+            ConfigError::NoFormat => "no format to negotiate: give at least one",
         })
     }
 }
@@ -420,6 +436,9 @@ impl fmt::Display for Error {
                     ),
                     (Op::LockMemory, Errno::PERM | Errno::NOMEM) => f.write_str(
                         "; locking memory needs CAP_IPC_LOCK (root) or a larger RLIMIT_MEMLOCK (ulimit -l)",
+                    ),
+                    (Op::ReadEvent, Errno::BADFD) => f.write_str(
+                        "; the control device is not subscribed to events: call Mixer::subscribe first",
                     ),
                     (_, Errno::NODEV) => f.write_str("; the device is gone (unplugged?): reopen it"),
                     _ => Ok(()),
@@ -459,7 +478,7 @@ impl fmt::Display for Error {
                 "the device does not support {param} {requested} (it offers {min}..={max}): pick a value in range, or use Matching::Nearest"
             ),
             Error::UnknownFormatName => f.write_str(
-                "unknown format name: use U8, S8, S16_LE, S16_BE, S24_LE, S24_BE, S32_LE, S32_BE, FLOAT_LE, FLOAT_BE, S24_3LE or S24_3BE (S16, S24, S32 and FLOAT mean this machine's byte order)",
+                "unknown format name: use U8, S8, S16_LE, S16_BE, S24_LE, S24_BE, S32_LE, S32_BE, FLOAT_LE, FLOAT_BE, IEC958_SUBFRAME_LE, IEC958_SUBFRAME_BE, S24_3LE or S24_3BE (S16, S24, S32, FLOAT and IEC958_SUBFRAME mean this machine's byte order)",
             ),
             Error::UnsupportedFormat { format } => write!(
                 f,
@@ -509,6 +528,10 @@ impl fmt::Display for Error {
             Error::BadTlv => f.write_str(
                 "the control's TLV (dB scale) data is truncated or malformed: the driver declares a bad scale; use the raw values",
             ),
+            Error::NoDbScale => f.write_str(
+                "the control declares no dB scale: set it by raw value or percent instead",
+            ),
+            Error::BadPercent(p) => write!(f, "{p}% is more than 100%: give 0 to 100"),
         }
     }
 }

@@ -45,6 +45,8 @@
 //! - [`device`] — device names and the control device.
 //! - [`mixer`] — mixer controls: listing, values, dB ranges.
 //! - [`realtime`] — `SCHED_FIFO` with memory locked, for the period loop.
+//! - [`chmap`] — channel maps (`Playback Channel Map` controls).
+//! - [`iec958`] — IEC958 (S/PDIF, HDMI) subframes and their channel status.
 //! - `amp` — amplifier enable / mute pin sequencing (feature `embedded-hal`).
 //!
 //! # Features
@@ -62,8 +64,10 @@ extern crate std;
 pub mod abi;
 #[cfg(feature = "embedded-hal")]
 pub mod amp;
+pub mod chmap;
 pub mod device;
 mod error;
+pub mod iec958;
 pub mod mixer;
 pub mod params;
 pub mod pcm;
@@ -76,7 +80,8 @@ pub mod transport;
 
 pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices};
 pub use error::{ConfigError, Errno, Error, Op, Result};
-pub use params::{Capabilities, Format, Matching, Negotiated, Param, Range};
+pub use iec958::Iec958Subframe;
+pub use params::{Capabilities, Format, Formats, Matching, Negotiated, Param, Range};
 pub use pcm::{OpenMode, PcmDevice, PcmInfo};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{

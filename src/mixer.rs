@@ -18,7 +18,12 @@
 //! # Ok::<(), alsa_direct::Error>(())
 //! ```
 //!
-//! The dB scale parser, [`parse_db_range`], is a pure function of the TLV bytes.
+//! Levels can be read and set in dB ([`Mixer::read_db`], [`Mixer::write_db`]) and in percent
+//! of the range ([`Mixer::read_percent`], [`Mixer::write_percent`]), and changes watched
+//! with [`Mixer::subscribe`] and [`Mixer::wait_event`].
+//!
+//! The dB scale parser, [`parse_db_range`], and the conversions [`db_of_value`],
+//! [`value_of_db`], [`value_of_percent`] and [`percent_of_value`] are pure functions.
 
 use core::ffi::{c_long, c_uint};
 use core::fmt;
@@ -778,6 +783,177 @@ impl Mixer {
     }
 }
 
+impl Mixer {
+    /// The limits and TLV bytes of an integer control with a dB scale.
+    fn db_scale(&self, info: &ElemInfo) -> Result<(i64, i64, heapless::Vec<u8, TLV_BYTES>)> {
+        let (min, max) = info
+            .integer_range()
+            .ok_or(Error::ControlType { found: info.kind })?;
+        let tlv = self.tlv(info)?.ok_or(Error::NoDbScale)?;
+        Ok((min, max, tlv.bytes()))
+    }
+
+    /// The gain of channel `channel` of an integer control, in centi-dB (hundredths of a
+    /// dB; [`abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE`] when muted), from its TLV dB scale.
+    /// [`Error::NoDbScale`] when it has none.
+    pub fn read_db(&self, info: &ElemInfo, channel: u32) -> Result<i32> {
+        let (min, max, tlv) = self.db_scale(info)?;
+        let value = self.read_integer(info, channel)?;
+        db_of_value(&tlv, min, max, value)?.ok_or(Error::NoDbScale)
+    }
+
+    /// Sets channel `channel` (`None`: every channel) of an integer control to the value
+    /// whose gain is `db` centi-dB, rounded as `rounding` says (like `amixer set NAME -6dB`,
+    /// with `db` -600); returns the value written.
+    pub fn write_db(
+        &self,
+        info: &ElemInfo,
+        channel: Option<u32>,
+        db: i32,
+        rounding: DbRounding,
+    ) -> Result<i64> {
+        let (min, max, tlv) = self.db_scale(info)?;
+        let value = value_of_db(&tlv, min, max, db, rounding)?.ok_or(Error::NoDbScale)?;
+        self.write_channels(info, channel, value)?;
+        Ok(value)
+    }
+
+    /// Channel `channel` of an integer control as a percentage of its range, rounded (as
+    /// `amixer` shows it).
+    pub fn read_percent(&self, info: &ElemInfo, channel: u32) -> Result<u32> {
+        let (min, max) = info
+            .integer_range()
+            .ok_or(Error::ControlType { found: info.kind })?;
+        Ok(percent_of_value(min, max, self.read_integer(info, channel)?))
+    }
+
+    /// Sets channel `channel` (`None`: every channel) of an integer control to `percent`
+    /// (0..=100) of its range (like `amixer set NAME 50%`); returns the value written.
+    pub fn write_percent(&self, info: &ElemInfo, channel: Option<u32>, percent: u32) -> Result<i64> {
+        let Limits::Integer { min, max, step } = info.limits else {
+            return Err(Error::ControlType { found: info.kind });
+        };
+        let value = value_of_percent(min, max, step, percent)?;
+        self.write_channels(info, channel, value)?;
+        Ok(value)
+    }
+
+    fn write_channels(&self, info: &ElemInfo, channel: Option<u32>, value: i64) -> Result<()> {
+        match channel {
+            Some(c) => self.write_integer(info, c, value),
+            None => self.write_integer_all(info, value),
+        }
+    }
+
+    /// Asks the kernel to queue an [`Event`] for every change to the card's controls (or to
+    /// stop, with `on` false). Events made by this same open control device are queued too.
+    pub fn subscribe(&self, on: bool) -> Result<()> {
+        let mut flag: core::ffi::c_int = on.into();
+        // SAFETY: SUBSCRIBE_EVENTS reads (and writes back) one `int`.
+        unsafe {
+            sys::ioctl_ptr(
+                self.fd(),
+                Op::SubscribeEvents,
+                abi::SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS,
+                &mut flag,
+            )?
+        };
+        Ok(())
+    }
+
+    /// The next queued event, waiting for one as long as `timeout_ms` says (`None`: without
+    /// limit, `Some(0)`: not at all); `Ok(None)` when none came. Needs [`Mixer::subscribe`].
+    /// One `poll` and one `read` of one record, no allocation.
+    pub fn wait_event(&self, timeout_ms: Option<u32>) -> Result<Option<Event>> {
+        loop {
+            if !sys::wait_readable(self.fd(), Op::PollEvent, timeout_ms)? {
+                return Ok(None);
+            }
+            // SAFETY: integers, bytes and unions of them.
+            let mut raw: abi::SndCtlEvent = unsafe { abi::zeroed() };
+            // SAFETY: the record is plain integers; any bytes make a valid one.
+            let n = unsafe { sys::read_record(self.fd(), Op::ReadEvent, &mut raw)? };
+            if n < core::mem::size_of::<abi::SndCtlEvent>() {
+                return Err(Error::BadKernelValue);
+            }
+            if raw.type_ == abi::SNDRV_CTL_EVENT_ELEM {
+                // SAFETY: the kernel filled the element view of an element event.
+                let elem = unsafe { raw.data.elem };
+                return Ok(Some(Event {
+                    mask: EventMask(elem.mask),
+                    id: ElemId::from_raw(&elem.id),
+                }));
+            }
+            // Another event type (none is defined today): skip it.
+        }
+    }
+}
+
+/// What changed about a control (`SNDRV_CTL_EVENT_MASK_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct EventMask(pub u32);
+
+impl EventMask {
+    /// The control was removed (the mask is all ones; the other tests are then meaningless).
+    pub const fn removed(self) -> bool {
+        self.0 == abi::SNDRV_CTL_EVENT_MASK_REMOVE
+    }
+    /// Its values changed.
+    pub const fn value(self) -> bool {
+        !self.removed() && self.0 & abi::SNDRV_CTL_EVENT_MASK_VALUE != 0
+    }
+    /// Its description (range, access...) changed.
+    pub const fn info(self) -> bool {
+        !self.removed() && self.0 & abi::SNDRV_CTL_EVENT_MASK_INFO != 0
+    }
+    /// It was added.
+    pub const fn added(self) -> bool {
+        !self.removed() && self.0 & abi::SNDRV_CTL_EVENT_MASK_ADD != 0
+    }
+    /// Its TLV data changed.
+    pub const fn tlv(self) -> bool {
+        !self.removed() && self.0 & abi::SNDRV_CTL_EVENT_MASK_TLV != 0
+    }
+}
+
+impl fmt::Display for EventMask {
+    /// `value`, `info,value`, `add`, `remove`...
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.removed() {
+            return f.write_str("remove");
+        }
+        let names = [
+            (self.value(), "value"),
+            (self.info(), "info"),
+            (self.added(), "add"),
+            (self.tlv(), "tlv"),
+        ];
+        let mut first = true;
+        for (_, name) in names.iter().filter(|(on, _)| *on) {
+            if !first {
+                f.write_str(",")?;
+            }
+            f.write_str(name)?;
+            first = false;
+        }
+        if first {
+            write!(f, "{:#x}", self.0)?;
+        }
+        Ok(())
+    }
+}
+
+/// A change to a control of the card (`snd_ctl_event` of type `SNDRV_CTL_EVENT_ELEM`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Event {
+    /// What changed.
+    pub mask: EventMask,
+    /// Which control.
+    pub id: ElemId,
+}
+
 /// `struct snd_ctl_tlv` with room for its data.
 #[repr(C)]
 struct TlvRecord {
@@ -1016,5 +1192,271 @@ fn item_db_range(kind: u32, payload: &[u8], min: i64, max: i64, depth: u32) -> R
             total.map(|(range, _)| Some(range)).ok_or(Error::BadTlv)
         }
         _ => Ok(None),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// dB and percent levels.
+
+/// Which value to take when no value of a control gives exactly the gain asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum DbRounding {
+    /// The loudest value at or below the gain (never louder than asked; alsa-lib's `dir -1`).
+    #[default]
+    Down,
+    /// The quietest value at or above the gain (alsa-lib's `dir 1`).
+    Up,
+    /// The value whose gain is nearest (the quieter one on a tie).
+    Nearest,
+}
+
+/// The gain of `value` of an integer control with values `min..=max`, in centi-dB, from its
+/// TLV data (as [`parse_db_range`] takes it), as alsa-lib's `snd_tlv_convert_to_dB` computes
+/// it; `Ok(None)` when the TLV declares no dB scale. A muted value gives
+/// [`abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE`]. `value` is first clamped to `min..=max`.
+pub fn db_of_value(tlv: &[u8], min: i64, max: i64, value: i64) -> Result<Option<i32>> {
+    if min > max {
+        return Err(Error::BadTlv);
+    }
+    let (kind, payload, _) = split_item(tlv)?;
+    item_db_of(kind, payload, min, max, value.clamp(min, max), 0)
+}
+
+/// The value of an integer control with values `min..=max` that gives `db` (centi-dB),
+/// rounded as `rounding` says among the values the TLV declares (found by bisection, so it
+/// works for every scale type, `DB_RANGE` included). A gain below the quietest value gives
+/// `min`, above the loudest `max`; `Ok(None)` when the TLV declares no dB scale.
+pub fn value_of_db(tlv: &[u8], min: i64, max: i64, db: i32, rounding: DbRounding) -> Result<Option<i64>> {
+    let gain = |v: i64| -> Result<i32> { db_of_value(tlv, min, max, v)?.ok_or(Error::BadTlv) };
+    if db_of_value(tlv, min, max, min)?.is_none() {
+        return Ok(None);
+    }
+    // The loudest value at or below `db` (or `min`).
+    let (mut lo, mut hi) = (min, max);
+    if gain(min)? > db {
+        hi = min;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo + 1) / 2;
+        if gain(mid)? <= db {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let down = lo;
+    let down_gain = gain(down)?;
+    if down_gain == db || down == max {
+        return Ok(Some(down));
+    }
+    let up = if down_gain > db { down } else { down + 1 };
+    Ok(Some(match rounding {
+        DbRounding::Down => down,
+        DbRounding::Up => up,
+        DbRounding::Nearest => {
+            let distance = |g: i32| (i64::from(g) - i64::from(db)).abs();
+            if distance(gain(up)?) < distance(down_gain) {
+                up
+            } else {
+                down
+            }
+        }
+    }))
+}
+
+/// The value `percent` (0..=100) of the way from `min` to `max`, rounded to the nearest value
+/// and snapped to `step` (0: any): how `amixer set NAME 50%` maps a percentage.
+pub fn value_of_percent(min: i64, max: i64, step: i64, percent: u32) -> Result<i64> {
+    if percent > 100 {
+        return Err(Error::BadPercent(percent));
+    }
+    let range = i128::from(max) - i128::from(min);
+    if range <= 0 {
+        return Ok(min);
+    }
+    let offset = (range * i128::from(percent) + 50) / 100;
+    let offset = match i128::from(step) {
+        step if step > 1 => ((offset + step / 2) / step * step).min(range / step * step),
+        _ => offset,
+    };
+    // `offset` is within `0..=range`, so the sum is within `min..=max`.
+    Ok((i128::from(min) + offset) as i64)
+}
+
+/// Where `value` lies between `min` and `max`, in percent rounded to the nearest (as `amixer`
+/// shows it); values outside the range are clamped.
+pub fn percent_of_value(min: i64, max: i64, value: i64) -> u32 {
+    let range = i128::from(max) - i128::from(min);
+    if range <= 0 {
+        return 0;
+    }
+    let offset = (i128::from(value.clamp(min, max)) - i128::from(min)) * 100;
+    ((offset + range / 2) / range) as u32
+}
+
+fn item_db_of(kind: u32, payload: &[u8], min: i64, max: i64, value: i64, depth: u32) -> Result<Option<i32>> {
+    if depth > MAX_TLV_DEPTH {
+        return Err(Error::BadTlv);
+    }
+    let mute = abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE;
+    let to_i32 = |v: i64| i32::try_from(v).map_err(|_| Error::BadTlv);
+    match kind {
+        abi::SNDRV_CTL_TLVT_CONTAINER => {
+            let mut rest = payload;
+            while !rest.is_empty() {
+                let (kind, inner, after) = split_item(rest)?;
+                if is_db(kind) {
+                    if let Some(db) = item_db_of(kind, inner, min, max, value, depth + 1)? {
+                        return Ok(Some(db));
+                    }
+                }
+                rest = after;
+            }
+            Ok(None)
+        }
+        abi::SNDRV_CTL_TLVT_DB_SCALE => {
+            let low = i64::from(centi_db(word(payload, 0)?));
+            let bits = word(payload, 1)?;
+            if bits & abi::SNDRV_CTL_TLVD_DB_SCALE_MUTE != 0 && value == min {
+                return Ok(Some(mute));
+            }
+            let step = i64::from(bits & abi::SNDRV_CTL_TLVD_DB_SCALE_MASK);
+            let db = value
+                .checked_sub(min)
+                .and_then(|d| d.checked_mul(step))
+                .and_then(|d| d.checked_add(low))
+                .ok_or(Error::BadTlv)?;
+            to_i32(db).map(Some)
+        }
+        abi::SNDRV_CTL_TLVT_DB_MINMAX | abi::SNDRV_CTL_TLVT_DB_MINMAX_MUTE => {
+            let low = i64::from(centi_db(word(payload, 0)?));
+            let high = i64::from(centi_db(word(payload, 1)?));
+            if kind == abi::SNDRV_CTL_TLVT_DB_MINMAX_MUTE && value == min {
+                return Ok(Some(mute));
+            }
+            if max == min {
+                return to_i32(low).map(Some);
+            }
+            let db = i128::from(low)
+                + (i128::from(high) - i128::from(low)) * (i128::from(value) - i128::from(min))
+                    / (i128::from(max) - i128::from(min));
+            i32::try_from(db).map(Some).map_err(|_| Error::BadTlv)
+        }
+        abi::SNDRV_CTL_TLVT_DB_LINEAR => {
+            let low = centi_db(word(payload, 0)?);
+            let high = centi_db(word(payload, 1)?);
+            if value <= min || max <= min {
+                return Ok(Some(low));
+            }
+            if value >= max {
+                return Ok(Some(high));
+            }
+            let fraction = (value - min) as f64 / (max - min) as f64;
+            let db = if low <= mute {
+                100.0 * 20.0 * float::log10(fraction) + f64::from(high)
+            } else {
+                let lmin = float::pow10(f64::from(low) / 2000.0);
+                let lmax = float::pow10(f64::from(high) / 2000.0);
+                100.0 * 20.0 * float::log10((lmax - lmin) * fraction + lmin)
+            };
+            // Truncated toward zero, as alsa-lib's `(long)` cast does, after taking a value
+            // within a millionth of a centi-dB of a whole one as that one (-1999.9999999 for
+            // 20 log10(0.1) is -2000, as glibc's exact `log10` gives).
+            let whole = if db >= 0.0 {
+                (db + 0.5) as i64
+            } else {
+                (db - 0.5) as i64
+            } as f64;
+            let db = if (db - whole).abs() < 1e-6 { whole } else { db };
+            Ok(Some(db as i32))
+        }
+        abi::SNDRV_CTL_TLVT_DB_RANGE => {
+            let mut rest = payload;
+            while !rest.is_empty() {
+                // Signed bounds, as alsa-lib's `snd_tlv_convert_to_dB` reads them.
+                let first = i64::from(centi_db(word(rest, 0)?));
+                let last = i64::from(centi_db(word(rest, 1)?));
+                let (kind, inner, after) = split_item(&rest[8..])?;
+                if (first..=last).contains(&value) {
+                    return item_db_of(kind, inner, first, last, value, depth + 1)?
+                        .ok_or(Error::BadTlv)
+                        .map(Some);
+                }
+                rest = after;
+            }
+            Err(Error::BadTlv)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `log10` and `10^x` for `DB_LINEAR` scales, without `std` or `libm`: accurate to far better
+/// than the 0.01 dB the kernel's scales resolve.
+mod float {
+    const LN_2: f64 = core::f64::consts::LN_2;
+    const LN_10: f64 = core::f64::consts::LN_10;
+
+    /// Natural logarithm of a positive, finite `x` (`-inf` for 0 and below).
+    fn ln(x: f64) -> f64 {
+        if x <= 0.0 || x.is_nan() {
+            return f64::NEG_INFINITY;
+        }
+        // x = m * 2^e with m in [1, 2); subnormals are scaled up first.
+        let (x, bias) = if x < f64::MIN_POSITIVE {
+            (x * (1u64 << 54) as f64, -54)
+        } else {
+            (x, 0)
+        };
+        let bits = x.to_bits();
+        let e = ((bits >> 52) & 0x7ff) as i64 - 1023 + bias;
+        let m = f64::from_bits((bits & ((1 << 52) - 1)) | (1023 << 52));
+        // ln(m) = 2 atanh(z), z = (m - 1) / (m + 1) in [0, 1/3).
+        let z = (m - 1.0) / (m + 1.0);
+        let z2 = z * z;
+        let (mut term, mut sum, mut k) = (z, 0.0, 1.0);
+        for _ in 0..40 {
+            sum += term / k;
+            term *= z2;
+            k += 2.0;
+        }
+        2.0 * sum + e as f64 * LN_2
+    }
+
+    /// `e^x`, saturating to 0 and infinity.
+    fn exp(x: f64) -> f64 {
+        if x < -745.0 {
+            return 0.0;
+        }
+        if x > 709.0 {
+            return f64::INFINITY;
+        }
+        // x = n ln 2 + r with |r| <= ln 2 / 2.
+        let q = x / LN_2;
+        let n = if q >= 0.0 {
+            (q + 0.5) as i64
+        } else {
+            (q - 0.5) as i64
+        };
+        let r = x - n as f64 * LN_2;
+        let (mut term, mut sum) = (1.0, 1.0);
+        for k in 1..30 {
+            term *= r / k as f64;
+            sum += term;
+        }
+        // 2^n in two steps, so that n down to -1074 stays representable.
+        let half = n / 2;
+        let scale = |p: i64| f64::from_bits(((p + 1023) as u64) << 52);
+        sum * scale(half) * scale(n - half)
+    }
+
+    /// Base-10 logarithm.
+    pub(super) fn log10(x: f64) -> f64 {
+        ln(x) / LN_10
+    }
+
+    /// `10^x`.
+    pub(super) fn pow10(x: f64) -> f64 {
+        exp(x * LN_10)
     }
 }

@@ -8,7 +8,7 @@
 use core::fmt;
 
 use crate::abi::{self, SndInterval, SndPcmHwParams};
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 
 /// A sample format (`SNDRV_PCM_FORMAT_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -35,6 +35,11 @@ pub enum Format {
     FloatLe,
     /// 32-bit IEEE 754 float, big endian, range -1.0..=1.0.
     FloatBe,
+    /// IEC958 (S/PDIF, HDMI) subframes in 32 bits, little endian: what the Raspberry Pi's
+    /// HDMI outputs take. Build them with [`crate::iec958::Encoder`].
+    Iec958SubframeLe,
+    /// IEC958 subframes in 32 bits, big endian.
+    Iec958SubframeBe,
     /// Signed 24 bit packed in 3 bytes, little endian.
     S24_3Le,
     /// Signed 24 bit packed in 3 bytes, big endian.
@@ -43,7 +48,7 @@ pub enum Format {
 
 impl Format {
     /// Every format this crate knows, in `SNDRV_PCM_FORMAT_*` order.
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 14] = [
         Format::S8,
         Format::U8,
         Format::S16Le,
@@ -54,6 +59,8 @@ impl Format {
         Format::S32Be,
         Format::FloatLe,
         Format::FloatBe,
+        Format::Iec958SubframeLe,
+        Format::Iec958SubframeBe,
         Format::S24_3Le,
         Format::S24_3Be,
     ];
@@ -81,22 +88,30 @@ impl Format {
     } else {
         Format::FloatBe
     };
+    /// IEC958 subframes in the target's byte order.
+    pub const IEC958_SUBFRAME: Format = if cfg!(target_endian = "little") {
+        Format::Iec958SubframeLe
+    } else {
+        Format::Iec958SubframeBe
+    };
 
     /// The kernel's `SNDRV_PCM_FORMAT_*` number.
     pub const fn to_raw(self) -> u32 {
         match self {
-            Format::S8 => 0,
-            Format::U8 => 1,
-            Format::S16Le => 2,
-            Format::S16Be => 3,
-            Format::S24Le => 6,
-            Format::S24Be => 7,
-            Format::S32Le => 10,
-            Format::S32Be => 11,
-            Format::FloatLe => 14,
-            Format::FloatBe => 15,
-            Format::S24_3Le => 32,
-            Format::S24_3Be => 33,
+            Format::S8 => abi::SNDRV_PCM_FORMAT_S8,
+            Format::U8 => abi::SNDRV_PCM_FORMAT_U8,
+            Format::S16Le => abi::SNDRV_PCM_FORMAT_S16_LE,
+            Format::S16Be => abi::SNDRV_PCM_FORMAT_S16_BE,
+            Format::S24Le => abi::SNDRV_PCM_FORMAT_S24_LE,
+            Format::S24Be => abi::SNDRV_PCM_FORMAT_S24_BE,
+            Format::S32Le => abi::SNDRV_PCM_FORMAT_S32_LE,
+            Format::S32Be => abi::SNDRV_PCM_FORMAT_S32_BE,
+            Format::FloatLe => abi::SNDRV_PCM_FORMAT_FLOAT_LE,
+            Format::FloatBe => abi::SNDRV_PCM_FORMAT_FLOAT_BE,
+            Format::Iec958SubframeLe => abi::SNDRV_PCM_FORMAT_IEC958_SUBFRAME_LE,
+            Format::Iec958SubframeBe => abi::SNDRV_PCM_FORMAT_IEC958_SUBFRAME_BE,
+            Format::S24_3Le => abi::SNDRV_PCM_FORMAT_S24_3LE,
+            Format::S24_3Be => abi::SNDRV_PCM_FORMAT_S24_3BE,
         }
     }
 
@@ -128,6 +143,8 @@ impl Format {
             Format::S32Be => "S32_BE",
             Format::FloatLe => "FLOAT_LE",
             Format::FloatBe => "FLOAT_BE",
+            Format::Iec958SubframeLe => "IEC958_SUBFRAME_LE",
+            Format::Iec958SubframeBe => "IEC958_SUBFRAME_BE",
             Format::S24_3Le => "S24_3LE",
             Format::S24_3Be => "S24_3BE",
         }
@@ -140,6 +157,7 @@ impl Format {
             ("S24", Format::S24),
             ("S32", Format::S32),
             ("FLOAT", Format::FLOAT),
+            ("IEC958_SUBFRAME", Format::IEC958_SUBFRAME),
         ];
         Format::ALL
             .into_iter()
@@ -164,6 +182,12 @@ impl Format {
             Format::S24Le | Format::S24Be | Format::S32Le | Format::S32Be => "Swapped<i32>",
             Format::FloatLe | Format::FloatBe if matches!(self, Format::FLOAT) => "f32",
             Format::FloatLe | Format::FloatBe => "Swapped<f32>",
+            Format::Iec958SubframeLe | Format::Iec958SubframeBe
+                if matches!(self, Format::IEC958_SUBFRAME) =>
+            {
+                "Iec958Subframe"
+            }
+            Format::Iec958SubframeLe | Format::Iec958SubframeBe => "Swapped<Iec958Subframe>",
             Format::S24_3Le => "Packed24Le",
             Format::S24_3Be => "Packed24Be",
         }
@@ -646,4 +670,114 @@ impl fmt::Display for Capabilities {
         }
         Ok(())
     }
+}
+
+/// The most formats a [`Formats`] list holds.
+pub const MAX_FORMATS: usize = 8;
+
+/// Sample formats in order of preference, at most [`MAX_FORMATS`], without duplicates: fixed
+/// in size and `Copy`, to sit in a [`crate::Config`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Formats {
+    list: [Format; MAX_FORMATS],
+    len: u8,
+}
+
+impl Formats {
+    /// No format.
+    pub const EMPTY: Formats = Formats {
+        list: [Format::S8; MAX_FORMATS],
+        len: 0,
+    };
+
+    /// The first [`MAX_FORMATS`] distinct formats of `formats`, in their order (later
+    /// duplicates are dropped).
+    pub const fn new(formats: &[Format]) -> Self {
+        let mut list = Formats::EMPTY;
+        let mut i = 0;
+        while i < formats.len() {
+            list = list.with(formats[i]);
+            i += 1;
+        }
+        list
+    }
+
+    /// `format` added at the end, unless it is already in the list or the list is full.
+    pub const fn with(mut self, format: Format) -> Self {
+        let mut i = 0;
+        while i < self.len as usize {
+            if self.list[i].to_raw() == format.to_raw() {
+                return self;
+            }
+            i += 1;
+        }
+        if (self.len as usize) < MAX_FORMATS {
+            self.list[self.len as usize] = format;
+            self.len += 1;
+        }
+        self
+    }
+
+    /// The formats, most preferred first.
+    pub fn as_slice(&self) -> &[Format] {
+        &self.list[..self.len as usize]
+    }
+
+    /// The number of formats.
+    pub const fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether there is none.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The formats for which `keep` holds, in the same order.
+    pub fn filter(&self, keep: impl Fn(Format) -> bool) -> Self {
+        self.as_slice()
+            .iter()
+            .filter(|f| keep(**f))
+            .fold(Formats::EMPTY, |list, f| list.with(*f))
+    }
+}
+
+impl Default for Formats {
+    fn default() -> Self {
+        Formats::EMPTY
+    }
+}
+
+impl fmt::Debug for Formats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+/// [`negotiate`] with each of `formats` in turn (`request.format` is ignored), most preferred
+/// first: the first format with which the whole configuration can be negotiated wins, and
+/// [`Negotiated::format`] says which. When none can, the error is that of the first format
+/// the device offers (why the rest of the configuration failed with it), or
+/// [`Error::UnsupportedFormat`] for the first format when the device offers none of them.
+pub fn negotiate_formats(
+    dev: &mut impl Refine,
+    request: &Request,
+    formats: &[Format],
+) -> Result<(HwParams, Negotiated)> {
+    let mut failure: Option<Error> = None;
+    for &format in formats {
+        match negotiate(dev, &Request { format, ..*request }) {
+            Ok(done) => return Ok(done),
+            Err(e) => {
+                let offered = !matches!(e, Error::UnsupportedFormat { .. });
+                match failure {
+                    None => failure = Some(e),
+                    Some(Error::UnsupportedFormat { .. }) if offered => failure = Some(e),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    Err(failure.unwrap_or(Error::InvalidConfig(ConfigError::NoFormat)))
 }

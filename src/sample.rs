@@ -1,5 +1,6 @@
 //! The [`Sample`] trait: which Rust type holds which sample format in DMA memory.
 
+use crate::iec958::Iec958Subframe;
 use crate::params::Format;
 
 /// A Rust type that is one sample of one or more formats, as laid out in DMA memory.
@@ -16,6 +17,7 @@ use crate::params::Format;
 /// | `f32` | `FLOAT` in the target's byte order |
 /// | [`Swapped<i16>`], [`Swapped<i32>`], [`Swapped<f32>`] | the same in the other byte order |
 /// | [`Packed24Le`], [`Packed24Be`] | `S24_3LE`, `S24_3BE` |
+/// | [`Iec958Subframe`], [`Swapped<Iec958Subframe>`] | `IEC958_SUBFRAME` in the target's / the other byte order |
 ///
 /// # Safety
 /// Every bit pattern of `size_of::<Self>()` bytes must be a valid `Self` (the kernel and the
@@ -58,6 +60,11 @@ unsafe impl Sample for f32 {
     const SILENCE: Self = 0.0;
 }
 
+/// Whether `S` holds `format`: one of its [`Sample::FORMATS`], of the same size.
+pub(crate) fn holds<S: Sample>(format: Format) -> bool {
+    S::FORMATS.contains(&format) && core::mem::size_of::<S>() == format.bytes()
+}
+
 /// A sample stored in the byte order opposite to the target's (`S16_BE` on a little-endian
 /// board, for instance). [`Swapped::new`] stores a value, [`Swapped::get`] reads it back.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -94,6 +101,24 @@ impl Swapped<f32> {
     /// The value, in the target's byte order.
     pub const fn get(self) -> f32 {
         f32::from_bits(self.0.to_bits().swap_bytes())
+    }
+}
+
+impl Swapped<Iec958Subframe> {
+    /// Stores `value` in the opposite byte order.
+    pub const fn new(value: Iec958Subframe) -> Self {
+        Swapped(Iec958Subframe(value.0.swap_bytes()))
+    }
+    /// The value, in the target's byte order.
+    pub const fn get(self) -> Iec958Subframe {
+        Iec958Subframe(self.0 .0.swap_bytes())
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Swapped<Iec958Subframe> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=u32:#010x}", self.get().0);
     }
 }
 
@@ -208,4 +233,16 @@ unsafe impl Sample for Packed24Le {
 unsafe impl Sample for Packed24Be {
     const FORMATS: &'static [Format] = &[Format::S24_3Be];
     const SILENCE: Self = Packed24Be([0; 3]);
+}
+
+// SAFETY: a transparent u32, valid for every bit pattern, no padding, size 4 as IEC958_SUBFRAME.
+unsafe impl Sample for Iec958Subframe {
+    const FORMATS: &'static [Format] = &[Format::IEC958_SUBFRAME];
+    const SILENCE: Self = Iec958Subframe(0);
+}
+
+// SAFETY: a transparent `Iec958Subframe`, valid for every bit pattern, size 4.
+unsafe impl Sample for Swapped<Iec958Subframe> {
+    const FORMATS: &'static [Format] = &[foreign(Format::Iec958SubframeLe, Format::Iec958SubframeBe)];
+    const SILENCE: Self = Swapped(Iec958Subframe(0));
 }

@@ -56,6 +56,27 @@ pub(crate) unsafe fn ioctl_ptr<T>(fd: BorrowedFd<'_>, op: Op, opcode: Opcode, ar
     unsafe { rustix::ioctl::ioctl(fd, io) }.map_err(|e| Error::sys(op, e))
 }
 
+/// An ioctl whose argument points at the start of `arg`, a record with a flexible array
+/// member (`snd_ctl_tlv`) laid out as a slice.
+///
+/// # Safety
+/// `opcode` must read and/or write at most `size_of_val(arg)` bytes from the start of `arg`,
+/// and any bytes it writes must be valid `T`s.
+pub(crate) unsafe fn ioctl_slice<T>(
+    fd: BorrowedFd<'_>,
+    op: Op,
+    opcode: Opcode,
+    arg: &mut [T],
+) -> Result<c_int> {
+    let io = RawIoctl {
+        opcode,
+        arg: arg.as_mut_ptr().cast(),
+    };
+    // SAFETY: `arg` is valid and exclusive for the call, and the pointer covers all of it; the
+    // caller promises the kernel stays within it.
+    unsafe { rustix::ioctl::ioctl(fd, io) }.map_err(|e| Error::sys(op, e))
+}
+
 /// An ioctl with no argument, or an integer argument passed by value (`PAUSE`, `LINK`).
 ///
 /// # Safety
@@ -227,5 +248,40 @@ impl Drop for Mapping {
         // any more (borrows of it are tied to the owner's lifetime). A failed munmap cannot be
         // reported from drop and leaves only address space behind.
         let _ = unsafe { rustix::mm::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}
+
+/// Reads one record `T` from `fd` (a control event); returns the bytes read (0 at end of
+/// file, fewer than `size_of::<T>()` never for the kernel's event records).
+///
+/// # Safety
+/// Every bit pattern must be a valid `T` (a plain-integer kernel record).
+pub(crate) unsafe fn read_record<T>(fd: BorrowedFd<'_>, op: Op, record: &mut T) -> Result<usize> {
+    // SAFETY: `record` is an exclusive, live `T` of `size_of::<T>()` bytes; the caller promises
+    // any bytes the kernel writes make a valid `T`.
+    let bytes = unsafe {
+        core::slice::from_raw_parts_mut((record as *mut T).cast::<u8>(), core::mem::size_of::<T>())
+    };
+    loop {
+        match rustix::io::read(fd, &mut *bytes) {
+            Ok(n) => return Ok(n),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(Error::sys(op, e)),
+        }
+    }
+}
+
+/// Waits until `fd` has something to read or `timeout_ms` passed (`None`: no limit);
+/// whether it is readable. Retries on `EINTR`.
+pub(crate) fn wait_readable(fd: BorrowedFd<'_>, op: Op, timeout_ms: Option<u32>) -> Result<bool> {
+    let timeout = timeout_ms.map(|ms| timespec_ms(ms.min(i32::MAX as u32)));
+    loop {
+        let mut fds = [rustix::event::PollFd::new(&fd, rustix::event::PollFlags::IN)];
+        match rustix::event::poll(&mut fds, timeout.as_ref()) {
+            Ok(0) => return Ok(false),
+            Ok(_) => return Ok(!fds[0].revents().is_empty()),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(Error::sys(op, e)),
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::mem::size_of;
 
-use alsa_direct::{Card, DeviceName, Error, Format, Packed24Be, Packed24Le, Sample, Swapped};
+use alsa_direct::{Card, DeviceName, Error, Format, Iec958Subframe, Packed24Be, Packed24Le, Sample, Swapped};
 use proptest::prelude::*;
 
 mod common;
@@ -199,8 +199,8 @@ fn format_raw_numbers_round_trip() {
     }
     // The kernel's numbers (include/uapi/sound/asound.h).
     let raw: Vec<u32> = Format::ALL.iter().map(|f| f.to_raw()).collect();
-    assert_eq!(raw, [0, 1, 2, 3, 6, 7, 10, 11, 14, 15, 32, 33]);
-    for unknown in [4, 5, 8, 9, 12, 13, 16, 31, 34, 49, 52, 255, 256, u32::MAX] {
+    assert_eq!(raw, [0, 1, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 32, 33]);
+    for unknown in [4, 5, 8, 9, 12, 13, 16, 17, 20, 31, 34, 49, 52, 255, 256, u32::MAX] {
         assert_eq!(Format::from_raw(unknown), None, "{unknown}");
     }
 }
@@ -220,6 +220,10 @@ fn format_names_round_trip() {
     assert_eq!(Format::from_name("s24"), Some(Format::S24));
     assert_eq!(Format::from_name("S32"), Some(Format::S32));
     assert_eq!(Format::from_name("FLOAT"), Some(Format::FLOAT));
+    assert_eq!(
+        Format::from_name("iec958_subframe"),
+        Some(Format::IEC958_SUBFRAME)
+    );
     for bad in ["", "S16LE", "S24_3", "U16_LE", "FLOAT64_LE", " S16_LE"] {
         assert_eq!(Format::from_name(bad), None, "{bad:?}");
     }
@@ -228,7 +232,7 @@ fn format_names_round_trip() {
 #[test]
 fn format_sizes_and_native_aliases() {
     let bytes: Vec<usize> = Format::ALL.iter().map(|f| f.bytes()).collect();
-    assert_eq!(bytes, [1, 1, 2, 2, 4, 4, 4, 4, 4, 4, 3, 3]);
+    assert_eq!(bytes, [1, 1, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 3, 3]);
     if cfg!(target_endian = "little") {
         assert_eq!(
             [Format::S16, Format::S24, Format::S32, Format::FLOAT],
@@ -266,6 +270,8 @@ fn sample_types_cover_every_format_once() {
     check::<Swapped<f32>>("Swapped<f32>", &mut seen);
     check::<Packed24Le>("Packed24Le", &mut seen);
     check::<Packed24Be>("Packed24Be", &mut seen);
+    check::<Iec958Subframe>("Iec958Subframe", &mut seen);
+    check::<Swapped<Iec958Subframe>>("Swapped<Iec958Subframe>", &mut seen);
     seen.sort_by_key(|f| f.to_raw());
     assert_eq!(seen, Format::ALL);
 }

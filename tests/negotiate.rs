@@ -921,3 +921,115 @@ proptest! {
         }
     }
 }
+
+// A list of acceptable formats.
+
+mod formats {
+    use super::*;
+    use alsa_direct::params::{negotiate_formats, Formats, MAX_FORMATS};
+    use alsa_direct::{Config, ConfigError};
+
+    /// The codec, but S16 only in stereo (a DAC whose 6-channel mode needs 32-bit slots).
+    struct StereoS16(Model);
+
+    impl Refine for StereoS16 {
+        fn refine(&mut self, params: &mut HwParams) -> alsa_direct::Result<()> {
+            let only_s16 = params.allows_format(Format::S16) && !params.allows_format(Format::S32);
+            if only_s16 {
+                let r = params.range(Param::Channels).ok_or(EINVAL)?;
+                if r.min > 2 {
+                    return Err(EINVAL);
+                }
+                params.set_range(Param::Channels, r.min, r.max.min(2));
+            }
+            self.0.refine(params)
+        }
+    }
+
+    fn six_channel_dac() -> StereoS16 {
+        StereoS16(Model {
+            channels: (1, 8),
+            ..Model::codec()
+        })
+    }
+
+    #[test]
+    fn the_first_format_the_device_takes_wins() {
+        let mut dev = Model::codec();
+        let req = request(Format::S8, 2, 48_000, 256, 4, Matching::Exact);
+        let (_, got) =
+            negotiate_formats(&mut dev, &req, &[Format::S24_3Le, Format::S32, Format::S16]).unwrap();
+        assert_eq!(got.format, Format::S32);
+        let (_, got) = negotiate_formats(&mut dev, &req, &[Format::S16, Format::S32]).unwrap();
+        assert_eq!(got.format, Format::S16);
+        assert_eq!((got.channels, got.rate, got.period_size), (2, 48_000, 256));
+    }
+
+    #[test]
+    fn a_format_offered_but_not_with_the_rest_falls_through() {
+        let mut dev = six_channel_dac();
+        let req = request(Format::S8, 6, 48_000, 256, 4, Matching::Exact);
+        let (_, got) = negotiate_formats(&mut dev, &req, &[Format::S16, Format::S32]).unwrap();
+        assert_eq!(got.format, Format::S32, "S16 cannot do 6 channels");
+        assert_eq!(got.channels, 6);
+        // With S16 the only one offered, its own failure is the error (not "S24_3LE is not
+        // offered").
+        let err = negotiate_formats(&mut dev, &req, &[Format::S24_3Le, Format::S16]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Unsupported {
+                    param: Param::Channels,
+                    requested: 6,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // In stereo, S16 first is taken.
+        let req = request(Format::S8, 2, 48_000, 256, 4, Matching::Exact);
+        let (_, got) = negotiate_formats(&mut dev, &req, &[Format::S16, Format::S32]).unwrap();
+        assert_eq!(got.format, Format::S16);
+    }
+
+    #[test]
+    fn none_offered_or_none_given() {
+        let mut dev = Model::codec();
+        let req = request(Format::S16, 2, 48_000, 256, 4, Matching::Exact);
+        assert_eq!(
+            negotiate_formats(&mut dev, &req, &[Format::S24_3Le, Format::FloatLe]).unwrap_err(),
+            Error::UnsupportedFormat {
+                format: Format::S24_3Le
+            }
+        );
+        assert_eq!(
+            negotiate_formats(&mut dev, &req, &[]).unwrap_err(),
+            Error::InvalidConfig(ConfigError::NoFormat)
+        );
+    }
+
+    #[test]
+    fn format_lists_keep_order_drop_duplicates_and_hold_eight() {
+        let list = Formats::new(&[Format::S16Le, Format::S32Le, Format::S16Le, Format::S24Le]);
+        assert_eq!(list.as_slice(), [Format::S16Le, Format::S32Le, Format::S24Le]);
+        assert_eq!(
+            list.filter(|f| f.bytes() == 4).as_slice(),
+            [Format::S32Le, Format::S24Le]
+        );
+        let all = Formats::new(&Format::ALL);
+        assert_eq!(all.len(), MAX_FORMATS);
+        assert_eq!(all.as_slice(), &Format::ALL[..MAX_FORMATS]);
+        assert!(Formats::new(&[]).is_empty());
+        assert_eq!(format!("{list:?}"), "[S16Le, S32Le, S24Le]");
+
+        let config = Config::new(Format::S16Le, 2, 48_000);
+        assert_eq!(config.preferred_formats().as_slice(), [Format::S16Le]);
+        let config = config.formats(&[Format::S32Le, Format::S16Le, Format::S32Le]);
+        assert_eq!(config.format, Format::S32Le);
+        assert_eq!(
+            config.preferred_formats().as_slice(),
+            [Format::S32Le, Format::S16Le]
+        );
+        assert_eq!(config.formats(&[]), config, "an empty list changes nothing");
+    }
+}

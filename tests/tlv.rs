@@ -229,3 +229,177 @@ proptest! {
         let _ = parse(&words, min, min + span);
     }
 }
+
+// dB and percent levels.
+
+mod levels {
+    use super::*;
+    use alsa_direct::mixer::{db_of_value, percent_of_value, value_of_db, value_of_percent, DbRounding};
+
+    const MUTE: i32 = SNDRV_CTL_TLVD_DB_GAIN_MUTE;
+
+    fn db(words: &[u32], min: i64, max: i64, value: i64) -> i32 {
+        db_of_value(&bytes(words), min, max, value).unwrap().unwrap()
+    }
+
+    fn value(words: &[u32], min: i64, max: i64, centi_db: i32, r: DbRounding) -> i64 {
+        value_of_db(&bytes(words), min, max, centi_db, r)
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn db_scale_both_ways() {
+        // snd-dummy's volume: -45 dB + 0.3 dB per step, 0..=100.
+        let tlv = db_scale(-4500, 30, false);
+        assert_eq!(db(&tlv, 0, 100, 0), -4500);
+        assert_eq!(db(&tlv, 0, 100, 50), -3000);
+        assert_eq!(db(&tlv, 0, 100, 100), -1500);
+        assert_eq!(db(&tlv, 0, 100, 1000), -1500, "clamped to max");
+        assert_eq!(value(&tlv, 0, 100, -3000, DbRounding::Down), 50);
+        // -30.10 dB lies between 49 (-30.30) and 50 (-30.00).
+        assert_eq!(value(&tlv, 0, 100, -3010, DbRounding::Down), 49);
+        assert_eq!(value(&tlv, 0, 100, -3010, DbRounding::Up), 50);
+        assert_eq!(value(&tlv, 0, 100, -3010, DbRounding::Nearest), 50);
+        assert_eq!(value(&tlv, 0, 100, -3025, DbRounding::Nearest), 49);
+        // -15 dB tie-free; -6 dB is louder than the loudest value, -60 dB quieter than the
+        // quietest: clamped.
+        assert_eq!(value(&tlv, 0, 100, -600, DbRounding::Down), 100);
+        assert_eq!(value(&tlv, 0, 100, -6000, DbRounding::Up), 0);
+        assert_eq!(value(&tlv, 0, 100, -6000, DbRounding::Down), 0);
+    }
+
+    #[test]
+    fn db_scale_with_mute_like_hda() {
+        // -63.5 dB + 0.5 dB per step, 0 mutes, 0..=127.
+        let tlv = db_scale(-6350, 50, true);
+        assert_eq!(db(&tlv, 0, 127, 0), MUTE);
+        assert_eq!(db(&tlv, 0, 127, 1), -6300);
+        assert_eq!(db(&tlv, 0, 127, 127), 0);
+        // `amixer set Master -6dB`.
+        assert_eq!(value(&tlv, 0, 127, -600, DbRounding::Down), 115);
+        assert_eq!(value(&tlv, 0, 127, MUTE, DbRounding::Down), 0);
+        assert_eq!(
+            value(&tlv, 0, 127, -7000, DbRounding::Down),
+            0,
+            "below -63 dB: mute"
+        );
+        assert_eq!(value(&tlv, 0, 127, -7000, DbRounding::Up), 1);
+    }
+
+    #[test]
+    fn minmax_and_minmax_mute() {
+        let tlv = item(SNDRV_CTL_TLVT_DB_MINMAX, &[-9000i32 as u32, 600]);
+        // -90 dB + 96 dB * 128 / 255 = -41.82 dB (truncated like alsa-lib).
+        assert_eq!(db(&tlv, 0, 255, 128), -4182);
+        assert_eq!(db(&tlv, 0, 255, 0), -9000);
+        assert_eq!(db(&tlv, 0, 255, 255), 600);
+        assert_eq!(value(&tlv, 0, 255, -4182, DbRounding::Down), 128);
+        assert_eq!(value(&tlv, 0, 255, 0, DbRounding::Nearest), 239);
+        let tlv = item(SNDRV_CTL_TLVT_DB_MINMAX_MUTE, &[-9000i32 as u32, 600]);
+        assert_eq!(db(&tlv, 0, 255, 0), MUTE);
+        assert_eq!(
+            db(&tlv, 5, 5, 5),
+            MUTE,
+            "a one-value range mutes at its only value"
+        );
+    }
+
+    #[test]
+    fn db_range_picks_the_sub_range() {
+        // 0..=4: -40 dB + 5 dB per step; 5..=10: -15 dB + 3 dB per step.
+        let mut tlv = vec![0, 4];
+        tlv.extend(db_scale(-4000, 500, false));
+        tlv.extend([5, 10]);
+        tlv.extend(db_scale(-1500, 300, false));
+        let tlv = item(SNDRV_CTL_TLVT_DB_RANGE, &tlv);
+        assert_eq!(db(&tlv, 0, 10, 2), -3000);
+        assert_eq!(db(&tlv, 0, 10, 7), -900);
+        assert_eq!(value(&tlv, 0, 10, -1700, DbRounding::Down), 4);
+        assert_eq!(value(&tlv, 0, 10, -1700, DbRounding::Up), 5);
+        assert_eq!(value(&tlv, 0, 10, -1700, DbRounding::Nearest), 5);
+        // A value in no sub-range is malformed data.
+        assert_eq!(db_of_value(&bytes(&tlv), 0, 11, 11), Err(Error::BadTlv));
+    }
+
+    #[test]
+    fn db_linear_with_and_without_mute() {
+        // From silence to 0 dB: half the amplitude is -6.02 dB.
+        let tlv = item(SNDRV_CTL_TLVT_DB_LINEAR, &[MUTE as u32, 0]);
+        assert_eq!(db(&tlv, 0, 100, 0), MUTE);
+        assert_eq!(db(&tlv, 0, 100, 50), -602);
+        assert_eq!(db(&tlv, 0, 100, 10), -2000);
+        assert_eq!(db(&tlv, 0, 100, 100), 0);
+        assert_eq!(value(&tlv, 0, 100, -602, DbRounding::Down), 50);
+        assert_eq!(value(&tlv, 0, 100, -600, DbRounding::Up), 51);
+        // From -40 dB (0.01) to 0 dB: 0.505 is -5.93 dB.
+        let tlv = item(SNDRV_CTL_TLVT_DB_LINEAR, &[-4000i32 as u32, 0]);
+        assert_eq!(db(&tlv, 0, 100, 50), -593);
+        assert_eq!(db(&tlv, 0, 100, 0), -4000);
+        // 6 dB of gain at the top: 10^(6/20) = 1.995.
+        let tlv = item(SNDRV_CTL_TLVT_DB_LINEAR, &[MUTE as u32, 600]);
+        assert_eq!(
+            db(&tlv, 0, 1000, 501),
+            0,
+            "(0.501 * 1.995 = 0.99956): -0.0038 dB truncates to 0"
+        );
+    }
+
+    #[test]
+    fn no_db_scale_is_none() {
+        let chmap = item(SNDRV_CTL_TLVT_CHMAP_FIXED, &[3, 4]);
+        assert_eq!(db_of_value(&bytes(&chmap), 0, 36, 3), Ok(None));
+        assert_eq!(value_of_db(&bytes(&chmap), 0, 36, 0, DbRounding::Down), Ok(None));
+        assert_eq!(db_of_value(&[1, 2, 3], 0, 1, 0), Err(Error::BadTlv));
+    }
+
+    #[test]
+    fn percent_like_amixer() {
+        assert_eq!(value_of_percent(0, 100, 0, 50), Ok(50));
+        assert_eq!(value_of_percent(0, 87, 0, 50), Ok(44), "43.5 rounds up");
+        assert_eq!(value_of_percent(80_000, 120_000, 0, 25), Ok(90_000));
+        assert_eq!(value_of_percent(-10, 10, 0, 0), Ok(-10));
+        assert_eq!(value_of_percent(-10, 10, 0, 100), Ok(10));
+        assert_eq!(value_of_percent(0, 100, 10, 47), Ok(50), "snapped to the step");
+        assert_eq!(value_of_percent(0, 100, 10, 44), Ok(40));
+        assert_eq!(value_of_percent(0, 95, 10, 100), Ok(90), "the last step in range");
+        assert_eq!(value_of_percent(5, 5, 0, 70), Ok(5));
+        assert_eq!(value_of_percent(0, 100, 0, 101), Err(Error::BadPercent(101)));
+        assert_eq!(value_of_percent(i64::MIN, i64::MAX, 0, 100), Ok(i64::MAX));
+        assert_eq!(percent_of_value(0, 87, 44), 51);
+        assert_eq!(percent_of_value(0, 100, 200), 100);
+        assert_eq!(percent_of_value(80_000, 120_000, 100_000), 50);
+        assert_eq!(percent_of_value(3, 3, 3), 0);
+    }
+
+    proptest! {
+        #[test]
+        fn percent_round_trips(min in -1_000_000i64..1_000_000, span in 100i64..1_000_000, pct in 0u32..=100) {
+            let v = value_of_percent(min, min + span, 0, pct).unwrap();
+            prop_assert!((min..=min + span).contains(&v));
+            prop_assert_eq!(percent_of_value(min, min + span, v), pct);
+        }
+
+        /// Down never gives more than asked, Up never less (unless clamped at an end), and
+        /// Nearest is one of the two.
+        #[test]
+        fn rounding_brackets_the_gain(
+            low in -10_000i32..0, step in 1u32..200, mute: bool, max in 1i64..300, target in -12_000i32..3000,
+        ) {
+            let tlv = bytes(&db_scale(low, step, mute));
+            let gain = |v| db_of_value(&tlv, 0, max, v).unwrap().unwrap();
+            let down = value_of_db(&tlv, 0, max, target, DbRounding::Down).unwrap().unwrap();
+            let up = value_of_db(&tlv, 0, max, target, DbRounding::Up).unwrap().unwrap();
+            let near = value_of_db(&tlv, 0, max, target, DbRounding::Nearest).unwrap().unwrap();
+            prop_assert!(gain(down) <= target || down == 0);
+            prop_assert!(down == max || gain(down + 1) > target);
+            prop_assert!(gain(up) >= target || up == max);
+            prop_assert!(up == 0 || gain(up - 1) < target);
+            prop_assert!(near == down || near == up);
+            // Every value's own gain (mute included) maps back to it.
+            for v in 0..=max {
+                prop_assert_eq!(value_of_db(&tlv, 0, max, gain(v), DbRounding::Down).unwrap(), Some(v));
+            }
+        }
+    }
+}

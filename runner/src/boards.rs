@@ -134,6 +134,48 @@ fn default_smp() -> u32 {
     2
 }
 
+/// Emulated sound hardware whose output qemu records to a WAV file on the host: a real
+/// driver in the guest, and an ear outside the board.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audio {
+    /// qemu `-device` values of the sound hardware, in order; the one that plays names
+    /// `audiodev=snd0` (the runner's `-audiodev wav,id=snd0,...`), e.g.
+    /// `["intel-hda", "hda-output,audiodev=snd0"]`.
+    pub devices: Vec<String>,
+    /// qemu's audio tick in microseconds (`timer-period=`; qemu's default is 10 ms, longer
+    /// than the buffer of a 64-frame period).
+    #[serde(default = "default_timer_period_us")]
+    pub timer_period_us: u32,
+    /// Device node the guest waits for after loading the modules (a card may register a
+    /// moment after its module loads), e.g. `/dev/snd/pcmC0D0p`.
+    pub wait_for: Option<String>,
+    /// Sample formats the card offers for playback, as ALSA spells them; the heard tests play
+    /// each (and check that the others are refused).
+    #[serde(default = "default_audio_formats")]
+    pub formats: Vec<String>,
+    /// The smallest buffer, in frames, the heard tests give the card: the scenarios at small
+    /// periods use more periods to reach it (on qemu's HDA and AC97 the first stream after boot
+    /// underruns at once with a buffer of 1024 frames or less, alsa-lib's too). Non-zero also
+    /// adds the edge pair: the crate beside `aplay -M` at 256 x 4.
+    #[serde(default)]
+    pub min_buffer_frames: u32,
+    /// Frames the emulator holds between the DMA pointer and its output and drops when a stream
+    /// stops: a recording may miss this many at each stop (HDA: about 1800).
+    #[serde(default)]
+    pub buffered_frames: u32,
+}
+
+/// Default `[audio] timer_period_us`: 1 ms.
+fn default_timer_period_us() -> u32 {
+    1000
+}
+
+/// Default `[audio] formats`.
+fn default_audio_formats() -> Vec<String> {
+    vec!["S16_LE".into()]
+}
+
 /// One run of the test binaries on a board: a target to build for and the environment to run with.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -173,6 +215,8 @@ struct BoardFile {
     debian: Option<Debian>,
     /// See [`Board::qemu`].
     qemu: Option<Qemu>,
+    /// See [`Board::audio`].
+    audio: Option<Audio>,
     /// See [`Board::runs`] (empty: one default run).
     #[serde(default)]
     runs: Vec<Run>,
@@ -199,6 +243,9 @@ pub struct Board {
     pub debian: Option<Debian>,
     /// qemu settings (emulated boards).
     pub qemu: Option<Qemu>,
+    /// Emulated sound hardware recorded on the host (real-driver boards); `None` for boards
+    /// whose card is the loopback.
+    pub audio: Option<Audio>,
     /// Runs of the test binaries; never empty for emulated boards.
     pub runs: Vec<Run>,
     /// The file it came from.
@@ -239,6 +286,7 @@ impl Board {
             notes: file.notes,
             debian: file.debian,
             qemu: file.qemu,
+            audio: file.audio,
             runs,
             path: path.to_owned(),
             base_name: None,
@@ -259,8 +307,8 @@ impl Board {
                 }
             }
             Kind::Real => {
-                if self.debian.is_some() || self.qemu.is_some() {
-                    bail!("a real board has no [debian] or [qemu] section");
+                if self.debian.is_some() || self.qemu.is_some() || self.audio.is_some() {
+                    bail!("a real board has no [debian], [qemu] or [audio] section");
                 }
             }
         }

@@ -18,8 +18,9 @@ pub struct GuestModule {
     pub params: Vec<String>,
 }
 
-/// Renders `/init`.
-pub fn render(marker: &Marker, modules: &[GuestModule], jobs: &[Job]) -> String {
+/// Renders `/init`; after loading the modules it waits up to 10 s (guest time) for the device
+/// node `wait_for` (a card may register a moment after its module loads).
+pub fn render(marker: &Marker, modules: &[GuestModule], wait_for: Option<&str>, jobs: &[Job]) -> String {
     let mut s = String::new();
     s.push_str(
         r#"#!/bin/busybox sh
@@ -66,6 +67,16 @@ ok=1
             "insmod {} || {{ ok=0; say module-failed {}; }}",
             words.join(" "),
             quote(&module.name)
+        );
+    }
+    if let Some(node) = wait_for {
+        // Reported like a module that failed to load: the card never came.
+        let _ = writeln!(
+            s,
+            "i=0; while [ ! -e {node} ] && [ $i -lt 100 ]; do usleep 100000; i=$((i+1)); done\n\
+             [ -e {node} ] || {{ ok=0; say module-failed {missing}; }}",
+            node = quote(node),
+            missing = quote(format!("no-node:{node}")),
         );
     }
     s.push_str(
@@ -126,7 +137,7 @@ mod tests {
             syslog: Syslog::Job,
             files: Vec::new(),
         };
-        let script = render(&Marker::new(), &[], &[job]);
+        let script = render(&Marker::new(), &[], None, &[job]);
         let before = script.find("syslog_before=$(wc -l < /var/log/messages").unwrap();
         let start = script.find("say job-start tone").unwrap();
         let end = script.find("say job-end tone $?\nsyslog_end tone\n").unwrap();
@@ -153,7 +164,7 @@ mod tests {
             path: "/lib/modules/snd-aloop.ko".into(),
             params: vec!["index=0".into()],
         }];
-        let script = render(&marker, &modules, &jobs);
+        let script = render(&marker, &modules, Some("/dev/snd/pcmC0D0p"), &jobs);
         assert!(script.starts_with("#!/bin/busybox sh\n"));
         assert!(script
             .contains("insmod /lib/modules/snd-aloop.ko index=0 || { ok=0; say module-failed snd-aloop; }"));
@@ -162,6 +173,8 @@ mod tests {
         ));
         assert!(script.contains("cat /var/log/messages"));
         assert!(!script.contains("syslog_end x86_64"));
+        assert!(script.contains("while [ ! -e /dev/snd/pcmC0D0p ]"));
+        assert!(script.contains("say module-failed no-node:/dev/snd/pcmC0D0p"));
         assert!(script.trim_end().ends_with("poweroff -f"));
     }
 }

@@ -56,8 +56,15 @@ pub struct Job {
     pub files: Vec<(String, PathBuf)>,
 }
 
-/// Writes the initramfs to `out` and returns its size in bytes.
-pub fn build(out: &Path, files: &GuestFiles, jobs: &[Job], marker: &Marker) -> Result<u64> {
+/// Writes the initramfs to `out` and returns its size in bytes; its `/init` waits for the
+/// device node `wait_for` after loading the modules.
+pub fn build(
+    out: &Path,
+    files: &GuestFiles,
+    jobs: &[Job],
+    marker: &Marker,
+    wait_for: Option<&str>,
+) -> Result<u64> {
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -114,7 +121,7 @@ pub fn build(out: &Path, files: &GuestFiles, jobs: &[Job], marker: &Marker) -> R
         cpio.file(&guest, 0o755, &read(host_binary)?)?;
     }
 
-    let init = init_script::render(marker, &modules, jobs);
+    let init = init_script::render(marker, &modules, wait_for, jobs);
     cpio.file("init", 0o755, init.as_bytes())?;
     let (_, size) = cpio.finish()?;
     Ok(size)

@@ -5,6 +5,7 @@
 
 #![warn(clippy::missing_docs_in_private_items)]
 
+mod audio;
 mod bench_files;
 mod bench_report;
 mod bench_script;
@@ -45,16 +46,21 @@ commands:
   show BOARD                    print a board's settings and notes
   test [BOARD...] [-- ARGS]     build tests/kernel for each run of the boards (all emulated
                                 boards when none is named), boot each board and run them;
-                                ARGS go to the test binaries (e.g. a test name filter)
+                                ARGS go to the test binaries (e.g. a test name filter); on a
+                                real-driver board (with [audio]) each heard scenario boots
+                                once, qemu records the card's output and the runner judges
+                                the recording (ARGS pick scenarios by name, e.g. tone-p64)
   run BOARD --example NAME [--run RUN] [--features F] [-- ARGS]
                                 build the example (features: std by default), boot the board,
                                 run /bin/NAME ARGS there, print what it logged to syslog, and
-                                exit with its status; NAME fw-tone is the firmware build
-                                (firmware/, no std, no libc)
+                                exit with its status; on a real-driver board, then say what
+                                was heard and where the recording is
+                                (target/board-audio/BOARD-NAME.wav); NAME fw-tone is the
+                                firmware build (firmware/, no std, no libc)
   bench [BOARD...] [--seconds N] [--report]
                                 system calls, CPU and the smallest stable period per period
                                 size, alsa-direct beside alsa-lib's aplay in the same guest
-                                (all emulated boards when none is named; N seconds per run,
+                                (all loopback boards when none is named; N seconds per run,
                                 default 10), and the stripped sizes of the static tone example
                                 and of the firmware fw-tone;
                                 writes target/bench/bench.{md,json} and the README's
@@ -279,7 +285,16 @@ fn real_main() -> Result<i32> {
             Ok(0)
         }
         "bench" => {
-            let selected = boards::select(&all, &cli.positional)?;
+            let mut selected = boards::select(&all, &cli.positional)?;
+            // The bench plays to the loopback card: a real-driver board has none.
+            if cli.positional.is_empty() {
+                selected.retain(|board| board.audio.is_none());
+            } else if let Some(board) = selected.iter().find(|board| board.audio.is_some()) {
+                bail!(
+                    "{}: the bench needs the loopback card; real-driver boards are not benched yet",
+                    board.name
+                );
+            }
             let ok = commands::bench::bench(&ws, &mut host, &selected, &cli.opts, cli.seconds)?;
             Ok(if ok { 0 } else { 1 })
         }

@@ -31,6 +31,9 @@ pub struct BootSpec<'a> {
     pub allow_kvm: bool,
     /// The guest's clock.
     pub clock: Clock,
+    /// Where qemu writes what the board's sound hardware plays (boards with `[audio]`); with
+    /// `None` it is played to qemu's `none` backend.
+    pub recording: Option<&'a Path>,
 }
 
 /// How qemu runs the guest's CPUs.
@@ -185,7 +188,31 @@ pub fn command(spec: &BootSpec<'_>) -> Result<(Command, Engine, u32)> {
         .arg("-append")
         .arg(append.join(" "))
         .args(&q.extra_args);
+    if let Some(audio) = &spec.board.audio {
+        cmd.arg("-audiodev").arg(audiodev(
+            spec.recording,
+            spec.board.stream.rate,
+            audio.timer_period_us,
+        ));
+        for device in &audio.devices {
+            cmd.args(["-device", device]);
+        }
+    }
     Ok((cmd, engine, cpus))
+}
+
+/// The `-audiodev` value of a board with sound hardware: a WAV file at `recording` written at
+/// the board's rate (qemu's default would be 44100 Hz, resampled), or nothing without one;
+/// qemu's audio tick every `timer_period_us`.
+fn audiodev(recording: Option<&Path>, rate: u32, timer_period_us: u32) -> String {
+    match recording {
+        // qemu's option syntax doubles a comma inside a value.
+        Some(path) => format!(
+            "wav,id=snd0,path={},out.frequency={rate},timer-period={timer_period_us}",
+            path.display().to_string().replace(',', ",,")
+        ),
+        None => format!("none,id=snd0,timer-period={timer_period_us}"),
+    }
 }
 
 /// Console traffic from the reader threads.
@@ -390,6 +417,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             allow_kvm,
             clock,
+            recording: None,
         })
         .unwrap();
         let args = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
@@ -416,5 +444,15 @@ mod tests {
         assert_eq!(value(&args, "-accel"), "tcg");
         assert!(!args.iter().any(|a| a == "-icount"));
         assert_eq!(value(&args, "-smp"), "2");
+        assert!(!args.iter().any(|a| a == "-audiodev"));
+    }
+
+    #[test]
+    fn a_recording_is_a_wav_file_at_the_boards_rate() {
+        assert_eq!(
+            audiodev(Some(Path::new("target/a,b.wav")), 48000, 1000),
+            "wav,id=snd0,path=target/a,,b.wav,out.frequency=48000,timer-period=1000"
+        );
+        assert_eq!(audiodev(None, 48000, 500), "none,id=snd0,timer-period=500");
     }
 }

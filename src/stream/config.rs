@@ -1,8 +1,8 @@
 //! [`Config`]: what to ask a stream for, and [`XrunPolicy`].
 
 use crate::error::{ConfigError, Error, Result};
-use crate::params::{Format, Matching};
-use crate::pcm::OpenMode;
+use crate::params::{self, Format, Formats, Matching, Request};
+use crate::pcm::{OpenMode, PcmDevice};
 
 use super::TimestampClock;
 use crate::transport::TransportChoice;
@@ -65,6 +65,9 @@ pub struct Config {
     /// How long a wait for a period may take before [`Error::Timeout`], in milliseconds
     /// (default 0: four buffer durations, at least one second).
     pub timeout_ms: u32,
+    /// Formats to try after `format`, in order, when the device does not take the
+    /// configuration with it (default: none); see [`Config::formats`].
+    pub fallback_formats: Formats,
     /// What opening does when the device is in use (default: fail at once with `EBUSY`).
     pub open_mode: OpenMode,
     /// The clock of the status timestamps (default: monotonic).
@@ -90,6 +93,7 @@ impl Config {
             transport: TransportChoice::Auto,
             xrun_policy: XrunPolicy::Recover,
             timeout_ms: 0,
+            fallback_formats: Formats::EMPTY,
             open_mode: OpenMode::FailIfBusy,
             timestamp_clock: TimestampClock::Monotonic,
         }
@@ -157,6 +161,54 @@ impl Config {
         self.silence_threshold = threshold;
         self.silence_size = size;
         self
+    }
+
+    /// Sets the acceptable formats in order of preference ("S16, else S32"): the first
+    /// becomes `format`, the others `fallback_formats` (up to [`params::MAX_FORMATS`] in
+    /// all). The stream takes the first that its sample type holds and the device accepts
+    /// with the rest of the configuration; [`crate::Setup::negotiated`] says which. To pick
+    /// the sample type for the format the device will take, see [`Config::choose_format`].
+    /// An empty list changes nothing.
+    ///
+    /// ```
+    /// use alsa_direct::{Config, Format};
+    /// let config = Config::new(Format::S16Le, 2, 48_000).formats(&[Format::S32Le, Format::S24Le]);
+    /// assert_eq!(config.format, Format::S32Le);
+    /// assert_eq!(config.preferred_formats().as_slice(), [Format::S32Le, Format::S24Le]);
+    /// ```
+    pub const fn formats(mut self, formats: &[Format]) -> Self {
+        if let [first, rest @ ..] = formats {
+            self.format = *first;
+            self.fallback_formats = Formats::new(rest);
+        }
+        self
+    }
+
+    /// `format`, then `fallback_formats`: the order in which they are tried.
+    pub fn preferred_formats(&self) -> Formats {
+        self.fallback_formats
+            .as_slice()
+            .iter()
+            .fold(Formats::new(&[self.format]), |list, f| list.with(*f))
+    }
+
+    /// The format a stream opened on `pcm` with this configuration would get, whatever its
+    /// sample type: the first of [`Config::preferred_formats`] with which the device accepts
+    /// the whole configuration. Only asks (`HW_REFINE`), sets nothing: open the stream with
+    /// the sample type for the answer next, on the same device
+    /// ([`crate::MmapStream::with_device`]) with `.formats(&[format])`.
+    pub fn choose_format(&self, pcm: &mut PcmDevice) -> Result<Format> {
+        self.validate()?;
+        let request = Request {
+            format: self.format,
+            channels: self.channels,
+            rate: self.rate,
+            period_size: self.period_size,
+            periods: self.periods,
+            matching: self.matching,
+        };
+        let (_, negotiated) = params::negotiate_formats(pcm, &request, self.preferred_formats().as_slice())?;
+        Ok(negotiated.format)
     }
 
     /// Checks what can be checked without a device.

@@ -7,7 +7,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use rustix::event::PollFlags;
 
 use super::{Direction, MmapStream, State};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::sample::Sample;
 
 /// Raised to end [`MmapStream::run_until`] at the next period. A plain atomic: it can be a
@@ -58,14 +58,12 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// What a poll of [`MmapStream::fd`] returned (`revents`): `Ok(true)` when the stream has
     /// `avail_min` frames (the status is refreshed, so `begin`, `write` and the capture
     /// iterator see them; `try_period` hands out a period once one is whole), `Ok(false)`
-    /// when nothing is there; the stream's fault ([`Error::Xrun`], [`Error::Suspended`],
-    /// [`Error::Disconnected`], counted) or [`Error::BadState`] when the poll reported an
+    /// when nothing is there; the stream's fault ([`Error::Xrun`](crate::Error::Xrun), [`Error::Suspended`](crate::Error::Suspended),
+    /// [`Error::Disconnected`](crate::Error::Disconnected), counted) or [`Error::BadState`](crate::Error::BadState) when the poll reported an
     /// error. The fault is not recovered here: call [`MmapStream::recover`].
     pub fn handle_poll(&mut self, revents: PollFlags) -> Result<bool> {
         if revents.intersects(PollFlags::ERR | PollFlags::HUP | PollFlags::NVAL) {
-            self.refresh()?;
-            let state = self.cached_state()?;
-            return Err(self.note_fault(state).unwrap_or(Error::BadState(state)));
+            return Err(self.wait_failed()?);
         }
         if revents.intersects(self.poll_events()) {
             self.refresh()?;

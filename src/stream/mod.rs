@@ -92,7 +92,8 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             periods: config.periods,
             matching: config.matching,
         };
-        let (mut hw, negotiated) = params::negotiate(&mut pcm, &request)?;
+        let formats = Self::formats_for(config);
+        let (mut hw, negotiated) = params::negotiate_formats(&mut pcm, &request, formats.as_slice())?;
         pcm.hw_params(&mut hw)?;
         check_negotiated(&negotiated)?;
         let sw = sw_params::<D>(config, &negotiated);
@@ -161,8 +162,13 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         })
     }
 
+    /// The formats of `config` that `S` holds, most preferred first.
+    fn formats_for(config: &Config) -> params::Formats {
+        config.preferred_formats().filter(crate::sample::holds::<S>)
+    }
+
     fn check_sample_type(config: &Config) -> Result<()> {
-        if S::FORMATS.contains(&config.format) && core::mem::size_of::<S>() == config.format.bytes() {
+        if !Self::formats_for(config).is_empty() {
             Ok(())
         } else {
             Err(Error::FormatMismatch {
@@ -321,13 +327,14 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     pub fn status(&mut self) -> Result<Status> {
         self.kernel.hwsync()?;
         let (hw_ptr, appl_ptr) = self.pointers()?;
+        let (timestamp, audio_timestamp) = self.timestamps();
         Ok(Status {
             state: self.cached_state()?,
             hw_ptr,
             appl_ptr,
             avail: self.cached_avail()?,
-            timestamp: self.timestamps().0,
-            audio_timestamp: self.timestamps().1,
+            timestamp,
+            audio_timestamp,
         })
     }
 
@@ -393,7 +400,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         self.refresh()
     }
 
-    /// The error after a wait saw the stream fail: its fault per the fresh state.
+    /// The error after a wait or a poll saw the stream fail: its fault per the fresh state.
     fn wait_failed(&mut self) -> Result<Error> {
         self.refresh()?;
         let state = self.cached_state()?;

@@ -11,6 +11,8 @@ mod common;
 mod control;
 mod examples;
 mod faults;
+mod formats;
+mod heard;
 mod lifecycle;
 mod loopback;
 mod mixer;

@@ -311,3 +311,199 @@ fn mixer_dummy_switches_and_enumerations() {
         Err(Error::NoSuchControl)
     );
 }
+
+/// Drops the events already queued (a test before this one may have changed controls).
+fn drain_events(mixer: &Mixer) {
+    while let Some(event) = mixer.wait_event(Some(0)).unwrap() {
+        eprintln!("  (queued before: {} '{}')", event.mask, event.id.name);
+    }
+}
+
+#[test]
+fn mixer_event_for_a_change_made_through_another_handle() {
+    let watcher = loopback();
+    let writer = loopback();
+    let info = writer.find("PCM Rate Shift 100000", 0).unwrap();
+    let _restore = restore_later(&writer, &info);
+    let was = writer.read_integer(&info, 0).unwrap();
+
+    // Not subscribed: nothing to wait for.
+    assert_eq!(watcher.wait_event(Some(20)).unwrap(), None);
+    watcher.subscribe(true).unwrap();
+    drain_events(&watcher);
+
+    let changed = if was == 100_123 { 100_124 } else { 100_123 };
+    writer.write_integer(&info, 0, changed).unwrap();
+    let event = watcher
+        .wait_event(Some(2000))
+        .unwrap()
+        .expect("an event within 2 s of the write");
+    eprintln!(
+        "event: {} '{}' numid {}",
+        event.mask, event.id.name, event.id.numid
+    );
+    assert!(event.mask.value(), "{}", event.mask);
+    assert!(!event.mask.removed());
+    assert_eq!(event.id.numid, info.id.numid);
+    assert_eq!(event.id.name, info.id.name);
+    assert_eq!(event.id.iface, Interface::Pcm);
+    assert_eq!(watcher.read_integer(&info, 0).unwrap(), changed);
+
+    // Writing the same value changes nothing, so no event.
+    writer.write_integer(&info, 0, changed).unwrap();
+    assert_eq!(watcher.wait_event(Some(100)).unwrap(), None);
+
+    // The writer's own handle, once subscribed, sees its own change too.
+    writer.subscribe(true).unwrap();
+    drain_events(&writer);
+    writer.write_integer(&info, 0, was).unwrap();
+    let own = writer
+        .wait_event(Some(2000))
+        .unwrap()
+        .expect("the writer's own event");
+    assert_eq!(own.id.numid, info.id.numid);
+    let seen = watcher
+        .wait_event(Some(2000))
+        .unwrap()
+        .expect("the watcher's event");
+    assert_eq!(seen.id.numid, info.id.numid);
+
+    // Unsubscribed: no more events.
+    watcher.subscribe(false).unwrap();
+    writer.write_integer(&info, 0, changed).unwrap();
+    assert_eq!(watcher.wait_event(Some(100)).unwrap(), None);
+}
+
+#[test]
+fn mixer_percent_on_the_loopback_and_no_db_scale() {
+    let mixer = loopback();
+    let info = mixer.find("PCM Rate Shift 100000", 0).unwrap();
+    let _restore = restore_later(&mixer, &info);
+    // 80000..=120000: 50% is 100000, 25% 90000.
+    assert_eq!(mixer.write_percent(&info, None, 50).unwrap(), 100_000);
+    assert_eq!(mixer.read_integer(&info, 0).unwrap(), 100_000);
+    assert_eq!(mixer.read_percent(&info, 0).unwrap(), 50);
+    assert_eq!(mixer.write_percent(&info, Some(0), 25).unwrap(), 90_000);
+    assert_eq!(mixer.read_percent(&info, 0).unwrap(), 25);
+    assert_eq!(mixer.write_percent(&info, None, 101), Err(Error::BadPercent(101)));
+    assert_eq!(mixer.read_db(&info, 0), Err(Error::NoDbScale));
+    assert_eq!(
+        mixer.write_db(&info, None, -600, alsa_direct::mixer::DbRounding::Down),
+        Err(Error::NoDbScale)
+    );
+    let switch = mixer.find("PCM Notify", 0).unwrap();
+    assert_eq!(
+        mixer.write_percent(&switch, None, 50),
+        Err(Error::ControlType {
+            found: ElemType::Boolean
+        })
+    );
+}
+
+#[test]
+fn mixer_dummy_volume_by_db_and_percent() {
+    use alsa_direct::mixer::DbRounding;
+    let Some(mixer) = dummy() else { return };
+    let info = mixer.find("Master Volume", 0).unwrap();
+    let _restore = restore_later(&mixer, &info);
+    // -50..=100 on -45 dB + 0.3 dB per step: value 0 is -30 dB.
+    assert_eq!(mixer.write_db(&info, None, -3000, DbRounding::Down).unwrap(), 0);
+    assert_eq!(mixer.read_integer(&info, 1).unwrap(), 0);
+    assert_eq!(mixer.read_db(&info, 0).unwrap(), -3000);
+    // -30.1 dB: down to -30.3 (value -1), up to -30.0 (value 0).
+    assert_eq!(
+        mixer.write_db(&info, Some(0), -3010, DbRounding::Down).unwrap(),
+        -1
+    );
+    assert_eq!(mixer.write_db(&info, Some(1), -3010, DbRounding::Up).unwrap(), 0);
+    assert_eq!(mixer.read_db(&info, 0).unwrap(), -3030);
+    assert_eq!(mixer.read_db(&info, 1).unwrap(), -3000);
+    // Louder than the top (+6 dB): the top, 0 dB (-45 dB + 150 steps of 0.3 dB).
+    assert_eq!(mixer.write_db(&info, None, 600, DbRounding::Down).unwrap(), 100);
+    assert_eq!(mixer.read_db(&info, 0).unwrap(), 0);
+    assert_eq!(mixer.write_percent(&info, None, 0).unwrap(), -50);
+    assert_eq!(mixer.read_db(&info, 1).unwrap(), -4500);
+    assert_eq!(mixer.write_percent(&info, Some(1), 50).unwrap(), 25);
+    assert_eq!(mixer.read_percent(&info, 1).unwrap(), 50);
+    assert_eq!(mixer.read_percent(&info, 0).unwrap(), 0);
+}
+
+#[test]
+fn mixer_loopback_has_no_channel_map_controls() {
+    // snd-aloop registers no `Playback/Capture Channel Map` (HDA and USB audio do): the
+    // lookup answers None rather than an error, for every device and direction.
+    let mixer = loopback();
+    for device in [0, 1] {
+        for capture in [false, true] {
+            assert_eq!(mixer.chmap_control(device, 0, capture).unwrap(), None);
+        }
+    }
+}
+
+/// The first card that is neither the loopback nor the dummy card, waiting up to 3 s for one
+/// to register (HDA probes after `insmod` returns).
+fn real_card() -> Option<u32> {
+    for _ in 0..30 {
+        let found = cards().find(|&c| {
+            ControlDevice::open(c)
+                .and_then(|ctl| ctl.card_info())
+                .is_ok_and(|i| i.id != "Loopback" && i.id != "Dummy")
+        });
+        if found.is_some() {
+            return found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    None
+}
+
+#[test]
+fn mixer_channel_maps_of_a_real_driver() {
+    use alsa_direct::chmap::{ChmapKind, Position};
+    use alsa_direct::{Config, Format, MmapStream, Playback};
+    let Some(card) = real_card() else {
+        eprintln!(
+            "skipped: no real sound card on this board (an intel-hda or usb-audio qemu device has one)"
+        );
+        return;
+    };
+    let mixer = Mixer::open(card).unwrap();
+    eprintln!("card {card}: {}", mixer.control().card_info().unwrap().name);
+    let control = mixer
+        .chmap_control(0, 0, false)
+        .unwrap()
+        .expect("a Playback Channel Map on PCM device 0");
+    eprintln!(
+        "{} device {} index {}: x{} {:?}",
+        control.id.name, control.id.device, control.id.index, control.count, control.access
+    );
+    assert_eq!(control.id.iface, Interface::Pcm);
+    let maps = mixer.chmaps::<256>(&control).unwrap();
+    let maps: Vec<_> = maps.iter().collect::<Result<_, _>>().unwrap();
+    for map in &maps {
+        eprintln!("  offers {map}");
+    }
+    assert!(
+        maps.iter()
+            .any(|m| m.kind == ChmapKind::Fixed && m.positions() == [Position::FL, Position::FR]),
+        "stereo FL FR offered"
+    );
+    // Too small a buffer: the kernel refuses rather than truncating.
+    assert!(mixer.chmaps::<4>(&control).is_err());
+    assert_eq!(mixer.chmap_control(0, 1, false).unwrap(), None, "one subdevice");
+
+    let idle = mixer.current_chmap(&control).unwrap();
+    eprintln!("  current with no stream: [{idle}]");
+    assert_eq!(idle.channels(), 0);
+    let config = Config::new(Format::S16, 2, 48_000).period_size(1024).periods(4);
+    let stream = MmapStream::<i16, Playback>::open(&format!("hw:{card},0"), &config).unwrap();
+    let current = mixer.current_chmap(&control).unwrap();
+    eprintln!("  current with a stereo stream: {current}");
+    assert_eq!(current.positions(), [Position::FL, Position::FR]);
+    if !control.access.writable() {
+        let err = mixer.set_chmap(&control, &current).unwrap_err();
+        eprintln!("  set on a read-only map: {err}");
+        assert_eq!(err.errno(), Some(Errno::PERM));
+    }
+    drop(stream);
+}

@@ -194,7 +194,7 @@ fn bench_board(
         );
         opts.timeout = estimate;
     }
-    let report = boot_jobs(ws, board, &files, &[job], &opts, "bench")?;
+    let report = boot_jobs(ws, board, &files, &[job], &opts, "bench", None)?;
     if let Some(why) = report.boot_failure() {
         anyhow::bail!("{why}");
     }

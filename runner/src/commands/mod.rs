@@ -7,7 +7,7 @@ pub mod run;
 pub mod setup;
 pub mod test;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -51,7 +51,8 @@ pub enum Clock {
 }
 
 /// Packs the jobs into an initramfs (`target/board-cache/boot/<board>-<purpose>-<pid>.cpio`,
-/// private to this process and removed afterwards) and boots it.
+/// private to this process and removed afterwards) and boots it; a board with sound hardware
+/// records what it plays to `recording`.
 pub fn boot_jobs(
     ws: &Workspace,
     board: &Board,
@@ -59,13 +60,15 @@ pub fn boot_jobs(
     jobs: &[Job],
     opts: &BootOptions,
     purpose: &str,
+    recording: Option<&Path>,
 ) -> Result<BootReport> {
     let marker = Marker::new();
     let initrd: PathBuf =
         ws.cache_dir()
             .join("boot")
             .join(format!("{}-{purpose}-{}.cpio", board.name, std::process::id()));
-    let size = initramfs::build(&initrd, files, jobs, &marker)?;
+    let wait_for = board.audio.as_ref().and_then(|a| a.wait_for.as_deref());
+    let size = initramfs::build(&initrd, files, jobs, &marker, wait_for)?;
     step!(
         "{}: initramfs {} ({:.1} MiB, {} module(s), {} job(s))",
         board.name,
@@ -82,6 +85,7 @@ pub fn boot_jobs(
         timeout: opts.timeout,
         allow_kvm: opts.allow_kvm,
         clock: opts.clock,
+        recording,
     });
     let _ = std::fs::remove_file(&initrd);
     report

@@ -5,6 +5,7 @@
 
 use anyhow::{bail, Context, Result};
 
+use crate::audio;
 use crate::boards::Board;
 use crate::cargo_build;
 use crate::commands::{boot_jobs, setup, BootOptions};
@@ -63,11 +64,22 @@ pub fn run(
         syslog: Syslog::dump_or(run.dump_syslog || opts.dump_syslog, Syslog::Job),
         files: Vec::new(),
     };
-    let report = boot_jobs(ws, board, &files, &[job], opts, "run")?;
+    let recording = match board.audio {
+        Some(_) => Some(audio::recording_path(ws, &board.name, &req.example)?),
+        None => None,
+    };
+    let report = boot_jobs(ws, board, &files, &[job], opts, "run", recording.as_deref())?;
     let status = report.jobs.first().and_then(|j| j.status);
     match (status, report.boot_failure()) {
         (Some(code), _) => {
             step!("{}: {} exited with status {code}", board.name, req.example);
+            if let Some(path) = &recording {
+                // What the board's sound hardware played, as heard on the host.
+                match audio::listen(path) {
+                    Ok(heard) => println!("heard {}: {}", heard.summary(), audio::shown(ws, path)),
+                    Err(err) => println!("heard nothing: {err:#}"),
+                }
+            }
             Ok(code)
         }
         (None, Some(why)) => bail!("{}: {why}", board.name),

@@ -5,12 +5,15 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use crate::boards::Board;
+use crate::audio::scenarios::{assign_frequencies, judge, played_frames, scenarios, Scenario};
+use crate::audio::{self, analysis};
+use crate::bench_files;
+use crate::boards::{Audio, Board};
 use crate::cargo_build;
 use crate::commands::{boot_jobs, setup, BootOptions};
-use crate::guest_files;
+use crate::guest_files::{self, GuestFiles};
 use crate::initramfs::{Job, Syslog};
 use crate::install::Host;
 use crate::progress::{secs, step};
@@ -44,6 +47,241 @@ pub fn test(
 /// run from `/tests/<target>/examples/`.
 type Built = (PathBuf, Vec<(String, PathBuf)>);
 
+/// The kernel tests and examples for `target`, built once per `test` command.
+fn build(ws: &Workspace, target: &str, built: &mut BTreeMap<String, Built>) -> Result<Built> {
+    if let Some(both) = built.get(target) {
+        return Ok(both.clone());
+    }
+    let started = Instant::now();
+    let path = cargo_build::kernel_tests(&ws.root, target)?;
+    let mut examples = cargo_build::examples(&ws.root, target, "std")?;
+    // The firmware tone generator, tested beside the std examples.
+    let firmware = cargo_build::firmware(&ws.root, target)?;
+    examples.push((cargo_build::FIRMWARE.to_owned(), firmware));
+    step!(
+        "built {} and {} example(s) in {}",
+        path.display(),
+        examples.len(),
+        secs(started.elapsed())
+    );
+    built.insert(target.to_owned(), (path.clone(), examples.clone()));
+    Ok((path, examples))
+}
+
+/// A real-driver board: the scenarios of [`scenarios`] for each run, one after another in one
+/// boot, each at its own frequency, then each cut out of the recording and judged. A run's
+/// `args` and then `test_args` pick scenarios by name (those that contain one of the words;
+/// all when there are none).
+#[allow(clippy::too_many_arguments)]
+fn heard_board(
+    ws: &Workspace,
+    host: &mut Host,
+    board: &Board,
+    audio: &Audio,
+    files: &GuestFiles,
+    opts: &BootOptions,
+    test_args: &[String],
+    built: &mut BTreeMap<String, Built>,
+    summary: &mut Summary,
+) -> Result<()> {
+    let picks = |words: &[String], s: &Scenario| {
+        words.is_empty() || words.iter().any(|w| s.name.contains(w.as_str()))
+    };
+    // (run index, job name, scenario)
+    let mut planned: Vec<(usize, String, Scenario)> = Vec::new();
+    for (index, run) in board.runs.iter().enumerate() {
+        for scenario in scenarios(audio) {
+            if picks(&run.args, &scenario) && picks(test_args, &scenario) {
+                planned.push((index, format!("{}-{}", run.name, scenario.name), scenario));
+            }
+        }
+    }
+    assign_frequencies(planned.iter_mut().map(|(_, _, s)| s))?;
+    // alsa-lib's aplay and its libraries, for the reference scenarios.
+    let alsa = if planned.iter().any(|(_, _, s)| s.aplay.is_some()) {
+        bench_files::prepare(board, &ws.cache_dir(), host)?
+    } else {
+        Vec::new()
+    };
+    let mut jobs = Vec::new();
+    for (index, run) in board.runs.iter().enumerate() {
+        let target = board.run_target(run);
+        let (binary, _) = build(ws, target, built)?;
+        // First the card's mixer, as the board asks (aplay leaves it as it is).
+        let unmute = Job {
+            name: format!("{}-unmute", run.name),
+            guest_path: format!("/tests/{target}/kernel"),
+            host_binary: binary.clone(),
+            args: ["--ignored", "--exact", "--nocapture", "heard::unmute"]
+                .map(String::from)
+                .to_vec(),
+            env: board.guest_env(run),
+            syslog: Syslog::Off,
+            files: Vec::new(),
+        };
+        jobs.push(unmute);
+        for (_, name, scenario) in planned.iter().filter(|(i, _, _)| *i == index) {
+            let mut env = board.guest_env(run);
+            env.extend(scenario.env.iter().cloned());
+            if let Some((period, buffer)) = scenario.aplay {
+                jobs.push(aplay_job(
+                    ws,
+                    board,
+                    &alsa,
+                    name,
+                    scenario.frequency,
+                    period,
+                    buffer,
+                    env,
+                )?);
+                continue;
+            }
+            jobs.push(Job {
+                name: name.clone(),
+                guest_path: format!("/tests/{target}/kernel"),
+                host_binary: binary.clone(),
+                args: vec![
+                    "--ignored".into(),
+                    "--exact".into(),
+                    "--nocapture".into(),
+                    "--test-threads=1".into(),
+                    scenario.test.into(),
+                ],
+                env,
+                syslog: Syslog::dump_or(run.dump_syslog || opts.dump_syslog, Syslog::Off),
+                files: Vec::new(),
+            });
+        }
+    }
+    let recording = audio::recording_path(ws, &board.name, "heard")?;
+    let report = boot_jobs(ws, board, files, &jobs, opts, "heard", Some(&recording))?;
+    let boot_detail = format!(
+        "kernel {}, {}, {} CPU(s), {} scenario(s): {}",
+        report.release,
+        report.engine,
+        report.cpus,
+        planned.len(),
+        audio::shown(ws, &recording)
+    );
+    match report.boot_failure() {
+        Some(why) => summary.add(
+            &board.name,
+            "boot",
+            false,
+            format!("{why}; {boot_detail}"),
+            report.duration,
+        ),
+        None => summary.add(&board.name, "boot", true, boot_detail, report.duration),
+    }
+    let samples = match audio::read_first_channel(&recording) {
+        Ok(read) => Some(read),
+        Err(err) => {
+            step!("{}: no recording: {err:#}", board.name);
+            None
+        }
+    };
+    // Breaks heard per scenario name (without the run), for the scenarios judged beside another.
+    let mut breaks_of: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    for (index, name, scenario) in &planned {
+        let job = report.jobs.iter().find(|j| &j.name == name);
+        let duration = job.map(|j| j.duration).unwrap_or_default();
+        let verdict = match (job.and_then(|j| j.status), &samples) {
+            (None, _) => Err(format!("{} did not finish", scenario.test)),
+            (Some(code), _) if code != 0 => Err(format!("{} exited with status {code}", scenario.test)),
+            (Some(_), None) => Err("no recording".into()),
+            (Some(_), Some((samples, rate))) => match analysis::find(samples, *rate, scenario.frequency) {
+                None => Err(format!("no {} Hz tone in the recording", scenario.frequency)),
+                Some(range) => {
+                    let at = range.start as f64 / f64::from(*rate);
+                    let heard = analysis::analyse(&samples[range], *rate);
+                    let played = played_frames(&report.console, scenario.frequency);
+                    let line = format!("heard {} (from {at:.3} s)", heard.summary());
+                    step!("{}: {name}: {line}", board.name);
+                    let breaks = heard.gaps.len() + heard.glitches.len();
+                    breaks_of.insert((*index, scenario.name.clone()), breaks);
+                    let beside = match scenario.expect.no_worse_than {
+                        None => Ok(()),
+                        Some(other) => match breaks_of.get(&(*index, other.to_owned())) {
+                            Some(&theirs) if breaks <= theirs => Ok(()),
+                            Some(&theirs) => Err(format!("{breaks} breaks where {other} has {theirs}")),
+                            None => Err(format!("{other} was not heard")),
+                        },
+                    };
+                    beside
+                        .and_then(|()| judge(scenario, audio.buffered_frames, &heard, played))
+                        .map(|()| line.clone())
+                        .map_err(|why| format!("{why}; {line}"))
+                }
+            },
+        };
+        match verdict {
+            Ok(line) => summary.add(&board.name, name, true, line, duration),
+            Err(why) => {
+                step!("{}: {name} FAILED: {why}", board.name);
+                summary.add(&board.name, name, false, why, duration);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The reference scenario's job: alsa-lib's `aplay -M` plays a file of the tone (written here
+/// with hound: 1 s at -12 dBFS, S16_LE stereo at the board's rate) with the given period and
+/// buffer size.
+#[allow(clippy::too_many_arguments)]
+fn aplay_job(
+    ws: &Workspace,
+    board: &Board,
+    alsa: &[(String, PathBuf)],
+    name: &str,
+    frequency: f64,
+    period: u32,
+    buffer: u32,
+    env: BTreeMap<String, String>,
+) -> Result<Job> {
+    let aplay = alsa
+        .iter()
+        .find(|(guest, _)| guest == "/usr/bin/aplay")
+        .map(|(_, host)| host.clone())
+        .context("no aplay for the guest")?;
+    let rate = board.stream.rate;
+    let wav = audio::recording_path(ws, "reference", &format!("{frequency}-{rate}"))?;
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer =
+        hound::WavWriter::create(&wav, spec).with_context(|| format!("writing {}", wav.display()))?;
+    for i in 0..rate {
+        let x = 0.25 * (std::f64::consts::TAU * frequency * f64::from(i) / f64::from(rate)).sin();
+        let sample = (x * 32767.0).round() as i16;
+        writer.write_sample(sample)?;
+        writer.write_sample(sample)?;
+    }
+    writer.finalize()?;
+    let guest_wav = format!("/reference/{name}.wav");
+    let mut files = alsa.to_vec();
+    files.push((guest_wav.clone(), wav));
+    Ok(Job {
+        name: name.to_owned(),
+        guest_path: "/usr/bin/aplay".into(),
+        host_binary: aplay,
+        args: vec![
+            "-M".into(),
+            "-D".into(),
+            board.devices.playback.clone(),
+            format!("--period-size={period}"),
+            format!("--buffer-size={buffer}"),
+            guest_wav,
+        ],
+        env,
+        syslog: Syslog::Off,
+        files,
+    })
+}
+
 /// Builds, boots and records one board.
 fn test_board(
     ws: &Workspace,
@@ -55,28 +293,13 @@ fn test_board(
     summary: &mut Summary,
 ) -> Result<()> {
     let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
+    if let Some(audio) = &board.audio {
+        return heard_board(ws, host, board, audio, &files, opts, test_args, built, summary);
+    }
     let mut jobs = Vec::new();
     for run in &board.runs {
         let target = board.run_target(run);
-        let (binary, examples) = match built.get(target) {
-            Some(both) => both.clone(),
-            None => {
-                let started = Instant::now();
-                let path = cargo_build::kernel_tests(&ws.root, target)?;
-                let mut examples = cargo_build::examples(&ws.root, target, "std")?;
-                // The firmware tone generator, tested beside the std examples.
-                let firmware = cargo_build::firmware(&ws.root, target)?;
-                examples.push((cargo_build::FIRMWARE.to_owned(), firmware));
-                step!(
-                    "built {} and {} example(s) in {}",
-                    path.display(),
-                    examples.len(),
-                    secs(started.elapsed())
-                );
-                built.insert(target.to_owned(), (path.clone(), examples.clone()));
-                (path, examples)
-            }
-        };
+        let (binary, examples) = build(ws, target, built)?;
         let mut args = vec!["--test-threads=1".to_owned()];
         args.extend(run.args.iter().cloned());
         args.extend(test_args.iter().cloned());
@@ -93,7 +316,7 @@ fn test_board(
                 .collect(),
         });
     }
-    let report = boot_jobs(ws, board, &files, &jobs, opts, "test")?;
+    let report = boot_jobs(ws, board, &files, &jobs, opts, "test", None)?;
     let boot_detail = format!(
         "kernel {}, {}, /init after {}",
         if report.release.is_empty() {

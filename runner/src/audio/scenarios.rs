@@ -1,0 +1,405 @@
+//! The tests judged from outside the board: each scenario is one of the guest's `heard::`
+//! tests (`tests/kernel/heard.rs`). A board's scenarios play one after another in one boot,
+//! each at its own frequency ([`FREQUENCIES`]); the host cuts each out of the recording by its
+//! frequency ([`crate::audio::analysis::find`]) and checks it against what it must sound like.
+
+use std::ops::RangeInclusive;
+
+use crate::audio::analysis::MIN_GAP_SECONDS;
+use crate::audio::Heard;
+use crate::boards::Audio;
+
+/// The tones of the scenarios of one boot, in order: two semitones apart (12 %), so that no
+/// cycle of one passes for another's.
+pub const FREQUENCIES: [f64; 18] = [
+    330.0, 370.0, 415.0, 466.0, 523.0, 587.0, 659.0, 740.0, 831.0, 932.0, 1047.0, 1175.0, 1319.0, 1480.0,
+    1661.0, 1865.0, 2093.0, 2349.0,
+];
+/// The tones' level, in dBFS (0.25 of full scale).
+pub const LEVEL_DBFS: f64 = -12.04;
+/// How far the heard frequency may be off, in Hz.
+const FREQUENCY_TOLERANCE: f64 = 1.0;
+/// How far the heard level may be off (the cards' 0 dB is not exactly unity), in dB.
+const LEVEL_TOLERANCE: f64 = 1.5;
+/// How many seconds of what was written may be missing from, or added to, the recording
+/// besides what the emulator drops at each stop ([`Audio::buffered_frames`]): the cycles cut
+/// where one scenario's tone meets the next.
+const LENGTH_TOLERANCE: f64 = 0.02;
+/// Period sizes the tone is played at.
+pub const TONE_PERIODS: [u32; 7] = [64, 128, 256, 512, 1024, 2048, 4096];
+
+/// One boot's worth of test: a guest test, its environment, and what must be heard.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Short name, e.g. `tone-p64`.
+    pub name: String,
+    /// The guest test, e.g. `heard::tone`; `aplay` for the reference.
+    pub test: &'static str,
+    /// For the reference: alsa-lib's `aplay -M` plays a file of the tone at this period and
+    /// buffer size (frames) instead of the crate.
+    pub aplay: Option<(u32, u32)>,
+    /// Environment on top of the board's (period, format).
+    pub env: Vec<(String, String)>,
+    /// The tone's frequency, in Hz (set by [`assign_frequencies`]).
+    pub frequency: f64,
+    /// What the recording must show.
+    pub expect: Expect,
+}
+
+/// What a scenario's recording must show besides the tone's frequency and level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expect {
+    /// How many gaps plus glitches.
+    pub breaks: RangeInclusive<usize>,
+    /// The recording holds every frame the guest wrote (within [`LENGTH_TOLERANCE`] and what
+    /// the emulator drops at each stop).
+    pub every_frame: bool,
+    /// How often the stream stops (a drain, a pause, an xrun).
+    pub stops: u32,
+    /// After the last break the tone goes on for at least this many seconds.
+    pub recovers_for: f64,
+    /// Judged beside another scenario of the same boot (the reference): no more breaks than
+    /// it, instead of [`Expect::breaks`].
+    pub no_worse_than: Option<&'static str>,
+}
+
+/// The scenarios for a board's sound hardware.
+pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
+    let clean = Expect {
+        breaks: 0..=0,
+        every_frame: true,
+        stops: 1,
+        recovers_for: 0.0,
+        no_worse_than: None,
+    };
+    // The period, and periods enough for the board's smallest buffer.
+    let period = |p: u32| {
+        let periods = audio.min_buffer_frames.div_ceil(p).max(4);
+        [
+            ("ALSA_DIRECT_PERIOD_FRAMES".to_owned(), p.to_string()),
+            ("ALSA_DIRECT_PERIODS".to_owned(), periods.to_string()),
+        ]
+    };
+    let mut list: Vec<Scenario> = TONE_PERIODS
+        .iter()
+        .map(|&p| Scenario {
+            name: format!("tone-p{p}"),
+            test: "heard::tone",
+            aplay: None,
+            env: period(p).to_vec(),
+            frequency: 440.0,
+            expect: clean.clone(),
+        })
+        .collect();
+    for format in audio.formats.iter().filter(|f| *f != "S16_LE") {
+        let mut env = period(1024).to_vec();
+        env.push(("ALSA_DIRECT_FORMAT".into(), format.clone()));
+        list.push(Scenario {
+            name: format!("tone-{}", format.to_ascii_lowercase()),
+            test: "heard::tone",
+            aplay: None,
+            env,
+            frequency: 440.0,
+            expect: clean.clone(),
+        });
+    }
+    list.push(Scenario {
+        name: "pause-resume".into(),
+        test: "heard::pause_resume",
+        aplay: None,
+        env: period(1024).to_vec(),
+        frequency: 440.0,
+        expect: Expect {
+            breaks: 1..=1,
+            every_frame: true,
+            stops: 2,
+            recovers_for: 0.4,
+            no_worse_than: None,
+        },
+    });
+    list.push(Scenario {
+        name: "xrun".into(),
+        test: "heard::xrun",
+        aplay: None,
+        env: period(1024).to_vec(),
+        frequency: 440.0,
+        expect: Expect {
+            breaks: 1..=2,
+            every_frame: false,
+            stops: 2,
+            recovers_for: 0.4,
+            no_worse_than: None,
+        },
+    });
+    // Each restart may be heard as one break where the emulator dropped what it held.
+    list.push(Scenario {
+        name: "cycles".into(),
+        test: "heard::cycles",
+        aplay: None,
+        env: period(256).to_vec(),
+        frequency: 440.0,
+        expect: Expect {
+            breaks: 0..=if audio.buffered_frames > 0 { 100 } else { 0 },
+            every_frame: true,
+            stops: 100,
+            recovers_for: 0.0,
+            no_worse_than: None,
+        },
+    });
+    // Where the emulator is known to fail (a buffer of 1024 frames, which underruns as the
+    // first stream after boot): the crate beside alsa-lib's aplay at the same settings, both
+    // later in the boot; the crate may break no more than aplay.
+    if audio.min_buffer_frames > 0 {
+        let (p, periods) = (256, 4);
+        let edge = Expect {
+            breaks: 0..=usize::MAX,
+            every_frame: false,
+            stops: 1,
+            recovers_for: 0.0,
+            no_worse_than: Some("edge-aplay"),
+        };
+        list.push(Scenario {
+            name: "edge-aplay".into(),
+            test: "aplay",
+            aplay: Some((p, p * periods)),
+            env: Vec::new(),
+            frequency: 440.0,
+            expect: Expect {
+                no_worse_than: None,
+                ..edge.clone()
+            },
+        });
+        list.push(Scenario {
+            name: "edge-crate".into(),
+            test: "heard::tone",
+            aplay: None,
+            env: vec![
+                ("ALSA_DIRECT_PERIOD_FRAMES".into(), p.to_string()),
+                ("ALSA_DIRECT_PERIODS".into(), periods.to_string()),
+                ("ALSA_DIRECT_HEARD_ALLOW_XRUNS".into(), "1".into()),
+            ],
+            frequency: 440.0,
+            expect: edge,
+        });
+    }
+    list
+}
+
+/// Gives each scenario of a boot its own frequency, in order; an error when there are more
+/// than [`FREQUENCIES`].
+pub fn assign_frequencies<'a>(scenarios: impl IntoIterator<Item = &'a mut Scenario>) -> anyhow::Result<()> {
+    for (i, scenario) in scenarios.into_iter().enumerate() {
+        scenario.frequency = *FREQUENCIES
+            .get(i)
+            .ok_or_else(|| anyhow::anyhow!("more than {} heard scenarios in one boot", FREQUENCIES.len()))?;
+        scenario
+            .env
+            .push(("ALSA_DIRECT_HEARD_FREQ".into(), scenario.frequency.to_string()));
+    }
+    Ok(())
+}
+
+/// The frames the scenario at `frequency` said it wrote (`heard-played freq=F frames=N` on
+/// the guest's console).
+pub fn played_frames(console: &[String], frequency: f64) -> Option<u64> {
+    let tag = format!("heard-played freq={frequency} frames=");
+    console.iter().rev().find_map(|line| {
+        let rest = line.split(&tag).nth(1)?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+/// Checks a scenario's stretch of the recording against what it must sound like, on a card
+/// whose emulator drops up to `buffered_frames` at each stop; the error says what was wrong.
+pub fn judge(
+    scenario: &Scenario,
+    buffered_frames: u32,
+    heard: &Heard,
+    played: Option<u64>,
+) -> Result<(), String> {
+    let expect = &scenario.expect;
+    let frequency = scenario.frequency;
+    if heard.sound_frames == 0 {
+        return Err("silence".into());
+    }
+    let mut wrong = Vec::new();
+    if (heard.frequency - frequency).abs() > FREQUENCY_TOLERANCE {
+        wrong.push(format!("{:.2} Hz, not {frequency} Hz", heard.frequency));
+    }
+    if (heard.peak_dbfs - LEVEL_DBFS).abs() > LEVEL_TOLERANCE {
+        wrong.push(format!("{:.1} dBFS, not {LEVEL_DBFS:.1} dBFS", heard.peak_dbfs));
+    }
+    let breaks = heard.gaps.len() + heard.glitches.len();
+    if expect.no_worse_than.is_none() && !expect.breaks.contains(&breaks) {
+        wrong.push(format!(
+            "{breaks} gap(s) and glitch(es), expected {}..={}",
+            expect.breaks.start(),
+            expect.breaks.end()
+        ));
+    }
+    if expect.every_frame {
+        match played {
+            None => wrong.push("the guest did not say how many frames it wrote".into()),
+            Some(frames) => {
+                let rate = f64::from(heard.rate);
+                let written = frames as f64 / rate;
+                let heard_s = heard.sound_frames as f64 / rate;
+                let dropped = f64::from(expect.stops * buffered_frames) / rate;
+                // Silences shorter than a gap count as sound: one may come at each start.
+                let quiet = f64::from(expect.stops) * MIN_GAP_SECONDS;
+                if heard_s > written + quiet + LENGTH_TOLERANCE
+                    || heard_s < written - dropped - LENGTH_TOLERANCE
+                {
+                    wrong.push(format!("{heard_s:.3} s of sound for {written:.3} s written"));
+                }
+            }
+        }
+    }
+    if expect.recovers_for > 0.0 {
+        let last_break = heard
+            .gaps
+            .iter()
+            .map(|g| g.at + g.seconds)
+            .chain(heard.glitches.iter().copied())
+            .fold(heard.sound_at, f64::max);
+        let after = heard.sound_at + heard.sound_seconds - last_break;
+        if after < expect.recovers_for {
+            wrong.push(format!(
+                "only {after:.3} s of tone after the last break (at least {} s expected)",
+                expect.recovers_for
+            ));
+        }
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(wrong.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::analysis::Gap;
+
+    fn heard(seconds: f64) -> Heard {
+        Heard {
+            rate: 48_000,
+            file_seconds: seconds + 0.1,
+            sound_seconds: seconds,
+            sound_at: 0.05,
+            sound_frames: (seconds * 48_000.0) as u64,
+            frequency: 440.01,
+            frequency_spread: 0.1,
+            peak_dbfs: -12.1,
+            gaps: Vec::new(),
+            glitches: Vec::new(),
+        }
+    }
+
+    fn audio() -> Audio {
+        toml::from_str(
+            "devices = [\"intel-hda\"]\nformats = [\"S16_LE\", \"S32_LE\"]\nmin_buffer_frames = 2048",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn every_period_size_and_each_offered_format() {
+        let names: Vec<String> = scenarios(&audio()).into_iter().map(|s| s.name).collect();
+        assert!(names.contains(&"tone-p64".to_owned()) && names.contains(&"tone-p4096".to_owned()));
+        assert!(names.contains(&"tone-s32_le".to_owned()));
+        for name in ["pause-resume", "xrun", "cycles"] {
+            assert!(names.contains(&name.to_owned()), "{name}");
+        }
+        let p64 = &scenarios(&audio())[0];
+        assert!(
+            p64.env.contains(&("ALSA_DIRECT_PERIODS".into(), "32".into())),
+            "{p64:?}"
+        );
+        let p4096 = &scenarios(&audio())[6];
+        assert!(
+            p4096.env.contains(&("ALSA_DIRECT_PERIODS".into(), "4".into())),
+            "{p4096:?}"
+        );
+    }
+
+    #[test]
+    fn a_clean_tone_with_every_frame_passes() {
+        let clean = &scenarios(&audio())[0];
+        assert_eq!(judge(clean, 0, &heard(1.0), Some(48_000)), Ok(()));
+        // The tail not drained: 0.2 s missing.
+        assert!(judge(clean, 0, &heard(0.8), Some(48_000))
+            .unwrap_err()
+            .contains("0.800 s of sound"));
+        assert!(judge(clean, 0, &heard(1.0), None).is_err());
+        // An emulator that drops 0.2 s at the stop.
+        assert_eq!(judge(clean, 9600, &heard(0.8), Some(48_000)), Ok(()));
+        assert!(judge(clean, 9600, &heard(0.75), Some(48_000)).is_err());
+        assert!(
+            judge(clean, 9600, &heard(1.1), Some(48_000)).is_err(),
+            "more than written"
+        );
+        let mut wrong = heard(1.0);
+        wrong.frequency = 452.0;
+        wrong.peak_dbfs = -20.0;
+        let why = judge(clean, 0, &wrong, Some(48_000)).unwrap_err();
+        assert!(why.contains("452.00 Hz") && why.contains("-20.0 dBFS"), "{why}");
+        let mut glitched = heard(1.0);
+        glitched.glitches.push(0.5);
+        assert!(judge(clean, 0, &glitched, Some(48_000)).is_err());
+        let mut silent = heard(0.0);
+        silent.sound_frames = 0;
+        assert_eq!(judge(clean, 0, &silent, Some(48_000)), Err("silence".into()));
+    }
+
+    #[test]
+    fn a_pause_is_one_break_and_the_tone_goes_on() {
+        let all = scenarios(&audio());
+        let pause = all.iter().find(|s| s.name == "pause-resume").unwrap();
+        let mut once = heard(1.2);
+        once.gaps.push(Gap {
+            at: 0.55,
+            seconds: 0.2,
+        });
+        once.sound_frames = 48_000;
+        assert_eq!(judge(pause, 0, &once, Some(48_000)), Ok(()));
+        assert!(
+            judge(pause, 0, &heard(1.0), Some(48_000)).is_err(),
+            "no break at all"
+        );
+        let mut late = once.clone();
+        late.glitches.push(1.1);
+        assert!(judge(pause, 0, &late, Some(48_000)).is_err(), "two breaks");
+        let mut ends = heard(1.0);
+        ends.glitches.push(0.9);
+        assert!(judge(pause, 0, &ends, Some(48_000))
+            .unwrap_err()
+            .contains("after the last break"));
+    }
+
+    #[test]
+    fn reads_the_frames_each_scenario_wrote() {
+        let console = [
+            "noise".to_owned(),
+            "heard-played freq=330 frames=48128 xruns=0".to_owned(),
+            "heard-played freq=370 frames=100 xruns=1".to_owned(),
+        ];
+        assert_eq!(played_frames(&console, 330.0), Some(48_128));
+        assert_eq!(played_frames(&console, 370.0), Some(100));
+        assert_eq!(played_frames(&console[..1], 330.0), None);
+    }
+
+    #[test]
+    fn each_scenario_of_a_boot_gets_its_own_frequency() {
+        let mut all = scenarios(&audio());
+        assign_frequencies(&mut all).unwrap();
+        assert_eq!(all[0].frequency, 330.0);
+        assert_eq!(all[1].frequency, 370.0);
+        assert!(all[1]
+            .env
+            .contains(&("ALSA_DIRECT_HEARD_FREQ".into(), "370".into())));
+        let mut too_many: Vec<Scenario> = all.iter().chain(all.iter()).chain(all.iter()).cloned().collect();
+        assert!(assign_frequencies(&mut too_many).is_err());
+    }
+}

@@ -1,0 +1,230 @@
+//! Played for the ear outside the board: on the real-driver boards (`[audio]` in
+//! `boards/*.toml`) qemu records what the emulated sound hardware plays, and the runner judges
+//! the recording on the host (`runner/src/audio/scenarios.rs` says what each test must sound
+//! like). Here each test plays its scenario on `ALSA_DIRECT_PLAYBACK` and checks what the
+//! crate itself can see (xrun counts); it prints `heard-played freq=F frames=N` for the host.
+//! Every scenario of a boot plays its own frequency (`ALSA_DIRECT_HEARD_FREQ`), by which the
+//! host finds it in the one recording.
+//!
+//! Ignored in the loopback runs: `cargo board test` runs them one after another in one boot,
+//! with `--ignored --exact heard::NAME`, on the boards that record.
+
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+use alsa_direct::{Format, MmapStream, Playback, XrunPolicy};
+
+use crate::common::{config, playback_device, TestSample};
+
+#[path = "../../examples/common/card_mixer.rs"]
+#[allow(dead_code)]
+mod card_mixer;
+
+/// The scenario's tone frequency (`ALSA_DIRECT_HEARD_FREQ`), 440 Hz by default.
+fn frequency() -> f64 {
+    env_or("ALSA_DIRECT_HEARD_FREQ", 440.0)
+}
+/// Its level: -12 dBFS.
+const LEVEL: f64 = 0.25;
+
+/// A number from the environment, or `default`.
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The stream settings of the run: the board's rate and the scenario's period.
+struct Settings {
+    rate: u32,
+    period: u32,
+    periods: u32,
+}
+
+impl Settings {
+    fn from_env() -> Self {
+        Settings {
+            rate: env_or("ALSA_DIRECT_RATE", 48_000),
+            period: env_or("ALSA_DIRECT_PERIOD_FRAMES", 1024),
+            periods: env_or("ALSA_DIRECT_PERIODS", 4),
+        }
+    }
+}
+
+/// A sine at [`frequency`] and [`LEVEL`] on every channel, continuing across calls.
+struct Tone {
+    phase: f64,
+    step: f64,
+}
+
+impl Tone {
+    fn new(rate: u32) -> Self {
+        Tone {
+            phase: 0.0,
+            step: std::f64::consts::TAU * frequency() / f64::from(rate),
+        }
+    }
+
+    fn fill<S: TestSample>(&mut self, out: &mut [S], channels: usize) {
+        for frame in out.chunks_exact_mut(channels) {
+            frame.fill(S::from_unit(LEVEL * self.phase.sin()));
+            self.phase = (self.phase + self.step) % std::f64::consts::TAU;
+        }
+    }
+}
+
+/// Unmutes the card as the board asks (`ALSA_DIRECT_VOLUME`) and opens the stream.
+fn open<S: TestSample>(format: Format, s: &Settings) -> MmapStream<S, Playback> {
+    let device = playback_device();
+    let mixer = card_mixer::MixerSetup::from_env();
+    if let Some(done) = mixer.apply(&device, "Playback").expect("mixer") {
+        println!("mixer: {done}");
+    }
+    let config = config(format, 2, s.rate, s.period, s.periods).xrun_policy(XrunPolicy::Recover);
+    let stream = MmapStream::<S, Playback>::open(&device, &config).expect("open");
+    let n = stream.setup().negotiated;
+    println!(
+        "heard-setup format={} rate={} period={} periods={} transport={}",
+        n.format,
+        n.rate,
+        n.period_size,
+        n.periods,
+        stream.setup().transport
+    );
+    assert_eq!(
+        (n.rate, n.period_size),
+        (s.rate, s.period),
+        "the card took other settings"
+    );
+    stream
+}
+
+/// Plays `seconds` of the tone (whole periods) through `run`; `during(stream, frames played)`
+/// is called after each period and may pause, sleep or stop. Returns the frames committed.
+fn play<S: TestSample>(
+    stream: &mut MmapStream<S, Playback>,
+    tone: &mut Tone,
+    seconds: f64,
+    mut during: impl FnMut(u64),
+) -> u64 {
+    let rate = stream.setup().negotiated.rate;
+    let total = (seconds * f64::from(rate)) as u64;
+    let start = stream.position();
+    stream
+        .run(|period, info| {
+            tone.fill(period, info.channels);
+            let played = info.position + info.frames as u64 - start;
+            during(played);
+            if played >= total {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .expect("run");
+    stream.position() - start
+}
+
+/// Tells the host how many frames the scenario wrote.
+fn report(frames: u64, xruns: u32) {
+    println!("heard-played freq={} frames={frames} xruns={xruns}", frequency());
+}
+
+/// The tone for 1 s at the run's period and format, drained: the host hears 440 Hz at
+/// -12 dBFS with no gap, every frame written.
+fn tone_of<S: TestSample>(format: Format) {
+    let s = Settings::from_env();
+    let mut stream = open::<S>(format, &s);
+    let mut tone = Tone::new(s.rate);
+    let frames = play(
+        &mut stream,
+        &mut tone,
+        env_or("ALSA_DIRECT_HEARD_SECONDS", 1.0),
+        |_| {},
+    );
+    stream.drain().expect("drain");
+    report(frames, stream.xruns());
+    // The edge scenario plays where the emulator is known to underrun, beside aplay.
+    if std::env::var_os("ALSA_DIRECT_HEARD_ALLOW_XRUNS").is_none() {
+        assert_eq!(stream.xruns(), 0, "xruns while playing the tone");
+    }
+}
+
+#[test]
+#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
+fn unmute() {
+    // The first job of a heard boot: the card as the board asks, before aplay plays.
+    let mixer = card_mixer::MixerSetup::from_env();
+    if let Some(done) = mixer.apply(&playback_device(), "Playback").expect("mixer") {
+        println!("mixer: {done}");
+    }
+}
+
+#[test]
+#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
+fn tone() {
+    match std::env::var("ALSA_DIRECT_FORMAT").as_deref() {
+        Ok("S32_LE") => tone_of::<i32>(Format::S32),
+        _ => tone_of::<i16>(Format::S16),
+    }
+}
+
+#[test]
+#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
+fn pause_resume() {
+    let s = Settings::from_env();
+    let mut stream = open::<i16>(Format::S16, &s);
+    assert!(stream.setup().can_pause, "the card cannot pause");
+    let mut tone = Tone::new(s.rate);
+    let first = play(&mut stream, &mut tone, 0.5, |_| {});
+    stream.pause(true).expect("pause");
+    std::thread::sleep(Duration::from_millis(200));
+    stream.pause(false).expect("release");
+    let second = play(&mut stream, &mut tone, 0.5, |_| {});
+    stream.drain().expect("drain");
+    report(first + second, stream.xruns());
+    assert_eq!(stream.xruns(), 0, "xruns around the pause");
+}
+
+#[test]
+#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
+fn xrun() {
+    let s = Settings::from_env();
+    let mut stream = open::<i16>(Format::S16, &s);
+    let mut tone = Tone::new(s.rate);
+    let buffer_ms = u64::from(s.period * s.periods) * 1000 / u64::from(s.rate);
+    let mut stalled = false;
+    // Stall once, after 0.5 s, for three buffers: the kernel must see an underrun.
+    let frames = play(&mut stream, &mut tone, 1.0, |played| {
+        if !stalled && played >= u64::from(s.rate) / 2 {
+            stalled = true;
+            std::thread::sleep(Duration::from_millis(3 * buffer_ms + 50));
+        }
+    });
+    stream.drain().expect("drain");
+    report(frames, stream.xruns());
+    assert_eq!(stream.xruns(), 1, "one stall is one xrun");
+}
+
+#[test]
+#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
+fn cycles() {
+    let s = Settings::from_env();
+    let mut stream = open::<i16>(Format::S16, &s);
+    let mut tone = Tone::new(s.rate);
+    let buffer_seconds = f64::from(s.period * s.periods) / f64::from(s.rate);
+    let mut frames = 0;
+    // 100 times: a buffer of the tone (the stream starts once it is full), drained, prepared.
+    for cycle in 0..100 {
+        frames += play(&mut stream, &mut tone, buffer_seconds, |_| {});
+        stream
+            .drain()
+            .unwrap_or_else(|e| panic!("drain in cycle {cycle}: {e}"));
+        stream
+            .prepare()
+            .unwrap_or_else(|e| panic!("prepare in cycle {cycle}: {e}"));
+    }
+    report(frames, stream.xruns());
+    assert_eq!(stream.xruns(), 0, "xruns in the cycles");
+}
