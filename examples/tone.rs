@@ -4,13 +4,17 @@
 //! ```text
 //! tone [-D|--device hw:0,0] [--freq 440] [--level 0.25] [-d|--seconds 3] [-r|--rate 48000]
 //!      [-c|--channels 2] [-p|--period 256] [-n|--periods 4] [--sync-ptr] [--unmute] [--volume DB]
-//!      [-h|--help]
+//!      [--realtime | --realtime-try] [--priority 50] [-h|--help]
 //! ```
 //!
 //! The device defaults to `$ALSA_DIRECT_PLAYBACK` (set by `cargo board run`), else `hw:0,0`.
 //! `--unmute` turns the card's playback switches on and `--volume DB` also sets its playback
 //! volumes, as firmware would for a fresh codec (see `common/card_mixer.rs`).
 //! SIGINT or SIGTERM stops the tone: what is queued is drained and the program exits cleanly.
+//!
+//! `--realtime` runs the period loop under `SCHED_FIFO` at `--priority` with all memory locked
+//! (`alsa_direct::realtime`) and stops with an error without the privilege; `--realtime-try`
+//! warns instead and plays with normal scheduling.
 
 #[path = "common/card_mixer.rs"]
 mod card_mixer;
@@ -27,7 +31,7 @@ use cli::{device_from_env, device_label, Cli, Parsed};
 
 const USAGE: &str = "usage: tone [-D|--device hw:0,0] [--freq 440] [--level 0.25] [-d|--seconds 3] [-r|--rate 48000]\n            \
                      [-c|--channels 2] [-p|--period 256] [-n|--periods 4] [--sync-ptr] [--unmute] [--volume DB]\n            \
-                     [-h|--help]";
+                     [--realtime | --realtime-try] [--priority 50] [-h|--help]";
 
 /// Syslog over `/dev/log`, or stderr.
 struct Log {
@@ -67,6 +71,9 @@ struct Args {
     period: u32,
     periods: u32,
     sync_ptr: bool,
+    /// `--realtime` (`Some(true)`: an error without the privilege) or `--realtime-try`.
+    realtime: Option<bool>,
+    priority: u32,
     mixer: card_mixer::MixerSetup,
 }
 
@@ -81,6 +88,8 @@ fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
         period: 256,
         periods: 4,
         sync_ptr: false,
+        realtime: None,
+        priority: 50,
         mixer: card_mixer::MixerSetup::from_env(),
     };
     while let Some(flag) = cli.next_flag() {
@@ -90,6 +99,15 @@ fn parse_args(mut cli: Cli) -> Result<Parsed<Args>, String> {
                 cli.switch()?;
                 args.sync_ptr = true;
             }
+            "--realtime" => {
+                cli.switch()?;
+                args.realtime = Some(true);
+            }
+            "--realtime-try" => {
+                cli.switch()?;
+                args.realtime = Some(false);
+            }
+            "--priority" => args.priority = cli.value()?,
             "--device" => args.device = cli.value()?,
             "--freq" => args.freq = cli.value()?,
             "--level" => args.level = cli.value()?,
@@ -115,6 +133,22 @@ fn main() {
     let args = cli::parse_or_exit("tone", USAGE, parse_args);
     let log = Log::open();
     signal::stop_on_signals();
+    if let Some(required) = args.realtime {
+        match alsa_direct::realtime::enter(args.priority) {
+            Ok(()) => log.log(
+                6,
+                &format!("realtime: SCHED_FIFO priority {}, memory locked", args.priority),
+            ),
+            Err(e) if !required => log.log(
+                4,
+                &format!("realtime refused ({e}); playing with normal scheduling"),
+            ),
+            Err(e) => {
+                log.log(3, &format!("realtime refused: {e} (--realtime-try plays anyway)"));
+                std::process::exit(1);
+            }
+        }
+    }
     if let Err(e) = play(&args, &log) {
         log.log(3, &format!("stopped on error: {e}"));
         std::process::exit(1);

@@ -1,7 +1,6 @@
 //! Device names (`hw:0,0`, `hw:Loopback,1,0`) and the control device that resolves card ids.
 
 use core::ffi::c_int;
-use core::fmt::Write;
 
 use heapless::String;
 use rustix::fd::{AsFd, OwnedFd};
@@ -145,14 +144,41 @@ pub(crate) type DevicePath = String<40>;
 
 /// `/dev/snd/pcmC<card>D<device><p|c>`.
 pub(crate) fn pcm_path(card: u32, device: u32, capture: bool) -> DevicePath {
-    let mut path = DevicePath::new();
     // Fits: see `DevicePath`.
-    let _ = write!(
-        path,
-        "/dev/snd/pcmC{card}D{device}{}",
-        if capture { 'c' } else { 'p' }
-    );
+    let mut path = DevicePath::new();
+    let _ = path.push_str("/dev/snd/pcmC");
+    push_decimal(&mut path, card);
+    let _ = path.push('D');
+    push_decimal(&mut path, device);
+    let _ = path.push(if capture { 'c' } else { 'p' });
     path
+}
+
+/// `/dev/snd/controlC<card>`.
+fn control_path(card: u32) -> DevicePath {
+    let mut path = DevicePath::new();
+    let _ = path.push_str("/dev/snd/controlC");
+    push_decimal(&mut path, card);
+    path
+}
+
+/// Appends `n` in decimal. Paths are built without `core::fmt`, whose formatting code would
+/// be most of what a firmware build links in for them (see `firmware/`).
+fn push_decimal(path: &mut DevicePath, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        let _ = path.push(char::from(d));
+    }
 }
 
 /// What the kernel says about an open PCM (`SNDRV_PCM_IOCTL_INFO`).
@@ -221,8 +247,7 @@ pub struct ControlDevice {
 impl ControlDevice {
     /// Opens the control device of card `index`.
     pub fn open(index: u32) -> Result<Self> {
-        let mut path = DevicePath::new();
-        let _ = write!(path, "/dev/snd/controlC{index}");
+        let path = control_path(index);
         let fd = sys::open_device(&path, Op::OpenControl, false)?;
         Ok(ControlDevice { fd, index })
     }
@@ -359,27 +384,31 @@ impl Iterator for PcmDevices<'_> {
 
 /// The numbers of the cards present (those with a control device node).
 pub fn cards() -> impl Iterator<Item = u32> {
-    (0..MAX_CARDS).filter(|&index| {
-        let mut path = DevicePath::new();
-        let _ = write!(path, "/dev/snd/controlC{index}");
-        sys::open_device(&path, Op::OpenControl, false).is_ok()
-    })
+    (0..MAX_CARDS).filter(|&index| sys::open_device(&control_path(index), Op::OpenControl, false).is_ok())
 }
 
 /// A zero-terminated C string from a kernel record, cut to fit `N` and to valid UTF-8.
 pub(crate) fn c_string<const N: usize>(bytes: &[u8]) -> String<N> {
+    let mut out = String::new();
+    // Cut where a whole character ends, then copy once (not character by character: this
+    // is generic over `N`, so its body is repeated for every size).
+    let _ = out.push_str(c_text(bytes, N));
+    out
+}
+
+/// The valid UTF-8 text before the first NUL of `bytes`, cut to at most `max` bytes at a
+/// character boundary.
+fn c_text(bytes: &[u8], max: usize) -> &str {
     let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
     let text = match core::str::from_utf8(&bytes[..len]) {
         Ok(t) => t,
         Err(e) => core::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or(""),
     };
-    let mut out = String::new();
-    for c in text.chars() {
-        if out.push(c).is_err() {
-            break;
-        }
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
-    out
+    text.get(..end).unwrap_or("")
 }
 
 /// The number of the card whose id is `id`.
@@ -415,5 +444,17 @@ mod tests {
             pcm_path(999_999_999, 999_999_999, false).as_str(),
             "/dev/snd/pcmC999999999D999999999p"
         );
+        assert_eq!(pcm_path(0, 0, false).as_str(), "/dev/snd/pcmC0D0p");
+        assert_eq!(pcm_path(12, 3, true).as_str(), "/dev/snd/pcmC12D3c");
+        assert_eq!(control_path(7).as_str(), "/dev/snd/controlC7");
+    }
+
+    #[test]
+    fn c_strings_stop_at_nul_and_are_cut_at_a_character() {
+        assert_eq!(c_string::<8>(b"Loopback\0xyz").as_str(), "Loopback");
+        assert_eq!(c_string::<4>(b"Loopback").as_str(), "Loop");
+        assert_eq!(c_string::<8>(b"ab\xc3\xa9\0").as_str(), "ab\u{e9}");
+        assert_eq!(c_string::<3>(b"ab\xc3\xa9").as_str(), "ab");
+        assert_eq!(c_string::<8>(b"ok\xffbad").as_str(), "ok");
     }
 }

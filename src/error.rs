@@ -86,6 +86,10 @@ pub enum Op {
     ElemWrite,
     /// `SNDRV_CTL_IOCTL_TLV_READ`.
     TlvRead,
+    /// `mlockall(MCL_CURRENT | MCL_FUTURE)`, see [`crate::realtime`].
+    LockMemory,
+    /// `sched_setscheduler(SCHED_FIFO)`, see [`crate::realtime`].
+    SetScheduler,
     /// `SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS`.
     SubscribeEvents,
     /// `read` of control events.
@@ -135,6 +139,8 @@ impl Op {
             Op::ElemRead => "SNDRV_CTL_IOCTL_ELEM_READ",
             Op::ElemWrite => "SNDRV_CTL_IOCTL_ELEM_WRITE",
             Op::TlvRead => "SNDRV_CTL_IOCTL_TLV_READ",
+            Op::LockMemory => "mlockall",
+            Op::SetScheduler => "sched_setscheduler(SCHED_FIFO)",
             Op::SubscribeEvents => "SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS",
             Op::ReadEvent => "read(control events)",
             Op::PollEvent => "poll(control)",
@@ -157,6 +163,8 @@ impl Errno {
     pub const NXIO: Errno = Errno(6);
     /// `EAGAIN`
     pub const AGAIN: Errno = Errno(11);
+    /// `ENOMEM`
+    pub const NOMEM: Errno = Errno(12);
     /// `EACCES`
     pub const ACCES: Errno = Errno(13);
     /// `EBUSY`
@@ -167,6 +175,8 @@ impl Errno {
     pub const INVAL: Errno = Errno(22);
     /// `ENOTTY`
     pub const NOTTY: Errno = Errno(25);
+    /// `ENOSYS`: the call is not available (see [`crate::realtime`]).
+    pub const NOSYS: Errno = Errno(38);
     /// `EPIPE`: the stream is in an xrun.
     pub const PIPE: Errno = Errno(32);
     /// `EBADFD`: the stream is in the wrong state for the call.
@@ -192,6 +202,7 @@ impl Errno {
             22 => "EINVAL",
             25 => "ENOTTY",
             32 => "EPIPE",
+            38 => "ENOSYS",
             77 => "EBADFD",
             86 => "ESTRPIPE",
             110 => "ETIMEDOUT",
@@ -419,6 +430,12 @@ impl fmt::Display for Error {
                         "; no such control element (removed?): list the controls again (`Mixer::elements`, or `amixer controls`)",
                     ),
                     (Op::TlvRead, Errno::NXIO) => f.write_str("; the control has no TLV (dB) data"),
+                    (Op::SetScheduler, Errno::PERM) => f.write_str(
+                        "; realtime scheduling needs CAP_SYS_NICE (root) or an RLIMIT_RTPRIO of at least the priority (ulimit -r)",
+                    ),
+                    (Op::LockMemory, Errno::PERM | Errno::NOMEM) => f.write_str(
+                        "; locking memory needs CAP_IPC_LOCK (root) or a larger RLIMIT_MEMLOCK (ulimit -l)",
+                    ),
                     (Op::ReadEvent, Errno::BADFD) => f.write_str(
                         "; the control device is not subscribed to events: call Mixer::subscribe first",
                     ),

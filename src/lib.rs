@@ -48,6 +48,7 @@
 //! - [`stream`] — [`MmapStream`], over one seam to the kernel (the device, or the kernel
 //!   model of the crate's own tests).
 //! - [`mixer`] — mixer controls: listing, values, dB ranges.
+//! - [`realtime`] — `SCHED_FIFO` with memory locked, for the period loop.
 //! - [`chmap`] — channel maps (`Playback Channel Map` controls).
 //! - [`iec958`] — IEC958 (S/PDIF, HDMI) subframes and their channel status.
 //! - `amp` — amplifier enable / mute pin sequencing (feature `embedded-hal`).
@@ -74,6 +75,7 @@ pub mod iec958;
 pub mod mixer;
 pub mod params;
 pub mod pcm;
+pub mod realtime;
 pub mod ring;
 mod sample;
 pub mod stream;

@@ -132,6 +132,9 @@ pub struct BoardResult {
     pub hog: Vec<HogResult>,
     /// Stripped size of the static `tone` example (bytes), or why it is missing.
     pub tone_size: Result<u64, String>,
+    /// Stripped size of the firmware `fw-tone` (no std, no libc; bytes), or why it is
+    /// missing; set by the caller after [`evaluate`].
+    pub firmware_size: Result<u64, String>,
 }
 
 /// Computes a board's figures from its cases.
@@ -237,6 +240,7 @@ pub fn evaluate(
         rows,
         hog,
         tone_size,
+        firmware_size: Err("not measured".into()),
     }
 }
 
@@ -411,6 +415,19 @@ impl BoardResult {
                 self.target
             )),
         }
+        match &self.firmware_size {
+            Ok(n) => out.push(format!(
+                "stripped static `fw-tone`, the firmware build with no std and no libc ({}): {n} bytes ({:.1} KiB), budget {} KiB {}",
+                self.target,
+                *n as f64 / 1024.0,
+                crate::cargo_build::FIRMWARE_BUDGET / 1024,
+                mark(*n < crate::cargo_build::FIRMWARE_BUDGET)
+            )),
+            Err(why) => out.push(format!(
+                "stripped static `fw-tone` ({}): not measured ({why})",
+                self.target
+            )),
+        }
         out.iter().map(|l| format!("- {l}\n")).collect()
     }
 
@@ -443,6 +460,7 @@ impl BoardResult {
                 "tried": h.tried.iter().map(|(p, x)| json!({"period": p, "xruns": x})).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "tone_stripped_bytes": self.tone_size.as_ref().ok(),
+            "firmware_stripped_bytes": self.firmware_size.as_ref().ok(),
         })
     }
 }
@@ -454,7 +472,7 @@ pub fn summary(boards: &[Value]) -> String {
         "Targets: at most 2 system calls per period on the `SYNC_PTR` path and 1 on the mapped \
 path; CPU per second of audio and the smallest stable period at least 2x better than \
 `aplay -M`. Every board's tables follow below.\n\n\
-| board | kernel | alsa-direct | syscalls / period, worst (aplay -M) | CPU vs aplay -M at 64 / 256 / 1024 | smallest stable period beside a hog: alsa-direct / aplay -M | stripped `tone` |\n\
+| board | kernel | alsa-direct | syscalls / period, worst (aplay -M) | CPU vs aplay -M at 64 / 256 / 1024 | smallest stable period beside a hog: alsa-direct / aplay -M | stripped `tone` / `fw-tone` |\n\
 |---|---|---|---:|---|---|---:|\n",
     );
     for board in boards {
@@ -507,9 +525,15 @@ path; CPU per second of audio and the smallest stable period at least 2x better 
                 ratios.join(" / "),
                 min_period(key),
                 min_period(APLAY_MMAP.key),
-                board["tone_stripped_bytes"]
-                    .as_u64()
-                    .map_or("-".into(), |n| format!("{n} B")),
+                format_args!(
+                    "{} / {}",
+                    board["tone_stripped_bytes"]
+                        .as_u64()
+                        .map_or("-".into(), |n| format!("{n} B")),
+                    board["firmware_stripped_bytes"]
+                        .as_u64()
+                        .map_or("-".into(), |n| format!("{n} B")),
+                ),
             );
         }
     }
@@ -653,6 +677,16 @@ mod tests {
         assert_eq!(row.xruns, Some(0));
         assert_eq!(result.hog[0].min_period, Some(32));
         assert_eq!(result.hog[0].tried, vec![(16, Some(4)), (32, Some(0))]);
+        let mut sized = result.clone();
+        sized.firmware_size = Ok(26_064);
+        assert!(
+            sized.markdown().contains(
+                "stripped static `fw-tone`, the firmware build with no std and no libc (t): 26064 bytes (25.5 KiB), budget 32 KiB ✓"
+            ),
+            "{}",
+            sized.markdown()
+        );
+        assert_eq!(sized.json()["firmware_stripped_bytes"], json!(26_064));
         lines.push("BENCH-CASE hog/aplay-rw/16".into());
         lines.push("BENCH-EXEC status=1 user_us=1 sys_us=1 wall_us=1 xruns=0".into());
         let (cases, info) = parse(&lines);
@@ -687,14 +721,14 @@ mod tests {
         let board = json!({
             "board": "qemu-x", "kernel": "6.12.1-arm64, qemu TCG", "rows": rows,
             "hog": [{"key": "direct", "min_period": 64}, {"key": "aplay-mmap", "min_period": null}],
-            "tone_stripped_bytes": 1000,
+            "tone_stripped_bytes": 1000, "firmware_stripped_bytes": 500,
         });
         let table = summary(&[board]);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 5, "{table}");
         assert_eq!(
             lines[4],
-            "| qemu-x | 6.12.1-arm64 | SYNC_PTR | 1.50 (7.00) | 3.00x / 3.00x / 3.00x | 64 / none ≤ 1024 | 1000 B |"
+            "| qemu-x | 6.12.1-arm64 | SYNC_PTR | 1.50 (7.00) | 3.00x / 3.00x / 3.00x | 64 / none ≤ 1024 | 1000 B / 500 B |"
         );
     }
 }

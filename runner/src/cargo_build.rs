@@ -58,6 +58,34 @@ pub fn examples(root: &Path, target: &str, features: &str) -> Result<Vec<(String
     build_all(cmd, "example")
 }
 
+/// The firmware package (`firmware/`): `#![no_std]`, no libc, its own `_start`.
+const FIRMWARE_PACKAGE: &str = "alsa-direct-firmware";
+
+/// The firmware tone generator's binary name, shipped beside the examples.
+pub const FIRMWARE: &str = "fw-tone";
+
+/// The firmware's size budget: its stripped binary stays under 32 KiB on every emulated
+/// board's target (checked by `cargo board ci`, shown by `cargo board bench`).
+pub const FIRMWARE_BUDGET: u64 = 32 * 1024;
+
+/// The cargo profile the firmware is built with (release, optimized for size, stripped).
+const FIRMWARE_PROFILE: &str = "firmware";
+
+/// Builds the firmware tone generator for `target` (`--profile firmware`) and returns its
+/// binary, stripped and static.
+pub fn firmware(root: &Path, target: &str) -> Result<PathBuf> {
+    let mut cmd = cargo(root, target);
+    cmd.args([
+        "build",
+        "--package",
+        FIRMWARE_PACKAGE,
+        "--profile",
+        FIRMWARE_PROFILE,
+    ])
+    .args(["--target", target, "--bin", FIRMWARE]);
+    build(cmd, "bin", FIRMWARE)
+}
+
 /// A cargo command in `root` that links `target` statically.
 fn cargo(root: &Path, target: &str) -> Command {
     let mut cmd = exec::cargo();

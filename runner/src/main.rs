@@ -55,12 +55,14 @@ commands:
                                 run /bin/NAME ARGS there, print what it logged to syslog, and
                                 exit with its status; on a real-driver board, then say what
                                 was heard and where the recording is
-                                (target/board-audio/BOARD-NAME.wav)
+                                (target/board-audio/BOARD-NAME.wav); NAME fw-tone is the
+                                firmware build (firmware/, no std, no libc)
   bench [BOARD...] [--seconds N] [--report]
                                 system calls, CPU and the smallest stable period per period
                                 size, alsa-direct beside alsa-lib's aplay in the same guest
                                 (all loopback boards when none is named; N seconds per run,
-                                default 10), and the stripped size of the static tone example;
+                                default 10), and the stripped sizes of the static tone example
+                                and of the firmware fw-tone;
                                 writes target/bench/bench.{md,json} and the README's
                                 Benchmarks section (not part of ci); --report only writes
                                 these again from the saved per-board results

@@ -542,3 +542,303 @@ fn example_poll_loop_plays_and_captures_in_one_loop() {
     );
     assert!(stdout.trim_end().ends_with("0 + 0 xruns"), "{stdout}");
 }
+
+// The firmware build (`firmware/`, `fw-tone`: no std, no libc) and realtime scheduling
+// (`--realtime`, `alsa_direct::realtime`) in it and in the std tone.
+
+/// Spawns `name` in a mount namespace of its own from which `/proc` and `/sys` are
+/// unmounted (`/dev` stays: the device nodes and syslog's socket), and checks from outside,
+/// through the child's `mountinfo`, that they are gone.
+fn spawn_with_nothing_mounted(name: &str, args: &[&str]) -> Running {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(example(name));
+    command.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // SAFETY: the closure runs in the child between fork and exec; it makes only system calls
+    // (unshare, mount, umount2), which are async-signal-safe, and allocates nothing.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::unshare(libc::CLONE_NEWNS) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Keep the unmounts inside the new namespace (initramfs mounts are private already
+            // unless something made them shared, so a refusal here is not fatal).
+            libc::mount(
+                c"none".as_ptr(),
+                c"/".as_ptr(),
+                std::ptr::null(),
+                libc::MS_REC | libc::MS_PRIVATE,
+                std::ptr::null(),
+            );
+            for dir in [c"/proc", c"/sys"] {
+                if libc::umount2(dir.as_ptr(), libc::MNT_DETACH) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    let child = command.spawn().unwrap_or_else(|e| panic!("starting {name}: {e}"));
+    let running = Running {
+        name: name.to_owned(),
+        child,
+    };
+    let mountinfo =
+        std::fs::read_to_string(format!("/proc/{}/mountinfo", running.pid())).expect("the child's mountinfo");
+    for line in mountinfo.lines() {
+        let mount_point = line.split(' ').nth(4).unwrap_or("");
+        assert!(
+            mount_point != "/proc" && mount_point != "/sys",
+            "{mount_point} is still mounted for {name}:\n{mountinfo}"
+        );
+    }
+    running
+}
+
+/// Waits up to `timeout` for the exit of `running`; returns its status, stdout and stderr.
+fn exit_of(mut running: Running, timeout: Duration) -> (std::process::ExitStatus, String, String) {
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = running.child.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "{} still running after {timeout:?}",
+            running.name
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    if let Some(mut s) = running.child.stdout.take() {
+        s.read_to_string(&mut out).expect("stdout");
+    }
+    if let Some(mut s) = running.child.stderr.take() {
+        s.read_to_string(&mut err).expect("stderr");
+    }
+    println!("{}: {status}\n{out}{err}", running.name);
+    (status, out, err)
+}
+
+#[test]
+fn firmware_tone_is_heard_and_logs_to_syslog_with_nothing_mounted() {
+    let playback = common::playback_device();
+    let mut stream = capture::<i16>(&common::capture_device(), Format::S16Le);
+    let tone = spawn_with_nothing_mounted("fw-tone", &strs(&tone_args(&playback, "3")));
+    let pid = tone.pid();
+    let analysers = hear(&mut stream, 1.5, 6.0);
+    drop(stream);
+    let (_, stderr) = tone.finish(Duration::from_secs(10));
+    assert!(stderr.is_empty(), "fw-tone logs to syslog, not stderr: {stderr}");
+    assert_tone(&analysers, 1.5, LEVEL, 1e-3, "fw-tone");
+
+    let tag = format!("fw-tone[{pid}]: ");
+    let start = syslog_line(&[&tag, "start: device", &playback]);
+    println!("{start}");
+    assert!(start.contains("user.info"), "start is logged at info: {start}");
+    assert!(
+        start.contains(&format!("rate {RATE} period {PERIOD} periods {PERIODS}"))
+            && start.contains("tone 1000 Hz level 0.5"),
+        "{start}"
+    );
+    let stop = syslog_line(&[&tag, "stop (done): "]);
+    println!("{stop}");
+    let played: u64 = stop
+        .split("stop (done): ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no frame count in {stop}"));
+    assert!(
+        played >= 3 * u64::from(RATE),
+        "{played} frames played for 3 s: {stop}"
+    );
+}
+
+#[test]
+fn firmware_tone_drains_and_exits_cleanly_on_sigterm() {
+    let playback = common::playback_device();
+    let tone = spawn_with_nothing_mounted("fw-tone", &strs(&tone_args(&playback, "60")));
+    let tag = format!("fw-tone[{}]: ", tone.pid());
+    syslog_line(&[&tag, "start: "]);
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = i32::try_from(tone.pid()).expect("a pid");
+    // SAFETY: kill only sends a signal, to our own child.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let stopped = Instant::now();
+    tone.finish(Duration::from_secs(5));
+    println!("exited {:?} after SIGTERM", stopped.elapsed());
+    let stop = syslog_line(&[&tag, "stop (signal): "]);
+    println!("{stop}");
+}
+
+#[test]
+fn firmware_tone_reports_a_bad_command_line() {
+    let (status, out, err) = exit_of(
+        Running::spawn("fw-tone", &["--level", "1.5"]),
+        Duration::from_secs(5),
+    );
+    assert_eq!(status.code(), Some(2), "{out}{err}");
+    assert!(
+        err.contains("fw-tone: --level 1.5: not a valid value\nusage: fw-tone "),
+        "{err}"
+    );
+}
+
+/// The realtime test priority: not a default anywhere, so seeing it proves the option worked.
+const PRIORITY: i32 = 37;
+
+/// `name` with `--realtime --priority 37` runs its period loop under SCHED_FIFO at 37 with
+/// its memory locked, seen from outside while it plays.
+fn realtime_takes_effect(name: &str) {
+    let playback = common::playback_device();
+    let mut args = tone_args(&playback, "2");
+    args.extend([
+        "--realtime".to_owned(),
+        "--priority".to_owned(),
+        PRIORITY.to_string(),
+    ]);
+    let tone = Running::spawn(name, &strs(&args));
+    let pid = tone.pid();
+    let tag = format!("{name}[{pid}]: ");
+    let line = syslog_line(&[&tag, "realtime: SCHED_FIFO priority 37, memory locked"]);
+    println!("{line}");
+    syslog_line(&[&tag, "start: "]);
+    let raw_pid = i32::try_from(pid).expect("a pid");
+    // SAFETY: plain queries of another process's scheduling; `param` is a valid out-pointer.
+    let (policy, priority) = unsafe {
+        let mut param: libc::sched_param = std::mem::zeroed();
+        let policy = libc::sched_getscheduler(raw_pid);
+        assert_eq!(libc::sched_getparam(raw_pid, &mut param), 0, "sched_getparam");
+        (policy, param.sched_priority)
+    };
+    assert_eq!(
+        (policy, priority),
+        (libc::SCHED_FIFO, PRIORITY),
+        "{name}: policy and priority"
+    );
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the child's status");
+    let locked_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmLck:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no VmLck in {status}"));
+    println!("{name}: SCHED_FIFO {priority}, VmLck {locked_kb} kB");
+    assert!(locked_kb > 0, "{name}: no memory locked:\n{status}");
+    tone.finish(Duration::from_secs(10));
+    syslog_line(&[&tag, "stop (done): "]);
+}
+
+#[test]
+fn realtime_tone_runs_under_sched_fifo_with_memory_locked() {
+    realtime_takes_effect("tone");
+}
+
+#[test]
+fn realtime_firmware_tone_runs_under_sched_fifo_with_memory_locked() {
+    realtime_takes_effect("fw-tone");
+}
+
+/// `name` run as `nobody` (no CAP_SYS_NICE, an RLIMIT_RTPRIO of 0): `--realtime` stops with
+/// a clear error, `--realtime-try` warns and plays with normal scheduling.
+fn realtime_without_the_privilege(name: &str) {
+    use std::os::unix::process::CommandExt;
+    // Let `nobody` open the loopback's nodes (the guest has no udev to give them a group), for
+    // this test only: `robustness::permission_denied_for_an_unprivileged_user` needs them closed.
+    let _opened = OpenNodes::open("/dev/snd");
+    let playback = common::playback_device();
+    let spawn_as_nobody = |choice: &str| {
+        let mut args = tone_args(&playback, "1");
+        args.extend([choice.to_owned(), "--priority".to_owned(), PRIORITY.to_string()]);
+        let child = Command::new(example(name))
+            .args(&args)
+            .uid(65534)
+            .gid(65534)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {name} as nobody: {e}"));
+        Running {
+            name: name.to_owned(),
+            child,
+        }
+    };
+    // What the program logged, to syslog or (if `nobody` may not use /dev/log) to stderr.
+    let logged = |pid: u32, err: &str| {
+        let tag = format!("{name}[{pid}]: ");
+        let log = std::fs::read_to_string("/var/log/messages").unwrap_or_default();
+        let mut lines: Vec<String> = log
+            .lines()
+            .filter(|l| l.contains(&tag))
+            .map(str::to_owned)
+            .collect();
+        lines.extend(err.lines().map(str::to_owned));
+        lines.join("\n")
+    };
+
+    let strict = spawn_as_nobody("--realtime");
+    let pid = strict.pid();
+    let (status, _, err) = exit_of(strict, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(200));
+    let said = logged(pid, &err);
+    assert_eq!(status.code(), Some(1), "{name} --realtime as nobody: {said}");
+    assert!(
+        said.contains("realtime refused: sched_setscheduler(SCHED_FIFO) failed: EPERM"),
+        "{name}: {said}"
+    );
+    assert!(
+        !said.contains("start: "),
+        "{name} played without its realtime: {said}"
+    );
+
+    let lenient = spawn_as_nobody("--realtime-try");
+    let pid = lenient.pid();
+    let (status, _, err) = exit_of(lenient, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(200));
+    let said = logged(pid, &err);
+    assert!(
+        status.success(),
+        "{name} --realtime-try as nobody: {status}: {said}"
+    );
+    assert!(
+        said.contains("realtime refused (sched_setscheduler(SCHED_FIFO) failed: EPERM")
+            && said.contains("playing with normal scheduling"),
+        "{name}: {said}"
+    );
+    assert!(said.contains("stop (done): "), "{name}: {said}");
+    println!("{name} as nobody:\n{said}");
+}
+
+/// Device nodes made readable and writable by everyone, given their modes back when dropped.
+struct OpenNodes(Vec<(PathBuf, std::fs::Permissions)>);
+
+impl OpenNodes {
+    fn open(dir: &str) -> OpenNodes {
+        use std::os::unix::fs::PermissionsExt;
+        let mut saved = Vec::new();
+        for node in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
+            let path = node.expect("a directory entry").path();
+            let before = std::fs::metadata(&path).expect("the node's mode").permissions();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+            saved.push((path, before));
+        }
+        OpenNodes(saved)
+    }
+}
+
+impl Drop for OpenNodes {
+    fn drop(&mut self) {
+        for (path, before) in self.0.drain(..) {
+            let _ = std::fs::set_permissions(&path, before);
+        }
+    }
+}
+
+#[test]
+fn realtime_tone_without_the_privilege_is_an_error_or_a_warning() {
+    realtime_without_the_privilege("tone");
+}
+
+#[test]
+fn realtime_firmware_tone_without_the_privilege_is_an_error_or_a_warning() {
+    realtime_without_the_privilege("fw-tone");
+}

@@ -1,7 +1,7 @@
 //! `cargo board bench [BOARD...] [--seconds N]`: system calls, CPU and the smallest stable period
-//! of alsa-direct beside alsa-lib's `aplay` in the same guest, plus the stripped size of the
-//! static `tone` example; prints the tables, writes them to `target/bench/` (markdown and JSON)
-//! and replaces the README's "Benchmarks" section.
+//! of alsa-direct beside alsa-lib's `aplay` in the same guest, plus the stripped sizes of the
+//! static `tone` example and of the firmware `fw-tone`; prints the tables, writes them to
+//! `target/bench/` (markdown and JSON) and replaces the README's "Benchmarks" section.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -211,15 +211,11 @@ fn bench_board(
         },
         report.engine
     );
-    Ok(bench_report::evaluate(
-        &plan,
-        &cases,
-        &info,
-        &board.name,
-        target,
-        kernel,
-        tone_size,
-    ))
+    let mut result = bench_report::evaluate(&plan, &cases, &info, &board.name, target, kernel, tone_size);
+    result.firmware_size = cargo_build::firmware(&ws.root, target)
+        .and_then(|binary| Ok(std::fs::metadata(binary)?.len()))
+        .map_err(|e| format!("{e:#}"));
+    Ok(result)
 }
 
 /// Builds the static `tone` example for `target`, strips a copy into `out_dir` and returns its

@@ -3,15 +3,18 @@
 //! Steps, stopping at the first failure: prepare the host; `cargo fmt --check`; the runner's own
 //! tests; clippy on the workspace; the documentation (`cargo doc` with warnings as errors); for
 //! each target, the host tests (`cargo test`, cross targets under qemu-user) and `cargo clippy
-//! --all-features -D warnings`; the `std` feature's descriptor types; the declared
-//! `rust-version`, built with Debian's Rust of that version (see [`crate::msrv`]); then `cargo
-//! board test` on every emulated board, and on each again with the kernel of [`SECOND_SUITE`].
+//! --all-features -D warnings`; the `std` feature's descriptor types; the firmware
+//! (`firmware/`) tested on the host, linted for each emulated board's target and held to its
+//! size budget there; the declared `rust-version`, built with Debian's Rust of that version
+//! (see [`crate::msrv`]); then `cargo board test` on every emulated board, and on each again
+//! with the kernel of [`SECOND_SUITE`].
 
 use std::time::Instant;
 
 use anyhow::Result;
 
 use crate::boards::{self, Board};
+use crate::cargo_build;
 use crate::commands::{setup, test, BootOptions};
 use crate::exec;
 use crate::install::{self, Host};
@@ -64,6 +67,41 @@ pub const HOST_TEST_TARGETS: &[&str] = &[
     "powerpc64le-unknown-linux-gnu",
 ];
 
+/// The targets the firmware is linted for: those of the emulated boards' runs (qemu-x86_64
+/// also runs 32-bit x86 programs).
+pub const FIRMWARE_TARGETS: &[&str] = &[
+    "x86_64-unknown-linux-gnu",
+    "i686-unknown-linux-gnu",
+    "aarch64-unknown-linux-gnu",
+    "armv7-unknown-linux-gnueabihf",
+    "riscv64gc-unknown-linux-gnu",
+];
+
+/// The targets the firmware is held to its size budget on (32-bit x86, about 36 KiB, is
+/// tested in the guest but not held to it).
+pub const FIRMWARE_BUDGET_TARGETS: &[&str] = &[
+    "x86_64-unknown-linux-gnu",
+    "aarch64-unknown-linux-gnu",
+    "armv7-unknown-linux-gnueabihf",
+    "riscv64gc-unknown-linux-gnu",
+];
+
+/// Builds the firmware for `target` and checks its stripped size against
+/// [`cargo_build::FIRMWARE_BUDGET`]; returns the summary detail.
+fn firmware_budget(ws: &Workspace, target: &str) -> Result<String> {
+    let binary = cargo_build::firmware(&ws.root, target)?;
+    let size = std::fs::metadata(&binary)?.len();
+    let line = format!(
+        "{}: {size} bytes stripped, budget {} bytes",
+        cargo_build::FIRMWARE,
+        cargo_build::FIRMWARE_BUDGET
+    );
+    if size >= cargo_build::FIRMWARE_BUDGET {
+        anyhow::bail!("{line}: over budget ({})", binary.display());
+    }
+    Ok(line)
+}
+
 /// One cargo invocation of the host part.
 struct Step {
     /// Summary group (a target triple, or `host`).
@@ -106,7 +144,16 @@ fn host_steps() -> Vec<Step> {
         Step::new(
             "host",
             "clippy-workspace",
-            &["clippy", "--workspace", "--all-features", "--", "-D", "warnings"],
+            &[
+                "clippy",
+                "--workspace",
+                "--exclude",
+                "alsa-direct-firmware",
+                "--all-features",
+                "--",
+                "-D",
+                "warnings",
+            ],
         ),
         // What docs.rs builds (every feature), with broken links as errors.
         Step::new("host", "doc", &["doc", "--no-deps", "--all-features"]).env("RUSTDOCFLAGS", "-D warnings"),
@@ -117,6 +164,46 @@ fn host_steps() -> Vec<Step> {
             &["test", "--features", "std", "--test", "std_fd"],
         ),
     ];
+    // The firmware's library (arguments, log lines, the sine) is tested and linted on the host.
+    steps.push(Step::new(
+        "host",
+        "firmware-tests",
+        &["test", "--package", "alsa-direct-firmware"],
+    ));
+    steps.push(Step::new(
+        "host",
+        "firmware-clippy-tests",
+        &[
+            "clippy",
+            "--package",
+            "alsa-direct-firmware",
+            "--lib",
+            "--tests",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    ));
+    // The firmware builds only with its profile (a no_std binary cannot unwind, and the dev
+    // profile unwinds), for the emulated boards' targets (its `_start` is per architecture).
+    for target in FIRMWARE_TARGETS {
+        steps.push(Step::new(
+            target,
+            "firmware-clippy",
+            &[
+                "clippy",
+                "--package",
+                "alsa-direct-firmware",
+                "--profile",
+                "firmware",
+                "--target",
+                target,
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ));
+    }
     for target in HOST_TEST_TARGETS {
         if *target == HOST_TARGET {
             steps.push(Step::new(target, "test", &["test"]));
@@ -204,6 +291,28 @@ fn run_steps(
         }
     }
 
+    for target in FIRMWARE_BUDGET_TARGETS {
+        let started = Instant::now();
+        step!("=== ci: {target} firmware-size ===");
+        match firmware_budget(ws, target) {
+            Ok(line) => {
+                step!("{line}");
+                summary.add(target, "firmware-size", true, line, started.elapsed());
+            }
+            Err(err) => {
+                step!("ci: FAILED: {err:#}");
+                summary.add(
+                    target,
+                    "firmware-size",
+                    false,
+                    format!("{err:#}"),
+                    started.elapsed(),
+                );
+                return false;
+            }
+        }
+    }
+
     let started = Instant::now();
     step!("=== ci: host msrv ===");
     match msrv(ws) {
@@ -251,6 +360,32 @@ pub fn msrv(ws: &Workspace) -> Result<String> {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn the_firmware_is_linted_and_sized_for_every_emulated_boards_target() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../boards");
+        let all = boards::load_all(&dir).unwrap();
+        for board in boards::select(&all, &[]).unwrap() {
+            for run in &board.runs {
+                let target = board.run_target(run);
+                assert!(FIRMWARE_TARGETS.contains(&target), "{}: {target}", board.name);
+            }
+        }
+        for target in FIRMWARE_BUDGET_TARGETS {
+            assert!(FIRMWARE_TARGETS.contains(target));
+        }
+        let steps = host_steps();
+        for target in FIRMWARE_TARGETS {
+            assert!(steps
+                .iter()
+                .any(|s| s.group == *target && s.name == "firmware-clippy"));
+        }
+        let workspace = steps.iter().find(|s| s.name == "clippy-workspace").unwrap();
+        assert!(workspace
+            .args
+            .windows(2)
+            .any(|w| w == ["--exclude", "alsa-direct-firmware"]));
+    }
 
     #[test]
     fn ci_tests_each_board_on_its_own_suite_and_on_trixie_once() {

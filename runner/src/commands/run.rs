@@ -1,6 +1,7 @@
 //! `cargo board run BOARD --example NAME [-- ARGS]`: builds an example, boots the board and runs
 //! it as `/bin/NAME ARGS` with the board's environment, then prints what it logged to the
-//! guest's syslog; exits with its status.
+//! guest's syslog; exits with its status. The name `fw-tone` builds the firmware tone
+//! generator (`firmware/`) instead.
 
 use anyhow::{bail, Context, Result};
 
@@ -47,7 +48,11 @@ pub fn run(
     let target = board.run_target(run);
     setup::prepare_host(ws, host, &[board], &[])?;
     let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
-    let binary = cargo_build::example(&ws.root, target, &req.example, &req.features)?;
+    let binary = if req.example == cargo_build::FIRMWARE {
+        cargo_build::firmware(&ws.root, target)?
+    } else {
+        cargo_build::example(&ws.root, target, &req.example, &req.features)?
+    };
     step!("built {}", binary.display());
     let job = Job {
         name: req.example.clone(),

@@ -43,7 +43,8 @@ pub fn test(
 }
 
 /// The guest binaries of one target: the kernel test binary and the examples (name, binary),
-/// which the tests of `tests/kernel/examples.rs` run from `/tests/<target>/examples/`.
+/// with the firmware's `fw-tone` among them, which the tests of `tests/kernel/examples.rs`
+/// run from `/tests/<target>/examples/`.
 type Built = (PathBuf, Vec<(String, PathBuf)>);
 
 /// The kernel tests and examples for `target`, built once per `test` command.
@@ -53,7 +54,10 @@ fn build(ws: &Workspace, target: &str, built: &mut BTreeMap<String, Built>) -> R
     }
     let started = Instant::now();
     let path = cargo_build::kernel_tests(&ws.root, target)?;
-    let examples = cargo_build::examples(&ws.root, target, "std")?;
+    let mut examples = cargo_build::examples(&ws.root, target, "std")?;
+    // The firmware tone generator, tested beside the std examples.
+    let firmware = cargo_build::firmware(&ws.root, target)?;
+    examples.push((cargo_build::FIRMWARE.to_owned(), firmware));
     step!(
         "built {} and {} example(s) in {}",
         path.display(),

@@ -1,0 +1,264 @@
+//! Logging as the std `tone` does: RFC 3164 lines (`<PRI>fw-tone[PID]: message`, facility
+//! user) to syslog's `/dev/log` over a unix datagram socket, or to stderr when there is no
+//! syslog.
+//!
+//! Lines are put together from [`Piece`]s in a fixed buffer (heapless; a longer line is cut)
+//! rather than with `core::fmt`: its formatting machinery alone is a sixth of the size budget.
+
+use rustix::fd::{BorrowedFd, OwnedFd};
+use rustix::net::{self, AddressFamily, SendFlags, SocketAddrUnix, SocketType};
+
+/// The syslog tag.
+const TAG: &str = "fw-tone";
+
+/// The longest line sent; the rest of a longer one is dropped.
+const LINE: usize = 320;
+
+/// Syslog severities used here.
+#[derive(Clone, Copy)]
+pub enum Severity {
+    /// `LOG_ERR`
+    Error = 3,
+    /// `LOG_WARNING`
+    Warning = 4,
+    /// `LOG_INFO`
+    Info = 6,
+}
+
+/// A line being put together: what does not fit is dropped.
+#[derive(Default)]
+pub struct Line(heapless::String<LINE>);
+
+impl Line {
+    /// The text so far.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// Appends as much of `s` as fits, cut at a character boundary.
+    pub fn push(&mut self, s: &str) {
+        let mut end = s.len().min(LINE - self.0.len());
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        // `get` rather than indexing: no panic path (with its formatting code) is linked in.
+        if let Some(fits) = s.get(..end) {
+            let _ = self.0.push_str(fits);
+        }
+    }
+
+    /// Appends `n` in decimal, by subtracting powers of ten: no 64-bit division, which is a
+    /// library call on 32-bit ARM.
+    pub fn push_u64(&mut self, n: u64) {
+        let mut rest = n;
+        let mut started = false;
+        for (i, &power) in POWERS_OF_TEN.iter().enumerate().rev() {
+            let mut digit = b'0';
+            while rest >= power {
+                rest -= power;
+                digit += 1;
+            }
+            if digit != b'0' || started || i == 0 {
+                started = true;
+                let _ = self.0.push(char::from(digit));
+            }
+        }
+    }
+}
+
+/// 10^0 to 10^19.
+const POWERS_OF_TEN: [u64; 20] = {
+    let mut powers = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        powers[i] = powers[i - 1] * 10;
+        i += 1;
+    }
+    powers
+};
+
+/// Something that can be put into a log line.
+pub trait Piece {
+    /// Appends this to `line`.
+    fn put(&self, line: &mut Line);
+}
+
+impl Piece for &str {
+    fn put(&self, line: &mut Line) {
+        line.push(self);
+    }
+}
+
+impl Piece for u64 {
+    fn put(&self, line: &mut Line) {
+        line.push_u64(*self);
+    }
+}
+
+impl Piece for u32 {
+    fn put(&self, line: &mut Line) {
+        line.push_u64(u64::from(*self));
+    }
+}
+
+impl Piece for usize {
+    fn put(&self, line: &mut Line) {
+        line.push_u64(*self as u64);
+    }
+}
+
+impl Piece for alsa_direct::Format {
+    fn put(&self, line: &mut Line) {
+        line.push(self.name());
+    }
+}
+
+impl Piece for alsa_direct::TransportKind {
+    fn put(&self, line: &mut Line) {
+        use alsa_direct::TransportKind;
+        line.push(match self {
+            TransportKind::Mapped => "mmap status/control",
+            TransportKind::SyncPtr => "SYNC_PTR",
+            TransportKind::SyncPtrTime32 => "SYNC_PTR (32-bit time)",
+        });
+    }
+}
+
+impl Piece for alsa_direct::Errno {
+    fn put(&self, line: &mut Line) {
+        match self.name() {
+            Some(name) => line.push(name),
+            None => {
+                line.push("errno ");
+                line.push_u64(u64::from(self.0.unsigned_abs()));
+            }
+        }
+    }
+}
+
+/// A library error in few words: the failed operation and its errno for a system call, the
+/// kind of error otherwise. The library's `Display` adds advice to each message; its texts
+/// and their formatting (about 6 KiB) would not fit the firmware's size budget.
+impl Piece for alsa_direct::Error {
+    fn put(&self, line: &mut Line) {
+        match self {
+            alsa_direct::Error::Sys { op, errno } => {
+                line.push(op.name());
+                line.push(" failed: ");
+                errno.put(line);
+            }
+            alsa_direct::Error::Unsupported { .. } => line.push("the device does not support this setup"),
+            alsa_direct::Error::BadDeviceName => line.push("bad device name (hw:CARD,DEVICE[,SUBDEVICE])"),
+            // The rest, rarer, by name only in the std build: their texts cost the budget.
+            _ => line.push("stream or setup error (see alsa_direct::Error)"),
+        }
+    }
+}
+
+/// `say!(log, severity, piece, ...)`: logs the pieces put together as one line.
+#[macro_export]
+macro_rules! say {
+    ($log:expr, $severity:expr, $($piece:expr),+ $(,)?) => {
+        $log.log($severity, &[$(&$piece as &dyn $crate::log::Piece),+])
+    };
+}
+
+/// Syslog over `/dev/log`, or stderr.
+pub struct Log {
+    socket: Option<OwnedFd>,
+    pid: u32,
+}
+
+impl Log {
+    /// Connects to `/dev/log`; without it every line goes to stderr.
+    pub fn open() -> Log {
+        let socket = net::socket(AddressFamily::UNIX, SocketType::DGRAM, None)
+            .ok()
+            .filter(|fd| SocketAddrUnix::new(c"/dev/log").is_ok_and(|addr| net::connect(fd, &addr).is_ok()));
+        Log {
+            socket,
+            pid: rustix::process::getpid().as_raw_nonzero().get() as u32,
+        }
+    }
+
+    /// Logs the `pieces` as one line at `severity` with facility user (1).
+    pub fn log(&self, severity: Severity, pieces: &[&dyn Piece]) {
+        let mut message = Line::default();
+        for piece in pieces {
+            piece.put(&mut message);
+        }
+        let message = message.0.as_str();
+        let sent = self.socket.as_ref().is_some_and(|socket| {
+            let mut line = Line::default();
+            for piece in [
+                &"<" as &dyn Piece,
+                &(8 + severity as u32),
+                &">",
+                &TAG,
+                &"[",
+                &self.pid,
+                &"]: ",
+                &message,
+            ] {
+                piece.put(&mut line);
+            }
+            net::send(socket, line.0.as_bytes(), SendFlags::empty()).is_ok()
+        });
+        if !sent {
+            stderr(&[&TAG, &": ", &message, &"\n"]);
+        }
+    }
+}
+
+/// Writes the `pieces` to stderr (file descriptor 2) as one write, cut at the line length.
+pub fn stderr(pieces: &[&dyn Piece]) {
+    let mut line = Line::default();
+    for piece in pieces {
+        piece.put(&mut line);
+    }
+    // SAFETY: descriptor 2 is only borrowed for this write; if it is closed the write fails
+    // with EBADF, which is ignored like any other failure to report.
+    let fd = unsafe { BorrowedFd::borrow_raw(2) };
+    let mut bytes = line.0.as_bytes();
+    while !bytes.is_empty() {
+        match rustix::io::write(fd, bytes) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_decimal_without_division() {
+        for n in [0, 7, 10, 48_000, 1_000_000_007, u64::from(u32::MAX) + 1, u64::MAX] {
+            let mut line = Line::default();
+            line.push_u64(n);
+            assert_eq!(line.as_str(), n.to_string());
+        }
+    }
+
+    #[test]
+    fn a_long_line_is_cut_at_a_character() {
+        let mut line = Line::default();
+        line.push(&"a".repeat(LINE - 1));
+        line.push("\u{e9}");
+        assert_eq!(line.as_str().len(), LINE - 1);
+        line.push("b");
+        assert_eq!(line.as_str().len(), LINE);
+    }
+
+    #[test]
+    fn errors_in_few_words() {
+        let mut line = Line::default();
+        alsa_direct::Error::Sys {
+            op: alsa_direct::Op::HwParams,
+            errno: alsa_direct::Errno::INVAL,
+        }
+        .put(&mut line);
+        assert_eq!(line.as_str(), "SNDRV_PCM_IOCTL_HW_PARAMS failed: EINVAL");
+    }
+}
