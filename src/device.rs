@@ -59,27 +59,37 @@ impl DeviceName {
     /// `hw:CARD=x,DEV=y,SUBDEV=z` form. Names of alsa-lib plugins (`plughw:`, `default`, ...)
     /// are refused with [`Error::PluginDevice`].
     pub fn parse(name: &str) -> Result<Self> {
+        // Byte loops rather than `str::split`, `chars` and `str::parse`: the same result
+        // without their searchers, UTF-8 decoding and generic number parsing (a firmware
+        // build, see `firmware/`, links this in).
         let Some(rest) = name.strip_prefix("hw:") else {
-            let plugin = name.contains(':') || name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            // A non-ASCII character is neither alphanumeric nor `_`, and all its bytes are
+            // above 0x7f: checking bytes is checking characters here.
+            let plugin = name.bytes().any(|b| b == b':')
+                || name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
             return Err(if plugin && !name.is_empty() {
                 Error::PluginDevice
             } else {
                 Error::BadDeviceName
             });
         };
-        let mut parts = rest.split(',');
-        let card = parse_card(field(parts.next(), "CARD")?)?;
-        let device = match parts.next() {
-            Some(p) => parse_number(field(Some(p), "DEV")?)?,
-            None => 0,
+        let (card, rest) = split_at_byte(rest, b',');
+        let card = parse_card(field(card, "CARD")?)?;
+        let (device, rest) = match rest {
+            Some(rest) => {
+                let (part, rest) = split_at_byte(rest, b',');
+                (parse_number(field(part, "DEV")?)?, rest)
+            }
+            None => (0, None),
         };
-        let subdevice = match parts.next() {
-            Some(p) => Some(parse_number(field(Some(p), "SUBDEV")?)?),
+        let subdevice = match rest {
+            // A fourth field (another `,`) is refused.
+            Some(rest) => match split_at_byte(rest, b',') {
+                (part, None) => Some(parse_number(field(part, "SUBDEV")?)?),
+                (_, Some(_)) => return Err(Error::BadDeviceName),
+            },
             None => None,
         };
-        if parts.next().is_some() {
-            return Err(Error::BadDeviceName);
-        }
         Ok(DeviceName {
             card,
             device,
@@ -103,13 +113,22 @@ impl core::str::FromStr for DeviceName {
     }
 }
 
+/// `s` before the first `separator` (an ASCII byte) and what follows it, if there is one.
+#[inline(never)]
+fn split_at_byte(s: &str, separator: u8) -> (&str, Option<&str>) {
+    match s.bytes().position(|b| b == separator) {
+        // An ASCII byte is a character of its own, so both ends are character boundaries.
+        Some(at) => (s.get(..at).unwrap_or(""), s.get(at + 1..)),
+        None => (s, None),
+    }
+}
+
 /// Strips an optional `KEY=` from a name field.
-fn field<'a>(part: Option<&'a str>, key: &str) -> Result<&'a str> {
-    let part = part.ok_or(Error::BadDeviceName)?;
-    let value = match part.split_once('=') {
-        Some((k, v)) if k.eq_ignore_ascii_case(key) => v,
-        Some(_) => return Err(Error::BadDeviceName),
-        None => part,
+fn field<'a>(part: &'a str, key: &str) -> Result<&'a str> {
+    let value = match split_at_byte(part, b'=') {
+        (k, Some(v)) if k.eq_ignore_ascii_case(key) => v,
+        (_, Some(_)) => return Err(Error::BadDeviceName),
+        (_, None) => part,
     };
     if value.is_empty() {
         return Err(Error::BadDeviceName);
@@ -117,11 +136,19 @@ fn field<'a>(part: Option<&'a str>, key: &str) -> Result<&'a str> {
     Ok(value)
 }
 
+/// A decimal of one to nine digits (so it fits a `u32`).
 fn parse_number(s: &str) -> Result<u32> {
-    if !s.bytes().all(|b| b.is_ascii_digit()) || s.len() > 9 {
+    if s.is_empty() || s.len() > 9 {
         return Err(Error::BadDeviceName);
     }
-    s.parse().map_err(|_| Error::BadDeviceName)
+    let mut n = 0u32;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return Err(Error::BadDeviceName);
+        }
+        n = n * 10 + u32::from(b - b'0');
+    }
+    Ok(n)
 }
 
 fn parse_card(s: &str) -> Result<Card> {
