@@ -73,28 +73,9 @@ impl DeviceName {
                 Error::BadDeviceName
             });
         };
-        let (card, rest) = split_at_byte(rest, b',');
-        let card = parse_card(field(card, "CARD")?)?;
-        let (device, rest) = match rest {
-            Some(rest) => {
-                let (part, rest) = split_at_byte(rest, b',');
-                (parse_number(field(part, "DEV")?)?, rest)
-            }
-            None => (0, None),
-        };
-        let subdevice = match rest {
-            // A fourth field (another `,`) is refused.
-            Some(rest) => match split_at_byte(rest, b',') {
-                (part, None) => Some(parse_number(field(part, "SUBDEV")?)?),
-                (_, Some(_)) => return Err(Error::BadDeviceName),
-            },
-            None => None,
-        };
-        Ok(DeviceName {
-            card,
-            device,
-            subdevice,
-        })
+        // Every way a `hw:` name can be wrong is `BadDeviceName`: the parts say only whether
+        // they are well formed, and the error is made once, here.
+        parse_hw(rest).ok_or(Error::BadDeviceName)
     }
 
     /// The card number, looking the id up through the control devices when needed.
@@ -114,7 +95,6 @@ impl core::str::FromStr for DeviceName {
 }
 
 /// `s` before the first `separator` (an ASCII byte) and what follows it, if there is one.
-#[inline(never)]
 fn split_at_byte(s: &str, separator: u8) -> (&str, Option<&str>) {
     match s.bytes().position(|b| b == separator) {
         // An ASCII byte is a character of its own, so both ends are character boundaries.
@@ -123,35 +103,59 @@ fn split_at_byte(s: &str, separator: u8) -> (&str, Option<&str>) {
     }
 }
 
-/// Strips an optional `KEY=` from a name field.
-fn field<'a>(part: &'a str, key: &str) -> Result<&'a str> {
+/// `CARD[,DEVICE[,SUBDEVICE]]`, each field optionally with its `KEY=`; `None` if malformed.
+fn parse_hw(rest: &str) -> Option<DeviceName> {
+    let (card, rest) = split_at_byte(rest, b',');
+    let card = parse_card(field(card, "CARD")?)?;
+    let (device, rest) = match rest {
+        Some(rest) => {
+            let (part, rest) = split_at_byte(rest, b',');
+            (parse_number(field(part, "DEV")?)?, rest)
+        }
+        None => (0, None),
+    };
+    let subdevice = match rest {
+        // A fourth field (another `,`) is refused.
+        Some(rest) => match split_at_byte(rest, b',') {
+            (part, None) => Some(parse_number(field(part, "SUBDEV")?)?),
+            (_, Some(_)) => return None,
+        },
+        None => None,
+    };
+    Some(DeviceName {
+        card,
+        device,
+        subdevice,
+    })
+}
+
+/// Strips an optional `KEY=` from a name field, which must not be empty.
+fn field<'a>(part: &'a str, key: &str) -> Option<&'a str> {
     let value = match split_at_byte(part, b'=') {
         (k, Some(v)) if k.eq_ignore_ascii_case(key) => v,
-        (_, Some(_)) => return Err(Error::BadDeviceName),
+        (_, Some(_)) => return None,
         (_, None) => part,
     };
-    if value.is_empty() {
-        return Err(Error::BadDeviceName);
-    }
-    Ok(value)
+    (!value.is_empty()).then_some(value)
 }
 
 /// A decimal of one to nine digits (so it fits a `u32`).
-fn parse_number(s: &str) -> Result<u32> {
+fn parse_number(s: &str) -> Option<u32> {
     if s.is_empty() || s.len() > 9 {
-        return Err(Error::BadDeviceName);
+        return None;
     }
     let mut n = 0u32;
     for b in s.bytes() {
         if !b.is_ascii_digit() {
-            return Err(Error::BadDeviceName);
+            return None;
         }
         n = n * 10 + u32::from(b - b'0');
     }
-    Ok(n)
+    Some(n)
 }
 
-fn parse_card(s: &str) -> Result<Card> {
+/// A card number, or a card id (letters, digits, `_` and `-`, shorter than 16 bytes).
+fn parse_card(s: &str) -> Option<Card> {
     if s.bytes().all(|b| b.is_ascii_digit()) {
         return parse_number(s).map(Card::Index);
     }
@@ -160,9 +164,9 @@ fn parse_card(s: &str) -> Result<Card> {
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     let mut id = String::new();
     if !valid || id.push_str(s).is_err() || s.len() >= CARD_ID_LEN {
-        return Err(Error::BadDeviceName);
+        return None;
     }
-    Ok(Card::Id(id))
+    Some(Card::Id(id))
 }
 
 /// A `/dev/snd/...` path, built without the heap: the longest, `/dev/snd/pcmC<u32>D<u32>c`,
