@@ -105,25 +105,46 @@ impl Milli {
 }
 
 impl crate::log::Piece for Milli {
-    /// `440`, `0.5`, `12.345`: the shortest decimal form.
+    /// `440`, `0.5`, `12.345`: the shortest decimal form. The digits are found by subtracting
+    /// powers of ten, as [`crate::log::Line::push_u64`] does: a division or remainder is a
+    /// library call on 32-bit ARM, and this one would be the firmware's only remainder.
     fn put(&self, line: &mut crate::log::Line) {
-        line.push_u64(u64::from(self.0 / 1000));
-        let fraction = self.0 % 1000;
-        if fraction != 0 {
-            let digits = [
-                b'.',
-                b'0' + (fraction / 100) as u8,
-                b'0' + (fraction / 10 % 10) as u8,
-                b'0' + (fraction % 10) as u8,
-            ];
-            let mut end = digits.len();
-            while digits[end - 1] == b'0' {
-                end -= 1;
+        // The ten digits of the thousandths, leading zeros included.
+        let mut digits = [b'0'; 10];
+        let mut rest = self.0;
+        for (digit, &power) in digits.iter_mut().zip(POWERS_OF_TEN_U32.iter().rev()) {
+            while rest >= power {
+                rest -= power;
+                *digit += 1;
             }
-            line.push(core::str::from_utf8(&digits[..end]).unwrap_or(""));
         }
+        let (whole, fraction) = digits.split_at(7);
+        // The whole part without its leading zeros (`0` stays), the fraction without its
+        // trailing ones.
+        let first = whole.iter().position(|&d| d != b'0').unwrap_or(whole.len() - 1);
+        let decimals = fraction
+            .iter()
+            .rposition(|&d| d != b'0')
+            .map_or(0, |last| last + 1);
+        let mut text = [b'.'; 11];
+        let whole = &whole[first..];
+        text[..whole.len()].copy_from_slice(whole);
+        text[whole.len() + 1..whole.len() + 1 + decimals].copy_from_slice(&fraction[..decimals]);
+        let len = whole.len() + if decimals == 0 { 0 } else { 1 + decimals };
+        line.push(core::str::from_utf8(&text[..len]).unwrap_or(""));
     }
 }
+
+/// 10^0 to 10^9.
+const POWERS_OF_TEN_U32: [u32; 10] = {
+    let mut powers = [1u32; 10];
+    let mut i = 1;
+    while i < 10 {
+        powers[i] = powers[i - 1] * 10;
+        i += 1;
+    }
+    powers
+};
 
 /// What `--realtime` and `--realtime-try` asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
