@@ -243,36 +243,52 @@ impl Args {
             priority: 50,
         };
         while let Some(flag) = args.next() {
+            // The options with a value are looked up in a table rather than matched twice
+            // (once to take the value, once to store it): less code in the firmware.
+            if let Some(option) = VALUE_OPTIONS.iter().position(|&o| o == flag) {
+                let value = args.next().ok_or(ArgError::MissingValue(flag))?;
+                a.set(option, value).ok_or(ArgError::BadValue(flag, value))?;
+                continue;
+            }
             match flag {
                 "--sync-ptr" => a.sync_ptr = true,
                 "--realtime" => a.realtime = Some(RealtimeChoice::Require),
                 "--realtime-try" => a.realtime = Some(RealtimeChoice::Try),
-                "--device" | "--freq" | "--level" | "--seconds" | "--rate" | "--period" | "--periods"
-                | "--priority" => {
-                    let value = args.next().ok_or(ArgError::MissingValue(flag))?;
-                    let bad = ArgError::BadValue(flag, value);
-                    let milli = || Milli::parse(value).ok_or(ArgError::BadValue(flag, value));
-                    let count = || parse_u32(value).ok_or(ArgError::BadValue(flag, value));
-                    match flag {
-                        "--device" => a.device = value,
-                        "--freq" => a.freq = milli()?,
-                        "--level" => {
-                            a.level = milli().and_then(|l| if l.0 <= 1000 { Ok(l) } else { Err(bad) })?
-                        }
-                        "--seconds" => a.seconds = milli()?,
-                        "--rate" => a.rate = count()?,
-                        "--period" => a.period = count()?,
-                        "--periods" => a.periods = count()?,
-                        _ => a.priority = count()?,
-                    }
-                }
                 f if f.starts_with('-') => return Err(ArgError::Unknown(f)),
                 other => return Err(ArgError::Unexpected(other)),
             }
         }
         Ok(a)
     }
+
+    /// Stores `value` for the option at `option` in [`VALUE_OPTIONS`]; `None` if it does not
+    /// parse or is out of range.
+    fn set(&mut self, option: usize, value: &'static str) -> Option<()> {
+        match option {
+            0 => self.device = value,
+            1 => self.freq = Milli::parse(value)?,
+            2 => self.level = Milli::parse(value).filter(|l| l.0 <= 1000)?,
+            3 => self.seconds = Milli::parse(value)?,
+            4 => self.rate = parse_u32(value)?,
+            5 => self.period = parse_u32(value)?,
+            6 => self.periods = parse_u32(value)?,
+            _ => self.priority = parse_u32(value)?,
+        }
+        Some(())
+    }
 }
+
+/// The options that take a value, in the order [`Args::set`] numbers them.
+const VALUE_OPTIONS: [&str; 8] = [
+    "--device",
+    "--freq",
+    "--level",
+    "--seconds",
+    "--rate",
+    "--period",
+    "--periods",
+    "--priority",
+];
 
 #[cfg(test)]
 mod tests {
