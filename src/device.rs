@@ -1,6 +1,6 @@
 //! Device names (`hw:0,0`, `hw:Loopback,1,0`) and the control device that resolves card ids.
 
-use core::ffi::c_int;
+use core::ffi::{c_int, CStr};
 
 use heapless::String;
 use rustix::fd::{AsFd, OwnedFd};
@@ -173,6 +173,24 @@ fn parse_card(s: &str) -> Option<Card> {
 /// is 15 fixed bytes and two numbers of up to 10 digits (35 bytes).
 pub(crate) type DevicePath = String<40>;
 
+/// Opens the node at a path built here (`/dev/snd/...`), handing the system call the path
+/// with its terminating NUL: as a `&str` rustix would copy it to add one and search it for
+/// another, code a firmware build (see `firmware/`) links in for nothing else.
+pub(crate) fn open_node(path: &DevicePath, op: Op, wait_if_busy: bool) -> Result<OwnedFd> {
+    let mut bytes = [0u8; 41];
+    // The path's bytes up to any NUL (there is none: it is ASCII text and decimal digits).
+    let mut len = 0;
+    for (slot, b) in bytes.iter_mut().zip(path.bytes().take_while(|&b| b != 0)) {
+        *slot = b;
+        len += 1;
+    }
+    let with_nul = bytes.get(..=len).ok_or(Error::BadKernelValue)?;
+    // SAFETY: `with_nul` ends in a zero (`len` is at most 40 and `bytes[len]` was not
+    // written) and has no zero before it (the copy stopped before any).
+    let path = unsafe { CStr::from_bytes_with_nul_unchecked(with_nul) };
+    sys::open_device(path, op, wait_if_busy)
+}
+
 /// `/dev/snd/pcmC<card>D<device><p|c>`.
 pub(crate) fn pcm_path(card: u32, device: u32, capture: bool) -> DevicePath {
     // Fits: see `DevicePath`.
@@ -279,7 +297,7 @@ impl ControlDevice {
     /// Opens the control device of card `index`.
     pub fn open(index: u32) -> Result<Self> {
         let path = control_path(index);
-        let fd = sys::open_device(&path, Op::OpenControl, false)?;
+        let fd = open_node(&path, Op::OpenControl, false)?;
         Ok(ControlDevice { fd, index })
     }
 
@@ -415,7 +433,7 @@ impl Iterator for PcmDevices<'_> {
 
 /// The numbers of the cards present (those with a control device node).
 pub fn cards() -> impl Iterator<Item = u32> {
-    (0..MAX_CARDS).filter(|&index| sys::open_device(&control_path(index), Op::OpenControl, false).is_ok())
+    (0..MAX_CARDS).filter(|&index| open_node(&control_path(index), Op::OpenControl, false).is_ok())
 }
 
 /// A zero-terminated C string from a kernel record, cut to fit `N` and to valid UTF-8.
