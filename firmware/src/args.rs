@@ -79,7 +79,12 @@ pub struct Milli(pub u32);
 impl Milli {
     /// Parses `123`, `123.`, `.5` or `123.456` (at most three decimals).
     pub fn parse(s: &str) -> Option<Milli> {
-        let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
+        // A byte search rather than `split_once`, whose searcher is code the firmware would
+        // link in for this alone; `.` is ASCII, so both ends are character boundaries.
+        let (whole, fraction) = match s.bytes().position(|b| b == b'.') {
+            Some(at) => (s.get(..at)?, s.get(at + 1..)?),
+            None => (s, ""),
+        };
         if (whole.is_empty() && fraction.is_empty()) || fraction.len() > 3 {
             return None;
         }
