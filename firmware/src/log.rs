@@ -200,18 +200,14 @@ impl Log {
     pub fn send(&self, severity: Severity, message: &str) {
         let sent = self.socket.as_ref().is_some_and(|socket| {
             let mut line = Line::default();
-            for piece in [
-                &"<" as &dyn Piece,
-                &(8 + severity as u32),
-                &">",
-                &TAG,
-                &"[",
-                &self.pid,
-                &"]: ",
-                &message,
-            ] {
-                piece.put(&mut line);
-            }
+            line.push("<");
+            line.push_u64(u64::from(8 + severity as u32));
+            line.push(">");
+            line.push(TAG);
+            line.push("[");
+            line.push_u64(u64::from(self.pid));
+            line.push("]: ");
+            line.push(message);
             net::send(socket, line.0.as_bytes(), SendFlags::empty()).is_ok()
         });
         if !sent {
