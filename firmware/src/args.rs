@@ -131,13 +131,17 @@ impl crate::log::Piece for Milli {
             .iter()
             .rposition(|&d| d != b'0')
             .map_or(0, |last| last + 1);
-        let mut text = [b'.'; 11];
-        let whole = &whole[first..];
-        text[..whole.len()].copy_from_slice(whole);
-        text[whole.len() + 1..whole.len() + 1 + decimals].copy_from_slice(&fraction[..decimals]);
-        let len = whole.len() + if decimals == 0 { 0 } else { 1 + decimals };
-        line.push(core::str::from_utf8(&text[..len]).unwrap_or(""));
+        line.push(ascii(whole.get(first..).unwrap_or_default()));
+        if decimals != 0 {
+            line.push(".");
+            line.push(ascii(fraction.get(..decimals).unwrap_or_default()));
+        }
     }
+}
+
+/// ASCII digits as text (they are valid UTF-8).
+fn ascii(digits: &[u8]) -> &str {
+    core::str::from_utf8(digits).unwrap_or("")
 }
 
 /// 10^0 to 10^9.
