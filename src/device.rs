@@ -1,6 +1,6 @@
 //! Device names (`hw:0,0`, `hw:Loopback,1,0`) and the control device that resolves card ids.
 
-use core::ffi::c_int;
+use core::ffi::{c_int, CStr};
 
 use heapless::String;
 use rustix::fd::{AsFd, OwnedFd};
@@ -59,32 +59,23 @@ impl DeviceName {
     /// `hw:CARD=x,DEV=y,SUBDEV=z` form. Names of alsa-lib plugins (`plughw:`, `default`, ...)
     /// are refused with [`Error::PluginDevice`].
     pub fn parse(name: &str) -> Result<Self> {
+        // Byte loops rather than `str::split`, `chars` and `str::parse`: the same result
+        // without their searchers, UTF-8 decoding and generic number parsing (a firmware
+        // build, see `firmware/`, links this in).
         let Some(rest) = name.strip_prefix("hw:") else {
-            let plugin = name.contains(':') || name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            // A non-ASCII character is neither alphanumeric nor `_`, and all its bytes are
+            // above 0x7f: checking bytes is checking characters here.
+            let plugin = name.bytes().any(|b| b == b':')
+                || name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
             return Err(if plugin && !name.is_empty() {
                 Error::PluginDevice
             } else {
                 Error::BadDeviceName
             });
         };
-        let mut parts = rest.split(',');
-        let card = parse_card(field(parts.next(), "CARD")?)?;
-        let device = match parts.next() {
-            Some(p) => parse_number(field(Some(p), "DEV")?)?,
-            None => 0,
-        };
-        let subdevice = match parts.next() {
-            Some(p) => Some(parse_number(field(Some(p), "SUBDEV")?)?),
-            None => None,
-        };
-        if parts.next().is_some() {
-            return Err(Error::BadDeviceName);
-        }
-        Ok(DeviceName {
-            card,
-            device,
-            subdevice,
-        })
+        // Every way a `hw:` name can be wrong is `BadDeviceName`: the parts say only whether
+        // they are well formed, and the error is made once, here.
+        parse_hw(rest).ok_or(Error::BadDeviceName)
     }
 
     /// The card number, looking the id up through the control devices when needed.
@@ -103,28 +94,68 @@ impl core::str::FromStr for DeviceName {
     }
 }
 
-/// Strips an optional `KEY=` from a name field.
-fn field<'a>(part: Option<&'a str>, key: &str) -> Result<&'a str> {
-    let part = part.ok_or(Error::BadDeviceName)?;
-    let value = match part.split_once('=') {
-        Some((k, v)) if k.eq_ignore_ascii_case(key) => v,
-        Some(_) => return Err(Error::BadDeviceName),
-        None => part,
+/// `s` before the first `separator` (an ASCII byte) and what follows it, if there is one.
+fn split_at_byte(s: &str, separator: u8) -> (&str, Option<&str>) {
+    match s.bytes().position(|b| b == separator) {
+        // An ASCII byte is a character of its own, so both ends are character boundaries.
+        Some(at) => (s.get(..at).unwrap_or(""), s.get(at + 1..)),
+        None => (s, None),
+    }
+}
+
+/// `CARD[,DEVICE[,SUBDEVICE]]`, each field optionally with its `KEY=`; `None` if malformed.
+fn parse_hw(rest: &str) -> Option<DeviceName> {
+    let (card, rest) = split_at_byte(rest, b',');
+    let card = parse_card(field(card, "CARD")?)?;
+    let (device, rest) = match rest {
+        Some(rest) => {
+            let (part, rest) = split_at_byte(rest, b',');
+            (parse_number(field(part, "DEV")?)?, rest)
+        }
+        None => (0, None),
     };
-    if value.is_empty() {
-        return Err(Error::BadDeviceName);
-    }
-    Ok(value)
+    let subdevice = match rest {
+        // A fourth field (another `,`) is refused.
+        Some(rest) => match split_at_byte(rest, b',') {
+            (part, None) => Some(parse_number(field(part, "SUBDEV")?)?),
+            (_, Some(_)) => return None,
+        },
+        None => None,
+    };
+    Some(DeviceName {
+        card,
+        device,
+        subdevice,
+    })
 }
 
-fn parse_number(s: &str) -> Result<u32> {
-    if !s.bytes().all(|b| b.is_ascii_digit()) || s.len() > 9 {
-        return Err(Error::BadDeviceName);
-    }
-    s.parse().map_err(|_| Error::BadDeviceName)
+/// Strips an optional `KEY=` from a name field, which must not be empty.
+fn field<'a>(part: &'a str, key: &str) -> Option<&'a str> {
+    let value = match split_at_byte(part, b'=') {
+        (k, Some(v)) if k.eq_ignore_ascii_case(key) => v,
+        (_, Some(_)) => return None,
+        (_, None) => part,
+    };
+    (!value.is_empty()).then_some(value)
 }
 
-fn parse_card(s: &str) -> Result<Card> {
+/// A decimal of one to nine digits (so it fits a `u32`).
+fn parse_number(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 9 {
+        return None;
+    }
+    let mut n = 0u32;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u32::from(b - b'0');
+    }
+    Some(n)
+}
+
+/// A card number, or a card id (letters, digits, `_` and `-`, shorter than 16 bytes).
+fn parse_card(s: &str) -> Option<Card> {
     if s.bytes().all(|b| b.is_ascii_digit()) {
         return parse_number(s).map(Card::Index);
     }
@@ -133,14 +164,32 @@ fn parse_card(s: &str) -> Result<Card> {
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     let mut id = String::new();
     if !valid || id.push_str(s).is_err() || s.len() >= CARD_ID_LEN {
-        return Err(Error::BadDeviceName);
+        return None;
     }
-    Ok(Card::Id(id))
+    Some(Card::Id(id))
 }
 
 /// A `/dev/snd/...` path, built without the heap: the longest, `/dev/snd/pcmC<u32>D<u32>c`,
 /// is 15 fixed bytes and two numbers of up to 10 digits (35 bytes).
 pub(crate) type DevicePath = String<40>;
+
+/// Opens the node at a path built here (`/dev/snd/...`), handing the system call the path
+/// with its terminating NUL: as a `&str` rustix would copy it to add one and search it for
+/// another, code a firmware build (see `firmware/`) links in for nothing else.
+pub(crate) fn open_node(path: &DevicePath, op: Op, wait_if_busy: bool) -> Result<OwnedFd> {
+    let mut bytes = [0u8; 41];
+    // The path's bytes up to any NUL (there is none: it is ASCII text and decimal digits).
+    let mut len = 0;
+    for (slot, b) in bytes.iter_mut().zip(path.bytes().take_while(|&b| b != 0)) {
+        *slot = b;
+        len += 1;
+    }
+    let with_nul = bytes.get(..=len).ok_or(Error::BadKernelValue)?;
+    // SAFETY: `with_nul` ends in a zero (`len` is at most 40 and `bytes[len]` was not
+    // written) and has no zero before it (the copy stopped before any).
+    let path = unsafe { CStr::from_bytes_with_nul_unchecked(with_nul) };
+    sys::open_device(path, op, wait_if_busy)
+}
 
 /// `/dev/snd/pcmC<card>D<device><p|c>`.
 pub(crate) fn pcm_path(card: u32, device: u32, capture: bool) -> DevicePath {
@@ -248,7 +297,7 @@ impl ControlDevice {
     /// Opens the control device of card `index`.
     pub fn open(index: u32) -> Result<Self> {
         let path = control_path(index);
-        let fd = sys::open_device(&path, Op::OpenControl, false)?;
+        let fd = open_node(&path, Op::OpenControl, false)?;
         Ok(ControlDevice { fd, index })
     }
 
@@ -384,7 +433,7 @@ impl Iterator for PcmDevices<'_> {
 
 /// The numbers of the cards present (those with a control device node).
 pub fn cards() -> impl Iterator<Item = u32> {
-    (0..MAX_CARDS).filter(|&index| sys::open_device(&control_path(index), Op::OpenControl, false).is_ok())
+    (0..MAX_CARDS).filter(|&index| open_node(&control_path(index), Op::OpenControl, false).is_ok())
 }
 
 /// A zero-terminated C string from a kernel record, cut to fit `N` and to valid UTF-8.

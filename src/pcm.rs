@@ -89,7 +89,7 @@ impl PcmDevice {
             None => None,
         };
         let path = device::pcm_path(card, name.device, capture);
-        let fd = sys::open_device(&path, Op::OpenPcm, mode == OpenMode::WaitIfBusy)?;
+        let fd = device::open_node(&path, Op::OpenPcm, mode == OpenMode::WaitIfBusy)?;
         drop(control);
         let pcm = Self::from_fd(fd, capture)?;
         if name.subdevice.is_some_and(|s| s != pcm.info.subdevice) {

@@ -99,7 +99,11 @@ pub(crate) unsafe fn ioctl_int(fd: BorrowedFd<'_>, op: Op, opcode: Opcode, value
 /// Unless `wait_if_busy`, the open itself is non-blocking, so that a busy device answers
 /// `EBUSY` at once, and the descriptor is made blocking afterwards. With `wait_if_busy`, a
 /// PCM in use makes the open wait until it is free (the kernel's blocking open).
-pub(crate) fn open_device(path: &str, op: Op, wait_if_busy: bool) -> Result<OwnedFd> {
+pub(crate) fn open_device<P: rustix::path::Arg + Copy>(
+    path: P,
+    op: Op,
+    wait_if_busy: bool,
+) -> Result<OwnedFd> {
     let flags = OFlags::RDWR | OFlags::CLOEXEC;
     if wait_if_busy {
         return rustix::fs::open(path, flags, Mode::empty()).map_err(|e| Error::sys(op, e));

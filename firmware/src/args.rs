@@ -79,7 +79,12 @@ pub struct Milli(pub u32);
 impl Milli {
     /// Parses `123`, `123.`, `.5` or `123.456` (at most three decimals).
     pub fn parse(s: &str) -> Option<Milli> {
-        let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
+        // A byte search rather than `split_once`, whose searcher is code the firmware would
+        // link in for this alone; `.` is ASCII, so both ends are character boundaries.
+        let (whole, fraction) = match s.bytes().position(|b| b == b'.') {
+            Some(at) => (s.get(..at)?, s.get(at + 1..)?),
+            None => (s, ""),
+        };
         if (whole.is_empty() && fraction.is_empty()) || fraction.len() > 3 {
             return None;
         }
@@ -105,25 +110,50 @@ impl Milli {
 }
 
 impl crate::log::Piece for Milli {
-    /// `440`, `0.5`, `12.345`: the shortest decimal form.
+    /// `440`, `0.5`, `12.345`: the shortest decimal form. The digits are found by subtracting
+    /// powers of ten, as [`crate::log::Line::push_u64`] does: a division or remainder is a
+    /// library call on 32-bit ARM, and this one would be the firmware's only remainder.
     fn put(&self, line: &mut crate::log::Line) {
-        line.push_u64(u64::from(self.0 / 1000));
-        let fraction = self.0 % 1000;
-        if fraction != 0 {
-            let digits = [
-                b'.',
-                b'0' + (fraction / 100) as u8,
-                b'0' + (fraction / 10 % 10) as u8,
-                b'0' + (fraction % 10) as u8,
-            ];
-            let mut end = digits.len();
-            while digits[end - 1] == b'0' {
-                end -= 1;
+        // The ten digits of the thousandths, leading zeros included.
+        let mut digits = [b'0'; 10];
+        let mut rest = self.0;
+        for (digit, &power) in digits.iter_mut().zip(POWERS_OF_TEN_U32.iter().rev()) {
+            while rest >= power {
+                rest -= power;
+                *digit += 1;
             }
-            line.push(core::str::from_utf8(&digits[..end]).unwrap_or(""));
+        }
+        let (whole, fraction) = digits.split_at(7);
+        // The whole part without its leading zeros (`0` stays), the fraction without its
+        // trailing ones.
+        let first = whole.iter().position(|&d| d != b'0').unwrap_or(whole.len() - 1);
+        let decimals = fraction
+            .iter()
+            .rposition(|&d| d != b'0')
+            .map_or(0, |last| last + 1);
+        line.push(ascii(whole.get(first..).unwrap_or_default()));
+        if decimals != 0 {
+            line.push(".");
+            line.push(ascii(fraction.get(..decimals).unwrap_or_default()));
         }
     }
 }
+
+/// ASCII digits as text (they are valid UTF-8).
+fn ascii(digits: &[u8]) -> &str {
+    core::str::from_utf8(digits).unwrap_or("")
+}
+
+/// 10^0 to 10^9.
+const POWERS_OF_TEN_U32: [u32; 10] = {
+    let mut powers = [1u32; 10];
+    let mut i = 1;
+    while i < 10 {
+        powers[i] = powers[i - 1] * 10;
+        i += 1;
+    }
+    powers
+};
 
 /// What `--realtime` and `--realtime-try` asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,36 +252,52 @@ impl Args {
             priority: 50,
         };
         while let Some(flag) = args.next() {
+            // The options with a value are looked up in a table rather than matched twice
+            // (once to take the value, once to store it): less code in the firmware.
+            if let Some(option) = VALUE_OPTIONS.iter().position(|&o| o == flag) {
+                let value = args.next().ok_or(ArgError::MissingValue(flag))?;
+                a.set(option, value).ok_or(ArgError::BadValue(flag, value))?;
+                continue;
+            }
             match flag {
                 "--sync-ptr" => a.sync_ptr = true,
                 "--realtime" => a.realtime = Some(RealtimeChoice::Require),
                 "--realtime-try" => a.realtime = Some(RealtimeChoice::Try),
-                "--device" | "--freq" | "--level" | "--seconds" | "--rate" | "--period" | "--periods"
-                | "--priority" => {
-                    let value = args.next().ok_or(ArgError::MissingValue(flag))?;
-                    let bad = ArgError::BadValue(flag, value);
-                    let milli = || Milli::parse(value).ok_or(ArgError::BadValue(flag, value));
-                    let count = || parse_u32(value).ok_or(ArgError::BadValue(flag, value));
-                    match flag {
-                        "--device" => a.device = value,
-                        "--freq" => a.freq = milli()?,
-                        "--level" => {
-                            a.level = milli().and_then(|l| if l.0 <= 1000 { Ok(l) } else { Err(bad) })?
-                        }
-                        "--seconds" => a.seconds = milli()?,
-                        "--rate" => a.rate = count()?,
-                        "--period" => a.period = count()?,
-                        "--periods" => a.periods = count()?,
-                        _ => a.priority = count()?,
-                    }
-                }
                 f if f.starts_with('-') => return Err(ArgError::Unknown(f)),
                 other => return Err(ArgError::Unexpected(other)),
             }
         }
         Ok(a)
     }
+
+    /// Stores `value` for the option at `option` in [`VALUE_OPTIONS`]; `None` if it does not
+    /// parse or is out of range.
+    fn set(&mut self, option: usize, value: &'static str) -> Option<()> {
+        match option {
+            0 => self.device = value,
+            1 => self.freq = Milli::parse(value)?,
+            2 => self.level = Milli::parse(value).filter(|l| l.0 <= 1000)?,
+            3 => self.seconds = Milli::parse(value)?,
+            4 => self.rate = parse_u32(value)?,
+            5 => self.period = parse_u32(value)?,
+            6 => self.periods = parse_u32(value)?,
+            _ => self.priority = parse_u32(value)?,
+        }
+        Some(())
+    }
 }
+
+/// The options that take a value, in the order [`Args::set`] numbers them.
+const VALUE_OPTIONS: [&str; 8] = [
+    "--device",
+    "--freq",
+    "--level",
+    "--seconds",
+    "--rate",
+    "--period",
+    "--periods",
+    "--priority",
+];
 
 #[cfg(test)]
 mod tests {
@@ -273,6 +319,11 @@ mod tests {
             ("3.", 3_000, "3"),
             ("1000.125", 1_000_125, "1000.125"),
             ("0", 0, "0"),
+            ("0.05", 50, "0.05"),
+            ("0.005", 5, "0.005"),
+            ("10.01", 10_010, "10.01"),
+            ("1000", 1_000_000, "1000"),
+            ("4294967.295", u32::MAX, "4294967.295"),
         ] {
             assert_eq!(Milli::parse(text), Some(Milli(value)), "{text}");
             assert_eq!(shown(&Milli(value)), again);

@@ -159,7 +159,13 @@ impl Piece for alsa_direct::Error {
 #[macro_export]
 macro_rules! say {
     ($log:expr, $severity:expr, $($piece:expr),+ $(,)?) => {
-        $log.log($severity, &[$(&$piece as &dyn $crate::log::Piece),+])
+        {
+            // Each piece put in turn (a call each) rather than a slice of trait objects built
+            // first: less code for every line in the firmware.
+            let mut line = $crate::log::Line::default();
+            $($crate::log::Piece::put(&$piece, &mut line);)+
+            $log.send($severity, line.as_str())
+        }
     };
 }
 
@@ -187,21 +193,21 @@ impl Log {
         for piece in pieces {
             piece.put(&mut message);
         }
-        let message = message.0.as_str();
+        self.send(severity, message.as_str());
+    }
+
+    /// Logs `message` as one line at `severity` with facility user (1).
+    pub fn send(&self, severity: Severity, message: &str) {
         let sent = self.socket.as_ref().is_some_and(|socket| {
             let mut line = Line::default();
-            for piece in [
-                &"<" as &dyn Piece,
-                &(8 + severity as u32),
-                &">",
-                &TAG,
-                &"[",
-                &self.pid,
-                &"]: ",
-                &message,
-            ] {
-                piece.put(&mut line);
-            }
+            line.push("<");
+            line.push_u64(u64::from(8 + severity as u32));
+            line.push(">");
+            line.push(TAG);
+            line.push("[");
+            line.push_u64(u64::from(self.pid));
+            line.push("]: ");
+            line.push(message);
             net::send(socket, line.0.as_bytes(), SendFlags::empty()).is_ok()
         });
         if !sent {

@@ -165,8 +165,13 @@ fn play(args: &Args, log: &Log) -> alsa_direct::Result<()> {
                 info.position
             );
         }
-        for frame in period.chunks_exact_mut(info.channels) {
+        // Frame by frame without `chunks_exact_mut`, whose length check is a remainder: a
+        // library call on 32-bit ARM that nothing else in the firmware needs. The period is
+        // whole frames, and a stream has at least one channel.
+        let mut rest = period;
+        while let Some((frame, tail)) = rest.split_at_mut_checked(info.channels.max(1)) {
             frame.fill(oscillator.next_sample());
+            rest = tail;
         }
         if STOP.load(Ordering::Relaxed) || info.position + info.frames as u64 >= total {
             ControlFlow::Break(())
