@@ -232,23 +232,33 @@ fn strs(args: &[String]) -> Vec<&str> {
 
 #[test]
 fn example_tone_is_heard_and_logs_to_syslog() {
+    tone_is_heard_and_logs_to_syslog("tone", Running::spawn);
+}
+
+/// Plays `program` (`tone` or `fw-tone`, started by `spawn`) for 3 s, hears it at the other
+/// end of the loopback, and checks that it logged its start (device, parameters, tone) and
+/// its stop (frames played) to syslog at info, and nothing to stderr.
+fn tone_is_heard_and_logs_to_syslog(program: &str, spawn: fn(&str, &[&str]) -> Running) {
     let playback = common::playback_device();
     let mut stream = capture::<i16>(&common::capture_device(), Format::S16Le);
-    let tone = Running::spawn("tone", &strs(&tone_args(&playback, "3")));
+    let tone = spawn(program, &strs(&tone_args(&playback, "3")));
     let pid = tone.pid();
     let analysers = hear(&mut stream, 1.5, 6.0);
     drop(stream);
     let (_, stderr) = tone.finish(Duration::from_secs(10));
-    assert!(stderr.is_empty(), "tone logs to syslog, not stderr: {stderr}");
-    assert_tone(&analysers, 1.5, LEVEL, 1e-3, "tone");
+    assert!(
+        stderr.is_empty(),
+        "{program} logs to syslog, not stderr: {stderr}"
+    );
+    assert_tone(&analysers, 1.5, LEVEL, 1e-3, program);
 
-    let tag = format!("tone[{pid}]: ");
+    let tag = format!("{program}[{pid}]: ");
     let start = syslog_line(&[&tag, "start: device", &playback]);
     println!("{start}");
     assert!(start.contains("user.info"), "start is logged at info: {start}");
     assert!(
         start.contains(&format!("rate {RATE} period {PERIOD} periods {PERIODS}"))
-            && start.contains("tone 1000 Hz"),
+            && start.contains(&format!("tone {FREQ} Hz level {LEVEL}")),
         "{start}"
     );
     let stop = syslog_line(&[&tag, "stop (done): "]);
@@ -621,37 +631,7 @@ fn exit_of(mut running: Running, timeout: Duration) -> (std::process::ExitStatus
 
 #[test]
 fn firmware_tone_is_heard_and_logs_to_syslog_with_nothing_mounted() {
-    let playback = common::playback_device();
-    let mut stream = capture::<i16>(&common::capture_device(), Format::S16Le);
-    let tone = spawn_with_nothing_mounted("fw-tone", &strs(&tone_args(&playback, "3")));
-    let pid = tone.pid();
-    let analysers = hear(&mut stream, 1.5, 6.0);
-    drop(stream);
-    let (_, stderr) = tone.finish(Duration::from_secs(10));
-    assert!(stderr.is_empty(), "fw-tone logs to syslog, not stderr: {stderr}");
-    assert_tone(&analysers, 1.5, LEVEL, 1e-3, "fw-tone");
-
-    let tag = format!("fw-tone[{pid}]: ");
-    let start = syslog_line(&[&tag, "start: device", &playback]);
-    println!("{start}");
-    assert!(start.contains("user.info"), "start is logged at info: {start}");
-    assert!(
-        start.contains(&format!("rate {RATE} period {PERIOD} periods {PERIODS}"))
-            && start.contains("tone 1000 Hz level 0.5"),
-        "{start}"
-    );
-    let stop = syslog_line(&[&tag, "stop (done): "]);
-    println!("{stop}");
-    let played: u64 = stop
-        .split("stop (done): ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no frame count in {stop}"));
-    assert!(
-        played >= 3 * u64::from(RATE),
-        "{played} frames played for 3 s: {stop}"
-    );
+    tone_is_heard_and_logs_to_syslog("fw-tone", spawn_with_nothing_mounted);
 }
 
 #[test]
