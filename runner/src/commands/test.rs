@@ -68,6 +68,24 @@ fn build(ws: &Workspace, target: &str, built: &mut BTreeMap<String, Built>) -> R
     Ok((path, examples))
 }
 
+/// Kernel tests (`tests/kernel`) that need a real sound driver, run in the boot of a
+/// real-driver board beside its heard scenarios.
+struct DriverTests {
+    /// The job's name after the run's, and the word that picks it.
+    name: &'static str,
+    /// Exact test names.
+    tests: &'static [&'static str],
+}
+
+/// The real-driver kernel tests.
+const DRIVER_TESTS: DriverTests = DriverTests {
+    name: "driver-tests",
+    tests: &[
+        "mixer::mixer_channel_maps_of_a_real_driver",
+        "stream_loop::timestamps_follow_the_chosen_clock_and_the_audio_position",
+    ],
+};
+
 /// A real-driver board: the scenarios of [`scenarios`] for each run, one after another in one
 /// boot, each at its own frequency, then each cut out of the recording and judged. A run's
 /// `args` and then `test_args` pick scenarios by name (those that contain one of the words;
@@ -153,8 +171,46 @@ fn heard_board(
             });
         }
     }
+    // The kernel tests that need a real driver, once per run that does not pick scenarios by
+    // name (CI's second-suite runs do): its channel maps and the timestamps it reports.
+    let mut driver_jobs = Vec::new();
+    let picks_driver_tests =
+        |words: &[String]| words.is_empty() || words.iter().any(|w| DRIVER_TESTS.name.contains(w.as_str()));
+    for run in board
+        .runs
+        .iter()
+        .filter(|r| picks_driver_tests(&r.args) && picks_driver_tests(test_args))
+    {
+        let target = board.run_target(run);
+        let (binary, _) = build(ws, target, built)?;
+        let name = format!("{}-{}", run.name, DRIVER_TESTS.name);
+        let mut args: Vec<String> = ["--exact", "--test-threads=1"].map(String::from).to_vec();
+        args.extend(DRIVER_TESTS.tests.iter().map(|t| t.to_string()));
+        jobs.push(Job {
+            name: name.clone(),
+            guest_path: format!("/tests/{target}/kernel"),
+            host_binary: binary,
+            args,
+            env: board.guest_env(run),
+            syslog: Syslog::Off,
+            files: Vec::new(),
+        });
+        driver_jobs.push(name);
+    }
     let recording = audio::recording_path(ws, &board.name, "heard")?;
     let report = boot_jobs(ws, board, files, &jobs, opts, "heard", Some(&recording))?;
+    for name in &driver_jobs {
+        let job = report.jobs.iter().find(|j| &j.name == name);
+        let duration = job.map(|j| j.duration).unwrap_or_default();
+        match job.and_then(|j| j.status) {
+            Some(0) => summary.add(&board.name, name, true, DRIVER_TESTS.tests.join(", "), duration),
+            status => {
+                let why = format!("{} ({status:?})", DRIVER_TESTS.tests.join(", "));
+                step!("{}: {name} FAILED: {why}", board.name);
+                summary.add(&board.name, name, false, why, duration);
+            }
+        }
+    }
     let boot_detail = format!(
         "kernel {}, {}, {} CPU(s), {} scenario(s): {}",
         report.release,
