@@ -102,14 +102,14 @@ fn heard_board(
     built: &mut BTreeMap<String, Built>,
     summary: &mut Summary,
 ) -> Result<()> {
-    let picks = |words: &[String], s: &Scenario| {
-        words.is_empty() || words.iter().any(|w| s.name.contains(w.as_str()))
-    };
+    // A name is picked by words it contains (by all, when there are none).
+    let picks =
+        |words: &[String], name: &str| words.is_empty() || words.iter().any(|w| name.contains(w.as_str()));
     // (run index, job name, scenario)
     let mut planned: Vec<(usize, String, Scenario)> = Vec::new();
     for (index, run) in board.runs.iter().enumerate() {
         for scenario in scenarios(audio) {
-            if picks(&run.args, &scenario) && picks(test_args, &scenario) {
+            if picks(&run.args, &scenario.name) && picks(test_args, &scenario.name) {
                 planned.push((index, format!("{}-{}", run.name, scenario.name), scenario));
             }
         }
@@ -174,12 +174,10 @@ fn heard_board(
     // The kernel tests that need a real driver, once per run that does not pick scenarios by
     // name (CI's second-suite runs do): its channel maps and the timestamps it reports.
     let mut driver_jobs = Vec::new();
-    let picks_driver_tests =
-        |words: &[String]| words.is_empty() || words.iter().any(|w| DRIVER_TESTS.name.contains(w.as_str()));
     for run in board
         .runs
         .iter()
-        .filter(|r| picks_driver_tests(&r.args) && picks_driver_tests(test_args))
+        .filter(|r| picks(&r.args, DRIVER_TESTS.name) && picks(test_args, DRIVER_TESTS.name))
     {
         let target = board.run_target(run);
         let (binary, _) = build(ws, target, built)?;
