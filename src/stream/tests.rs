@@ -625,6 +625,32 @@ where
     }
 }
 
+/// The calls of [`Ops`] whose text is the same in both directions (`begin` and
+/// `try_period` hand out `&mut [i16]` for playback, `&[i16]` for capture).
+macro_rules! same_in_both_directions {
+    () => {
+        fn try_period_checked(&mut self, truth: &Shared) -> Result<bool> {
+            let flow = self.try_period(|period, _| {
+                assert_owned_by_application(&truth.borrow(), period);
+                ControlFlow::<()>::Continue(())
+            })?;
+            Ok(flow.is_some())
+        }
+        fn begin_commit(&mut self, truth: &Shared, max: usize, commit: usize) -> Result<()> {
+            let area = self.begin(max);
+            let t = truth.borrow();
+            // `begin` works from the cached status (the documented contract: `avail` or `wait`
+            // first); only the kernel's own moves can make that claim more than it has.
+            if t.hostile.is_none() && !t.cache_is_stale() {
+                assert_owned_by_application(&t, area);
+            }
+            drop(t);
+            let frames = area.len() / 2;
+            self.commit(commit.min(frames))
+        }
+    };
+}
+
 /// The direction-specific calls of the property test.
 trait Ops {
     fn run_checked(&mut self, truth: &Shared, periods: u64) -> Result<u64>;
@@ -637,25 +663,7 @@ impl Ops for MmapStream<i16, Playback> {
     fn run_checked(&mut self, truth: &Shared, periods: u64) -> Result<u64> {
         play(self, truth, periods)
     }
-    fn try_period_checked(&mut self, truth: &Shared) -> Result<bool> {
-        let flow = self.try_period(|period, _| {
-            assert_owned_by_application(&truth.borrow(), period);
-            ControlFlow::<()>::Continue(())
-        })?;
-        Ok(flow.is_some())
-    }
-    fn begin_commit(&mut self, truth: &Shared, max: usize, commit: usize) -> Result<()> {
-        let area = self.begin(max);
-        let t = truth.borrow();
-        // `begin` works from the cached status (the documented contract: `avail` or `wait`
-        // first); only the kernel's own moves can make that claim more than it has.
-        if t.hostile.is_none() && !t.cache_is_stale() {
-            assert_owned_by_application(&t, area);
-        }
-        drop(t);
-        let frames = area.len() / 2;
-        self.commit(commit.min(frames))
-    }
+    same_in_both_directions!();
     fn write_or_read(&mut self, _: &Shared, frames: usize) -> Result<usize> {
         self.write(&mut core::iter::repeat_n(5i16, frames * 2))
     }
@@ -665,25 +673,7 @@ impl Ops for MmapStream<i16, Capture> {
     fn run_checked(&mut self, truth: &Shared, periods: u64) -> Result<u64> {
         record(self, truth, periods)
     }
-    fn try_period_checked(&mut self, truth: &Shared) -> Result<bool> {
-        let flow = self.try_period(|period, _| {
-            assert_owned_by_application(&truth.borrow(), period);
-            ControlFlow::<()>::Continue(())
-        })?;
-        Ok(flow.is_some())
-    }
-    fn begin_commit(&mut self, truth: &Shared, max: usize, commit: usize) -> Result<()> {
-        let area = self.begin(max);
-        let t = truth.borrow();
-        // `begin` works from the cached status (the documented contract: `avail` or `wait`
-        // first); only the kernel's own moves can make that claim more than it has.
-        if t.hostile.is_none() && !t.cache_is_stale() {
-            assert_owned_by_application(&t, area);
-        }
-        drop(t);
-        let frames = area.len() / 2;
-        self.commit(commit.min(frames))
-    }
+    same_in_both_directions!();
     fn write_or_read(&mut self, _: &Shared, frames: usize) -> Result<usize> {
         Ok(self.iter().take(frames * 2).count())
     }
