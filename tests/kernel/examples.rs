@@ -277,9 +277,15 @@ fn tone_is_heard_and_logs_to_syslog(program: &str, spawn: fn(&str, &[&str]) -> R
 
 #[test]
 fn example_tone_drains_and_exits_cleanly_on_sigterm() {
+    tone_drains_and_exits_cleanly_on_sigterm("tone", Running::spawn);
+}
+
+/// Starts `program` (`tone` or `fw-tone`, by `spawn`) for 60 s, sends it SIGTERM half a
+/// second after it logged its start, and checks that it exits within 5 s logging its stop.
+fn tone_drains_and_exits_cleanly_on_sigterm(program: &str, spawn: fn(&str, &[&str]) -> Running) {
     let playback = common::playback_device();
-    let tone = Running::spawn("tone", &strs(&tone_args(&playback, "60")));
-    let tag = format!("tone[{}]: ", tone.pid());
+    let tone = spawn(program, &strs(&tone_args(&playback, "60")));
+    let tag = format!("{program}[{}]: ", tone.pid());
     syslog_line(&[&tag, "start: "]);
     std::thread::sleep(Duration::from_millis(500));
     let pid = i32::try_from(tone.pid()).expect("a pid");
@@ -636,19 +642,7 @@ fn firmware_tone_is_heard_and_logs_to_syslog_with_nothing_mounted() {
 
 #[test]
 fn firmware_tone_drains_and_exits_cleanly_on_sigterm() {
-    let playback = common::playback_device();
-    let tone = spawn_with_nothing_mounted("fw-tone", &strs(&tone_args(&playback, "60")));
-    let tag = format!("fw-tone[{}]: ", tone.pid());
-    syslog_line(&[&tag, "start: "]);
-    std::thread::sleep(Duration::from_millis(500));
-    let pid = i32::try_from(tone.pid()).expect("a pid");
-    // SAFETY: kill only sends a signal, to our own child.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let stopped = Instant::now();
-    tone.finish(Duration::from_secs(5));
-    println!("exited {:?} after SIGTERM", stopped.elapsed());
-    let stop = syslog_line(&[&tag, "stop (signal): "]);
-    println!("{stop}");
+    tone_drains_and_exits_cleanly_on_sigterm("fw-tone", spawn_with_nothing_mounted);
 }
 
 #[test]
