@@ -17,6 +17,7 @@ use crate::guest_files::{self, GuestFiles};
 use crate::initramfs::{Job, Syslog};
 use crate::install::Host;
 use crate::progress::{secs, step};
+use crate::qemu::BootReport;
 use crate::summary::Summary;
 use crate::workspace::Workspace;
 
@@ -217,16 +218,7 @@ fn heard_board(
         planned.len(),
         audio::shown(ws, &recording)
     );
-    match report.boot_failure() {
-        Some(why) => summary.add(
-            &board.name,
-            "boot",
-            false,
-            format!("{why}; {boot_detail}"),
-            report.duration,
-        ),
-        None => summary.add(&board.name, "boot", true, boot_detail, report.duration),
-    }
+    add_boot(summary, &board.name, &report, boot_detail);
     let samples = match audio::read_first_channel(&recording) {
         Ok(read) => Some(read),
         Err(err) => {
@@ -381,16 +373,7 @@ fn test_board(
         format_args!("{}, {} CPU(s)", report.engine, report.cpus),
         report.init_after.map(secs).unwrap_or_else(|| "-".into()),
     );
-    match report.boot_failure() {
-        Some(why) => summary.add(
-            &board.name,
-            "boot",
-            false,
-            format!("{why}; {boot_detail}"),
-            report.duration,
-        ),
-        None => summary.add(&board.name, "boot", true, boot_detail, report.duration),
-    }
+    add_boot(summary, &board.name, &report, boot_detail);
     for run in &board.runs {
         let target = board.run_target(run);
         match report.jobs.iter().find(|j| j.name == run.name) {
@@ -412,4 +395,12 @@ fn test_board(
         }
     }
     Ok(())
+}
+
+/// The summary line of a boot: passed with `detail`, or failed with why and `detail`.
+fn add_boot(summary: &mut Summary, board: &str, report: &BootReport, detail: String) {
+    match report.boot_failure() {
+        Some(why) => summary.add(board, "boot", false, format!("{why}; {detail}"), report.duration),
+        None => summary.add(board, "boot", true, detail, report.duration),
+    }
 }
