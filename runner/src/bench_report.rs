@@ -1,12 +1,17 @@
-//! `cargo board bench` results: the guest's `BENCH-*` console lines turned into per-period
-//! figures, markdown tables (with the ratios to `aplay -M`), JSON, and the README section.
+//! `cargo board bench` results: the guest's `BENCH-*` console lines checked (a program that
+//! failed to run is an error naming it, with what it printed) and turned into per-period
+//! figures, markdown tables (with the ratios to `aplay -M` and to the floor), JSON, and the
+//! README section.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
-use crate::bench_script::{Plan, Tool, APLAY_MMAP, HOG_PERIODS, PERIODS, RATE, X86_STRING_TUNABLES};
+use crate::bench_script::{
+    Plan, Tool, APLAY_MMAP, FLOOR, FLOOR_SYNC_PTR, HOG_PERIODS, PERIODS, RATE, X86_STRING_TUNABLES,
+};
 
 /// One measurement: the fields of its `BENCH-EXEC` line and of the `BENCH-PLAY` line of
 /// alsa-direct's own output.
@@ -18,6 +23,8 @@ pub struct Case {
     pub syscalls: BTreeMap<String, u64>,
     /// `key=value` fields of `BENCH-PLAY`.
     pub play: BTreeMap<String, String>,
+    /// The first lines the command printed (`bench exec` echoes them as `  | ...`).
+    pub output: Vec<String>,
 }
 
 impl Case {
@@ -62,16 +69,76 @@ pub fn parse(console: &[String]) -> (BTreeMap<String, Case>, BTreeMap<String, St
                 }
             }
             case.exec = f;
-        } else if let (Some((_, rest)), Some(id)) = (line.split_once("BENCH-PLAY "), &current) {
-            let mut play = fields(rest);
-            if let Some((_, transport)) = rest.split_once("transport=") {
-                // The transport's name may have spaces ("mmap status/control"); it comes last.
-                play.insert("transport".into(), transport.trim().to_owned());
+        } else if let (Some((_, printed)), Some(id)) = (line.split_once("  | "), &current) {
+            let case = cases.entry(id.clone()).or_default();
+            case.output.push(printed.to_owned());
+            if let Some((_, rest)) = printed.split_once("BENCH-PLAY ") {
+                let mut play = fields(rest);
+                if let Some((_, transport)) = rest.split_once("transport=") {
+                    // The transport's name may have spaces ("mmap status/control"); it comes last.
+                    play.insert("transport".into(), transport.trim().to_owned());
+                }
+                case.play = play;
             }
-            cases.entry(id.clone()).or_default().play = play;
         }
     }
     (cases, info)
+}
+
+/// Checks that every program ran: each case the plan asks for is there with its
+/// `BENCH-EXEC` line, and none failed (an exit status other than 0; beside the hog, one that
+/// failed without an xrun). The error names the program, the case and what it printed.
+pub fn check_ran(plan: &Plan, cases: &BTreeMap<String, Case>) -> Result<()> {
+    let (c1, c2) = plan.cpu_frames;
+    let (t1, t2) = plan.trace_frames;
+    let mut expected = vec!["warm-up".to_owned()];
+    for tool in &plan.tools {
+        for period in PERIODS {
+            for kind in [
+                format!("cpu{c1}"),
+                format!("cpu{c2}"),
+                format!("trace{t1}"),
+                format!("trace{t2}"),
+            ] {
+                expected.push(format!("{kind}/{}/{period}", tool.key));
+            }
+        }
+        expected.push(format!("hog/{}/{}", tool.key, HOG_PERIODS[0]));
+    }
+    if let Some(missing) = expected.iter().find(|id| !cases.contains_key(*id)) {
+        bail!("the guest stopped before case {missing}: see the console above");
+    }
+    for (id, case) in cases {
+        let tool = id.split('/').nth(1).unwrap_or("direct");
+        let label = plan
+            .tools
+            .iter()
+            .find(|t| t.key == tool)
+            .map_or("alsa-direct (warm-up)", |t| t.label);
+        let printed = || {
+            let lines: Vec<String> = case.output.iter().map(|l| format!("  | {l}")).collect();
+            if lines.is_empty() {
+                "it printed nothing".to_owned()
+            } else {
+                format!("it printed:\n{}", lines.join("\n"))
+            }
+        };
+        if case.exec.is_empty() {
+            bail!(
+                "{label} did not finish in case {id} (no BENCH-EXEC line); {}",
+                printed()
+            );
+        }
+        let unstable_beside_the_hog = id.starts_with("hog/") && case.num("xruns").unwrap_or(0) > 0;
+        if !case.ok() && !unstable_beside_the_hog {
+            bail!(
+                "{label} failed to run in case {id} (exit status {}); {}",
+                case.exec.get("status").map_or("?", String::as_str),
+                printed()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// One tool at one period size.
@@ -120,6 +187,8 @@ pub struct BoardResult {
     pub kernel: String,
     /// Guest CPUs (= busy loops beside the hog runs).
     pub cpus: String,
+    /// The device every program played on, its card named by id (`hw:Intel,0`).
+    pub device: String,
     /// Nominal seconds of the long runs.
     pub seconds: u64,
     /// The untraced lengths in frames.
@@ -160,6 +229,7 @@ pub fn evaluate(
                 .unwrap_or_else(|| match tool.key {
                     "aplay-mmap" => "alsa-lib, mmap".into(),
                     "aplay-rw" => "alsa-lib, read/write".into(),
+                    "floor-sync-ptr" => "SYNC_PTR".into(),
                     _ => "-".into(),
                 });
             let mut by_kind = Vec::new();
@@ -234,6 +304,7 @@ pub fn evaluate(
         target: target.to_owned(),
         kernel,
         cpus: info.get("cpus").cloned().unwrap_or_else(|| "?".into()),
+        device: info.get("device").cloned().unwrap_or_else(|| plan.device.clone()),
         seconds: plan.seconds,
         cpu_frames: plan.cpu_frames,
         trace_frames: plan.trace_frames,
@@ -257,11 +328,24 @@ impl BoardResult {
             .find(|r| r.tool == APLAY_MMAP && r.period == period)
     }
 
+    /// The floor row at `period` to compare `row` with: the floor on the same transport.
+    fn floor_for(&self, row: &Row) -> Option<&Row> {
+        let floor =
+            if row.transport.starts_with("SYNC_PTR") && self.rows.iter().any(|r| r.tool == FLOOR_SYNC_PTR) {
+                FLOOR_SYNC_PTR
+            } else {
+                FLOOR
+            };
+        self.rows
+            .iter()
+            .find(|r| r.tool == floor && r.period == row.period)
+    }
+
     /// The markdown heading of this board.
     pub fn heading(&self) -> String {
         format!(
-            "### {} ({}, kernel {}, {} CPU(s))\n",
-            self.board, self.target, self.kernel, self.cpus
+            "### {} ({}, `{}`, kernel {}, {} CPU(s))\n",
+            self.board, self.target, self.device, self.kernel, self.cpus
         )
     }
 
@@ -274,8 +358,8 @@ impl BoardResult {
     /// The tables of this board and its targets.
     pub fn tables(&self) -> String {
         let mut s = String::new();
-        s.push_str("| period | program | transport | syscalls / period (steady state) | by kind | CPU ms per s of audio (steady state) | CPU vs aplay -M | CPU ms per s, whole run | xruns |\n");
-        s.push_str("|---:|---|---|---:|---|---:|---:|---:|---:|\n");
+        s.push_str("| period | program | transport | syscalls / period (steady state) | by kind | CPU ms per s of audio (steady state) | CPU vs aplay -M | CPU vs the floor | CPU ms per s, whole run | xruns |\n");
+        s.push_str("|---:|---|---|---:|---|---:|---:|---:|---:|---:|\n");
         for row in &self.rows {
             let kinds: Vec<String> = row.by_kind.iter().map(|(k, n)| format!("{k} {n:.2}")).collect();
             let ratio = match (
@@ -285,6 +369,12 @@ impl BoardResult {
                 (Some(a), Some(b)) if row.tool != APLAY_MMAP && b > 0.0 => format!("{:.1}x less", a / b),
                 _ => "-".into(),
             };
+            let over_floor = match (self.floor_for(row).and_then(|f| f.cpu_ms_per_s), row.cpu_ms_per_s) {
+                (Some(f), Some(c)) if !row.tool.key.starts_with("floor") && f > 0.0 => {
+                    format!("{:.2}x", c / f)
+                }
+                _ => "-".into(),
+            };
             let traced = if row.traced_xruns > 0 {
                 format!(" (not steady: {} xrun(s) while traced)", row.traced_xruns)
             } else {
@@ -292,7 +382,7 @@ impl BoardResult {
             };
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {}{traced} | {} | {} | {ratio} | {} | {} |",
+                "| {} | {} | {} | {}{traced} | {} | {} | {ratio} | {over_floor} | {} | {} |",
                 row.period,
                 row.tool.label,
                 row.transport,
@@ -386,6 +476,20 @@ impl BoardResult {
                 mark(min >= 2.0)
             ));
         }
+        let over_floor: Vec<f64> = self
+            .rows
+            .iter()
+            .filter(|r| is_direct(r))
+            .filter_map(|r| Some(r.cpu_ms_per_s? / self.floor_for(r)?.cpu_ms_per_s?))
+            .collect();
+        if let (Some(least), Some(most)) = (
+            over_floor.iter().copied().reduce(f64::min),
+            over_floor.iter().copied().reduce(f64::max),
+        ) {
+            out.push(format!(
+                "alsa-direct's CPU over the floor's (a C loop that only waits and syncs, no samples): {least:.2}x to {most:.2}x"
+            ));
+        }
         let aplay_min = self
             .hog
             .iter()
@@ -438,6 +542,7 @@ impl BoardResult {
             "target": self.target,
             "kernel": self.kernel,
             "cpus": self.cpus,
+            "device": self.device,
             "seconds": self.seconds,
             "cpu_frames": [self.cpu_frames.0, self.cpu_frames.1],
             "trace_frames": [self.trace_frames.0, self.trace_frames.1],
@@ -472,8 +577,8 @@ pub fn summary(boards: &[Value]) -> String {
         "Targets: at most 2 system calls per period on the `SYNC_PTR` path and 1 on the mapped \
 path; CPU per second of audio and the smallest stable period at least 2x better than \
 `aplay -M`. Every board's tables follow below.\n\n\
-| board | kernel | alsa-direct | syscalls / period, worst (aplay -M) | CPU vs aplay -M at 64 / 256 / 1024 | smallest stable period beside a hog: alsa-direct / aplay -M | stripped `tone` / `fw-tone` |\n\
-|---|---|---|---:|---|---|---:|\n",
+| board | kernel | alsa-direct | syscalls / period, worst (aplay -M; floor) | CPU vs aplay -M at 64 / 256 / 1024 | CPU over the floor at 64 / 256 / 1024 | smallest stable period beside a hog: alsa-direct / aplay -M | stripped `tone` / `fw-tone` |\n\
+|---|---|---|---:|---|---|---|---:|\n",
     );
     for board in boards {
         let rows = board["rows"].as_array().map(Vec::as_slice).unwrap_or_default();
@@ -494,27 +599,29 @@ path; CPU per second of audio and the smallest stable period at least 2x better 
         };
         let kernel = board["kernel"].as_str().unwrap_or("");
         let kernel = kernel.split(',').next().unwrap_or(kernel);
-        for key in ["direct", "direct-sync-ptr"] {
+        for (key, floor) in [("direct", FLOOR.key), ("direct-sync-ptr", FLOOR_SYNC_PTR.key)] {
             let Some(first) = of(key).next() else {
                 continue;
             };
-            let ratios: Vec<String> = PERIODS
-                .iter()
-                .map(|&period| {
-                    let cpu = |k: &str| {
-                        rows.iter()
-                            .find(|r| r["key"] == k && r["period"] == period)
-                            .and_then(|r| r["cpu_ms_per_s_steady"].as_f64())
-                    };
-                    match (cpu(APLAY_MMAP.key), cpu(key)) {
-                        (Some(a), Some(d)) if d > 0.0 => format!("{:.2}x", a / d),
-                        _ => "-".into(),
-                    }
-                })
-                .collect();
+            let ratios = |over: &str, under: &str| -> Vec<String> {
+                PERIODS
+                    .iter()
+                    .map(|&period| {
+                        let cpu = |k: &str| {
+                            rows.iter()
+                                .find(|r| r["key"] == k && r["period"] == period)
+                                .and_then(|r| r["cpu_ms_per_s_steady"].as_f64())
+                        };
+                        match (cpu(over), cpu(under)) {
+                            (Some(a), Some(d)) if d > 0.0 => format!("{:.2}x", a / d),
+                            _ => "-".into(),
+                        }
+                    })
+                    .collect()
+            };
             let _ = writeln!(
                 s,
-                "| {} | {kernel} | {} | {} ({}) | {} | {} / {} | {} |",
+                "| {} | {kernel} | {} | {} ({}; {}) | {} | {} | {} / {} | {} |",
                 board["board"].as_str().unwrap_or("?"),
                 match (first["transport"].as_str().unwrap_or("?"), key) {
                     (transport, "direct-sync-ptr") => format!("{transport} (forced)"),
@@ -522,7 +629,9 @@ path; CPU per second of audio and the smallest stable period at least 2x better 
                 },
                 worst_syscalls(key),
                 worst_syscalls(APLAY_MMAP.key),
-                ratios.join(" / "),
+                worst_syscalls(floor),
+                ratios(APLAY_MMAP.key, key).join(" / "),
+                ratios(key, floor).join(" / "),
                 min_period(key),
                 min_period(APLAY_MMAP.key),
                 format_args!(
@@ -554,9 +663,18 @@ pub fn method(cpu_frames: (u64, u64), trace_frames: (u64, u64)) -> String {
     let (c1, c2) = cpu_frames;
     let (t1, t2) = trace_frames;
     format!(
-        "S16_LE, stereo, {RATE} Hz, 4 periods per buffer, on `hw:Loopback,0,0` (snd-aloop); \
-alsa-direct is `examples/bench.rs` (silence, then drain), alsa-lib is Debian's \
-`aplay -t raw /dev/zero` (`-M`: mmap) in the same guest.\n\n\
+        "S16_LE, stereo, {RATE} Hz, 4 periods per buffer, on each board's own playback device \
+(in its heading: `hw:Loopback,0,0`, snd-aloop, on the loopback boards; the real card, by its \
+id, on the real-driver boards); alsa-direct is `guest-tools/src/bin/bench.rs` (silence, then \
+drain), alsa-lib is Debian's `aplay -t raw /dev/zero` (`-M`: mmap) in the same guest. The \
+floor is `guest-tools/floor/floor.c`, static C with raw ioctls: the same set-up, then per \
+period only a `poll` and one sync (`SYNC_PTR`, or on x86 the mapped status and control \
+pages, like alsa-direct; `--sync-ptr` forces `SYNC_PTR`), moving the pointer on without \
+writing a sample: the least a program can do, so alsa-direct's CPU over the floor's is what \
+its period loop and filling the period with silence cost. A 1 s stream at 1024 x 4 plays \
+first, unmeasured (qemu's HDA and AC97 underrun in the first stream after boot when its \
+buffer is short). A program that fails to run (a non-zero exit; beside the busy loop, one \
+without an xrun) fails the bench with what it printed.\n\n\
 The guest runs one CPU on qemu's instruction clock (`-icount shift=0,sleep=off`): guest time \
 advances 1 ns per executed instruction and skips idle time, so every figure is reproducible \
 whatever the host's load. A CPU millisecond here is a million instructions executed by the \
@@ -632,7 +750,12 @@ mod tests {
 
     #[test]
     fn steady_state_is_the_difference_of_two_runs() {
-        let plan = Plan::new("aarch64-unknown-linux-gnu", 10, "aarch64-linux-gnu");
+        let plan = Plan::new(
+            "aarch64-unknown-linux-gnu",
+            "hw:Loopback,0,0",
+            10,
+            "aarch64-linux-gnu",
+        );
         let ((c1, c2), (t1, t2)) = (plan.cpu_frames, plan.trace_frames);
         let mut lines = vec!["BENCH-INFO cpus=1".to_owned()];
         for (frames, ioctls, polls) in [(t1, t1 / 64 + 40, t1 / 64), (t2, t2 / 64 + 40, t2 / 64)] {
@@ -644,18 +767,20 @@ mod tests {
                 "BENCH-EXEC status=0 user_us=1 sys_us=1 wall_us=1 xruns=0 syscalls=ioctl:{ioctls},ppoll:{polls},mmap:9"
             ));
         }
-        // 50 ms of set-up, then 3 ms per second of audio.
-        for frames in [c1, c2] {
-            let us = 50_000 + frames * 3_000 / RATE;
-            lines.push(format!("BENCH-CASE cpu{frames}/direct/64"));
-            lines.push(format!(
-                "  | BENCH-PLAY frames={frames} periods=1 xruns=0 period=64 transport=SYNC_PTR"
-            ));
-            lines.push(format!(
-                "BENCH-EXEC status=0 user_us={} sys_us={} wall_us=1 xruns=0",
-                us / 4,
-                us - us / 4
-            ));
+        // 50 ms of set-up, then 3 ms per second of audio; the floor 1.5 ms.
+        for (tool, per_s) in [("direct", 3_000), ("floor", 1_500)] {
+            for frames in [c1, c2] {
+                let us = 50_000 + frames * per_s / RATE;
+                lines.push(format!("BENCH-CASE cpu{frames}/{tool}/64"));
+                lines.push(format!(
+                    "  | BENCH-PLAY frames={frames} periods=1 xruns=0 period=64 transport=SYNC_PTR"
+                ));
+                lines.push(format!(
+                    "BENCH-EXEC status=0 user_us={} sys_us={} wall_us=1 xruns=0",
+                    us / 4,
+                    us - us / 4
+                ));
+            }
         }
         lines.push("BENCH-CASE hog/direct/16".into());
         lines.push("BENCH-EXEC status=3 user_us=1 sys_us=1 wall_us=1 xruns=4".into());
@@ -675,6 +800,16 @@ mod tests {
         let whole = row.whole_run_ms_per_s.unwrap();
         assert!((whole - (50.0 + 3.0 * c2 as f64 / 48_000.0) / (c2 as f64 / 48_000.0)).abs() < 0.01);
         assert_eq!(row.xruns, Some(0));
+        assert!(
+            result.markdown().contains(
+                "| 64 | alsa-direct | SYNC_PTR | 2.00 | ioctl 1.00, ppoll 1.00 | 3.00 | - | 2.00x |"
+            ),
+            "{}",
+            result.markdown()
+        );
+        assert!(result
+            .markdown()
+            .contains("alsa-direct's CPU over the floor's (a C loop that only waits and syncs, no samples): 2.00x to 2.00x"));
         assert_eq!(result.hog[0].min_period, Some(32));
         assert_eq!(result.hog[0].tried, vec![(16, Some(4)), (32, Some(0))]);
         let mut sized = result.clone();
@@ -691,8 +826,9 @@ mod tests {
         lines.push("BENCH-EXEC status=1 user_us=1 sys_us=1 wall_us=1 xruns=0".into());
         let (cases, info) = parse(&lines);
         let result = evaluate(&plan, &cases, &info, "b", "t", "k".into(), Ok(1000));
-        assert_eq!(result.hog[2].tried, vec![(16, None)]);
-        assert_eq!(result.hog[2].min_period, None);
+        let aplay_rw = result.hog.iter().find(|h| h.tool.key == "aplay-rw").unwrap();
+        assert_eq!(aplay_rw.tried, vec![(16, None)]);
+        assert_eq!(aplay_rw.min_period, None);
         let md = result.markdown();
         assert!(
             md.contains("SYNC_PTR path ≤ 2 syscalls/period: worst 2.00 (traced runs without xrun) ✓")
@@ -714,6 +850,7 @@ mod tests {
         let mut rows = Vec::new();
         for (period, cpu) in [(64, 4.0), (256, 1.0), (1024, 0.5)] {
             rows.push(row("direct", period, 1.5, cpu, 0));
+            rows.push(row("floor", period, 2.0, cpu / 2.0, 0));
             rows.push(row("aplay-mmap", period, 7.0, cpu * 3.0, 0));
         }
         // A traced run with xruns does not count towards the worst.
@@ -728,7 +865,76 @@ mod tests {
         assert_eq!(lines.len(), 5, "{table}");
         assert_eq!(
             lines[4],
-            "| qemu-x | 6.12.1-arm64 | SYNC_PTR | 1.50 (7.00) | 3.00x / 3.00x / 3.00x | 64 / none ≤ 1024 | 1000 B / 500 B |"
+            "| qemu-x | 6.12.1-arm64 | SYNC_PTR | 1.50 (7.00; 2.00) | 3.00x / 3.00x / 3.00x | 2.00x / 2.00x / 2.00x | 64 / none ≤ 1024 | 1000 B / 500 B |"
+        );
+    }
+
+    /// Console lines for every case of `plan` in the script's order, each run fine, with `failing` (a case id) exiting
+    /// with `status` and `xruns`, and printing `printed`.
+    fn every_case(plan: &Plan, failing: &str, status: u32, xruns: u32, printed: &str) -> Vec<String> {
+        let (c1, c2) = plan.cpu_frames;
+        let (t1, t2) = plan.trace_frames;
+        let mut ids = vec!["warm-up".to_owned()];
+        for tool in &plan.tools {
+            for period in PERIODS {
+                for kind in [
+                    format!("cpu{c1}"),
+                    format!("cpu{c2}"),
+                    format!("trace{t1}"),
+                    format!("trace{t2}"),
+                ] {
+                    ids.push(format!("{kind}/{}/{period}", tool.key));
+                }
+            }
+        }
+        // Beside the busy loop last, as the script runs them.
+        ids.extend(plan.tools.iter().map(|tool| format!("hog/{}/16", tool.key)));
+        let mut lines = Vec::new();
+        for id in ids {
+            lines.push(format!("BENCH-CASE {id}"));
+            let (status, xruns) = if id == failing { (status, xruns) } else { (0, 0) };
+            if id == failing {
+                lines.push(format!("  | {printed}"));
+            }
+            lines.push(format!(
+                "BENCH-EXEC status={status} user_us=1 sys_us=1 wall_us=1 xruns={xruns}"
+            ));
+        }
+        lines
+    }
+
+    #[test]
+    fn a_program_that_fails_to_run_fails_the_bench_with_what_it_printed() {
+        let plan = Plan::new("aarch64-unknown-linux-gnu", "hw:0,0", 2, "aarch64-linux-gnu");
+        let (cases, _) = parse(&every_case(&plan, "", 0, 0, ""));
+        assert!(check_ran(&plan, &cases).is_ok());
+        let failing = format!("cpu{}/aplay-mmap/64", plan.cpu_frames.0);
+        let printed = "aplay: main:831: audio open error: No such file or directory";
+        let (cases, _) = parse(&every_case(&plan, &failing, 1, 0, printed));
+        let err = check_ran(&plan, &cases).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("aplay -M failed to run in case {failing} (exit status 1); it printed:\n  | {printed}")
+        );
+        // An xrun does not make a measured run's failure acceptable, but beside the busy loop
+        // an exit after an underrun is an unstable period, not a failure to run.
+        let (cases, _) = parse(&every_case(&plan, &failing, 1, 2, printed));
+        assert!(check_ran(&plan, &cases).is_err());
+        let (cases, _) = parse(&every_case(&plan, "hog/aplay-rw/16", 1, 2, "underrun!!!"));
+        assert!(check_ran(&plan, &cases).is_ok());
+        let (cases, _) = parse(&every_case(&plan, "hog/floor/16", 1, 0, "floor: HW_PARAMS"));
+        let err = check_ran(&plan, &cases).unwrap_err().to_string();
+        assert!(
+            err.starts_with("floor (C, no samples) failed to run in case hog/floor/16"),
+            "{err}"
+        );
+        let mut cut = every_case(&plan, "", 0, 0, "");
+        cut.truncate(cut.len() - 2);
+        let (cases, _) = parse(&cut);
+        let err = check_ran(&plan, &cases).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "the guest stopped before case hog/aplay-rw/16: see the console above"
         );
     }
 }

@@ -1,6 +1,6 @@
 //! What `cargo board bench` measures in a guest, and the shell script that measures it.
 //!
-//! Every measurement runs under `/bench/bench exec` (examples/bench.rs), which prints one
+//! Every measurement runs under `/bench/bench exec` (guest-tools/src/bin/bench.rs), which prints one
 //! `BENCH-EXEC` line (exit status, user and system CPU time, wall time, xruns, and with
 //! `--trace` the system calls by kind); the script prints `BENCH-CASE <id>` before each, so
 //! that [`crate::bench_report`] can attribute the lines. Every run streams a whole number of
@@ -14,7 +14,7 @@
 
 use std::fmt::Write;
 
-/// A program streaming S16_LE stereo 48 kHz to `hw:Loopback,0,0`.
+/// A program streaming S16_LE stereo 48 kHz to the board's playback device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tool {
     /// Id in case names and JSON.
@@ -32,6 +32,17 @@ pub const DIRECT: Tool = Tool {
 pub const DIRECT_SYNC_PTR: Tool = Tool {
     key: "direct-sync-ptr",
     label: "alsa-direct (forced SYNC_PTR)",
+};
+/// The floor: guest-tools/floor/floor.c, the least a program can do per period (waits and
+/// syncs once, writes nothing), with the arch's own transport.
+pub const FLOOR: Tool = Tool {
+    key: "floor",
+    label: "floor (C, no samples)",
+};
+/// The floor with `SYNC_PTR` where the arch maps the status by default.
+pub const FLOOR_SYNC_PTR: Tool = Tool {
+    key: "floor-sync-ptr",
+    label: "floor (C, no samples, forced SYNC_PTR)",
 };
 /// `aplay -M` (alsa-lib, mmap).
 pub const APLAY_MMAP: Tool = Tool {
@@ -53,8 +64,6 @@ pub const APLAY_RW: Tool = Tool {
 pub const X86_STRING_TUNABLES: &str =
     "glibc.cpu.x86_rep_stosb_threshold=1048576:glibc.cpu.x86_rep_movsb_threshold=1048576";
 
-/// The device every tool plays on.
-pub const DEVICE: &str = "hw:Loopback,0,0";
 /// Period sizes measured for system calls and CPU.
 pub const PERIODS: [u32; 3] = [64, 256, 1024];
 /// Period sizes tried, ascending, for the smallest stable one beside the CPU hog.
@@ -71,6 +80,9 @@ pub const FRAME_QUANTUM: u64 = 4096;
 pub struct Plan {
     /// The tools (the forced SYNC_PTR only where the arch maps the status by default).
     pub tools: Vec<Tool>,
+    /// The board's playback device (`hw:CARD,DEV[,SUB]`; a numeric card is named by its id in
+    /// the guest).
+    pub device: String,
     /// The nominal length of the long untraced and hog runs, in seconds.
     pub seconds: u64,
     /// The two untraced lengths in frames (the second longer).
@@ -90,11 +102,15 @@ fn frames_for(seconds: f64) -> u64 {
 }
 
 impl Plan {
-    /// The plan for a target and run length.
-    pub fn new(target: &str, seconds: u64, multiarch: &str) -> Plan {
+    /// The plan for a target, playback device and run length.
+    pub fn new(target: &str, device: &str, seconds: u64, multiarch: &str) -> Plan {
         let mut tools = vec![DIRECT];
         if target.starts_with("x86_64") {
             tools.push(DIRECT_SYNC_PTR);
+        }
+        tools.push(FLOOR);
+        if target.starts_with("x86_64") {
+            tools.push(FLOOR_SYNC_PTR);
         }
         tools.extend([APLAY_MMAP, APLAY_RW]);
         let seconds = seconds.max(1);
@@ -102,6 +118,7 @@ impl Plan {
         let trace = frames_for(seconds.min(4) as f64 / 2.0);
         Plan {
             tools,
+            device: device.to_owned(),
             seconds,
             cpu_frames: (frames_for(seconds as f64 / 2.0).min(long / 2), long),
             trace_frames: (trace, 2 * trace),
@@ -122,20 +139,32 @@ impl Plan {
     }
 }
 
+/// The guest path of the bench binary.
+pub const BENCH_BINARY: &str = "/bench/bench";
+/// The guest path of the floor program.
+pub const FLOOR_BINARY: &str = "/bench/floor";
+
 /// The shell command that streams `frames` frames with `tool` at `period` frames (a number or
-/// a shell variable such as `$p`).
+/// a shell variable such as `$p`) on the device in `$DEVICE`.
 pub fn command(tool: Tool, period: &str, frames: u64) -> String {
+    let stream = format!("--device $DEVICE --period {period} --frames {frames}");
     match tool.key {
-        "direct" => format!("/bench/bench play --period {period} --frames {frames}"),
-        "direct-sync-ptr" => {
-            format!("/bench/bench play --period {period} --frames {frames} --sync-ptr")
-        }
+        "direct" => format!("{BENCH_BINARY} play {stream}"),
+        "direct-sync-ptr" => format!("{BENCH_BINARY} play {stream} --sync-ptr"),
+        "floor" => format!("{FLOOR_BINARY} {stream}"),
+        "floor-sync-ptr" => format!("{FLOOR_BINARY} {stream} --sync-ptr"),
         key => format!(
-            "/usr/bin/aplay{} -D {DEVICE} -f S16_LE -c 2 -r {RATE} --period-size={period} --buffer-size=$((4*{period})) -s {frames} -t raw /dev/zero",
+            "/usr/bin/aplay{} -D $DEVICE -f S16_LE -c 2 -r {RATE} --period-size={period} --buffer-size=$((4*{period})) -s {frames} -t raw /dev/zero",
             if key == "aplay-mmap" { " -M" } else { "" }
         ),
     }
 }
+
+/// Frames of the warm-up stream (1 s), at [`WARM_UP_PERIOD`] x 4.
+pub const WARM_UP_FRAMES: u64 = 49_152;
+/// The warm-up stream's period: a buffer of 4096 frames, longer than what qemu's HDA and AC97
+/// underrun at in the first stream after boot.
+pub const WARM_UP_PERIOD: u32 = 1024;
 
 /// The guest script.
 pub fn render(plan: &Plan) -> String {
@@ -146,11 +175,23 @@ pub fn render(plan: &Plan) -> String {
         r#"#!/bin/sh
 # Generated by alsa-direct-board (runner/src/bench_script.rs): `cargo board bench`.
 export LD_LIBRARY_PATH=/lib/{lib}:/usr/lib/{lib}
-B=/bench/bench
+B={BENCH_BINARY}
 NCPU=$(grep -c ^processor /proc/cpuinfo)
 echo "BENCH-INFO cpus=$NCPU"
 /usr/bin/aplay -l || echo "BENCH-ERROR aplay -l failed"
-"#
+# The board's device, its card by id: hw:0,0 -> hw:Intel,0.
+DEVICE={device}
+CARD=${{DEVICE#hw:}}
+CARD=${{CARD%%,*}}
+case $CARD in
+  [0-9]*) DEVICE="hw:$(cat /proc/asound/card$CARD/id)${{DEVICE#hw:$CARD}}" ;;
+esac
+echo "BENCH-INFO device=$DEVICE"
+echo 'BENCH-CASE warm-up'
+$B exec -- {warm_up}
+"#,
+        device = plan.device,
+        warm_up = command(DIRECT, &WARM_UP_PERIOD.to_string(), WARM_UP_FRAMES),
     );
     if plan.x86_tunables {
         let _ = writeln!(s, "export GLIBC_TUNABLES={X86_STRING_TUNABLES}");
@@ -200,26 +241,79 @@ mod tests {
 
     #[test]
     fn script_runs_every_case() {
-        let plan = Plan::new("x86_64-unknown-linux-gnu", 10, "x86_64-linux-gnu");
-        assert_eq!(plan.tools.len(), 4);
+        let plan = Plan::new("x86_64-unknown-linux-gnu", "hw:0,0", 10, "x86_64-linux-gnu");
+        assert_eq!(
+            plan.tools,
+            vec![
+                DIRECT,
+                DIRECT_SYNC_PTR,
+                FLOOR,
+                FLOOR_SYNC_PTR,
+                APLAY_MMAP,
+                APLAY_RW
+            ]
+        );
         assert_eq!(plan.cpu_frames, (241_664, 483_328));
         assert_eq!(plan.trace_frames, (98_304, 196_608));
         let script = render(&plan);
-        assert!(script.contains("echo 'BENCH-CASE cpu241664/direct-sync-ptr/64'\n$B exec -- /bench/bench play --period 64 --frames 241664 --sync-ptr\n"));
-        assert!(script.contains("echo 'BENCH-CASE trace196608/aplay-mmap/1024'\n$B exec --trace -- /usr/bin/aplay -M -D hw:Loopback,0,0 -f S16_LE -c 2 -r 48000 --period-size=1024 --buffer-size=$((4*1024)) -s 196608 -t raw /dev/zero\n"));
+        assert!(script.contains("\nDEVICE=hw:0,0\n"), "{script}");
+        assert!(script.contains(
+            "echo 'BENCH-CASE warm-up'\n$B exec -- /bench/bench play --device $DEVICE --period 1024 --frames 49152\n"
+        ));
+        assert!(script.contains("echo 'BENCH-CASE cpu241664/direct-sync-ptr/64'\n$B exec -- /bench/bench play --device $DEVICE --period 64 --frames 241664 --sync-ptr\n"));
+        assert!(script.contains("echo 'BENCH-CASE trace98304/floor-sync-ptr/256'\n$B exec --trace -- /bench/floor --device $DEVICE --period 256 --frames 98304 --sync-ptr\n"));
+        assert!(script.contains("echo 'BENCH-CASE trace196608/aplay-mmap/1024'\n$B exec --trace -- /usr/bin/aplay -M -D $DEVICE -f S16_LE -c 2 -r 48000 --period-size=1024 --buffer-size=$((4*1024)) -s 196608 -t raw /dev/zero\n"));
         assert!(script.contains("for p in 16 32 64 128 256 512 1024; do"));
         assert!(script.ends_with("echo BENCH-DONE\n"));
         assert!(script.contains("\nexport GLIBC_TUNABLES=glibc.cpu.x86_rep_stosb_threshold=1048576:"));
-        let arm = Plan::new("aarch64-unknown-linux-gnu", 2, "aarch64-linux-gnu");
-        assert_eq!(arm.tools, vec![DIRECT, APLAY_MMAP, APLAY_RW]);
+        let arm = Plan::new(
+            "aarch64-unknown-linux-gnu",
+            "hw:Loopback,0,0",
+            2,
+            "aarch64-linux-gnu",
+        );
+        assert_eq!(arm.tools, vec![DIRECT, FLOOR, APLAY_MMAP, APLAY_RW]);
         assert_eq!(arm.trace_frames, (49_152, 98_304));
         assert!(!render(&arm).contains("GLIBC_TUNABLES"));
+    }
+
+    /// The script's device lines, run by the host's `sh` with a stand-in for `/proc/asound`.
+    fn resolved_device(device: &str) -> String {
+        let plan = Plan::new("aarch64-unknown-linux-gnu", device, 1, "aarch64-linux-gnu");
+        let script = render(&plan);
+        let start = script.find("DEVICE=").expect("a DEVICE line");
+        let end = script
+            .find("echo \"BENCH-INFO device")
+            .expect("the device's info line");
+        let dir = std::env::temp_dir().join(format!("bench-script-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("card0")).unwrap();
+        std::fs::write(dir.join("card0/id"), "Intel\n").unwrap();
+        let lines = script[start..end].replace("/proc/asound", &dir.display().to_string());
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{lines}echo \"$DEVICE\""))
+            .output()
+            .expect("running sh");
+        let _ = std::fs::remove_dir_all(&dir);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    #[test]
+    fn a_numeric_card_is_named_by_its_id() {
+        assert_eq!(resolved_device("hw:0,0"), "hw:Intel,0");
+        assert_eq!(resolved_device("hw:0,0,1"), "hw:Intel,0,1");
+        assert_eq!(resolved_device("hw:Loopback,0,0"), "hw:Loopback,0,0");
     }
 
     #[test]
     fn run_lengths_are_whole_buffers_at_every_period() {
         for seconds in [1, 2, 3, 10, 60] {
-            let plan = Plan::new("aarch64-unknown-linux-gnu", seconds, "aarch64-linux-gnu");
+            let plan = Plan::new(
+                "aarch64-unknown-linux-gnu",
+                "hw:0,0",
+                seconds,
+                "aarch64-linux-gnu",
+            );
             let (c1, c2) = plan.cpu_frames;
             let (t1, t2) = plan.trace_frames;
             assert!(c1 < c2 && t1 < t2, "{seconds}: {plan:?}");

@@ -58,6 +58,24 @@ pub fn examples(root: &Path, target: &str, features: &str) -> Result<Vec<(String
     build_all(cmd, "example")
 }
 
+/// The guest tools' package (`guest-tools/`: the bench's guest half, the system call tracer).
+const GUEST_TOOLS_PACKAGE: &str = "alsa-direct-guest-tools";
+
+/// Builds the guest tool binary `name` (e.g. `bench`) for `target` and returns it.
+pub fn guest_tool(root: &Path, target: &str, name: &str) -> Result<PathBuf> {
+    let mut cmd = cargo(root, target);
+    cmd.args([
+        "build",
+        "--release",
+        "--package",
+        GUEST_TOOLS_PACKAGE,
+        "--target",
+        target,
+    ])
+    .args(["--bin", name]);
+    build(cmd, "bin", name)
+}
+
 /// The firmware package (`firmware/`): `#![no_std]`, no libc, its own `_start`.
 const FIRMWARE_PACKAGE: &str = "alsa-direct-firmware";
 

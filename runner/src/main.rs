@@ -7,6 +7,7 @@
 
 mod audio;
 mod bench_files;
+mod bench_floor;
 mod bench_report;
 mod bench_script;
 mod boards;
@@ -59,9 +60,10 @@ commands:
                                 firmware build (firmware/, no std, no libc)
   bench [BOARD...] [--seconds N] [--report]
                                 system calls, CPU and the smallest stable period per period
-                                size, alsa-direct beside alsa-lib's aplay in the same guest
-                                (all loopback boards when none is named; N seconds per run,
-                                default 10), and the stripped sizes of the static tone example
+                                size, alsa-direct beside alsa-lib's aplay and the C floor
+                                (guest-tools/floor) in the same guest, on the board's own
+                                playback device (all emulated boards when none is named; N
+                                seconds per run, default 10), and the stripped sizes of the static tone example
                                 and of the firmware fw-tone;
                                 writes target/bench/bench.{md,json} and the README's
                                 Benchmarks section (not part of ci); --report only writes
@@ -285,16 +287,7 @@ fn real_main() -> Result<i32> {
             Ok(0)
         }
         "bench" => {
-            let mut selected = boards::select(&all, &cli.positional)?;
-            // The bench plays to the loopback card: a real-driver board has none.
-            if cli.positional.is_empty() {
-                selected.retain(|board| board.audio.is_none());
-            } else if let Some(board) = selected.iter().find(|board| board.audio.is_some()) {
-                bail!(
-                    "{}: the bench needs the loopback card; real-driver boards are not benched yet",
-                    board.name
-                );
-            }
+            let selected = boards::select(&all, &cli.positional)?;
             let ok = commands::bench::bench(&ws, &mut host, &selected, &cli.opts, cli.seconds)?;
             Ok(if ok { 0 } else { 1 })
         }

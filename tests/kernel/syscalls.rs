@@ -1,5 +1,5 @@
-//! System calls per period of a running stream, counted by tracing a child process with
-//! `ptrace` (`PTRACE_GET_SYSCALL_INFO`, the same on every arch).
+//! System calls per period of a running stream, counted by tracing a child process with the
+//! `ptrace` tracer the bench uses too (`alsa_direct_guest_tools::tracer`).
 //!
 //! Holds the transport's promise: the wakeup plus at most one ioctl per period on the
 //! `SYNC_PTR` path, the wakeup alone on the mapped path.
@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use alsa_direct::{Capture, Format, MmapStream, Playback, TransportKind};
+use alsa_direct_guest_tools::tracer::{self, Traced, Window};
 
 use crate::common;
 
@@ -25,21 +26,16 @@ const EXIT_STREAM_ERROR: i32 = 1;
 /// number of xruns.
 const EXIT_XRUN: i32 = 10;
 
-/// Marks the counted window in the child: `getppid` is made by nothing else there.
-fn marker() {
-    // SAFETY: getppid has no preconditions.
-    unsafe { libc::getppid() };
-}
-
-/// In the traced child: streams on `device` until the window is over, with markers around
-/// it. Allocates nothing (the parent may have had other threads when it forked).
+/// In the traced child: streams on `device` until the window is over, with
+/// [`tracer::marker`]s around it. Allocates nothing (the parent may have had other threads
+/// when it forked).
 fn stream_in_child(capture: bool, device: &str) -> ! {
     let config = common::config(Format::S16Le, 2, 48_000, PERIOD, 4);
     let period = u64::from(PERIOD);
     let window = |position: u64| {
         let n = position / period;
         if n == WARMUP_PERIODS || n == WARMUP_PERIODS + COUNTED_PERIODS {
-            marker();
+            tracer::marker();
         }
         if n >= WARMUP_PERIODS + COUNTED_PERIODS {
             ControlFlow::Break(())
@@ -69,7 +65,7 @@ fn stream_in_child(capture: bool, device: &str) -> ! {
 }
 
 /// Forks a traced child running `stream_in_child` and counts its system calls by number
-/// between the two markers. Returns (counts, child exit status).
+/// between the two markers. Returns (counts, child exit status, or 128 + a signal).
 fn trace(capture: bool) -> (BTreeMap<u64, u64>, i32) {
     let device = if capture {
         common::capture_device()
@@ -81,62 +77,11 @@ fn trace(capture: bool) -> (BTreeMap<u64, u64>, i32) {
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork failed");
     if pid == 0 {
-        // SAFETY: plain ptrace/raise calls in the child.
-        unsafe {
-            libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
-            libc::raise(libc::SIGSTOP);
-        }
+        tracer::trace_me();
         stream_in_child(capture, &device);
     }
-    let mut status = 0;
-    // SAFETY: waiting for our own child.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
-    // SAFETY: the child is stopped and traced by us.
-    unsafe {
-        libc::ptrace(
-            libc::PTRACE_SETOPTIONS,
-            pid,
-            0,
-            libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_EXITKILL,
-        )
-    };
-    let mut counts = BTreeMap::new();
-    let mut markers = 0;
-    loop {
-        // SAFETY: resuming our stopped tracee to its next syscall stop.
-        unsafe { libc::ptrace(libc::PTRACE_SYSCALL, pid, 0, 0) };
-        // SAFETY: waiting for our own child.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
-        if libc::WIFEXITED(status) {
-            return (counts, libc::WEXITSTATUS(status));
-        }
-        if !(libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == (libc::SIGTRAP | 0x80)) {
-            continue;
-        }
-        // SAFETY: all-zero is a valid ptrace_syscall_info.
-        let mut info: libc::ptrace_syscall_info = unsafe { std::mem::zeroed() };
-        // SAFETY: the kernel writes at most size_of::<ptrace_syscall_info>() bytes.
-        unsafe {
-            libc::ptrace(
-                libc::PTRACE_GET_SYSCALL_INFO,
-                pid,
-                std::mem::size_of::<libc::ptrace_syscall_info>(),
-                &mut info as *mut libc::ptrace_syscall_info,
-            )
-        };
-        if info.op != libc::PTRACE_SYSCALL_INFO_ENTRY {
-            continue;
-        }
-        // SAFETY: op is ENTRY, so the entry member is the one filled in.
-        let nr = unsafe { info.u.entry.nr };
-        if nr == libc::SYS_getppid as u64 {
-            markers += 1;
-            continue;
-        }
-        if markers == 1 {
-            *counts.entry(nr).or_insert(0) += 1;
-        }
-    }
+    let Traced { status, counts, .. } = tracer::follow(pid, Window::BetweenMarkers);
+    (counts, status)
 }
 
 fn check(capture: bool) {
@@ -167,6 +112,11 @@ fn check(capture: bool) {
         if capture { "capture" } else { "playback" },
     );
     assert_ne!(exit, EXIT_STREAM_ERROR, "the traced stream failed");
+    assert!(
+        exit < 128,
+        "the traced stream was killed by signal {}",
+        exit - 128
+    );
     assert!(
         exit < EXIT_XRUN,
         "the traced stream had {} xruns: the count is not the steady state",

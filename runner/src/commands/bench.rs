@@ -1,5 +1,6 @@
 //! `cargo board bench [BOARD...] [--seconds N]`: system calls, CPU and the smallest stable period
-//! of alsa-direct beside alsa-lib's `aplay` in the same guest, plus the stripped sizes of the
+//! of alsa-direct beside alsa-lib's `aplay` and the C floor in the same guest, on the board's
+//! own playback device (the loopback card, or a real-driver board's card), plus the stripped sizes of the
 //! static `tone` example and of the firmware `fw-tone`; prints the tables, writes them to
 //! `target/bench/` (markdown and JSON) and replaces the README's "Benchmarks" section.
 
@@ -10,8 +11,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use crate::bench_files;
+use crate::bench_floor;
 use crate::bench_report::{self, BoardResult};
-use crate::bench_script::{self, Plan};
+use crate::bench_script::{self, Plan, BENCH_BINARY, FLOOR_BINARY};
 use crate::boards::Board;
 use crate::cargo_build;
 use crate::commands::{boot_jobs, setup, BootOptions, Clock};
@@ -160,13 +162,20 @@ fn bench_board(
     let target = board.target.as_str();
     let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
     let alsa = bench_files::prepare(board, &ws.cache_dir(), host)?;
-    let bench = cargo_build::example(&ws.root, target, "bench", "std")?;
+    let bench = cargo_build::guest_tool(&ws.root, target, "bench")?;
+    let floor = bench_floor::build(&ws.root, target, out_dir)?;
     let tone_size = tone_size(ws, target, &debian.arch, out_dir).map_err(|e| format!("{e:#}"));
-    let plan = Plan::new(target, seconds, bench_files::multiarch(&debian.arch));
+    let plan = Plan::new(
+        target,
+        &board.devices.playback,
+        seconds,
+        bench_files::multiarch(&debian.arch),
+    );
     let script = out_dir.join(format!("run-{}.sh", board.name));
     std::fs::write(&script, bench_script::render(&plan))
         .with_context(|| format!("writing {}", script.display()))?;
-    let mut job_files: Vec<(String, PathBuf)> = vec![("/bench/bench".into(), bench)];
+    let mut job_files: Vec<(String, PathBuf)> =
+        vec![(BENCH_BINARY.into(), bench), (FLOOR_BINARY.into(), floor)];
     job_files.extend(alsa);
     let job = Job {
         name: "bench".into(),
@@ -202,6 +211,7 @@ fn bench_board(
     if cases.is_empty() {
         anyhow::bail!("the guest printed no BENCH-CASE line");
     }
+    bench_report::check_ran(&plan, &cases)?;
     let kernel = format!(
         "{}, qemu {}",
         if report.release.is_empty() {

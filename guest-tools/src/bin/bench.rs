@@ -1,4 +1,4 @@
-//! The guest side of `cargo board bench`: a playback stream to measure, a process runner that
+//! The guest half of `cargo board bench`: a playback stream to measure, a process runner that
 //! measures CPU time and (optionally) counts system calls of any command, and a CPU hog.
 //!
 //! ```text
@@ -16,12 +16,12 @@
 //!     spins forever (a CPU hog).
 //! ```
 
-use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
 use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoice};
+use alsa_direct_guest_tools::tracer::{self, Traced, Window};
 
 /// `bench --help`: the module documentation's usage.
 const USAGE: &str = "
@@ -164,14 +164,21 @@ fn exec(args: &[String]) -> i32 {
                 libc::close(fd);
             }
             if trace {
-                libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
-                libc::raise(libc::SIGSTOP);
+                tracer::trace_me();
             }
             libc::execvp(argv_ptrs[0], argv_ptrs.as_ptr());
             libc::_exit(127);
         }
     }
-    let (status, usage, counts) = if trace { traced_wait(pid) } else { plain_wait(pid) };
+    let Traced {
+        status,
+        usage,
+        counts,
+    } = if trace {
+        tracer::follow(pid, Window::Whole)
+    } else {
+        plain_wait(pid)
+    };
     let wall = started.elapsed();
     let output = std::fs::read_to_string(CHILD_OUTPUT).unwrap_or_default();
     let xruns = xruns_in(&output);
@@ -187,7 +194,7 @@ fn exec(args: &[String]) -> i32 {
     if trace {
         let list: Vec<String> = counts
             .iter()
-            .map(|(nr, n)| format!("{}:{n}", syscall_name(*nr)))
+            .map(|(nr, n)| format!("{}:{n}", tracer::syscall_name(*nr)))
             .collect();
         line.push_str(&format!(" syscalls={}", list.join(",")));
     }
@@ -214,173 +221,15 @@ fn xruns_in(output: &str) -> u64 {
 }
 
 /// Waits for an untraced child; returns its exit status and resource usage.
-fn plain_wait(pid: libc::pid_t) -> (i32, libc::rusage, BTreeMap<u64, u64>) {
+fn plain_wait(pid: libc::pid_t) -> Traced {
     let mut status = 0;
     // SAFETY: all-zero is a valid rusage.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waiting for our own child.
+    // SAFETY: waiting for our own child into local variables.
     unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    (exit_code(status), usage, BTreeMap::new())
-}
-
-/// The exit status, or 128 + signal.
-fn exit_code(status: i32) -> i32 {
-    if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        128 + libc::WTERMSIG(status)
+    Traced {
+        status: tracer::exit_code(status),
+        usage,
+        counts: Default::default(),
     }
-}
-
-/// Follows a traced child (stopped by its own SIGSTOP) to its end, counting its system calls by
-/// number at their entry.
-fn traced_wait(pid: libc::pid_t) -> (i32, libc::rusage, BTreeMap<u64, u64>) {
-    let mut status = 0;
-    // SAFETY: all-zero is a valid rusage.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waiting for our own child, then setting options on our stopped tracee.
-    unsafe {
-        libc::waitpid(pid, &mut status, 0);
-        libc::ptrace(
-            libc::PTRACE_SETOPTIONS,
-            pid,
-            0,
-            libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACEEXEC,
-        );
-    }
-    let mut counts = BTreeMap::new();
-    let mut signal = 0;
-    loop {
-        // SAFETY: resuming our stopped tracee to its next system call stop.
-        unsafe { libc::ptrace(libc::PTRACE_SYSCALL, pid, 0, signal) };
-        signal = 0;
-        // SAFETY: waiting for our own child.
-        unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
-            return (exit_code(status), usage, counts);
-        }
-        if !libc::WIFSTOPPED(status) {
-            continue;
-        }
-        let sig = libc::WSTOPSIG(status);
-        if sig != (libc::SIGTRAP | 0x80) {
-            // Exec events and our SIGSTOP are swallowed; real signals are delivered.
-            if sig != libc::SIGTRAP && sig != libc::SIGSTOP {
-                signal = sig as usize;
-            }
-            continue;
-        }
-        // SAFETY: all-zero is a valid ptrace_syscall_info.
-        let mut info: libc::ptrace_syscall_info = unsafe { std::mem::zeroed() };
-        // SAFETY: the kernel writes at most size_of::<ptrace_syscall_info>() bytes.
-        unsafe {
-            libc::ptrace(
-                libc::PTRACE_GET_SYSCALL_INFO,
-                pid,
-                std::mem::size_of::<libc::ptrace_syscall_info>(),
-                &mut info as *mut libc::ptrace_syscall_info,
-            )
-        };
-        if info.op == libc::PTRACE_SYSCALL_INFO_ENTRY {
-            // SAFETY: op is ENTRY, so the entry member is the one filled in.
-            let nr = unsafe { info.u.entry.nr };
-            *counts.entry(nr).or_insert(0) += 1;
-        }
-    }
-}
-
-/// The name of a system call of this arch (the ones a stream makes and common others), or
-/// `nr<N>`.
-fn syscall_name(nr: u64) -> String {
-    macro_rules! names {
-        ($($name:ident),* $(,)?) => {
-            $( if nr == libc::$name as u64 { return stringify!($name)[4..].to_owned(); } )*
-        };
-    }
-    names!(
-        SYS_ioctl,
-        SYS_ppoll,
-        SYS_read,
-        SYS_write,
-        SYS_readv,
-        SYS_writev,
-        SYS_openat,
-        SYS_close,
-        SYS_munmap,
-        SYS_mprotect,
-        SYS_brk,
-        SYS_fstat,
-        SYS_statx,
-        SYS_rt_sigaction,
-        SYS_rt_sigprocmask,
-        SYS_clock_nanosleep,
-        SYS_nanosleep,
-        SYS_futex,
-        SYS_getrandom,
-        SYS_exit_group,
-        SYS_execve,
-        SYS_set_tid_address,
-        SYS_set_robust_list,
-        SYS_rseq,
-        SYS_prlimit64,
-        SYS_getpid,
-        SYS_getuid,
-        SYS_geteuid,
-        SYS_getgid,
-        SYS_getegid,
-        SYS_uname,
-        SYS_faccessat,
-        SYS_readlinkat,
-        SYS_lseek,
-        SYS_fcntl,
-        SYS_getdents64,
-        SYS_sigaltstack,
-        SYS_sched_getaffinity,
-        SYS_clock_gettime,
-        SYS_gettimeofday,
-        SYS_sched_yield,
-        SYS_pselect6,
-        SYS_epoll_pwait,
-        SYS_socket,
-        SYS_connect,
-    );
-    #[cfg(target_pointer_width = "64")]
-    names!(SYS_mmap, SYS_newfstatat);
-    #[cfg(target_arch = "x86_64")]
-    names!(
-        SYS_poll,
-        SYS_open,
-        SYS_stat,
-        SYS_lstat,
-        SYS_access,
-        SYS_select,
-        SYS_arch_prctl,
-        SYS_readlink
-    );
-    #[cfg(target_arch = "arm")]
-    names!(
-        SYS_poll,
-        SYS_open,
-        SYS_stat64,
-        SYS_fstat64,
-        SYS_lstat64,
-        SYS_mmap2,
-        SYS_fcntl64,
-        SYS__llseek,
-        SYS_ugetrlimit,
-        SYS_access,
-        SYS_readlink,
-        SYS_getuid32,
-        SYS_geteuid32,
-        SYS_getgid32,
-        SYS_getegid32,
-    );
-    #[cfg(target_pointer_width = "32")]
-    match nr {
-        403 => return "clock_gettime64".into(),
-        407 => return "clock_nanosleep_time64".into(),
-        414 => return "ppoll_time64".into(),
-        _ => {}
-    }
-    format!("nr{nr}")
 }
