@@ -3,6 +3,9 @@
  * `cargo board bench` puts beside alsa-direct and alsa-lib's aplay.
  *
  *   floor --device hw:CARD,DEV --period N --frames F [--periods 4] [--sync-ptr]
+ *   floor --device hw:CARD,DEV --period N --setup-only
+ *       only HW_PARAMS: exit status 0 when the device takes the period exactly (the bench
+ *       tries beside its busy loop only the periods the device offers)
  *
  * Straight kernel ioctls, as alsa-direct makes them: HW_PARAMS (S16_LE, stereo, 48 kHz,
  * mmap interleaved, N frames per period, 4 periods), SW_PARAMS (wake at a whole period),
@@ -63,7 +66,8 @@ static void die(const char *what)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: floor --device hw:CARD,DEV --period N --frames F [--periods 4] [--sync-ptr]\n");
+	fprintf(stderr, "usage: floor --device hw:CARD,DEV --period N --frames F [--periods 4] [--sync-ptr]\n"
+			"       floor --device hw:CARD,DEV --period N --setup-only\n");
 	exit(2);
 }
 
@@ -102,7 +106,7 @@ static void set_interval(struct snd_pcm_hw_params *p, int param, unsigned int va
 	i->integer = 1;
 }
 
-static void setup(struct stream *s, unsigned int period, unsigned int periods)
+static void set_hw_params(struct stream *s, unsigned int period, unsigned int periods)
 {
 	struct snd_pcm_hw_params hw;
 	memset(&hw, 0, sizeof hw);
@@ -121,7 +125,10 @@ static void setup(struct stream *s, unsigned int period, unsigned int periods)
 		die("HW_PARAMS (period and periods as asked, S16_LE, stereo, 48 kHz, mmap)");
 	s->period = period;
 	s->buffer = (snd_pcm_uframes_t)period * periods;
+}
 
+static void set_sw_params_and_prepare(struct stream *s)
+{
 	struct snd_pcm_sw_params sw;
 	memset(&sw, 0, sizeof sw);
 	sw.tstamp_mode = SNDRV_PCM_TSTAMP_NONE;
@@ -202,11 +209,13 @@ int main(int argc, char **argv)
 	const char *device = NULL;
 	unsigned int period = 0, periods = 4;
 	unsigned long long frames = 0;
-	int force_sync_ptr = 0;
+	int force_sync_ptr = 0, setup_only = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(argv[i], "--sync-ptr"))
 			force_sync_ptr = 1;
+		else if (!strcmp(argv[i], "--setup-only"))
+			setup_only = 1;
 		else if (!value)
 			usage();
 		else if (!strcmp(argv[i], "--device"))
@@ -220,7 +229,7 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (!device || period == 0 || periods < 2 || frames == 0)
+	if (!device || period == 0 || periods < 2 || (frames == 0 && !setup_only))
 		usage();
 
 	char node[64];
@@ -228,7 +237,10 @@ int main(int argc, char **argv)
 	struct stream s = { .fd = open(node, O_RDWR | O_CLOEXEC) };
 	if (s.fd < 0)
 		die("opening the PCM node (check the card and device with ls /dev/snd)");
-	setup(&s, period, periods);
+	set_hw_params(&s, period, periods);
+	if (setup_only)
+		return 0;
+	set_sw_params_and_prepare(&s);
 	if (PAGES_MAPPABLE && !force_sync_ptr)
 		map_pages(&s);
 	int timeout_ms = (int)(4 * s.buffer * 1000 / RATE);

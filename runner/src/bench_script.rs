@@ -10,7 +10,8 @@
 //! - `cpu<frames>/<tool>/<period>`: untraced, at two lengths (CPU time, xruns),
 //! - `trace<frames>/<tool>/<period>`: traced, at two lengths (system calls),
 //! - `hog/<tool>/<period>`: untraced, the long length, beside one busy loop per guest CPU;
-//!   period sizes ascending until the first run without an xrun.
+//!   period sizes ascending until the first run without an xrun, among [`HOG_PERIODS`] those
+//!   the device takes exactly (`floor --setup-only`; printed as `BENCH-INFO hog_periods=..`).
 
 use std::fmt::Write;
 
@@ -222,11 +223,15 @@ echo "BENCH-INFO hogs=$NCPU"
 "#,
     );
     let list: Vec<String> = HOG_PERIODS.iter().map(u32::to_string).collect();
+    let _ = writeln!(
+        s,
+        "OFFERED=\nfor p in {}; do\n  if {FLOOR_BINARY} --device $DEVICE --period $p --setup-only 2>/dev/null; then OFFERED=\"$OFFERED $p\"; fi\ndone\necho \"BENCH-INFO hog_periods=$(echo $OFFERED | tr ' ' ,)\"",
+        list.join(" "),
+    );
     for tool in &plan.tools {
         let _ = writeln!(
             s,
-            "for p in {}; do\n  echo \"BENCH-CASE hog/{}/$p\"\n  if $B exec -- {}; then break; fi\ndone",
-            list.join(" "),
+            "for p in $OFFERED; do\n  echo \"BENCH-CASE hog/{}/$p\"\n  if $B exec -- {}; then break; fi\ndone",
             tool.key,
             command(*tool, "$p", plan.cpu_frames.1)
         );
@@ -263,7 +268,8 @@ mod tests {
         assert!(script.contains("echo 'BENCH-CASE cpu241664/direct-sync-ptr/64'\n$B exec -- /bench/bench play --device $DEVICE --period 64 --frames 241664 --sync-ptr\n"));
         assert!(script.contains("echo 'BENCH-CASE trace98304/floor-sync-ptr/256'\n$B exec --trace -- /bench/floor --device $DEVICE --period 256 --frames 98304 --sync-ptr\n"));
         assert!(script.contains("echo 'BENCH-CASE trace196608/aplay-mmap/1024'\n$B exec --trace -- /usr/bin/aplay -M -D $DEVICE -f S16_LE -c 2 -r 48000 --period-size=1024 --buffer-size=$((4*1024)) -s 196608 -t raw /dev/zero\n"));
-        assert!(script.contains("for p in 16 32 64 128 256 512 1024; do"));
+        assert!(script.contains("for p in 16 32 64 128 256 512 1024; do\n  if /bench/floor --device $DEVICE --period $p --setup-only 2>/dev/null; then OFFERED=\"$OFFERED $p\"; fi\ndone\n"));
+        assert!(script.contains("for p in $OFFERED; do\n  echo \"BENCH-CASE hog/floor/$p\"\n"));
         assert!(script.ends_with("echo BENCH-DONE\n"));
         assert!(script.contains("\nexport GLIBC_TUNABLES=glibc.cpu.x86_rep_stosb_threshold=1048576:"));
         let arm = Plan::new(
