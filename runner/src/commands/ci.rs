@@ -157,6 +157,12 @@ fn host_steps() -> Vec<Step> {
         ),
         // What docs.rs builds (every feature), with broken links as errors.
         Step::new("host", "doc", &["doc", "--no-deps", "--all-features"]).env("RUSTDOCFLAGS", "-D warnings"),
+        // The guest tools' own tests (the ptrace tracer, on the host's kernel).
+        Step::new(
+            "host",
+            "guest-tools-tests",
+            &["test", "--package", "alsa-direct-guest-tools"],
+        ),
         // `fd()` and `from_fd` with std's descriptor types.
         Step::new(
             "host",
