@@ -701,7 +701,9 @@ difference per second of audio is the steady state, the long run's total per sec
 is the whole run (set-up included).\n\
 - Smallest stable period: sizes 16..1024 tried in ascending order, {c2} frames each, beside \
 one busy loop per guest CPU, until one runs without an xrun; only the sizes the device takes \
-exactly (the floor's `HW_PARAMS` is asked first: qemu's HDA offers 32 and up).\n\
+exactly (the floor's `HW_PARAMS` is asked first: qemu's HDA takes 32 and up, its USB audio \
+64 and up, AC97 and snd-aloop 16 and up). One run per size, so the edge is noisy: a program \
+can keep a size in one run and miss it by one xrun in the next.\n\
 - snd-aloop moves its pointer on the kernel's 250 Hz jiffies timer: a buffer shorter than a \
 4 ms tick (4 x 32 frames) cannot be kept filled by any program, and at 64 frames per period it \
 advances about one period per tick, so a 64-frame run lasts about 3x its audio time whatever \
