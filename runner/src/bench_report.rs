@@ -704,6 +704,10 @@ one busy loop per guest CPU, until one runs without an xrun; only the sizes the 
 exactly (the floor's `HW_PARAMS` is asked first: qemu's HDA takes 32 and up, its USB audio \
 64 and up, AC97 and snd-aloop 16 and up). One run per size, so the edge is noisy: a program \
 can keep a size in one run and miss it by one xrun in the next.\n\
+- The floor waits once per period. On snd-aloop a wakeup at 64 and 256 frames often finds \
+two periods free: alsa-direct then fills both after one wait (`epoll_pwait` below 1 per \
+period), while the floor's second `poll` returns at once, so there alsa-direct can cost less \
+than the floor. On the real drivers every period brings its own interrupt and wakeup.\n\
 - snd-aloop moves its pointer on the kernel's 250 Hz jiffies timer: a buffer shorter than a \
 4 ms tick (4 x 32 frames) cannot be kept filled by any program, and at 64 frames per period it \
 advances about one period per tick, so a 64-frame run lasts about 3x its audio time whatever \
