@@ -6,26 +6,13 @@
 #![warn(clippy::missing_docs_in_private_items)]
 
 mod audio;
-mod bench_files;
-mod bench_report;
-mod bench_script;
+mod bench;
 mod boards;
-mod cargo_build;
+mod boot;
 mod commands;
-mod cpio;
-mod debian;
-mod exec;
-mod guest_files;
-mod init_script;
-mod initramfs;
-mod install;
-mod modules;
-mod msrv;
+mod guest_image;
+mod host;
 mod progress;
-mod protocol;
-mod qemu;
-mod summary;
-mod workspace;
 
 use std::time::Duration;
 
@@ -34,8 +21,9 @@ use anyhow::{bail, Context, Result};
 use boards::Board;
 use commands::run::RunRequest;
 use commands::{BootOptions, Clock};
-use install::Host;
-use workspace::Workspace;
+use host::install::Host;
+use host::msrv;
+use host::workspace::Workspace;
 
 /// `cargo board help`.
 const USAGE: &str = "\

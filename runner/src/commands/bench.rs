@@ -9,18 +9,18 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::bench_files;
-use crate::bench_report::{self, BoardResult};
-use crate::bench_script::{self, Plan};
+use crate::bench::files as bench_files;
+use crate::bench::report::{self as bench_report, BoardResult};
+use crate::bench::script::{self as bench_script, Plan};
 use crate::boards::Board;
-use crate::cargo_build;
 use crate::commands::{boot_jobs, setup, BootOptions, Clock};
-use crate::exec;
-use crate::guest_files;
-use crate::initramfs::{Job, Syslog};
-use crate::install::Host;
+use crate::guest_image::cargo_build;
+use crate::guest_image::guest_files;
+use crate::guest_image::initramfs::{Job, Syslog};
+use crate::host::exec;
+use crate::host::install::Host;
+use crate::host::workspace::Workspace;
 use crate::progress::{secs, step};
-use crate::workspace::Workspace;
 
 /// Benchmarks every board in `boards` (one guest at a time) and writes the report; returns
 /// whether every board produced results.

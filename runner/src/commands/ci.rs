@@ -6,7 +6,7 @@
 //! --all-features -D warnings`; the `std` feature's descriptor types; the firmware
 //! (`firmware/`) tested on the host, linted for each emulated board's target and held to its
 //! size budget there; the declared `rust-version`, built with Debian's Rust of that version
-//! (see [`crate::msrv`]); then `cargo board test` on every emulated board, and on each again
+//! (see [`crate::host::msrv`]); then `cargo board test` on every emulated board, and on each again
 //! with the kernel of [`SECOND_SUITE`].
 
 use std::time::Instant;
@@ -14,14 +14,14 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::boards::{self, Board};
-use crate::cargo_build;
+use crate::commands::summary::Summary;
 use crate::commands::{setup, test, BootOptions};
-use crate::exec;
-use crate::install::{self, Host};
-use crate::msrv;
+use crate::guest_image::cargo_build;
+use crate::host::exec;
+use crate::host::install::{self, Host};
+use crate::host::msrv;
+use crate::host::workspace::Workspace;
 use crate::progress::{secs, step};
-use crate::summary::Summary;
-use crate::workspace::Workspace;
 
 /// The Debian suite whose kernel CI tests every emulated board on a second time, beside the
 /// board's own: trixie's Linux 6.12 (PCM protocol 2.0.18) beside bookworm's 6.1 (2.0.15).

@@ -5,6 +5,7 @@ pub mod ci;
 pub mod list;
 pub mod run;
 pub mod setup;
+pub mod summary;
 pub mod test;
 
 use std::path::{Path, PathBuf};
@@ -13,12 +14,12 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::boards::Board;
-use crate::guest_files::GuestFiles;
-use crate::initramfs::{self, Job};
+use crate::boot::qemu::{self, BootReport, BootSpec};
+use crate::guest_image::guest_files::GuestFiles;
+use crate::guest_image::initramfs::{self, Job};
+use crate::guest_image::protocol::Marker;
+use crate::host::workspace::Workspace;
 use crate::progress::step;
-use crate::protocol::Marker;
-use crate::qemu::{self, BootReport, BootSpec};
-use crate::workspace::Workspace;
 
 /// Settings for booting boards.
 #[derive(Debug, Clone)]

@@ -3,10 +3,10 @@
 use anyhow::Result;
 
 use crate::boards::{Board, Debian};
-use crate::guest_files;
-use crate::install::{self, Host};
+use crate::guest_image::guest_files;
+use crate::host::install::{self, Host};
+use crate::host::workspace::Workspace;
 use crate::progress::step;
-use crate::workspace::Workspace;
 
 /// Installs the packages and rustup targets needed to build for and boot `boards`, plus what
 /// `cargo test --target <t>` on the host needs for each of `host_test_targets`; makes the

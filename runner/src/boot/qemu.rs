@@ -11,9 +11,9 @@ use anyhow::{Context, Result};
 
 use crate::boards::Board;
 use crate::commands::Clock;
-use crate::exec;
+use crate::guest_image::protocol::{Event, Marker};
+use crate::host::exec;
 use crate::progress::{secs, step};
-use crate::protocol::{Event, Marker};
 
 /// How a boot should go.
 pub struct BootSpec<'a> {

@@ -11,7 +11,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 
 use crate::boards::{Board, Debian};
-use crate::exec;
+use crate::host::exec;
 use crate::progress::step;
 
 /// Where packages come from (the mirror every Debian install can reach).

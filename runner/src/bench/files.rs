@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use crate::boards::{Board, Debian};
-use crate::debian;
-use crate::install::Host;
+use crate::host::debian;
+use crate::host::install::Host;
 use crate::progress::step;
 
 /// A file for the guest: absolute guest path and the host file.

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::cpio::CpioWriter;
-use crate::guest_files::{self, GuestFiles};
-use crate::init_script::{self, GuestModule};
-use crate::protocol::Marker;
+use crate::guest_image::cpio::CpioWriter;
+use crate::guest_image::guest_files::{self, GuestFiles};
+use crate::guest_image::init_script::{self, GuestModule};
+use crate::guest_image::protocol::Marker;
 
 /// What of the guest's syslog (`/var/log/messages`) to print after a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

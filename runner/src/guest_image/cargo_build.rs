@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use crate::exec;
+use crate::host::exec;
 use crate::progress::step;
 
 /// The library package the binaries belong to.
