@@ -19,8 +19,9 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use boards::Board;
+use boot::clock::Clock;
+use boot::BootOptions;
 use commands::run::RunRequest;
-use commands::{BootOptions, Clock};
 use host::install::Host;
 use host::msrv;
 use host::workspace::Workspace;

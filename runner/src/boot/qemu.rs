@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::boards::Board;
-use crate::commands::Clock;
+use crate::boot::clock::Clock;
 use crate::guest_image::protocol::{Event, Marker};
 use crate::host::exec;
 use crate::progress::{secs, step};

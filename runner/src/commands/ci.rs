@@ -14,8 +14,9 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::boards::{self, Board};
+use crate::boot::BootOptions;
 use crate::commands::summary::Summary;
-use crate::commands::{setup, test, BootOptions};
+use crate::commands::{setup, test};
 use crate::guest_image::cargo_build;
 use crate::host::exec;
 use crate::host::install::{self, Host};

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::guest_image::initramfs::{Job, Syslog};
+use crate::guest_image::job::{Job, Syslog};
 use crate::guest_image::protocol::Marker;
 use crate::host::exec::quote;
 

@@ -6,5 +6,6 @@ pub mod cpio;
 pub mod guest_files;
 pub mod init_script;
 pub mod initramfs;
+pub mod job;
 pub mod modules;
 pub mod protocol;
