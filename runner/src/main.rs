@@ -13,6 +13,7 @@ mod commands;
 mod guest_image;
 mod host;
 mod progress;
+mod targets;
 
 use std::time::Duration;
 
@@ -230,9 +231,9 @@ fn real_main() -> Result<i32> {
         "setup" => {
             // No boards: everything `ci` needs.
             let ci_boards;
-            let (selected, host_targets): (Vec<&Board>, &[&str]) = if cli.positional.is_empty() {
+            let (selected, host_targets): (Vec<&Board>, &[targets::Target]) = if cli.positional.is_empty() {
                 ci_boards = commands::ci::boards(&all)?;
-                (ci_boards.iter().collect(), commands::ci::HOST_TEST_TARGETS)
+                (ci_boards.iter().collect(), targets::TARGETS)
             } else {
                 (boards::select(&all, &cli.positional)?, &[])
             };
