@@ -1,5 +1,5 @@
 //! The guest's image: the binaries built for it, its kernel, modules and busybox from Debian,
-//! the generated `/init` and the lines it prints, packed into an initramfs.
+//! the jobs it runs, the generated `/init` and the lines it prints, packed into an initramfs.
 
 pub mod cargo_build;
 pub mod cpio;
