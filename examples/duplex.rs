@@ -33,7 +33,7 @@ mod signal;
 
 use std::ops::ControlFlow;
 
-use alsa_direct::{Capture, Config, Error, Format, MmapStream, Packed24Be, Packed24Le, Playback};
+use alsa_direct::{Capture, Config, Direction, Error, Format, MmapStream, Packed24Be, Packed24Le, Playback};
 
 use cli::{device_from_env, device_label, Cli, Parsed};
 use level::{Level, Peak};
@@ -124,8 +124,8 @@ fn main() {
 /// Copies with sample type `S` (which holds `args.format`); `scale` corrects the level meter
 /// for `S24` in an `i32`.
 fn duplex<S: Level>(args: &Args, scale: f32) -> Result<(), String> {
-    let capture_label = device_label(&args.capture, true);
-    let playback_label = device_label(&args.playback, false);
+    let capture_label = device_label(&args.capture, Direction::Capture);
+    let playback_label = device_label(&args.playback, Direction::Playback);
     let on = |device: &str| {
         let label = if device == args.capture {
             &capture_label

@@ -23,7 +23,8 @@ use std::ops::ControlFlow;
 
 use alsa_direct::iec958::{ChannelStatus, Encoder};
 use alsa_direct::{
-    Config, DeviceName, Format, Iec958Subframe, Matching, MmapStream, Packed24Le, PcmDevice, Playback, Sample,
+    Config, DeviceName, Direction, Format, Iec958Subframe, Matching, MmapStream, Packed24Le, PcmDevice,
+    Playback, Sample,
 };
 use cli::{device_from_env, Cli, Parsed};
 
@@ -96,7 +97,7 @@ fn run(args: &Args) -> Result<(), String> {
         .matching(Matching::Nearest)
         .formats(&args.formats);
     let name = DeviceName::parse(&args.device).map_err(|e| e.to_string())?;
-    let mut pcm = PcmDevice::open(&name, false).map_err(|e| e.to_string())?;
+    let mut pcm = PcmDevice::open(&name, Direction::Playback).map_err(|e| e.to_string())?;
     let format = config.choose_format(&mut pcm).map_err(|e| e.to_string())?;
     println!(
         "{}: of {:?} the device takes {format}, held by {}",

@@ -38,7 +38,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter};
 use std::ops::ControlFlow;
 
-use alsa_direct::{Config, Error, Format, Matching, MmapStream, Packed24Le, Playback, Sample};
+use alsa_direct::{Config, Direction, Error, Format, Matching, MmapStream, Packed24Le, Playback, Sample};
 
 use cli::{device_from_env, device_label, Cli, Parsed};
 use wav::{WavSpec, WavWriter};
@@ -256,7 +256,7 @@ fn open<S: Sample>(
         .matching(Matching::Nearest);
     let stream = match MmapStream::open(&args.device, &config) {
         Err(Error::UnsupportedFormat { .. }) => return Ok(None),
-        other => other.map_err(|e| format!("{}: {e}", device_label(&args.device, false)))?,
+        other => other.map_err(|e| format!("{}: {e}", device_label(&args.device, Direction::Playback)))?,
     };
     let n = stream.setup().negotiated;
     if n.channels != u32::from(spec.channels) {
@@ -316,7 +316,7 @@ fn stream_file<S: Sample>(
     stream: &mut MmapStream<S, Playback>,
     mut fill: impl FnMut(&mut [S]) -> io::Result<usize>,
 ) -> Result<(), String> {
-    let label = device_label(&args.device, false);
+    let label = device_label(&args.device, Direction::Playback);
     let device = |e: Error| format!("{label}: {e}");
     let mut frames = 0u64;
     let mut failed = None;

@@ -21,7 +21,7 @@ mod signal;
 
 use std::ops::ControlFlow;
 
-use alsa_direct::{Capture, Config, Error, Format, MmapStream, Playback, XrunPolicy};
+use alsa_direct::{Capture, Config, Direction, Error, Format, MmapStream, Playback, XrunPolicy};
 use rustix::event::{poll, PollFd};
 
 use cli::{device_from_env, device_label, Cli, Parsed};
@@ -87,15 +87,15 @@ fn run(args: &Args) -> Result<(), String> {
         .period_size(args.period)
         .periods(args.periods)
         .xrun_policy(XrunPolicy::Fail);
-    let on = |name: &str, capture: bool| {
-        let label = device_label(name, capture);
+    let on = |name: &str, direction: Direction| {
+        let label = device_label(name, direction);
         move |e: Error| format!("{label}: {e}")
     };
-    let mut playback =
-        MmapStream::<i16, Playback>::open(&args.playback, &config).map_err(on(&args.playback, false))?;
-    let mut capture =
-        MmapStream::<i16, Capture>::open(&args.capture, &config).map_err(on(&args.capture, true))?;
-    capture.start().map_err(on(&args.capture, true))?;
+    let mut playback = MmapStream::<i16, Playback>::open(&args.playback, &config)
+        .map_err(on(&args.playback, Direction::Playback))?;
+    let mut capture = MmapStream::<i16, Capture>::open(&args.capture, &config)
+        .map_err(on(&args.capture, Direction::Capture))?;
+    capture.start().map_err(on(&args.capture, Direction::Capture))?;
 
     let total = (args.seconds * f64::from(args.rate)) as u64;
     let step = 440.0 / args.rate as f32;
@@ -115,7 +115,7 @@ fn run(args: &Args) -> Result<(), String> {
                     }
                     ControlFlow::<()>::Continue(())
                 })
-                .map_err(on(&args.playback, false))?;
+                .map_err(on(&args.playback, Direction::Playback))?;
             if filled.is_none() {
                 break;
             }
@@ -126,7 +126,7 @@ fn run(args: &Args) -> Result<(), String> {
                 captured += info.frames as u64;
                 ControlFlow::<()>::Continue(())
             })
-            .map_err(on(&args.capture, true))?
+            .map_err(on(&args.capture, Direction::Capture))?
             .is_some()
         {}
         let mut fds = [
@@ -146,12 +146,14 @@ fn run(args: &Args) -> Result<(), String> {
         let (played_events, captured_events) = (fds[0].revents(), fds[1].revents());
         playback
             .handle_poll(played_events)
-            .map_err(on(&args.playback, false))?;
+            .map_err(on(&args.playback, Direction::Playback))?;
         capture
             .handle_poll(captured_events)
-            .map_err(on(&args.capture, true))?;
+            .map_err(on(&args.capture, Direction::Capture))?;
     }
-    playback.drain().map_err(on(&args.playback, false))?;
+    playback
+        .drain()
+        .map_err(on(&args.playback, Direction::Playback))?;
     println!(
         "poll_loop: played {} frames, captured {captured} frames (peak {}) in {polls} polls, {} + {} xruns",
         playback.position(),

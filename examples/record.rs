@@ -25,7 +25,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::ops::ControlFlow;
 
-use alsa_direct::{Capture, Config, Format, Matching, MmapStream, Packed24Le};
+use alsa_direct::{Capture, Config, Direction, Format, Matching, MmapStream, Packed24Le};
 
 use cli::{device_from_env, device_label, Cli, Parsed};
 use level::{Level, Peak};
@@ -106,7 +106,7 @@ fn record<S: Level>(args: &Args) -> Result<(), String> {
         .period_size(args.period)
         .periods(args.periods)
         .matching(Matching::Nearest);
-    let device = device_label(&args.device, true);
+    let device = device_label(&args.device, Direction::Capture);
     let mut stream =
         MmapStream::<S, Capture>::open(&args.device, &config).map_err(|e| format!("{device}: {e}"))?;
     let n = stream.setup().negotiated;

@@ -26,7 +26,7 @@ mod signal;
 use std::ops::ControlFlow;
 use std::os::unix::net::UnixDatagram;
 
-use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoice};
+use alsa_direct::{Config, Direction, Format, Matching, MmapStream, Playback, TransportChoice};
 use cli::{device_from_env, device_label, Cli, Parsed};
 
 const USAGE: &str = "usage: tone [-D|--device hw:0,0] [--freq 440] [--level 0.25] [-d|--seconds 3] [-r|--rate 48000]\n            \
@@ -157,7 +157,9 @@ fn main() {
 
 fn play(args: &Args, log: &Log) -> Result<(), String> {
     let mixed = args.mixer.apply(&args.device, "Playback");
-    if let Some(done) = mixed.map_err(|e| format!("{}: mixer: {e}", device_label(&args.device, false)))? {
+    if let Some(done) =
+        mixed.map_err(|e| format!("{}: mixer: {e}", device_label(&args.device, Direction::Playback)))?
+    {
         log.log(6, &format!("mixer: {done}"));
     }
     let config = Config::new(Format::S16, args.channels, args.rate)
@@ -170,7 +172,7 @@ fn play(args: &Args, log: &Log) -> Result<(), String> {
             TransportChoice::Auto
         });
     let mut stream = MmapStream::<i16, Playback>::open(&args.device, &config)
-        .map_err(|e| format!("{}: {e}", device_label(&args.device, false)))?;
+        .map_err(|e| format!("{}: {e}", device_label(&args.device, Direction::Playback)))?;
     let setup = *stream.setup();
     let n = setup.negotiated;
     log.log(

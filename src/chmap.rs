@@ -9,9 +9,10 @@
 //!
 //! ```no_run
 //! use alsa_direct::mixer::Mixer;
+//! use alsa_direct::Direction;
 //!
 //! let mixer = Mixer::open(0)?;
-//! if let Some(control) = mixer.chmap_control(0, 0, false)? {
+//! if let Some(control) = mixer.chmap_control(0, 0, Direction::Playback)? {
 //!     let maps = mixer.chmaps::<256>(&control)?;
 //!     for map in maps.iter() {
 //!         let map = map?;
@@ -35,6 +36,7 @@ use crate::abi;
 use crate::error::{Error, Op, Result};
 use crate::mixer::{ElemId, ElemInfo, Interface, Mixer};
 use crate::sys;
+use crate::types::Direction;
 
 /// The most channels a [`Chmap`] holds.
 pub const MAX_CHANNELS: usize = 32;
@@ -292,11 +294,15 @@ impl<const WORDS: usize> Chmaps<WORDS> {
 impl Mixer {
     /// The channel map control of PCM `device`, subdevice `subdevice`, playback or capture,
     /// `Ok(None)` when the driver has none.
-    pub fn chmap_control(&self, device: u32, subdevice: u32, capture: bool) -> Result<Option<ElemInfo>> {
-        let name = if capture {
-            "Capture Channel Map"
-        } else {
-            "Playback Channel Map"
+    pub fn chmap_control(
+        &self,
+        device: u32,
+        subdevice: u32,
+        direction: Direction,
+    ) -> Result<Option<ElemInfo>> {
+        let name = match direction {
+            Direction::Playback => "Playback Channel Map",
+            Direction::Capture => "Capture Channel Map",
         };
         let mut id = ElemId {
             numid: 0,

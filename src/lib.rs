@@ -90,7 +90,7 @@ pub use params::{Capabilities, Format, Formats, Matching, Negotiated, Param, Ran
 pub use pcm::{OpenMode, PcmDevice, PcmInfo};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{
-    Capture, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status, StopFlag, Timestamp,
-    TimestampClock, XrunPolicy,
+    Capture, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status, StopFlag,
+    StreamDirection, Timestamp, TimestampClock, XrunPolicy,
 };
 pub use transport::{TransportChoice, TransportKind};

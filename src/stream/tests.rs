@@ -36,8 +36,8 @@ fn setup(capture: bool, mapped: bool) -> ModelSetup {
 }
 
 /// A stream of `i16` over the model, prepared, and the model's shared truth.
-fn open<D: Direction>(model: &ModelSetup, policy: XrunPolicy) -> Result<(MmapStream<i16, D>, Shared)> {
-    assert_eq!(model.capture, D::CAPTURE);
+fn open<D: StreamDirection>(model: &ModelSetup, policy: XrunPolicy) -> Result<(MmapStream<i16, D>, Shared)> {
+    assert_eq!(model.capture, D::DIRECTION == Direction::Capture);
     let buffer = model.period * model.periods;
     let kernel = KernelModel::new(model);
     let truth = kernel.truth.clone();
@@ -541,8 +541,12 @@ fn model_setup() -> impl Strategy<Value = ModelSetup> {
 
 /// Applies one step. Errors are allowed (the kernel refuses many of these in many states);
 /// panics and broken invariants are not.
-fn apply<D: Direction>(stream: &mut MmapStream<i16, D>, truth: &Shared, step: &Step, unseen_xruns: &mut u32)
-where
+fn apply<D: StreamDirection>(
+    stream: &mut MmapStream<i16, D>,
+    truth: &Shared,
+    step: &Step,
+    unseen_xruns: &mut u32,
+) where
     MmapStream<i16, D>: Ops,
 {
     // A prepare or drop that ends an xrun the stream never looked at: the kernel counted it,
@@ -681,7 +685,11 @@ impl Ops for MmapStream<i16, Capture> {
 
 /// `unseen_xruns`: xruns that ended before the stream could see them; `None` once the
 /// model has lied about the state, after which no count can be expected to hold.
-fn check_invariants<D: Direction>(stream: &MmapStream<i16, D>, truth: &Shared, unseen_xruns: Option<u32>) {
+fn check_invariants<D: StreamDirection>(
+    stream: &MmapStream<i16, D>,
+    truth: &Shared,
+    unseen_xruns: Option<u32>,
+) {
     let t = truth.borrow();
     if t.hostile.is_some() {
         return;
@@ -706,7 +714,7 @@ fn check_invariants<D: Direction>(stream: &MmapStream<i16, D>, truth: &Shared, u
     assert!(t.empty_in_a_row < 8, "busy loop");
 }
 
-fn drive<D: Direction>(model: &ModelSetup, steps: &[Step], policy: XrunPolicy)
+fn drive<D: StreamDirection>(model: &ModelSetup, steps: &[Step], policy: XrunPolicy)
 where
     MmapStream<i16, D>: Ops,
 {
