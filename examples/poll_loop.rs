@@ -21,6 +21,7 @@ mod signal;
 
 use std::ops::ControlFlow;
 
+use alsa_direct::sample::FullScale;
 use alsa_direct::{Capture, Config, Direction, Error, Format, MmapStream, Playback, XrunPolicy};
 use rustix::event::{poll, PollFd};
 
@@ -109,8 +110,7 @@ fn run(args: &Args) -> Result<(), String> {
             let filled = playback
                 .try_period(|period, info| {
                     for frame in period.chunks_exact_mut(info.channels) {
-                        let v = (LEVEL * (2.0 * std::f32::consts::PI * phase).sin() * 32767.0) as i16;
-                        frame.fill(v);
+                        frame.fill(i16::from_f32(LEVEL * (std::f32::consts::TAU * phase).sin()));
                         phase = (phase + step) % 1.0;
                     }
                     ControlFlow::<()>::Continue(())

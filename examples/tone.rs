@@ -26,6 +26,7 @@ mod signal;
 use std::ops::ControlFlow;
 use std::os::unix::net::UnixDatagram;
 
+use alsa_direct::sample::FullScale;
 use alsa_direct::{Config, Direction, Format, Matching, MmapStream, Playback, TransportChoice};
 use cli::{device_from_env, device_label, Cli, Parsed};
 
@@ -184,7 +185,6 @@ fn play(args: &Args, log: &Log) -> Result<(), String> {
     );
     let total = (args.seconds * n.rate as f32) as u64;
     let step = std::f32::consts::TAU * args.freq / n.rate as f32;
-    let amplitude = args.level * f32::from(i16::MAX);
     let mut phase = 0.0f32;
     let mut xruns_logged = 0;
     stream
@@ -194,7 +194,7 @@ fn play(args: &Args, log: &Log) -> Result<(), String> {
                 log.log(4, &format!("xrun {} at frame {}", info.xruns, info.position));
             }
             for frame in period.chunks_exact_mut(info.channels) {
-                frame.fill((phase.sin() * amplitude) as i16);
+                frame.fill(i16::from_f32(args.level * phase.sin()));
                 phase = (phase + step) % std::f32::consts::TAU;
             }
             if signal::stop_requested() || info.position + info.frames as u64 >= total {

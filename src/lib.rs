@@ -77,7 +77,7 @@ pub mod params;
 pub mod pcm;
 pub mod realtime;
 pub mod ring;
-mod sample;
+pub mod sample;
 pub mod stream;
 mod sys;
 pub mod transport;
