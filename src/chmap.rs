@@ -207,7 +207,7 @@ impl fmt::Display for Chmap {
 /// TLV as native-endian 32-bit words (a `CONTAINER` of `CHMAP_*` items, or one such item).
 /// Items of other types are skipped; truncated data ends the iteration with
 /// [`Error::BadTlv`] (never a panic).
-pub fn parse_chmaps(tlv: &[u32]) -> ChmapIter<'_> {
+pub(crate) fn parse_chmaps(tlv: &[u32]) -> ChmapIter<'_> {
     let rest = match tlv {
         [abi::SNDRV_CTL_TLVT_CONTAINER, len, rest @ ..] => {
             let words = (*len as usize).div_ceil(4);
@@ -221,7 +221,7 @@ pub fn parse_chmaps(tlv: &[u32]) -> ChmapIter<'_> {
     ChmapIter { rest }
 }
 
-/// An iterator over the maps of a channel map TLV; see [`parse_chmaps`].
+/// An iterator over the maps of a channel map TLV; see [`Chmaps::iter`].
 #[derive(Clone, Debug)]
 pub struct ChmapIter<'a> {
     rest: core::result::Result<&'a [u32], Error>,
@@ -384,3 +384,6 @@ impl Mixer {
         self.write(&values)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,6 +15,7 @@ use super::model::{Hostile, KernelModel, ModelSetup, TestKernel, Truth};
 use super::*;
 use crate::abi;
 use crate::params::Format;
+use crate::test_support::cases;
 
 type Shared = Rc<RefCell<Truth>>;
 
@@ -735,21 +736,8 @@ where
     );
 }
 
-/// Proptest cases: `PROPTEST_CASES` when set, otherwise 512 on x86 hosts and 32 elsewhere,
-/// where these tests run under qemu-user (as `tests/common`'s helper for the other suites).
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(if cfg!(any(target_arch = "x86_64", target_arch = "x86")) {
-            512
-        } else {
-            32
-        })
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(512, 32), ..ProptestConfig::default() })]
 
     #[test]
     fn any_interleaving_keeps_the_loop_sound(

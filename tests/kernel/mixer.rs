@@ -222,7 +222,8 @@ fn mixer_dummy_volume_has_its_db_scale() {
     let tlv = mixer.tlv(&info).unwrap().expect("TLV data");
     assert_eq!(
         tlv.words(),
-        [alsa_direct::abi::SNDRV_CTL_TLVT_DB_SCALE, 8, -4500i32 as u32, 30]
+        // SNDRV_CTL_TLVT_DB_SCALE (1), 8 bytes: the minimum and the step in centi-dB.
+        [1, 8, -4500i32 as u32, 30]
     );
     // DECLARE_TLV_DB_SCALE(db_scale_dummy, -4500, 30, 0) over the control's range.
     let db = mixer.db_range(&info).unwrap().expect("a dB range");
