@@ -7,8 +7,7 @@ use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::ioctl::Opcode;
 
 use crate::abi::{self, Sframes, SndPcmChannelInfo, SndPcmInfo, SndPcmSwParams, Uframes};
-pub use crate::device::PcmInfo;
-use crate::device::{self, ControlDevice, DeviceName};
+use crate::device::{self, ControlDevice, DeviceName, PcmInfo};
 use crate::error::{Errno, Error, Op, Result};
 use crate::params::{Capabilities, HwParams, Refine};
 use crate::sys;

@@ -5,10 +5,10 @@ use core::cell::Cell;
 use core::marker::PhantomData;
 use core::ops::ControlFlow;
 
-use crate::device::DeviceName;
+use crate::device::{DeviceName, PcmInfo};
 use crate::error::{Errno, Error, Op, Result};
 use crate::params::{self, Negotiated, Request};
-use crate::pcm::{PcmDevice, PcmInfo, SwParams};
+use crate::pcm::{PcmDevice, SwParams};
 use crate::ring;
 use crate::sample::Sample;
 use crate::sys::{self, Readiness};
