@@ -9,7 +9,7 @@
 //! // A WAV file's S24_3LE data is `Packed24Le` samples, byte for byte.
 //! assert!(sample::holds::<Packed24Le>(Format::S24_3Le));
 //! let samples = [Packed24Le::from_f32(0.5), Packed24Le::from_f32(-1.0)];
-//! assert_eq!(sample::as_bytes(&samples), [0x00, 0x00, 0x40, 0x00, 0x00, 0x80]);
+//! assert_eq!(sample::as_bytes(&samples), [0x00, 0x00, 0x40, 0x01, 0x00, 0x80]);
 //! assert_eq!(samples[0].to_full_i32(), 0x4000_0000);
 //! ```
 
@@ -111,7 +111,7 @@ pub fn as_bytes_mut<S: Sample>(samples: &mut [S]) -> &mut [u8] {
 /// use alsa_direct::sample::FullScale;
 ///
 /// assert_eq!(i16::from_f32(1.0), i16::MAX);
-/// assert_eq!(i16::from_f32(-1.0), i16::MIN);
+/// assert_eq!(i16::from_f32(-1.0), -i16::MAX);
 /// assert_eq!(i16::from_f32(0.25), 8192);
 /// assert_eq!(u8::from_f32(0.0), 0x80);
 /// assert_eq!(i16::MIN.to_f32(), -1.0);
@@ -119,12 +119,14 @@ pub fn as_bytes_mut<S: Sample>(samples: &mut [S]) -> &mut [u8] {
 /// assert_eq!((-2i16).to_full_i32(), -2 << 16);
 /// ```
 pub trait FullScale: Sample {
-    /// `x` as a sample: `x` times 2^(bits - 1), rounded to the nearest (halves away from
-    /// zero), saturating at the type's range (1.0 is the largest value, -1.0 the lowest), NaN
-    /// as silence; the inverse of [`FullScale::to_f32`]. `f32` is `x` unchanged.
+    /// `x` as a sample: `x` times the type's largest value, rounded to the nearest (halves
+    /// away from zero), saturating outside -1.0..=1.0 (so 1.0 and -1.0 give the largest value
+    /// and its negation), NaN as silence. `f32` is `x` unchanged.
     fn from_f32(x: f32) -> Self;
     /// The sample as a fraction of full scale: the sample over 2^(bits - 1), so the lowest
-    /// value is -1.0, silence 0.0 and the largest just under 1.0.
+    /// value is -1.0, silence 0.0 and the largest just under 1.0. (This divides by one more
+    /// than [`FullScale::from_f32`] multiplies by, as libsndfile does: a value taken through
+    /// both may move by one step.)
     fn to_f32(self) -> f32;
     /// The sample as a full-scale `i32`: its bits at the top (`f32`: times 2^31, saturating,
     /// NaN as 0).
@@ -133,30 +135,31 @@ pub trait FullScale: Sample {
     fn from_full_i32(full: i32) -> Self;
 }
 
-/// `x * 2^(bits - 1)` rounded to the nearest integer (halves away from zero), within the
-/// range of a `bits`-bit signed integer; NaN is 0. In `f32`, exact for 8 and 16 bits.
-fn scaled_f32(x: f32, bits: u32) -> i32 {
-    let full = (1i32 << (bits - 1)) as f32;
-    let y = x * full;
+/// `x * max` rounded to the nearest integer (halves away from zero), within `-max..=max`;
+/// NaN is 0. In `f32`, exact enough for 8 and 16 bits.
+fn scaled_f32(x: f32, max: i32) -> i32 {
+    let y = x * max as f32;
     // `as` truncates toward zero, saturates and maps NaN to 0.
     let rounded = (if y < 0.0 { y - 0.5 } else { y + 0.5 }) as i32;
-    rounded.clamp(-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+    rounded.clamp(-max, max)
 }
 
 /// [`scaled_f32`] in `f64`, for 24 and 32 bits.
-fn scaled_f64(x: f32, bits: u32) -> i32 {
-    let full = (1i64 << (bits - 1)) as f64;
-    let y = f64::from(x) * full;
+fn scaled_f64(x: f32, max: i32) -> i32 {
+    let y = f64::from(x) * f64::from(max);
     let rounded = (if y < 0.0 { y - 0.5 } else { y + 0.5 }) as i64;
-    rounded.clamp(-(1 << (bits - 1)), (1 << (bits - 1)) - 1) as i32
+    rounded.clamp(-i64::from(max), i64::from(max)) as i32
 }
+
+/// The largest `S24` value.
+const MAX_24: i32 = 0x7f_ffff;
 
 /// 2^31, the full scale of `i32` as a float.
 const FULL_I32: f32 = 2_147_483_648.0;
 
 impl FullScale for u8 {
     fn from_f32(x: f32) -> Self {
-        (scaled_f32(x, 8) + 128) as u8
+        (scaled_f32(x, 127) + 128) as u8
     }
     fn to_f32(self) -> f32 {
         (f32::from(self) - 128.0) / 128.0
@@ -171,7 +174,7 @@ impl FullScale for u8 {
 
 impl FullScale for i8 {
     fn from_f32(x: f32) -> Self {
-        scaled_f32(x, 8) as i8
+        scaled_f32(x, i32::from(i8::MAX)) as i8
     }
     fn to_f32(self) -> f32 {
         f32::from(self) / 128.0
@@ -186,7 +189,7 @@ impl FullScale for i8 {
 
 impl FullScale for i16 {
     fn from_f32(x: f32) -> Self {
-        scaled_f32(x, 16) as i16
+        scaled_f32(x, i32::from(i16::MAX)) as i16
     }
     fn to_f32(self) -> f32 {
         f32::from(self) / 32_768.0
@@ -201,7 +204,7 @@ impl FullScale for i16 {
 
 impl FullScale for i32 {
     fn from_f32(x: f32) -> Self {
-        scaled_f64(x, 32)
+        scaled_f64(x, i32::MAX)
     }
     fn to_f32(self) -> f32 {
         self as f32 / FULL_I32
@@ -232,7 +235,7 @@ impl FullScale for f32 {
 
 impl FullScale for Packed24Le {
     fn from_f32(x: f32) -> Self {
-        Packed24Le::new(scaled_f64(x, 24))
+        Packed24Le::new(scaled_f64(x, MAX_24))
     }
     fn to_f32(self) -> f32 {
         self.get() as f32 / 8_388_608.0
@@ -247,7 +250,7 @@ impl FullScale for Packed24Le {
 
 impl FullScale for Packed24Be {
     fn from_f32(x: f32) -> Self {
-        Packed24Be::new(scaled_f64(x, 24))
+        Packed24Be::new(scaled_f64(x, MAX_24))
     }
     fn to_f32(self) -> f32 {
         self.get() as f32 / 8_388_608.0

@@ -89,6 +89,10 @@ mod tests {
         for _ in 0..48 {
             peak = peak.max(oscillator.next_sample());
         }
-        assert_eq!(peak, 16_384, "half of full scale at the crest");
+        // Half of 32767 is 16383.5 at the crest; the polynomial may land just below 1 there.
+        assert!(
+            (16_383..=16_384).contains(&peak),
+            "half of full scale at the crest: {peak}"
+        );
     }
 }

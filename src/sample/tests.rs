@@ -57,30 +57,29 @@ fn byte_views_are_the_memory_in_order() {
 #[test]
 fn from_f32_scales_rounds_and_saturates() {
     assert_eq!(i16::from_f32(1.0), i16::MAX);
-    assert_eq!(i16::from_f32(-1.0), i16::MIN);
-    assert_eq!(i16::from_f32(0.5), 16_384);
+    assert_eq!(i16::from_f32(-1.0), -i16::MAX);
+    assert_eq!(i16::from_f32(0.5), 16_384, "16383.5 rounds away from zero");
     assert_eq!(i16::from_f32(-0.5), -16_384);
-    assert_eq!(i16::from_f32(0.75 / 32_768.0), 1, "0.75 rounds up");
-    assert_eq!(i16::from_f32(-0.5 / 32_768.0), -1, "halves round away from zero");
-    assert_eq!(i16::from_f32(0.25 / 32_768.0), 0);
+    assert_eq!(i16::from_f32(0.75 / 32_767.0), 1, "0.75 rounds up");
+    assert_eq!(i16::from_f32(0.25 / 32_767.0), 0, "0.25 rounds down");
     assert_eq!(i16::from_f32(2.0), i16::MAX);
-    assert_eq!(i16::from_f32(f32::NEG_INFINITY), i16::MIN);
+    assert_eq!(i16::from_f32(f32::NEG_INFINITY), -i16::MAX);
     assert_eq!(i16::from_f32(f32::NAN), 0);
     assert_eq!(u8::from_f32(0.0), 0x80);
     assert_eq!(u8::from_f32(1.0), 0xff);
-    assert_eq!(u8::from_f32(-1.0), 0x00);
+    assert_eq!(u8::from_f32(-1.0), 0x01);
     assert_eq!(u8::from_f32(f32::NAN), 0x80);
-    assert_eq!(i8::from_f32(-1.0), i8::MIN);
+    assert_eq!(i8::from_f32(-1.0), -i8::MAX);
     assert_eq!(i8::from_f32(1.0), i8::MAX);
     assert_eq!(i32::from_f32(1.0), i32::MAX);
-    assert_eq!(i32::from_f32(-1.0), i32::MIN);
+    assert_eq!(i32::from_f32(-1.0), -i32::MAX);
     assert_eq!(i32::from_f32(0.25), 0x2000_0000);
     assert_eq!(Packed24Le::from_f32(1.0).get(), 0x7f_ffff);
-    assert_eq!(Packed24Be::from_f32(-1.0).get(), -0x80_0000);
+    assert_eq!(Packed24Be::from_f32(-1.0).get(), -0x7f_ffff);
     assert_eq!(Packed24Le::from_f32(0.5).get(), 0x40_0000);
     assert_eq!(f32::from_f32(1.5), 1.5, "float samples are not clipped");
     assert_eq!(Swapped::<i16>::from_f32(1.0).get(), i16::MAX);
-    assert_eq!(Swapped::<i32>::from_f32(-1.0).get(), i32::MIN);
+    assert_eq!(Swapped::<i32>::from_f32(-1.0).get(), -i32::MAX);
     assert_eq!(Swapped::<f32>::from_f32(0.25).get(), 0.25);
 }
 
@@ -124,25 +123,31 @@ fn full_round_trip<S: FullScale + PartialEq + core::fmt::Debug>(s: S) {
     assert_eq!(S::from_full_i32(s.to_full_i32()), s);
 }
 
-/// `from_f32(to_f32(s))` gives `s` back.
-fn f32_round_trip<S: FullScale + PartialEq + core::fmt::Debug>(s: S) {
-    assert_eq!(S::from_f32(s.to_f32()), s);
+/// `from_f32(to_f32(s))` is `s` or a step away from it (`step`: one step as a full-scale
+/// `i32`), and exactly `s` at silence and in the middle of the range.
+fn f32_round_trip<S: FullScale + PartialEq + core::fmt::Debug>(s: S, step: i64) {
+    let back = S::from_f32(s.to_f32());
+    let moved = (i64::from(back.to_full_i32()) - i64::from(s.to_full_i32())).abs();
+    assert!(moved <= step, "{s:?} -> {back:?}");
+    if (s.to_full_i32() as i64).abs() < 1 << 29 {
+        assert_eq!(back, s);
+    }
 }
 
 #[test]
 fn every_8_and_16_bit_value_round_trips() {
     for v in 0..=u8::MAX {
         full_round_trip(v);
-        f32_round_trip(v);
+        f32_round_trip(v, 1 << 24);
     }
     for v in i8::MIN..=i8::MAX {
         full_round_trip(v);
-        f32_round_trip(v);
+        f32_round_trip(v, 1 << 24);
     }
     for v in i16::MIN..=i16::MAX {
         full_round_trip(v);
-        f32_round_trip(v);
-        f32_round_trip(Swapped::<i16>::new(v));
+        f32_round_trip(v, 1 << 16);
+        f32_round_trip(Swapped::<i16>::new(v), 1 << 16);
         full_round_trip(Swapped::<i16>::new(v));
     }
 }
@@ -154,8 +159,8 @@ proptest! {
         full_round_trip(Swapped::<i32>::new(v));
         full_round_trip(Packed24Le::new(v));
         full_round_trip(Packed24Be::new(v));
-        f32_round_trip(Packed24Le::new(v));
-        f32_round_trip(Packed24Be::new(v));
+        f32_round_trip(Packed24Le::new(v), 1 << 8);
+        f32_round_trip(Packed24Be::new(v), 1 << 8);
         let x = f32::from_bits(bits);
         if x.is_finite() && x.abs() <= 1.0 {
             // `f32` keeps 24 bits: its full-scale i32 is the value to within 2^-24 of full scale.
@@ -166,15 +171,18 @@ proptest! {
 
     #[test]
     fn from_f32_stays_within_full_scale(x in any::<f32>()) {
+        prop_assert!(i16::from_f32(x) >= -i16::MAX);
+        prop_assert!(i32::from_f32(x) >= -i32::MAX);
         let packed = Packed24Le::from_f32(x).get();
-        prop_assert!((-0x80_0000..=0x7f_ffff).contains(&packed));
-        if x.is_finite() && x.abs() < 1.0 {
-            // Within half a step of the exact value (the largest value is 1.0 less a step).
-            let exact = f64::from(x) * 32_768.0;
-            prop_assert!((f64::from(i16::from_f32(x)) - exact).abs() <= 0.5);
-            let exact = f64::from(x) * 8_388_608.0;
+        prop_assert!(packed.abs() <= 0x7f_ffff);
+        prop_assert!(u8::from_f32(x) >= 1);
+        if x.is_finite() && x.abs() <= 1.0 {
+            // Within half a step of the exact value.
+            let exact = f64::from(x) * f64::from(i16::MAX);
+            prop_assert!((f64::from(i16::from_f32(x)) - exact).abs() <= 0.5 + 1e-9);
+            let exact = f64::from(x) * f64::from(0x7f_ffff);
             prop_assert!((f64::from(packed) - exact).abs() <= 0.5);
-            let exact = f64::from(x) * 2_147_483_648.0;
+            let exact = f64::from(x) * f64::from(i32::MAX);
             prop_assert!((f64::from(i32::from_f32(x)) - exact).abs() <= 0.5);
         }
         if x.is_nan() {
