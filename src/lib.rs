@@ -37,12 +37,13 @@
 //! # What is where
 //! - Streams: [`MmapStream`] over [`Playback`] or [`Capture`] (the [`StreamDirection`] types;
 //!   [`Direction`] is the same choice as a value), set up from a [`Config`] ([`Format`],
-//!   [`Matching`], [`XrunPolicy`], [`TransportChoice`], [`TimestampClock`], [`OpenMode`]), with
-//!   [`Setup`] and [`Negotiated`] for what the device took, [`PeriodInfo`] for each period,
-//!   [`Status`], [`State`] and [`Timestamp`] on demand, [`CaptureIter`] and [`StopFlag`].
-//! - Devices: [`DeviceName`] (`hw:0,0`, `hw:Loopback,1,0`), [`PcmDevice`] (an open node, its
-//!   [`PcmInfo`] and [`Capabilities`]), [`ControlDevice`], [`cards`] and [`PcmDevices`] for
-//!   listing.
+//!   [`Formats`] in order of preference, [`Matching`], [`XrunPolicy`], [`TransportChoice`],
+//!   [`TimestampClock`], [`OpenMode`]), with [`Setup`], [`Negotiated`] and [`TransportKind`]
+//!   for what the device took, [`PeriodInfo`] for each period, [`Status`], [`State`] and
+//!   [`Timestamp`] on demand, [`CaptureIter`] and [`StopFlag`].
+//! - Devices: [`DeviceName`] (`hw:0,0`, `hw:Loopback,1,0`, its [`Card`]), [`PcmDevice`] (an
+//!   open node, its [`PcmInfo`] and [`Capabilities`]: a [`Range`] per [`Param`]),
+//!   [`ControlDevice`] ([`CardInfo`]), [`cards`] and [`PcmDevices`] for listing.
 //! - Samples: the [`Sample`] trait and its types ([`Swapped`], [`Packed24Le`], [`Packed24Be`],
 //!   [`Iec958Subframe`]); [`sample`] has the format check, byte views and full-scale
 //!   conversion.
