@@ -8,6 +8,7 @@ use rustix::fd::{AsFd, OwnedFd};
 use crate::abi::{self, SndCtlCardInfo, SndPcmInfo};
 use crate::error::{Errno, Error, Op, Result};
 use crate::sys;
+use crate::types::Direction;
 
 /// Longest card id the kernel allows, plus its terminating zero.
 const CARD_ID_LEN: usize = 16;
@@ -192,14 +193,17 @@ pub(crate) fn open_node(path: &DevicePath, op: Op, wait_if_busy: bool) -> Result
 }
 
 /// `/dev/snd/pcmC<card>D<device><p|c>`.
-pub(crate) fn pcm_path(card: u32, device: u32, capture: bool) -> DevicePath {
+pub(crate) fn pcm_path(card: u32, device: u32, direction: Direction) -> DevicePath {
     // Fits: see `DevicePath`.
     let mut path = DevicePath::new();
     let _ = path.push_str("/dev/snd/pcmC");
     push_decimal(&mut path, card);
     let _ = path.push('D');
     push_decimal(&mut path, device);
-    let _ = path.push(if capture { 'c' } else { 'p' });
+    let _ = path.push(match direction {
+        Direction::Playback => 'p',
+        Direction::Capture => 'c',
+    });
     path
 }
 
@@ -240,8 +244,8 @@ pub struct PcmInfo {
     pub device: u32,
     /// Subdevice number.
     pub subdevice: u32,
-    /// True for a capture stream.
-    pub capture: bool,
+    /// Playback or capture.
+    pub direction: Direction,
     /// Device id.
     pub id: String<64>,
     /// Device name.
@@ -260,7 +264,11 @@ impl PcmInfo {
             card: raw.card as u32,
             device: raw.device,
             subdevice: raw.subdevice,
-            capture: raw.stream == abi::SNDRV_PCM_STREAM_CAPTURE,
+            direction: if raw.stream == abi::SNDRV_PCM_STREAM_CAPTURE {
+                Direction::Capture
+            } else {
+                Direction::Playback
+            },
             id: c_string(&raw.id),
             name: c_string(&raw.name),
             subname: c_string(&raw.subname),
@@ -362,15 +370,14 @@ impl ControlDevice {
 
     /// What the kernel says about a PCM stream of the card (what `aplay -l` shows), without
     /// opening it. `Ok(None)` when the device has no stream in that direction.
-    pub fn pcm_info(&self, device: u32, subdevice: u32, capture: bool) -> Result<Option<PcmInfo>> {
+    pub fn pcm_info(&self, device: u32, subdevice: u32, direction: Direction) -> Result<Option<PcmInfo>> {
         // SAFETY: the record is integers and bytes.
         let mut raw: SndPcmInfo = unsafe { abi::zeroed() };
         raw.device = device;
         raw.subdevice = subdevice;
-        raw.stream = if capture {
-            abi::SNDRV_PCM_STREAM_CAPTURE
-        } else {
-            abi::SNDRV_PCM_STREAM_PLAYBACK
+        raw.stream = match direction {
+            Direction::Playback => abi::SNDRV_PCM_STREAM_PLAYBACK,
+            Direction::Capture => abi::SNDRV_PCM_STREAM_CAPTURE,
         };
         // SAFETY: PCM_INFO reads and writes one `snd_pcm_info`.
         match unsafe {
@@ -486,15 +493,15 @@ mod tests {
     #[test]
     fn the_longest_paths_keep_their_direction_letter() {
         assert_eq!(
-            pcm_path(u32::MAX, u32::MAX, true).as_str(),
+            pcm_path(u32::MAX, u32::MAX, Direction::Capture).as_str(),
             "/dev/snd/pcmC4294967295D4294967295c"
         );
         assert_eq!(
-            pcm_path(999_999_999, 999_999_999, false).as_str(),
+            pcm_path(999_999_999, 999_999_999, Direction::Playback).as_str(),
             "/dev/snd/pcmC999999999D999999999p"
         );
-        assert_eq!(pcm_path(0, 0, false).as_str(), "/dev/snd/pcmC0D0p");
-        assert_eq!(pcm_path(12, 3, true).as_str(), "/dev/snd/pcmC12D3c");
+        assert_eq!(pcm_path(0, 0, Direction::Playback).as_str(), "/dev/snd/pcmC0D0p");
+        assert_eq!(pcm_path(12, 3, Direction::Capture).as_str(), "/dev/snd/pcmC12D3c");
         assert_eq!(control_path(7).as_str(), "/dev/snd/controlC7");
     }
 

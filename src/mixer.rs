@@ -43,6 +43,10 @@ const LIST_BATCH: usize = 32;
 pub const TLV_BYTES: usize = 512;
 /// How deep containers and dB ranges may nest in a TLV before it counts as malformed.
 const MAX_TLV_DEPTH: u32 = 8;
+/// The gain, in centi-dB, that means muted (`SNDRV_CTL_TLVD_DB_GAIN_MUTE`, -9999999): what
+/// [`Mixer::read_db`] and [`db_of_value`] give for a muted value, and [`DbRange::min`] for a
+/// linear scale that starts at silence.
+pub const DB_MUTE: i32 = abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE;
 
 /// The interface a control element belongs to (`SNDRV_CTL_ELEM_IFACE_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -450,8 +454,8 @@ impl Values {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DbRange {
-    /// The gain at the smallest value, in centi-dB; `SNDRV_CTL_TLVD_DB_GAIN_MUTE`
-    /// (-9999999) for a linear scale that starts at silence.
+    /// The gain at the smallest value, in centi-dB; [`DB_MUTE`] for a linear scale that
+    /// starts at silence.
     pub min: i32,
     /// The gain at the largest value, in centi-dB.
     pub max: i32,
@@ -775,7 +779,7 @@ impl Mixer {
     }
 
     /// The gain of channel `channel` of an integer control, in centi-dB (hundredths of a
-    /// dB; [`abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE`] when muted), from its TLV dB scale.
+    /// dB; [`DB_MUTE`] when muted), from its TLV dB scale.
     /// [`Error::NoDbScale`] when it has none.
     pub fn read_db(&self, info: &ElemInfo, channel: u32) -> Result<i32> {
         let (min, max, tlv) = self.db_scale(info)?;
@@ -1195,7 +1199,7 @@ pub enum DbRounding {
 /// The gain of `value` of an integer control with values `min..=max`, in centi-dB, from its
 /// TLV data (as [`parse_db_range`] takes it), as alsa-lib's `snd_tlv_convert_to_dB` computes
 /// it; `Ok(None)` when the TLV declares no dB scale. A muted value gives
-/// [`abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE`]. `value` is first clamped to `min..=max`.
+/// [`DB_MUTE`]. `value` is first clamped to `min..=max`.
 pub fn db_of_value(tlv: &[u8], min: i64, max: i64, value: i64) -> Result<Option<i32>> {
     if min > max {
         return Err(Error::BadTlv);
@@ -1441,3 +1445,6 @@ mod float {
         exp(x * LN_10)
     }
 }
+
+#[cfg(test)]
+mod tests;

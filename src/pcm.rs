@@ -7,11 +7,11 @@ use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::ioctl::Opcode;
 
 use crate::abi::{self, Sframes, SndPcmChannelInfo, SndPcmInfo, SndPcmSwParams, Uframes};
-pub use crate::device::PcmInfo;
-use crate::device::{self, ControlDevice, DeviceName};
+use crate::device::{self, ControlDevice, DeviceName, PcmInfo};
 use crate::error::{Errno, Error, Op, Result};
 use crate::params::{Capabilities, HwParams, Refine};
 use crate::sys;
+use crate::types::Direction;
 
 /// The oldest PCM protocol this crate drives (`SYNC_PTR`'s `HWSYNC` flag and the sw_params
 /// `tstamp_type` field need 2.0.12).
@@ -71,12 +71,12 @@ impl PcmDevice {
     /// Opens `name` for playback or capture, checks the protocol version and reads its info.
     ///
     /// The open never blocks: a device in use fails with `EBUSY`.
-    pub fn open(name: &DeviceName, capture: bool) -> Result<Self> {
-        Self::open_mode(name, capture, OpenMode::FailIfBusy)
+    pub fn open(name: &DeviceName, direction: Direction) -> Result<Self> {
+        Self::open_mode(name, direction, OpenMode::FailIfBusy)
     }
 
     /// [`PcmDevice::open`], with a choice of what to do when the device is in use.
-    pub fn open_mode(name: &DeviceName, capture: bool, mode: OpenMode) -> Result<Self> {
+    pub fn open_mode(name: &DeviceName, direction: Direction, mode: OpenMode) -> Result<Self> {
         let card = name.card_index()?;
         // A subdevice is picked through the card's control device, which must stay open
         // across the PCM open.
@@ -88,10 +88,10 @@ impl PcmDevice {
             }
             None => None,
         };
-        let path = device::pcm_path(card, name.device, capture);
+        let path = device::pcm_path(card, name.device, direction);
         let fd = device::open_node(&path, Op::OpenPcm, mode == OpenMode::WaitIfBusy)?;
         drop(control);
-        let pcm = Self::from_fd(fd, capture)?;
+        let pcm = Self::from_fd(fd, direction)?;
         if name.subdevice.is_some_and(|s| s != pcm.info.subdevice) {
             return Err(Error::sys(Op::PreferSubdevice, Errno::BUSY));
         }
@@ -100,13 +100,13 @@ impl PcmDevice {
 
     /// Opens a PCM node by path (`/dev/snd/pcmC0D0p`), checking it is a PCM of the expected
     /// direction.
-    pub fn open_path(path: &str, capture: bool) -> Result<Self> {
-        Self::from_fd(sys::open_device(path, Op::OpenPcm, false)?, capture)
+    pub fn open_path(path: &str, direction: Direction) -> Result<Self> {
+        Self::from_fd(sys::open_device(path, Op::OpenPcm, false)?, direction)
     }
 
     /// Adopts a PCM node opened elsewhere, checking it is a PCM of the expected direction.
     /// With the `std` feature `fd` is a `std::os::fd::OwnedFd` (a `File` converts into one).
-    pub fn from_fd(fd: OwnedFd, capture: bool) -> Result<Self> {
+    pub fn from_fd(fd: OwnedFd, direction: Direction) -> Result<Self> {
         let mut protocol: c_int = 0;
         // SAFETY: PVERSION writes one int.
         unsafe {
@@ -140,7 +140,7 @@ impl PcmDevice {
         // SAFETY: INFO writes one `snd_pcm_info`.
         unsafe { sys::ioctl_ptr(fd.as_fd(), Op::PcmInfo, abi::SNDRV_PCM_IOCTL_INFO, &mut raw)? };
         let info = PcmInfo::from_raw(&raw);
-        if info.capture != capture {
+        if info.direction != direction {
             return Err(Error::WrongDirection);
         }
         Ok(PcmDevice { fd, info, protocol })
@@ -148,13 +148,13 @@ impl PcmDevice {
 
     /// A stand-in over `/dev/null` for the kernel model of the crate's own tests.
     #[cfg(test)]
-    pub(crate) fn for_tests(capture: bool) -> Self {
+    pub(crate) fn for_tests(direction: Direction) -> Self {
         let fd = sys::open_device("/dev/null", Op::OpenPcm, false).expect("open /dev/null");
         let info = PcmInfo {
             card: 0,
             device: 0,
             subdevice: 0,
-            capture,
+            direction,
             id: heapless::String::new(),
             name: heapless::String::new(),
             subname: heapless::String::new(),

@@ -21,7 +21,7 @@ use crate::error::{Errno, Error, Op, Result};
 use crate::sys;
 
 /// Whether status/control pages may be mapped on this architecture.
-pub const ARCH_CAN_MAP: bool = cfg!(any(
+pub(crate) const ARCH_CAN_MAP: bool = cfg!(any(
     target_arch = "x86",
     target_arch = "x86_64",
     target_arch = "powerpc",
