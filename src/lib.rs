@@ -72,6 +72,7 @@ pub mod chmap;
 pub mod device;
 mod error;
 pub mod iec958;
+mod ioctl;
 pub mod mixer;
 pub mod params;
 pub mod pcm;
