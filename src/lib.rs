@@ -37,9 +37,12 @@
 //! # Layers
 //! From the kernel up; every module imports only from the layers above it in this list.
 //! - [`abi`] — `#[repr(C)]` mirrors of `asound.h` and the ioctl numbers.
+//! - `ioctl` — a typed descriptor for each ioctl: its record, its direction and the [`Op`]
+//!   its errors name, its opcode checked against both at compile time.
 //! - `types` — the plain types every layer names ([`Format`], [`Param`], [`State`],
 //!   [`mixer::ElemType`]), re-exported where they belong; then `error`, the [`Error`] type.
-//! - `sys` — the system calls (open, ioctl, mmap, epoll), each error naming its operation.
+//! - `sys` — the system calls (open, ioctl, mmap, epoll), each error naming its operation; an
+//!   ioctl on a plain record is a safe call on its descriptor.
 //! - [`ring`] — pure ring arithmetic over `hw_ptr`/`appl_ptr`/`boundary`.
 //! - [`transport`] — mapped status/control pages or `SYNC_PTR`.
 //! - [`params`] — formats, refine, negotiation.

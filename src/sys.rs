@@ -5,12 +5,17 @@
 //! Every ioctl goes through a typed descriptor of `ioctl` (its record, direction and
 //! [`Op`]) on rustix's `ioctl` patterns. The calls with a [`Plain`] record ([`get`], [`set`],
 //! [`update`]), without argument ([`command`]) or with an integer argument
-//! ([`set_integer`]) are safe functions; the two records that take the kernel beyond
-//! themselves, the element list's id array ([`elem_list`]) and the TLV data after its header
-//! ([`tlv_read`]), are safe too, because these wrappers set the pointer or length from a
-//! buffer they borrow whole. The ioctls' `unsafe` is in this module, one block per pattern.
-//! So is the mappings' ([`Mapping`]); the users of a mapping dereference pointers into it
-//! (`transport`, the stream's DMA slices) under their own `// SAFETY:` comments.
+//! ([`set_integer`]) are safe functions; so are the two whose record takes the kernel beyond
+//! itself, the element list's id array ([`elem_list`]) and the TLV data after its header
+//! ([`tlv_read`]), because they set the pointer or the length themselves from a buffer they
+//! borrow whole. Every `unsafe` of a system call is in this module: one block per ioctl
+//! pattern, the mapping and unmapping in [`Mapping`], and the byte view of a record
+//! [`read_record`] reads into.
+//!
+//! Elsewhere `unsafe` remains only where no system call is made: reads and writes of the
+//! mapped pages and DMA buffer (`transport`, `stream`), views of the kernel records' unions
+//! (`mixer`, `transport`), [`Plain::zeroed`], a path known to end in its NUL (`device`), the
+//! one raw `sched_setscheduler` (`realtime`) and the amplifier's teardown (`amp`).
 
 use core::ffi::c_uint;
 use core::mem::MaybeUninit;
