@@ -33,7 +33,8 @@ use core::fmt;
 use heapless::{String, Vec};
 
 use crate::abi;
-use crate::error::{Error, Op, Result};
+use crate::error::{Error, Result};
+use crate::ioctl;
 use crate::mixer::{ElemId, ElemInfo, Interface, Mixer};
 use crate::sys;
 use crate::types::Direction;
@@ -330,18 +331,7 @@ impl Mixer {
         if WORDS < 4 {
             return Err(Error::BadTlv);
         }
-        buf[0] = info.id.numid;
-        buf[1] = ((WORDS - 2) * 4) as c_uint;
-        // SAFETY: TLV_READ reads the two-word header at the start of `buf` and writes at most
-        // `length` bytes after it, which `buf` holds; the pointer covers the whole array.
-        unsafe {
-            sys::ioctl_slice(
-                self.control().fd(),
-                Op::TlvRead,
-                abi::SNDRV_CTL_IOCTL_TLV_READ,
-                &mut buf,
-            )?
-        };
+        sys::tlv_read(self.control().fd(), ioctl::CTL_TLV_READ, info.id.numid, &mut buf)?;
         let len = 2 + (buf[3] as usize).div_ceil(4);
         if len > WORDS - 2 {
             return Err(Error::BadTlv);

@@ -5,8 +5,9 @@ use core::ffi::{c_int, CStr};
 use heapless::String;
 use rustix::fd::{AsFd, OwnedFd};
 
-use crate::abi::{self, SndCtlCardInfo, SndPcmInfo};
+use crate::abi::{self, Plain, SndPcmInfo};
 use crate::error::{Errno, Error, Op, Result};
+use crate::ioctl;
 use crate::sys;
 use crate::types::Direction;
 
@@ -321,17 +322,7 @@ impl ControlDevice {
 
     /// The card's number, id and names.
     pub fn card_info(&self) -> Result<CardInfo> {
-        // SAFETY: the record is plain integers and bytes.
-        let mut raw: SndCtlCardInfo = unsafe { abi::zeroed() };
-        // SAFETY: CARD_INFO writes one `snd_ctl_card_info`.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd.as_fd(),
-                Op::CardInfo,
-                abi::SNDRV_CTL_IOCTL_CARD_INFO,
-                &mut raw,
-            )?
-        };
+        let raw = sys::get(self.fd.as_fd(), ioctl::CTL_CARD_INFO)?;
         Ok(CardInfo {
             index: self.index,
             id: c_string(&raw.id),
@@ -344,16 +335,8 @@ impl ControlDevice {
     /// Asks that this process's next open of a PCM on the card take `subdevice`
     /// (`-1`: any). Holds while this control device stays open.
     pub fn prefer_subdevice(&self, subdevice: Option<u32>) -> Result<()> {
-        let mut value: c_int = subdevice.map_or(-1, |s| s as c_int);
-        // SAFETY: PCM_PREFER_SUBDEVICE reads one int.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd.as_fd(),
-                Op::PreferSubdevice,
-                abi::SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE,
-                &mut value,
-            )?
-        };
+        let value: c_int = subdevice.map_or(-1, |s| s as c_int);
+        sys::set(self.fd.as_fd(), ioctl::CTL_PCM_PREFER_SUBDEVICE, value)?;
         Ok(())
     }
 }
@@ -371,24 +354,15 @@ impl ControlDevice {
     /// What the kernel says about a PCM stream of the card (what `aplay -l` shows), without
     /// opening it. `Ok(None)` when the device has no stream in that direction.
     pub fn pcm_info(&self, device: u32, subdevice: u32, direction: Direction) -> Result<Option<PcmInfo>> {
-        // SAFETY: the record is integers and bytes.
-        let mut raw: SndPcmInfo = unsafe { abi::zeroed() };
+        let mut raw = SndPcmInfo::zeroed();
         raw.device = device;
         raw.subdevice = subdevice;
         raw.stream = match direction {
             Direction::Playback => abi::SNDRV_PCM_STREAM_PLAYBACK,
             Direction::Capture => abi::SNDRV_PCM_STREAM_CAPTURE,
         };
-        // SAFETY: PCM_INFO reads and writes one `snd_pcm_info`.
-        match unsafe {
-            sys::ioctl_ptr(
-                self.fd.as_fd(),
-                Op::ControlPcmInfo,
-                abi::SNDRV_CTL_IOCTL_PCM_INFO,
-                &mut raw,
-            )
-        } {
-            Ok(_) => Ok(Some(PcmInfo::from_raw(&raw))),
+        match sys::update(self.fd.as_fd(), ioctl::CTL_PCM_INFO, &mut raw) {
+            Ok(()) => Ok(Some(PcmInfo::from_raw(&raw))),
             Err(Error::Sys { errno, .. }) if errno == Errno::NOENT || errno == Errno::NXIO => Ok(None),
             Err(e) => Err(e),
         }
@@ -411,15 +385,7 @@ impl Iterator for PcmDevices<'_> {
             return None;
         }
         let mut device = self.last;
-        // SAFETY: PCM_NEXT_DEVICE reads and writes one int.
-        let result = unsafe {
-            sys::ioctl_ptr(
-                self.control.fd.as_fd(),
-                Op::NextPcmDevice,
-                abi::SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE,
-                &mut device,
-            )
-        };
+        let result = sys::update(self.control.fd.as_fd(), ioctl::CTL_PCM_NEXT_DEVICE, &mut device);
         match result {
             Err(e) => {
                 self.done = true;

@@ -76,6 +76,7 @@ pub mod chmap;
 mod device;
 mod error;
 pub mod iec958;
+mod ioctl;
 pub mod mixer;
 mod params;
 mod pcm;

@@ -31,9 +31,10 @@ use core::fmt;
 use heapless::String;
 use rustix::fd::BorrowedFd;
 
-use crate::abi::{self, SndCtlElemId, SndCtlElemInfo, SndCtlElemList, SndCtlElemValue, SndCtlTlv};
+use crate::abi::{self, Plain, SndCtlElemId, SndCtlElemInfo, SndCtlElemValue};
 use crate::device::{c_string, ControlDevice};
 use crate::error::{Error, Op, Result};
+use crate::ioctl;
 use crate::sys;
 pub use crate::types::ElemType;
 
@@ -322,8 +323,7 @@ const BYTE_VALUES: usize = 512;
 impl Values {
     /// Zeroed values for the control `info`, addressed to it.
     pub fn new(info: &ElemInfo) -> Self {
-        // SAFETY: the record is integers, bytes and unions of them.
-        let mut raw: SndCtlElemValue = unsafe { abi::zeroed() };
+        let mut raw = SndCtlElemValue::zeroed();
         raw.id = info.id.to_raw();
         Values {
             raw,
@@ -522,12 +522,7 @@ impl Mixer {
 
     /// The number of control elements of the card.
     pub fn count(&self) -> Result<u32> {
-        // SAFETY: integers, bytes and a null pointer.
-        let mut list: SndCtlElemList = unsafe { abi::zeroed() };
-        // SAFETY: ELEM_LIST reads and writes one `snd_ctl_elem_list`; with `space` 0 the kernel
-        // writes no ids through the (null) `pids`.
-        unsafe { sys::ioctl_ptr(self.fd(), Op::ElemList, abi::SNDRV_CTL_IOCTL_ELEM_LIST, &mut list)? };
-        Ok(list.count)
+        Ok(sys::elem_list(self.fd(), ioctl::CTL_ELEM_LIST, 0, &mut [])?.count)
     }
 
     /// The ids of the card's control elements, in the kernel's order (by `numid`), fetched
@@ -535,8 +530,7 @@ impl Mixer {
     pub fn elements(&self) -> Elements<'_> {
         Elements {
             mixer: self,
-            // SAFETY: integers and bytes.
-            batch: unsafe { abi::zeroed() },
+            batch: [SndCtlElemId::zeroed(); LIST_BATCH],
             offset: 0,
             pos: 0,
             used: 0,
@@ -584,14 +578,12 @@ impl Mixer {
     }
 
     fn raw_info(&self, id: &ElemId, item: Option<u32>) -> Result<SndCtlElemInfo> {
-        // SAFETY: integers, bytes and unions of them.
-        let mut raw: SndCtlElemInfo = unsafe { abi::zeroed() };
+        let mut raw = SndCtlElemInfo::zeroed();
         raw.id = id.to_raw();
         if let Some(item) = item {
             raw.value.enumerated.item = item;
         }
-        // SAFETY: ELEM_INFO reads and writes one `snd_ctl_elem_info`.
-        unsafe { sys::ioctl_ptr(self.fd(), Op::ElemInfo, abi::SNDRV_CTL_IOCTL_ELEM_INFO, &mut raw)? };
+        sys::update(self.fd(), ioctl::CTL_ELEM_INFO, &mut raw)?;
         Ok(raw)
     }
 
@@ -637,15 +629,7 @@ impl Mixer {
     /// All values of a control.
     pub fn read(&self, info: &ElemInfo) -> Result<Values> {
         let mut values = Values::new(info);
-        // SAFETY: ELEM_READ reads and writes one `snd_ctl_elem_value`.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd(),
-                Op::ElemRead,
-                abi::SNDRV_CTL_IOCTL_ELEM_READ,
-                &mut values.raw,
-            )?
-        };
+        sys::update(self.fd(), ioctl::CTL_ELEM_READ, &mut values.raw)?;
         Ok(values)
     }
 
@@ -653,16 +637,7 @@ impl Mixer {
     /// `Error::Sys { op: Op::ElemWrite, errno: EPERM }`.
     pub fn write(&self, values: &Values) -> Result<()> {
         let mut raw = values.raw;
-        // SAFETY: ELEM_WRITE reads and writes one `snd_ctl_elem_value`.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd(),
-                Op::ElemWrite,
-                abi::SNDRV_CTL_IOCTL_ELEM_WRITE,
-                &mut raw,
-            )?
-        };
-        Ok(())
+        sys::update(self.fd(), ioctl::CTL_ELEM_WRITE, &mut raw)
     }
 
     /// Channel `channel` of an integer (or 64-bit integer) control.
@@ -731,28 +706,20 @@ impl Mixer {
         if !info.access.tlv_readable() {
             return Ok(None);
         }
-        let mut record = TlvRecord {
-            header: SndCtlTlv {
-                numid: info.id.numid,
-                length: TLV_BYTES as c_uint,
-            },
-            words: [0; TLV_BYTES / 4],
-        };
-        // SAFETY: TLV_READ reads the `snd_ctl_tlv` header and writes at most `length` bytes
-        // after it, which `words` holds.
-        match unsafe { sys::ioctl_ptr(self.fd(), Op::TlvRead, abi::SNDRV_CTL_IOCTL_TLV_READ, &mut record) } {
-            Ok(_) => {}
+        // The two words of the `snd_ctl_tlv` header, then `TLV_BYTES` of data.
+        let mut record = [0 as c_uint; TLV_BYTES / 4 + 2];
+        match sys::tlv_read(self.fd(), ioctl::CTL_TLV_READ, info.id.numid, &mut record) {
+            Ok(()) => {}
             Err(Error::Sys { errno, .. }) if errno == crate::Errno::NXIO => return Ok(None),
             Err(e) => return Err(e),
         }
-        let len = (record.words[1] as usize).saturating_add(11) & !3;
+        let mut words = [0; TLV_BYTES / 4];
+        words.copy_from_slice(&record[2..]);
+        let len = (words[1] as usize).saturating_add(11) & !3;
         if len > TLV_BYTES {
             return Err(Error::BadTlv);
         }
-        Ok(Some(Tlv {
-            words: record.words,
-            len: len / 4,
-        }))
+        Ok(Some(Tlv { words, len: len / 4 }))
     }
 
     /// The dB range of an integer control from its TLV data, `Ok(None)` when the control
@@ -834,16 +801,7 @@ impl Mixer {
     /// stop, with `on` false). Events made by this same open control device are queued too.
     pub fn subscribe(&self, on: bool) -> Result<()> {
         let mut flag: core::ffi::c_int = on.into();
-        // SAFETY: SUBSCRIBE_EVENTS reads (and writes back) one `int`.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd(),
-                Op::SubscribeEvents,
-                abi::SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS,
-                &mut flag,
-            )?
-        };
-        Ok(())
+        sys::update(self.fd(), ioctl::CTL_SUBSCRIBE_EVENTS, &mut flag)
     }
 
     /// The next queued event, waiting for one as long as `timeout_ms` says (`None`: without
@@ -854,10 +812,8 @@ impl Mixer {
             if !sys::wait_readable(self.fd(), Op::PollEvent, timeout_ms)? {
                 return Ok(None);
             }
-            // SAFETY: integers, bytes and unions of them.
-            let mut raw: abi::SndCtlEvent = unsafe { abi::zeroed() };
-            // SAFETY: the record is plain integers; any bytes make a valid one.
-            let n = unsafe { sys::read_record(self.fd(), Op::ReadEvent, &mut raw)? };
+            let mut raw = abi::SndCtlEvent::zeroed();
+            let n = sys::read_record(self.fd(), Op::ReadEvent, &mut raw)?;
             if n < core::mem::size_of::<abi::SndCtlEvent>() {
                 return Err(Error::BadKernelValue);
             }
@@ -939,13 +895,6 @@ pub struct Event {
     pub id: ElemId,
 }
 
-/// `struct snd_ctl_tlv` with room for its data.
-#[repr(C)]
-struct TlvRecord {
-    header: SndCtlTlv,
-    words: [c_uint; TLV_BYTES / 4],
-}
-
 /// A control's TLV data, as [`Mixer::tlv`] read it.
 #[derive(Clone, Debug)]
 pub struct Tlv {
@@ -991,28 +940,21 @@ impl Iterator for Elements<'_> {
             if self.done {
                 return None;
             }
-            // SAFETY: integers, bytes and a pointer set below.
-            let mut list: SndCtlElemList = unsafe { abi::zeroed() };
-            list.offset = self.offset;
-            list.space = LIST_BATCH as c_uint;
-            list.pids = self.batch.as_mut_ptr();
-            // SAFETY: ELEM_LIST reads and writes one `snd_ctl_elem_list` and writes at most
-            // `space` ids through `pids`, which points at `batch`, `LIST_BATCH` ids long and
-            // exclusively borrowed for the call.
-            let result = unsafe {
-                sys::ioctl_ptr(
-                    self.mixer.fd(),
-                    Op::ElemList,
-                    abi::SNDRV_CTL_IOCTL_ELEM_LIST,
-                    &mut list,
-                )
+            let result = sys::elem_list(
+                self.mixer.fd(),
+                ioctl::CTL_ELEM_LIST,
+                self.offset,
+                &mut self.batch,
+            );
+            let list = match result {
+                Ok(list) => list,
+                Err(e) => {
+                    self.done = true;
+                    self.used = 0;
+                    self.pos = 0;
+                    return Some(Err(e));
+                }
             };
-            if let Err(e) = result {
-                self.done = true;
-                self.used = 0;
-                self.pos = 0;
-                return Some(Err(e));
-            }
             self.used = (list.used as usize).min(LIST_BATCH);
             self.pos = 0;
             self.offset = self.offset.saturating_add(self.used as u32);

@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use crate::abi::{self, SndInterval, SndPcmHwParams};
+use crate::abi::{self, Plain, SndInterval, SndPcmHwParams};
 use crate::error::{ConfigError, Error, Result};
 pub use crate::types::{Format, Param};
 
@@ -250,8 +250,7 @@ pub(crate) struct HwParams {
 impl HwParams {
     /// Every value allowed (tinyalsa's `param_init`): the starting point of a refine.
     pub(crate) fn any() -> Self {
-        // SAFETY: `SndPcmHwParams` is integers and arrays of integers; zero is valid.
-        let mut raw: SndPcmHwParams = unsafe { abi::zeroed() };
+        let mut raw = SndPcmHwParams::zeroed();
         for mask in &mut raw.masks {
             mask.bits = [u32::MAX; 8];
         }
