@@ -1,7 +1,8 @@
 /*
  * Prints the kernel ABI facts that src/abi.rs mirrors, as computed by a C compiler from the
- * UAPI header <sound/asound.h>, one "<key> <value>" line each. tests/abi_layout.rs builds this
- * with the target's gcc, runs it and compares every line with the same key computed in Rust.
+ * UAPI header <sound/asound.h>, one "<key> <value>" line each. src/abi/layout_tests.rs builds
+ * this with the target's gcc, runs it and compares every line with the same key computed in
+ * Rust.
  *
  * Keys (the Rust names, so a mismatch report points straight at src/abi.rs):
  *   size:<Record>           sizeof          align:<Record>         _Alignof

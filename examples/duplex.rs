@@ -33,10 +33,11 @@ mod signal;
 
 use std::ops::ControlFlow;
 
-use alsa_direct::{Capture, Config, Error, Format, MmapStream, Packed24Be, Packed24Le, Playback};
+use alsa_direct::sample::FullScale;
+use alsa_direct::{Capture, Config, Direction, Error, Format, MmapStream, Packed24Be, Packed24Le, Playback};
 
 use cli::{device_from_env, device_label, Cli, Parsed};
-use level::{Level, Peak};
+use level::Peak;
 
 const USAGE: &str = "usage: duplex [-C|--capture hw:0,0] [-P|--playback hw:0,0] [-f|--format S16_LE] [-r|--rate 48000]\n              \
                      [-c|--channels 2] [-p|--period 1024] [-n|--periods 4] [-d|--seconds 5] [--unmute] [--volume DB] [-h|--help]";
@@ -123,9 +124,9 @@ fn main() {
 
 /// Copies with sample type `S` (which holds `args.format`); `scale` corrects the level meter
 /// for `S24` in an `i32`.
-fn duplex<S: Level>(args: &Args, scale: f32) -> Result<(), String> {
-    let capture_label = device_label(&args.capture, true);
-    let playback_label = device_label(&args.playback, false);
+fn duplex<S: FullScale>(args: &Args, scale: f32) -> Result<(), String> {
+    let capture_label = device_label(&args.capture, Direction::Capture);
+    let playback_label = device_label(&args.playback, Direction::Playback);
     let on = |device: &str| {
         let label = if device == args.capture {
             &capture_label
@@ -216,7 +217,7 @@ fn duplex<S: Level>(args: &Args, scale: f32) -> Result<(), String> {
 
 /// Queues one captured period on the playback, waiting for room and recovering from a
 /// playback xrun (the playback then starts again once primed).
-fn queue<S: Level>(playback: &mut MmapStream<S, Playback>, period: &[S]) -> alsa_direct::Result<()> {
+fn queue<S: FullScale>(playback: &mut MmapStream<S, Playback>, period: &[S]) -> alsa_direct::Result<()> {
     let channels = playback.setup().negotiated.channels as usize;
     let mut samples = period.iter().copied();
     let mut left = period.len() / channels;

@@ -22,8 +22,10 @@ mod cli;
 use std::ops::ControlFlow;
 
 use alsa_direct::iec958::{ChannelStatus, Encoder};
+use alsa_direct::sample::FullScale;
 use alsa_direct::{
-    Config, DeviceName, Format, Iec958Subframe, Matching, MmapStream, Packed24Le, PcmDevice, Playback, Sample,
+    Config, DeviceName, Direction, Format, Iec958Subframe, Matching, MmapStream, Packed24Le, PcmDevice,
+    Playback, Sample,
 };
 use cli::{device_from_env, Cli, Parsed};
 
@@ -96,7 +98,7 @@ fn run(args: &Args) -> Result<(), String> {
         .matching(Matching::Nearest)
         .formats(&args.formats);
     let name = DeviceName::parse(&args.device).map_err(|e| e.to_string())?;
-    let mut pcm = PcmDevice::open(&name, false).map_err(|e| e.to_string())?;
+    let mut pcm = PcmDevice::open(&name, Direction::Playback).map_err(|e| e.to_string())?;
     let format = config.choose_format(&mut pcm).map_err(|e| e.to_string())?;
     println!(
         "{}: of {:?} the device takes {format}, held by {}",
@@ -107,13 +109,12 @@ fn run(args: &Args) -> Result<(), String> {
     let config = config.formats(&[format]);
     let tone = Tone::new(args);
     match format {
-        Format::S16 => play::<i16>(pcm, &config, tone, |x| (x * 32767.0) as i16),
-        Format::S32 => play::<i32>(pcm, &config, tone, |x| (f64::from(x) * 2_147_483_647.0) as i32),
-        Format::S24 => play::<i32>(pcm, &config, tone, |x| (x * 8_388_607.0) as i32),
-        Format::FLOAT => play::<f32>(pcm, &config, tone, |x| x),
-        Format::S24_3Le => {
-            play::<Packed24Le>(pcm, &config, tone, |x| Packed24Le::new((x * 8_388_607.0) as i32))
-        }
+        Format::S16 => play(pcm, &config, tone, i16::from_f32),
+        Format::S32 => play(pcm, &config, tone, i32::from_f32),
+        // S24 sits in the low 24 bits of an `i32`: the value of a packed 24-bit sample.
+        Format::S24 => play(pcm, &config, tone, |x| Packed24Le::from_f32(x).get()),
+        Format::FLOAT => play(pcm, &config, tone, f32::from_f32),
+        Format::S24_3Le => play(pcm, &config, tone, Packed24Le::from_f32),
         Format::IEC958_SUBFRAME => play_iec958(pcm, &config, tone),
         other => Err(format!("this example has no sample type for {other}")),
     }
@@ -182,7 +183,7 @@ fn play_iec958(pcm: PcmDevice, config: &Config, mut tone: Tone) -> Result<(), St
         .run(|period, info| {
             let samples = &mut pcm16[..period.len()];
             for frame in samples.chunks_exact_mut(info.channels) {
-                frame.fill((tone.next() * 32767.0) as i16);
+                frame.fill(i16::from_f32(tone.next()));
             }
             encoder.encode_i16(samples, period);
             if info.position >= total {

@@ -14,7 +14,7 @@
 mod cli;
 
 use alsa_direct::mixer::Mixer;
-use alsa_direct::{DeviceName, PcmDevice};
+use alsa_direct::{DeviceName, Direction, PcmDevice};
 use cli::{device_from_env, device_label, Cli, Parsed};
 
 const USAGE: &str = "usage: info [[-D|--device] hw:CARD,DEVICE] [--chmap] [-h|--help]\n\
@@ -53,17 +53,16 @@ fn main() {
         }
     };
     let mut any = false;
-    for capture in [false, true] {
-        let direction = if capture { "Capture" } else { "Playback" };
-        match PcmDevice::open(&device, capture).and_then(|mut pcm| pcm.capabilities()) {
+    for direction in Direction::ALL {
+        match PcmDevice::open(&device, direction).and_then(|mut pcm| pcm.capabilities()) {
             Ok(caps) => {
                 any = true;
                 println!("Info for {name}, {direction}:\n{caps}");
             }
-            Err(e) => println!("Info for {}, {direction}: {e}\n", device_label(&name, capture)),
+            Err(e) => println!("Info for {}, {direction}: {e}\n", device_label(&name, direction)),
         }
         if chmap {
-            if let Err(e) = print_chmaps(&device, capture) {
+            if let Err(e) = print_chmaps(&device, direction) {
                 println!("{direction} channel maps: {e}\n");
             }
         }
@@ -74,10 +73,9 @@ fn main() {
 }
 
 /// The maps offered and the current map of every subdevice of `device`.
-fn print_chmaps(device: &DeviceName, capture: bool) -> alsa_direct::Result<()> {
-    let direction = if capture { "Capture" } else { "Playback" };
+fn print_chmaps(device: &DeviceName, direction: Direction) -> alsa_direct::Result<()> {
     let mixer = Mixer::open(device.card_index()?)?;
-    let Some(control) = mixer.chmap_control(device.device, 0, capture)? else {
+    let Some(control) = mixer.chmap_control(device.device, 0, direction)? else {
         println!("{direction} channel maps: none (the driver has no '{direction} Channel Map' control)\n");
         return Ok(());
     };
@@ -96,7 +94,7 @@ fn print_chmaps(device: &DeviceName, capture: bool) -> alsa_direct::Result<()> {
         println!("  {}", map?);
     }
     for subdevice in 0.. {
-        let Some(control) = mixer.chmap_control(device.device, subdevice, capture)? else {
+        let Some(control) = mixer.chmap_control(device.device, subdevice, direction)? else {
             break;
         };
         match mixer.current_chmap(&control) {

@@ -5,7 +5,7 @@
 //! list [-h|--help]
 //! ```
 
-use alsa_direct::{cards, ControlDevice};
+use alsa_direct::{cards, ControlDevice, Direction};
 
 const USAGE: &str =
     "usage: list [-h|--help]\nlists the sound cards and their PCM devices and subdevices, like aplay -l";
@@ -23,10 +23,10 @@ fn main() {
         }
     }
     let mut found = false;
-    for direction in [false, true] {
+    for direction in Direction::ALL {
         println!(
             "**** List of {} Hardware Devices ****",
-            if direction { "CAPTURE" } else { "PLAYBACK" }
+            direction.name().to_ascii_uppercase()
         );
         for card in cards() {
             if let Err(e) = list_card(card, direction) {
@@ -41,12 +41,12 @@ fn main() {
     }
 }
 
-fn list_card(card: u32, capture: bool) -> alsa_direct::Result<()> {
+fn list_card(card: u32, direction: Direction) -> alsa_direct::Result<()> {
     let control = ControlDevice::open(card)?;
     let info = control.card_info()?;
     for device in control.pcm_devices() {
         let device = device?;
-        let Some(pcm) = control.pcm_info(device, 0, capture)? else {
+        let Some(pcm) = control.pcm_info(device, 0, direction)? else {
             continue;
         };
         println!(
@@ -55,7 +55,7 @@ fn list_card(card: u32, capture: bool) -> alsa_direct::Result<()> {
         );
         println!("  Subdevices: {}/{}", pcm.subdevices_avail, pcm.subdevices_count);
         for sub in 0..pcm.subdevices_count {
-            if let Some(s) = control.pcm_info(device, sub, capture)? {
+            if let Some(s) = control.pcm_info(device, sub, direction)? {
                 println!("  Subdevice #{sub}: {}", s.subname);
             }
         }

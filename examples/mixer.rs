@@ -191,7 +191,7 @@ fn values(mixer: &Mixer, info: &ElemInfo, verbose: bool) -> Result<String> {
                     out.push_str(" now");
                     for c in 0..info.count {
                         match mixer.read_db(info, c)? {
-                            alsa_direct::abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE => out.push_str(" mute"),
+                            alsa_direct::mixer::DB_MUTE => out.push_str(" mute"),
                             db => {
                                 let _ = write!(out, " {:.2}dB", f64::from(db) / 100.0);
                             }

@@ -38,7 +38,8 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter};
 use std::ops::ControlFlow;
 
-use alsa_direct::{Config, Error, Format, Matching, MmapStream, Packed24Le, Playback, Sample};
+use alsa_direct::sample::FullScale;
+use alsa_direct::{Config, Direction, Error, Format, Matching, MmapStream, Packed24Le, Playback, Sample};
 
 use cli::{device_from_env, device_label, Cli, Parsed};
 use wav::{WavSpec, WavWriter};
@@ -118,17 +119,11 @@ fn generate_if_asked(args: &Args) -> Result<(), String> {
     let spec = WavSpec::new(format, channels, rate)?;
     let frames = (seconds * f64::from(rate)).round() as u64;
     let written = match format {
-        Format::U8 => generate(&args.file, spec, frames, freq, |v| {
-            (128.0 + (v * 127.0).round()) as u8
-        }),
-        Format::S16Le => generate(&args.file, spec, frames, freq, |v| (v * 32767.0).round() as i16),
-        Format::S24_3Le => generate(&args.file, spec, frames, freq, |v| {
-            Packed24Le::new((v * 8_388_607.0).round() as i32)
-        }),
-        Format::S32Le => generate(&args.file, spec, frames, freq, |v| {
-            (v * 2_147_483_647.0).round() as i32
-        }),
-        Format::FloatLe => generate(&args.file, spec, frames, freq, |v| v as f32),
+        Format::U8 => generate::<u8>(&args.file, spec, frames, freq),
+        Format::S16Le => generate::<i16>(&args.file, spec, frames, freq),
+        Format::S24_3Le => generate::<Packed24Le>(&args.file, spec, frames, freq),
+        Format::S32Le => generate::<i32>(&args.file, spec, frames, freq),
+        Format::FloatLe => generate::<f32>(&args.file, spec, frames, freq),
         other => unreachable!("WavSpec::new accepted {other}"),
     };
     let frames = written.map_err(|e| format!("{}: {e}", args.file))?;
@@ -140,20 +135,14 @@ fn generate_if_asked(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes `frames` frames of a sine at half of full scale on every channel, converted by
-/// `sample` from -1.0..=1.0; returns the frames written.
-fn generate<S: Sample>(
-    path: &str,
-    spec: WavSpec,
-    frames: u64,
-    freq: f64,
-    sample: impl Fn(f64) -> S,
-) -> io::Result<u64> {
+/// Writes `frames` frames of a sine at half of full scale on every channel; returns the
+/// frames written.
+fn generate<S: FullScale>(path: &str, spec: WavSpec, frames: u64, freq: f64) -> io::Result<u64> {
     let mut wav = WavWriter::new(BufWriter::new(File::create(path)?), spec)?;
     let step = std::f64::consts::TAU * freq / f64::from(spec.rate);
     let mut frame = vec![S::SILENCE; usize::from(spec.channels)];
     for n in 0..frames {
-        frame.fill(sample(0.5 * (step * n as f64).sin()));
+        frame.fill(S::from_f32((0.5 * (step * n as f64).sin()) as f32));
         wav.write_samples(&frame)?;
     }
     let written = wav.frames();
@@ -161,32 +150,14 @@ fn generate<S: Sample>(
     Ok(written)
 }
 
-/// A full-scale sample (`i32`, left aligned) converted to a narrower or equal type.
-trait FromFull: Sample {
-    fn from_full(full: i32) -> Self;
-}
-
-impl FromFull for i32 {
-    fn from_full(full: i32) -> Self {
-        full
-    }
-}
-
-impl FromFull for i16 {
-    fn from_full(full: i32) -> Self {
-        (full >> 16) as i16
-    }
-}
-
-/// One sample of `format` (little endian bytes) as a full-scale `i32`.
+/// One sample of `format` (little endian bytes, as a WAV file stores it) as a full-scale `i32`.
 fn full_scale(format: Format, b: &[u8]) -> i32 {
     match format {
-        Format::U8 => (i32::from(b[0]) - 128) << 24,
-        Format::S16Le => i32::from(i16::from_le_bytes([b[0], b[1]])) << 16,
-        Format::S24_3Le => Packed24Le([b[0], b[1], b[2]]).get() << 8,
+        Format::U8 => b[0].to_full_i32(),
+        Format::S16Le => i16::from_le_bytes([b[0], b[1]]).to_full_i32(),
+        Format::S24_3Le => Packed24Le([b[0], b[1], b[2]]).to_full_i32(),
         Format::S32Le => i32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-        // `as` saturates, and maps NaN to 0.
-        _ => (f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])) * 2_147_483_648.0) as i32,
+        _ => f32::from_le_bytes([b[0], b[1], b[2], b[3]]).to_full_i32(),
     }
 }
 
@@ -256,7 +227,7 @@ fn open<S: Sample>(
         .matching(Matching::Nearest);
     let stream = match MmapStream::open(&args.device, &config) {
         Err(Error::UnsupportedFormat { .. }) => return Ok(None),
-        other => other.map_err(|e| format!("{}: {e}", device_label(&args.device, false)))?,
+        other => other.map_err(|e| format!("{}: {e}", device_label(&args.device, Direction::Playback)))?,
     };
     let n = stream.setup().negotiated;
     if n.channels != u32::from(spec.channels) {
@@ -287,7 +258,7 @@ fn play_native<S: Sample>(args: &Args, wav: &mut WavReader<BufReader<File>>) -> 
 
 /// Plays the samples converted to `format`, held by `S`; false when the device does not take
 /// `format`.
-fn play_converted<S: FromFull>(
+fn play_converted<S: FullScale>(
     args: &Args,
     wav: &mut WavReader<BufReader<File>>,
     format: Format,
@@ -302,7 +273,7 @@ fn play_converted<S: FromFull>(
         let got = wav.read_bytes(&mut bytes[..period.len() * width])?;
         let whole = got / spec.frame_bytes() * spec.frame_bytes();
         for (out, b) in period.iter_mut().zip(bytes[..whole].chunks_exact(width)) {
-            *out = S::from_full(full_scale(spec.format, b));
+            *out = S::from_full_i32(full_scale(spec.format, b));
         }
         Ok(whole / width)
     })?;
@@ -316,7 +287,7 @@ fn stream_file<S: Sample>(
     stream: &mut MmapStream<S, Playback>,
     mut fill: impl FnMut(&mut [S]) -> io::Result<usize>,
 ) -> Result<(), String> {
-    let label = device_label(&args.device, false);
+    let label = device_label(&args.device, Direction::Playback);
     let device = |e: Error| format!("{label}: {e}");
     let mut frames = 0u64;
     let mut failed = None;
@@ -379,8 +350,8 @@ mod tests {
         assert_eq!(full_scale(Format::FloatLe, &(-1.0f32).to_le_bytes()), i32::MIN);
         assert_eq!(full_scale(Format::FloatLe, &2.0f32.to_le_bytes()), i32::MAX);
         assert_eq!(full_scale(Format::FloatLe, &f32::NAN.to_le_bytes()), 0);
-        assert_eq!(i16::from_full(-3 << 16), -3);
-        assert_eq!(i16::from_full(i32::MAX), i16::MAX);
-        assert_eq!(i32::from_full(5), 5);
+        assert_eq!(i16::from_full_i32(-3 << 16), -3);
+        assert_eq!(i16::from_full_i32(i32::MAX), i16::MAX);
+        assert_eq!(i32::from_full_i32(5), 5);
     }
 }

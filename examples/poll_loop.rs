@@ -21,7 +21,8 @@ mod signal;
 
 use std::ops::ControlFlow;
 
-use alsa_direct::{Capture, Config, Error, Format, MmapStream, Playback, XrunPolicy};
+use alsa_direct::sample::FullScale;
+use alsa_direct::{Capture, Config, Direction, Error, Format, MmapStream, Playback, XrunPolicy};
 use rustix::event::{poll, PollFd};
 
 use cli::{device_from_env, device_label, Cli, Parsed};
@@ -87,15 +88,15 @@ fn run(args: &Args) -> Result<(), String> {
         .period_size(args.period)
         .periods(args.periods)
         .xrun_policy(XrunPolicy::Fail);
-    let on = |name: &str, capture: bool| {
-        let label = device_label(name, capture);
+    let on = |name: &str, direction: Direction| {
+        let label = device_label(name, direction);
         move |e: Error| format!("{label}: {e}")
     };
-    let mut playback =
-        MmapStream::<i16, Playback>::open(&args.playback, &config).map_err(on(&args.playback, false))?;
-    let mut capture =
-        MmapStream::<i16, Capture>::open(&args.capture, &config).map_err(on(&args.capture, true))?;
-    capture.start().map_err(on(&args.capture, true))?;
+    let mut playback = MmapStream::<i16, Playback>::open(&args.playback, &config)
+        .map_err(on(&args.playback, Direction::Playback))?;
+    let mut capture = MmapStream::<i16, Capture>::open(&args.capture, &config)
+        .map_err(on(&args.capture, Direction::Capture))?;
+    capture.start().map_err(on(&args.capture, Direction::Capture))?;
 
     let total = (args.seconds * f64::from(args.rate)) as u64;
     let step = 440.0 / args.rate as f32;
@@ -109,13 +110,12 @@ fn run(args: &Args) -> Result<(), String> {
             let filled = playback
                 .try_period(|period, info| {
                     for frame in period.chunks_exact_mut(info.channels) {
-                        let v = (LEVEL * (2.0 * std::f32::consts::PI * phase).sin() * 32767.0) as i16;
-                        frame.fill(v);
+                        frame.fill(i16::from_f32(LEVEL * (std::f32::consts::TAU * phase).sin()));
                         phase = (phase + step) % 1.0;
                     }
                     ControlFlow::<()>::Continue(())
                 })
-                .map_err(on(&args.playback, false))?;
+                .map_err(on(&args.playback, Direction::Playback))?;
             if filled.is_none() {
                 break;
             }
@@ -126,7 +126,7 @@ fn run(args: &Args) -> Result<(), String> {
                 captured += info.frames as u64;
                 ControlFlow::<()>::Continue(())
             })
-            .map_err(on(&args.capture, true))?
+            .map_err(on(&args.capture, Direction::Capture))?
             .is_some()
         {}
         let mut fds = [
@@ -146,12 +146,14 @@ fn run(args: &Args) -> Result<(), String> {
         let (played_events, captured_events) = (fds[0].revents(), fds[1].revents());
         playback
             .handle_poll(played_events)
-            .map_err(on(&args.playback, false))?;
+            .map_err(on(&args.playback, Direction::Playback))?;
         capture
             .handle_poll(captured_events)
-            .map_err(on(&args.capture, true))?;
+            .map_err(on(&args.capture, Direction::Capture))?;
     }
-    playback.drain().map_err(on(&args.playback, false))?;
+    playback
+        .drain()
+        .map_err(on(&args.playback, Direction::Playback))?;
     println!(
         "poll_loop: played {} frames, captured {captured} frames (peak {}) in {polls} polls, {} + {} xruns",
         playback.position(),

@@ -25,10 +25,11 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::ops::ControlFlow;
 
-use alsa_direct::{Capture, Config, Format, Matching, MmapStream, Packed24Le};
+use alsa_direct::sample::FullScale;
+use alsa_direct::{Capture, Config, Direction, Format, Matching, MmapStream, Packed24Le};
 
 use cli::{device_from_env, device_label, Cli, Parsed};
-use level::{Level, Peak};
+use level::Peak;
 use wav::{WavSpec, WavWriter};
 
 const USAGE: &str = "usage: record [-D|--device hw:0,0] [-f|--format S16_LE] [-r|--rate 48000] [-c|--channels 2]\n              \
@@ -101,12 +102,12 @@ fn main() {
 }
 
 /// Records with sample type `S` (which holds `args.format`).
-fn record<S: Level>(args: &Args) -> Result<(), String> {
+fn record<S: FullScale>(args: &Args) -> Result<(), String> {
     let config = Config::new(args.format, args.channels, args.rate)
         .period_size(args.period)
         .periods(args.periods)
         .matching(Matching::Nearest);
-    let device = device_label(&args.device, true);
+    let device = device_label(&args.device, Direction::Capture);
     let mut stream =
         MmapStream::<S, Capture>::open(&args.device, &config).map_err(|e| format!("{device}: {e}"))?;
     let n = stream.setup().negotiated;

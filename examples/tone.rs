@@ -26,7 +26,8 @@ mod signal;
 use std::ops::ControlFlow;
 use std::os::unix::net::UnixDatagram;
 
-use alsa_direct::{Config, Format, Matching, MmapStream, Playback, TransportChoice};
+use alsa_direct::sample::FullScale;
+use alsa_direct::{Config, Direction, Format, Matching, MmapStream, Playback, TransportChoice};
 use cli::{device_from_env, device_label, Cli, Parsed};
 
 const USAGE: &str = "usage: tone [-D|--device hw:0,0] [--freq 440] [--level 0.25] [-d|--seconds 3] [-r|--rate 48000]\n            \
@@ -157,7 +158,9 @@ fn main() {
 
 fn play(args: &Args, log: &Log) -> Result<(), String> {
     let mixed = args.mixer.apply(&args.device, "Playback");
-    if let Some(done) = mixed.map_err(|e| format!("{}: mixer: {e}", device_label(&args.device, false)))? {
+    if let Some(done) =
+        mixed.map_err(|e| format!("{}: mixer: {e}", device_label(&args.device, Direction::Playback)))?
+    {
         log.log(6, &format!("mixer: {done}"));
     }
     let config = Config::new(Format::S16, args.channels, args.rate)
@@ -170,7 +173,7 @@ fn play(args: &Args, log: &Log) -> Result<(), String> {
             TransportChoice::Auto
         });
     let mut stream = MmapStream::<i16, Playback>::open(&args.device, &config)
-        .map_err(|e| format!("{}: {e}", device_label(&args.device, false)))?;
+        .map_err(|e| format!("{}: {e}", device_label(&args.device, Direction::Playback)))?;
     let setup = *stream.setup();
     let n = setup.negotiated;
     log.log(
@@ -182,7 +185,6 @@ fn play(args: &Args, log: &Log) -> Result<(), String> {
     );
     let total = (args.seconds * n.rate as f32) as u64;
     let step = std::f32::consts::TAU * args.freq / n.rate as f32;
-    let amplitude = args.level * f32::from(i16::MAX);
     let mut phase = 0.0f32;
     let mut xruns_logged = 0;
     stream
@@ -192,7 +194,7 @@ fn play(args: &Args, log: &Log) -> Result<(), String> {
                 log.log(4, &format!("xrun {} at frame {}", info.xruns, info.position));
             }
             for frame in period.chunks_exact_mut(info.channels) {
-                frame.fill((phase.sin() * amplitude) as i16);
+                frame.fill(i16::from_f32(args.level * phase.sin()));
                 phase = (phase + step) % std::f32::consts::TAU;
             }
             if signal::stop_requested() || info.position + info.frames as u64 >= total {

@@ -2,7 +2,7 @@
 //! uses, and their ioctl opcodes.
 //!
 //! Nothing but layout lives here. Every size, field offset and opcode is checked against a C
-//! program compiled from the UAPI header by each target's cross gcc (`tests/abi_layout.rs`).
+//! program compiled from the UAPI header by each target's cross gcc (`src/abi/layout_tests.rs`).
 //!
 //! On 32-bit targets the status/control records and `SYNC_PTR` exist in two layouts: the
 //! y2038-safe 64-bit-time one (`*64`, what a C program built with `_TIME_BITS=64` gets) and the
@@ -11,7 +11,12 @@
 //!
 //! # References
 //! - `include/uapi/sound/asound.h` in the Linux source tree.
-#![allow(missing_docs)] // Field names are the kernel's; their meaning is documented in asound.h.
+#![allow(missing_docs)]
+// Field names are the kernel's; their meaning is documented in asound.h.
+// The mirror covers whole groups of the header (every access type, mmap offset, element access
+// flag and channel position), and the layout test checks each item; the library itself uses a
+// part of them, so outside the tests the rest may go unused.
+#![cfg_attr(not(test), allow(dead_code))]
 
 use core::ffi::{c_int, c_long, c_uint, c_ulong};
 use rustix::ioctl::{opcode, Opcode};
@@ -425,15 +430,45 @@ pub const SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE: Opcode = opcode::read::<c_int>(b'U', 
 pub const SNDRV_CTL_IOCTL_PCM_INFO: Opcode = opcode::read_write::<SndPcmInfo>(b'U', 0x31);
 pub const SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE: Opcode = opcode::write::<c_int>(b'U', 0x32);
 
-/// A zeroed value of a plain-old-data kernel record.
+/// A plain kernel record: integers, integer arrays and unions of them, no user pointer, and
+/// no flexible array after it, so that the kernel reads or writes the record itself and
+/// nothing beyond it, and whatever bytes it writes make a valid value.
+///
+/// An ioctl whose record is `Plain` is safe to call (see `sys`); the records that carry a
+/// pointer ([`SndCtlElemList`]) or announce data after them ([`SndCtlTlv`]) are not `Plain`,
+/// and only `sys`'s own wrappers for them, which set the pointer or length from a slice they
+/// borrow, pass them to the kernel.
 ///
 /// # Safety
-/// `T` must be one of this module's records, for which all-zero bytes are a valid value.
-pub const unsafe fn zeroed<T>() -> T {
-    // SAFETY: the caller promises every bit pattern of zeroes is a valid `T` (integers,
-    // integer arrays and unions of them).
-    unsafe { core::mem::zeroed() }
+/// Every bit pattern, all zeroes included, must be a valid value of the type, and the type
+/// must hold no pointer (or address as an integer) that an ioctl taking it follows.
+pub unsafe trait Plain: Copy {
+    /// The all-zero value.
+    fn zeroed() -> Self {
+        // SAFETY: the trait's contract: all zeroes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
 }
+
+// SAFETY: plain integers.
+unsafe impl Plain for i32 {}
+// SAFETY: plain integers.
+unsafe impl Plain for i64 {}
+// SAFETY: integers and byte arrays.
+unsafe impl Plain for SndPcmHwParams {}
+// SAFETY: integers and byte arrays.
+unsafe impl Plain for SndPcmSwParams {}
+// SAFETY: integers and byte arrays.
+unsafe impl Plain for SndPcmInfo {}
+// SAFETY: integers.
+unsafe impl Plain for SndPcmChannelInfo {}
+// SAFETY: integers and byte arrays.
+unsafe impl Plain for SndCtlCardInfo {}
+// SAFETY: integers and unions of integer records and byte arrays.
+unsafe impl Plain for SyncPtr64 {}
+// SAFETY: integers and unions of integer records and byte arrays.
+#[cfg(target_pointer_width = "32")]
+unsafe impl Plain for SyncPtr32 {}
 
 // ---------------------------------------------------------------------------------------------
 // Control elements (the mixer): `snd_ctl_elem_*`, `snd_ctl_tlv` and `<sound/tlv.h>`.
@@ -636,6 +671,32 @@ pub struct SndCtlEvent {
     pub data: SndCtlEventData,
 }
 
+// SAFETY: integers and a byte array.
+unsafe impl Plain for SndCtlElemId {}
+// SAFETY: integers, byte arrays and unions of them. `value.enumerated.names_ptr` is a user
+// address only for `ELEM_ADD`/`ELEM_REPLACE`, which this crate does not make; `ELEM_INFO`
+// ignores it.
+unsafe impl Plain for SndCtlElemInfo {}
+// SAFETY: integers, byte arrays and unions of them (the header's obsolete `*_ptr` members are
+// left out of the mirror; `indirect` is always zero).
+unsafe impl Plain for SndCtlElemValue {}
+// SAFETY: integers, byte arrays and a union of them.
+unsafe impl Plain for SndCtlEvent {}
+
+/// The empty list: no window asked for (`space` 0), no id array (`pids` null).
+impl Default for SndCtlElemList {
+    fn default() -> Self {
+        SndCtlElemList {
+            offset: 0,
+            space: 0,
+            used: 0,
+            count: 0,
+            pids: core::ptr::null_mut(),
+            reserved: [0; 50],
+        }
+    }
+}
+
 // `snd_ctl_event::type`.
 pub const SNDRV_CTL_EVENT_ELEM: c_int = 0;
 // `snd_ctl_event::data.elem.mask` bits; `REMOVE` is all bits.
@@ -699,3 +760,6 @@ pub const SNDRV_CTL_IOCTL_ELEM_INFO: Opcode = opcode::read_write::<SndCtlElemInf
 pub const SNDRV_CTL_IOCTL_ELEM_READ: Opcode = opcode::read_write::<SndCtlElemValue>(b'U', 0x12);
 pub const SNDRV_CTL_IOCTL_ELEM_WRITE: Opcode = opcode::read_write::<SndCtlElemValue>(b'U', 0x13);
 pub const SNDRV_CTL_IOCTL_TLV_READ: Opcode = opcode::read_write::<SndCtlTlv>(b'U', 0x1a);
+
+#[cfg(test)]
+mod layout_tests;

@@ -9,9 +9,10 @@
 //!
 //! ```no_run
 //! use alsa_direct::mixer::Mixer;
+//! use alsa_direct::Direction;
 //!
 //! let mixer = Mixer::open(0)?;
-//! if let Some(control) = mixer.chmap_control(0, 0, false)? {
+//! if let Some(control) = mixer.chmap_control(0, 0, Direction::Playback)? {
 //!     let maps = mixer.chmaps::<256>(&control)?;
 //!     for map in maps.iter() {
 //!         let map = map?;
@@ -32,9 +33,11 @@ use core::fmt;
 use heapless::{String, Vec};
 
 use crate::abi;
-use crate::error::{Error, Op, Result};
+use crate::error::{Error, Result};
+use crate::ioctl;
 use crate::mixer::{ElemId, ElemInfo, Interface, Mixer};
 use crate::sys;
+use crate::types::Direction;
 
 /// The most channels a [`Chmap`] holds.
 pub const MAX_CHANNELS: usize = 32;
@@ -205,7 +208,7 @@ impl fmt::Display for Chmap {
 /// TLV as native-endian 32-bit words (a `CONTAINER` of `CHMAP_*` items, or one such item).
 /// Items of other types are skipped; truncated data ends the iteration with
 /// [`Error::BadTlv`] (never a panic).
-pub fn parse_chmaps(tlv: &[u32]) -> ChmapIter<'_> {
+pub(crate) fn parse_chmaps(tlv: &[u32]) -> ChmapIter<'_> {
     let rest = match tlv {
         [abi::SNDRV_CTL_TLVT_CONTAINER, len, rest @ ..] => {
             let words = (*len as usize).div_ceil(4);
@@ -219,7 +222,7 @@ pub fn parse_chmaps(tlv: &[u32]) -> ChmapIter<'_> {
     ChmapIter { rest }
 }
 
-/// An iterator over the maps of a channel map TLV; see [`parse_chmaps`].
+/// An iterator over the maps of a channel map TLV; see [`Chmaps::iter`].
 #[derive(Clone, Debug)]
 pub struct ChmapIter<'a> {
     rest: core::result::Result<&'a [u32], Error>,
@@ -292,11 +295,15 @@ impl<const WORDS: usize> Chmaps<WORDS> {
 impl Mixer {
     /// The channel map control of PCM `device`, subdevice `subdevice`, playback or capture,
     /// `Ok(None)` when the driver has none.
-    pub fn chmap_control(&self, device: u32, subdevice: u32, capture: bool) -> Result<Option<ElemInfo>> {
-        let name = if capture {
-            "Capture Channel Map"
-        } else {
-            "Playback Channel Map"
+    pub fn chmap_control(
+        &self,
+        device: u32,
+        subdevice: u32,
+        direction: Direction,
+    ) -> Result<Option<ElemInfo>> {
+        let name = match direction {
+            Direction::Playback => "Playback Channel Map",
+            Direction::Capture => "Capture Channel Map",
         };
         let mut id = ElemId {
             numid: 0,
@@ -324,18 +331,7 @@ impl Mixer {
         if WORDS < 4 {
             return Err(Error::BadTlv);
         }
-        buf[0] = info.id.numid;
-        buf[1] = ((WORDS - 2) * 4) as c_uint;
-        // SAFETY: TLV_READ reads the two-word header at the start of `buf` and writes at most
-        // `length` bytes after it, which `buf` holds; the pointer covers the whole array.
-        unsafe {
-            sys::ioctl_slice(
-                self.control().fd(),
-                Op::TlvRead,
-                abi::SNDRV_CTL_IOCTL_TLV_READ,
-                &mut buf,
-            )?
-        };
+        sys::tlv_read(self.control().fd(), ioctl::CTL_TLV_READ, info.id.numid, &mut buf)?;
         let len = 2 + (buf[3] as usize).div_ceil(4);
         if len > WORDS - 2 {
             return Err(Error::BadTlv);
@@ -378,3 +374,6 @@ impl Mixer {
         self.write(&values)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,9 +5,11 @@ use core::ffi::{c_int, CStr};
 use heapless::String;
 use rustix::fd::{AsFd, OwnedFd};
 
-use crate::abi::{self, SndCtlCardInfo, SndPcmInfo};
+use crate::abi::{self, Plain, SndPcmInfo};
 use crate::error::{Errno, Error, Op, Result};
+use crate::ioctl;
 use crate::sys;
+use crate::types::Direction;
 
 /// Longest card id the kernel allows, plus its terminating zero.
 const CARD_ID_LEN: usize = 16;
@@ -192,14 +194,17 @@ pub(crate) fn open_node(path: &DevicePath, op: Op, wait_if_busy: bool) -> Result
 }
 
 /// `/dev/snd/pcmC<card>D<device><p|c>`.
-pub(crate) fn pcm_path(card: u32, device: u32, capture: bool) -> DevicePath {
+pub(crate) fn pcm_path(card: u32, device: u32, direction: Direction) -> DevicePath {
     // Fits: see `DevicePath`.
     let mut path = DevicePath::new();
     let _ = path.push_str("/dev/snd/pcmC");
     push_decimal(&mut path, card);
     let _ = path.push('D');
     push_decimal(&mut path, device);
-    let _ = path.push(if capture { 'c' } else { 'p' });
+    let _ = path.push(match direction {
+        Direction::Playback => 'p',
+        Direction::Capture => 'c',
+    });
     path
 }
 
@@ -240,8 +245,8 @@ pub struct PcmInfo {
     pub device: u32,
     /// Subdevice number.
     pub subdevice: u32,
-    /// True for a capture stream.
-    pub capture: bool,
+    /// Playback or capture.
+    pub direction: Direction,
     /// Device id.
     pub id: String<64>,
     /// Device name.
@@ -260,7 +265,11 @@ impl PcmInfo {
             card: raw.card as u32,
             device: raw.device,
             subdevice: raw.subdevice,
-            capture: raw.stream == abi::SNDRV_PCM_STREAM_CAPTURE,
+            direction: if raw.stream == abi::SNDRV_PCM_STREAM_CAPTURE {
+                Direction::Capture
+            } else {
+                Direction::Playback
+            },
             id: c_string(&raw.id),
             name: c_string(&raw.name),
             subname: c_string(&raw.subname),
@@ -313,17 +322,7 @@ impl ControlDevice {
 
     /// The card's number, id and names.
     pub fn card_info(&self) -> Result<CardInfo> {
-        // SAFETY: the record is plain integers and bytes.
-        let mut raw: SndCtlCardInfo = unsafe { abi::zeroed() };
-        // SAFETY: CARD_INFO writes one `snd_ctl_card_info`.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd.as_fd(),
-                Op::CardInfo,
-                abi::SNDRV_CTL_IOCTL_CARD_INFO,
-                &mut raw,
-            )?
-        };
+        let raw = sys::get(self.fd.as_fd(), ioctl::CTL_CARD_INFO)?;
         Ok(CardInfo {
             index: self.index,
             id: c_string(&raw.id),
@@ -336,16 +335,8 @@ impl ControlDevice {
     /// Asks that this process's next open of a PCM on the card take `subdevice`
     /// (`-1`: any). Holds while this control device stays open.
     pub fn prefer_subdevice(&self, subdevice: Option<u32>) -> Result<()> {
-        let mut value: c_int = subdevice.map_or(-1, |s| s as c_int);
-        // SAFETY: PCM_PREFER_SUBDEVICE reads one int.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd.as_fd(),
-                Op::PreferSubdevice,
-                abi::SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE,
-                &mut value,
-            )?
-        };
+        let value: c_int = subdevice.map_or(-1, |s| s as c_int);
+        sys::set(self.fd.as_fd(), ioctl::CTL_PCM_PREFER_SUBDEVICE, value)?;
         Ok(())
     }
 }
@@ -362,26 +353,16 @@ impl ControlDevice {
 
     /// What the kernel says about a PCM stream of the card (what `aplay -l` shows), without
     /// opening it. `Ok(None)` when the device has no stream in that direction.
-    pub fn pcm_info(&self, device: u32, subdevice: u32, capture: bool) -> Result<Option<PcmInfo>> {
-        // SAFETY: the record is integers and bytes.
-        let mut raw: SndPcmInfo = unsafe { abi::zeroed() };
+    pub fn pcm_info(&self, device: u32, subdevice: u32, direction: Direction) -> Result<Option<PcmInfo>> {
+        let mut raw = SndPcmInfo::zeroed();
         raw.device = device;
         raw.subdevice = subdevice;
-        raw.stream = if capture {
-            abi::SNDRV_PCM_STREAM_CAPTURE
-        } else {
-            abi::SNDRV_PCM_STREAM_PLAYBACK
+        raw.stream = match direction {
+            Direction::Playback => abi::SNDRV_PCM_STREAM_PLAYBACK,
+            Direction::Capture => abi::SNDRV_PCM_STREAM_CAPTURE,
         };
-        // SAFETY: PCM_INFO reads and writes one `snd_pcm_info`.
-        match unsafe {
-            sys::ioctl_ptr(
-                self.fd.as_fd(),
-                Op::ControlPcmInfo,
-                abi::SNDRV_CTL_IOCTL_PCM_INFO,
-                &mut raw,
-            )
-        } {
-            Ok(_) => Ok(Some(PcmInfo::from_raw(&raw))),
+        match sys::update(self.fd.as_fd(), ioctl::CTL_PCM_INFO, &mut raw) {
+            Ok(()) => Ok(Some(PcmInfo::from_raw(&raw))),
             Err(Error::Sys { errno, .. }) if errno == Errno::NOENT || errno == Errno::NXIO => Ok(None),
             Err(e) => Err(e),
         }
@@ -404,15 +385,7 @@ impl Iterator for PcmDevices<'_> {
             return None;
         }
         let mut device = self.last;
-        // SAFETY: PCM_NEXT_DEVICE reads and writes one int.
-        let result = unsafe {
-            sys::ioctl_ptr(
-                self.control.fd.as_fd(),
-                Op::NextPcmDevice,
-                abi::SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE,
-                &mut device,
-            )
-        };
+        let result = sys::update(self.control.fd.as_fd(), ioctl::CTL_PCM_NEXT_DEVICE, &mut device);
         match result {
             Err(e) => {
                 self.done = true;
@@ -486,15 +459,15 @@ mod tests {
     #[test]
     fn the_longest_paths_keep_their_direction_letter() {
         assert_eq!(
-            pcm_path(u32::MAX, u32::MAX, true).as_str(),
+            pcm_path(u32::MAX, u32::MAX, Direction::Capture).as_str(),
             "/dev/snd/pcmC4294967295D4294967295c"
         );
         assert_eq!(
-            pcm_path(999_999_999, 999_999_999, false).as_str(),
+            pcm_path(999_999_999, 999_999_999, Direction::Playback).as_str(),
             "/dev/snd/pcmC999999999D999999999p"
         );
-        assert_eq!(pcm_path(0, 0, false).as_str(), "/dev/snd/pcmC0D0p");
-        assert_eq!(pcm_path(12, 3, true).as_str(), "/dev/snd/pcmC12D3c");
+        assert_eq!(pcm_path(0, 0, Direction::Playback).as_str(), "/dev/snd/pcmC0D0p");
+        assert_eq!(pcm_path(12, 3, Direction::Capture).as_str(), "/dev/snd/pcmC12D3c");
         assert_eq!(control_path(7).as_str(), "/dev/snd/controlC7");
     }
 

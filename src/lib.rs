@@ -10,7 +10,7 @@
 //! [rustix](https://docs.rs/rustix) and every buffer is fixed in size.
 //!
 //! The status and control records travel by the cheapest transport the architecture allows
-//! (see [`transport`]): mapped pages on x86 and PowerPC (no system call per period beside the
+//! ([`TransportKind`]): mapped pages on x86 and PowerPC (no system call per period beside the
 //! wakeup), `SNDRV_PCM_IOCTL_SYNC_PTR` on ARM, RISC-V and the rest (one ioctl per period).
 //!
 //! ```no_run
@@ -34,24 +34,28 @@
 //! # Ok::<(), alsa_direct::Error>(())
 //! ```
 //!
-//! # Layers
-//! From the kernel up; every module imports only from the layers above it in this list.
-//! - [`abi`] — `#[repr(C)]` mirrors of `asound.h` and the ioctl numbers.
-//! - `types` — the plain types every layer names ([`Format`], [`Param`], [`State`],
-//!   [`mixer::ElemType`]), re-exported where they belong; then `error`, the [`Error`] type.
-//! - `sys` — the system calls (open, ioctl, mmap, epoll), each error naming its operation.
-//! - [`ring`] — pure ring arithmetic over `hw_ptr`/`appl_ptr`/`boundary`.
-//! - [`transport`] — mapped status/control pages or `SYNC_PTR`.
-//! - [`params`] — formats, refine, negotiation.
-//! - [`device`] — device names, [`PcmInfo`] and the control device (card and PCM listing).
-//! - [`pcm`] — an open PCM node and its ioctls (the state-changing ones as one command type).
-//! - [`stream`] — [`MmapStream`], over one seam to the kernel (the device, or the kernel
-//!   model of the crate's own tests).
-//! - [`mixer`] — mixer controls: listing, values, dB ranges.
-//! - [`realtime`] — `SCHED_FIFO` with memory locked, for the period loop.
-//! - [`chmap`] — channel maps (`Playback Channel Map` controls).
-//! - [`iec958`] — IEC958 (S/PDIF, HDMI) subframes and their channel status.
-//! - `amp` — amplifier enable / mute pin sequencing (feature `embedded-hal`).
+//! # What is where
+//! - Streams: [`MmapStream`] over [`Playback`] or [`Capture`] (the [`StreamDirection`] types;
+//!   [`Direction`] is the same choice as a value), set up from a [`Config`] ([`Format`],
+//!   [`Formats`] in order of preference, [`Matching`], [`XrunPolicy`], [`TransportChoice`],
+//!   [`TimestampClock`], [`OpenMode`]), with [`Setup`], [`Negotiated`] and [`TransportKind`]
+//!   for what the device took, [`PeriodInfo`] for each period, [`Status`], [`State`] and
+//!   [`Timestamp`] on demand, [`CaptureIter`] and [`StopFlag`].
+//! - Devices: [`DeviceName`] (`hw:0,0`, `hw:Loopback,1,0`, its [`Card`]), [`PcmDevice`] (an
+//!   open node, its [`PcmInfo`] and [`Capabilities`]: a [`Range`] per [`Param`]),
+//!   [`ControlDevice`] ([`CardInfo`]), [`cards`] and [`PcmDevices`] for listing.
+//! - Samples: the [`Sample`] trait and its types ([`Swapped`], [`Packed24Le`], [`Packed24Be`],
+//!   [`Iec958Subframe`]); [`sample`] has the format check, byte views and full-scale
+//!   conversion.
+//! - Errors: [`Error`], naming the [`Op`] and the [`Errno`] of a failed system call, and
+//!   [`ConfigError`].
+//! - [`mixer`] (controls, values, dB), [`chmap`] (channel maps), [`iec958`] (S/PDIF and HDMI
+//!   subframes), [`realtime`] (`SCHED_FIFO` with memory locked), `amp` (an amplifier pin,
+//!   feature `embedded-hal`).
+//!
+//! Inside, the crate is layered from the kernel ABI up (ABI mirrors, system calls, ring
+//! arithmetic, transport, parameter negotiation, devices, the stream); the repository's
+//! README describes the layers.
 //!
 //! # Features
 //! - `std`: `std::error::Error` for [`Error`], and rustix's `std`, so that the descriptors of
@@ -65,32 +69,35 @@
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
-pub mod abi;
+mod abi;
 #[cfg(feature = "embedded-hal")]
 pub mod amp;
 pub mod chmap;
-pub mod device;
+mod device;
 mod error;
 pub mod iec958;
+mod ioctl;
 pub mod mixer;
-pub mod params;
-pub mod pcm;
+mod params;
+mod pcm;
 pub mod realtime;
-pub mod ring;
-mod sample;
-pub mod stream;
+mod ring;
+pub mod sample;
+mod stream;
 mod sys;
-pub mod transport;
+#[cfg(test)]
+mod test_support;
+mod transport;
 mod types;
 
-pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices};
+pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices, PcmInfo};
 pub use error::{ConfigError, Errno, Error, Op, Result};
 pub use iec958::Iec958Subframe;
-pub use params::{Capabilities, Format, Formats, Matching, Negotiated, Param, Range};
-pub use pcm::{OpenMode, PcmDevice, PcmInfo};
+pub use params::{Capabilities, Format, Formats, Matching, Negotiated, Param, Range, MAX_FORMATS};
+pub use pcm::{OpenMode, PcmDevice};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{
-    Capture, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status, StopFlag, Timestamp,
-    TimestampClock, XrunPolicy,
+    Capture, CaptureIter, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status,
+    StopFlag, StreamDirection, Timestamp, TimestampClock, XrunPolicy,
 };
 pub use transport::{TransportChoice, TransportKind};

@@ -31,9 +31,10 @@ use core::fmt;
 use heapless::String;
 use rustix::fd::BorrowedFd;
 
-use crate::abi::{self, SndCtlElemId, SndCtlElemInfo, SndCtlElemList, SndCtlElemValue, SndCtlTlv};
+use crate::abi::{self, Plain, SndCtlElemId, SndCtlElemInfo, SndCtlElemValue};
 use crate::device::{c_string, ControlDevice};
 use crate::error::{Error, Op, Result};
+use crate::ioctl;
 use crate::sys;
 pub use crate::types::ElemType;
 
@@ -43,6 +44,10 @@ const LIST_BATCH: usize = 32;
 pub const TLV_BYTES: usize = 512;
 /// How deep containers and dB ranges may nest in a TLV before it counts as malformed.
 const MAX_TLV_DEPTH: u32 = 8;
+/// The gain, in centi-dB, that means muted (`SNDRV_CTL_TLVD_DB_GAIN_MUTE`, -9999999): what
+/// [`Mixer::read_db`] and [`db_of_value`] give for a muted value, and [`DbRange::min`] for a
+/// linear scale that starts at silence.
+pub const DB_MUTE: i32 = abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE;
 
 /// The interface a control element belongs to (`SNDRV_CTL_ELEM_IFACE_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -318,8 +323,7 @@ const BYTE_VALUES: usize = 512;
 impl Values {
     /// Zeroed values for the control `info`, addressed to it.
     pub fn new(info: &ElemInfo) -> Self {
-        // SAFETY: the record is integers, bytes and unions of them.
-        let mut raw: SndCtlElemValue = unsafe { abi::zeroed() };
+        let mut raw = SndCtlElemValue::zeroed();
         raw.id = info.id.to_raw();
         Values {
             raw,
@@ -450,8 +454,8 @@ impl Values {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DbRange {
-    /// The gain at the smallest value, in centi-dB; `SNDRV_CTL_TLVD_DB_GAIN_MUTE`
-    /// (-9999999) for a linear scale that starts at silence.
+    /// The gain at the smallest value, in centi-dB; [`DB_MUTE`] for a linear scale that
+    /// starts at silence.
     pub min: i32,
     /// The gain at the largest value, in centi-dB.
     pub max: i32,
@@ -518,12 +522,7 @@ impl Mixer {
 
     /// The number of control elements of the card.
     pub fn count(&self) -> Result<u32> {
-        // SAFETY: integers, bytes and a null pointer.
-        let mut list: SndCtlElemList = unsafe { abi::zeroed() };
-        // SAFETY: ELEM_LIST reads and writes one `snd_ctl_elem_list`; with `space` 0 the kernel
-        // writes no ids through the (null) `pids`.
-        unsafe { sys::ioctl_ptr(self.fd(), Op::ElemList, abi::SNDRV_CTL_IOCTL_ELEM_LIST, &mut list)? };
-        Ok(list.count)
+        Ok(sys::elem_list(self.fd(), ioctl::CTL_ELEM_LIST, 0, &mut [])?.count)
     }
 
     /// The ids of the card's control elements, in the kernel's order (by `numid`), fetched
@@ -531,8 +530,7 @@ impl Mixer {
     pub fn elements(&self) -> Elements<'_> {
         Elements {
             mixer: self,
-            // SAFETY: integers and bytes.
-            batch: unsafe { abi::zeroed() },
+            batch: [SndCtlElemId::zeroed(); LIST_BATCH],
             offset: 0,
             pos: 0,
             used: 0,
@@ -580,14 +578,12 @@ impl Mixer {
     }
 
     fn raw_info(&self, id: &ElemId, item: Option<u32>) -> Result<SndCtlElemInfo> {
-        // SAFETY: integers, bytes and unions of them.
-        let mut raw: SndCtlElemInfo = unsafe { abi::zeroed() };
+        let mut raw = SndCtlElemInfo::zeroed();
         raw.id = id.to_raw();
         if let Some(item) = item {
             raw.value.enumerated.item = item;
         }
-        // SAFETY: ELEM_INFO reads and writes one `snd_ctl_elem_info`.
-        unsafe { sys::ioctl_ptr(self.fd(), Op::ElemInfo, abi::SNDRV_CTL_IOCTL_ELEM_INFO, &mut raw)? };
+        sys::update(self.fd(), ioctl::CTL_ELEM_INFO, &mut raw)?;
         Ok(raw)
     }
 
@@ -633,15 +629,7 @@ impl Mixer {
     /// All values of a control.
     pub fn read(&self, info: &ElemInfo) -> Result<Values> {
         let mut values = Values::new(info);
-        // SAFETY: ELEM_READ reads and writes one `snd_ctl_elem_value`.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd(),
-                Op::ElemRead,
-                abi::SNDRV_CTL_IOCTL_ELEM_READ,
-                &mut values.raw,
-            )?
-        };
+        sys::update(self.fd(), ioctl::CTL_ELEM_READ, &mut values.raw)?;
         Ok(values)
     }
 
@@ -649,16 +637,7 @@ impl Mixer {
     /// `Error::Sys { op: Op::ElemWrite, errno: EPERM }`.
     pub fn write(&self, values: &Values) -> Result<()> {
         let mut raw = values.raw;
-        // SAFETY: ELEM_WRITE reads and writes one `snd_ctl_elem_value`.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd(),
-                Op::ElemWrite,
-                abi::SNDRV_CTL_IOCTL_ELEM_WRITE,
-                &mut raw,
-            )?
-        };
-        Ok(())
+        sys::update(self.fd(), ioctl::CTL_ELEM_WRITE, &mut raw)
     }
 
     /// Channel `channel` of an integer (or 64-bit integer) control.
@@ -727,28 +706,20 @@ impl Mixer {
         if !info.access.tlv_readable() {
             return Ok(None);
         }
-        let mut record = TlvRecord {
-            header: SndCtlTlv {
-                numid: info.id.numid,
-                length: TLV_BYTES as c_uint,
-            },
-            words: [0; TLV_BYTES / 4],
-        };
-        // SAFETY: TLV_READ reads the `snd_ctl_tlv` header and writes at most `length` bytes
-        // after it, which `words` holds.
-        match unsafe { sys::ioctl_ptr(self.fd(), Op::TlvRead, abi::SNDRV_CTL_IOCTL_TLV_READ, &mut record) } {
-            Ok(_) => {}
+        // The two words of the `snd_ctl_tlv` header, then `TLV_BYTES` of data.
+        let mut record = [0 as c_uint; TLV_BYTES / 4 + 2];
+        match sys::tlv_read(self.fd(), ioctl::CTL_TLV_READ, info.id.numid, &mut record) {
+            Ok(()) => {}
             Err(Error::Sys { errno, .. }) if errno == crate::Errno::NXIO => return Ok(None),
             Err(e) => return Err(e),
         }
-        let len = (record.words[1] as usize).saturating_add(11) & !3;
+        let mut words = [0; TLV_BYTES / 4];
+        words.copy_from_slice(&record[2..]);
+        let len = (words[1] as usize).saturating_add(11) & !3;
         if len > TLV_BYTES {
             return Err(Error::BadTlv);
         }
-        Ok(Some(Tlv {
-            words: record.words,
-            len: len / 4,
-        }))
+        Ok(Some(Tlv { words, len: len / 4 }))
     }
 
     /// The dB range of an integer control from its TLV data, `Ok(None)` when the control
@@ -775,7 +746,7 @@ impl Mixer {
     }
 
     /// The gain of channel `channel` of an integer control, in centi-dB (hundredths of a
-    /// dB; [`abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE`] when muted), from its TLV dB scale.
+    /// dB; [`DB_MUTE`] when muted), from its TLV dB scale.
     /// [`Error::NoDbScale`] when it has none.
     pub fn read_db(&self, info: &ElemInfo, channel: u32) -> Result<i32> {
         let (min, max, tlv) = self.db_scale(info)?;
@@ -830,16 +801,7 @@ impl Mixer {
     /// stop, with `on` false). Events made by this same open control device are queued too.
     pub fn subscribe(&self, on: bool) -> Result<()> {
         let mut flag: core::ffi::c_int = on.into();
-        // SAFETY: SUBSCRIBE_EVENTS reads (and writes back) one `int`.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd(),
-                Op::SubscribeEvents,
-                abi::SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS,
-                &mut flag,
-            )?
-        };
-        Ok(())
+        sys::update(self.fd(), ioctl::CTL_SUBSCRIBE_EVENTS, &mut flag)
     }
 
     /// The next queued event, waiting for one as long as `timeout_ms` says (`None`: without
@@ -850,10 +812,8 @@ impl Mixer {
             if !sys::wait_readable(self.fd(), Op::PollEvent, timeout_ms)? {
                 return Ok(None);
             }
-            // SAFETY: integers, bytes and unions of them.
-            let mut raw: abi::SndCtlEvent = unsafe { abi::zeroed() };
-            // SAFETY: the record is plain integers; any bytes make a valid one.
-            let n = unsafe { sys::read_record(self.fd(), Op::ReadEvent, &mut raw)? };
+            let mut raw = abi::SndCtlEvent::zeroed();
+            let n = sys::read_record(self.fd(), Op::ReadEvent, &mut raw)?;
             if n < core::mem::size_of::<abi::SndCtlEvent>() {
                 return Err(Error::BadKernelValue);
             }
@@ -935,13 +895,6 @@ pub struct Event {
     pub id: ElemId,
 }
 
-/// `struct snd_ctl_tlv` with room for its data.
-#[repr(C)]
-struct TlvRecord {
-    header: SndCtlTlv,
-    words: [c_uint; TLV_BYTES / 4],
-}
-
 /// A control's TLV data, as [`Mixer::tlv`] read it.
 #[derive(Clone, Debug)]
 pub struct Tlv {
@@ -987,28 +940,21 @@ impl Iterator for Elements<'_> {
             if self.done {
                 return None;
             }
-            // SAFETY: integers, bytes and a pointer set below.
-            let mut list: SndCtlElemList = unsafe { abi::zeroed() };
-            list.offset = self.offset;
-            list.space = LIST_BATCH as c_uint;
-            list.pids = self.batch.as_mut_ptr();
-            // SAFETY: ELEM_LIST reads and writes one `snd_ctl_elem_list` and writes at most
-            // `space` ids through `pids`, which points at `batch`, `LIST_BATCH` ids long and
-            // exclusively borrowed for the call.
-            let result = unsafe {
-                sys::ioctl_ptr(
-                    self.mixer.fd(),
-                    Op::ElemList,
-                    abi::SNDRV_CTL_IOCTL_ELEM_LIST,
-                    &mut list,
-                )
+            let result = sys::elem_list(
+                self.mixer.fd(),
+                ioctl::CTL_ELEM_LIST,
+                self.offset,
+                &mut self.batch,
+            );
+            let list = match result {
+                Ok(list) => list,
+                Err(e) => {
+                    self.done = true;
+                    self.used = 0;
+                    self.pos = 0;
+                    return Some(Err(e));
+                }
             };
-            if let Err(e) = result {
-                self.done = true;
-                self.used = 0;
-                self.pos = 0;
-                return Some(Err(e));
-            }
             self.used = (list.used as usize).min(LIST_BATCH);
             self.pos = 0;
             self.offset = self.offset.saturating_add(self.used as u32);
@@ -1195,7 +1141,7 @@ pub enum DbRounding {
 /// The gain of `value` of an integer control with values `min..=max`, in centi-dB, from its
 /// TLV data (as [`parse_db_range`] takes it), as alsa-lib's `snd_tlv_convert_to_dB` computes
 /// it; `Ok(None)` when the TLV declares no dB scale. A muted value gives
-/// [`abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE`]. `value` is first clamped to `min..=max`.
+/// [`DB_MUTE`]. `value` is first clamped to `min..=max`.
 pub fn db_of_value(tlv: &[u8], min: i64, max: i64, value: i64) -> Result<Option<i32>> {
     if min > max {
         return Err(Error::BadTlv);
@@ -1441,3 +1387,6 @@ mod float {
         exp(x * LN_10)
     }
 }
+
+#[cfg(test)]
+mod tests;

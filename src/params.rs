@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use crate::abi::{self, SndInterval, SndPcmHwParams};
+use crate::abi::{self, Plain, SndInterval, SndPcmHwParams};
 use crate::error::{ConfigError, Error, Result};
 pub use crate::types::{Format, Param};
 
@@ -191,7 +191,7 @@ impl Param {
     ];
 
     /// `SNDRV_PCM_HW_PARAM_*` index.
-    pub const fn index(self) -> usize {
+    pub(crate) const fn index(self) -> usize {
         match self {
             Param::SampleBits => abi::SNDRV_PCM_HW_PARAM_SAMPLE_BITS,
             Param::FrameBits => abi::SNDRV_PCM_HW_PARAM_FRAME_BITS,
@@ -243,15 +243,14 @@ pub struct Range {
 
 /// A `snd_pcm_hw_params` record: the configuration space being narrowed down.
 #[derive(Clone, Copy, Debug)]
-pub struct HwParams {
+pub(crate) struct HwParams {
     raw: SndPcmHwParams,
 }
 
 impl HwParams {
     /// Every value allowed (tinyalsa's `param_init`): the starting point of a refine.
-    pub fn any() -> Self {
-        // SAFETY: `SndPcmHwParams` is integers and arrays of integers; zero is valid.
-        let mut raw: SndPcmHwParams = unsafe { abi::zeroed() };
+    pub(crate) fn any() -> Self {
+        let mut raw = SndPcmHwParams::zeroed();
         for mask in &mut raw.masks {
             mask.bits = [u32::MAX; 8];
         }
@@ -268,7 +267,7 @@ impl HwParams {
     }
 
     /// The raw record, for the ioctl.
-    pub fn raw_mut(&mut self) -> &mut SndPcmHwParams {
+    pub(crate) fn raw_mut(&mut self) -> &mut SndPcmHwParams {
         &mut self.raw
     }
 
@@ -281,7 +280,7 @@ impl HwParams {
     }
 
     /// The values `param` may still take, or `None` when the interval is empty.
-    pub fn range(&self, param: Param) -> Option<Range> {
+    pub(crate) fn range(&self, param: Param) -> Option<Range> {
         let i = self.interval(param);
         let min = if i.flags & abi::INTERVAL_OPENMIN != 0 {
             i.min.checked_add(1)?
@@ -301,12 +300,12 @@ impl HwParams {
     }
 
     /// The value of `param` once it has been narrowed to one value.
-    pub fn value(&self, param: Param) -> Option<u32> {
+    pub(crate) fn value(&self, param: Param) -> Option<u32> {
         self.range(param).filter(|r| r.min == r.max).map(|r| r.min)
     }
 
     /// Restricts `param` to `min..=max` (integers only) and asks for it to be refined.
-    pub fn set_range(&mut self, param: Param, min: u32, max: u32) {
+    pub(crate) fn set_range(&mut self, param: Param, min: u32, max: u32) {
         *self.interval_mut(param) = SndInterval {
             min,
             max,
@@ -316,7 +315,7 @@ impl HwParams {
     }
 
     /// Restricts `param` to exactly `value`.
-    pub fn set(&mut self, param: Param, value: u32) {
+    pub(crate) fn set(&mut self, param: Param, value: u32) {
         self.set_range(param, value, value);
     }
 
@@ -336,7 +335,7 @@ impl HwParams {
     }
 
     /// Restricts the access type to memory-mapped interleaved, the only one this crate uses.
-    pub fn set_mmap_interleaved(&mut self) {
+    pub(crate) fn set_mmap_interleaved(&mut self) {
         self.set_mask(
             abi::SNDRV_PCM_HW_PARAM_ACCESS,
             abi::SNDRV_PCM_ACCESS_MMAP_INTERLEAVED,
@@ -345,7 +344,7 @@ impl HwParams {
     }
 
     /// Whether memory-mapped interleaved access is still allowed.
-    pub fn allows_mmap_interleaved(&self) -> bool {
+    pub(crate) fn allows_mmap_interleaved(&self) -> bool {
         self.mask_has(
             abi::SNDRV_PCM_HW_PARAM_ACCESS,
             abi::SNDRV_PCM_ACCESS_MMAP_INTERLEAVED,
@@ -353,50 +352,50 @@ impl HwParams {
     }
 
     /// Restricts the format to `format`.
-    pub fn set_format(&mut self, format: Format) {
+    pub(crate) fn set_format(&mut self, format: Format) {
         self.set_mask(abi::SNDRV_PCM_HW_PARAM_FORMAT, format.to_raw());
     }
 
     /// Whether `format` is still allowed.
-    pub fn allows_format(&self, format: Format) -> bool {
+    pub(crate) fn allows_format(&self, format: Format) -> bool {
         self.mask_has(abi::SNDRV_PCM_HW_PARAM_FORMAT, format.to_raw())
     }
 
     /// The `SNDRV_PCM_INFO_*` flags the kernel reported.
-    pub fn info(&self) -> u32 {
+    pub(crate) fn info(&self) -> u32 {
         self.raw.info
     }
 
     /// The device can pause (`SNDRV_PCM_INFO_PAUSE`).
-    pub fn can_pause(&self) -> bool {
+    pub(crate) fn can_pause(&self) -> bool {
         self.raw.info & abi::SNDRV_PCM_INFO_PAUSE != 0
     }
 
     /// The device can resume after a suspend (`SNDRV_PCM_INFO_RESUME`).
-    pub fn can_resume(&self) -> bool {
+    pub(crate) fn can_resume(&self) -> bool {
         self.raw.info & abi::SNDRV_PCM_INFO_RESUME != 0
     }
 
     /// The driver must see every application pointer update (`SNDRV_PCM_INFO_SYNC_APPLPTR`),
     /// so the control page cannot be mapped.
-    pub fn syncs_appl_ptr(&self) -> bool {
+    pub(crate) fn syncs_appl_ptr(&self) -> bool {
         self.raw.info & abi::SNDRV_PCM_INFO_SYNC_APPLPTR != 0
     }
 
     /// The significant bits per sample the kernel reported (0 when unknown).
-    pub fn msbits(&self) -> u32 {
+    pub(crate) fn msbits(&self) -> u32 {
         self.raw.msbits
     }
 
     /// Marks every parameter as to be refined again (before `HW_PARAMS`).
-    pub fn request_all(&mut self) {
+    pub(crate) fn request_all(&mut self) {
         self.raw.rmask = u32::MAX;
     }
 }
 
 /// Something that can narrow a [`HwParams`] down to what a device supports: the kernel's
 /// `HW_REFINE`, or a model of a device in tests.
-pub trait Refine {
+pub(crate) trait Refine {
     /// Narrows `params` in place; fails when nothing in it is supported.
     fn refine(&mut self, params: &mut HwParams) -> Result<()>;
 }
@@ -415,19 +414,19 @@ pub enum Matching {
 /// What to ask the device for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Request {
+pub(crate) struct Request {
     /// Sample format (always exact).
-    pub format: Format,
+    pub(crate) format: Format,
     /// Channels per frame.
-    pub channels: u32,
+    pub(crate) channels: u32,
     /// Frames per second.
-    pub rate: u32,
+    pub(crate) rate: u32,
     /// Frames per period.
-    pub period_size: u32,
+    pub(crate) period_size: u32,
     /// Periods per buffer.
-    pub periods: u32,
+    pub(crate) periods: u32,
     /// Exact or nearest.
-    pub matching: Matching,
+    pub(crate) matching: Matching,
 }
 
 /// The values the device accepted.
@@ -451,7 +450,7 @@ pub struct Negotiated {
 /// Narrows `params` to the request, one parameter at a time (access, format, channels, rate,
 /// period size, periods), and returns the fully determined parameters for `HW_PARAMS` with the
 /// values chosen.
-pub fn negotiate(dev: &mut impl Refine, request: &Request) -> Result<(HwParams, Negotiated)> {
+pub(crate) fn negotiate(dev: &mut impl Refine, request: &Request) -> Result<(HwParams, Negotiated)> {
     let mut params = HwParams::any();
     params.set_mmap_interleaved();
     if dev.refine(&mut params).is_err() || !params.allows_mmap_interleaved() {
@@ -563,7 +562,7 @@ pub struct Capabilities {
 
 impl Capabilities {
     /// Asks `dev` what it can do with mmap interleaved access.
-    pub fn query(dev: &mut impl Refine) -> Result<Self> {
+    pub(crate) fn query(dev: &mut impl Refine) -> Result<Self> {
         let mut params = HwParams::any();
         params.set_mmap_interleaved();
         dev.refine(&mut params).map_err(|_| Error::NoMmapAccess)?;
@@ -712,7 +711,7 @@ impl fmt::Debug for Formats {
 /// [`Negotiated::format`] says which. When none can, the error is that of the first format
 /// the device offers (why the rest of the configuration failed with it), or
 /// [`Error::UnsupportedFormat`] for the first format when the device offers none of them.
-pub fn negotiate_formats(
+pub(crate) fn negotiate_formats(
     dev: &mut impl Refine,
     request: &Request,
     formats: &[Format],
@@ -733,3 +732,6 @@ pub fn negotiate_formats(
     }
     Err(failure.unwrap_or(Error::InvalidConfig(ConfigError::NoFormat)))
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,14 +4,14 @@
 use core::ffi::c_int;
 
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-use rustix::ioctl::Opcode;
 
-use crate::abi::{self, Sframes, SndPcmChannelInfo, SndPcmInfo, SndPcmSwParams, Uframes};
-pub use crate::device::PcmInfo;
-use crate::device::{self, ControlDevice, DeviceName};
+use crate::abi::{self, Plain, SndPcmChannelInfo, SndPcmSwParams, Uframes};
+use crate::device::{self, ControlDevice, DeviceName, PcmInfo};
 use crate::error::{Errno, Error, Op, Result};
+use crate::ioctl;
 use crate::params::{Capabilities, HwParams, Refine};
 use crate::sys;
+use crate::types::Direction;
 
 /// The oldest PCM protocol this crate drives (`SYNC_PTR`'s `HWSYNC` flag and the sw_params
 /// `tstamp_type` field need 2.0.12).
@@ -71,12 +71,12 @@ impl PcmDevice {
     /// Opens `name` for playback or capture, checks the protocol version and reads its info.
     ///
     /// The open never blocks: a device in use fails with `EBUSY`.
-    pub fn open(name: &DeviceName, capture: bool) -> Result<Self> {
-        Self::open_mode(name, capture, OpenMode::FailIfBusy)
+    pub fn open(name: &DeviceName, direction: Direction) -> Result<Self> {
+        Self::open_mode(name, direction, OpenMode::FailIfBusy)
     }
 
     /// [`PcmDevice::open`], with a choice of what to do when the device is in use.
-    pub fn open_mode(name: &DeviceName, capture: bool, mode: OpenMode) -> Result<Self> {
+    pub fn open_mode(name: &DeviceName, direction: Direction, mode: OpenMode) -> Result<Self> {
         let card = name.card_index()?;
         // A subdevice is picked through the card's control device, which must stay open
         // across the PCM open.
@@ -88,10 +88,10 @@ impl PcmDevice {
             }
             None => None,
         };
-        let path = device::pcm_path(card, name.device, capture);
+        let path = device::pcm_path(card, name.device, direction);
         let fd = device::open_node(&path, Op::OpenPcm, mode == OpenMode::WaitIfBusy)?;
         drop(control);
-        let pcm = Self::from_fd(fd, capture)?;
+        let pcm = Self::from_fd(fd, direction)?;
         if name.subdevice.is_some_and(|s| s != pcm.info.subdevice) {
             return Err(Error::sys(Op::PreferSubdevice, Errno::BUSY));
         }
@@ -100,47 +100,30 @@ impl PcmDevice {
 
     /// Opens a PCM node by path (`/dev/snd/pcmC0D0p`), checking it is a PCM of the expected
     /// direction.
-    pub fn open_path(path: &str, capture: bool) -> Result<Self> {
-        Self::from_fd(sys::open_device(path, Op::OpenPcm, false)?, capture)
+    pub fn open_path(path: &str, direction: Direction) -> Result<Self> {
+        Self::from_fd(sys::open_device(path, Op::OpenPcm, false)?, direction)
     }
 
     /// Adopts a PCM node opened elsewhere, checking it is a PCM of the expected direction.
     /// With the `std` feature `fd` is a `std::os::fd::OwnedFd` (a `File` converts into one).
-    pub fn from_fd(fd: OwnedFd, capture: bool) -> Result<Self> {
-        let mut protocol: c_int = 0;
-        // SAFETY: PVERSION writes one int.
-        unsafe {
-            sys::ioctl_ptr(
-                fd.as_fd(),
-                Op::PcmVersion,
-                abi::SNDRV_PCM_IOCTL_PVERSION,
-                &mut protocol,
-            )?
-        };
-        let protocol = protocol as u32;
+    pub fn from_fd(fd: OwnedFd, direction: Direction) -> Result<Self> {
+        let protocol = sys::get(fd.as_fd(), ioctl::PCM_PVERSION)? as u32;
         if protocol < MIN_PROTOCOL {
             return Err(Error::ProtocolTooOld { version: protocol });
         }
-        let mut user: c_int = abi::SNDRV_PCM_VERSION as c_int;
-        // SAFETY: USER_PVERSION reads one int. Kernels before 5.8 lack it; that is fine.
-        match unsafe {
-            sys::ioctl_ptr(
-                fd.as_fd(),
-                Op::UserVersion,
-                abi::SNDRV_PCM_IOCTL_USER_PVERSION,
-                &mut user,
-            )
-        } {
-            Ok(_) => {}
+        // Kernels before 5.8 lack USER_PVERSION; that is fine.
+        match sys::set(
+            fd.as_fd(),
+            ioctl::PCM_USER_PVERSION,
+            abi::SNDRV_PCM_VERSION as c_int,
+        ) {
+            Ok(()) => {}
             Err(Error::Sys { errno, .. }) if errno == Errno::NOTTY || errno == Errno::INVAL => {}
             Err(e) => return Err(e),
         }
-        // SAFETY: the record is integers and bytes.
-        let mut raw: SndPcmInfo = unsafe { abi::zeroed() };
-        // SAFETY: INFO writes one `snd_pcm_info`.
-        unsafe { sys::ioctl_ptr(fd.as_fd(), Op::PcmInfo, abi::SNDRV_PCM_IOCTL_INFO, &mut raw)? };
+        let raw = sys::get(fd.as_fd(), ioctl::PCM_INFO)?;
         let info = PcmInfo::from_raw(&raw);
-        if info.capture != capture {
+        if info.direction != direction {
             return Err(Error::WrongDirection);
         }
         Ok(PcmDevice { fd, info, protocol })
@@ -148,13 +131,13 @@ impl PcmDevice {
 
     /// A stand-in over `/dev/null` for the kernel model of the crate's own tests.
     #[cfg(test)]
-    pub(crate) fn for_tests(capture: bool) -> Self {
+    pub(crate) fn for_tests(direction: Direction) -> Self {
         let fd = sys::open_device("/dev/null", Op::OpenPcm, false).expect("open /dev/null");
         let info = PcmInfo {
             card: 0,
             device: 0,
             subdevice: 0,
-            capture,
+            direction,
             id: heapless::String::new(),
             name: heapless::String::new(),
             subname: heapless::String::new(),
@@ -191,22 +174,12 @@ impl PcmDevice {
     /// Applies fully refined parameters (`HW_PARAMS`); `params` is updated with the kernel's
     /// final values.
     pub(crate) fn hw_params(&self, params: &mut HwParams) -> Result<()> {
-        // SAFETY: HW_PARAMS reads and writes one `snd_pcm_hw_params`.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd(),
-                Op::HwParams,
-                abi::SNDRV_PCM_IOCTL_HW_PARAMS,
-                params.raw_mut(),
-            )
-        }
-        .map(drop)
+        sys::update(self.fd(), ioctl::PCM_HW_PARAMS, params.raw_mut())
     }
 
     /// Applies software parameters with timestamps enabled; returns the boundary.
     pub(crate) fn sw_params(&self, sw: &SwParams) -> Result<u64> {
-        // SAFETY: the record is integers and bytes.
-        let mut raw: SndPcmSwParams = unsafe { abi::zeroed() };
+        let mut raw = SndPcmSwParams::zeroed();
         raw.tstamp_mode = abi::SNDRV_PCM_TSTAMP_ENABLE;
         raw.tstamp_type = sw.tstamp_type;
         raw.proto = abi::SNDRV_PCM_VERSION;
@@ -216,8 +189,7 @@ impl PcmDevice {
         raw.stop_threshold = sw.stop_threshold as Uframes;
         raw.silence_threshold = sw.silence_threshold as Uframes;
         raw.silence_size = sw.silence_size as Uframes;
-        // SAFETY: SW_PARAMS reads and writes one `snd_pcm_sw_params`.
-        unsafe { sys::ioctl_ptr(self.fd(), Op::SwParams, abi::SNDRV_PCM_IOCTL_SW_PARAMS, &mut raw)? };
+        sys::update(self.fd(), ioctl::PCM_SW_PARAMS, &mut raw)?;
         Ok(abi::uframes_to_u64(raw.boundary))
     }
 
@@ -227,46 +199,27 @@ impl PcmDevice {
             channel,
             ..Default::default()
         };
-        // SAFETY: CHANNEL_INFO reads and writes one `snd_pcm_channel_info`.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd(),
-                Op::ChannelInfo,
-                abi::SNDRV_PCM_IOCTL_CHANNEL_INFO,
-                &mut info,
-            )?
-        };
+        sys::update(self.fd(), ioctl::PCM_CHANNEL_INFO, &mut info)?;
         Ok(info)
     }
 
     /// A state-changing ioctl (`DRAIN` is retried on `EINTR`).
     pub(crate) fn run(&self, command: Command) -> Result<()> {
+        let fd = self.fd();
         match command {
-            Command::Prepare => self.command(Op::Prepare, abi::SNDRV_PCM_IOCTL_PREPARE),
-            Command::Start => self.command(Op::Start, abi::SNDRV_PCM_IOCTL_START),
-            Command::Drop => self.command(Op::Drop, abi::SNDRV_PCM_IOCTL_DROP),
+            Command::Prepare => sys::command(fd, ioctl::PCM_PREPARE),
+            Command::Start => sys::command(fd, ioctl::PCM_START),
+            Command::Drop => sys::command(fd, ioctl::PCM_DROP),
             Command::Drain => loop {
-                match self.command(Op::Drain, abi::SNDRV_PCM_IOCTL_DRAIN) {
+                match sys::command(fd, ioctl::PCM_DRAIN) {
                     Err(Error::Sys { errno, .. }) if errno == Errno::INTR => continue,
                     other => break other,
                 }
             },
-            Command::Reset => self.command(Op::Reset, abi::SNDRV_PCM_IOCTL_RESET),
-            Command::Resume => self.command(Op::Resume, abi::SNDRV_PCM_IOCTL_RESUME),
-            Command::Pause(push) => self.pause(push),
+            Command::Reset => sys::command(fd, ioctl::PCM_RESET),
+            Command::Resume => sys::command(fd, ioctl::PCM_RESUME),
+            Command::Pause(push) => sys::set_integer(fd, ioctl::PCM_PAUSE, usize::from(push)),
         }
-    }
-
-    /// An ioctl without argument (`PREPARE`, `START`, ...).
-    fn command(&self, op: Op, opcode: Opcode) -> Result<()> {
-        // SAFETY: the callers pass only opcodes of `_IO` ioctls, which take no argument.
-        unsafe { sys::ioctl_int(self.fd(), op, opcode, 0) }.map(drop)
-    }
-
-    /// `PAUSE` (push) or release.
-    fn pause(&self, pause: bool) -> Result<()> {
-        // SAFETY: PAUSE takes its flag as the integer argument itself.
-        unsafe { sys::ioctl_int(self.fd(), Op::Pause, abi::SNDRV_PCM_IOCTL_PAUSE, pause as usize) }.map(drop)
     }
 
     /// `LINK`: from now on `other` starts, stops and prepares together with this PCM.
@@ -276,36 +229,23 @@ impl PcmDevice {
         if fd < 0 {
             return Err(Error::BadKernelValue);
         }
-        // SAFETY: LINK takes the other PCM's descriptor as the integer argument itself.
-        unsafe { sys::ioctl_int(self.fd(), Op::Link, abi::SNDRV_PCM_IOCTL_LINK, fd as usize) }.map(drop)
+        sys::set_integer(self.fd(), ioctl::PCM_LINK, fd as usize)
     }
 
     /// `UNLINK`: leaves the linked group.
     pub fn unlink(&self) -> Result<()> {
-        self.command(Op::Unlink, abi::SNDRV_PCM_IOCTL_UNLINK)
+        sys::command(self.fd(), ioctl::PCM_UNLINK)
     }
 
     /// `DELAY`: frames between the application pointer and what is heard or captured now.
     pub(crate) fn delay(&self) -> Result<i64> {
-        let mut delay: Sframes = 0;
-        // SAFETY: DELAY writes one `snd_pcm_sframes_t`.
-        unsafe { sys::ioctl_ptr(self.fd(), Op::Delay, abi::SNDRV_PCM_IOCTL_DELAY, &mut delay)? };
-        Ok(delay as i64)
+        Ok(sys::get(self.fd(), ioctl::PCM_DELAY)? as i64)
     }
 }
 
 impl Refine for PcmDevice {
     fn refine(&mut self, params: &mut HwParams) -> Result<()> {
-        // SAFETY: HW_REFINE reads and writes one `snd_pcm_hw_params`.
-        unsafe {
-            sys::ioctl_ptr(
-                self.fd(),
-                Op::HwRefine,
-                abi::SNDRV_PCM_IOCTL_HW_REFINE,
-                params.raw_mut(),
-            )
-        }
-        .map(drop)
+        sys::update(self.fd(), ioctl::PCM_HW_REFINE, params.raw_mut())
     }
 }
 

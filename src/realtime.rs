@@ -41,7 +41,7 @@ use rustix::mm::{mlockall, munlockall, MlockAllFlags};
 use crate::error::{Errno, Error, Op, Result};
 
 /// `SCHED_FIFO` (`include/uapi/linux/sched.h`).
-pub const SCHED_FIFO: i32 = 1;
+const SCHED_FIFO: i32 = 1;
 
 /// Locks all memory of the process and moves the calling thread to `SCHED_FIFO` at
 /// `priority` (1 to 99; higher runs first).

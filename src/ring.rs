@@ -14,7 +14,7 @@
 ///
 /// Mirrors the kernel's `snd_pcm_playback_avail`. After an underrun this is larger than
 /// `buffer_size`.
-pub const fn playback_avail(hw_ptr: u64, appl_ptr: u64, buffer_size: u64, boundary: u64) -> u64 {
+pub(crate) const fn playback_avail(hw_ptr: u64, appl_ptr: u64, buffer_size: u64, boundary: u64) -> u64 {
     let ahead = hw_ptr + buffer_size;
     let avail = if ahead >= appl_ptr {
         ahead - appl_ptr
@@ -32,7 +32,7 @@ pub const fn playback_avail(hw_ptr: u64, appl_ptr: u64, buffer_size: u64, bounda
 ///
 /// Mirrors the kernel's `snd_pcm_capture_avail`. After an overrun this is larger than
 /// `buffer_size`.
-pub const fn capture_avail(hw_ptr: u64, appl_ptr: u64, boundary: u64) -> u64 {
+pub(crate) const fn capture_avail(hw_ptr: u64, appl_ptr: u64, boundary: u64) -> u64 {
     if hw_ptr >= appl_ptr {
         hw_ptr - appl_ptr
     } else {
@@ -42,7 +42,7 @@ pub const fn capture_avail(hw_ptr: u64, appl_ptr: u64, boundary: u64) -> u64 {
 
 /// Frames queued for the hardware in a playback buffer (`buffer_size - avail`, never below
 /// zero).
-pub const fn playback_queued(hw_ptr: u64, appl_ptr: u64, buffer_size: u64, boundary: u64) -> u64 {
+pub(crate) const fn playback_queued(hw_ptr: u64, appl_ptr: u64, buffer_size: u64, boundary: u64) -> u64 {
     buffer_size.saturating_sub(playback_avail(hw_ptr, appl_ptr, buffer_size, boundary))
 }
 
@@ -50,7 +50,7 @@ pub const fn playback_queued(hw_ptr: u64, appl_ptr: u64, buffer_size: u64, bound
 ///
 /// This is the commit of `snd_pcm_mmap_commit`: the pointer wraps when the *new* value reaches
 /// the boundary.
-pub const fn advance(ptr: u64, frames: u64, boundary: u64) -> u64 {
+pub(crate) const fn advance(ptr: u64, frames: u64, boundary: u64) -> u64 {
     let next = ptr + frames;
     if next >= boundary {
         next - boundary
@@ -71,13 +71,13 @@ const fn remainder(value: u64, divisor: u64) -> u64 {
 }
 
 /// Frame offset of a counter inside the DMA buffer.
-pub const fn offset(ptr: u64, buffer_size: u64) -> u64 {
+pub(crate) const fn offset(ptr: u64, buffer_size: u64) -> u64 {
     remainder(ptr, buffer_size)
 }
 
 /// Frames that can be accessed in one contiguous piece from `ptr`: at most `avail`, and not
 /// past the end of the buffer (the rest wraps to its start).
-pub const fn contiguous(ptr: u64, avail: u64, buffer_size: u64) -> u64 {
+pub(crate) const fn contiguous(ptr: u64, avail: u64, buffer_size: u64) -> u64 {
     let to_end = buffer_size - offset(ptr, buffer_size);
     if avail < to_end {
         avail
@@ -87,7 +87,7 @@ pub const fn contiguous(ptr: u64, avail: u64, buffer_size: u64) -> u64 {
 }
 
 /// Frames from `ptr` to the next multiple of `period_size` (0 when aligned).
-pub const fn to_period_boundary(ptr: u64, period_size: u64) -> u64 {
+pub(crate) const fn to_period_boundary(ptr: u64, period_size: u64) -> u64 {
     let into = remainder(ptr, period_size);
     if into == 0 {
         0
@@ -95,3 +95,6 @@ pub const fn to_period_boundary(ptr: u64, period_size: u64) -> u64 {
         period_size - into
     }
 }
+
+#[cfg(test)]
+mod tests;

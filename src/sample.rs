@@ -1,4 +1,17 @@
-//! The [`Sample`] trait: which Rust type holds which sample format in DMA memory.
+//! Sample types: the [`Sample`] trait (which Rust type holds which sample format in DMA
+//! memory), whether a type holds a format ([`holds`]), a slice of samples as its bytes
+//! ([`as_bytes`], [`as_bytes_mut`]), and full-scale conversion ([`FullScale`]).
+//!
+//! ```
+//! use alsa_direct::sample::{self, FullScale};
+//! use alsa_direct::{Format, Packed24Le};
+//!
+//! // A WAV file's S24_3LE data is `Packed24Le` samples, byte for byte.
+//! assert!(sample::holds::<Packed24Le>(Format::S24_3Le));
+//! let samples = [Packed24Le::from_f32(0.5), Packed24Le::from_f32(-1.0)];
+//! assert_eq!(sample::as_bytes(&samples), [0x00, 0x00, 0x40, 0x01, 0x00, 0x80]);
+//! assert_eq!(samples[0].to_full_i32(), 0x4000_0000);
+//! ```
 
 use crate::iec958::Iec958Subframe;
 use crate::params::Format;
@@ -60,10 +73,217 @@ unsafe impl Sample for f32 {
     const SILENCE: Self = 0.0;
 }
 
-/// Whether `S` holds `format`: one of its [`Sample::FORMATS`], of the same size.
-pub(crate) fn holds<S: Sample>(format: Format) -> bool {
+/// Whether `S` holds `format`: `format` is one of its [`Sample::FORMATS`] and one sample of
+/// it is as large as `S`. What a stream checks at setup, and what code that copies a format's
+/// bytes into `S` values (a WAV reader, say) checks first.
+pub fn holds<S: Sample>(format: Format) -> bool {
     S::FORMATS.contains(&format) && core::mem::size_of::<S>() == format.bytes()
 }
+
+/// The bytes of `samples`, in memory order: for a type that [`holds`] a format, the format's
+/// bytes (what a file of that format stores, what DMA memory holds).
+pub fn as_bytes<S: Sample>(samples: &[S]) -> &[u8] {
+    // SAFETY: `Sample` types have no padding (the trait's contract), so the slice's
+    // `size_of_val(samples)` bytes are all initialised; `u8` has alignment 1, and the borrow
+    // keeps the samples alive and unchanged for the returned lifetime.
+    unsafe { core::slice::from_raw_parts(samples.as_ptr().cast::<u8>(), core::mem::size_of_val(samples)) }
+}
+
+/// The bytes of `samples`, in memory order, to be written: any bytes written are valid
+/// samples (for a type that [`holds`] a format, a read of that format's bytes fills it).
+pub fn as_bytes_mut<S: Sample>(samples: &mut [S]) -> &mut [u8] {
+    // SAFETY: `Sample` types have no padding and every bit pattern is a valid value (the
+    // trait's contract), so the memory may be read and written as arbitrary bytes; the
+    // exclusive borrow is handed on for the returned lifetime.
+    unsafe {
+        core::slice::from_raw_parts_mut(samples.as_mut_ptr().cast::<u8>(), core::mem::size_of_val(samples))
+    }
+}
+
+/// A linear PCM sample type and its full scale: conversion from and to `f32` (-1.0..=1.0 is
+/// full scale) and to and from a full-scale `i32` (the sample's bits at the top, the rest
+/// zero: what mixing or converting between widths works in).
+///
+/// `i32` is taken as `S32`: an `S24` sample in the low bits of an `i32` reads 256 times too
+/// small (convert through [`Packed24Le`] and [`Packed24Le::get`] for S24 values).
+///
+/// ```
+/// use alsa_direct::sample::FullScale;
+///
+/// assert_eq!(i16::from_f32(1.0), i16::MAX);
+/// assert_eq!(i16::from_f32(-1.0), -i16::MAX);
+/// assert_eq!(i16::from_f32(0.25), 8192);
+/// assert_eq!(u8::from_f32(0.0), 0x80);
+/// assert_eq!(i16::MIN.to_f32(), -1.0);
+/// assert_eq!(i16::from_full_i32(0x4000_0000), 0x4000);
+/// assert_eq!((-2i16).to_full_i32(), -2 << 16);
+/// ```
+pub trait FullScale: Sample {
+    /// `x` as a sample: `x` times the type's largest value, rounded to the nearest (halves
+    /// away from zero), saturating outside -1.0..=1.0 (so 1.0 and -1.0 give the largest value
+    /// and its negation), NaN as silence. `f32` is `x` unchanged.
+    fn from_f32(x: f32) -> Self;
+    /// The sample as a fraction of full scale: the sample over 2^(bits - 1), so the lowest
+    /// value is -1.0, silence 0.0 and the largest just under 1.0. (This divides by one more
+    /// than [`FullScale::from_f32`] multiplies by, as libsndfile does: a value taken through
+    /// both may move by one step.)
+    fn to_f32(self) -> f32;
+    /// The sample as a full-scale `i32`: its bits at the top (`f32`: times 2^31, saturating,
+    /// NaN as 0).
+    fn to_full_i32(self) -> i32;
+    /// The top bits of a full-scale `i32` as a sample (the lower bits are dropped).
+    fn from_full_i32(full: i32) -> Self;
+}
+
+/// `x * max` rounded to the nearest integer (halves away from zero), within `-max..=max`;
+/// NaN is 0. In `f32`, exact enough for 8 and 16 bits.
+fn scaled_f32(x: f32, max: i32) -> i32 {
+    let y = x * max as f32;
+    // `as` truncates toward zero, saturates and maps NaN to 0.
+    let rounded = (if y < 0.0 { y - 0.5 } else { y + 0.5 }) as i32;
+    rounded.clamp(-max, max)
+}
+
+/// [`scaled_f32`] in `f64`, for 24 and 32 bits.
+fn scaled_f64(x: f32, max: i32) -> i32 {
+    let y = f64::from(x) * f64::from(max);
+    let rounded = (if y < 0.0 { y - 0.5 } else { y + 0.5 }) as i64;
+    rounded.clamp(-i64::from(max), i64::from(max)) as i32
+}
+
+/// The largest `S24` value.
+const MAX_24: i32 = 0x7f_ffff;
+
+/// 2^31, the full scale of `i32` as a float.
+const FULL_I32: f32 = 2_147_483_648.0;
+
+impl FullScale for u8 {
+    fn from_f32(x: f32) -> Self {
+        (scaled_f32(x, 127) + 128) as u8
+    }
+    fn to_f32(self) -> f32 {
+        (f32::from(self) - 128.0) / 128.0
+    }
+    fn to_full_i32(self) -> i32 {
+        (i32::from(self) - 128) << 24
+    }
+    fn from_full_i32(full: i32) -> Self {
+        ((full >> 24) + 128) as u8
+    }
+}
+
+impl FullScale for i8 {
+    fn from_f32(x: f32) -> Self {
+        scaled_f32(x, i32::from(i8::MAX)) as i8
+    }
+    fn to_f32(self) -> f32 {
+        f32::from(self) / 128.0
+    }
+    fn to_full_i32(self) -> i32 {
+        i32::from(self) << 24
+    }
+    fn from_full_i32(full: i32) -> Self {
+        (full >> 24) as i8
+    }
+}
+
+impl FullScale for i16 {
+    fn from_f32(x: f32) -> Self {
+        scaled_f32(x, i32::from(i16::MAX)) as i16
+    }
+    fn to_f32(self) -> f32 {
+        f32::from(self) / 32_768.0
+    }
+    fn to_full_i32(self) -> i32 {
+        i32::from(self) << 16
+    }
+    fn from_full_i32(full: i32) -> Self {
+        (full >> 16) as i16
+    }
+}
+
+impl FullScale for i32 {
+    fn from_f32(x: f32) -> Self {
+        scaled_f64(x, i32::MAX)
+    }
+    fn to_f32(self) -> f32 {
+        self as f32 / FULL_I32
+    }
+    fn to_full_i32(self) -> i32 {
+        self
+    }
+    fn from_full_i32(full: i32) -> Self {
+        full
+    }
+}
+
+impl FullScale for f32 {
+    fn from_f32(x: f32) -> Self {
+        x
+    }
+    fn to_f32(self) -> f32 {
+        self
+    }
+    fn to_full_i32(self) -> i32 {
+        // `as` saturates and maps NaN to 0; in f64 so that 1.0 - 2^-24 keeps its low bits.
+        (f64::from(self) * f64::from(FULL_I32)) as i32
+    }
+    fn from_full_i32(full: i32) -> Self {
+        full as f32 / FULL_I32
+    }
+}
+
+impl FullScale for Packed24Le {
+    fn from_f32(x: f32) -> Self {
+        Packed24Le::new(scaled_f64(x, MAX_24))
+    }
+    fn to_f32(self) -> f32 {
+        self.get() as f32 / 8_388_608.0
+    }
+    fn to_full_i32(self) -> i32 {
+        self.get() << 8
+    }
+    fn from_full_i32(full: i32) -> Self {
+        Packed24Le::new(full >> 8)
+    }
+}
+
+impl FullScale for Packed24Be {
+    fn from_f32(x: f32) -> Self {
+        Packed24Be::new(scaled_f64(x, MAX_24))
+    }
+    fn to_f32(self) -> f32 {
+        self.get() as f32 / 8_388_608.0
+    }
+    fn to_full_i32(self) -> i32 {
+        self.get() << 8
+    }
+    fn from_full_i32(full: i32) -> Self {
+        Packed24Be::new(full >> 8)
+    }
+}
+
+/// [`FullScale`] for `Swapped<T>` through `T`'s.
+macro_rules! full_scale_swapped {
+    ($($t:ty),*) => {$(
+        impl FullScale for Swapped<$t> {
+            fn from_f32(x: f32) -> Self {
+                Swapped::<$t>::new(<$t>::from_f32(x))
+            }
+            fn to_f32(self) -> f32 {
+                self.get().to_f32()
+            }
+            fn to_full_i32(self) -> i32 {
+                self.get().to_full_i32()
+            }
+            fn from_full_i32(full: i32) -> Self {
+                Swapped::<$t>::new(<$t>::from_full_i32(full))
+            }
+        }
+    )*};
+}
+
+full_scale_swapped!(i16, i32, f32);
 
 /// A sample stored in the byte order opposite to the target's (`S16_BE` on a little-endian
 /// board, for instance). [`Swapped::new`] stores a value, [`Swapped::get`] reads it back.
@@ -246,3 +466,6 @@ unsafe impl Sample for Swapped<Iec958Subframe> {
     const FORMATS: &'static [Format] = &[foreign(Format::Iec958SubframeLe, Format::Iec958SubframeBe)];
     const SILENCE: Self = Swapped(Iec958Subframe(0));
 }
+
+#[cfg(test)]
+mod tests;

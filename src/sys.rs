@@ -1,97 +1,146 @@
 //! Thin wrappers over the rustix system calls the crate makes: `open`, `ioctl`, `mmap`,
-//! `munmap`, `epoll` and `poll` (to sleep). Each returns the crate's [`Error`] naming the
+//! `munmap`, `epoll`, `read` and `poll`. Each returns the crate's [`Error`] naming the
 //! operation and errno.
 //!
-//! The ioctl wrappers are `unsafe` functions: each caller's `// SAFETY:` comment says which
-//! record its opcode transfers (typed ioctl descriptors, rustix's `Getter`/`Updater`
-//! patterns, would make those calls safe code: not done yet). The mappings' own `unsafe`
-//! lives in [`Mapping`].
+//! Every ioctl goes through a typed descriptor of `ioctl` (its record, direction and
+//! [`Op`]) on rustix's `ioctl` patterns. The calls with a [`Plain`] record ([`get`], [`set`],
+//! [`update`]), without argument ([`command`]) or with an integer argument
+//! ([`set_integer`]) are safe functions; so are the two whose record takes the kernel beyond
+//! itself, the element list's id array ([`elem_list`]) and the TLV data after its header
+//! ([`tlv_read`]), because they set the pointer or the length themselves from a buffer they
+//! borrow whole. Every `unsafe` of a system call is in this module: one block per ioctl
+//! pattern, the mapping and unmapping in [`Mapping`], and the byte view of a record
+//! [`read_record`] reads into.
+//!
+//! Elsewhere `unsafe` remains only where no system call is made: reads and writes of the
+//! mapped pages and DMA buffer (`transport`, `stream`), views of the kernel records' unions
+//! (`mixer`, `transport`), [`Plain::zeroed`], a path known to end in its NUL (`device`), the
+//! one raw `sched_setscheduler` (`realtime`) and the amplifier's teardown (`amp`).
 
-use core::ffi::{c_int, c_void};
+use core::ffi::c_uint;
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 
 use rustix::event::epoll;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
-use rustix::ioctl::{Ioctl, IoctlOutput, Opcode};
+use rustix::ioctl::Opcode;
 use rustix::mm::{MapFlags, ProtFlags};
 
+use crate::abi::{Plain, SndCtlElemId, SndCtlElemList, SndCtlTlv};
 use crate::error::{Errno, Error, Op, Result};
+use crate::ioctl::{Getter, IntegerSetter, NoArg, Setter, Updater};
 
-/// One ioctl with a raw argument: a pointer to a record, or an integer.
-struct RawIoctl {
-    opcode: Opcode,
-    arg: *mut c_void,
+// The safety of every ioctl below rests on its descriptor: its opcode encodes the record's
+// size and the direction the descriptor names (checked when the descriptor is built, see
+// `ioctl`), and its number is the one `<sound/asound.h>` gives that record (every opcode is
+// checked against C by `tests/abi_layout.rs`), so the kernel transfers exactly one record of
+// the type in the direction named.
+
+/// An ioctl that fills one record: what the kernel wrote.
+pub(crate) fn get<const OPCODE: Opcode, T: Plain>(fd: BorrowedFd<'_>, ioctl: Getter<OPCODE, T>) -> Result<T> {
+    // SAFETY: the kernel writes one `T` (see above) into the getter's own storage, and being
+    // `Plain`, any bytes it writes make a valid `T`.
+    unsafe { rustix::ioctl::ioctl(fd, rustix::ioctl::Getter::<OPCODE, T>::new()) }
+        .map_err(|e| Error::sys(ioctl.op(), e))
 }
 
-// SAFETY: the callers below pass, for each opcode, the argument the kernel expects for it (a
-// pointer to a live, correctly sized `#[repr(C)]` record, or an integer); the kernel may write
-// through the pointer, so the ioctl is marked mutating, and its result is the raw return value.
-unsafe impl Ioctl for RawIoctl {
-    type Output = IoctlOutput;
-    const IS_MUTATING: bool = true;
-
-    fn opcode(&self) -> Opcode {
-        self.opcode
-    }
-
-    fn as_ptr(&mut self) -> *mut c_void {
-        self.arg
-    }
-
-    unsafe fn output_from_ptr(out: IoctlOutput, _: *mut c_void) -> rustix::io::Result<Self::Output> {
-        Ok(out)
-    }
-}
-
-/// An ioctl whose argument is a pointer to `T`.
-///
-/// # Safety
-/// `opcode` must be an ioctl that reads and/or writes exactly one `T` through its argument.
-pub(crate) unsafe fn ioctl_ptr<T>(fd: BorrowedFd<'_>, op: Op, opcode: Opcode, arg: &mut T) -> Result<c_int> {
-    let io = RawIoctl {
-        opcode,
-        arg: (arg as *mut T).cast(),
-    };
-    // SAFETY: `arg` is a valid, exclusive `T` for the duration of the call and the caller
-    // promises the opcode transfers a `T`.
-    unsafe { rustix::ioctl::ioctl(fd, io) }.map_err(|e| Error::sys(op, e))
-}
-
-/// An ioctl whose argument points at the start of `arg`, a record with a flexible array
-/// member (`snd_ctl_tlv`) laid out as a slice.
-///
-/// # Safety
-/// `opcode` must read and/or write at most `size_of_val(arg)` bytes from the start of `arg`,
-/// and any bytes it writes must be valid `T`s.
-pub(crate) unsafe fn ioctl_slice<T>(
+/// An ioctl that reads one record.
+pub(crate) fn set<const OPCODE: Opcode, T: Plain>(
     fd: BorrowedFd<'_>,
-    op: Op,
-    opcode: Opcode,
-    arg: &mut [T],
-) -> Result<c_int> {
-    let io = RawIoctl {
-        opcode,
-        arg: arg.as_mut_ptr().cast(),
-    };
-    // SAFETY: `arg` is valid and exclusive for the call, and the pointer covers all of it; the
-    // caller promises the kernel stays within it.
-    unsafe { rustix::ioctl::ioctl(fd, io) }.map_err(|e| Error::sys(op, e))
+    ioctl: Setter<OPCODE, T>,
+    value: T,
+) -> Result<()> {
+    // SAFETY: the kernel reads one `T` (see above) from the setter's own copy; being `Plain`,
+    // it holds no pointer for the kernel to follow.
+    unsafe { rustix::ioctl::ioctl(fd, rustix::ioctl::Setter::<OPCODE, T>::new(value)) }
+        .map_err(|e| Error::sys(ioctl.op(), e))
 }
 
-/// An ioctl with no argument, or an integer argument passed by value (`PAUSE`, `LINK`).
-///
-/// # Safety
-/// `opcode` must be an ioctl that takes no argument or an integer by value.
-pub(crate) unsafe fn ioctl_int(fd: BorrowedFd<'_>, op: Op, opcode: Opcode, value: usize) -> Result<c_int> {
-    let io = RawIoctl {
-        opcode,
-        arg: value as *mut c_void,
+/// An ioctl that reads one record and writes it back.
+pub(crate) fn update<const OPCODE: Opcode, T: Plain>(
+    fd: BorrowedFd<'_>,
+    ioctl: Updater<OPCODE, T>,
+    value: &mut T,
+) -> Result<()> {
+    // SAFETY: the kernel reads and writes one `T` (see above) through `value`, exclusively
+    // borrowed for the call; being `Plain`, it holds no pointer for the kernel to follow and
+    // any bytes written make a valid `T`.
+    unsafe { rustix::ioctl::ioctl(fd, rustix::ioctl::Updater::<OPCODE, T>::new(value)) }
+        .map_err(|e| Error::sys(ioctl.op(), e))
+}
+
+/// An ioctl without argument (`PREPARE`, `START`...).
+pub(crate) fn command<const OPCODE: Opcode>(fd: BorrowedFd<'_>, ioctl: NoArg<OPCODE>) -> Result<()> {
+    // SAFETY: the opcode is `_IO` (see above): the kernel takes no argument.
+    unsafe { rustix::ioctl::ioctl(fd, rustix::ioctl::NoArg::<OPCODE>::new()) }
+        .map_err(|e| Error::sys(ioctl.op(), e))
+}
+
+/// An ioctl whose argument is the integer `value` itself (`PAUSE`, `LINK`).
+pub(crate) fn set_integer<const OPCODE: Opcode>(
+    fd: BorrowedFd<'_>,
+    ioctl: IntegerSetter<OPCODE>,
+    value: usize,
+) -> Result<()> {
+    // SAFETY: the kernel takes the argument of these ioctls as a plain integer (a flag, a
+    // descriptor number it looks up and refuses if bad), so no memory is accessed through it.
+    unsafe { rustix::ioctl::ioctl(fd, rustix::ioctl::IntegerSetter::<OPCODE>::new_usize(value)) }
+        .map_err(|e| Error::sys(ioctl.op(), e))
+}
+
+/// `ELEM_LIST`: the card's number of elements and, from element `offset` on, as many ids as
+/// `ids` holds, written into it. The record says how many were written (`used`) and how
+/// many there are (`count`).
+pub(crate) fn elem_list<const OPCODE: Opcode>(
+    fd: BorrowedFd<'_>,
+    ioctl: Updater<OPCODE, SndCtlElemList>,
+    offset: u32,
+    ids: &mut [SndCtlElemId],
+) -> Result<SndCtlElemList> {
+    let mut list = SndCtlElemList {
+        offset,
+        space: c_uint::try_from(ids.len()).unwrap_or(c_uint::MAX),
+        pids: if ids.is_empty() {
+            core::ptr::null_mut()
+        } else {
+            ids.as_mut_ptr()
+        },
+        ..SndCtlElemList::default()
     };
-    // SAFETY: the caller promises the kernel treats the argument as a plain integer, so no
-    // memory is accessed through it.
-    unsafe { rustix::ioctl::ioctl(fd, io) }.map_err(|e| Error::sys(op, e))
+    // SAFETY: the kernel reads and writes the record (integers and `pids`, see above) and
+    // writes at most `space` ids through `pids`; `pids` points at `ids`, exclusively
+    // borrowed for the call, and `space` is at most its length (with `space` 0 the kernel
+    // writes no id and the pointer is null).
+    unsafe {
+        rustix::ioctl::ioctl(
+            fd,
+            rustix::ioctl::Updater::<OPCODE, SndCtlElemList>::new(&mut list),
+        )
+    }
+    .map_err(|e| Error::sys(ioctl.op(), e))?;
+    Ok(list)
+}
+
+/// `TLV_READ` of element `numid` into `words`: the first two words are the `snd_ctl_tlv`
+/// header, set here (the element and the bytes of room after the header), and the kernel
+/// writes the TLV data after them. [`Error::BadTlv`] when `words` cannot hold the header.
+pub(crate) fn tlv_read<const OPCODE: Opcode, const WORDS: usize>(
+    fd: BorrowedFd<'_>,
+    ioctl: Updater<OPCODE, SndCtlTlv>,
+    numid: u32,
+    words: &mut [c_uint; WORDS],
+) -> Result<()> {
+    let header = core::mem::size_of::<SndCtlTlv>() / core::mem::size_of::<c_uint>();
+    let room = WORDS.checked_sub(header).ok_or(Error::BadTlv)?;
+    words[0] = numid;
+    words[1] = c_uint::try_from(room * core::mem::size_of::<c_uint>()).unwrap_or(c_uint::MAX);
+    // SAFETY: the kernel reads the `snd_ctl_tlv` header (two words, see above) at the start
+    // of `words` and writes at most `length` bytes after it; `length` is the room left in
+    // `words`, which the updater borrows whole and exclusively for the call, and any bytes
+    // make valid words.
+    unsafe { rustix::ioctl::ioctl(fd, rustix::ioctl::Updater::<OPCODE, [c_uint; WORDS]>::new(words)) }
+        .map_err(|e| Error::sys(ioctl.op(), e))
 }
 
 /// Opens a device node for reading and writing, close-on-exec, as a blocking descriptor.
@@ -260,11 +309,8 @@ impl Drop for Mapping {
 
 /// Reads one record `T` from `fd` (a control event); returns the bytes read (0 at end of
 /// file, fewer than `size_of::<T>()` never for the kernel's event records).
-///
-/// # Safety
-/// Every bit pattern must be a valid `T` (a plain-integer kernel record).
-pub(crate) unsafe fn read_record<T>(fd: BorrowedFd<'_>, op: Op, record: &mut T) -> Result<usize> {
-    // SAFETY: `record` is an exclusive, live `T` of `size_of::<T>()` bytes; the caller promises
+pub(crate) fn read_record<T: Plain>(fd: BorrowedFd<'_>, op: Op, record: &mut T) -> Result<usize> {
+    // SAFETY: `record` is an exclusive, live `T` of `size_of::<T>()` bytes, and being `Plain`,
     // any bytes the kernel writes make a valid `T`.
     let bytes = unsafe {
         core::slice::from_raw_parts_mut((record as *mut T).cast::<u8>(), core::mem::size_of::<T>())

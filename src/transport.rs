@@ -16,12 +16,13 @@ use core::sync::atomic::{fence, Ordering};
 
 use rustix::fd::BorrowedFd;
 
-use crate::abi::{self, MmapControl64, MmapStatus64, SyncPtr64, Uframes};
+use crate::abi::{self, MmapControl64, MmapStatus64, Plain, SyncPtr64, Uframes};
 use crate::error::{Errno, Error, Op, Result};
+use crate::ioctl;
 use crate::sys;
 
 /// Whether status/control pages may be mapped on this architecture.
-pub const ARCH_CAN_MAP: bool = cfg!(any(
+pub(crate) const ARCH_CAN_MAP: bool = cfg!(any(
     target_arch = "x86",
     target_arch = "x86_64",
     target_arch = "powerpc",
@@ -171,8 +172,7 @@ impl Transport {
     }
 
     fn sync_ptr(fd: BorrowedFd<'_>) -> Result<Self> {
-        // SAFETY: the record is integers and unions of integers.
-        let mut t = Transport::SyncPtr(SyncPtrRecord::Time64(unsafe { abi::zeroed() }));
+        let mut t = Transport::SyncPtr(SyncPtrRecord::Time64(SyncPtr64::zeroed()));
         match t.exchange(
             fd,
             abi::SNDRV_PCM_SYNC_PTR_APPL | abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN,
@@ -180,8 +180,7 @@ impl Transport {
             Ok(()) => Ok(t),
             #[cfg(target_pointer_width = "32")]
             Err(Error::Sys { errno, .. }) if errno == Errno::NOTTY || errno == Errno::INVAL => {
-                // SAFETY: as above.
-                let mut t = Transport::SyncPtr(SyncPtrRecord::Time32(unsafe { abi::zeroed() }));
+                let mut t = Transport::SyncPtr(SyncPtrRecord::Time32(abi::SyncPtr32::zeroed()));
                 t.exchange(
                     fd,
                     abi::SNDRV_PCM_SYNC_PTR_APPL | abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN,
@@ -353,12 +352,11 @@ impl Transport {
     pub(crate) fn hwsync(&mut self, fd: BorrowedFd<'_>) -> Result<()> {
         match self {
             Transport::Mapped { .. } => {
-                // SAFETY: HWSYNC takes no argument.
-                match unsafe { sys::ioctl_int(fd, Op::HwSync, abi::SNDRV_PCM_IOCTL_HWSYNC, 0) } {
+                match sys::command(fd, ioctl::PCM_HWSYNC) {
                     // Outside the running states there is no position to fetch; the state
                     // itself is on the status page.
                     Err(Error::Sys { errno, .. }) if Self::not_running(errno) => Ok(()),
-                    other => other.map(drop),
+                    other => other,
                 }
             }
             Transport::SyncPtr(_) => self.exchange_with_hwsync(fd),
@@ -389,14 +387,12 @@ impl Transport {
             Transport::Mapped { .. } => Ok(()),
             Transport::SyncPtr(SyncPtrRecord::Time64(r)) => {
                 r.flags = flags;
-                // SAFETY: SYNC_PTR64 reads and writes one `__snd_pcm_sync_ptr64`.
-                unsafe { sys::ioctl_ptr(fd, Op::SyncPtr, abi::SNDRV_PCM_IOCTL_SYNC_PTR64, r) }.map(drop)
+                sys::update(fd, ioctl::PCM_SYNC_PTR64, r)
             }
             #[cfg(target_pointer_width = "32")]
             Transport::SyncPtr(SyncPtrRecord::Time32(r)) => {
                 r.flags = flags;
-                // SAFETY: SYNC_PTR reads and writes one `__snd_pcm_sync_ptr`.
-                unsafe { sys::ioctl_ptr(fd, Op::SyncPtr, abi::SNDRV_PCM_IOCTL_SYNC_PTR32, r) }.map(drop)
+                sys::update(fd, ioctl::PCM_SYNC_PTR32, r)
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The plain types every layer names, the error type included: sample formats, hardware
-//! parameters, stream states and control value types. Definitions only: what they do lives
-//! with the layer they belong to (`params`, `stream`, `mixer`), which re-exports them.
+//! parameters, stream directions and states, control value types. Definitions only: what they
+//! do lives with the layer they belong to (`params`, `stream`, `mixer`), which re-exports them.
 
 /// A sample format (`SNDRV_PCM_FORMAT_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -109,4 +109,17 @@ pub enum ElemType {
     Iec958,
     /// `SNDRV_CTL_ELEM_TYPE_NONE` or a number this crate does not know.
     Other(i32),
+}
+
+/// The direction of a PCM stream (`SNDRV_PCM_STREAM_*`): which node a device name opens, which
+/// streams a listing shows, which channel map a control is for. A stream carries it as a type,
+/// [`Playback`](crate::Playback) or [`Capture`](crate::Capture); see
+/// [`StreamDirection::DIRECTION`](crate::StreamDirection::DIRECTION).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Direction {
+    /// The application writes, the hardware reads (`SNDRV_PCM_STREAM_PLAYBACK`, node suffix `p`).
+    Playback,
+    /// The hardware writes, the application reads (`SNDRV_PCM_STREAM_CAPTURE`, node suffix `c`).
+    Capture,
 }

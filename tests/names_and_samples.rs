@@ -308,11 +308,11 @@ fn native_sample_formats_and_silence() {
     );
 }
 
-/// The bytes of a `Swapped<T>` as they sit in DMA memory.
+/// The bytes of a sample as they sit in DMA memory (N must be its size).
 fn bytes_of<T: Sample, const N: usize>(x: T) -> [u8; N] {
-    assert_eq!(size_of::<T>(), N);
-    // SAFETY: `Sample` types are plain bytes without padding, of size N (checked above).
-    unsafe { std::mem::transmute_copy(&x) }
+    alsa_direct::sample::as_bytes(&[x])
+        .try_into()
+        .expect("N is the sample's size")
 }
 
 /// The bytes of `value` in the byte order opposite to the target's.

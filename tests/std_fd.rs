@@ -5,7 +5,7 @@
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 
-use alsa_direct::{Capture, ControlDevice, Error, MmapStream, Op, PcmDevice, Playback};
+use alsa_direct::{Capture, ControlDevice, Direction, Error, MmapStream, Op, PcmDevice, Playback};
 
 /// Where a std descriptor is expected.
 fn takes_std_fd(_: BorrowedFd<'_>) {}
@@ -29,7 +29,7 @@ fn from_fd_takes_a_std_owned_fd() {
     // Not a PCM: the protocol query fails, but the std descriptor was taken as it is.
     let file = std::fs::File::open("/dev/null").expect("/dev/null");
     let fd: OwnedFd = file.into();
-    match PcmDevice::from_fd(fd, false) {
+    match PcmDevice::from_fd(fd, Direction::Playback) {
         Err(Error::Sys { op, .. }) => assert_eq!(op, Op::PcmVersion),
         other => panic!("/dev/null taken as a PCM: {:?}", other.map(|_| ())),
     }

@@ -9,6 +9,8 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
+use alsa_direct::Direction;
+
 /// The long flag a short flag stands for, as in aplay, arecord and tinyplay.
 pub fn long_flag(short: &str) -> Option<&'static str> {
     Some(match short {
@@ -152,19 +154,23 @@ pub fn device_from_env(var: &str) -> String {
 /// A device name with the node it opens, for error messages: `hw:Loopback,0,0
 /// (/dev/snd/pcmC0D0p)`. A card id is looked up through the control devices; the name alone
 /// when that fails (no node was tried) or the name does not parse.
-pub fn device_label(name: &str, capture: bool) -> String {
+pub fn device_label(name: &str, direction: Direction) -> String {
     let Ok(device) = alsa_direct::DeviceName::parse(name) else {
         return name.to_owned();
     };
     match device.card_index() {
-        Ok(card) => format!("{name} ({})", pcm_node(card, device.device, capture)),
+        Ok(card) => format!("{name} ({})", pcm_node(card, device.device, direction)),
         Err(_) => name.to_owned(),
     }
 }
 
 /// `/dev/snd/pcmC<card>D<device><p|c>`.
-pub fn pcm_node(card: u32, device: u32, capture: bool) -> String {
-    format!("/dev/snd/pcmC{card}D{device}{}", if capture { 'c' } else { 'p' })
+pub fn pcm_node(card: u32, device: u32, direction: Direction) -> String {
+    let letter = match direction {
+        Direction::Playback => 'p',
+        Direction::Capture => 'c',
+    };
+    format!("/dev/snd/pcmC{card}D{device}{letter}")
 }
 
 #[cfg(test)]
@@ -266,10 +272,19 @@ mod tests {
 
     #[test]
     fn device_labels_name_the_node() {
-        assert_eq!(device_label("hw:0,7", false), "hw:0,7 (/dev/snd/pcmC0D7p)");
-        assert_eq!(device_label("hw:1,0,3", true), "hw:1,0,3 (/dev/snd/pcmC1D0c)");
+        assert_eq!(
+            device_label("hw:0,7", Direction::Playback),
+            "hw:0,7 (/dev/snd/pcmC0D7p)"
+        );
+        assert_eq!(
+            device_label("hw:1,0,3", Direction::Capture),
+            "hw:1,0,3 (/dev/snd/pcmC1D0c)"
+        );
         // No such card on the host: no node was tried.
-        assert_eq!(device_label("hw:NoSuchCard,2", true), "hw:NoSuchCard,2");
-        assert_eq!(device_label("plughw:0,0", false), "plughw:0,0");
+        assert_eq!(
+            device_label("hw:NoSuchCard,2", Direction::Capture),
+            "hw:NoSuchCard,2"
+        );
+        assert_eq!(device_label("plughw:0,0", Direction::Playback), "plughw:0,0");
     }
 }

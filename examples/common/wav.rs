@@ -10,7 +10,8 @@
 
 use std::io::{self, Seek, SeekFrom, Write};
 
-use alsa_direct::{Format, Sample};
+use alsa_direct::sample::{self, Sample};
+use alsa_direct::Format;
 
 /// `WAVE_FORMAT_PCM`.
 pub const TAG_PCM: u16 = 1;
@@ -143,18 +144,15 @@ impl<W: Write + Seek> WavWriter<W> {
     /// `S16_LE`, `Packed24Le` for `S24_3LE`, `i32` for `S32_LE`, `f32` for `FLOAT_LE`, on a
     /// little-endian machine).
     pub fn write_samples<S: Sample>(&mut self, samples: &[S]) -> io::Result<()> {
-        if !S::FORMATS.contains(&self.spec.format) || size_of::<S>() != self.spec.format.bytes() {
+        if !sample::holds::<S>(self.spec.format) {
             return Err(io::Error::other(format!(
                 "{} does not hold {}",
                 std::any::type_name::<S>(),
                 self.spec.format
             )));
         }
-        // SAFETY: `Sample` types have no padding and are plain data, so their memory is
-        // `size_of_val(samples)` initialised bytes; and since `S` holds the file's format
-        // (checked above), those bytes are the format's bytes in file order.
-        let bytes =
-            unsafe { std::slice::from_raw_parts(samples.as_ptr().cast::<u8>(), size_of_val(samples)) };
+        // `S` holds the file's format (checked above): its bytes are the format's, in file order.
+        let bytes = sample::as_bytes(samples);
         let total = self.data_bytes + bytes.len() as u64;
         if total + 80 > u64::from(u32::MAX) {
             return Err(io::Error::other("a WAV file holds at most 4 GiB"));

@@ -8,7 +8,8 @@
 
 use std::io::{self, Read};
 
-use alsa_direct::{Format, Sample};
+use alsa_direct::sample::{self, Sample};
+use alsa_direct::Format;
 
 use crate::wav::{WavSpec, SUBFORMAT_TAIL, TAG_EXTENSIBLE, TAG_FLOAT, TAG_PCM};
 
@@ -161,18 +162,16 @@ impl<R: Read> WavReader<R> {
     /// samples read (whole frames; a trailing partial frame is dropped). `S` must hold the
     /// file's format, as for [`crate::wav::WavWriter::write_samples`].
     pub fn read_samples<S: Sample>(&mut self, out: &mut [S]) -> io::Result<usize> {
-        if !S::FORMATS.contains(&self.spec.format) || size_of::<S>() != self.spec.format.bytes() {
+        if !sample::holds::<S>(self.spec.format) {
             return Err(io::Error::other(format!(
                 "{} does not hold {}",
                 std::any::type_name::<S>(),
                 self.spec.format
             )));
         }
-        // SAFETY: `Sample` types have no padding and every bit pattern is a valid value, so
-        // their memory may be written as `size_of_val(out)` arbitrary bytes; `S` holds the
-        // file's format (checked above), so the file's bytes are its samples in memory order.
-        let bytes =
-            unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), size_of_val(out)) };
+        // `S` holds the file's format (checked above): the file's bytes are its samples in
+        // memory order.
+        let bytes = sample::as_bytes_mut(out);
         let got = self.read_bytes(bytes)?;
         let frame = self.spec.frame_bytes();
         Ok(got / frame * frame / size_of::<S>())

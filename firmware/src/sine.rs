@@ -1,6 +1,8 @@
 //! A sine oscillator without `libm`: a 32-bit phase accumulator (the frequency is exact to
 //! rate / 2^32 Hz and the phase never drifts) and a polynomial over a quarter wave.
 
+use alsa_direct::sample::FullScale;
+
 use crate::args::Milli;
 
 /// One turn of the phase accumulator.
@@ -10,7 +12,8 @@ const TURN: f32 = 4_294_967_296.0;
 pub struct Oscillator {
     phase: u32,
     step: u32,
-    amplitude: f32,
+    /// The level, 0.0..=1.0 of full scale.
+    level: f32,
 }
 
 impl Oscillator {
@@ -24,15 +27,15 @@ impl Oscillator {
         Oscillator {
             phase: 0,
             step,
-            amplitude: level.0 as f32 / 1000.0 * f32::from(i16::MAX),
+            level: level.0 as f32 / 1000.0,
         }
     }
 
     /// The next sample.
     pub fn next_sample(&mut self) -> i16 {
-        let v = sin_turns(self.phase) * self.amplitude;
+        let v = sin_turns(self.phase) * self.level;
         self.phase = self.phase.wrapping_add(self.step);
-        v as i16
+        i16::from_f32(v)
     }
 }
 
@@ -80,6 +83,16 @@ mod tests {
         let oscillator = Oscillator::new(Milli(1_000_000), 48_000, Milli(500));
         let hz = f64::from(oscillator.step) / 4_294_967_296.0 * 48_000.0;
         assert!((hz - 1000.0).abs() < 1e-4, "{hz}");
-        assert_eq!(oscillator.amplitude, 0.5 * 32767.0);
+        assert_eq!(oscillator.level, 0.5);
+        let mut peak = 0;
+        let mut oscillator = Oscillator::new(Milli(1_000_000), 48_000, Milli(500));
+        for _ in 0..48 {
+            peak = peak.max(oscillator.next_sample());
+        }
+        // Half of 32767 is 16383.5 at the crest; the polynomial may land just below 1 there.
+        assert!(
+            (16_383..=16_384).contains(&peak),
+            "half of full scale at the crest: {peak}"
+        );
     }
 }

@@ -6,7 +6,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::event::PollFlags;
 
-use super::{Direction, MmapStream, State};
+use super::{Direction, MmapStream, State, StreamDirection};
 use crate::error::Result;
 use crate::sample::Sample;
 
@@ -44,11 +44,11 @@ impl StopFlag {
     }
 }
 
-impl<S: Sample, D: Direction> MmapStream<S, D> {
+impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// The events to poll [`MmapStream::fd`] for: `POLLIN` for capture, `POLLOUT` for
     /// playback (errors are always reported).
     pub fn poll_events(&self) -> PollFlags {
-        if D::CAPTURE {
+        if D::DIRECTION == Direction::Capture {
             PollFlags::IN
         } else {
             PollFlags::OUT

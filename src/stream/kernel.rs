@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::pcm::{Command, PcmDevice};
 use crate::sys::{self, Readiness};
 use crate::transport::{RawStatus, Transport, TransportKind};
+use crate::types::Direction;
 
 /// What a stream needs from the kernel. Pointers and status are as of the last exchange on
 /// the `SYNC_PTR` transport, live when mapped.
@@ -115,7 +116,10 @@ impl Kernel for HwKernel {
     fn wait(&mut self, timeout_ms: u32) -> Result<Readiness> {
         let waiter = match &mut self.waiter {
             Some(waiter) => waiter,
-            empty => empty.insert(sys::Waiter::new(self.pcm.fd(), self.pcm.info().capture)?),
+            empty => empty.insert(sys::Waiter::new(
+                self.pcm.fd(),
+                self.pcm.info().direction == Direction::Capture,
+            )?),
         };
         waiter.wait(timeout_ms)
     }

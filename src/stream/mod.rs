@@ -5,10 +5,10 @@ use core::cell::Cell;
 use core::marker::PhantomData;
 use core::ops::ControlFlow;
 
-use crate::device::DeviceName;
+use crate::device::{DeviceName, PcmInfo};
 use crate::error::{Errno, Error, Op, Result};
 use crate::params::{self, Negotiated, Request};
-use crate::pcm::{PcmDevice, PcmInfo, SwParams};
+use crate::pcm::{PcmDevice, SwParams};
 use crate::ring;
 use crate::sample::Sample;
 use crate::sys::{self, Readiness};
@@ -29,7 +29,7 @@ mod tests;
 
 pub use capture::CaptureIter;
 pub use config::{Config, XrunPolicy};
-pub use direction::{Capture, Direction, Playback};
+pub use direction::{Capture, Direction, Playback, StreamDirection};
 pub use events::StopFlag;
 pub use status::{PeriodInfo, Setup, State, Status, Timestamp, TimestampClock};
 
@@ -49,7 +49,7 @@ type StreamKernel = model::TestKernel;
 ///
 /// `S` is the sample type (see [`Sample`]), `D` is [`Playback`] or [`Capture`].
 #[derive(Debug)]
-pub struct MmapStream<S: Sample, D: Direction> {
+pub struct MmapStream<S: Sample, D: StreamDirection> {
     kernel: StreamKernel,
     setup: Setup,
     policy: XrunPolicy,
@@ -66,7 +66,7 @@ pub struct MmapStream<S: Sample, D: Direction> {
     _types: PhantomData<(S, D)>,
 }
 
-impl<S: Sample, D: Direction> MmapStream<S, D> {
+impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// Opens `device` (`hw:0,0`, `hw:Loopback,1,0`, ...) and sets it up with `config`.
     pub fn open(device: &str, config: &Config) -> Result<Self> {
         let name = DeviceName::parse(device)?;
@@ -77,7 +77,10 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     pub fn open_name(name: &DeviceName, config: &Config) -> Result<Self> {
         Self::check_sample_type(config)?;
         config.validate()?;
-        Self::with_device(PcmDevice::open_mode(name, D::CAPTURE, config.open_mode)?, config)
+        Self::with_device(
+            PcmDevice::open_mode(name, D::DIRECTION, config.open_mode)?,
+            config,
+        )
     }
 
     /// Sets up an already open device.
@@ -224,7 +227,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// On the `SYNC_PTR` transport a linked stream reads its status and application pointer
     /// back before each period and each commit (two more ioctls per period), since the
     /// partner's prepare, drop or reset moves them in the kernel.
-    pub fn link<S2: Sample, D2: Direction>(&self, other: &MmapStream<S2, D2>) -> Result<()> {
+    pub fn link<S2: Sample, D2: StreamDirection>(&self, other: &MmapStream<S2, D2>) -> Result<()> {
         self.kernel.pcm().link(other.kernel.pcm())?;
         self.linked.set(true);
         other.linked.set(true);
@@ -284,7 +287,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     fn cached_avail(&self) -> Result<u64> {
         let (hw, appl) = self.pointers()?;
         let boundary = self.setup.boundary;
-        Ok(if D::CAPTURE {
+        Ok(if D::DIRECTION == Direction::Capture {
             ring::capture_avail(hw, appl, boundary)
         } else {
             ring::playback_avail(hw, appl, self.frames_in_buffer(), boundary)
@@ -508,7 +511,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
             Error::Suspended => self.resume()?,
             other => return Err(other),
         }
-        if D::CAPTURE && self.cached_state()? == State::Prepared {
+        if D::DIRECTION == Direction::Capture && self.cached_state()? == State::Prepared {
             self.start()?;
         }
         Ok(())
@@ -568,7 +571,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
                 proven = 0;
                 continue;
             }
-            if D::CAPTURE && state == State::Prepared {
+            if D::DIRECTION == Direction::Capture && state == State::Prepared {
                 self.start()?;
                 continue;
             }
@@ -607,7 +610,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
     /// Moves the application pointer over `frames` without handing them to the callback:
     /// silence for playback, discarded for capture.
     fn skip(&mut self, frames: u64) -> Result<()> {
-        if !D::CAPTURE {
+        if D::DIRECTION == Direction::Playback {
             let offset = ring::offset(self.pointers()?.1, self.frames_in_buffer());
             self.samples_mut(offset, frames).fill(S::SILENCE);
         }
@@ -632,7 +635,7 @@ impl<S: Sample, D: Direction> MmapStream<S, D> {
         self.position = self.position.saturating_add(frames);
         let state = self.cached_state()?;
         self.note_fault(state);
-        if !D::CAPTURE && state == State::Prepared {
+        if D::DIRECTION == Direction::Playback && state == State::Prepared {
             let (hw, appl) = self.pointers()?;
             let queued = ring::playback_queued(hw, appl, self.frames_in_buffer(), self.setup.boundary);
             if queued >= self.setup.start_threshold {
@@ -773,7 +776,7 @@ fn check_negotiated(negotiated: &Negotiated) -> Result<()> {
 /// The software parameters for `config`: zero thresholds become their defaults (a period
 /// for `avail_min`, the buffer for the thresholds; capture starts at once), others are cut
 /// to the buffer.
-fn sw_params<D: Direction>(config: &Config, negotiated: &Negotiated) -> SwParams {
+fn sw_params<D: StreamDirection>(config: &Config, negotiated: &Negotiated) -> SwParams {
     let buffer = u64::from(negotiated.buffer_size);
     let period = u64::from(negotiated.period_size);
     let or_default = |value: u32, default: u64| {
@@ -785,7 +788,7 @@ fn sw_params<D: Direction>(config: &Config, negotiated: &Negotiated) -> SwParams
     };
     SwParams {
         avail_min: or_default(config.avail_min, period),
-        start_threshold: if D::CAPTURE {
+        start_threshold: if D::DIRECTION == Direction::Capture {
             1
         } else {
             or_default(config.start_threshold, buffer)

@@ -27,6 +27,7 @@ use crate::pcm::PcmDevice;
 use crate::ring;
 use crate::sys::Readiness;
 use crate::transport::{RawStatus, TransportKind};
+use crate::types::Direction;
 
 /// The stream's kernel side in the crate's own tests: the device or the model.
 #[derive(Debug)]
@@ -479,7 +480,11 @@ impl KernelModel {
             frame_bytes,
         };
         KernelModel {
-            pcm: PcmDevice::for_tests(setup.capture),
+            pcm: PcmDevice::for_tests(if setup.capture {
+                Direction::Capture
+            } else {
+                Direction::Playback
+            }),
             cached_status: truth.reported(),
             cached_appl: 0,
             cached_avail_min: setup.avail_min,

@@ -8,7 +8,7 @@ pub use crate::types::State;
 
 impl State {
     /// The state for a `SNDRV_PCM_STATE_*` number.
-    pub fn from_raw(raw: i32) -> Result<State> {
+    pub(crate) fn from_raw(raw: i32) -> Result<State> {
         Ok(match raw {
             abi::SNDRV_PCM_STATE_OPEN => State::Open,
             abi::SNDRV_PCM_STATE_SETUP => State::Setup,

@@ -15,6 +15,7 @@ use super::model::{Hostile, KernelModel, ModelSetup, TestKernel, Truth};
 use super::*;
 use crate::abi;
 use crate::params::Format;
+use crate::test_support::cases;
 
 type Shared = Rc<RefCell<Truth>>;
 
@@ -36,8 +37,8 @@ fn setup(capture: bool, mapped: bool) -> ModelSetup {
 }
 
 /// A stream of `i16` over the model, prepared, and the model's shared truth.
-fn open<D: Direction>(model: &ModelSetup, policy: XrunPolicy) -> Result<(MmapStream<i16, D>, Shared)> {
-    assert_eq!(model.capture, D::CAPTURE);
+fn open<D: StreamDirection>(model: &ModelSetup, policy: XrunPolicy) -> Result<(MmapStream<i16, D>, Shared)> {
+    assert_eq!(model.capture, D::DIRECTION == Direction::Capture);
     let buffer = model.period * model.periods;
     let kernel = KernelModel::new(model);
     let truth = kernel.truth.clone();
@@ -541,8 +542,12 @@ fn model_setup() -> impl Strategy<Value = ModelSetup> {
 
 /// Applies one step. Errors are allowed (the kernel refuses many of these in many states);
 /// panics and broken invariants are not.
-fn apply<D: Direction>(stream: &mut MmapStream<i16, D>, truth: &Shared, step: &Step, unseen_xruns: &mut u32)
-where
+fn apply<D: StreamDirection>(
+    stream: &mut MmapStream<i16, D>,
+    truth: &Shared,
+    step: &Step,
+    unseen_xruns: &mut u32,
+) where
     MmapStream<i16, D>: Ops,
 {
     // A prepare or drop that ends an xrun the stream never looked at: the kernel counted it,
@@ -681,7 +686,11 @@ impl Ops for MmapStream<i16, Capture> {
 
 /// `unseen_xruns`: xruns that ended before the stream could see them; `None` once the
 /// model has lied about the state, after which no count can be expected to hold.
-fn check_invariants<D: Direction>(stream: &MmapStream<i16, D>, truth: &Shared, unseen_xruns: Option<u32>) {
+fn check_invariants<D: StreamDirection>(
+    stream: &MmapStream<i16, D>,
+    truth: &Shared,
+    unseen_xruns: Option<u32>,
+) {
     let t = truth.borrow();
     if t.hostile.is_some() {
         return;
@@ -706,7 +715,7 @@ fn check_invariants<D: Direction>(stream: &MmapStream<i16, D>, truth: &Shared, u
     assert!(t.empty_in_a_row < 8, "busy loop");
 }
 
-fn drive<D: Direction>(model: &ModelSetup, steps: &[Step], policy: XrunPolicy)
+fn drive<D: StreamDirection>(model: &ModelSetup, steps: &[Step], policy: XrunPolicy)
 where
     MmapStream<i16, D>: Ops,
 {
@@ -727,21 +736,8 @@ where
     );
 }
 
-/// Proptest cases: `PROPTEST_CASES` when set, otherwise 512 on x86 hosts and 32 elsewhere,
-/// where these tests run under qemu-user (as `tests/common`'s helper for the other suites).
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(if cfg!(any(target_arch = "x86_64", target_arch = "x86")) {
-            512
-        } else {
-            32
-        })
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(512, 32), ..ProptestConfig::default() })]
 
     #[test]
     fn any_interleaving_keeps_the_loop_sound(

@@ -1,6 +1,8 @@
 //! Bad input gets a typed error with a message that says what to do, never a panic or a hang.
 
-use alsa_direct::{ConfigError, Errno, Error, Format, Matching, MmapStream, Op, Param, PcmDevice, Playback};
+use alsa_direct::{
+    ConfigError, Direction, Errno, Error, Format, Matching, MmapStream, Op, Param, PcmDevice, Playback,
+};
 
 use crate::common;
 
@@ -55,13 +57,13 @@ fn busy_device() {
 
 #[test]
 fn wrong_direction() {
-    let err = PcmDevice::open_path("/dev/snd/pcmC0D0c", false).unwrap_err();
+    let err = PcmDevice::open_path("/dev/snd/pcmC0D0c", Direction::Playback).unwrap_err();
     assert_eq!(err, Error::WrongDirection);
 }
 
 #[test]
 fn format_the_card_lacks() {
-    let mut pcm = PcmDevice::open(&common::playback_device().parse().unwrap(), false).unwrap();
+    let mut pcm = PcmDevice::open(&common::playback_device().parse().unwrap(), Direction::Playback).unwrap();
     let caps = pcm.capabilities().unwrap();
     drop(pcm);
     let missing = [Format::U8, Format::S8]

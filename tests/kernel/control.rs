@@ -1,6 +1,6 @@
 //! The control device: card ids, PCM device and subdevice listing.
 
-use alsa_direct::{cards, ControlDevice, DeviceName};
+use alsa_direct::{cards, ControlDevice, DeviceName, Direction};
 
 #[test]
 fn loopback_card_is_listed_with_its_devices() {
@@ -18,11 +18,14 @@ fn loopback_card_is_listed_with_its_devices() {
     let control = ControlDevice::open(loopback).unwrap();
     let devices: Vec<u32> = control.pcm_devices().collect::<Result<_, _>>().unwrap();
     assert_eq!(devices, [0, 1], "snd-aloop has devices 0 and 1");
-    for capture in [false, true] {
-        let info = control.pcm_info(0, 0, capture).unwrap().expect("both directions");
-        assert_eq!(info.capture, capture);
+    for direction in Direction::ALL {
+        let info = control
+            .pcm_info(0, 0, direction)
+            .unwrap()
+            .expect("both directions");
+        assert_eq!(info.direction, direction);
         assert_eq!(info.subdevices_count, 8, "snd-aloop's default pcm_substreams");
-        let last = control.pcm_info(0, 7, capture).unwrap().expect("subdevice 7");
+        let last = control.pcm_info(0, 7, direction).unwrap().expect("subdevice 7");
         assert_eq!(last.subdevice, 7);
     }
 }

@@ -3,14 +3,14 @@
 //! and IEC958 subframes (not offered by snd-aloop: checked, and said so).
 
 use alsa_direct::{
-    Capabilities, Config, DeviceName, Error, Format, MmapStream, Packed24Le, PcmDevice, Playback,
+    Capabilities, Config, DeviceName, Direction, Error, Format, MmapStream, Packed24Le, PcmDevice, Playback,
 };
 
 use crate::common;
 
 fn playback_pcm() -> PcmDevice {
     let name = DeviceName::parse(&common::playback_device()).unwrap();
-    PcmDevice::open(&name, false).unwrap()
+    PcmDevice::open(&name, Direction::Playback).unwrap()
 }
 
 fn capabilities() -> Capabilities {

@@ -2,7 +2,7 @@
 //! snd-dummy's volumes (with a dB scale), switches and enumerations where the board loads it.
 
 use alsa_direct::mixer::{ElemInfo, ElemType, Interface, Mixer};
-use alsa_direct::{cards, ControlDevice, Errno, Error, Op};
+use alsa_direct::{cards, ControlDevice, Direction, Errno, Error, Op};
 
 /// The card whose id is `id`, if present.
 fn card(id: &str) -> Option<u32> {
@@ -222,7 +222,8 @@ fn mixer_dummy_volume_has_its_db_scale() {
     let tlv = mixer.tlv(&info).unwrap().expect("TLV data");
     assert_eq!(
         tlv.words(),
-        [alsa_direct::abi::SNDRV_CTL_TLVT_DB_SCALE, 8, -4500i32 as u32, 30]
+        // SNDRV_CTL_TLVT_DB_SCALE (1), 8 bytes: the minimum and the step in centi-dB.
+        [1, 8, -4500i32 as u32, 30]
     );
     // DECLARE_TLV_DB_SCALE(db_scale_dummy, -4500, 30, 0) over the control's range.
     let db = mixer.db_range(&info).unwrap().expect("a dB range");
@@ -434,8 +435,8 @@ fn mixer_loopback_has_no_channel_map_controls() {
     // lookup answers None rather than an error, for every device and direction.
     let mixer = loopback();
     for device in [0, 1] {
-        for capture in [false, true] {
-            assert_eq!(mixer.chmap_control(device, 0, capture).unwrap(), None);
+        for direction in Direction::ALL {
+            assert_eq!(mixer.chmap_control(device, 0, direction).unwrap(), None);
         }
     }
 }
@@ -470,7 +471,7 @@ fn mixer_channel_maps_of_a_real_driver() {
     let mixer = Mixer::open(card).unwrap();
     eprintln!("card {card}: {}", mixer.control().card_info().unwrap().name);
     let control = mixer
-        .chmap_control(0, 0, false)
+        .chmap_control(0, 0, Direction::Playback)
         .unwrap()
         .expect("a Playback Channel Map on PCM device 0");
     eprintln!(
@@ -490,7 +491,11 @@ fn mixer_channel_maps_of_a_real_driver() {
     );
     // Too small a buffer: the kernel refuses rather than truncating.
     assert!(mixer.chmaps::<4>(&control).is_err());
-    assert_eq!(mixer.chmap_control(0, 1, false).unwrap(), None, "one subdevice");
+    assert_eq!(
+        mixer.chmap_control(0, 1, Direction::Playback).unwrap(),
+        None,
+        "one subdevice"
+    );
 
     let idle = mixer.current_chmap(&control).unwrap();
     eprintln!("  current with no stream: [{idle}]");

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alsa_direct::{Capture, Errno, Error, Format, MmapStream, Op, PcmDevice, Playback};
+use alsa_direct::{Capture, Direction, Errno, Error, Format, MmapStream, Op, PcmDevice, Playback};
 
 use crate::common::{self, Oscillator};
 
@@ -135,10 +135,10 @@ fn stalled_device_times_out() {
 #[test]
 fn ten_thousand_open_close_cycles() {
     let name = common::playback_device().parse().unwrap();
-    drop(PcmDevice::open(&name, false).unwrap());
+    drop(PcmDevice::open(&name, Direction::Playback).unwrap());
     let before = common::fds_and_maps();
     for _ in 0..10_000 {
-        drop(PcmDevice::open(&name, false).unwrap());
+        drop(PcmDevice::open(&name, Direction::Playback).unwrap());
     }
     assert_eq!(common::fds_and_maps(), before);
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::workspace::Workspace;
+use crate::host::workspace::Workspace;
 pub use analysis::Heard;
 
 /// Where a boot's recording goes: `target/board-audio/<board>-<what>.wav` (replaced on every

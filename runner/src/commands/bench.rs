@@ -10,19 +10,21 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::bench_files;
-use crate::bench_floor;
-use crate::bench_report::{self, BoardResult};
-use crate::bench_script::{self, Plan, BENCH_BINARY, FLOOR_BINARY};
+use crate::bench::files as bench_files;
+use crate::bench::floor as bench_floor;
+use crate::bench::report::{self as bench_report, BoardResult};
+use crate::bench::script::{self as bench_script, Plan, BENCH_BINARY, FLOOR_BINARY};
 use crate::boards::Board;
-use crate::cargo_build;
-use crate::commands::{boot_jobs, setup, BootOptions, Clock};
-use crate::exec;
-use crate::guest_files;
-use crate::initramfs::{Job, Syslog};
-use crate::install::Host;
+use crate::boot::clock::Clock;
+use crate::boot::{boot_jobs, BootOptions};
+use crate::commands::setup;
+use crate::guest_image::cargo_build;
+use crate::guest_image::guest_files;
+use crate::guest_image::job::{Job, Syslog};
+use crate::host::exec;
+use crate::host::install::Host;
+use crate::host::workspace::Workspace;
 use crate::progress::{secs, step};
-use crate::workspace::Workspace;
 
 /// Benchmarks every board in `boards` (one guest at a time) and writes the report; returns
 /// whether every board produced results.

@@ -6,7 +6,7 @@
 //! --all-features -D warnings`; the `std` feature's descriptor types; the firmware
 //! (`firmware/`) tested on the host, linted for each emulated board's target and held to its
 //! size budget there; the declared `rust-version`, built with Debian's Rust of that version
-//! (see [`crate::msrv`]); then `cargo board test` on every emulated board, and on each again
+//! (see [`crate::host::msrv`]); then `cargo board test` on every emulated board, and on each again
 //! with the kernel of [`SECOND_SUITE`].
 
 use std::time::Instant;
@@ -14,14 +14,16 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::boards::{self, Board};
-use crate::cargo_build;
-use crate::commands::{setup, test, BootOptions};
-use crate::exec;
-use crate::install::{self, Host};
-use crate::msrv;
+use crate::boot::BootOptions;
+use crate::commands::summary::Summary;
+use crate::commands::{setup, test};
+use crate::guest_image::cargo_build;
+use crate::host::exec;
+use crate::host::install::{self, Host};
+use crate::host::msrv;
+use crate::host::workspace::Workspace;
 use crate::progress::{secs, step};
-use crate::summary::Summary;
-use crate::workspace::Workspace;
+use crate::targets::{Firmware, HOST, TARGETS};
 
 /// The Debian suite whose kernel CI tests every emulated board on a second time, beside the
 /// board's own: trixie's Linux 6.12 (PCM protocol 2.0.18) beside bookworm's 6.1 (2.0.15).
@@ -53,38 +55,6 @@ pub fn boards(all: &[Board]) -> Result<Vec<Board>> {
     }
     Ok(chosen)
 }
-
-/// The host's own target: tested with plain `cargo test`.
-const HOST_TARGET: &str = "x86_64-unknown-linux-gnu";
-
-/// Targets whose host tests run in CI (cross ones through the runners in `.cargo/config.toml`).
-pub const HOST_TEST_TARGETS: &[&str] = &[
-    HOST_TARGET,
-    "aarch64-unknown-linux-gnu",
-    "armv7-unknown-linux-gnueabihf",
-    "riscv64gc-unknown-linux-gnu",
-    "i686-unknown-linux-gnu",
-    "powerpc64le-unknown-linux-gnu",
-];
-
-/// The targets the firmware is linted for: those of the emulated boards' runs (qemu-x86_64
-/// also runs 32-bit x86 programs).
-pub const FIRMWARE_TARGETS: &[&str] = &[
-    "x86_64-unknown-linux-gnu",
-    "i686-unknown-linux-gnu",
-    "aarch64-unknown-linux-gnu",
-    "armv7-unknown-linux-gnueabihf",
-    "riscv64gc-unknown-linux-gnu",
-];
-
-/// The targets the firmware is held to its size budget on (32-bit x86, about 36 KiB, is
-/// tested in the guest but not held to it).
-pub const FIRMWARE_BUDGET_TARGETS: &[&str] = &[
-    "x86_64-unknown-linux-gnu",
-    "aarch64-unknown-linux-gnu",
-    "armv7-unknown-linux-gnueabihf",
-    "riscv64gc-unknown-linux-gnu",
-];
 
 /// Builds the firmware for `target` and checks its stripped size against
 /// [`cargo_build::FIRMWARE_BUDGET`]; returns the summary detail.
@@ -192,7 +162,8 @@ fn host_steps() -> Vec<Step> {
     ));
     // The firmware builds only with its profile (a no_std binary cannot unwind, and the dev
     // profile unwinds), for the emulated boards' targets (its `_start` is per architecture).
-    for target in FIRMWARE_TARGETS {
+    for target in TARGETS.iter().filter(|t| t.firmware != Firmware::NotBuilt) {
+        let target = target.triple;
         steps.push(Step::new(
             target,
             "firmware-clippy",
@@ -210,8 +181,9 @@ fn host_steps() -> Vec<Step> {
             ],
         ));
     }
-    for target in HOST_TEST_TARGETS {
-        if *target == HOST_TARGET {
+    for target in TARGETS {
+        let target = target.triple;
+        if target == HOST.triple {
             steps.push(Step::new(target, "test", &["test"]));
         } else {
             // Doctests get no `target.<t>.rustflags`: link them statically too, or qemu-user
@@ -263,7 +235,7 @@ fn run_steps(
 ) -> bool {
     let started = Instant::now();
     step!("=== ci: preparing the host ===");
-    let prepared = setup::setup(ws, host, boards, HOST_TEST_TARGETS)
+    let prepared = setup::setup(ws, host, boards, TARGETS)
         .and_then(|()| install::ensure_rust_components(&["clippy", "rustfmt"]));
     if let Err(err) = prepared {
         step!("ci: FAILED preparing the host: {err:#}");
@@ -297,7 +269,8 @@ fn run_steps(
         }
     }
 
-    for target in FIRMWARE_BUDGET_TARGETS {
+    for target in TARGETS.iter().filter(|t| t.firmware == Firmware::LintedAndSized) {
+        let target = target.triple;
         let started = Instant::now();
         step!("=== ci: {target} firmware-size ===");
         match firmware_budget(ws, target) {
@@ -373,18 +346,22 @@ mod tests {
         let all = boards::load_all(&dir).unwrap();
         for board in boards::select(&all, &[]).unwrap() {
             for run in &board.runs {
-                let target = board.run_target(run);
-                assert!(FIRMWARE_TARGETS.contains(&target), "{}: {target}", board.name);
+                let target = crate::targets::by_triple(board.run_target(run)).unwrap();
+                assert_ne!(
+                    target.firmware,
+                    Firmware::NotBuilt,
+                    "{}: {}",
+                    board.name,
+                    target.triple
+                );
             }
         }
-        for target in FIRMWARE_BUDGET_TARGETS {
-            assert!(FIRMWARE_TARGETS.contains(target));
-        }
         let steps = host_steps();
-        for target in FIRMWARE_TARGETS {
-            assert!(steps
+        for target in TARGETS {
+            let linted = steps
                 .iter()
-                .any(|s| s.group == *target && s.name == "firmware-clippy"));
+                .any(|s| s.group == target.triple && s.name == "firmware-clippy");
+            assert_eq!(linted, target.firmware != Firmware::NotBuilt, "{}", target.triple);
         }
         let workspace = steps.iter().find(|s| s.name == "clippy-workspace").unwrap();
         assert!(workspace

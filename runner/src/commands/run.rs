@@ -7,13 +7,14 @@ use anyhow::{bail, Context, Result};
 
 use crate::audio;
 use crate::boards::Board;
-use crate::cargo_build;
-use crate::commands::{boot_jobs, setup, BootOptions};
-use crate::guest_files;
-use crate::initramfs::{Job, Syslog};
-use crate::install::Host;
+use crate::boot::{boot_jobs, BootOptions};
+use crate::commands::setup;
+use crate::guest_image::cargo_build;
+use crate::guest_image::guest_files;
+use crate::guest_image::job::{Job, Syslog};
+use crate::host::install::Host;
+use crate::host::workspace::Workspace;
 use crate::progress::step;
-use crate::workspace::Workspace;
 
 /// What to run.
 #[derive(Debug, Clone)]

@@ -3,10 +3,11 @@
 use anyhow::Result;
 
 use crate::boards::{Board, Debian};
-use crate::guest_files;
-use crate::install::{self, Host};
+use crate::guest_image::guest_files;
+use crate::host::install::{self, Host};
+use crate::host::workspace::Workspace;
 use crate::progress::step;
-use crate::workspace::Workspace;
+use crate::targets::Target;
 
 /// Installs the packages and rustup targets needed to build for and boot `boards`, plus what
 /// `cargo test --target <t>` on the host needs for each of `host_test_targets`; makes the
@@ -15,7 +16,7 @@ pub fn prepare_host(
     ws: &Workspace,
     host: &mut Host,
     boards: &[&Board],
-    host_test_targets: &[&str],
+    host_test_targets: &[Target],
 ) -> Result<()> {
     let to_fetch: Vec<&Debian> = boards
         .iter()
@@ -24,9 +25,9 @@ pub fn prepare_host(
         .collect();
     host.ensure_guest_sources(&to_fetch)?;
     let mut needs = Vec::new();
-    let mut targets: Vec<&str> = host_test_targets.to_vec();
+    let mut targets: Vec<&str> = host_test_targets.iter().map(|t| t.triple).collect();
     for board in boards {
-        needs.extend(install::needs_for_board(board));
+        needs.extend(install::needs_for_board(board)?);
         targets.extend(board.runs.iter().map(|r| board.run_target(r)));
     }
     for target in host_test_targets {
@@ -39,7 +40,7 @@ pub fn prepare_host(
 }
 
 /// `cargo board setup [BOARD...]`: everything `test` needs, fetched now.
-pub fn setup(ws: &Workspace, host: &mut Host, boards: &[&Board], host_test_targets: &[&str]) -> Result<()> {
+pub fn setup(ws: &Workspace, host: &mut Host, boards: &[&Board], host_test_targets: &[Target]) -> Result<()> {
     prepare_host(ws, host, boards, host_test_targets)?;
     for board in boards {
         let files = guest_files::prepare(board, &ws.cache_dir(), host)?;

@@ -9,17 +9,18 @@ use anyhow::{Context, Result};
 
 use crate::audio::scenarios::{assign_frequencies, judge, played_frames, scenarios, Scenario};
 use crate::audio::{self, analysis};
-use crate::bench_files;
+use crate::bench::files as bench_files;
 use crate::boards::{Audio, Board};
-use crate::cargo_build;
-use crate::commands::{boot_jobs, setup, BootOptions};
-use crate::guest_files::{self, GuestFiles};
-use crate::initramfs::{Job, Syslog};
-use crate::install::Host;
+use crate::boot::qemu::BootReport;
+use crate::boot::{boot_jobs, BootOptions};
+use crate::commands::setup;
+use crate::commands::summary::Summary;
+use crate::guest_image::cargo_build;
+use crate::guest_image::guest_files::{self, GuestFiles};
+use crate::guest_image::job::{Job, Syslog};
+use crate::host::install::Host;
+use crate::host::workspace::Workspace;
 use crate::progress::{secs, step};
-use crate::qemu::BootReport;
-use crate::summary::Summary;
-use crate::workspace::Workspace;
 
 /// Tests every board in `boards`; failures end up in the summary, not in the error.
 pub fn test(

@@ -2,9 +2,13 @@
 //! `pcm_chmap_ctl_tlv` output: a `CONTAINER` of `CHMAP_FIXED`/`VAR`/`PAIRED` items, each a
 //! list of `SNDRV_CHMAP_*` positions.
 
-use alsa_direct::abi::*;
-use alsa_direct::chmap::{parse_chmaps, Chmap, ChmapKind, Position, MAX_CHANNELS};
-use alsa_direct::Error;
+use std::string::{String, ToString};
+use std::vec;
+use std::vec::Vec;
+
+use crate::abi::*;
+use crate::chmap::{parse_chmaps, Chmap, ChmapKind, Position, MAX_CHANNELS};
+use crate::Error;
 use proptest::prelude::*;
 
 fn item(kind: u32, payload: &[u32]) -> Vec<u32> {

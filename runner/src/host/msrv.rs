@@ -19,7 +19,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use crate::exec;
+use crate::host::exec;
 use crate::progress::step;
 
 /// `Cargo.toml`, as far as this module reads it.
@@ -208,7 +208,7 @@ pub fn toolchain(cache: &Path, version: &str) -> Result<Toolchain> {
     for entry in std::fs::read_dir(&debs)?.flatten() {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "deb") {
-            crate::debian::extract(&path, &root, &[])?;
+            crate::host::debian::extract(&path, &root, &[])?;
         }
     }
     let cargo = toolchain(String::new());
@@ -306,7 +306,7 @@ fn installed_packages() -> BTreeSet<String> {
 fn download(dir: &Path, packages: &[String]) -> Result<()> {
     let mut cmd = Command::new("apt-get");
     cmd.current_dir(dir).args(["download", "-q"]).args(packages);
-    if crate::install::is_root() {
+    if crate::host::install::is_root() {
         // apt's download sandbox user cannot write into the cache; root downloads directly.
         cmd.args(["-o", "APT::Sandbox::User=root"]);
     }
@@ -319,7 +319,7 @@ fn user_crate(dir: &Path, root: &Path) -> Result<PathBuf> {
     let krate = dir.join("user");
     std::fs::create_dir_all(krate.join("src"))?;
     let manifest = format!(
-        "# Written by alsa-direct's board runner (runner/src/msrv.rs): a project that uses the crate.\n\
+        "# Written by alsa-direct's board runner (runner/src/host/msrv.rs): a project that uses the crate.\n\
          [package]\nname = \"msrv-user\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
          [dependencies]\nalsa-direct = {{ path = {:?}, default-features = false }}\n\n\
          [features]\nall = [\"alsa-direct/std\", \"alsa-direct/defmt\", \"alsa-direct/embedded-hal\"]\n\n\

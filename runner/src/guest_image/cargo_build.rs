@@ -8,8 +8,9 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use crate::exec;
+use crate::host::exec;
 use crate::progress::step;
+use crate::targets;
 
 /// The library package the binaries belong to.
 const PACKAGE: &str = "alsa-direct";
@@ -108,7 +109,7 @@ pub fn firmware(root: &Path, target: &str) -> Result<PathBuf> {
 fn cargo(root: &Path, target: &str) -> Command {
     let mut cmd = exec::cargo();
     cmd.current_dir(root);
-    if target == "x86_64-unknown-linux-gnu" {
+    if target == targets::HOST.triple {
         // The cross targets get crt-static from .cargo/config.toml; the host target does not.
         cmd.env(
             "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS",

@@ -16,10 +16,10 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 
 use crate::boards::{Board, Debian};
-use crate::debian;
-use crate::exec;
-use crate::install::Host;
-use crate::modules::{modinfo_depends, Load, ModuleIndex};
+use crate::guest_image::modules::{modinfo_depends, Load, ModuleIndex};
+use crate::host::debian;
+use crate::host::exec;
+use crate::host::install::Host;
 use crate::progress::step;
 
 /// A module ready to copy into the initramfs.

@@ -12,24 +12,17 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use crate::boards::{Board, Debian};
-use crate::debian;
-use crate::install::Host;
+use crate::host::debian;
+use crate::host::install::Host;
 use crate::progress::step;
+use crate::targets;
 
 /// A file for the guest: absolute guest path and the host file.
 pub type GuestFile = (String, PathBuf);
 
 /// The Debian multiarch triple of a Debian architecture (`/lib/<triple>/`).
 pub fn multiarch(arch: &str) -> &'static str {
-    match arch {
-        "arm64" => "aarch64-linux-gnu",
-        "armhf" => "arm-linux-gnueabihf",
-        "amd64" => "x86_64-linux-gnu",
-        "i386" => "i386-linux-gnu",
-        "riscv64" => "riscv64-linux-gnu",
-        "ppc64el" => "powerpc64le-linux-gnu",
-        _ => "unknown-linux-gnu",
-    }
+    targets::by_debian_arch(arch).map_or("unknown-linux-gnu", |t| t.multiarch)
 }
 
 /// Fetches (first time) or finds (later) aplay and its libraries for the board; returns the

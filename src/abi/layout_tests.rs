@@ -12,7 +12,12 @@
 //! `snd_pcm_mmap_status`/`_control`/`_sync_ptr` must be the `*64` mirrors, without it the `*32`
 //! ones. The `__`-prefixed layouts are checked in both builds.
 
-use alsa_direct::abi::*;
+use std::borrow::ToOwned;
+use std::string::String;
+use std::vec::Vec;
+use std::{format, println};
+
+use crate::abi::*;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::io;
@@ -185,7 +190,7 @@ impl Drop for TempFile {
 }
 
 fn build(time: Time) -> TempFile {
-    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+    let exe = std::env::temp_dir().join(format!(
         "abi-layout-{}-{}-{}",
         std::env::consts::ARCH,
         time.tag(),
@@ -253,7 +258,7 @@ fn parse(text: &str) -> Facts {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The Rust side: the same keys, computed from `alsa_direct::abi`.
+// The Rust side: the same keys, computed from `crate::abi`.
 
 fn put(facts: &mut Facts, key: String, value: impl TryInto<u64, Error: Debug>) {
     let value = value.try_into().expect("negative or too large");
@@ -286,7 +291,7 @@ macro_rules! record {
     }};
 }
 
-/// Records `const:NAME` for each listed item of `alsa_direct::abi`.
+/// Records `const:NAME` for each listed item of `crate::abi`.
 macro_rules! constants {
     ($facts:expr, $($name:ident),* $(,)?) => {
         $( put($facts, format!("const:{}", stringify!($name)), $name); )*

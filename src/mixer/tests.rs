@@ -1,9 +1,13 @@
 //! The TLV dB-range parser on hand-built TLV data: every dB item type, containers, ranges,
 //! nesting, and truncated or garbage input (an error, never a panic).
 
-use alsa_direct::abi::*;
-use alsa_direct::mixer::{parse_db_range, DbRange};
-use alsa_direct::Error;
+use std::string::ToString;
+use std::vec;
+use std::vec::Vec;
+
+use crate::abi::*;
+use crate::mixer::{parse_db_range, DbRange};
+use crate::Error;
 use proptest::prelude::*;
 
 /// Native-endian bytes of TLV words, as the kernel hands them over.
@@ -234,7 +238,7 @@ proptest! {
 
 mod levels {
     use super::*;
-    use alsa_direct::mixer::{db_of_value, percent_of_value, value_of_db, value_of_percent, DbRounding};
+    use crate::mixer::{db_of_value, percent_of_value, value_of_db, value_of_percent, DbRounding};
 
     const MUTE: i32 = SNDRV_CTL_TLVD_DB_GAIN_MUTE;
 

@@ -1,13 +1,17 @@
 //! `params::negotiate` and `Capabilities` against a pure model of a device that refines
 //! `HwParams` the way the kernel's `HW_REFINE` does, for the parameters negotiation uses.
 
-use alsa_direct::abi;
-use alsa_direct::params::{negotiate, HwParams, Refine, Request};
-use alsa_direct::{Capabilities, Errno, Error, Format, Matching, Op, Param, Range};
+use std::borrow::ToOwned;
+use std::string::ToString;
+use std::vec::Vec;
+use std::{format, vec};
+
+use crate::abi;
+use crate::params::{negotiate, HwParams, Refine, Request};
+use crate::{Capabilities, Errno, Error, Format, Matching, Op, Param, Range};
 use proptest::prelude::*;
 
-mod common;
-use common::cases;
+use crate::test_support::cases;
 
 const EINVAL: Error = Error::Sys {
     op: Op::HwRefine,
@@ -216,7 +220,7 @@ impl Model {
 }
 
 impl Refine for Model {
-    fn refine(&mut self, params: &mut HwParams) -> alsa_direct::Result<()> {
+    fn refine(&mut self, params: &mut HwParams) -> crate::Result<()> {
         self.refines += 1;
         let mut trial = *params;
         self.try_refine(&mut trial).ok_or(EINVAL)?;
@@ -531,7 +535,7 @@ fn no_mmap_access() {
 fn nearest_falls_back_when_the_closest_is_refused() {
     struct Quirky(Model);
     impl Refine for Quirky {
-        fn refine(&mut self, params: &mut HwParams) -> alsa_direct::Result<()> {
+        fn refine(&mut self, params: &mut HwParams) -> crate::Result<()> {
             if params.value(Param::Rate) == Some(44100) {
                 return Err(EINVAL);
             }
@@ -562,7 +566,7 @@ fn nearest_falls_back_when_the_closest_is_refused() {
 fn nearest_survives_a_refine_answering_outside_the_range_asked() {
     struct Liar(Model);
     impl Refine for Liar {
-        fn refine(&mut self, params: &mut HwParams) -> alsa_direct::Result<()> {
+        fn refine(&mut self, params: &mut HwParams) -> crate::Result<()> {
             // Asked "what is at or below `max`", it answers a range above `max`.
             match params.range(Param::Rate) {
                 Some(asked) if asked.min == 0 && asked.max < u32::MAX => {
@@ -827,7 +831,7 @@ fn model_and_request() -> impl Strategy<Value = (Model, Request)> {
 }
 
 /// What negotiation must yield for `req` on `m`, worked out from the model's sets directly.
-fn expected(m: &Model, req: &Request) -> alsa_direct::Result<(u32, u32, u32, u32)> {
+fn expected(m: &Model, req: &Request) -> crate::Result<(u32, u32, u32, u32)> {
     if !m.mmap {
         return Err(Error::NoMmapAccess);
     }
@@ -926,14 +930,14 @@ proptest! {
 
 mod formats {
     use super::*;
-    use alsa_direct::params::{negotiate_formats, Formats, MAX_FORMATS};
-    use alsa_direct::{Config, ConfigError};
+    use crate::params::{negotiate_formats, Formats, MAX_FORMATS};
+    use crate::{Config, ConfigError};
 
     /// The codec, but S16 only in stereo (a DAC whose 6-channel mode needs 32-bit slots).
     struct StereoS16(Model);
 
     impl Refine for StereoS16 {
-        fn refine(&mut self, params: &mut HwParams) -> alsa_direct::Result<()> {
+        fn refine(&mut self, params: &mut HwParams) -> crate::Result<()> {
             let only_s16 = params.allows_format(Format::S16) && !params.allows_format(Format::S32);
             if only_s16 {
                 let r = params.range(Param::Channels).ok_or(EINVAL)?;

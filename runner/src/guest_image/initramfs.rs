@@ -4,57 +4,15 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::cpio::CpioWriter;
-use crate::guest_files::{self, GuestFiles};
-use crate::init_script::{self, GuestModule};
-use crate::protocol::Marker;
-
-/// What of the guest's syslog (`/var/log/messages`) to print after a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Syslog {
-    /// Nothing.
-    Off,
-    /// The lines logged while the job ran, when there are any (what `cargo board run` shows,
-    /// so that an example that logs to syslog, like `tone`, is seen).
-    Job,
-    /// The whole file (`--dump-syslog`, or a run's `dump_syslog`).
-    All,
-}
-
-impl Syslog {
-    /// [`Syslog::All`] when asked for with `dump`, else `otherwise`.
-    pub fn dump_or(dump: bool, otherwise: Syslog) -> Syslog {
-        if dump {
-            Syslog::All
-        } else {
-            otherwise
-        }
-    }
-}
-
-/// A binary the guest runs, with its place in the guest and how to run it.
-#[derive(Debug, Clone)]
-pub struct Job {
-    /// Name reported in markers and the summary.
-    pub name: String,
-    /// Absolute path in the guest, e.g. `/tests/aarch64-unknown-linux-gnu/kernel`.
-    pub guest_path: String,
-    /// The binary on the host.
-    pub host_binary: PathBuf,
-    /// Arguments.
-    pub args: Vec<String>,
-    /// Environment.
-    pub env: BTreeMap<String, String>,
-    /// What of the guest's syslog to print after the job.
-    pub syslog: Syslog,
-    /// More files the job uses, placed in the guest but not run: (absolute guest path, host
-    /// file), e.g. the examples next to a test binary.
-    pub files: Vec<(String, PathBuf)>,
-}
+use crate::guest_image::cpio::CpioWriter;
+use crate::guest_image::guest_files::{self, GuestFiles};
+use crate::guest_image::init_script::{self, GuestModule};
+use crate::guest_image::job::Job;
+use crate::guest_image::protocol::Marker;
 
 /// Writes the initramfs to `out` and returns its size in bytes; its `/init` waits for the
 /// device node `wait_for` after loading the modules.

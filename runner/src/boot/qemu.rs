@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::boards::Board;
-use crate::commands::Clock;
-use crate::exec;
+use crate::boot::clock::Clock;
+use crate::guest_image::protocol::{Event, Marker};
+use crate::host::exec;
 use crate::progress::{secs, step};
-use crate::protocol::{Event, Marker};
 
 /// How a boot should go.
 pub struct BootSpec<'a> {

@@ -11,8 +11,9 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 
 use crate::boards::{Board, Debian};
-use crate::exec;
+use crate::host::exec;
 use crate::progress::step;
+use crate::targets::{self, Target};
 
 /// Where packages come from (the mirror every Debian install can reach).
 const MIRROR: &str = "http://deb.debian.org/debian";
@@ -122,90 +123,32 @@ pub fn package_installed(package: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// A target's linker: the C compiler, its package, and the package of the target's C library
-/// (start files and static archive; `--no-install-recommends` leaves it out of the compiler's).
-struct Linker {
-    /// The compiler `.cargo/config.toml` names as the target's linker.
-    compiler: &'static str,
-    /// Debian package holding the compiler.
-    package: &'static str,
-    /// Debian package holding the target's `crt1.o` and `libc.a`.
-    libc_package: &'static str,
-}
-
-/// The linker for a target; the host's own `cc` for the host's target.
-fn linker(target: &str) -> Linker {
-    let (compiler, package, libc_package) = match target {
-        "aarch64-unknown-linux-gnu" => (
-            "aarch64-linux-gnu-gcc",
-            "gcc-aarch64-linux-gnu",
-            "libc6-dev-arm64-cross",
-        ),
-        "armv7-unknown-linux-gnueabihf" => (
-            "arm-linux-gnueabihf-gcc",
-            "gcc-arm-linux-gnueabihf",
-            "libc6-dev-armhf-cross",
-        ),
-        "riscv64gc-unknown-linux-gnu" => (
-            "riscv64-linux-gnu-gcc",
-            "gcc-riscv64-linux-gnu",
-            "libc6-dev-riscv64-cross",
-        ),
-        "powerpc64le-unknown-linux-gnu" => (
-            "powerpc64le-linux-gnu-gcc",
-            "gcc-powerpc64le-linux-gnu",
-            "libc6-dev-ppc64el-cross",
-        ),
-        "i686-unknown-linux-gnu" => ("i686-linux-gnu-gcc", "gcc-i686-linux-gnu", "libc6-dev-i386-cross"),
-        _ => ("cc", "gcc", "libc6-dev"),
-    };
-    Linker {
-        compiler,
-        package,
-        libc_package,
-    }
-}
-
-/// The qemu-user runner `.cargo/config.toml` names for a target (None: runs natively).
-fn user_runner(target: &str) -> Option<&'static str> {
-    Some(match target {
-        "aarch64-unknown-linux-gnu" => "qemu-aarch64-static",
-        "armv7-unknown-linux-gnueabihf" => "qemu-arm-static",
-        "riscv64gc-unknown-linux-gnu" => "qemu-riscv64-static",
-        "powerpc64le-unknown-linux-gnu" => "qemu-ppc64le-static",
-        _ => return None,
-    })
-}
-
-/// The package holding a qemu system emulator.
-fn qemu_system_package(binary: &str) -> &'static str {
-    match binary {
-        "qemu-system-aarch64" | "qemu-system-arm" => "qemu-system-arm",
-        "qemu-system-x86_64" | "qemu-system-i386" => "qemu-system-x86",
-        _ => "qemu-system-misc",
-    }
-}
-
-/// What building static binaries for `target` needs.
-pub fn needs_for_build(target: &str) -> Vec<Need> {
-    let linker = linker(target);
+/// What building static binaries for `target` needs: its C compiler as the linker, and the C
+/// library the compiler links against.
+pub fn needs_for_build(target: &Target) -> Vec<Need> {
     vec![
-        Need::command(linker.compiler, linker.package, false),
-        Need::start_files(linker.compiler, linker.libc_package),
+        Need::command(target.c_compiler, target.c_compiler_package, false),
+        Need::start_files(target.c_compiler, target.libc_package),
     ]
 }
 
 /// What `cargo test --target <target>` on the host needs (linker and qemu-user runner).
-pub fn needs_for_host_tests(target: &str) -> Vec<Need> {
+pub fn needs_for_host_tests(target: &Target) -> Vec<Need> {
     let mut needs = needs_for_build(target);
-    if let Some(runner) = user_runner(target) {
+    if let Some(runner) = target.qemu_user {
         needs.push(Need::command(runner, "qemu-user-static", true));
     }
     needs
 }
 
-/// What booting an emulated board needs (emulator, firmware, unpacking tools, linkers).
-pub fn needs_for_board(board: &Board) -> Vec<Need> {
+/// The package holding a qemu system emulator.
+fn qemu_system_package(binary: &str) -> &'static str {
+    targets::by_qemu_system(binary).map_or("qemu-system-misc", |t| t.qemu_system_package)
+}
+
+/// What booting an emulated board needs (emulator, firmware, unpacking tools, linkers); an
+/// error names a run's target the runner does not know.
+pub fn needs_for_board(board: &Board) -> Result<Vec<Need>> {
     let mut needs = vec![
         Need::command("xz", "xz-utils", false),
         Need::command("dpkg-deb", "dpkg", false),
@@ -221,9 +164,11 @@ pub fn needs_for_board(board: &Board) -> Vec<Need> {
         }
     }
     for run in &board.runs {
-        needs.extend(needs_for_build(board.run_target(run)));
+        let target = targets::by_triple(board.run_target(run))
+            .with_context(|| format!("board {}, run {}", board.name, run.name))?;
+        needs.extend(needs_for_build(target));
     }
-    needs
+    Ok(needs)
 }
 
 /// Who may change the host.
@@ -672,6 +617,7 @@ fn text_mentions(text: &str, suite: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::{HOST, TARGETS};
 
     #[test]
     fn finds_a_suite_in_one_line_and_deb822_sources() {
@@ -791,20 +737,13 @@ mod tests {
 
     #[test]
     fn the_linker_check_asks_for_the_c_library_of_each_cross_target() {
-        for target in [
-            "aarch64-unknown-linux-gnu",
-            "armv7-unknown-linux-gnueabihf",
-            "riscv64gc-unknown-linux-gnu",
-            "powerpc64le-unknown-linux-gnu",
-            "i686-unknown-linux-gnu",
-        ] {
+        for target in TARGETS.iter().filter(|t| t != &HOST) {
             let needs = needs_for_build(target);
-            let linker = linker(target);
-            assert!(linker.libc_package.starts_with("libc6-dev-") && linker.libc_package.ends_with("-cross"));
-            assert!(needs.iter().any(|n| n.package == linker.libc_package
+            assert!(target.libc_package.starts_with("libc6-dev-") && target.libc_package.ends_with("-cross"));
+            assert!(needs.iter().any(|n| n.package == target.libc_package
                 && n.probe
                     == Probe::CompilerFinds {
-                        compiler: linker.compiler.into(),
+                        compiler: target.c_compiler.into(),
                         files: vec!["crt1.o".into(), "libc.a".into()],
                     }));
         }

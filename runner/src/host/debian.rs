@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
-use crate::exec;
+use crate::host::exec;
 use crate::progress::step;
 
 /// Resolves a meta package (`linux-image-arm64:arm64`) to the versioned image package it depends
@@ -65,7 +65,7 @@ pub fn download(package: &str, arch: &str, release: Option<&str>, dir: &Path) ->
     cmd.current_dir(dir)
         .args(["download", "-q"])
         .arg(spec(package, arch, release));
-    if crate::install::is_root() {
+    if crate::host::install::is_root() {
         // apt's download sandbox user cannot write into the cache; root downloads directly.
         cmd.args(["-o", "APT::Sandbox::User=root"]);
     }

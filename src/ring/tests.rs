@@ -1,11 +1,13 @@
-//! Property tests of `alsa_direct::ring` against a reference model in `i128` modular arithmetic,
+//! Property tests of `crate::ring` against a reference model in `i128` modular arithmetic,
 //! over the boundaries the kernel actually picks (and small ones, for wrap coverage).
 
-use alsa_direct::ring;
+use std::format;
+use std::vec::Vec;
+
+use crate::ring;
 use proptest::prelude::*;
 
-mod common;
-use common::cases;
+use crate::test_support::cases;
 
 /// `LONG_MAX` of the target: the kernel's frame counters are `unsigned long`, and it keeps
 /// `boundary + buffer_size` within a signed `long`.

@@ -9,7 +9,7 @@ use std::fmt::Write;
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
-use crate::bench_script::{
+use crate::bench::script::{
     Plan, Tool, APLAY_MMAP, FLOOR, FLOOR_SYNC_PTR, HOG_PERIODS, PERIODS, RATE, X86_STRING_TUNABLES,
 };
 
@@ -532,8 +532,8 @@ impl BoardResult {
                 "stripped static `fw-tone`, the firmware build with no std and no libc ({}): {n} bytes ({:.1} KiB), budget {} KiB {}",
                 self.target,
                 *n as f64 / 1024.0,
-                crate::cargo_build::FIRMWARE_BUDGET / 1024,
-                mark(*n < crate::cargo_build::FIRMWARE_BUDGET)
+                crate::guest_image::cargo_build::FIRMWARE_BUDGET / 1024,
+                mark(*n < crate::guest_image::cargo_build::FIRMWARE_BUDGET)
             )),
             Err(why) => out.push(format!(
                 "stripped static `fw-tone` ({}): not measured ({why})",
@@ -747,7 +747,7 @@ pub fn replace_readme_section(readme: &str, section: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench_script::DIRECT;
+    use crate::bench::script::DIRECT;
 
     #[test]
     fn readme_section_is_replaced_or_appended() {

@@ -1,0 +1,48 @@
+//! A job: a binary the guest runs, where it goes in the guest, how it runs, and what of the
+//! guest's syslog is printed after it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// What of the guest's syslog (`/var/log/messages`) to print after a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syslog {
+    /// Nothing.
+    Off,
+    /// The lines logged while the job ran, when there are any (what `cargo board run` shows,
+    /// so that an example that logs to syslog, like `tone`, is seen).
+    Job,
+    /// The whole file (`--dump-syslog`, or a run's `dump_syslog`).
+    All,
+}
+
+impl Syslog {
+    /// [`Syslog::All`] when asked for with `dump`, else `otherwise`.
+    pub fn dump_or(dump: bool, otherwise: Syslog) -> Syslog {
+        if dump {
+            Syslog::All
+        } else {
+            otherwise
+        }
+    }
+}
+
+/// A binary the guest runs, with its place in the guest and how to run it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Name reported in markers and the summary.
+    pub name: String,
+    /// Absolute path in the guest, e.g. `/tests/aarch64-unknown-linux-gnu/kernel`.
+    pub guest_path: String,
+    /// The binary on the host.
+    pub host_binary: PathBuf,
+    /// Arguments.
+    pub args: Vec<String>,
+    /// Environment.
+    pub env: BTreeMap<String, String>,
+    /// What of the guest's syslog to print after the job.
+    pub syslog: Syslog,
+    /// More files the job uses, placed in the guest but not run: (absolute guest path, host
+    /// file), e.g. the examples next to a test binary.
+    pub files: Vec<(String, PathBuf)>,
+}
