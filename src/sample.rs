@@ -14,7 +14,7 @@
 //! ```
 
 use crate::iec958::Iec958Subframe;
-use crate::params::Format;
+use crate::types::Format;
 
 /// A Rust type that is one sample of one or more formats, as laid out in DMA memory.
 ///
