@@ -300,20 +300,49 @@ pub struct MmapControl64 {
     pub pad4: PadAfterUframe,
 }
 
-/// The status half of a `SYNC_PTR` record (`union { status; reserved[64]; }`).
+/// The status half of a `SYNC_PTR` record (`union { status; reserved[64]; }`). A whole union
+/// (see [`Plain`]); read through [`SyncPtrStatus64::status`].
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SyncPtrStatus64 {
-    pub status: MmapStatus64,
-    pub reserved: [u8; 64],
+    status: MmapStatus64,
+    reserved: [u8; 64],
 }
 
-/// The control half of a `SYNC_PTR` record (`union { control; reserved[64]; }`).
+impl SyncPtrStatus64 {
+    /// The status record.
+    #[inline]
+    pub fn status(&self) -> &MmapStatus64 {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and `MmapStatus64`
+        // is integers and byte arrays, valid for any bytes.
+        unsafe { &self.status }
+    }
+}
+
+/// The control half of a `SYNC_PTR` record (`union { control; reserved[64]; }`). A whole
+/// union (see [`Plain`]); read through [`SyncPtrControl64::control`].
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SyncPtrControl64 {
-    pub control: MmapControl64,
-    pub reserved: [u8; 64],
+    control: MmapControl64,
+    reserved: [u8; 64],
+}
+
+impl SyncPtrControl64 {
+    /// The control record.
+    #[inline]
+    pub fn control(&self) -> &MmapControl64 {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and `MmapControl64`
+        // is integers and byte arrays, valid for any bytes.
+        unsafe { &self.control }
+    }
+
+    /// Replaces the control record (`MmapControl64` has no padding: every byte stays
+    /// initialized).
+    #[inline]
+    pub fn set_control(&mut self, control: MmapControl64) {
+        self.control = control;
+    }
 }
 
 /// `struct __snd_pcm_sync_ptr64`: the `SYNC_PTR` record in the 64-bit-time layout.
@@ -357,22 +386,52 @@ pub struct MmapControl32 {
     pub avail_min: Uframes,
 }
 
-/// The status half of a 32-bit-time `SYNC_PTR` record.
+/// The status half of a 32-bit-time `SYNC_PTR` record. A whole union (see [`Plain`]); read
+/// through [`SyncPtrStatus32::status`].
 #[cfg(target_pointer_width = "32")]
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SyncPtrStatus32 {
-    pub status: MmapStatus32,
-    pub reserved: [u8; 64],
+    status: MmapStatus32,
+    reserved: [u8; 64],
 }
 
-/// The control half of a 32-bit-time `SYNC_PTR` record.
+#[cfg(target_pointer_width = "32")]
+impl SyncPtrStatus32 {
+    /// The status record.
+    #[inline]
+    pub fn status(&self) -> &MmapStatus32 {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and `MmapStatus32`
+        // is integers, valid for any bytes.
+        unsafe { &self.status }
+    }
+}
+
+/// The control half of a 32-bit-time `SYNC_PTR` record. A whole union (see [`Plain`]); read
+/// through [`SyncPtrControl32::control`].
 #[cfg(target_pointer_width = "32")]
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SyncPtrControl32 {
-    pub control: MmapControl32,
-    pub reserved: [u8; 64],
+    control: MmapControl32,
+    reserved: [u8; 64],
+}
+
+#[cfg(target_pointer_width = "32")]
+impl SyncPtrControl32 {
+    /// The control record.
+    #[inline]
+    pub fn control(&self) -> &MmapControl32 {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and `MmapControl32`
+        // is integers, valid for any bytes.
+        unsafe { &self.control }
+    }
+
+    /// Replaces the control record (two integers, no padding: every byte stays initialized).
+    #[inline]
+    pub fn set_control(&mut self, control: MmapControl32) {
+        self.control = control;
+    }
 }
 
 /// `struct __snd_pcm_sync_ptr`: the `SYNC_PTR` record in the 32-bit-time layout.
@@ -438,6 +497,14 @@ pub const SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE: Opcode = opcode::write::<c_int>(
 /// pointer ([`SndCtlElemList`]) or announce data after them ([`SndCtlTlv`]) are not `Plain`,
 /// and only `sys`'s own wrappers for them, which set the pointer or length from a slice they
 /// borrow, pass them to the kernel.
+///
+/// The unions inside `Plain` records are *whole*: every byte of one is initialized. Their
+/// members are private to this module, which never builds a union from one member (that would
+/// leave the bytes past it uninitialized), so a union value is made by [`Plain::zeroed`]
+/// (every byte zero) and then written by the kernel, copied, or changed through its own
+/// methods, which write integers into members without padding. As every member is integers
+/// and byte arrays, valid for any initialized bytes, each member of a whole union is a valid
+/// value, and the unions' accessors hand it out by reference, safely.
 ///
 /// # Safety
 /// Every bit pattern, all zeroes included, must be a valid value of the type, and the type
@@ -575,14 +642,48 @@ pub struct SndCtlElemInfoEnumerated {
     pub names_length: c_uint,
 }
 
-/// `snd_ctl_elem_info::value`.
+/// `snd_ctl_elem_info::value`. A whole union (see [`Plain`]): each member is read through
+/// its accessor, whichever the element's type says the kernel filled.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SndCtlElemInfoValue {
-    pub integer: SndCtlElemInfoInteger,
-    pub integer64: SndCtlElemInfoInteger64,
-    pub enumerated: SndCtlElemInfoEnumerated,
-    pub reserved: [u8; 128],
+    integer: SndCtlElemInfoInteger,
+    integer64: SndCtlElemInfoInteger64,
+    enumerated: SndCtlElemInfoEnumerated,
+    reserved: [u8; 128],
+}
+
+impl SndCtlElemInfoValue {
+    /// `value.integer`: the limits of an integer control.
+    #[inline]
+    pub fn integer(&self) -> &SndCtlElemInfoInteger {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and the member is
+        // integers, valid for any bytes.
+        unsafe { &self.integer }
+    }
+
+    /// `value.integer64`: the limits of a 64-bit integer control.
+    #[inline]
+    pub fn integer64(&self) -> &SndCtlElemInfoInteger64 {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and the member is
+        // integers, valid for any bytes.
+        unsafe { &self.integer64 }
+    }
+
+    /// `value.enumerated`: the item count and the name of the item asked for.
+    #[inline]
+    pub fn enumerated(&self) -> &SndCtlElemInfoEnumerated {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and the member is
+        // integers and a byte array, valid for any bytes.
+        unsafe { &self.enumerated }
+    }
+
+    /// Sets `value.enumerated.item`, the item whose name `ELEM_INFO` returns (one integer
+    /// written: every byte stays initialized).
+    #[inline]
+    pub fn set_enumerated_item(&mut self, item: c_uint) {
+        self.enumerated.item = item;
+    }
 }
 
 /// `struct snd_ctl_elem_info`.
@@ -611,19 +712,78 @@ pub struct SndAesIec958 {
 }
 
 /// `snd_ctl_elem_value::value`. The obsolete `*_ptr` members share the arrays' storage and
-/// are left out.
+/// are left out. A whole union (see [`Plain`]): each view is read and written through its
+/// accessors, whichever the element's type says is meant.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SndCtlElemValueUnion {
     /// `integer.value`: also the storage of boolean values.
-    pub integer: [c_long; 128],
+    integer: [c_long; 128],
     /// `integer64.value`.
-    pub integer64: [i64; 64],
+    integer64: [i64; 64],
     /// `enumerated.item`.
-    pub enumerated: [c_uint; 128],
+    enumerated: [c_uint; 128],
     /// `bytes.data`.
-    pub bytes: [u8; 512],
-    pub iec958: SndAesIec958,
+    bytes: [u8; 512],
+    /// Read through `bytes` (its first `size_of::<SndAesIec958>()`).
+    iec958: SndAesIec958,
+}
+
+impl SndCtlElemValueUnion {
+    /// `integer.value`: the values of an integer or boolean control.
+    #[inline]
+    pub fn integer(&self) -> &[c_long; 128] {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and any bytes are
+        // valid integers.
+        unsafe { &self.integer }
+    }
+
+    /// `integer.value`, to write.
+    #[inline]
+    pub fn integer_mut(&mut self) -> &mut [c_long; 128] {
+        // SAFETY: as in `integer`; what is written through it is integers, so every byte
+        // stays initialized and every other view valid.
+        unsafe { &mut self.integer }
+    }
+
+    /// `integer64.value`: the values of a 64-bit integer control.
+    #[inline]
+    pub fn integer64(&self) -> &[i64; 64] {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and any bytes are
+        // valid integers.
+        unsafe { &self.integer64 }
+    }
+
+    /// `integer64.value`, to write.
+    #[inline]
+    pub fn integer64_mut(&mut self) -> &mut [i64; 64] {
+        // SAFETY: as in `integer64`; what is written through it is integers, so every byte
+        // stays initialized and every other view valid.
+        unsafe { &mut self.integer64 }
+    }
+
+    /// `enumerated.item`: the items selected on an enumerated control.
+    #[inline]
+    pub fn enumerated(&self) -> &[c_uint; 128] {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and any bytes are
+        // valid integers.
+        unsafe { &self.enumerated }
+    }
+
+    /// `enumerated.item`, to write.
+    #[inline]
+    pub fn enumerated_mut(&mut self) -> &mut [c_uint; 128] {
+        // SAFETY: as in `enumerated`; what is written through it is integers, so every byte
+        // stays initialized and every other view valid.
+        unsafe { &mut self.enumerated }
+    }
+
+    /// `bytes.data`: the bytes of a bytes control, or the IEC958 record of an IEC958 one.
+    #[inline]
+    pub fn bytes(&self) -> &[u8; 512] {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized.
+        unsafe { &self.bytes }
+    }
 }
 
 /// `struct snd_ctl_elem_value`. `indirect` is a one-bit bitfield in the header (obsolete,
@@ -654,12 +814,23 @@ pub struct SndCtlEventElem {
     pub id: SndCtlElemId,
 }
 
-/// `snd_ctl_event::data`.
+/// `snd_ctl_event::data`. A whole union (see [`Plain`]); read through
+/// [`SndCtlEventData::elem`].
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SndCtlEventData {
-    pub elem: SndCtlEventElem,
-    pub data8: [u8; 60],
+    elem: SndCtlEventElem,
+    data8: [u8; 60],
+}
+
+impl SndCtlEventData {
+    /// `data.elem`: what an element event (`SNDRV_CTL_EVENT_ELEM`) is about.
+    #[inline]
+    pub fn elem(&self) -> &SndCtlEventElem {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized (`elem` is the
+        // largest member), and `elem` is integers and a byte array, valid for any bytes.
+        unsafe { &self.elem }
+    }
 }
 
 /// `struct snd_ctl_event`: one record of a `read` of a subscribed control device.
