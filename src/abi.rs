@@ -12,11 +12,8 @@
 //! # References
 //! - `include/uapi/sound/asound.h` in the Linux source tree.
 #![allow(missing_docs)]
-// Field names are the kernel's; their meaning is documented in asound.h.
-// The mirror covers whole groups of the header (every access type, mmap offset, element access
-// flag and channel position), and the layout test checks each item; the library itself uses a
-// part of them, so outside the tests the rest may go unused.
-#![cfg_attr(not(test), allow(dead_code))]
+// Field names are the kernel's; their meaning is documented in asound.h. Only what the library
+// uses is mirrored (whole records, single constants), and the layout test checks all of it.
 
 use core::ffi::{c_int, c_long, c_uint, c_ulong};
 use rustix::ioctl::{opcode, Opcode};
@@ -45,10 +42,6 @@ pub const SNDRV_PCM_STREAM_CAPTURE: c_int = 1;
 
 // Access types.
 pub const SNDRV_PCM_ACCESS_MMAP_INTERLEAVED: u32 = 0;
-pub const SNDRV_PCM_ACCESS_MMAP_NONINTERLEAVED: u32 = 1;
-pub const SNDRV_PCM_ACCESS_MMAP_COMPLEX: u32 = 2;
-pub const SNDRV_PCM_ACCESS_RW_INTERLEAVED: u32 = 3;
-pub const SNDRV_PCM_ACCESS_RW_NONINTERLEAVED: u32 = 4;
 
 pub const SNDRV_PCM_SUBFORMAT_STD: u32 = 0;
 
@@ -82,23 +75,10 @@ pub const SNDRV_PCM_STATE_PAUSED: c_int = 6;
 pub const SNDRV_PCM_STATE_SUSPENDED: c_int = 7;
 pub const SNDRV_PCM_STATE_DISCONNECTED: c_int = 8;
 
-// mmap offsets.
-pub const SNDRV_PCM_MMAP_OFFSET_DATA: u64 = 0x0000_0000;
-pub const SNDRV_PCM_MMAP_OFFSET_STATUS_OLD: u64 = 0x8000_0000;
-pub const SNDRV_PCM_MMAP_OFFSET_CONTROL_OLD: u64 = 0x8100_0000;
-pub const SNDRV_PCM_MMAP_OFFSET_STATUS_NEW: u64 = 0x8200_0000;
-pub const SNDRV_PCM_MMAP_OFFSET_CONTROL_NEW: u64 = 0x8300_0000;
-
 // `SNDRV_PCM_INFO_*` bits of `snd_pcm_hw_params::info`.
-pub const SNDRV_PCM_INFO_MMAP: u32 = 0x0000_0001;
-pub const SNDRV_PCM_INFO_MMAP_VALID: u32 = 0x0000_0002;
 pub const SNDRV_PCM_INFO_SYNC_APPLPTR: u32 = 0x0000_0020;
-pub const SNDRV_PCM_INFO_INTERLEAVED: u32 = 0x0000_0100;
 pub const SNDRV_PCM_INFO_RESUME: u32 = 0x0004_0000;
 pub const SNDRV_PCM_INFO_PAUSE: u32 = 0x0008_0000;
-
-// `snd_pcm_hw_params::flags`.
-pub const SNDRV_PCM_HW_PARAMS_NORESAMPLE: u32 = 1 << 0;
 
 // Hardware parameter indices.
 pub const SNDRV_PCM_HW_PARAM_ACCESS: usize = 0;
@@ -122,7 +102,6 @@ pub const SNDRV_PCM_HW_PARAM_FIRST_INTERVAL: usize = SNDRV_PCM_HW_PARAM_SAMPLE_B
 pub const SNDRV_PCM_HW_PARAM_LAST_INTERVAL: usize = SNDRV_PCM_HW_PARAM_TICK_TIME;
 
 // Timestamps.
-pub const SNDRV_PCM_TSTAMP_NONE: c_int = 0;
 pub const SNDRV_PCM_TSTAMP_ENABLE: c_int = 1;
 pub const SNDRV_PCM_TSTAMP_TYPE_GETTIMEOFDAY: c_uint = 0;
 pub const SNDRV_PCM_TSTAMP_TYPE_MONOTONIC: c_uint = 1;
@@ -444,25 +423,25 @@ pub struct SyncPtr32 {
     pub c: SyncPtrControl32,
 }
 
-// Status and control pages for mapping: on 64-bit targets the old offsets are the native
-// layout; 32-bit targets map the 64-bit-time layout at the new offsets.
+// The mmap offsets of the status and control pages in the 64-bit-time layout, the one this
+// crate maps: on 64-bit targets the native layout at the header's old offsets
+// (`SNDRV_PCM_MMAP_OFFSET_STATUS_OLD`, `_CONTROL_OLD`), on 32-bit targets at the new ones
+// (`_STATUS_NEW`, `_CONTROL_NEW`), as the header's unprefixed names are with 64-bit `time_t`.
 #[cfg(target_pointer_width = "64")]
-pub const SNDRV_PCM_MMAP_OFFSET_STATUS: u64 = SNDRV_PCM_MMAP_OFFSET_STATUS_OLD;
+pub const SNDRV_PCM_MMAP_OFFSET_STATUS: u64 = 0x8000_0000;
 #[cfg(target_pointer_width = "64")]
-pub const SNDRV_PCM_MMAP_OFFSET_CONTROL: u64 = SNDRV_PCM_MMAP_OFFSET_CONTROL_OLD;
+pub const SNDRV_PCM_MMAP_OFFSET_CONTROL: u64 = 0x8100_0000;
 #[cfg(target_pointer_width = "32")]
-pub const SNDRV_PCM_MMAP_OFFSET_STATUS: u64 = SNDRV_PCM_MMAP_OFFSET_STATUS_NEW;
+pub const SNDRV_PCM_MMAP_OFFSET_STATUS: u64 = 0x8200_0000;
 #[cfg(target_pointer_width = "32")]
-pub const SNDRV_PCM_MMAP_OFFSET_CONTROL: u64 = SNDRV_PCM_MMAP_OFFSET_CONTROL_NEW;
+pub const SNDRV_PCM_MMAP_OFFSET_CONTROL: u64 = 0x8300_0000;
 
 // PCM ioctls.
 pub const SNDRV_PCM_IOCTL_PVERSION: Opcode = opcode::read::<c_int>(b'A', 0x00);
 pub const SNDRV_PCM_IOCTL_INFO: Opcode = opcode::read::<SndPcmInfo>(b'A', 0x01);
-pub const SNDRV_PCM_IOCTL_TTSTAMP: Opcode = opcode::write::<c_int>(b'A', 0x03);
 pub const SNDRV_PCM_IOCTL_USER_PVERSION: Opcode = opcode::write::<c_int>(b'A', 0x04);
 pub const SNDRV_PCM_IOCTL_HW_REFINE: Opcode = opcode::read_write::<SndPcmHwParams>(b'A', 0x10);
 pub const SNDRV_PCM_IOCTL_HW_PARAMS: Opcode = opcode::read_write::<SndPcmHwParams>(b'A', 0x11);
-pub const SNDRV_PCM_IOCTL_HW_FREE: Opcode = opcode::none(b'A', 0x12);
 pub const SNDRV_PCM_IOCTL_SW_PARAMS: Opcode = opcode::read_write::<SndPcmSwParams>(b'A', 0x13);
 pub const SNDRV_PCM_IOCTL_DELAY: Opcode = opcode::read::<Sframes>(b'A', 0x21);
 pub const SNDRV_PCM_IOCTL_HWSYNC: Opcode = opcode::none(b'A', 0x22);
@@ -483,7 +462,6 @@ pub const SNDRV_PCM_IOCTL_LINK: Opcode = opcode::write::<c_int>(b'A', 0x60);
 pub const SNDRV_PCM_IOCTL_UNLINK: Opcode = opcode::none(b'A', 0x61);
 
 // Control-device ioctls.
-pub const SNDRV_CTL_IOCTL_PVERSION: Opcode = opcode::read::<c_int>(b'U', 0x00);
 pub const SNDRV_CTL_IOCTL_CARD_INFO: Opcode = opcode::read::<SndCtlCardInfo>(b'U', 0x01);
 pub const SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE: Opcode = opcode::read::<c_int>(b'U', 0x30);
 pub const SNDRV_CTL_IOCTL_PCM_INFO: Opcode = opcode::read_write::<SndPcmInfo>(b'U', 0x31);
@@ -544,7 +522,6 @@ unsafe impl Plain for SyncPtr32 {}
 pub const SNDRV_CTL_ELEM_ID_NAME_MAXLEN: usize = 44;
 
 // `snd_ctl_elem_type_t`.
-pub const SNDRV_CTL_ELEM_TYPE_NONE: c_int = 0;
 pub const SNDRV_CTL_ELEM_TYPE_BOOLEAN: c_int = 1;
 pub const SNDRV_CTL_ELEM_TYPE_INTEGER: c_int = 2;
 pub const SNDRV_CTL_ELEM_TYPE_ENUMERATED: c_int = 3;
@@ -566,13 +543,8 @@ pub const SNDRV_CTL_ELEM_ACCESS_READ: c_uint = 1 << 0;
 pub const SNDRV_CTL_ELEM_ACCESS_WRITE: c_uint = 1 << 1;
 pub const SNDRV_CTL_ELEM_ACCESS_VOLATILE: c_uint = 1 << 2;
 pub const SNDRV_CTL_ELEM_ACCESS_TLV_READ: c_uint = 1 << 4;
-pub const SNDRV_CTL_ELEM_ACCESS_TLV_WRITE: c_uint = 1 << 5;
-pub const SNDRV_CTL_ELEM_ACCESS_TLV_COMMAND: c_uint = 1 << 6;
 pub const SNDRV_CTL_ELEM_ACCESS_INACTIVE: c_uint = 1 << 8;
 pub const SNDRV_CTL_ELEM_ACCESS_LOCK: c_uint = 1 << 9;
-pub const SNDRV_CTL_ELEM_ACCESS_OWNER: c_uint = 1 << 10;
-pub const SNDRV_CTL_ELEM_ACCESS_TLV_CALLBACK: c_uint = 1 << 28;
-pub const SNDRV_CTL_ELEM_ACCESS_USER: c_uint = 1 << 29;
 
 // TLV item types (`<sound/tlv.h>`).
 pub const SNDRV_CTL_TLVT_CONTAINER: c_uint = 0;
@@ -895,32 +867,9 @@ pub const SNDRV_CHMAP_LFE: c_uint = 8;
 pub const SNDRV_CHMAP_SL: c_uint = 9;
 pub const SNDRV_CHMAP_SR: c_uint = 10;
 pub const SNDRV_CHMAP_RC: c_uint = 11;
-pub const SNDRV_CHMAP_FLC: c_uint = 12;
-pub const SNDRV_CHMAP_FRC: c_uint = 13;
-pub const SNDRV_CHMAP_RLC: c_uint = 14;
-pub const SNDRV_CHMAP_RRC: c_uint = 15;
-pub const SNDRV_CHMAP_FLW: c_uint = 16;
-pub const SNDRV_CHMAP_FRW: c_uint = 17;
-pub const SNDRV_CHMAP_FLH: c_uint = 18;
-pub const SNDRV_CHMAP_FCH: c_uint = 19;
-pub const SNDRV_CHMAP_FRH: c_uint = 20;
-pub const SNDRV_CHMAP_TC: c_uint = 21;
-pub const SNDRV_CHMAP_TFL: c_uint = 22;
-pub const SNDRV_CHMAP_TFR: c_uint = 23;
-pub const SNDRV_CHMAP_TFC: c_uint = 24;
-pub const SNDRV_CHMAP_TRL: c_uint = 25;
-pub const SNDRV_CHMAP_TRR: c_uint = 26;
-pub const SNDRV_CHMAP_TRC: c_uint = 27;
-pub const SNDRV_CHMAP_TFLC: c_uint = 28;
-pub const SNDRV_CHMAP_TFRC: c_uint = 29;
-pub const SNDRV_CHMAP_TSL: c_uint = 30;
-pub const SNDRV_CHMAP_TSR: c_uint = 31;
-pub const SNDRV_CHMAP_LLFE: c_uint = 32;
-pub const SNDRV_CHMAP_RLFE: c_uint = 33;
-pub const SNDRV_CHMAP_BC: c_uint = 34;
-pub const SNDRV_CHMAP_BLC: c_uint = 35;
-pub const SNDRV_CHMAP_BRC: c_uint = 36;
-pub const SNDRV_CHMAP_LAST: c_uint = SNDRV_CHMAP_BRC;
+/// `SNDRV_CHMAP_LAST` (`SNDRV_CHMAP_BRC`): the highest position the header names; the
+/// positions between `SNDRV_CHMAP_RC` and it are known to `chmap` by their names alone.
+pub const SNDRV_CHMAP_LAST: c_uint = 36;
 pub const SNDRV_CHMAP_POSITION_MASK: c_uint = 0xffff;
 pub const SNDRV_CHMAP_PHASE_INVERSE: c_uint = 0x01 << 16;
 pub const SNDRV_CHMAP_DRIVER_SPEC: c_uint = 0x02 << 16;
