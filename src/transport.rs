@@ -205,7 +205,8 @@ impl Transport {
         control.ptr().cast::<MmapControl64>()
     }
 
-    /// The status as of the last [`Transport::sync`] (`SYNC_PTR`) or now (mapped).
+    /// The status as of the last `SYNC_PTR` ([`Transport::refresh`], [`Transport::commit`],
+    /// [`Transport::hwsync`]) or now (mapped).
     pub(crate) fn status(&self) -> RawStatus {
         match self {
             Transport::Mapped { status, .. } => {
