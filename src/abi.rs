@@ -883,3 +883,5 @@ pub const SNDRV_CTL_IOCTL_TLV_READ: Opcode = opcode::read_write::<SndCtlTlv>(b'U
 
 #[cfg(test)]
 mod layout_tests;
+#[cfg(test)]
+mod view_tests;
