@@ -12,11 +12,8 @@
 //! # References
 //! - `include/uapi/sound/asound.h` in the Linux source tree.
 #![allow(missing_docs)]
-// Field names are the kernel's; their meaning is documented in asound.h.
-// The mirror covers whole groups of the header (every access type, mmap offset, element access
-// flag and channel position), and the layout test checks each item; the library itself uses a
-// part of them, so outside the tests the rest may go unused.
-#![cfg_attr(not(test), allow(dead_code))]
+// Field names are the kernel's; their meaning is documented in asound.h. Only what the library
+// uses is mirrored (whole records, single constants), and the layout test checks all of it.
 
 use core::ffi::{c_int, c_long, c_uint, c_ulong};
 use rustix::ioctl::{opcode, Opcode};
@@ -45,10 +42,6 @@ pub const SNDRV_PCM_STREAM_CAPTURE: c_int = 1;
 
 // Access types.
 pub const SNDRV_PCM_ACCESS_MMAP_INTERLEAVED: u32 = 0;
-pub const SNDRV_PCM_ACCESS_MMAP_NONINTERLEAVED: u32 = 1;
-pub const SNDRV_PCM_ACCESS_MMAP_COMPLEX: u32 = 2;
-pub const SNDRV_PCM_ACCESS_RW_INTERLEAVED: u32 = 3;
-pub const SNDRV_PCM_ACCESS_RW_NONINTERLEAVED: u32 = 4;
 
 pub const SNDRV_PCM_SUBFORMAT_STD: u32 = 0;
 
@@ -82,23 +75,10 @@ pub const SNDRV_PCM_STATE_PAUSED: c_int = 6;
 pub const SNDRV_PCM_STATE_SUSPENDED: c_int = 7;
 pub const SNDRV_PCM_STATE_DISCONNECTED: c_int = 8;
 
-// mmap offsets.
-pub const SNDRV_PCM_MMAP_OFFSET_DATA: u64 = 0x0000_0000;
-pub const SNDRV_PCM_MMAP_OFFSET_STATUS_OLD: u64 = 0x8000_0000;
-pub const SNDRV_PCM_MMAP_OFFSET_CONTROL_OLD: u64 = 0x8100_0000;
-pub const SNDRV_PCM_MMAP_OFFSET_STATUS_NEW: u64 = 0x8200_0000;
-pub const SNDRV_PCM_MMAP_OFFSET_CONTROL_NEW: u64 = 0x8300_0000;
-
 // `SNDRV_PCM_INFO_*` bits of `snd_pcm_hw_params::info`.
-pub const SNDRV_PCM_INFO_MMAP: u32 = 0x0000_0001;
-pub const SNDRV_PCM_INFO_MMAP_VALID: u32 = 0x0000_0002;
 pub const SNDRV_PCM_INFO_SYNC_APPLPTR: u32 = 0x0000_0020;
-pub const SNDRV_PCM_INFO_INTERLEAVED: u32 = 0x0000_0100;
 pub const SNDRV_PCM_INFO_RESUME: u32 = 0x0004_0000;
 pub const SNDRV_PCM_INFO_PAUSE: u32 = 0x0008_0000;
-
-// `snd_pcm_hw_params::flags`.
-pub const SNDRV_PCM_HW_PARAMS_NORESAMPLE: u32 = 1 << 0;
 
 // Hardware parameter indices.
 pub const SNDRV_PCM_HW_PARAM_ACCESS: usize = 0;
@@ -122,7 +102,6 @@ pub const SNDRV_PCM_HW_PARAM_FIRST_INTERVAL: usize = SNDRV_PCM_HW_PARAM_SAMPLE_B
 pub const SNDRV_PCM_HW_PARAM_LAST_INTERVAL: usize = SNDRV_PCM_HW_PARAM_TICK_TIME;
 
 // Timestamps.
-pub const SNDRV_PCM_TSTAMP_NONE: c_int = 0;
 pub const SNDRV_PCM_TSTAMP_ENABLE: c_int = 1;
 pub const SNDRV_PCM_TSTAMP_TYPE_GETTIMEOFDAY: c_uint = 0;
 pub const SNDRV_PCM_TSTAMP_TYPE_MONOTONIC: c_uint = 1;
@@ -300,20 +279,49 @@ pub struct MmapControl64 {
     pub pad4: PadAfterUframe,
 }
 
-/// The status half of a `SYNC_PTR` record (`union { status; reserved[64]; }`).
+/// The status half of a `SYNC_PTR` record (`union { status; reserved[64]; }`). A whole union
+/// (see [`Plain`]); read through [`SyncPtrStatus64::status`].
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SyncPtrStatus64 {
-    pub status: MmapStatus64,
-    pub reserved: [u8; 64],
+    status: MmapStatus64,
+    reserved: [u8; 64],
 }
 
-/// The control half of a `SYNC_PTR` record (`union { control; reserved[64]; }`).
+impl SyncPtrStatus64 {
+    /// The status record.
+    #[inline]
+    pub fn status(&self) -> &MmapStatus64 {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and `MmapStatus64`
+        // is integers and byte arrays, valid for any bytes.
+        unsafe { &self.status }
+    }
+}
+
+/// The control half of a `SYNC_PTR` record (`union { control; reserved[64]; }`). A whole
+/// union (see [`Plain`]); read through [`SyncPtrControl64::control`].
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SyncPtrControl64 {
-    pub control: MmapControl64,
-    pub reserved: [u8; 64],
+    control: MmapControl64,
+    reserved: [u8; 64],
+}
+
+impl SyncPtrControl64 {
+    /// The control record.
+    #[inline]
+    pub fn control(&self) -> &MmapControl64 {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and `MmapControl64`
+        // is integers and byte arrays, valid for any bytes.
+        unsafe { &self.control }
+    }
+
+    /// Replaces the control record (`MmapControl64` has no padding: every byte stays
+    /// initialized).
+    #[inline]
+    pub fn set_control(&mut self, control: MmapControl64) {
+        self.control = control;
+    }
 }
 
 /// `struct __snd_pcm_sync_ptr64`: the `SYNC_PTR` record in the 64-bit-time layout.
@@ -357,22 +365,52 @@ pub struct MmapControl32 {
     pub avail_min: Uframes,
 }
 
-/// The status half of a 32-bit-time `SYNC_PTR` record.
+/// The status half of a 32-bit-time `SYNC_PTR` record. A whole union (see [`Plain`]); read
+/// through [`SyncPtrStatus32::status`].
 #[cfg(target_pointer_width = "32")]
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SyncPtrStatus32 {
-    pub status: MmapStatus32,
-    pub reserved: [u8; 64],
+    status: MmapStatus32,
+    reserved: [u8; 64],
 }
 
-/// The control half of a 32-bit-time `SYNC_PTR` record.
+#[cfg(target_pointer_width = "32")]
+impl SyncPtrStatus32 {
+    /// The status record.
+    #[inline]
+    pub fn status(&self) -> &MmapStatus32 {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and `MmapStatus32`
+        // is integers, valid for any bytes.
+        unsafe { &self.status }
+    }
+}
+
+/// The control half of a 32-bit-time `SYNC_PTR` record. A whole union (see [`Plain`]); read
+/// through [`SyncPtrControl32::control`].
 #[cfg(target_pointer_width = "32")]
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SyncPtrControl32 {
-    pub control: MmapControl32,
-    pub reserved: [u8; 64],
+    control: MmapControl32,
+    reserved: [u8; 64],
+}
+
+#[cfg(target_pointer_width = "32")]
+impl SyncPtrControl32 {
+    /// The control record.
+    #[inline]
+    pub fn control(&self) -> &MmapControl32 {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and `MmapControl32`
+        // is integers, valid for any bytes.
+        unsafe { &self.control }
+    }
+
+    /// Replaces the control record (two integers, no padding: every byte stays initialized).
+    #[inline]
+    pub fn set_control(&mut self, control: MmapControl32) {
+        self.control = control;
+    }
 }
 
 /// `struct __snd_pcm_sync_ptr`: the `SYNC_PTR` record in the 32-bit-time layout.
@@ -385,25 +423,25 @@ pub struct SyncPtr32 {
     pub c: SyncPtrControl32,
 }
 
-// Status and control pages for mapping: on 64-bit targets the old offsets are the native
-// layout; 32-bit targets map the 64-bit-time layout at the new offsets.
+// The mmap offsets of the status and control pages in the 64-bit-time layout, the one this
+// crate maps: on 64-bit targets the native layout at the header's old offsets
+// (`SNDRV_PCM_MMAP_OFFSET_STATUS_OLD`, `_CONTROL_OLD`), on 32-bit targets at the new ones
+// (`_STATUS_NEW`, `_CONTROL_NEW`), as the header's unprefixed names are with 64-bit `time_t`.
 #[cfg(target_pointer_width = "64")]
-pub const SNDRV_PCM_MMAP_OFFSET_STATUS: u64 = SNDRV_PCM_MMAP_OFFSET_STATUS_OLD;
+pub const SNDRV_PCM_MMAP_OFFSET_STATUS: u64 = 0x8000_0000;
 #[cfg(target_pointer_width = "64")]
-pub const SNDRV_PCM_MMAP_OFFSET_CONTROL: u64 = SNDRV_PCM_MMAP_OFFSET_CONTROL_OLD;
+pub const SNDRV_PCM_MMAP_OFFSET_CONTROL: u64 = 0x8100_0000;
 #[cfg(target_pointer_width = "32")]
-pub const SNDRV_PCM_MMAP_OFFSET_STATUS: u64 = SNDRV_PCM_MMAP_OFFSET_STATUS_NEW;
+pub const SNDRV_PCM_MMAP_OFFSET_STATUS: u64 = 0x8200_0000;
 #[cfg(target_pointer_width = "32")]
-pub const SNDRV_PCM_MMAP_OFFSET_CONTROL: u64 = SNDRV_PCM_MMAP_OFFSET_CONTROL_NEW;
+pub const SNDRV_PCM_MMAP_OFFSET_CONTROL: u64 = 0x8300_0000;
 
 // PCM ioctls.
 pub const SNDRV_PCM_IOCTL_PVERSION: Opcode = opcode::read::<c_int>(b'A', 0x00);
 pub const SNDRV_PCM_IOCTL_INFO: Opcode = opcode::read::<SndPcmInfo>(b'A', 0x01);
-pub const SNDRV_PCM_IOCTL_TTSTAMP: Opcode = opcode::write::<c_int>(b'A', 0x03);
 pub const SNDRV_PCM_IOCTL_USER_PVERSION: Opcode = opcode::write::<c_int>(b'A', 0x04);
 pub const SNDRV_PCM_IOCTL_HW_REFINE: Opcode = opcode::read_write::<SndPcmHwParams>(b'A', 0x10);
 pub const SNDRV_PCM_IOCTL_HW_PARAMS: Opcode = opcode::read_write::<SndPcmHwParams>(b'A', 0x11);
-pub const SNDRV_PCM_IOCTL_HW_FREE: Opcode = opcode::none(b'A', 0x12);
 pub const SNDRV_PCM_IOCTL_SW_PARAMS: Opcode = opcode::read_write::<SndPcmSwParams>(b'A', 0x13);
 pub const SNDRV_PCM_IOCTL_DELAY: Opcode = opcode::read::<Sframes>(b'A', 0x21);
 pub const SNDRV_PCM_IOCTL_HWSYNC: Opcode = opcode::none(b'A', 0x22);
@@ -424,7 +462,6 @@ pub const SNDRV_PCM_IOCTL_LINK: Opcode = opcode::write::<c_int>(b'A', 0x60);
 pub const SNDRV_PCM_IOCTL_UNLINK: Opcode = opcode::none(b'A', 0x61);
 
 // Control-device ioctls.
-pub const SNDRV_CTL_IOCTL_PVERSION: Opcode = opcode::read::<c_int>(b'U', 0x00);
 pub const SNDRV_CTL_IOCTL_CARD_INFO: Opcode = opcode::read::<SndCtlCardInfo>(b'U', 0x01);
 pub const SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE: Opcode = opcode::read::<c_int>(b'U', 0x30);
 pub const SNDRV_CTL_IOCTL_PCM_INFO: Opcode = opcode::read_write::<SndPcmInfo>(b'U', 0x31);
@@ -438,6 +475,14 @@ pub const SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE: Opcode = opcode::write::<c_int>(
 /// pointer ([`SndCtlElemList`]) or announce data after them ([`SndCtlTlv`]) are not `Plain`,
 /// and only `sys`'s own wrappers for them, which set the pointer or length from a slice they
 /// borrow, pass them to the kernel.
+///
+/// The unions inside `Plain` records are *whole*: every byte of one is initialized. Their
+/// members are private to this module, which never builds a union from one member (that would
+/// leave the bytes past it uninitialized), so a union value is made by [`Plain::zeroed`]
+/// (every byte zero) and then written by the kernel, copied, or changed through its own
+/// methods, which write integers into members without padding. As every member is integers
+/// and byte arrays, valid for any initialized bytes, each member of a whole union is a valid
+/// value, and the unions' accessors hand it out by reference, safely.
 ///
 /// # Safety
 /// Every bit pattern, all zeroes included, must be a valid value of the type, and the type
@@ -477,7 +522,6 @@ unsafe impl Plain for SyncPtr32 {}
 pub const SNDRV_CTL_ELEM_ID_NAME_MAXLEN: usize = 44;
 
 // `snd_ctl_elem_type_t`.
-pub const SNDRV_CTL_ELEM_TYPE_NONE: c_int = 0;
 pub const SNDRV_CTL_ELEM_TYPE_BOOLEAN: c_int = 1;
 pub const SNDRV_CTL_ELEM_TYPE_INTEGER: c_int = 2;
 pub const SNDRV_CTL_ELEM_TYPE_ENUMERATED: c_int = 3;
@@ -499,13 +543,8 @@ pub const SNDRV_CTL_ELEM_ACCESS_READ: c_uint = 1 << 0;
 pub const SNDRV_CTL_ELEM_ACCESS_WRITE: c_uint = 1 << 1;
 pub const SNDRV_CTL_ELEM_ACCESS_VOLATILE: c_uint = 1 << 2;
 pub const SNDRV_CTL_ELEM_ACCESS_TLV_READ: c_uint = 1 << 4;
-pub const SNDRV_CTL_ELEM_ACCESS_TLV_WRITE: c_uint = 1 << 5;
-pub const SNDRV_CTL_ELEM_ACCESS_TLV_COMMAND: c_uint = 1 << 6;
 pub const SNDRV_CTL_ELEM_ACCESS_INACTIVE: c_uint = 1 << 8;
 pub const SNDRV_CTL_ELEM_ACCESS_LOCK: c_uint = 1 << 9;
-pub const SNDRV_CTL_ELEM_ACCESS_OWNER: c_uint = 1 << 10;
-pub const SNDRV_CTL_ELEM_ACCESS_TLV_CALLBACK: c_uint = 1 << 28;
-pub const SNDRV_CTL_ELEM_ACCESS_USER: c_uint = 1 << 29;
 
 // TLV item types (`<sound/tlv.h>`).
 pub const SNDRV_CTL_TLVT_CONTAINER: c_uint = 0;
@@ -575,14 +614,48 @@ pub struct SndCtlElemInfoEnumerated {
     pub names_length: c_uint,
 }
 
-/// `snd_ctl_elem_info::value`.
+/// `snd_ctl_elem_info::value`. A whole union (see [`Plain`]): each member is read through
+/// its accessor, whichever the element's type says the kernel filled.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SndCtlElemInfoValue {
-    pub integer: SndCtlElemInfoInteger,
-    pub integer64: SndCtlElemInfoInteger64,
-    pub enumerated: SndCtlElemInfoEnumerated,
-    pub reserved: [u8; 128],
+    integer: SndCtlElemInfoInteger,
+    integer64: SndCtlElemInfoInteger64,
+    enumerated: SndCtlElemInfoEnumerated,
+    reserved: [u8; 128],
+}
+
+impl SndCtlElemInfoValue {
+    /// `value.integer`: the limits of an integer control.
+    #[inline]
+    pub fn integer(&self) -> &SndCtlElemInfoInteger {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and the member is
+        // integers, valid for any bytes.
+        unsafe { &self.integer }
+    }
+
+    /// `value.integer64`: the limits of a 64-bit integer control.
+    #[inline]
+    pub fn integer64(&self) -> &SndCtlElemInfoInteger64 {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and the member is
+        // integers, valid for any bytes.
+        unsafe { &self.integer64 }
+    }
+
+    /// `value.enumerated`: the item count and the name of the item asked for.
+    #[inline]
+    pub fn enumerated(&self) -> &SndCtlElemInfoEnumerated {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and the member is
+        // integers and a byte array, valid for any bytes.
+        unsafe { &self.enumerated }
+    }
+
+    /// Sets `value.enumerated.item`, the item whose name `ELEM_INFO` returns (one integer
+    /// written: every byte stays initialized).
+    #[inline]
+    pub fn set_enumerated_item(&mut self, item: c_uint) {
+        self.enumerated.item = item;
+    }
 }
 
 /// `struct snd_ctl_elem_info`.
@@ -611,19 +684,78 @@ pub struct SndAesIec958 {
 }
 
 /// `snd_ctl_elem_value::value`. The obsolete `*_ptr` members share the arrays' storage and
-/// are left out.
+/// are left out. A whole union (see [`Plain`]): each view is read and written through its
+/// accessors, whichever the element's type says is meant.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SndCtlElemValueUnion {
     /// `integer.value`: also the storage of boolean values.
-    pub integer: [c_long; 128],
+    integer: [c_long; 128],
     /// `integer64.value`.
-    pub integer64: [i64; 64],
+    integer64: [i64; 64],
     /// `enumerated.item`.
-    pub enumerated: [c_uint; 128],
+    enumerated: [c_uint; 128],
     /// `bytes.data`.
-    pub bytes: [u8; 512],
-    pub iec958: SndAesIec958,
+    bytes: [u8; 512],
+    /// Read through `bytes` (its first `size_of::<SndAesIec958>()`).
+    iec958: SndAesIec958,
+}
+
+impl SndCtlElemValueUnion {
+    /// `integer.value`: the values of an integer or boolean control.
+    #[inline]
+    pub fn integer(&self) -> &[c_long; 128] {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and any bytes are
+        // valid integers.
+        unsafe { &self.integer }
+    }
+
+    /// `integer.value`, to write.
+    #[inline]
+    pub fn integer_mut(&mut self) -> &mut [c_long; 128] {
+        // SAFETY: as in `integer`; what is written through it is integers, so every byte
+        // stays initialized and every other view valid.
+        unsafe { &mut self.integer }
+    }
+
+    /// `integer64.value`: the values of a 64-bit integer control.
+    #[inline]
+    pub fn integer64(&self) -> &[i64; 64] {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and any bytes are
+        // valid integers.
+        unsafe { &self.integer64 }
+    }
+
+    /// `integer64.value`, to write.
+    #[inline]
+    pub fn integer64_mut(&mut self) -> &mut [i64; 64] {
+        // SAFETY: as in `integer64`; what is written through it is integers, so every byte
+        // stays initialized and every other view valid.
+        unsafe { &mut self.integer64 }
+    }
+
+    /// `enumerated.item`: the items selected on an enumerated control.
+    #[inline]
+    pub fn enumerated(&self) -> &[c_uint; 128] {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized, and any bytes are
+        // valid integers.
+        unsafe { &self.enumerated }
+    }
+
+    /// `enumerated.item`, to write.
+    #[inline]
+    pub fn enumerated_mut(&mut self) -> &mut [c_uint; 128] {
+        // SAFETY: as in `enumerated`; what is written through it is integers, so every byte
+        // stays initialized and every other view valid.
+        unsafe { &mut self.enumerated }
+    }
+
+    /// `bytes.data`: the bytes of a bytes control, or the IEC958 record of an IEC958 one.
+    #[inline]
+    pub fn bytes(&self) -> &[u8; 512] {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized.
+        unsafe { &self.bytes }
+    }
 }
 
 /// `struct snd_ctl_elem_value`. `indirect` is a one-bit bitfield in the header (obsolete,
@@ -654,12 +786,23 @@ pub struct SndCtlEventElem {
     pub id: SndCtlElemId,
 }
 
-/// `snd_ctl_event::data`.
+/// `snd_ctl_event::data`. A whole union (see [`Plain`]); read through
+/// [`SndCtlEventData::elem`].
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union SndCtlEventData {
-    pub elem: SndCtlEventElem,
-    pub data8: [u8; 60],
+    elem: SndCtlEventElem,
+    data8: [u8; 60],
+}
+
+impl SndCtlEventData {
+    /// `data.elem`: what an element event (`SNDRV_CTL_EVENT_ELEM`) is about.
+    #[inline]
+    pub fn elem(&self) -> &SndCtlEventElem {
+        // SAFETY: a whole union (see `Plain`): every byte is initialized (`elem` is the
+        // largest member), and `elem` is integers and a byte array, valid for any bytes.
+        unsafe { &self.elem }
+    }
 }
 
 /// `struct snd_ctl_event`: one record of a `read` of a subscribed control device.
@@ -724,32 +867,9 @@ pub const SNDRV_CHMAP_LFE: c_uint = 8;
 pub const SNDRV_CHMAP_SL: c_uint = 9;
 pub const SNDRV_CHMAP_SR: c_uint = 10;
 pub const SNDRV_CHMAP_RC: c_uint = 11;
-pub const SNDRV_CHMAP_FLC: c_uint = 12;
-pub const SNDRV_CHMAP_FRC: c_uint = 13;
-pub const SNDRV_CHMAP_RLC: c_uint = 14;
-pub const SNDRV_CHMAP_RRC: c_uint = 15;
-pub const SNDRV_CHMAP_FLW: c_uint = 16;
-pub const SNDRV_CHMAP_FRW: c_uint = 17;
-pub const SNDRV_CHMAP_FLH: c_uint = 18;
-pub const SNDRV_CHMAP_FCH: c_uint = 19;
-pub const SNDRV_CHMAP_FRH: c_uint = 20;
-pub const SNDRV_CHMAP_TC: c_uint = 21;
-pub const SNDRV_CHMAP_TFL: c_uint = 22;
-pub const SNDRV_CHMAP_TFR: c_uint = 23;
-pub const SNDRV_CHMAP_TFC: c_uint = 24;
-pub const SNDRV_CHMAP_TRL: c_uint = 25;
-pub const SNDRV_CHMAP_TRR: c_uint = 26;
-pub const SNDRV_CHMAP_TRC: c_uint = 27;
-pub const SNDRV_CHMAP_TFLC: c_uint = 28;
-pub const SNDRV_CHMAP_TFRC: c_uint = 29;
-pub const SNDRV_CHMAP_TSL: c_uint = 30;
-pub const SNDRV_CHMAP_TSR: c_uint = 31;
-pub const SNDRV_CHMAP_LLFE: c_uint = 32;
-pub const SNDRV_CHMAP_RLFE: c_uint = 33;
-pub const SNDRV_CHMAP_BC: c_uint = 34;
-pub const SNDRV_CHMAP_BLC: c_uint = 35;
-pub const SNDRV_CHMAP_BRC: c_uint = 36;
-pub const SNDRV_CHMAP_LAST: c_uint = SNDRV_CHMAP_BRC;
+/// `SNDRV_CHMAP_LAST` (`SNDRV_CHMAP_BRC`): the highest position the header names; the
+/// positions between `SNDRV_CHMAP_RC` and it are known to `chmap` by their names alone.
+pub const SNDRV_CHMAP_LAST: c_uint = 36;
 pub const SNDRV_CHMAP_POSITION_MASK: c_uint = 0xffff;
 pub const SNDRV_CHMAP_PHASE_INVERSE: c_uint = 0x01 << 16;
 pub const SNDRV_CHMAP_DRIVER_SPEC: c_uint = 0x02 << 16;
@@ -763,3 +883,5 @@ pub const SNDRV_CTL_IOCTL_TLV_READ: Opcode = opcode::read_write::<SndCtlTlv>(b'U
 
 #[cfg(test)]
 mod layout_tests;
+#[cfg(test)]
+mod view_tests;

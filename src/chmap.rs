@@ -47,8 +47,9 @@ pub const MAX_CHANNELS: usize = 32;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Position(pub u32);
 
-/// The short names alsa-lib uses, by `SNDRV_CHMAP_*` number.
-const NAMES: [&str; 37] = [
+/// The short names alsa-lib uses, by `SNDRV_CHMAP_*` number: one for each position the
+/// header names, `SNDRV_CHMAP_UNKNOWN` (0) to `SNDRV_CHMAP_LAST`.
+const NAMES: [&str; abi::SNDRV_CHMAP_LAST as usize + 1] = [
     "UNKNOWN", "NA", "MONO", "FL", "FR", "RL", "RR", "FC", "LFE", "SL", "SR", "RC", "FLC", "FRC", "RLC",
     "RRC", "FLW", "FRW", "FLH", "FCH", "FRH", "TC", "TFL", "TFR", "TFC", "TRL", "TRR", "TRC", "TFLC", "TFRC",
     "TSL", "TSR", "LLFE", "RLFE", "BC", "BLC", "BRC",

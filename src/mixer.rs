@@ -365,11 +365,9 @@ impl Values {
     pub fn integer(&self, channel: u32) -> Result<i64> {
         let i = self.check(channel, &[ElemType::Integer, ElemType::Integer64])?;
         Ok(if self.kind == ElemType::Integer64 {
-            // SAFETY: every member of the union is plain integers; any bits are a valid i64.
-            unsafe { self.raw.value.integer64[i] }
+            self.raw.value.integer64()[i]
         } else {
-            // SAFETY: as above, for the `long` view.
-            long(unsafe { self.raw.value.integer[i] })
+            long(self.raw.value.integer()[i])
         })
     }
 
@@ -384,16 +382,14 @@ impl Values {
             }
         }
         if self.kind == ElemType::Integer64 {
-            // SAFETY: writing a plain integer into the union; every view stays valid.
-            unsafe { self.raw.value.integer64[i] = value };
+            self.raw.value.integer64_mut()[i] = value;
         } else {
             let long = c_long::try_from(value).map_err(|_| Error::ControlValue {
                 value,
                 min: long(c_long::MIN),
                 max: long(c_long::MAX),
             })?;
-            // SAFETY: as above.
-            unsafe { self.raw.value.integer[i] = long };
+            self.raw.value.integer_mut()[i] = long;
         }
         Ok(())
     }
@@ -401,23 +397,20 @@ impl Values {
     /// The value of channel `channel` of a boolean control.
     pub fn boolean(&self, channel: u32) -> Result<bool> {
         let i = self.check(channel, &[ElemType::Boolean])?;
-        // SAFETY: every member of the union is plain integers.
-        Ok(unsafe { self.raw.value.integer[i] } != 0)
+        Ok(self.raw.value.integer()[i] != 0)
     }
 
     /// Sets channel `channel` of a boolean control.
     pub fn set_boolean(&mut self, channel: u32, on: bool) -> Result<()> {
         let i = self.check(channel, &[ElemType::Boolean])?;
-        // SAFETY: writing a plain integer into the union.
-        unsafe { self.raw.value.integer[i] = c_long::from(on) };
+        self.raw.value.integer_mut()[i] = c_long::from(on);
         Ok(())
     }
 
     /// The item selected on channel `channel` of an enumerated control.
     pub fn enumerated(&self, channel: u32) -> Result<u32> {
         let i = self.check(channel, &[ElemType::Enumerated])?;
-        // SAFETY: every member of the union is plain integers.
-        Ok(unsafe { self.raw.value.enumerated[i] })
+        Ok(self.raw.value.enumerated()[i])
     }
 
     /// Selects `item` on channel `channel` of an enumerated control.
@@ -432,8 +425,7 @@ impl Values {
                 });
             }
         }
-        // SAFETY: writing a plain integer into the union.
-        unsafe { self.raw.value.enumerated[i] = item as c_uint };
+        self.raw.value.enumerated_mut()[i] = item as c_uint;
         Ok(())
     }
 
@@ -445,8 +437,7 @@ impl Values {
             ElemType::Iec958 => core::mem::size_of::<abi::SndAesIec958>(),
             found => return Err(Error::ControlType { found }),
         };
-        // SAFETY: every member of the union is plain bytes or integers.
-        Ok(unsafe { &self.raw.value.bytes[..len] })
+        Ok(&self.raw.value.bytes()[..len])
     }
 }
 
@@ -543,28 +534,24 @@ impl Mixer {
         let raw = self.raw_info(id, None)?;
         let kind = ElemType::from_raw(raw.type_);
         let limits = match kind {
-            // SAFETY: the kernel filled the integer view for an integer control; any bits are
-            // valid integers anyway.
-            ElemType::Integer => unsafe {
-                let v = raw.value.integer;
+            ElemType::Integer => {
+                let v = raw.value.integer();
                 Limits::Integer {
                     min: long(v.min),
                     max: long(v.max),
                     step: long(v.step),
                 }
-            },
-            // SAFETY: as above, the 64-bit integer view.
-            ElemType::Integer64 => unsafe {
-                let v = raw.value.integer64;
+            }
+            ElemType::Integer64 => {
+                let v = raw.value.integer64();
                 Limits::Integer {
                     min: v.min,
                     max: v.max,
                     step: v.step,
                 }
-            },
+            }
             ElemType::Enumerated => Limits::Enumerated {
-                // SAFETY: as above, the enumerated view.
-                items: unsafe { raw.value.enumerated.items },
+                items: raw.value.enumerated().items,
             },
             _ => Limits::None,
         };
@@ -581,7 +568,7 @@ impl Mixer {
         let mut raw = SndCtlElemInfo::zeroed();
         raw.id = id.to_raw();
         if let Some(item) = item {
-            raw.value.enumerated.item = item;
+            raw.value.set_enumerated_item(item);
         }
         sys::update(self.fd(), ioctl::CTL_ELEM_INFO, &mut raw)?;
         Ok(raw)
@@ -610,8 +597,7 @@ impl Mixer {
             });
         }
         let raw = self.raw_info(&info.id, Some(item))?;
-        // SAFETY: the kernel filled the enumerated view; it is bytes and integers anyway.
-        Ok(c_string(&unsafe { raw.value.enumerated.name }))
+        Ok(c_string(&raw.value.enumerated().name))
     }
 
     /// The number of the item of an enumerated control named `name`, or
@@ -818,8 +804,7 @@ impl Mixer {
                 return Err(Error::BadKernelValue);
             }
             if raw.type_ == abi::SNDRV_CTL_EVENT_ELEM {
-                // SAFETY: the kernel filled the element view of an element event.
-                let elem = unsafe { raw.data.elem };
+                let elem = raw.data.elem();
                 return Ok(Some(Event {
                     mask: EventMask(elem.mask),
                     id: ElemId::from_raw(&elem.id),

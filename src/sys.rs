@@ -13,9 +13,11 @@
 //! [`read_record`] reads into.
 //!
 //! Elsewhere `unsafe` remains only where no system call is made: reads and writes of the
-//! mapped pages and DMA buffer (`transport`, `stream`), views of the kernel records' unions
-//! (`mixer`, `transport`), [`Plain::zeroed`], a path known to end in its NUL (`device`), the
-//! one raw `sched_setscheduler` (`realtime`) and the amplifier's teardown (`amp`).
+//! mapped pages and DMA buffer (`transport`, `stream`), the safe views of the kernel records'
+//! unions and [`Plain::zeroed`] (`abi`, one block each, so that `mixer` and `transport` read
+//! the unions in safe code), the byte views of sample slices (`sample`), a path known to end in
+//! its NUL (`device`), the one raw `sched_setscheduler` (`realtime`) and the amplifier's
+//! teardown (`amp`).
 
 use core::ffi::c_uint;
 use core::mem::MaybeUninit;
@@ -34,7 +36,7 @@ use crate::ioctl::{Getter, IntegerSetter, NoArg, Setter, Updater};
 // The safety of every ioctl below rests on its descriptor: its opcode encodes the record's
 // size and the direction the descriptor names (checked when the descriptor is built, see
 // `ioctl`), and its number is the one `<sound/asound.h>` gives that record (every opcode is
-// checked against C by `tests/abi_layout.rs`), so the kernel transfers exactly one record of
+// checked against C by `src/abi/layout_tests.rs`), so the kernel transfers exactly one record of
 // the type in the direction named.
 
 /// An ioctl that fills one record: what the kernel wrote.

@@ -102,14 +102,12 @@ impl SyncPtrRecord {
     fn control(&self) -> (Uframes, Uframes) {
         match self {
             SyncPtrRecord::Time64(r) => {
-                // SAFETY: the control union always holds the control record (integers).
-                let c = unsafe { r.c.control };
+                let c = r.c.control();
                 (c.appl_ptr, c.avail_min)
             }
             #[cfg(target_pointer_width = "32")]
             SyncPtrRecord::Time32(r) => {
-                // SAFETY: as above.
-                let c = unsafe { r.c.control };
+                let c = r.c.control();
                 (c.appl_ptr, c.avail_min)
             }
         }
@@ -119,15 +117,13 @@ impl SyncPtrRecord {
     /// flag for the pointer, by every exchange for `avail_min`).
     fn set_control(&mut self, appl_ptr: Uframes, avail_min: Uframes) {
         match self {
-            SyncPtrRecord::Time64(r) => {
-                r.c.control = MmapControl64 {
-                    appl_ptr,
-                    avail_min,
-                    ..MmapControl64::default()
-                }
-            }
+            SyncPtrRecord::Time64(r) => r.c.set_control(MmapControl64 {
+                appl_ptr,
+                avail_min,
+                ..MmapControl64::default()
+            }),
             #[cfg(target_pointer_width = "32")]
-            SyncPtrRecord::Time32(r) => r.c.control = abi::MmapControl32 { appl_ptr, avail_min },
+            SyncPtrRecord::Time32(r) => r.c.set_control(abi::MmapControl32 { appl_ptr, avail_min }),
         }
     }
 }
@@ -209,7 +205,8 @@ impl Transport {
         control.ptr().cast::<MmapControl64>()
     }
 
-    /// The status as of the last [`Transport::sync`] (`SYNC_PTR`) or now (mapped).
+    /// The status as of the last `SYNC_PTR` ([`Transport::refresh`], [`Transport::commit`],
+    /// [`Transport::hwsync`]) or now (mapped).
     pub(crate) fn status(&self) -> RawStatus {
         match self {
             Transport::Mapped { status, .. } => {
@@ -233,8 +230,7 @@ impl Transport {
                 status
             }
             Transport::SyncPtr(SyncPtrRecord::Time64(r)) => {
-                // SAFETY: the status union always holds a `MmapStatus64` (integers).
-                let s = unsafe { r.s.status };
+                let s = r.s.status();
                 RawStatus {
                     state: s.state,
                     hw_ptr: abi::uframes_to_u64(s.hw_ptr),
@@ -246,8 +242,7 @@ impl Transport {
             }
             #[cfg(target_pointer_width = "32")]
             Transport::SyncPtr(SyncPtrRecord::Time32(r)) => {
-                // SAFETY: the status union always holds a `MmapStatus32` (integers).
-                let s = unsafe { r.s.status };
+                let s = r.s.status();
                 RawStatus {
                     state: s.state,
                     hw_ptr: abi::uframes_to_u64(s.hw_ptr),

@@ -122,7 +122,7 @@ fn truncated_data_is_an_error_not_a_panic() {
 #[test]
 fn positions_names_and_flags() {
     assert_eq!(Position(FL).name(), Some("FL"));
-    assert_eq!(Position(SNDRV_CHMAP_BRC).name(), Some("BRC"));
+    assert_eq!(Position(SNDRV_CHMAP_LAST).name(), Some("BRC"));
     assert_eq!(Position(SNDRV_CHMAP_LAST + 1).name(), None);
     assert_eq!(Position::from_name("lfe"), Some(Position::LFE));
     assert_eq!(Position::from_name("XX"), None);
