@@ -5,9 +5,10 @@
 //! SndPcmHwParams>`), and its constructor checks at compile time that the opcode encodes the
 //! record's size and the descriptor's direction, so a wrong pairing does not build. The calls
 //! themselves are in `sys`, on rustix's `ioctl` patterns (`Getter`, `Setter`, `Updater`,
-//! `NoArg`, `IntegerSetter`); with a record that is [`Plain`] they are safe code.
+//! `NoArg`, `IntegerSetter`); with a record that is [`Plain`](crate::abi::Plain) they are safe
+//! code.
 //!
-//! The opcodes are [`abi`]'s, each checked against C by `tests/abi_layout.rs`. Some ioctls
+//! The opcodes are [`abi`]'s, each checked against C by `src/abi/layout_tests.rs`. Some ioctls
 //! were numbered long ago with a direction that is not what the kernel does with the
 //! argument (`CHANNEL_INFO` and `PCM_NEXT_DEVICE` are `_IOR` but read the record too, `PAUSE`
 //! and `LINK` are `_IOW(int)` but take the integer itself): their descriptors say what the
