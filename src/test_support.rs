@@ -1,4 +1,4 @@
-//! What the crate's own tests share.
+//! What the crate's own tests share (its unit tests, and `tests/` through `#[path]`).
 
 /// Proptest cases: `PROPTEST_CASES` when set, otherwise `native` on x86 hosts and `emulated`
 /// elsewhere, where these tests usually run under qemu-user (about 100 times slower per case).

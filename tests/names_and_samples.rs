@@ -5,8 +5,9 @@ use std::mem::size_of;
 use alsa_direct::{Card, DeviceName, Error, Format, Iec958Subframe, Packed24Be, Packed24Le, Sample, Swapped};
 use proptest::prelude::*;
 
-mod common;
-use common::cases;
+#[path = "../src/test_support.rs"]
+mod test_support;
+use test_support::cases;
 
 fn id(s: &str) -> Card {
     Card::Id(heapless::String::try_from(s).unwrap())

@@ -85,13 +85,12 @@ pub fn parse(console: &[String]) -> (BTreeMap<String, Case>, BTreeMap<String, St
     (cases, info)
 }
 
-/// Checks that every program ran: each case the plan asks for is there with its
-/// `BENCH-EXEC` line, and none failed (an exit status other than 0; beside the hog, one that
-/// failed without an xrun). The error names the program, the case and what it printed.
-pub fn check_ran(plan: &Plan, cases: &BTreeMap<String, Case>) -> Result<()> {
+/// The ids of the cases `plan` measures at every period (the warm-up first), in the script's
+/// order: the CPU and trace runs of each program at each period.
+fn measured_case_ids(plan: &Plan) -> Vec<String> {
     let (c1, c2) = plan.cpu_frames;
     let (t1, t2) = plan.trace_frames;
-    let mut expected = vec!["warm-up".to_owned()];
+    let mut ids = vec!["warm-up".to_owned()];
     for tool in &plan.tools {
         for period in PERIODS {
             for kind in [
@@ -100,10 +99,18 @@ pub fn check_ran(plan: &Plan, cases: &BTreeMap<String, Case>) -> Result<()> {
                 format!("trace{t1}"),
                 format!("trace{t2}"),
             ] {
-                expected.push(format!("{kind}/{}/{period}", tool.key));
+                ids.push(format!("{kind}/{}/{period}", tool.key));
             }
         }
     }
+    ids
+}
+
+/// Checks that every program ran: each case the plan asks for is there with its
+/// `BENCH-EXEC` line, and none failed (an exit status other than 0; beside the hog, one that
+/// failed without an xrun). The error names the program, the case and what it printed.
+pub fn check_ran(plan: &Plan, cases: &BTreeMap<String, Case>) -> Result<()> {
+    let expected = measured_case_ids(plan);
     if let Some(missing) = expected.iter().find(|id| !cases.contains_key(*id)) {
         bail!("the guest stopped before case {missing}: see the console above");
     }
@@ -887,21 +894,7 @@ mod tests {
     /// Console lines for every case of `plan` in the script's order, each run fine, with `failing` (a case id) exiting
     /// with `status` and `xruns`, and printing `printed`.
     fn every_case(plan: &Plan, failing: &str, status: u32, xruns: u32, printed: &str) -> Vec<String> {
-        let (c1, c2) = plan.cpu_frames;
-        let (t1, t2) = plan.trace_frames;
-        let mut ids = vec!["warm-up".to_owned()];
-        for tool in &plan.tools {
-            for period in PERIODS {
-                for kind in [
-                    format!("cpu{c1}"),
-                    format!("cpu{c2}"),
-                    format!("trace{t1}"),
-                    format!("trace{t2}"),
-                ] {
-                    ids.push(format!("{kind}/{}/{period}", tool.key));
-                }
-            }
-        }
+        let mut ids = measured_case_ids(plan);
         // Beside the busy loop last, as the script runs them.
         ids.extend(plan.tools.iter().map(|tool| format!("hog/{}/16", tool.key)));
         let mut lines = Vec::new();
