@@ -3,6 +3,8 @@
 //! guest exits.
 
 pub mod analysis;
+pub mod capture;
+pub mod feed;
 pub mod scenarios;
 
 use std::path::{Path, PathBuf};

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
+use crate::audio::feed::Feed;
 use crate::boards::Board;
 use crate::guest_files::GuestFiles;
 use crate::initramfs::{self, Job};
@@ -62,6 +63,21 @@ pub fn boot_jobs(
     purpose: &str,
     recording: Option<&Path>,
 ) -> Result<BootReport> {
+    boot_jobs_fed(ws, board, files, jobs, opts, purpose, recording, None)
+}
+
+/// [`boot_jobs`], with `feed` played to the capture input of a board with `[audio] capture`.
+#[allow(clippy::too_many_arguments)]
+pub fn boot_jobs_fed(
+    ws: &Workspace,
+    board: &Board,
+    files: &GuestFiles,
+    jobs: &[Job],
+    opts: &BootOptions,
+    purpose: &str,
+    recording: Option<&Path>,
+    feed: Option<&Feed>,
+) -> Result<BootReport> {
     let marker = Marker::new();
     let initrd: PathBuf =
         ws.cache_dir()
@@ -86,6 +102,7 @@ pub fn boot_jobs(
         allow_kvm: opts.allow_kvm,
         clock: opts.clock,
         recording,
+        feed,
     });
     let _ = std::fs::remove_file(&initrd);
     report

@@ -5,10 +5,10 @@
 
 use anyhow::{bail, Context, Result};
 
-use crate::audio;
+use crate::audio::{self, feed};
 use crate::boards::Board;
 use crate::cargo_build;
-use crate::commands::{boot_jobs, setup, BootOptions};
+use crate::commands::{boot_jobs_fed, setup, BootOptions};
 use crate::guest_files;
 use crate::initramfs::{Job, Syslog};
 use crate::install::Host;
@@ -68,7 +68,27 @@ pub fn run(
         Some(_) => Some(audio::recording_path(ws, &board.name, &req.example)?),
         None => None,
     };
-    let report = boot_jobs(ws, board, &files, &[job], opts, "run", recording.as_deref())?;
+    // A board whose input the host feeds: a minute of the feed for the example to record.
+    let fed = match board.audio.as_ref().and_then(|a| a.capture.as_ref()) {
+        Some(_) => Some(feed::write(
+            &ws.target_dir
+                .join("board-audio")
+                .join(format!("{}-feed", board.name)),
+            board.stream.rate,
+            60.0,
+        )?),
+        None => None,
+    };
+    let report = boot_jobs_fed(
+        ws,
+        board,
+        &files,
+        &[job],
+        opts,
+        "run",
+        recording.as_deref(),
+        fed.as_ref(),
+    )?;
     let status = report.jobs.first().and_then(|j| j.status);
     match (status, report.boot_failure()) {
         (Some(code), _) => {
