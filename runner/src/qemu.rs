@@ -232,13 +232,16 @@ fn audiodev(recording: Option<&Path>, rate: u32, timer_period_us: u32) -> String
 
 /// The `-audiodev` value of the input the host feeds: qemu's `alsa` backend reading the
 /// feed's PCM at the board's rate (its output, unused, thrown away), or silence without a feed;
-/// qemu's audio tick every `timer_period_us`, which also paces the feed.
+/// qemu's audio tick every `timer_period_us`. The feed's PCM hands over whatever is asked at
+/// once, so qemu's input buffer is one tick long: each tick of the guest's clock takes in one
+/// tick of frames, which paces the feed (see `crate::audio::feed`).
 fn feed_audiodev(feed: Option<&Feed>, rate: u32, timer_period_us: u32) -> String {
     let id = feed::AUDIODEV_ID;
     match feed {
         Some(_) => format!(
             "alsa,id={id},in.dev={},out.dev=null,in.frequency={rate},in.channels=2,in.format=s16,\
-             in.try-poll=off,out.try-poll=off,timer-period={timer_period_us}",
+             in.buffer-length={timer_period_us},in.try-poll=off,out.try-poll=off,\
+             timer-period={timer_period_us}",
             feed::PCM_NAME
         ),
         None => format!("none,id={id},timer-period={timer_period_us}"),
