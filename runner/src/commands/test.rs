@@ -266,7 +266,7 @@ fn heard_board(
         report.release,
         report.engine,
         report.cpus,
-        planned.len(),
+        planned.len() + captures.len(),
         audio::shown(ws, &recording)
     );
     add_boot(summary, &board.name, &report, boot_detail);
