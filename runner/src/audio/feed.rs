@@ -6,8 +6,11 @@
 //! on `libasound2`), so a fresh host needs no other package.
 //!
 //! Nothing on the host paces the feed: the `null` slave hands over whatever is asked at once.
-//! The pace is the emulated card's, on the guest's clock: qemu's audio tick refills its input
-//! buffer from the file and the codec takes from it what the guest's DMA moves.
+//! The pace is the guest's clock: qemu's input buffer is one audio tick long (`in.buffer-length`
+//! in `crate::qemu`), so each tick takes in one tick of frames. With a longer buffer each tick
+//! refills it in full, qemu's HDA codec runs its input ahead of the guest's clock, and capture
+//! breaks, overruns or stalls, alsa-lib's `arecord` as much as the crate (README, "Capture, fed
+//! from the host").
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
