@@ -164,6 +164,9 @@ pub struct Audio {
     /// stops: a recording may miss this many at each stop (HDA: about 1800).
     #[serde(default)]
     pub buffered_frames: u32,
+    /// The guest's capture device whose input the host feeds (`crate::boot::feed`), e.g.
+    /// `hw:0,2`: one of `devices` names `audiodev=feed`, and the capture scenarios run on it.
+    pub capture: Option<String>,
 }
 
 /// Default `[audio] timer_period_us`: 1 ms.

@@ -16,9 +16,10 @@ use alsa_direct::{Format, MmapStream, Playback, XrunPolicy};
 
 use crate::common::{config, playback_device, TestSample};
 
+// Also the capture scenarios' (`heard_capture.rs`).
 #[path = "../../examples/common/card_mixer.rs"]
 #[allow(dead_code)]
-mod card_mixer;
+pub(crate) mod card_mixer;
 
 /// The scenario's tone frequency (`ALSA_DIRECT_HEARD_FREQ`), 440 Hz by default.
 fn frequency() -> f64 {

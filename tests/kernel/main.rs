@@ -13,6 +13,7 @@ mod examples;
 mod faults;
 mod formats;
 mod heard;
+mod heard_capture;
 mod lifecycle;
 mod loopback;
 mod mixer;

@@ -3,6 +3,7 @@
 //! guest exits.
 
 pub mod analysis;
+pub mod capture;
 pub mod scenarios;
 
 use std::path::{Path, PathBuf};

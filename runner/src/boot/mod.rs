@@ -1,6 +1,7 @@
 //! Booting a board under qemu: the settings, and a boot of an initramfs packed with jobs.
 
 pub mod clock;
+pub mod feed;
 pub mod qemu;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use crate::guest_image::job::Job;
 use crate::guest_image::protocol::Marker;
 use crate::host::workspace::Workspace;
 use crate::progress::step;
+use feed::Feed;
 
 /// Settings for booting boards.
 #[derive(Debug, Clone)]
@@ -45,6 +47,21 @@ pub fn boot_jobs(
     purpose: &str,
     recording: Option<&Path>,
 ) -> Result<BootReport> {
+    boot_jobs_fed(ws, board, files, jobs, opts, purpose, recording, None)
+}
+
+/// [`boot_jobs`], with `feed` played to the capture input of a board with `[audio] capture`.
+#[allow(clippy::too_many_arguments)]
+pub fn boot_jobs_fed(
+    ws: &Workspace,
+    board: &Board,
+    files: &GuestFiles,
+    jobs: &[Job],
+    opts: &BootOptions,
+    purpose: &str,
+    recording: Option<&Path>,
+    feed: Option<&Feed>,
+) -> Result<BootReport> {
     let marker = Marker::new();
     let initrd: PathBuf =
         ws.cache_dir()
@@ -69,6 +86,7 @@ pub fn boot_jobs(
         allow_kvm: opts.allow_kvm,
         clock: opts.clock,
         recording,
+        feed,
     });
     let _ = std::fs::remove_file(&initrd);
     report

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+use super::feed::{self, Feed};
 use crate::boards::Board;
 use crate::boot::clock::Clock;
 use crate::guest_image::protocol::{Event, Marker};
@@ -34,6 +35,9 @@ pub struct BootSpec<'a> {
     /// Where qemu writes what the board's sound hardware plays (boards with `[audio]`); with
     /// `None` it is played to qemu's `none` backend.
     pub recording: Option<&'a Path>,
+    /// The signal fed to the board's capture input (boards with `[audio] capture`); with
+    /// `None` the input hears qemu's `none` backend (silence).
+    pub feed: Option<&'a Feed>,
 }
 
 /// How qemu runs the guest's CPUs.
@@ -194,6 +198,17 @@ pub fn command(spec: &BootSpec<'_>) -> Result<(Command, Engine, u32)> {
             spec.board.stream.rate,
             audio.timer_period_us,
         ));
+        if audio.capture.is_some() {
+            cmd.arg("-audiodev").arg(feed_audiodev(
+                spec.feed,
+                spec.board.stream.rate,
+                audio.timer_period_us,
+            ));
+            if let Some(feed) = spec.feed {
+                // alsa-lib reads $XDG_CONFIG_HOME/alsa/asoundrc: the feed's PCM, for qemu only.
+                cmd.env("XDG_CONFIG_HOME", &feed.config_home);
+            }
+        }
         for device in &audio.devices {
             cmd.args(["-device", device]);
         }
@@ -212,6 +227,24 @@ fn audiodev(recording: Option<&Path>, rate: u32, timer_period_us: u32) -> String
             path.display().to_string().replace(',', ",,")
         ),
         None => format!("none,id=snd0,timer-period={timer_period_us}"),
+    }
+}
+
+/// The `-audiodev` value of the input the host feeds: qemu's `alsa` backend reading the
+/// feed's PCM at the board's rate (its output, unused, thrown away), or silence without a feed;
+/// qemu's audio tick every `timer_period_us`. The feed's PCM hands over whatever is asked at
+/// once, so qemu's input buffer is one tick long: each tick of the guest's clock takes in one
+/// tick of frames, which paces the feed (see `crate::boot::feed`).
+fn feed_audiodev(feed: Option<&Feed>, rate: u32, timer_period_us: u32) -> String {
+    let id = feed::AUDIODEV_ID;
+    match feed {
+        Some(_) => format!(
+            "alsa,id={id},in.dev={},out.dev=null,in.frequency={rate},in.channels=2,in.format=s16,\
+             in.buffer-length={timer_period_us},in.try-poll=off,out.try-poll=off,\
+             timer-period={timer_period_us}",
+            feed::PCM_NAME
+        ),
+        None => format!("none,id={id},timer-period={timer_period_us}"),
     }
 }
 
@@ -418,6 +451,7 @@ mod tests {
             allow_kvm,
             clock,
             recording: None,
+            feed: None,
         })
         .unwrap();
         let args = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
@@ -454,5 +488,27 @@ mod tests {
             "wav,id=snd0,path=target/a,,b.wav,out.frequency=48000,timer-period=1000"
         );
         assert_eq!(audiodev(None, 48000, 500), "none,id=snd0,timer-period=500");
+    }
+
+    #[test]
+    fn the_feed_is_alsa_lib_reading_the_signal_or_silence() {
+        let feed = Feed {
+            config_home: "target/board-audio/x-feed".into(),
+            signal: "target/board-audio/x-feed/feed.raw".into(),
+        };
+        let value = feed_audiodev(Some(&feed), 48000, 1000);
+        assert!(
+            value.starts_with("alsa,id=feed,in.dev=alsa_direct_feed,"),
+            "{value}"
+        );
+        for part in [
+            "in.frequency=48000",
+            "in.channels=2",
+            "in.format=s16",
+            "timer-period=1000",
+        ] {
+            assert!(value.split(',').any(|p| p == part), "{part}: {value}");
+        }
+        assert_eq!(feed_audiodev(None, 48000, 1000), "none,id=feed,timer-period=1000");
     }
 }

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::audio;
 use crate::boards::Board;
-use crate::boot::{boot_jobs, BootOptions};
+use crate::boot::{boot_jobs_fed, feed, BootOptions};
 use crate::commands::setup;
 use crate::guest_image::cargo_build;
 use crate::guest_image::guest_files;
@@ -69,7 +69,27 @@ pub fn run(
         Some(_) => Some(audio::recording_path(ws, &board.name, &req.example)?),
         None => None,
     };
-    let report = boot_jobs(ws, board, &files, &[job], opts, "run", recording.as_deref())?;
+    // A board whose input the host feeds: a minute of the feed for the example to record.
+    let fed = match board.audio.as_ref().and_then(|a| a.capture.as_ref()) {
+        Some(_) => Some(feed::write(
+            &ws.target_dir
+                .join("board-audio")
+                .join(format!("{}-feed", board.name)),
+            board.stream.rate,
+            60.0,
+        )?),
+        None => None,
+    };
+    let report = boot_jobs_fed(
+        ws,
+        board,
+        &files,
+        &[job],
+        opts,
+        "run",
+        recording.as_deref(),
+        fed.as_ref(),
+    )?;
     let status = report.jobs.first().and_then(|j| j.status);
     match (status, report.boot_failure()) {
         (Some(code), _) => {

@@ -2,17 +2,18 @@
 //! of each board, boots the board once with all of them and reports each run.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use crate::audio::capture::{self, CaptureScenario, Recorder};
 use crate::audio::scenarios::{assign_frequencies, judge, played_frames, scenarios, Scenario};
 use crate::audio::{self, analysis};
 use crate::bench::files as bench_files;
-use crate::boards::{Audio, Board};
+use crate::boards::{Audio, Board, Run};
 use crate::boot::qemu::BootReport;
-use crate::boot::{boot_jobs, BootOptions};
+use crate::boot::{boot_jobs, boot_jobs_fed, feed, BootOptions};
 use crate::commands::setup;
 use crate::commands::summary::Summary;
 use crate::guest_image::cargo_build;
@@ -117,8 +118,19 @@ fn heard_board(
         }
     }
     assign_frequencies(planned.iter_mut().map(|(_, _, s)| s))?;
+    // The capture scenarios, on a board whose input the host feeds: (run index, job name).
+    let mut captures: Vec<(usize, String, CaptureScenario)> = Vec::new();
+    if audio.capture.is_some() {
+        for (index, run) in board.runs.iter().enumerate() {
+            for scenario in capture::scenarios() {
+                if picks(&run.args, &scenario.name) && picks(test_args, &scenario.name) {
+                    captures.push((index, format!("{}-{}", run.name, scenario.name), scenario));
+                }
+            }
+        }
+    }
     // alsa-lib's aplay and its libraries, for the reference scenarios.
-    let alsa = if planned.iter().any(|(_, _, s)| s.aplay.is_some()) {
+    let alsa = if planned.iter().any(|(_, _, s)| s.aplay.is_some()) || !captures.is_empty() {
         bench_files::prepare(board, &ws.cache_dir(), host)?
     } else {
         Vec::new()
@@ -173,6 +185,17 @@ fn heard_board(
             });
         }
     }
+    for (index, run) in board.runs.iter().enumerate() {
+        let mine: Vec<&CaptureScenario> = captures
+            .iter()
+            .filter(|(i, _, _)| *i == index)
+            .map(|(_, _, s)| s)
+            .collect();
+        if let (Some(device), false) = (&audio.capture, mine.is_empty()) {
+            let (binary, _) = build(ws, board.run_target(run), built)?;
+            jobs.extend(capture_jobs(board, run, device, &binary, &alsa, &mine)?);
+        }
+    }
     // The kernel tests that need a real driver, once per run that does not pick scenarios by
     // name (CI's second-suite runs do): its channel maps and the timestamps it reports.
     let mut driver_jobs = Vec::new();
@@ -198,7 +221,35 @@ fn heard_board(
         driver_jobs.push(name);
     }
     let recording = audio::recording_path(ws, &board.name, "heard")?;
-    let report = boot_jobs(ws, board, files, &jobs, opts, "heard", Some(&recording))?;
+    let fed = match captures.len() {
+        0 => None,
+        // The emulator reads ahead of each stream: a second per scenario to spare.
+        n => Some(feed::write(
+            &ws.target_dir
+                .join("board-audio")
+                .join(format!("{}-feed", board.name)),
+            board.stream.rate,
+            f64::from(n as u32 * (capture::SECONDS + 1) + 10),
+        )?),
+    };
+    if let Some(fed) = &fed {
+        step!(
+            "{}: feeding {} Hz from {}",
+            board.name,
+            feed::FREQUENCY,
+            audio::shown(ws, &fed.signal)
+        );
+    }
+    let report = boot_jobs_fed(
+        ws,
+        board,
+        files,
+        &jobs,
+        opts,
+        "heard",
+        Some(&recording),
+        fed.as_ref(),
+    )?;
     for name in &driver_jobs {
         let job = report.jobs.iter().find(|j| &j.name == name);
         let duration = job.map(|j| j.duration).unwrap_or_default();
@@ -216,7 +267,7 @@ fn heard_board(
         report.release,
         report.engine,
         report.cpus,
-        planned.len(),
+        planned.len() + captures.len(),
         audio::shown(ws, &recording)
     );
     add_boot(summary, &board.name, &report, boot_detail);
@@ -269,7 +320,132 @@ fn heard_board(
             }
         }
     }
+    for (index, name, scenario) in &captures {
+        let run = &board.runs[*index].name;
+        // The crate's job is the scenario's; arecord's is judged by the job that measured it.
+        let measured_by = match scenario.by {
+            Recorder::Crate => name.clone(),
+            Recorder::Arecord => format!("{name}-measure"),
+        };
+        let job = report.jobs.iter().find(|j| j.name == measured_by);
+        let duration = job.map(|j| j.duration).unwrap_or_default();
+        let captured = capture::parse(&report.console, name);
+        let reference = scenario
+            .reference()
+            .and_then(|other| capture::parse(&report.console, &format!("{run}-{other}")));
+        let verdict = match (job.and_then(|j| j.status), captured) {
+            (_, Some(captured)) => {
+                let line = format!("captured {}", captured.summary());
+                step!("{}: {name}: {line}", board.name);
+                let exited = match job.and_then(|j| j.status) {
+                    Some(0) => Ok(()),
+                    other => Err(format!("the guest's job ended with {other:?}")),
+                };
+                exited
+                    .and_then(|()| capture::judge(scenario, board.stream.rate, &captured, reference.as_ref()))
+                    .map(|()| line.clone())
+                    .map_err(|why| format!("{why}; {line}"))
+            }
+            (None, None) => Err(format!("{measured_by} did not finish")),
+            (Some(code), None) => Err(format!(
+                "{measured_by} exited with status {code} without a measurement"
+            )),
+        };
+        match verdict {
+            Ok(line) => summary.add(&board.name, name, true, line, duration),
+            Err(why) => {
+                step!("{}: {name} FAILED: {why}", board.name);
+                summary.add(&board.name, name, false, why, duration);
+            }
+        }
+    }
     Ok(())
+}
+
+/// The jobs of one run's capture scenarios on `device`: the capture side unmuted as the board
+/// asks, then for each `arecord -M` (alsa-lib's `aplay` binary under the name `arecord`) into
+/// a raw file and the crate's test that measures it, or the crate's capture test.
+fn capture_jobs(
+    board: &Board,
+    run: &Run,
+    device: &str,
+    binary: &Path,
+    alsa: &[(String, PathBuf)],
+    scenarios: &[&CaptureScenario],
+) -> Result<Vec<Job>> {
+    let aplay = alsa
+        .iter()
+        .find(|(guest, _)| guest == "/usr/bin/aplay")
+        .map(|(_, host)| host.clone())
+        .context("no aplay for the guest")?;
+    let target = board.run_target(run);
+    let mut env = board.guest_env(run);
+    env.insert("ALSA_DIRECT_CAPTURE".into(), device.to_owned());
+    let kernel_test = |name: String, test: &str, env: BTreeMap<String, String>| Job {
+        name,
+        guest_path: format!("/tests/{target}/kernel"),
+        host_binary: binary.to_owned(),
+        args: ["--ignored", "--exact", "--nocapture", test]
+            .map(String::from)
+            .to_vec(),
+        env,
+        syslog: Syslog::Off,
+        files: Vec::new(),
+    };
+    let mut jobs = vec![kernel_test(
+        format!("{}-capture-unmute", run.name),
+        "heard_capture::unmute",
+        env.clone(),
+    )];
+    for scenario in scenarios {
+        let name = format!("{}-{}", run.name, scenario.name);
+        let mut env = env.clone();
+        env.insert("ALSA_DIRECT_HEARD_NAME".into(), name.clone());
+        env.insert("ALSA_DIRECT_PERIOD_FRAMES".into(), scenario.period.to_string());
+        env.insert("ALSA_DIRECT_PERIODS".into(), scenario.periods.to_string());
+        env.insert("ALSA_DIRECT_HEARD_SECONDS".into(), capture::SECONDS.to_string());
+        match scenario.by {
+            Recorder::Crate => jobs.push(kernel_test(name, "heard_capture::capture", env)),
+            Recorder::Arecord => {
+                let raw = format!("/tmp/{name}.raw");
+                let mut files = alsa.to_vec();
+                files.push(("/usr/bin/arecord".into(), aplay.clone()));
+                jobs.push(Job {
+                    name: name.clone(),
+                    guest_path: "/usr/bin/arecord".into(),
+                    host_binary: aplay.clone(),
+                    args: vec![
+                        "-M".into(),
+                        "-D".into(),
+                        device.to_owned(),
+                        "-f".into(),
+                        "S16_LE".into(),
+                        "-c".into(),
+                        "2".into(),
+                        "-r".into(),
+                        board.stream.rate.to_string(),
+                        format!("--period-size={}", scenario.period),
+                        format!("--buffer-size={}", scenario.period * scenario.periods),
+                        "-d".into(),
+                        capture::SECONDS.to_string(),
+                        "-t".into(),
+                        "raw".into(),
+                        raw.clone(),
+                    ],
+                    env: env.clone(),
+                    syslog: Syslog::Off,
+                    files,
+                });
+                env.insert("ALSA_DIRECT_HEARD_FILE".into(), raw);
+                jobs.push(kernel_test(
+                    format!("{name}-measure"),
+                    "heard_capture::recorded_file",
+                    env,
+                ));
+            }
+        }
+    }
+    Ok(jobs)
 }
 
 /// The reference scenario's job: alsa-lib's `aplay -M` plays a file of the tone (written here
