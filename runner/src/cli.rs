@@ -44,9 +44,9 @@ pub enum Command {
     /// Build tests/kernel for each run of the boards, boot each board and run them.
     ///
     /// All emulated boards when none is named. ARGS go to the test binaries (e.g. a test name
-    /// filter). On a real-driver board (with [audio]) the heard scenarios play in one boot, qemu
-    /// records the card's output and the runner judges the recording (ARGS pick scenarios by
-    /// name, e.g. tone-p64).
+    /// filter). On a real-driver board (one whose board file has an audio section) the heard
+    /// scenarios play in one boot, qemu records the card's output and the runner judges the
+    /// recording (ARGS pick scenarios by name, e.g. tone-p64).
     Test(TestArgs),
     /// Build an example, boot the board, run /bin/NAME ARGS there and exit with its status.
     ///
