@@ -22,7 +22,7 @@
  * An xrun is counted and recovered (PREPARE, commit a buffer, START). Errors name the ioctl
  * and the errno, exit status 1; bad arguments exit 2.
  *
- * Built by the runner with each target's cross gcc, static (runner/src/bench_floor.rs); on
+ * Built by the runner with each target's cross gcc, static (runner/src/bench/floor.rs); on
  * 32-bit targets with _TIME_BITS=64, so the header's records are the y2038-safe ones.
  */
 #include <errno.h>

@@ -112,8 +112,8 @@ pub struct Qemu {
     pub console: String,
     /// `-bios` value, e.g. `default` (OpenSBI on riscv64).
     pub bios: Option<String>,
-    /// May use KVM (with `cargo board --kvm`) when `/dev/kvm` is usable and the guest has the
-    /// host's architecture.
+    /// May use KVM (with `--kvm` on `cargo board test`, `run`, `bench` or `ci`) when `/dev/kvm`
+    /// is usable and the guest has the host's architecture.
     #[serde(default)]
     pub kvm: bool,
     /// Extra kernel command line words.

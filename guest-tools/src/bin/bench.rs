@@ -5,13 +5,14 @@
 //! bench play --period N [--frames F] [--periods 4] [--device hw:Loopback,0,0] [--sync-ptr]
 //!     streams F frames of silence (S16_LE, stereo, 48 kHz; 480000 by default), drains, and prints
 //!     BENCH-PLAY frames=.. periods=.. xruns=.. period=.. transport=..
-//! bench exec [--trace] -- COMMAND [ARGS...]
+//! bench exec [--trace] [--limit SECONDS] -- COMMAND [ARGS...]
 //!     runs COMMAND (stdout and stderr to /tmp/bench-child.out, echoed afterwards) and prints
 //!     BENCH-EXEC status=.. user_us=.. sys_us=.. wall_us=.. xruns=.. [syscalls=name:n,...]
 //!     xruns: the `xruns=` of a BENCH-PLAY line, or aplay's "underrun" messages.
 //!     --trace: counts COMMAND's system calls with ptrace (PTRACE_GET_SYSCALL_INFO); tracing
-//!     slows it down, so measure CPU in an untraced run. Exit status 0 when COMMAND succeeded
-//!     with no xrun, 3 otherwise.
+//!     slows it down, so measure CPU in an untraced run. --limit: COMMAND gets SIGALRM after
+//!     SECONDS (a program stuck on a stalled device ends as a failed run, not a hung bench).
+//!     Exit status 0 when COMMAND succeeded with no xrun, 3 otherwise.
 //! bench hog
 //!     spins forever (a CPU hog).
 //! ```
@@ -26,7 +27,7 @@ use alsa_direct_guest_tools::tracer::{self, Traced, Window};
 /// `bench --help`: the module documentation's usage.
 const USAGE: &str = "
 usage: bench play --period N [--frames F] [--periods 4] [--device hw:Loopback,0,0] [--sync-ptr]
-       bench exec [--trace] -- COMMAND [ARGS...]
+       bench exec [--trace] [--limit SECONDS] -- COMMAND [ARGS...]
        bench hog
 the guest side of `cargo board bench`: a playback stream to measure (prints BENCH-PLAY ...), a
 process runner that measures CPU time and counts system calls (BENCH-EXEC ...), a CPU hog";
@@ -127,10 +128,26 @@ fn hog() -> i32 {
 
 /// `bench exec`.
 fn exec(args: &[String]) -> i32 {
-    let (trace, command) = match args {
-        [t, dashes, rest @ ..] if t == "--trace" && dashes == "--" => (true, rest),
-        [dashes, rest @ ..] if dashes == "--" => (false, rest),
-        _ => (false, args),
+    let mut trace = false;
+    let mut limit_secs: u32 = 0;
+    let mut rest = args;
+    let command = loop {
+        match rest {
+            [flag, tail @ ..] if flag == "--trace" => {
+                trace = true;
+                rest = tail;
+            }
+            [flag, secs, tail @ ..] if flag == "--limit" => {
+                let Ok(secs) = secs.parse() else {
+                    eprintln!("bench exec: --limit takes whole seconds, not {secs}");
+                    return 2;
+                };
+                limit_secs = secs;
+                rest = tail;
+            }
+            [dashes, command @ ..] if dashes == "--" => break command,
+            command => break command,
+        }
     };
     if command.is_empty() {
         eprintln!("bench exec: no command");
@@ -166,6 +183,8 @@ fn exec(args: &[String]) -> i32 {
             if trace {
                 tracer::trace_me();
             }
+            // A pending alarm survives exec: the command gets SIGALRM after the limit (0: none).
+            libc::alarm(limit_secs);
             libc::execvp(argv_ptrs[0], argv_ptrs.as_ptr());
             libc::_exit(127);
         }
@@ -184,6 +203,12 @@ fn exec(args: &[String]) -> i32 {
     let xruns = xruns_in(&output);
     for line in output.lines().take(8) {
         println!("  | {line}");
+    }
+    if limit_secs > 0 && status == 128 + libc::SIGALRM {
+        println!(
+            "  | bench exec: {} did not end within {limit_secs} s, stopped",
+            command[0]
+        );
     }
     let mut line = format!(
         "BENCH-EXEC status={status} user_us={} sys_us={} wall_us={} xruns={xruns}",

@@ -47,7 +47,7 @@ pub fn bench(
         match bench_board(ws, host, board, opts, seconds, &out_dir) {
             Ok(result) => {
                 let md = format!(
-                    "{}\n`cargo board bench {}` on {} ({seconds} s per run).\n\n{}",
+                    "{}\n`cargo board bench --seconds {seconds} {}` on {}.\n\n{}",
                     result.heading(),
                     board.invocation(),
                     today(),

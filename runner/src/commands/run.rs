@@ -16,6 +16,9 @@ use crate::host::install::Host;
 use crate::host::workspace::Workspace;
 use crate::progress::step;
 
+/// Seconds of the feed written for `cargo board run` on a board whose input the host feeds.
+const RUN_FEED_SECONDS: f64 = 60.0;
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct RunRequest {
@@ -71,13 +74,21 @@ pub fn run(
     };
     // A board whose input the host feeds: a minute of the feed for the example to record.
     let fed = match board.audio.as_ref().and_then(|a| a.capture.as_ref()) {
-        Some(_) => Some(feed::write(
-            &ws.target_dir
-                .join("board-audio")
-                .join(format!("{}-feed", board.name)),
-            board.stream.rate,
-            60.0,
-        )?),
+        Some(device) => {
+            let fed = feed::write(
+                &ws.target_dir
+                    .join("board-audio")
+                    .join(format!("{}-feed", board.name)),
+                board.stream.rate,
+                RUN_FEED_SECONDS,
+            )?;
+            step!(
+                "{}: the host feeds {RUN_FEED_SECONDS} s of a {} Hz sine to {device} (a longer recording gets no more of it)",
+                board.name,
+                feed::FREQUENCY
+            );
+            Some(fed)
+        }
         None => None,
     };
     let report = boot_jobs_fed(
