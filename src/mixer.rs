@@ -33,7 +33,7 @@ use rustix::fd::BorrowedFd;
 
 use crate::abi::{self, Plain, SndCtlElemId, SndCtlElemInfo, SndCtlElemValue};
 use crate::device::{c_string, ControlDevice};
-use crate::error::{Error, Op, Result};
+use crate::error::{Errno, Error, Op, Result};
 use crate::ioctl;
 use crate::sys;
 pub use crate::types::ElemType;
@@ -696,7 +696,7 @@ impl Mixer {
         let mut record = [0 as c_uint; TLV_BYTES / 4 + 2];
         match sys::tlv_read(self.fd(), ioctl::CTL_TLV_READ, info.id.numid, &mut record) {
             Ok(()) => {}
-            Err(Error::Sys { errno, .. }) if errno == crate::Errno::NXIO => return Ok(None),
+            Err(Error::Sys { errno, .. }) if errno == Errno::NXIO => return Ok(None),
             Err(e) => return Err(e),
         }
         let mut words = [0; TLV_BYTES / 4];
