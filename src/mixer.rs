@@ -114,35 +114,6 @@ impl fmt::Display for Interface {
     }
 }
 
-impl ElemType {
-    fn from_raw(raw: i32) -> Self {
-        match raw {
-            abi::SNDRV_CTL_ELEM_TYPE_BOOLEAN => ElemType::Boolean,
-            abi::SNDRV_CTL_ELEM_TYPE_INTEGER => ElemType::Integer,
-            abi::SNDRV_CTL_ELEM_TYPE_INTEGER64 => ElemType::Integer64,
-            abi::SNDRV_CTL_ELEM_TYPE_ENUMERATED => ElemType::Enumerated,
-            abi::SNDRV_CTL_ELEM_TYPE_BYTES => ElemType::Bytes,
-            abi::SNDRV_CTL_ELEM_TYPE_IEC958 => ElemType::Iec958,
-            other => ElemType::Other(other),
-        }
-    }
-}
-
-impl fmt::Display for ElemType {
-    /// The short names tinymix prints: `BOOL`, `INT`, `INT64`, `ENUM`, `BYTE`, `IEC958`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ElemType::Boolean => f.write_str("BOOL"),
-            ElemType::Integer => f.write_str("INT"),
-            ElemType::Integer64 => f.write_str("INT64"),
-            ElemType::Enumerated => f.write_str("ENUM"),
-            ElemType::Bytes => f.write_str("BYTE"),
-            ElemType::Iec958 => f.write_str("IEC958"),
-            ElemType::Other(raw) => write!(f, "TYPE{raw}"),
-        }
-    }
-}
-
 /// A control element's identity. The kernel finds an element by `numid` when it is not zero,
 /// otherwise by interface, device, subdevice, name and index.
 #[derive(Clone, Debug, PartialEq, Eq)]
