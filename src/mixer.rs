@@ -769,11 +769,8 @@ impl Mixer {
             if !sys::wait_readable(self.fd(), Op::PollEvent, timeout_ms)? {
                 return Ok(None);
             }
-            let mut raw = abi::SndCtlEvent::zeroed();
-            let n = sys::read_record(self.fd(), Op::ReadEvent, &mut raw)?;
-            if n < core::mem::size_of::<abi::SndCtlEvent>() {
-                return Err(Error::BadKernelValue);
-            }
+            let raw: abi::SndCtlEvent =
+                sys::read_record(self.fd(), Op::ReadEvent)?.ok_or(Error::BadKernelValue)?;
             if raw.type_ == abi::SNDRV_CTL_EVENT_ELEM {
                 let elem = raw.data.elem();
                 return Ok(Some(Event {
