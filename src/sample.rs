@@ -166,8 +166,8 @@ fn scaled(x: f32, max: i32) -> i32 {
 /// The sign bit of an `f32`.
 const SIGN_BIT: u32 = 1 << 31;
 
-/// `f * max` rounded to the nearest integer (halves up), for the `f32` of bits `bits` in
-/// `0.0..1.0` (so at most `max`).
+/// `f * max` rounded to the nearest integer (halves up), for the `f32` `f` whose bits are
+/// `bits`, in `0.0..1.0` (so the result is at most `max`).
 fn rounded_fraction(bits: u32, max: u32) -> u32 {
     let biased_exponent = bits >> 23;
     let fraction = bits & 0x7f_ffff;
@@ -178,15 +178,12 @@ fn rounded_fraction(bits: u32, max: u32) -> u32 {
     } else {
         (fraction | 0x80_0000, 150 - biased_exponent)
     };
-    // Below 2^24 * 2^31 = 2^55: exact in a u64, and under a half step once `shift` is 56.
+    // Below 2^24 * 2^31 = 2^55: exact in a u64.
     let product = u64::from(significand) * u64::from(max);
-    if shift >= 56 {
-        return 0;
-    }
-    let whole = product >> shift;
-    let rest = product & ((1 << shift) - 1);
-    let half = 1 << (shift - 1);
-    whole as u32 + u32::from(rest >= half)
+    // `f * max` in half steps, rounded down: twice the whole part, plus one when the rest is
+    // a half or more (0 when the shift is 64 or more, as `product` is then under a half).
+    let halves = product.checked_shr(shift - 1).unwrap_or(0);
+    ((halves + 1) >> 1) as u32
 }
 
 /// The largest `S24` value.
