@@ -33,7 +33,7 @@ use core::fmt;
 use heapless::{String, Vec};
 
 use crate::abi;
-use crate::error::{Error, Result};
+use crate::error::{Errno, Error, Result};
 use crate::ioctl;
 use crate::mixer::{ElemId, ElemInfo, Interface, Mixer};
 use crate::sys;
@@ -318,7 +318,7 @@ impl Mixer {
         let _ = id.name.push_str(name);
         match self.info(&id) {
             Ok(info) => Ok(Some(info)),
-            Err(Error::Sys { errno, .. }) if errno == crate::Errno::NOENT => Ok(None),
+            Err(Error::Sys { errno, .. }) if errno == Errno::NOENT => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -33,7 +33,7 @@ use rustix::fd::BorrowedFd;
 
 use crate::abi::{self, Plain, SndCtlElemId, SndCtlElemInfo, SndCtlElemValue};
 use crate::device::{c_string, ControlDevice};
-use crate::error::{Error, Op, Result};
+use crate::error::{Errno, Error, Op, Result};
 use crate::ioctl;
 use crate::sys;
 pub use crate::types::ElemType;
@@ -110,35 +110,6 @@ impl fmt::Display for Interface {
             Interface::Timer => f.write_str("TIMER"),
             Interface::Sequencer => f.write_str("SEQUENCER"),
             Interface::Other(raw) => write!(f, "IFACE{raw}"),
-        }
-    }
-}
-
-impl ElemType {
-    fn from_raw(raw: i32) -> Self {
-        match raw {
-            abi::SNDRV_CTL_ELEM_TYPE_BOOLEAN => ElemType::Boolean,
-            abi::SNDRV_CTL_ELEM_TYPE_INTEGER => ElemType::Integer,
-            abi::SNDRV_CTL_ELEM_TYPE_INTEGER64 => ElemType::Integer64,
-            abi::SNDRV_CTL_ELEM_TYPE_ENUMERATED => ElemType::Enumerated,
-            abi::SNDRV_CTL_ELEM_TYPE_BYTES => ElemType::Bytes,
-            abi::SNDRV_CTL_ELEM_TYPE_IEC958 => ElemType::Iec958,
-            other => ElemType::Other(other),
-        }
-    }
-}
-
-impl fmt::Display for ElemType {
-    /// The short names tinymix prints: `BOOL`, `INT`, `INT64`, `ENUM`, `BYTE`, `IEC958`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ElemType::Boolean => f.write_str("BOOL"),
-            ElemType::Integer => f.write_str("INT"),
-            ElemType::Integer64 => f.write_str("INT64"),
-            ElemType::Enumerated => f.write_str("ENUM"),
-            ElemType::Bytes => f.write_str("BYTE"),
-            ElemType::Iec958 => f.write_str("IEC958"),
-            ElemType::Other(raw) => write!(f, "TYPE{raw}"),
         }
     }
 }
@@ -696,7 +667,7 @@ impl Mixer {
         let mut record = [0 as c_uint; TLV_BYTES / 4 + 2];
         match sys::tlv_read(self.fd(), ioctl::CTL_TLV_READ, info.id.numid, &mut record) {
             Ok(()) => {}
-            Err(Error::Sys { errno, .. }) if errno == crate::Errno::NXIO => return Ok(None),
+            Err(Error::Sys { errno, .. }) if errno == Errno::NXIO => return Ok(None),
             Err(e) => return Err(e),
         }
         let mut words = [0; TLV_BYTES / 4];
@@ -798,11 +769,8 @@ impl Mixer {
             if !sys::wait_readable(self.fd(), Op::PollEvent, timeout_ms)? {
                 return Ok(None);
             }
-            let mut raw = abi::SndCtlEvent::zeroed();
-            let n = sys::read_record(self.fd(), Op::ReadEvent, &mut raw)?;
-            if n < core::mem::size_of::<abi::SndCtlEvent>() {
-                return Err(Error::BadKernelValue);
-            }
+            let raw: abi::SndCtlEvent =
+                sys::read_record(self.fd(), Op::ReadEvent)?.ok_or(Error::BadKernelValue)?;
             if raw.type_ == abi::SNDRV_CTL_EVENT_ELEM {
                 let elem = raw.data.elem();
                 return Ok(Some(Event {

@@ -124,9 +124,12 @@ pub trait FullScale: Sample {
     /// and its negation), NaN as silence. `f32` is `x` unchanged.
     fn from_f32(x: f32) -> Self;
     /// The sample as a fraction of full scale: the sample over 2^(bits - 1), so the lowest
-    /// value is -1.0, silence 0.0 and the largest just under 1.0. (This divides by one more
-    /// than [`FullScale::from_f32`] multiplies by, as libsndfile does: a value taken through
-    /// both may move by one step.)
+    /// value is -1.0, silence 0.0 and the largest 1 - 2^-(bits - 1), just under 1.0, for 8, 16
+    /// and 24 bits. An `f32` holds 24 significant bits, so 32-bit samples (`i32`,
+    /// `Swapped<i32>`) are rounded to them: their 64 largest values (`i32::MAX - 63` and up)
+    /// give 1.0. (This divides by one more than [`FullScale::from_f32`] multiplies by, as
+    /// libsndfile does: a value taken through both may move by one step.) `f32` is the
+    /// sample unchanged.
     fn to_f32(self) -> f32;
     /// The sample as a full-scale `i32`: its bits at the top (`f32`: times 2^31, saturating,
     /// NaN as 0).
@@ -136,19 +139,51 @@ pub trait FullScale: Sample {
 }
 
 /// `x * max` rounded to the nearest integer (halves away from zero), within `-max..=max`;
-/// NaN is 0. In `f32`, exact enough for 8 and 16 bits.
-fn scaled_f32(x: f32, max: i32) -> i32 {
-    let y = x * max as f32;
-    // `as` truncates toward zero, saturates and maps NaN to 0.
-    let rounded = (if y < 0.0 { y - 0.5 } else { y + 0.5 }) as i32;
-    rounded.clamp(-max, max)
+/// NaN is 0. Exact for every `x` and `max`: the product is formed in integers from `x`'s
+/// significand and exponent, so the one rounding is the one asked for. (In floating point,
+/// `x * max` or a `+ 0.5` before truncating can round a value just under a half step up to
+/// the half: 16-bit samples came out one step too large for 16,384 inputs that way, 32-bit
+/// ones even in `f64`.)
+fn scaled(x: f32, max: i32) -> i32 {
+    if x.is_nan() {
+        return 0;
+    }
+    let bits = x.to_bits();
+    let magnitude_bits = bits & !SIGN_BIT;
+    let magnitude = if magnitude_bits >= 1.0f32.to_bits() {
+        // 1.0 and beyond, infinity included: saturated.
+        max
+    } else {
+        rounded_fraction(magnitude_bits, max.unsigned_abs()) as i32
+    };
+    if bits & SIGN_BIT != 0 {
+        -magnitude
+    } else {
+        magnitude
+    }
 }
 
-/// [`scaled_f32`] in `f64`, for 24 and 32 bits.
-fn scaled_f64(x: f32, max: i32) -> i32 {
-    let y = f64::from(x) * f64::from(max);
-    let rounded = (if y < 0.0 { y - 0.5 } else { y + 0.5 }) as i64;
-    rounded.clamp(-i64::from(max), i64::from(max)) as i32
+/// The sign bit of an `f32`.
+const SIGN_BIT: u32 = 1 << 31;
+
+/// `f * max` rounded to the nearest integer (halves up), for the `f32` `f` whose bits are
+/// `bits`, in `0.0..1.0` (so the result is at most `max`).
+fn rounded_fraction(bits: u32, max: u32) -> u32 {
+    let biased_exponent = bits >> 23;
+    let fraction = bits & 0x7f_ffff;
+    // f = significand / 2^shift; subnormals have no implicit bit and the smallest exponent.
+    // Below 1.0 the biased exponent is at most 126, so `shift` is at least 24.
+    let (significand, shift) = if biased_exponent == 0 {
+        (fraction, 149)
+    } else {
+        (fraction | 0x80_0000, 150 - biased_exponent)
+    };
+    // Below 2^24 * 2^31 = 2^55: exact in a u64.
+    let product = u64::from(significand) * u64::from(max);
+    // `f * max` in half steps, rounded down: twice the whole part, plus one when the rest is
+    // a half or more (0 when the shift is 64 or more, as `product` is then under a half).
+    let halves = product.checked_shr(shift - 1).unwrap_or(0);
+    ((halves + 1) >> 1) as u32
 }
 
 /// The largest `S24` value.
@@ -159,7 +194,7 @@ const FULL_I32: f32 = 2_147_483_648.0;
 
 impl FullScale for u8 {
     fn from_f32(x: f32) -> Self {
-        (scaled_f32(x, 127) + 128) as u8
+        (scaled(x, 127) + 128) as u8
     }
     fn to_f32(self) -> f32 {
         (f32::from(self) - 128.0) / 128.0
@@ -174,7 +209,7 @@ impl FullScale for u8 {
 
 impl FullScale for i8 {
     fn from_f32(x: f32) -> Self {
-        scaled_f32(x, i32::from(i8::MAX)) as i8
+        scaled(x, i32::from(i8::MAX)) as i8
     }
     fn to_f32(self) -> f32 {
         f32::from(self) / 128.0
@@ -189,7 +224,7 @@ impl FullScale for i8 {
 
 impl FullScale for i16 {
     fn from_f32(x: f32) -> Self {
-        scaled_f32(x, i32::from(i16::MAX)) as i16
+        scaled(x, i32::from(i16::MAX)) as i16
     }
     fn to_f32(self) -> f32 {
         f32::from(self) / 32_768.0
@@ -204,7 +239,7 @@ impl FullScale for i16 {
 
 impl FullScale for i32 {
     fn from_f32(x: f32) -> Self {
-        scaled_f64(x, i32::MAX)
+        scaled(x, i32::MAX)
     }
     fn to_f32(self) -> f32 {
         self as f32 / FULL_I32
@@ -235,7 +270,7 @@ impl FullScale for f32 {
 
 impl FullScale for Packed24Le {
     fn from_f32(x: f32) -> Self {
-        Packed24Le::new(scaled_f64(x, MAX_24))
+        Packed24Le::new(scaled(x, MAX_24))
     }
     fn to_f32(self) -> f32 {
         self.get() as f32 / 8_388_608.0
@@ -250,7 +285,7 @@ impl FullScale for Packed24Le {
 
 impl FullScale for Packed24Be {
     fn from_f32(x: f32) -> Self {
-        Packed24Be::new(scaled_f64(x, MAX_24))
+        Packed24Be::new(scaled(x, MAX_24))
     }
     fn to_f32(self) -> f32 {
         self.get() as f32 / 8_388_608.0

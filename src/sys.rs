@@ -9,7 +9,7 @@
 //! itself, the element list's id array ([`elem_list`]) and the TLV data after its header
 //! ([`tlv_read`]), because they set the pointer or the length themselves from a buffer they
 //! borrow whole. Every `unsafe` of a system call is in this module: one block per ioctl
-//! pattern, the mapping and unmapping in [`Mapping`], and the byte view of a record
+//! pattern, the mapping and unmapping in [`Mapping`], and the bytes of the uninitialised record
 //! [`read_record`] reads into.
 //!
 //! Elsewhere `unsafe` remains only where no system call is made: reads and writes of the
@@ -309,21 +309,30 @@ impl Drop for Mapping {
     }
 }
 
-/// Reads one record `T` from `fd` (a control event); returns the bytes read (0 at end of
-/// file, fewer than `size_of::<T>()` never for the kernel's event records).
-pub(crate) fn read_record<T: Plain>(fd: BorrowedFd<'_>, op: Op, record: &mut T) -> Result<usize> {
-    // SAFETY: `record` is an exclusive, live `T` of `size_of::<T>()` bytes, and being `Plain`,
-    // any bytes the kernel writes make a valid `T`.
-    let bytes = unsafe {
-        core::slice::from_raw_parts_mut((record as *mut T).cast::<u8>(), core::mem::size_of::<T>())
-    };
-    loop {
+/// Reads one record `T` from `fd` (a control event): `None` when fewer bytes than a whole
+/// record came (none at end of file; the kernel's event records always come whole). Retries
+/// on `EINTR`.
+pub(crate) fn read_record<T: Plain>(fd: BorrowedFd<'_>, op: Op) -> Result<Option<T>> {
+    let size = core::mem::size_of::<T>();
+    let mut record = MaybeUninit::<T>::uninit();
+    // SAFETY: `record` is `size` bytes, exclusively borrowed for as long as `bytes` is used;
+    // `MaybeUninit<u8>` has alignment 1 and needs no initialised bytes, so padding of `T`
+    // (which a `&mut [u8]` over a `T` would claim to be initialised) is fine.
+    let bytes =
+        unsafe { core::slice::from_raw_parts_mut(record.as_mut_ptr().cast::<MaybeUninit<u8>>(), size) };
+    let filled = loop {
         match rustix::io::read(fd, &mut *bytes) {
-            Ok(n) => return Ok(n),
+            Ok((filled, _)) => break filled.len(),
             Err(rustix::io::Errno::INTR) => continue,
             Err(e) => return Err(Error::sys(op, e)),
         }
+    };
+    if filled < size {
+        return Ok(None);
     }
+    // SAFETY: the read initialised all `size` bytes of `record`, padding included, and any
+    // bytes make a valid `T` (`Plain`).
+    Ok(Some(unsafe { record.assume_init() }))
 }
 
 /// Waits until `fd` has something to read or `timeout_ms` passed (`None`: no limit);
@@ -340,3 +349,6 @@ pub(crate) fn wait_readable(fd: BorrowedFd<'_>, op: Op, timeout_ms: Option<u32>)
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

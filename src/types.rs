@@ -1,71 +1,18 @@
 //! The plain types every layer names, the error type included: sample formats, hardware
-//! parameters, stream directions and states, control value types. Definitions only: what they
-//! do lives with the layer they belong to (`params`, `stream`, `mixer`), which re-exports them.
+//! parameters, stream directions and states, control value types. [`Format`], [`Param`] and
+//! [`ElemType`] come with what they are (kernel numbers, names, sizes), which `error`, `sample`
+//! and `params` use; what the others do lives with the layer they belong to (`stream`), which
+//! re-exports them.
 
-/// A sample format (`SNDRV_PCM_FORMAT_*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum Format {
-    /// Signed 8 bit.
-    S8,
-    /// Unsigned 8 bit.
-    U8,
-    /// Signed 16 bit, little endian.
-    S16Le,
-    /// Signed 16 bit, big endian.
-    S16Be,
-    /// Signed 24 bit in the low bits of 32, little endian.
-    S24Le,
-    /// Signed 24 bit in the low bits of 32, big endian.
-    S24Be,
-    /// Signed 32 bit, little endian.
-    S32Le,
-    /// Signed 32 bit, big endian.
-    S32Be,
-    /// 32-bit IEEE 754 float, little endian, range -1.0..=1.0.
-    FloatLe,
-    /// 32-bit IEEE 754 float, big endian, range -1.0..=1.0.
-    FloatBe,
-    /// IEC958 (S/PDIF, HDMI) subframes in 32 bits, little endian: what the Raspberry Pi's
-    /// HDMI outputs take. Build them with [`crate::iec958::Encoder`].
-    Iec958SubframeLe,
-    /// IEC958 subframes in 32 bits, big endian.
-    Iec958SubframeBe,
-    /// Signed 24 bit packed in 3 bytes, little endian.
-    S24_3Le,
-    /// Signed 24 bit packed in 3 bytes, big endian.
-    S24_3Be,
-}
+use core::fmt;
 
-/// A hardware parameter that is an interval of integers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum Param {
-    /// Bits per sample in memory.
-    SampleBits,
-    /// Bits per frame in memory.
-    FrameBits,
-    /// Channels per frame.
-    Channels,
-    /// Frames per second.
-    Rate,
-    /// Microseconds per period.
-    PeriodTime,
-    /// Frames per period.
-    PeriodSize,
-    /// Bytes per period.
-    PeriodBytes,
-    /// Periods per buffer.
-    Periods,
-    /// Microseconds per buffer.
-    BufferTime,
-    /// Frames per buffer.
-    BufferSize,
-    /// Bytes per buffer.
-    BufferBytes,
-}
+use crate::abi;
+
+mod format;
+mod param;
+
+pub use format::Format;
+pub use param::Param;
 
 /// The state of a PCM stream (`SNDRV_PCM_STATE_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +56,36 @@ pub enum ElemType {
     Iec958,
     /// `SNDRV_CTL_ELEM_TYPE_NONE` or a number this crate does not know.
     Other(i32),
+}
+
+impl ElemType {
+    /// The type for a `SNDRV_CTL_ELEM_TYPE_*` number.
+    pub(crate) fn from_raw(raw: i32) -> Self {
+        match raw {
+            abi::SNDRV_CTL_ELEM_TYPE_BOOLEAN => ElemType::Boolean,
+            abi::SNDRV_CTL_ELEM_TYPE_INTEGER => ElemType::Integer,
+            abi::SNDRV_CTL_ELEM_TYPE_INTEGER64 => ElemType::Integer64,
+            abi::SNDRV_CTL_ELEM_TYPE_ENUMERATED => ElemType::Enumerated,
+            abi::SNDRV_CTL_ELEM_TYPE_BYTES => ElemType::Bytes,
+            abi::SNDRV_CTL_ELEM_TYPE_IEC958 => ElemType::Iec958,
+            other => ElemType::Other(other),
+        }
+    }
+}
+
+impl fmt::Display for ElemType {
+    /// The short names tinymix prints: `BOOL`, `INT`, `INT64`, `ENUM`, `BYTE`, `IEC958`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ElemType::Boolean => f.write_str("BOOL"),
+            ElemType::Integer => f.write_str("INT"),
+            ElemType::Integer64 => f.write_str("INT64"),
+            ElemType::Enumerated => f.write_str("ENUM"),
+            ElemType::Bytes => f.write_str("BYTE"),
+            ElemType::Iec958 => f.write_str("IEC958"),
+            ElemType::Other(raw) => write!(f, "TYPE{raw}"),
+        }
+    }
 }
 
 /// The direction of a PCM stream (`SNDRV_PCM_STREAM_*`): which node a device name opens, which

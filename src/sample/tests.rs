@@ -5,6 +5,7 @@ use std::vec::Vec;
 use proptest::prelude::*;
 
 use super::*;
+use crate::test_support::cases;
 
 #[test]
 fn holds_needs_the_format_and_its_size() {
@@ -83,6 +84,173 @@ fn from_f32_scales_rounds_and_saturates() {
     assert_eq!(Swapped::<f32>::from_f32(0.25).get(), 0.25);
 }
 
+/// An integer [`FullScale`] type, as the rounding tests see it.
+struct IntegerType {
+    name: &'static str,
+    /// Its largest value, what 1.0 gives.
+    max: i32,
+    /// `from_f32`, as the signed sample value (`u8` less its offset of 128).
+    from_f32: fn(f32) -> i32,
+}
+
+/// Every integer [`FullScale`] type.
+const INTEGER_TYPES: [IntegerType; 8] = [
+    IntegerType {
+        name: "u8",
+        max: 127,
+        from_f32: |x| i32::from(u8::from_f32(x)) - 128,
+    },
+    IntegerType {
+        name: "i8",
+        max: 127,
+        from_f32: |x| i32::from(i8::from_f32(x)),
+    },
+    IntegerType {
+        name: "i16",
+        max: 32_767,
+        from_f32: |x| i32::from(i16::from_f32(x)),
+    },
+    IntegerType {
+        name: "Swapped<i16>",
+        max: 32_767,
+        from_f32: |x| i32::from(Swapped::<i16>::from_f32(x).get()),
+    },
+    IntegerType {
+        name: "i32",
+        max: i32::MAX,
+        from_f32: i32::from_f32,
+    },
+    IntegerType {
+        name: "Swapped<i32>",
+        max: i32::MAX,
+        from_f32: |x| Swapped::<i32>::from_f32(x).get(),
+    },
+    IntegerType {
+        name: "Packed24Le",
+        max: MAX_24,
+        from_f32: |x| Packed24Le::from_f32(x).get(),
+    },
+    IntegerType {
+        name: "Packed24Be",
+        max: MAX_24,
+        from_f32: |x| Packed24Be::from_f32(x).get(),
+    },
+];
+
+/// Whether `got` is `x * max` rounded to the nearest, halves away from zero, within
+/// `-max..=max`, NaN as 0: checked exactly, in integers (every `f32` of magnitude 2^-60 and
+/// more is a whole multiple of 2^-84, and such a multiple times `max` fits an `i128`).
+fn is_rounded_product(x: f32, max: i32, got: i32) -> bool {
+    if x.is_nan() {
+        return got == 0;
+    }
+    if x.abs() >= 1.0 {
+        return got == if x > 0.0 { max } else { -max };
+    }
+    if x.abs() < 2f32.powi(-60) {
+        // Under 2^-29 even for the largest `max`: far below half a step.
+        return got == 0;
+    }
+    let scale = 2f64.powi(84);
+    let exact = (f64::from(x) * scale) as i128 * i128::from(max);
+    let got_scaled = i128::from(got) * (1 << 84);
+    let twice_error = 2 * (exact - got_scaled).abs();
+    twice_error < 1 << 84 || (twice_error == 1 << 84 && got_scaled.abs() > exact.abs())
+}
+
+/// `x` and the three `f32` values either side of it.
+fn around(x: f32) -> impl Iterator<Item = f32> {
+    (-3i32..=3).map(move |d| f32::from_bits(x.to_bits().wrapping_add_signed(d)))
+}
+
+/// Inputs where rounding goes wrong first: just under, at and just over the half steps (of
+/// the smallest values, the middle and the largest), at and beyond ±1.0, the smallest
+/// magnitudes, zeroes, infinities and NaNs.
+fn edge_inputs(max: i32) -> Vec<f32> {
+    let max = f64::from(max);
+    let steps = [
+        0.0,
+        1.0,
+        2.0,
+        3.0,
+        100.0,
+        (max / 2.0).floor(),
+        max - 2.0,
+        max - 1.0,
+    ];
+    let mut inputs: Vec<f32> = steps
+        .iter()
+        .flat_map(|k| around(((k + 0.5) / max) as f32))
+        .chain(around(1.0))
+        .chain(around(0.5 + 2f32.powi(-24)))
+        .chain([
+            0.0,
+            f32::MIN_POSITIVE,
+            f32::from_bits(1),
+            2.0,
+            1e30,
+            f32::MAX,
+            f32::INFINITY,
+        ])
+        .collect();
+    let negated: Vec<f32> = inputs.iter().map(|x| -x).collect();
+    inputs.extend(negated);
+    inputs.extend([
+        f32::NAN,
+        -f32::NAN,
+        f32::from_bits(0x7f80_0001),
+        f32::from_bits(0xffc0_1234),
+    ]);
+    inputs
+}
+
+#[test]
+fn from_f32_rounds_the_exact_product_at_the_edges() {
+    for t in INTEGER_TYPES {
+        for x in edge_inputs(t.max) {
+            let got = (t.from_f32)(x);
+            assert!(
+                is_rounded_product(x, t.max, got),
+                "{}::from_f32({x:e}) = {got}",
+                t.name
+            );
+        }
+    }
+    // Each of these was rounded up a step by `+ 0.5` in floating point (`f32` for 8 and 16
+    // bits, `f64` for 32): just under a half step, each rounds down.
+    assert_eq!(
+        i8::from_f32(f32::from_bits(998_310_404)),
+        0,
+        "{:e}",
+        f32::from_bits(998_310_404)
+    );
+    assert_eq!(i16::from_f32(f32::from_bits(931_135_744)), 0);
+    assert_eq!(u8::from_f32(f32::from_bits(998_310_404)), 0x80);
+    assert_eq!(i32::from_f32(0.5 + 2f32.powi(-24)), 1_073_741_951);
+    assert_eq!(i32::from_f32(-0.5 - 2f32.powi(-24)), -1_073_741_951);
+    // Floats are not scaled: every value, NaN included, comes back bit for bit.
+    for x in edge_inputs(1) {
+        assert_eq!(f32::from_f32(x).to_bits(), x.to_bits());
+        assert_eq!(Swapped::<f32>::from_f32(x).get().to_bits(), x.to_bits());
+    }
+}
+
+#[test]
+fn to_f32_of_the_largest_value() {
+    // Just under 1.0 up to 24 bits: exactly 1 - 2^-(bits - 1).
+    assert_eq!(0xffu8.to_f32(), 1.0 - 2f32.powi(-7));
+    assert_eq!(i8::MAX.to_f32(), 1.0 - 2f32.powi(-7));
+    assert_eq!(i16::MAX.to_f32(), 1.0 - 2f32.powi(-15));
+    assert_eq!(Swapped::<i16>::new(i16::MAX).to_f32(), 1.0 - 2f32.powi(-15));
+    assert_eq!(Packed24Le::new(MAX_24).to_f32(), 1.0 - 2f32.powi(-23));
+    assert_eq!(Packed24Be::new(MAX_24).to_f32(), 1.0 - 2f32.powi(-23));
+    // 32 bits round to the 24 an `f32` holds: the 64 largest values are 1.0.
+    assert_eq!(i32::MAX.to_f32(), 1.0);
+    assert_eq!(Swapped::<i32>::new(i32::MAX).to_f32(), 1.0);
+    assert_eq!((i32::MAX - 63).to_f32(), 1.0);
+    assert_eq!((i32::MAX - 64).to_f32(), 1.0 - 2f32.powi(-24));
+}
+
 #[test]
 fn to_f32_is_the_fraction_of_full_scale() {
     assert_eq!(i16::MIN.to_f32(), -1.0);
@@ -153,6 +321,32 @@ fn every_8_and_16_bit_value_round_trips() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases(4096, 256)))]
+
+    #[test]
+    fn from_f32_rounds_the_exact_product(bits in any::<u32>()) {
+        let x = f32::from_bits(bits);
+        for t in INTEGER_TYPES {
+            let got = (t.from_f32)(x);
+            prop_assert!(is_rounded_product(x, t.max, got), "{}::from_f32({:e}) = {}", t.name, x, got);
+        }
+    }
+
+    #[test]
+    fn from_f32_rounds_the_exact_product_near_full_scale(x in -1.0f32..=1.0) {
+        for t in INTEGER_TYPES {
+            let got = (t.from_f32)(x);
+            prop_assert!(is_rounded_product(x, t.max, got), "{}::from_f32({:e}) = {}", t.name, x, got);
+        }
+    }
+
+    #[test]
+    fn to_f32_stays_within_full_scale(v in any::<i32>()) {
+        for y in [v.to_f32(), Swapped::<i32>::new(v).to_f32(), Packed24Le::new(v).to_f32(), (v as i16).to_f32(), (v as i8).to_f32(), (v as u8).to_f32()] {
+            prop_assert!((-1.0..=1.0).contains(&y), "{}", y);
+        }
+    }
+
     #[test]
     fn wide_values_round_trip(v in any::<i32>(), bits in any::<u32>()) {
         full_round_trip(v);

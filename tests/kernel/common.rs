@@ -2,7 +2,8 @@
 
 use std::f64::consts::PI;
 
-use alsa_direct::{Config, Format, Sample, Swapped, TransportChoice};
+use alsa_direct::sample::FullScale;
+use alsa_direct::{Config, Format, TransportChoice};
 
 /// The playback end of the loopback (`ALSA_DIRECT_PLAYBACK`, set by `cargo board test`).
 pub fn playback_device() -> String {
@@ -30,49 +31,21 @@ pub fn config(format: Format, channels: u32, rate: u32, period: u32, periods: u3
         .transport(transport_choice())
 }
 
-/// A sample type the sine tests can write and read as `f64` in -1.0..=1.0.
-pub trait TestSample: Sample + Send {
-    /// Full-scale conversion from -1.0..=1.0.
-    fn from_unit(v: f64) -> Self;
-    /// Back to -1.0..=1.0.
-    fn to_unit(self) -> f64;
-}
-
-impl TestSample for i16 {
+/// A sample type the sine tests write and read as `f64` in -1.0..=1.0: any [`FullScale`]
+/// type, through the crate's own full-scale conversion (so `to_unit` divides by
+/// 2^(bits - 1), `from_unit` multiplies by the largest value).
+pub trait TestSample: FullScale + Send {
+    /// `v` (-1.0..=1.0) as a sample, through `f32`.
     fn from_unit(v: f64) -> Self {
-        (v * 32767.0).round() as i16
+        Self::from_f32(v as f32)
     }
+    /// The sample as a fraction of full scale.
     fn to_unit(self) -> f64 {
-        f64::from(self) / 32767.0
+        f64::from(self.to_f32())
     }
 }
 
-impl TestSample for i32 {
-    fn from_unit(v: f64) -> Self {
-        (v * 2147483647.0).round() as i32
-    }
-    fn to_unit(self) -> f64 {
-        f64::from(self) / 2147483647.0
-    }
-}
-
-impl TestSample for f32 {
-    fn from_unit(v: f64) -> Self {
-        v as f32
-    }
-    fn to_unit(self) -> f64 {
-        f64::from(self)
-    }
-}
-
-impl TestSample for Swapped<i16> {
-    fn from_unit(v: f64) -> Self {
-        Swapped::<i16>::new(i16::from_unit(v))
-    }
-    fn to_unit(self) -> f64 {
-        self.get().to_unit()
-    }
-}
+impl<S: FullScale + Send> TestSample for S {}
 
 /// The test tone of channel `c`: a different frequency per channel, so a channel mix-up shows.
 pub fn channel_frequency(c: usize) -> f64 {

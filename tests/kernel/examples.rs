@@ -25,15 +25,6 @@ const FREQ: f64 = 1000.0;
 /// Its amplitude (the examples' `--level 0.5`, and `play --generate`'s -6 dBFS).
 const LEVEL: f64 = 0.5;
 
-impl TestSample for Packed24Le {
-    fn from_unit(v: f64) -> Self {
-        Packed24Le::new((v * 8_388_607.0).round() as i32)
-    }
-    fn to_unit(self) -> f64 {
-        f64::from(self.get()) / 8_388_607.0
-    }
-}
-
 /// The built example `name`.
 fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");

@@ -9,6 +9,7 @@
 
 use std::ops::ControlFlow;
 
+use alsa_direct::sample::FullScale;
 use alsa_direct::{Capture, Format, MmapStream, XrunPolicy};
 
 use crate::common::{capture_device, config};
@@ -103,7 +104,7 @@ fn capture() {
         left.extend(
             samples
                 .chunks_exact(info.channels)
-                .map(|frame| f64::from(frame[0]) / 32768.0),
+                .map(|frame| f64::from(frame[0].to_f32())),
         );
         if left.len() >= total {
             ControlFlow::Break(())
@@ -127,7 +128,7 @@ fn recorded_file() {
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let left: Vec<f64> = bytes
         .chunks_exact(4)
-        .map(|frame| f64::from(i16::from_le_bytes([frame[0], frame[1]])) / 32768.0)
+        .map(|frame| f64::from(i16::from_le_bytes([frame[0], frame[1]]).to_f32()))
         .collect();
     report(&left, rate, 0);
 }
