@@ -8,7 +8,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::audio::capture::{self, CaptureScenario, Recorder};
-use crate::audio::scenarios::{assign_frequencies, judge, played_frames, scenarios, Scenario};
+use crate::audio::scenarios::{
+    assign_frequencies, judge, played_frames, scenarios, stretches_summary, Scenario,
+};
 use crate::audio::{self, analysis};
 use crate::bench::files as bench_files;
 use crate::boards::{Audio, Board, Run};
@@ -293,7 +295,10 @@ fn heard_board(
                     let at = range.start as f64 / f64::from(*rate);
                     let heard = analysis::analyse(&samples[range], *rate);
                     let played = played_frames(&report.console, scenario.frequency);
-                    let line = format!("heard {} (from {at:.3} s)", heard.summary());
+                    let mut line = format!("heard {} (from {at:.3} s)", heard.summary());
+                    if scenario.expect.cycles {
+                        line.push_str(&format!("; {}", stretches_summary(&heard)));
+                    }
                     step!("{}: {name}: {line}", board.name);
                     let breaks = heard.gaps.len() + heard.glitches.len();
                     breaks_of.insert((*index, scenario.name.clone()), breaks);
