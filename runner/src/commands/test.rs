@@ -152,6 +152,7 @@ fn heard_board(
             env: board.guest_env(run),
             syslog: Syslog::Off,
             files: Vec::new(),
+            stderr: None,
         };
         jobs.push(unmute);
         for (_, name, scenario) in planned.iter().filter(|(i, _, _)| *i == index) {
@@ -184,6 +185,7 @@ fn heard_board(
                 env,
                 syslog: Syslog::dump_or(run.dump_syslog || opts.dump_syslog, Syslog::Off),
                 files: Vec::new(),
+                stderr: None,
             });
         }
     }
@@ -219,6 +221,7 @@ fn heard_board(
             env: board.guest_env(run),
             syslog: Syslog::Off,
             files: Vec::new(),
+            stderr: None,
         });
         driver_jobs.push(name);
     }
@@ -396,6 +399,7 @@ fn capture_jobs(
         env,
         syslog: Syslog::Off,
         files: Vec::new(),
+        stderr: None,
     };
     let mut jobs = vec![kernel_test(
         format!("{}-capture-unmute", run.name),
@@ -413,6 +417,8 @@ fn capture_jobs(
             Recorder::Crate => jobs.push(kernel_test(name, "heard_capture::capture", env)),
             Recorder::Arecord => {
                 let raw = format!("/tmp/{name}.raw");
+                // Its messages (`overrun!!!` at each xrun) for the job that measures it.
+                let err = format!("/tmp/{name}.stderr");
                 let mut files = alsa.to_vec();
                 files.push(("/usr/bin/arecord".into(), aplay.clone()));
                 jobs.push(Job {
@@ -440,8 +446,10 @@ fn capture_jobs(
                     env: env.clone(),
                     syslog: Syslog::Off,
                     files,
+                    stderr: Some(err.clone()),
                 });
                 env.insert("ALSA_DIRECT_HEARD_FILE".into(), raw);
+                env.insert("ALSA_DIRECT_HEARD_STDERR".into(), err);
                 jobs.push(kernel_test(
                     format!("{name}-measure"),
                     "heard_capture::recorded_file",
@@ -507,6 +515,7 @@ fn aplay_job(
         env,
         syslog: Syslog::Off,
         files,
+        stderr: None,
     })
 }
 
@@ -542,6 +551,7 @@ fn test_board(
                 .into_iter()
                 .map(|(name, exe)| (format!("/tests/{target}/examples/{name}"), exe))
                 .collect(),
+            stderr: None,
         });
     }
     let report = boot_jobs(ws, board, &files, &jobs, opts, "test", None)?;
