@@ -46,15 +46,29 @@ pub struct Scenario {
     pub name: String,
     /// The guest test, e.g. `heard::tone`; `aplay` for the reference.
     pub test: &'static str,
-    /// For the reference: alsa-lib's `aplay -M` plays a file of the tone at this period and
-    /// buffer size (frames) instead of the crate.
-    pub aplay: Option<(u32, u32)>,
+    /// For a reference: what alsa-lib's `aplay -M` plays instead of the crate.
+    pub aplay: Option<AplayReference>,
     /// Environment on top of the board's (period, format).
     pub env: Vec<(String, String)>,
     /// The tone's frequency, in Hz (set by [`assign_frequencies`]).
     pub frequency: f64,
     /// What the recording must show.
     pub expect: Expect,
+}
+
+/// A reference played by alsa-lib's `aplay -M`: files of the tone, one after another (after
+/// each, aplay drains the stream and sets it up again for the next), the tone continuing from
+/// one file into the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AplayReference {
+    /// Frames per period.
+    pub period: u32,
+    /// Frames per buffer.
+    pub buffer: u32,
+    /// How many files.
+    pub files: u32,
+    /// Frames of the tone in each.
+    pub frames_per_file: u32,
 }
 
 /// What a scenario's recording must show besides the tone's frequency and level.
@@ -78,8 +92,8 @@ pub struct Expect {
     pub cycles: bool,
 }
 
-/// The scenarios for a board's sound hardware.
-pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
+/// The scenarios for a board's sound hardware, played at `rate`.
+pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
     let clean = Expect {
         breaks: 0..=0,
         every_frame: true,
@@ -153,28 +167,41 @@ pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
     // one break per restart, each cycle heard whole but for what the emulator drops.
     let mut cycles_env = period(256).to_vec();
     let buffer = 256 * audio.min_buffer_frames.div_ceil(256).max(4);
-    cycles_env.push((
-        "ALSA_DIRECT_HEARD_CYCLE_BUFFERS".into(),
-        cycle_buffers(buffer, audio.buffered_frames).to_string(),
-    ));
+    let buffers = cycle_buffers(buffer, audio.buffered_frames);
+    cycles_env.push(("ALSA_DIRECT_HEARD_CYCLE_BUFFERS".into(), buffers.to_string()));
+    let cycles = Expect {
+        breaks: 0..=if audio.buffered_frames > 0 {
+            CYCLES as usize - 1
+        } else {
+            0
+        },
+        every_frame: true,
+        stops: CYCLES,
+        recovers_for: 0.0,
+        no_worse_than: None,
+        cycles: true,
+    };
+    // The same cycles by alsa-lib: one file per cycle, each drained, the next set up again.
+    list.push(Scenario {
+        name: "cycles-aplay".into(),
+        test: "aplay",
+        aplay: Some(AplayReference {
+            period: 256,
+            buffer,
+            files: CYCLES,
+            frames_per_file: buffer * buffers,
+        }),
+        env: Vec::new(),
+        frequency: 440.0,
+        expect: cycles.clone(),
+    });
     list.push(Scenario {
         name: "cycles".into(),
         test: "heard::cycles",
         aplay: None,
         env: cycles_env,
         frequency: 440.0,
-        expect: Expect {
-            breaks: 0..=if audio.buffered_frames > 0 {
-                CYCLES as usize - 1
-            } else {
-                0
-            },
-            every_frame: true,
-            stops: CYCLES,
-            recovers_for: 0.0,
-            no_worse_than: None,
-            cycles: true,
-        },
+        expect: cycles,
     });
     // Where the emulator is known to fail (a buffer of 1024 frames, which underruns as the
     // first stream after boot): the crate beside alsa-lib's aplay at the same settings, both
@@ -192,7 +219,12 @@ pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
         list.push(Scenario {
             name: "edge-aplay".into(),
             test: "aplay",
-            aplay: Some((p, p * periods)),
+            aplay: Some(AplayReference {
+                period: p,
+                buffer: p * periods,
+                files: 1,
+                frames_per_file: rate,
+            }),
             env: Vec::new(),
             frequency: 440.0,
             expect: Expect {
@@ -437,18 +469,18 @@ mod tests {
 
     #[test]
     fn every_period_size_and_each_offered_format() {
-        let names: Vec<String> = scenarios(&audio()).into_iter().map(|s| s.name).collect();
+        let names: Vec<String> = scenarios(&audio(), 48_000).into_iter().map(|s| s.name).collect();
         assert!(names.contains(&"tone-p64".to_owned()) && names.contains(&"tone-p4096".to_owned()));
         assert!(names.contains(&"tone-s32_le".to_owned()));
         for name in ["pause-resume", "xrun", "cycles"] {
             assert!(names.contains(&name.to_owned()), "{name}");
         }
-        let p64 = &scenarios(&audio())[0];
+        let p64 = &scenarios(&audio(), 48_000)[0];
         assert!(
             p64.env.contains(&("ALSA_DIRECT_PERIODS".into(), "32".into())),
             "{p64:?}"
         );
-        let p4096 = &scenarios(&audio())[6];
+        let p4096 = &scenarios(&audio(), 48_000)[6];
         assert!(
             p4096.env.contains(&("ALSA_DIRECT_PERIODS".into(), "4".into())),
             "{p4096:?}"
@@ -457,7 +489,7 @@ mod tests {
 
     #[test]
     fn a_clean_tone_with_every_frame_passes() {
-        let clean = &scenarios(&audio())[0];
+        let clean = &scenarios(&audio(), 48_000)[0];
         assert_eq!(judge(clean, 0, &heard(1.0), Some(48_000)), Ok(()));
         // The tail not drained: 0.2 s missing.
         assert!(judge(clean, 0, &heard(0.8), Some(48_000))
@@ -486,7 +518,7 @@ mod tests {
 
     #[test]
     fn a_pause_is_one_break_and_the_tone_goes_on() {
-        let all = scenarios(&audio());
+        let all = scenarios(&audio(), 48_000);
         let pause = all.iter().find(|s| s.name == "pause-resume").unwrap();
         let mut once = heard(1.2);
         once.gaps.push(Gap {
@@ -591,7 +623,7 @@ mod tests {
         let hda: Audio =
             toml::from_str("devices = [\"intel-hda\"]\nmin_buffer_frames = 2048\nbuffered_frames = 2048")
                 .unwrap();
-        let all = scenarios(&hda);
+        let all = scenarios(&hda, 48_000);
         let cycles = all.iter().find(|s| s.name == "cycles").unwrap();
         assert!(
             cycles.expect.cycles && cycles.expect.breaks == (0..=99),
@@ -616,7 +648,7 @@ mod tests {
 
     #[test]
     fn each_scenario_of_a_boot_gets_its_own_frequency() {
-        let mut all = scenarios(&audio());
+        let mut all = scenarios(&audio(), 48_000);
         assign_frequencies(&mut all).unwrap();
         assert_eq!(all[0].frequency, 330.0);
         assert_eq!(all[1].frequency, 370.0);
