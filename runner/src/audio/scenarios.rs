@@ -90,6 +90,9 @@ pub struct Expect {
     /// starting again after each (the cycles): the recording is also judged stretch by stretch
     /// between its breaks ([`judge_cycles`]).
     pub cycles: bool,
+    /// For cycles: judged beside this reference of the same boot, whose restarts must lose and
+    /// add no fewer frames than this scenario's, to within one audio tick ([`Restarts`]).
+    pub restarts_beside: Option<&'static str>,
 }
 
 /// The scenarios for a board's sound hardware, played at `rate`.
@@ -101,6 +104,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
         recovers_for: 0.0,
         no_worse_than: None,
         cycles: false,
+        restarts_beside: None,
     };
     // The period, and periods enough for the board's smallest buffer.
     let period = |p: u32| {
@@ -146,6 +150,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
             recovers_for: 0.4,
             no_worse_than: None,
             cycles: false,
+            restarts_beside: None,
         },
     });
     list.push(Scenario {
@@ -161,6 +166,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
             recovers_for: 0.4,
             no_worse_than: None,
             cycles: false,
+            restarts_beside: None,
         },
     });
     // Each restart may be heard as one break where the emulator dropped what it held: at most
@@ -180,6 +186,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
         recovers_for: 0.0,
         no_worse_than: None,
         cycles: true,
+        restarts_beside: None,
     };
     // The same cycles by alsa-lib: one file per cycle, each drained, the next set up again.
     list.push(Scenario {
@@ -201,7 +208,10 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
         aplay: None,
         env: cycles_env,
         frequency: 440.0,
-        expect: cycles,
+        expect: Expect {
+            restarts_beside: Some("cycles-aplay"),
+            ..cycles
+        },
     });
     // Where the emulator is known to fail (a buffer of 1024 frames, which underruns as the
     // first stream after boot): the crate beside alsa-lib's aplay at the same settings, both
@@ -215,6 +225,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
             recovers_for: 0.0,
             no_worse_than: Some("edge-aplay"),
             cycles: false,
+            restarts_beside: None,
         };
         list.push(Scenario {
             name: "edge-aplay".into(),
@@ -425,6 +436,62 @@ pub fn judge_cycles(
     wrong
 }
 
+/// What the restarts of a cycles recording cost, from its stretches between two breaks (a
+/// stretch of `k` cycles of `cycle` frames: `k * cycle - frames` over its `k` restarts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Restarts {
+    /// The most frames a restart lost.
+    pub most_lost: u64,
+    /// The most frames a restart added (heard, not written).
+    pub most_added: u64,
+}
+
+impl Restarts {
+    /// Of `heard`, a recording of cycles of `cycle` frames (none when it has no stretch
+    /// between two breaks).
+    pub fn of(heard: &Heard, cycle: u64) -> Option<Restarts> {
+        let interior = heard.stretches.len().checked_sub(2)?;
+        let mut restarts: Option<Restarts> = None;
+        for stretch in heard.stretches.iter().skip(1).take(interior) {
+            let k = (stretch.frames + cycle / 2) / cycle.max(1);
+            let k = k.max(1);
+            let (lost, added) = match (k * cycle).checked_sub(stretch.frames) {
+                Some(lost) => (lost / k, 0),
+                None => (0, (stretch.frames - k * cycle) / k),
+            };
+            let r = restarts.get_or_insert(Restarts {
+                most_lost: 0,
+                most_added: 0,
+            });
+            r.most_lost = r.most_lost.max(lost);
+            r.most_added = r.most_added.max(added);
+        }
+        restarts
+    }
+
+    /// Compares with a reference's: this may lose and add at most `tolerance` frames more.
+    pub fn beside(&self, reference: &Restarts, name: &str, tolerance: u64) -> Result<(), String> {
+        let mut wrong = Vec::new();
+        if self.most_lost > reference.most_lost + tolerance {
+            wrong.push(format!(
+                "a restart lost {} frames where {name} lost at most {}",
+                self.most_lost, reference.most_lost
+            ));
+        }
+        if self.most_added > reference.most_added + tolerance {
+            wrong.push(format!(
+                "a restart added {} frames where {name} added at most {}",
+                self.most_added, reference.most_added
+            ));
+        }
+        if wrong.is_empty() {
+            Ok(())
+        } else {
+            Err(wrong.join("; "))
+        }
+    }
+}
+
 /// One line on the stretches of a cycles recording: how many and their shortest and longest,
 /// in frames.
 pub fn stretches_summary(heard: &Heard) -> String {
@@ -612,6 +679,34 @@ mod tests {
             judge_cycles(&cycles_heard(&[5300]), 1001, 4, 2048, 440.0).len(),
             1
         );
+    }
+
+    #[test]
+    fn restarts_are_compared_with_the_reference() {
+        let ours = Restarts::of(&cycles_heard(&[5300, 5375, 5423, 10_750, 5300]), 6144).unwrap();
+        assert_eq!(
+            ours,
+            Restarts {
+                most_lost: 769,
+                most_added: 0
+            }
+        );
+        let theirs = Restarts::of(&cycles_heard(&[5300, 5400, 5300]), 6144).unwrap();
+        assert_eq!(ours.beside(&theirs, "ref", 48), Ok(()));
+        let worse = Restarts::of(&cycles_heard(&[5300, 5100, 6170, 5300]), 6144).unwrap();
+        let why = worse.beside(&theirs, "ref", 48).unwrap_err();
+        assert!(
+            why.contains("lost 1044 frames where ref lost at most 744"),
+            "{why}"
+        );
+        assert!(!why.contains("added 26 frames"), "{why}");
+        let added = Restarts::of(&cycles_heard(&[4000, 4196, 4000]), 4096).unwrap();
+        assert_eq!(added.most_added, 100);
+        assert!(added
+            .beside(&theirs, "ref", 48)
+            .unwrap_err()
+            .contains("added 100 frames"));
+        assert_eq!(Restarts::of(&cycles_heard(&[5300, 5300]), 6144), None);
     }
 
     #[test]

@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 
 use crate::audio::capture::{self, CaptureScenario, Recorder};
 use crate::audio::scenarios::{
-    assign_frequencies, judge, played_frames, scenarios, stretches_summary, AplayReference, Scenario,
+    assign_frequencies, judge, played_frames, scenarios, stretches_summary, AplayReference, Restarts,
+    Scenario,
 };
 use crate::audio::{self, analysis};
 use crate::bench::files as bench_files;
@@ -284,6 +285,10 @@ fn heard_board(
     };
     // Breaks heard per scenario name (without the run), for the scenarios judged beside another.
     let mut breaks_of: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    // What the restarts of each cycles scenario cost, for the one judged beside another.
+    let mut restarts_of: BTreeMap<(usize, String), Restarts> = BTreeMap::new();
+    // One audio tick, in frames: the emulator moves audio in these steps.
+    let tick = u64::from(audio.timer_period_us) * u64::from(board.stream.rate) / 1_000_000;
     for (index, name, scenario) in &planned {
         let job = report.jobs.iter().find(|j| &j.name == name);
         let duration = job.map(|j| j.duration).unwrap_or_default();
@@ -318,6 +323,21 @@ fn heard_board(
                             None => Err(format!("{other} was not heard")),
                         },
                     };
+                    let cycle = played.map(|p| p / u64::from(scenario.expect.stops.max(1)));
+                    let restarts = cycle
+                        .filter(|_| scenario.expect.cycles)
+                        .and_then(|c| Restarts::of(&heard, c));
+                    if let Some(restarts) = restarts {
+                        restarts_of.insert((*index, scenario.name.clone()), restarts);
+                    }
+                    let beside = beside.and_then(|()| match scenario.expect.restarts_beside {
+                        None => Ok(()),
+                        Some(other) => match (restarts, restarts_of.get(&(*index, other.to_owned()))) {
+                            (Some(ours), Some(theirs)) => ours.beside(theirs, other, tick),
+                            (None, _) => Err("no stretch between two breaks to judge the restarts by".into()),
+                            (_, None) => Err(format!("{other} was not heard")),
+                        },
+                    });
                     beside
                         .and_then(|()| judge(scenario, audio.buffered_frames, &heard, played))
                         .map(|()| line.clone())
