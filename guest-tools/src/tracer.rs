@@ -10,6 +10,7 @@
 //! [ptrace(2)](https://man7.org/linux/man-pages/man2/ptrace.2.html)
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// The system call that marks a counted window: `getppid`, which neither a stream nor the C
 /// library's start-up makes.
@@ -24,6 +25,51 @@ pub enum Window {
     BetweenMarkers,
 }
 
+/// The exit status of a child whose `PTRACE_TRACEME` failed in [`trace_me`] (it ends before
+/// running what was to be traced), and the status [`follow`] reports for a trace that failed.
+pub const EXIT_TRACE_FAILED: i32 = 125;
+
+/// Why a trace ended before the child did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TraceError {
+    /// The child's `PTRACE_TRACEME` failed (it exited with [`EXIT_TRACE_FAILED`]): the
+    /// process may be traced already (a debugger or `strace`), or ptrace is forbidden here
+    /// (seccomp, a Yama `ptrace_scope` of 3).
+    TraceMe,
+    /// The child ended (this exit status, or 128 + a signal) before it stopped for its tracer:
+    /// it did not call [`trace_me`].
+    EndedUntraced(i32),
+    /// A ptrace request on the stopped child failed with this errno; the child was killed.
+    Request {
+        /// The request, e.g. `PTRACE_SETOPTIONS`.
+        request: &'static str,
+        /// Its errno.
+        errno: i32,
+    },
+}
+
+impl fmt::Display for TraceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceError::TraceMe => write!(
+                f,
+                "the child's PTRACE_TRACEME failed (exit status {EXIT_TRACE_FAILED}): run it without a debugger or strace attached, where ptrace is allowed"
+            ),
+            TraceError::EndedUntraced(status) => write!(
+                f,
+                "the child ended with status {status} before it stopped for its tracer: it must call tracer::trace_me first"
+            ),
+            TraceError::Request { request, errno } => write!(
+                f,
+                "{request} failed: {} (errno {errno}); the child was killed: this kernel's ptrace lacks it (PTRACE_GET_SYSCALL_INFO needs Linux 5.3)",
+                std::io::Error::from_raw_os_error(*errno)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TraceError {}
+
 /// How a traced child ended.
 #[derive(Debug, Clone)]
 pub struct Traced {
@@ -36,13 +82,19 @@ pub struct Traced {
 }
 
 /// In a forked child, before what is to be traced: asks the parent to trace it and stops
-/// until [`follow`] resumes it. Makes only async-signal-safe calls (fine after `fork` in a
-/// program with threads).
+/// until [`follow`] resumes it. When the kernel refuses, says so on stderr and ends the child
+/// with [`EXIT_TRACE_FAILED`] (its tracer reports [`TraceError::TraceMe`]). Makes only
+/// async-signal-safe calls (fine after `fork` in a program with threads).
 pub fn trace_me() {
+    const REFUSED: &[u8] = b"tracer: PTRACE_TRACEME failed; the child ends untraced\n";
     // SAFETY: PTRACE_TRACEME takes no pointers; raise stops this process until the parent,
-    // now its tracer, resumes it.
+    // now its tracer, resumes it. On failure, write reads REFUSED's bytes and _exit ends the
+    // forked child without running the parent's destructors.
     unsafe {
-        libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
+        if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) < 0 {
+            libc::write(2, REFUSED.as_ptr().cast(), REFUSED.len());
+            libc::_exit(EXIT_TRACE_FAILED);
+        }
         libc::raise(libc::SIGSTOP);
     }
 }
@@ -54,23 +106,49 @@ pub fn marker() {
     unsafe { libc::getppid() };
 }
 
+/// [`try_follow`], for a caller that reports only a status (the bench's `BENCH-EXEC` line): a
+/// failed trace is printed on stderr and reported as the status [`EXIT_TRACE_FAILED`], with no
+/// counts.
+pub fn follow(pid: libc::pid_t, window: Window) -> Traced {
+    try_follow(pid, window).unwrap_or_else(|error| {
+        eprintln!("tracer: {error}");
+        Traced {
+            status: EXIT_TRACE_FAILED,
+            // SAFETY: all-zero is a valid rusage.
+            usage: unsafe { std::mem::zeroed() },
+            counts: BTreeMap::new(),
+        }
+    })
+}
+
 /// Follows the child `pid`, which called [`trace_me`], to its end and counts its system calls
 /// in `window`. Signals other than the tracing's own stops are delivered to the child; an
-/// `exec` goes on being traced (the counts are then the new program's too).
-pub fn follow(pid: libc::pid_t, window: Window) -> Traced {
+/// `exec` goes on being traced (the counts are then the new program's too). A ptrace request
+/// that fails ends the trace with an error (the child is killed and reaped), so that no count
+/// is silently short.
+pub fn try_follow(pid: libc::pid_t, window: Window) -> Result<Traced, TraceError> {
     let mut status = 0;
     // SAFETY: all-zero is a valid rusage.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waiting for our own child (stopped by its SIGSTOP), then setting options on our
-    // stopped tracee; no pointers are passed.
-    unsafe {
-        libc::waitpid(pid, &mut status, 0);
+    // SAFETY: waiting for our own child (stopped by its SIGSTOP, or ended) into a local.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+        return Err(match exit_code(status) {
+            EXIT_TRACE_FAILED => TraceError::TraceMe,
+            code => TraceError::EndedUntraced(code),
+        });
+    }
+    // SAFETY: setting options on our stopped tracee; no pointers are passed.
+    let set = unsafe {
         libc::ptrace(
             libc::PTRACE_SETOPTIONS,
             pid,
             0,
             libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACEEXEC,
-        );
+        )
+    };
+    if set < 0 {
+        return Err(give_up(pid, "PTRACE_SETOPTIONS"));
     }
     let mut counts = BTreeMap::new();
     let mut markers = 0;
@@ -78,23 +156,28 @@ pub fn follow(pid: libc::pid_t, window: Window) -> Traced {
     loop {
         // SAFETY: resuming our stopped tracee to its next system call stop, delivering
         // `signal` (0: none).
-        unsafe { libc::ptrace(libc::PTRACE_SYSCALL, pid, 0, signal) };
+        if unsafe { libc::ptrace(libc::PTRACE_SYSCALL, pid, 0, signal) } < 0 {
+            // ESRCH: the child died (SIGKILL from elsewhere); the wait below reports it.
+            if errno() != libc::ESRCH {
+                return Err(give_up(pid, "PTRACE_SYSCALL"));
+            }
+        }
         signal = 0;
         // SAFETY: waiting for our own child into local variables.
         if unsafe { libc::wait4(pid, &mut status, 0, &mut usage) } < 0 {
             // The child is gone (reaped elsewhere): nothing more to count.
-            return Traced {
+            return Ok(Traced {
                 status: 128,
                 usage,
                 counts,
-            };
+            });
         }
         if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
-            return Traced {
+            return Ok(Traced {
                 status: exit_code(status),
                 usage,
                 counts,
-            };
+            });
         }
         if !libc::WIFSTOPPED(status) {
             continue;
@@ -107,7 +190,7 @@ pub fn follow(pid: libc::pid_t, window: Window) -> Traced {
             }
             continue;
         }
-        let Some(nr) = entered_syscall(pid) else {
+        let Some(nr) = entered_syscall(pid).map_err(|request| give_up(pid, request))? else {
             continue;
         };
         if window == Window::Whole {
@@ -120,12 +203,13 @@ pub fn follow(pid: libc::pid_t, window: Window) -> Traced {
     }
 }
 
-/// The number of the system call the stopped tracee `pid` is entering, or None at an exit stop.
-fn entered_syscall(pid: libc::pid_t) -> Option<u64> {
+/// The number of the system call the stopped tracee `pid` is entering, or None at an exit
+/// stop; the request's name when it failed.
+fn entered_syscall(pid: libc::pid_t) -> Result<Option<u64>, &'static str> {
     // SAFETY: all-zero is a valid ptrace_syscall_info.
     let mut info: libc::ptrace_syscall_info = unsafe { std::mem::zeroed() };
     // SAFETY: the kernel writes at most size_of::<ptrace_syscall_info>() bytes into `info`.
-    unsafe {
+    let got = unsafe {
         libc::ptrace(
             libc::PTRACE_GET_SYSCALL_INFO,
             pid,
@@ -133,11 +217,32 @@ fn entered_syscall(pid: libc::pid_t) -> Option<u64> {
             &mut info as *mut libc::ptrace_syscall_info,
         )
     };
+    if got < 0 {
+        return Err("PTRACE_GET_SYSCALL_INFO");
+    }
     if info.op != libc::PTRACE_SYSCALL_INFO_ENTRY {
-        return None;
+        return Ok(None);
     }
     // SAFETY: op is ENTRY, so the entry member is the one the kernel filled in.
-    Some(unsafe { info.u.entry.nr })
+    Ok(Some(unsafe { info.u.entry.nr }))
+}
+
+/// The calling thread's errno.
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// After `request` failed on the stopped tracee `pid`: kills and reaps it (no stopped child is
+/// left behind) and says what failed, with the request's errno.
+fn give_up(pid: libc::pid_t, request: &'static str) -> TraceError {
+    let errno = errno();
+    let mut status = 0;
+    // SAFETY: killing and reaping our own child; no pointers but the local status.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        libc::waitpid(pid, &mut status, 0);
+    }
+    TraceError::Request { request, errno }
 }
 
 /// The exit status of a `wait` status, or 128 + the signal that ended the process.
@@ -293,6 +398,53 @@ mod tests {
         assert_eq!(traced.counts.get(&(MARKER as u64)), Some(&2));
         assert_eq!(traced.counts.get(&(libc::SYS_getuid as u64)), Some(&2));
         assert_eq!(syscall_name(libc::SYS_getpid as u64), "getpid");
+    }
+
+    /// Forks a child that runs `body` and exits with `code`, and follows it.
+    fn followed_child(body: fn(), code: i32) -> Result<Traced, TraceError> {
+        // SAFETY: the child makes only plain system calls and leaves with _exit.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            body();
+            // SAFETY: _exit ends the forked child without running the parent's destructors.
+            unsafe { libc::_exit(code) }
+        }
+        try_follow(pid, Window::Whole)
+    }
+
+    #[test]
+    fn a_refused_trace_me_ends_the_child_and_the_trace_says_so() {
+        fn traced_twice() {
+            // SAFETY: PTRACE_TRACEME takes no pointers. The parent traces this child now, so
+            // trace_me's own request fails (EPERM: already traced).
+            unsafe { libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) };
+            trace_me();
+        }
+        let error = followed_child(traced_twice, 0).unwrap_err();
+        assert_eq!(error, TraceError::TraceMe);
+        assert!(error.to_string().contains("PTRACE_TRACEME failed"), "{error}");
+    }
+
+    #[test]
+    fn a_child_that_never_asks_to_be_traced_is_an_error_not_a_hang() {
+        fn nothing() {}
+        let error = followed_child(nothing, 3).unwrap_err();
+        assert_eq!(error, TraceError::EndedUntraced(3));
+        assert!(error.to_string().contains("trace_me"), "{error}");
+    }
+
+    #[test]
+    fn a_failed_request_names_itself_and_its_errno() {
+        let error = TraceError::Request {
+            request: "PTRACE_GET_SYSCALL_INFO",
+            errno: libc::EIO,
+        };
+        let text = error.to_string();
+        assert!(
+            text.contains("PTRACE_GET_SYSCALL_INFO failed") && text.contains("errno 5"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -161,7 +161,9 @@ pub struct Audio {
     #[serde(default)]
     pub min_buffer_frames: u32,
     /// Frames the emulator holds between the DMA pointer and its output and drops when a stream
-    /// stops: a recording may miss this many at each stop (HDA: about 1800).
+    /// stops: a recording may miss this many at each stop (HDA: about 1800, up to its codec's
+    /// 2048-frame ring). The cycles scenario's bound per restart, and its cycles at least three
+    /// times this long.
     #[serde(default)]
     pub buffered_frames: u32,
     /// The guest's capture device whose input the host feeds (`crate::boot::feed`), e.g.

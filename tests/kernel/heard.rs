@@ -214,11 +214,15 @@ fn cycles() {
     let s = Settings::from_env();
     let mut stream = open::<i16>(Format::S16, &s);
     let mut tone = Tone::new(s.rate);
-    let buffer_seconds = f64::from(s.period * s.periods) / f64::from(s.rate);
+    // Whole buffers per cycle, as many as the host asks (a cycle longer than what the emulator
+    // drops at a stop, so that the host can tell a cycle heard whole from one cut in two).
+    let buffers: u32 = env_or("ALSA_DIRECT_HEARD_CYCLE_BUFFERS", 1);
+    let cycle_seconds = f64::from(s.period * s.periods * buffers) / f64::from(s.rate);
     let mut frames = 0;
-    // 100 times: a buffer of the tone (the stream starts once it is full), drained, prepared.
+    // 100 times: the cycle's buffers of the tone (the stream starts once the first is full),
+    // drained, prepared.
     for cycle in 0..100 {
-        frames += play(&mut stream, &mut tone, buffer_seconds, |_| {});
+        frames += play(&mut stream, &mut tone, cycle_seconds, |_| {});
         stream
             .drain()
             .unwrap_or_else(|e| panic!("drain in cycle {cycle}: {e}"));

@@ -1,7 +1,8 @@
 //! Captured from a signal the host feeds: on the real-driver boards with `[audio] capture`
 //! (`boards/*.toml`), qemu feeds a known sine to the emulated card's input (see
 //! `runner/src/boot/feed.rs`). Each test here records it, or reads what alsa-lib's `arecord`
-//! recorded in the same guest, and measures it with the runner's own analysis
+//! recorded in the same guest (and its messages, whose `overrun!!!` lines are its xruns), and
+//! measures it with the runner's own analysis
 //! (`runner/src/audio/analysis.rs`: frequency, peak level, gaps, breaks of the waveform); it
 //! prints one `heard-captured` line that the host judges (`runner/src/audio/capture.rs`).
 //!
@@ -119,10 +120,34 @@ fn capture() {
     stream.stop().expect("stop");
 }
 
+/// The xruns `arecord` reported in its `messages` (its stderr): one `overrun!!! (at least N ms
+/// long)` line each, after which it prepares the stream and records on.
+fn arecord_overruns(messages: &str) -> u32 {
+    messages
+        .lines()
+        .filter(|line| line.starts_with("overrun!!!"))
+        .count() as u32
+}
+
+#[test]
+fn arecord_overruns_are_counted_from_its_messages() {
+    let messages = "Recording raw data '/tmp/x.raw' : Signed 16 bit Little Endian, Rate 48000 Hz, Stereo\n\
+                    overrun!!! (at least 1.234 ms long)\n\
+                    overrun!!! (at least 20.000 ms long)\n";
+    assert_eq!(arecord_overruns(messages), 2);
+    assert_eq!(arecord_overruns("Recording raw data 'x'\n"), 0);
+}
+
 #[test]
 #[ignore = "reads what arecord recorded on a real-driver board (cargo board test on a board with [audio] capture)"]
 fn recorded_file() {
     let path = std::env::var("ALSA_DIRECT_HEARD_FILE").expect("ALSA_DIRECT_HEARD_FILE names arecord's file");
+    let stderr =
+        std::env::var("ALSA_DIRECT_HEARD_STDERR").expect("ALSA_DIRECT_HEARD_STDERR names arecord's messages");
+    let messages = std::fs::read_to_string(&stderr).unwrap_or_else(|e| panic!("{stderr}: {e}"));
+    for line in messages.lines() {
+        println!("arecord: {line}");
+    }
     let rate = env_or("ALSA_DIRECT_RATE", 48_000);
     // arecord -t raw -f S16_LE -c 2: the first channel of each 4-byte frame.
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -130,5 +155,5 @@ fn recorded_file() {
         .chunks_exact(4)
         .map(|frame| f64::from(i16::from_le_bytes([frame[0], frame[1]]).to_f32()))
         .collect();
-    report(&left, rate, 0);
+    report(&left, rate, arecord_overruns(&messages));
 }

@@ -80,7 +80,8 @@ fn trace(capture: bool) -> (BTreeMap<u64, u64>, i32) {
         tracer::trace_me();
         stream_in_child(capture, &device);
     }
-    let Traced { status, counts, .. } = tracer::follow(pid, Window::BetweenMarkers);
+    let Traced { status, counts, .. } = tracer::try_follow(pid, Window::BetweenMarkers)
+        .unwrap_or_else(|error| panic!("tracing the stream failed: {error}"));
     (counts, status)
 }
 

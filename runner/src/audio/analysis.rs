@@ -1,7 +1,8 @@
 //! What a recording of a tone sounds like, measured from its samples alone: where the sound
 //! starts and ends, its frequency (from zero crossings), its peak level, the silent gaps inside
-//! it and the places where the waveform breaks (a sine's samples obey
-//! `x[n+1] + x[n-1] = 2 cos(w) x[n]`; a dropped, repeated or shifted stretch does not).
+//! it, the places where the waveform breaks (a sine's samples obey
+//! `x[n+1] + x[n-1] = 2 cos(w) x[n]`; a dropped, repeated or shifted stretch does not), and the
+//! stretches of sound between those breaks, each with its own length, frequency and level.
 //!
 //! Pure functions over samples, so the host's unit tests can check them on synthetic signals.
 
@@ -22,6 +23,20 @@ pub struct Gap {
     pub at: f64,
     /// How long it lasts, in seconds.
     pub seconds: f64,
+}
+
+/// A stretch of sound between two breaks (a gap or a glitch), or between the sound's start or
+/// end and a break.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stretch {
+    /// Where it starts, in seconds from the start of the recording.
+    pub at: f64,
+    /// Its length, in frames.
+    pub frames: u64,
+    /// Mean frequency of its whole cycles, in Hz (0 when it holds fewer than one).
+    pub frequency: f64,
+    /// Its peak level in dBFS.
+    pub peak_dbfs: f64,
 }
 
 /// What was heard.
@@ -48,6 +63,9 @@ pub struct Heard {
     pub gaps: Vec<Gap>,
     /// Where the waveform breaks without going silent, in seconds from the start.
     pub glitches: Vec<f64>,
+    /// The sound cut at every gap and glitch, in order: one stretch more than there are breaks
+    /// (none for silence).
+    pub stretches: Vec<Stretch>,
 }
 
 impl Heard {
@@ -106,6 +124,10 @@ const RUN_CYCLES: usize = 3;
 /// How far a cycle's frequency may be from the one sought, as a fraction of it.
 const CYCLE_TOLERANCE: f64 = 0.03;
 
+/// Samples on either side of a glitch left out of the stretches it separates: the sine
+/// recurrence flags a break one or two samples from where it is.
+const GLITCH_MARGIN: usize = 2;
+
 /// The upward zero crossings of `x`, interpolated, in samples.
 fn crossings(x: &[f64]) -> Vec<f64> {
     (1..x.len())
@@ -150,6 +172,7 @@ pub fn analyse(samples: &[f64], rate: u32) -> Heard {
         peak_dbfs: f64::NEG_INFINITY,
         gaps: Vec::new(),
         glitches: Vec::new(),
+        stretches: Vec::new(),
     };
     let (Some(first), Some(last)) = (samples.iter().position(loud), samples.iter().rposition(loud)) else {
         return heard;
@@ -202,6 +225,10 @@ pub fn analyse(samples: &[f64], rate: u32) -> Heard {
         }
     }
     if periods.is_empty() {
+        heard.stretches = segments
+            .iter()
+            .map(|seg| stretch(&sound[seg.clone()], rate, first + seg.start))
+            .collect();
         return heard;
     }
     let mut sorted = periods.clone();
@@ -225,8 +252,12 @@ pub fn analyse(samples: &[f64], rate: u32) -> Heard {
     let limit = (0.02 * peak).max(4.0 * SILENCE);
     let merge = (GLITCH_MERGE_SECONDS * f64::from(rate)) as usize;
     let mut last_glitch: Option<usize> = None;
+    // Each segment cut at its glitches: the glitch's first and last flagged sample.
+    let mut pieces = Vec::new();
     for seg in &segments {
         let x = &sound[seg.clone()];
+        let mut piece_start = seg.start;
+        let mut cut: Option<(usize, usize)> = None;
         // The first and last samples of a segment border silence: their recurrence spans it.
         for n in 2..x.len().saturating_sub(2) {
             let residual = x[n + 1] + x[n - 1] - c * x[n];
@@ -234,12 +265,46 @@ pub fn analyse(samples: &[f64], rate: u32) -> Heard {
                 let at = seg.start + n;
                 if last_glitch.is_none_or(|l| at - l > merge) {
                     heard.glitches.push(seconds(first + at));
+                    if let Some((from, to)) = cut.replace((at, at)) {
+                        pieces.push(piece_start..from);
+                        piece_start = to;
+                    }
+                } else if let Some((_, to)) = cut.as_mut() {
+                    *to = at;
                 }
                 last_glitch = Some(at);
             }
         }
+        if let Some((from, to)) = cut {
+            pieces.push(piece_start..from);
+            piece_start = to;
+        }
+        pieces.push(piece_start..seg.end);
     }
+    heard.stretches = pieces
+        .into_iter()
+        .map(|piece| stretch(&sound[piece.clone()], rate, first + piece.start))
+        .collect();
     heard
+}
+
+/// What the stretch `x` of a recording at `rate`, starting `start` frames into it, sounds like.
+fn stretch(x: &[f64], rate: u32, start: usize) -> Stretch {
+    let inner = x
+        .get(GLITCH_MARGIN..x.len().saturating_sub(GLITCH_MARGIN))
+        .unwrap_or(&[]);
+    let at = crossings(inner);
+    let frequency = match (at.first(), at.last()) {
+        (Some(a), Some(b)) if at.len() >= 2 => f64::from(rate) * (at.len() - 1) as f64 / (b - a),
+        _ => 0.0,
+    };
+    let peak = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    Stretch {
+        at: start as f64 / f64::from(rate),
+        frames: x.len() as u64,
+        frequency,
+        peak_dbfs: 20.0 * peak.log10(),
+    }
 }
 
 #[cfg(test)]
@@ -315,6 +380,31 @@ mod tests {
         assert!(heard.gaps.is_empty());
         assert!(!heard.is_clean());
         assert!((heard.frequency - 440.0).abs() < 0.5, "{heard:?}");
+    }
+
+    #[test]
+    fn the_stretches_between_breaks_are_measured_each() {
+        let tone = sine(440.0, 0.25, 1.0);
+        // Drop 37 samples at 0.3 s; 20 ms of silence from 0.6 s.
+        let mut samples = tone[..14_400].to_vec();
+        samples.extend(&tone[14_437..]);
+        samples[28_800..29_760].fill(0.0);
+        let heard = analyse(&samples, RATE);
+        assert_eq!((heard.glitches.len(), heard.gaps.len()), (1, 1), "{heard:?}");
+        let lengths: Vec<u64> = heard.stretches.iter().map(|s| s.frames).collect();
+        assert_eq!(heard.stretches.len(), 3, "{lengths:?}");
+        assert!(lengths[0].abs_diff(14_400) < 4, "{lengths:?}");
+        assert!(lengths[1].abs_diff(28_800 - 14_400) < 8, "{lengths:?}");
+        assert!(lengths[2].abs_diff(48_000 - 37 - 29_760) < 8, "{lengths:?}");
+        assert!((heard.stretches[1].at - 0.3).abs() < 0.001, "{heard:?}");
+        for stretch in &heard.stretches {
+            assert!((stretch.frequency - 440.0).abs() < 0.05, "{stretch:?}");
+            assert!((stretch.peak_dbfs + 12.04).abs() < 0.05, "{stretch:?}");
+        }
+        // A clean tone is one stretch, the whole sound.
+        let clean = analyse(&tone, RATE);
+        assert_eq!(clean.stretches.len(), 1);
+        assert_eq!(clean.stretches[0].frames, clean.sound_frames);
     }
 
     #[test]

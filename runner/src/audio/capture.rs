@@ -70,7 +70,8 @@ pub fn scenarios() -> Vec<CaptureScenario> {
 pub struct Captured {
     /// Frames recorded.
     pub frames: u64,
-    /// Xruns the crate counted (0 for `arecord`, which stops at one).
+    /// Xruns: the crate's count, or the `overrun!!!` lines `arecord` printed on its stderr (it
+    /// prepares the stream after each and records on).
     pub xruns: u32,
     /// Frequency, in Hz.
     pub frequency: f64,

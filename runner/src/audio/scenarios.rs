@@ -27,6 +27,17 @@ const LEVEL_TOLERANCE: f64 = 1.5;
 const LENGTH_TOLERANCE: f64 = 0.02;
 /// Period sizes the tone is played at.
 pub const TONE_PERIODS: [u32; 7] = [64, 128, 256, 512, 1024, 2048, 4096];
+/// How often the cycles scenario stops the stream, prepares it and starts it again.
+pub const CYCLES: u32 = 100;
+/// A cycle is at least this many times what the emulator drops at a stop, so that a cycle
+/// heard whole but for that drop is told apart from one cut in two by a break inside it.
+const CYCLE_PER_DROP: u32 = 3;
+
+/// Buffers per cycle of the cycles scenario: whole buffers of `buffer` frames, at least
+/// [`CYCLE_PER_DROP`] times the `buffered_frames` the emulator drops at a stop.
+pub fn cycle_buffers(buffer: u32, buffered_frames: u32) -> u32 {
+    (CYCLE_PER_DROP * buffered_frames).div_ceil(buffer).max(1)
+}
 
 /// One boot's worth of test: a guest test, its environment, and what must be heard.
 #[derive(Debug, Clone)]
@@ -35,15 +46,29 @@ pub struct Scenario {
     pub name: String,
     /// The guest test, e.g. `heard::tone`; `aplay` for the reference.
     pub test: &'static str,
-    /// For the reference: alsa-lib's `aplay -M` plays a file of the tone at this period and
-    /// buffer size (frames) instead of the crate.
-    pub aplay: Option<(u32, u32)>,
+    /// For a reference: what alsa-lib's `aplay -M` plays instead of the crate.
+    pub aplay: Option<AplayReference>,
     /// Environment on top of the board's (period, format).
     pub env: Vec<(String, String)>,
     /// The tone's frequency, in Hz (set by [`assign_frequencies`]).
     pub frequency: f64,
     /// What the recording must show.
     pub expect: Expect,
+}
+
+/// A reference played by alsa-lib's `aplay -M`: files of the tone, one after another (after
+/// each, aplay drains the stream and sets it up again for the next), the tone continuing from
+/// one file into the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AplayReference {
+    /// Frames per period.
+    pub period: u32,
+    /// Frames per buffer.
+    pub buffer: u32,
+    /// How many files.
+    pub files: u32,
+    /// Frames of the tone in each.
+    pub frames_per_file: u32,
 }
 
 /// What a scenario's recording must show besides the tone's frequency and level.
@@ -61,16 +86,25 @@ pub struct Expect {
     /// Judged beside another scenario of the same boot (the reference): no more breaks than
     /// it, instead of [`Expect::breaks`].
     pub no_worse_than: Option<&'static str>,
+    /// The stream plays the same number of frames [`Expect::stops`] times, stopping and
+    /// starting again after each (the cycles): the recording is also judged stretch by stretch
+    /// between its breaks ([`judge_cycles`]).
+    pub cycles: bool,
+    /// For cycles: judged beside this reference of the same boot, whose restarts must lose and
+    /// add no fewer frames than this scenario's, to within one audio tick ([`Restarts`]).
+    pub restarts_beside: Option<&'static str>,
 }
 
-/// The scenarios for a board's sound hardware.
-pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
+/// The scenarios for a board's sound hardware, played at `rate`.
+pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
     let clean = Expect {
         breaks: 0..=0,
         every_frame: true,
         stops: 1,
         recovers_for: 0.0,
         no_worse_than: None,
+        cycles: false,
+        restarts_beside: None,
     };
     // The period, and periods enough for the board's smallest buffer.
     let period = |p: u32| {
@@ -115,6 +149,8 @@ pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
             stops: 2,
             recovers_for: 0.4,
             no_worse_than: None,
+            cycles: false,
+            restarts_beside: None,
         },
     });
     list.push(Scenario {
@@ -129,21 +165,52 @@ pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
             stops: 2,
             recovers_for: 0.4,
             no_worse_than: None,
+            cycles: false,
+            restarts_beside: None,
         },
     });
-    // Each restart may be heard as one break where the emulator dropped what it held.
+    // Each restart may be heard as one break where the emulator dropped what it held: at most
+    // one break per restart, each cycle heard whole but for what the emulator drops.
+    let mut cycles_env = period(256).to_vec();
+    let buffer = 256 * audio.min_buffer_frames.div_ceil(256).max(4);
+    let buffers = cycle_buffers(buffer, audio.buffered_frames);
+    cycles_env.push(("ALSA_DIRECT_HEARD_CYCLE_BUFFERS".into(), buffers.to_string()));
+    let cycles = Expect {
+        breaks: 0..=if audio.buffered_frames > 0 {
+            CYCLES as usize - 1
+        } else {
+            0
+        },
+        every_frame: true,
+        stops: CYCLES,
+        recovers_for: 0.0,
+        no_worse_than: None,
+        cycles: true,
+        restarts_beside: None,
+    };
+    // The same cycles by alsa-lib: one file per cycle, each drained, the next set up again.
+    list.push(Scenario {
+        name: "cycles-aplay".into(),
+        test: "aplay",
+        aplay: Some(AplayReference {
+            period: 256,
+            buffer,
+            files: CYCLES,
+            frames_per_file: buffer * buffers,
+        }),
+        env: Vec::new(),
+        frequency: 440.0,
+        expect: cycles.clone(),
+    });
     list.push(Scenario {
         name: "cycles".into(),
         test: "heard::cycles",
         aplay: None,
-        env: period(256).to_vec(),
+        env: cycles_env,
         frequency: 440.0,
         expect: Expect {
-            breaks: 0..=if audio.buffered_frames > 0 { 100 } else { 0 },
-            every_frame: true,
-            stops: 100,
-            recovers_for: 0.0,
-            no_worse_than: None,
+            restarts_beside: Some("cycles-aplay"),
+            ..cycles
         },
     });
     // Where the emulator is known to fail (a buffer of 1024 frames, which underruns as the
@@ -157,11 +224,18 @@ pub fn scenarios(audio: &Audio) -> Vec<Scenario> {
             stops: 1,
             recovers_for: 0.0,
             no_worse_than: Some("edge-aplay"),
+            cycles: false,
+            restarts_beside: None,
         };
         list.push(Scenario {
             name: "edge-aplay".into(),
             test: "aplay",
-            aplay: Some((p, p * periods)),
+            aplay: Some(AplayReference {
+                period: p,
+                buffer: p * periods,
+                files: 1,
+                frames_per_file: rate,
+            }),
             env: Vec::new(),
             frequency: 440.0,
             expect: Expect {
@@ -255,6 +329,18 @@ pub fn judge(
             }
         }
     }
+    if expect.cycles {
+        match played {
+            None => wrong.push("the guest did not say how many frames it wrote".into()),
+            Some(frames) => wrong.extend(judge_cycles(
+                heard,
+                frames,
+                expect.stops,
+                buffered_frames,
+                frequency,
+            )),
+        }
+    }
     if expect.recovers_for > 0.0 {
         let last_break = heard
             .gaps
@@ -277,10 +363,153 @@ pub fn judge(
     }
 }
 
+/// Judges a recording of a stream that wrote `written` frames in `cycles` equal cycles, each
+/// ended by a drain and followed by a prepare and a start, on a card whose emulator drops up to
+/// `buffered_frames` at each stop. Every stretch between two breaks must be a whole number `k`
+/// of cycles, each heard but for up to `buffered_frames`, and at the tone's frequency and
+/// level: a break inside a cycle leaves a stretch too short to be whole cycles (a cycle is at
+/// least [`CYCLE_PER_DROP`] times the drop), and more stretches or longer ones than there were
+/// cycles mean frames heard that were not written. A silent gap may be no longer than what the
+/// emulator drops. What is wrong, one line each; nothing when the cycles are heard clean.
+pub fn judge_cycles(
+    heard: &Heard,
+    written: u64,
+    cycles: u32,
+    buffered_frames: u32,
+    frequency: f64,
+) -> Vec<String> {
+    let mut wrong = Vec::new();
+    if cycles == 0 || written == 0 || !written.is_multiple_of(u64::from(cycles)) {
+        return vec![format!("{written} frames written are not {cycles} equal cycles")];
+    }
+    let cycle = written / u64::from(cycles);
+    let rate = f64::from(heard.rate);
+    let dropped = u64::from(buffered_frames);
+    // `find` cuts a cycle of the tone off each end of the scenario; the glitch's own samples
+    // belong to no stretch.
+    let slack = (2.0 * rate / frequency).ceil() as u64 + 8;
+    let mut heard_cycles = 0;
+    for (i, stretch) in heard.stretches.iter().enumerate() {
+        let k = stretch.frames.saturating_sub(slack).div_ceil(cycle).max(1);
+        heard_cycles += k;
+        let least = k * cycle.saturating_sub(dropped);
+        if stretch.frames + slack < least {
+            wrong.push(format!(
+                "stretch {} (at {:.3} s) is {} frames: {k} cycle(s) of {cycle} less at most {dropped} dropped each would be at least {least}",
+                i + 1,
+                stretch.at,
+                stretch.frames
+            ));
+        }
+        if (stretch.frequency - frequency).abs() > FREQUENCY_TOLERANCE {
+            wrong.push(format!(
+                "stretch {} (at {:.3} s) at {:.2} Hz, not {frequency} Hz",
+                i + 1,
+                stretch.at,
+                stretch.frequency
+            ));
+        }
+        if (stretch.peak_dbfs - LEVEL_DBFS).abs() > LEVEL_TOLERANCE {
+            wrong.push(format!(
+                "stretch {} (at {:.3} s) at {:.1} dBFS, not {LEVEL_DBFS:.1} dBFS",
+                i + 1,
+                stretch.at,
+                stretch.peak_dbfs
+            ));
+        }
+    }
+    if heard_cycles > u64::from(cycles) {
+        wrong.push(format!(
+            "{} stretches holding {heard_cycles} cycles, for {cycles} written",
+            heard.stretches.len()
+        ));
+    }
+    for gap in &heard.gaps {
+        if gap.seconds * rate > dropped as f64 {
+            wrong.push(format!(
+                "a gap of {:.1} ms at {:.3} s, longer than the {dropped} frames the emulator drops",
+                gap.seconds * 1000.0,
+                gap.at
+            ));
+        }
+    }
+    wrong
+}
+
+/// What the restarts of a cycles recording cost, from its stretches between two breaks (a
+/// stretch of `k` cycles of `cycle` frames: `k * cycle - frames` over its `k` restarts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Restarts {
+    /// The most frames a restart lost.
+    pub most_lost: u64,
+    /// The most frames a restart added (heard, not written).
+    pub most_added: u64,
+}
+
+impl Restarts {
+    /// Of `heard`, a recording of cycles of `cycle` frames (none when it has no stretch
+    /// between two breaks).
+    pub fn of(heard: &Heard, cycle: u64) -> Option<Restarts> {
+        let interior = heard.stretches.len().checked_sub(2)?;
+        let mut restarts: Option<Restarts> = None;
+        for stretch in heard.stretches.iter().skip(1).take(interior) {
+            let k = (stretch.frames + cycle / 2) / cycle.max(1);
+            let k = k.max(1);
+            let (lost, added) = match (k * cycle).checked_sub(stretch.frames) {
+                Some(lost) => (lost / k, 0),
+                None => (0, (stretch.frames - k * cycle) / k),
+            };
+            let r = restarts.get_or_insert(Restarts {
+                most_lost: 0,
+                most_added: 0,
+            });
+            r.most_lost = r.most_lost.max(lost);
+            r.most_added = r.most_added.max(added);
+        }
+        restarts
+    }
+
+    /// Compares with a reference's: this may lose and add at most `tolerance` frames more.
+    pub fn beside(&self, reference: &Restarts, name: &str, tolerance: u64) -> Result<(), String> {
+        let mut wrong = Vec::new();
+        if self.most_lost > reference.most_lost + tolerance {
+            wrong.push(format!(
+                "a restart lost {} frames where {name} lost at most {}",
+                self.most_lost, reference.most_lost
+            ));
+        }
+        if self.most_added > reference.most_added + tolerance {
+            wrong.push(format!(
+                "a restart added {} frames where {name} added at most {}",
+                self.most_added, reference.most_added
+            ));
+        }
+        if wrong.is_empty() {
+            Ok(())
+        } else {
+            Err(wrong.join("; "))
+        }
+    }
+}
+
+/// One line on the stretches of a cycles recording: how many and their shortest and longest,
+/// in frames.
+pub fn stretches_summary(heard: &Heard) -> String {
+    let frames = heard.stretches.iter().map(|s| s.frames);
+    let (least, most) = (frames.clone().min().unwrap_or(0), frames.max().unwrap_or(0));
+    let interior = heard.stretches.len().saturating_sub(2);
+    let inner = heard.stretches.iter().skip(1).take(interior).map(|s| s.frames);
+    let (inner_least, inner_most) = (inner.clone().min().unwrap_or(0), inner.max().unwrap_or(0));
+    format!(
+        "{} stretches of {least}-{most} frames ({inner_least}-{inner_most} between two breaks)",
+        heard.stretches.len()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audio::analysis::Gap;
+    use crate::audio::analysis::{Gap, Stretch};
 
     fn heard(seconds: f64) -> Heard {
         Heard {
@@ -294,6 +523,7 @@ mod tests {
             peak_dbfs: -12.1,
             gaps: Vec::new(),
             glitches: Vec::new(),
+            stretches: Vec::new(),
         }
     }
 
@@ -306,18 +536,18 @@ mod tests {
 
     #[test]
     fn every_period_size_and_each_offered_format() {
-        let names: Vec<String> = scenarios(&audio()).into_iter().map(|s| s.name).collect();
+        let names: Vec<String> = scenarios(&audio(), 48_000).into_iter().map(|s| s.name).collect();
         assert!(names.contains(&"tone-p64".to_owned()) && names.contains(&"tone-p4096".to_owned()));
         assert!(names.contains(&"tone-s32_le".to_owned()));
         for name in ["pause-resume", "xrun", "cycles"] {
             assert!(names.contains(&name.to_owned()), "{name}");
         }
-        let p64 = &scenarios(&audio())[0];
+        let p64 = &scenarios(&audio(), 48_000)[0];
         assert!(
             p64.env.contains(&("ALSA_DIRECT_PERIODS".into(), "32".into())),
             "{p64:?}"
         );
-        let p4096 = &scenarios(&audio())[6];
+        let p4096 = &scenarios(&audio(), 48_000)[6];
         assert!(
             p4096.env.contains(&("ALSA_DIRECT_PERIODS".into(), "4".into())),
             "{p4096:?}"
@@ -326,7 +556,7 @@ mod tests {
 
     #[test]
     fn a_clean_tone_with_every_frame_passes() {
-        let clean = &scenarios(&audio())[0];
+        let clean = &scenarios(&audio(), 48_000)[0];
         assert_eq!(judge(clean, 0, &heard(1.0), Some(48_000)), Ok(()));
         // The tail not drained: 0.2 s missing.
         assert!(judge(clean, 0, &heard(0.8), Some(48_000))
@@ -355,7 +585,7 @@ mod tests {
 
     #[test]
     fn a_pause_is_one_break_and_the_tone_goes_on() {
-        let all = scenarios(&audio());
+        let all = scenarios(&audio(), 48_000);
         let pause = all.iter().find(|s| s.name == "pause-resume").unwrap();
         let mut once = heard(1.2);
         once.gaps.push(Gap {
@@ -378,6 +608,127 @@ mod tests {
             .contains("after the last break"));
     }
 
+    /// A cycles recording: stretches of these lengths at 440 Hz and -12 dBFS, one break
+    /// between each two.
+    fn cycles_heard(lengths: &[u64]) -> Heard {
+        let mut heard = heard(1.0);
+        let mut at = 0.05;
+        for &frames in lengths {
+            heard.stretches.push(Stretch {
+                at,
+                frames,
+                frequency: 440.0,
+                peak_dbfs: -12.04,
+            });
+            at += frames as f64 / 48_000.0;
+        }
+        heard.glitches = heard.stretches.iter().skip(1).map(|s| s.at).collect();
+        heard
+    }
+
+    #[test]
+    fn cycles_are_judged_stretch_by_stretch() {
+        // 4 cycles of 6144 frames, the emulator dropping up to 2048 at each stop.
+        let written = 4 * 6144;
+        let judged = |h: &Heard| judge_cycles(h, written, 4, 2048, 440.0);
+        assert_eq!(
+            judged(&cycles_heard(&[5300, 5344, 5344, 5300])),
+            Vec::<String>::new()
+        );
+        // Two restarts heard without a break: one stretch of two cycles.
+        assert_eq!(judged(&cycles_heard(&[5300, 10_688, 5300])), Vec::<String>::new());
+        // A break inside a cycle: a stretch too short to be whole cycles.
+        let why = judged(&cycles_heard(&[5300, 2000, 3344, 5344, 5300]));
+        assert!(
+            why.iter()
+                .any(|w| w.contains("stretch 2") && w.contains("2000 frames")),
+            "{why:?}"
+        );
+        // A restart that lost more than the emulator drops.
+        let why = judged(&cycles_heard(&[5300, 3000, 5344, 5300]));
+        assert!(why.iter().any(|w| w.contains("stretch 2")), "{why:?}");
+        // More heard than written: stale frames played again.
+        let why = judged(&cycles_heard(&[5300, 5344, 5344, 5344, 5300]));
+        assert!(
+            why.iter().any(|w| w.contains("5 cycles, for 4 written")),
+            "{why:?}"
+        );
+        // A stretch off the tone's frequency or level.
+        let mut off = cycles_heard(&[5300, 5344, 5344, 5300]);
+        off.stretches[2].frequency = 445.0;
+        off.stretches[1].peak_dbfs = -20.0;
+        let why = judged(&off);
+        assert!(
+            why.iter()
+                .any(|w| w.contains("stretch 3") && w.contains("445.00 Hz")),
+            "{why:?}"
+        );
+        assert!(
+            why.iter()
+                .any(|w| w.contains("stretch 2") && w.contains("-20.0 dBFS")),
+            "{why:?}"
+        );
+        // A silent gap longer than the emulator's drop.
+        let mut gap = cycles_heard(&[5300, 5344, 5344, 5300]);
+        gap.gaps.push(Gap {
+            at: 0.3,
+            seconds: 0.05,
+        });
+        assert!(judged(&gap).iter().any(|w| w.contains("gap of 50.0 ms")));
+        assert_eq!(
+            judge_cycles(&cycles_heard(&[5300]), 1001, 4, 2048, 440.0).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn restarts_are_compared_with_the_reference() {
+        let ours = Restarts::of(&cycles_heard(&[5300, 5375, 5423, 10_750, 5300]), 6144).unwrap();
+        assert_eq!(
+            ours,
+            Restarts {
+                most_lost: 769,
+                most_added: 0
+            }
+        );
+        let theirs = Restarts::of(&cycles_heard(&[5300, 5400, 5300]), 6144).unwrap();
+        assert_eq!(ours.beside(&theirs, "ref", 48), Ok(()));
+        let worse = Restarts::of(&cycles_heard(&[5300, 5100, 6170, 5300]), 6144).unwrap();
+        let why = worse.beside(&theirs, "ref", 48).unwrap_err();
+        assert!(
+            why.contains("lost 1044 frames where ref lost at most 744"),
+            "{why}"
+        );
+        assert!(!why.contains("added 26 frames"), "{why}");
+        let added = Restarts::of(&cycles_heard(&[4000, 4196, 4000]), 4096).unwrap();
+        assert_eq!(added.most_added, 100);
+        assert!(added
+            .beside(&theirs, "ref", 48)
+            .unwrap_err()
+            .contains("added 100 frames"));
+        assert_eq!(Restarts::of(&cycles_heard(&[5300, 5300]), 6144), None);
+    }
+
+    #[test]
+    fn a_cycle_is_whole_buffers_at_least_three_drops_long() {
+        assert_eq!(cycle_buffers(2048, 2048), 3);
+        assert_eq!(cycle_buffers(1024, 512), 2);
+        assert_eq!(cycle_buffers(2048, 1024), 2);
+        assert_eq!(cycle_buffers(1024, 0), 1);
+        let hda: Audio =
+            toml::from_str("devices = [\"intel-hda\"]\nmin_buffer_frames = 2048\nbuffered_frames = 2048")
+                .unwrap();
+        let all = scenarios(&hda, 48_000);
+        let cycles = all.iter().find(|s| s.name == "cycles").unwrap();
+        assert!(
+            cycles.expect.cycles && cycles.expect.breaks == (0..=99),
+            "{cycles:?}"
+        );
+        assert!(cycles
+            .env
+            .contains(&("ALSA_DIRECT_HEARD_CYCLE_BUFFERS".into(), "3".into())));
+    }
+
     #[test]
     fn reads_the_frames_each_scenario_wrote() {
         let console = [
@@ -392,7 +743,7 @@ mod tests {
 
     #[test]
     fn each_scenario_of_a_boot_gets_its_own_frequency() {
-        let mut all = scenarios(&audio());
+        let mut all = scenarios(&audio(), 48_000);
         assign_frequencies(&mut all).unwrap();
         assert_eq!(all[0].frequency, 330.0);
         assert_eq!(all[1].frequency, 370.0);

@@ -187,6 +187,7 @@ fn bench_board(
         env: board.guest_env(&board.runs[0]),
         syslog: Syslog::dump_or(opts.dump_syslog, Syslog::Off),
         files: job_files,
+        stderr: None,
     };
     let estimate = Duration::from_secs(plan.estimate_secs());
     let mut opts = opts.clone();

@@ -67,6 +67,7 @@ pub fn run(
         // What the example logged to syslog (`tone` does), or all of it with --dump-syslog.
         syslog: Syslog::dump_or(run.dump_syslog || opts.dump_syslog, Syslog::Job),
         files: Vec::new(),
+        stderr: None,
     };
     let recording = match board.audio {
         Some(_) => Some(audio::recording_path(ws, &board.name, &req.example)?),

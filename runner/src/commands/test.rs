@@ -8,7 +8,10 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::audio::capture::{self, CaptureScenario, Recorder};
-use crate::audio::scenarios::{assign_frequencies, judge, played_frames, scenarios, Scenario};
+use crate::audio::scenarios::{
+    assign_frequencies, judge, played_frames, scenarios, stretches_summary, AplayReference, Restarts,
+    Scenario,
+};
 use crate::audio::{self, analysis};
 use crate::bench::files as bench_files;
 use crate::boards::{Audio, Board, Run};
@@ -111,7 +114,7 @@ fn heard_board(
     // (run index, job name, scenario)
     let mut planned: Vec<(usize, String, Scenario)> = Vec::new();
     for (index, run) in board.runs.iter().enumerate() {
-        for scenario in scenarios(audio) {
+        for scenario in scenarios(audio, board.stream.rate) {
             if picks(&run.args, &scenario.name) && picks(test_args, &scenario.name) {
                 planned.push((index, format!("{}-{}", run.name, scenario.name), scenario));
             }
@@ -150,20 +153,20 @@ fn heard_board(
             env: board.guest_env(run),
             syslog: Syslog::Off,
             files: Vec::new(),
+            stderr: None,
         };
         jobs.push(unmute);
         for (_, name, scenario) in planned.iter().filter(|(i, _, _)| *i == index) {
             let mut env = board.guest_env(run);
             env.extend(scenario.env.iter().cloned());
-            if let Some((period, buffer)) = scenario.aplay {
+            if let Some(reference) = scenario.aplay {
                 jobs.push(aplay_job(
                     ws,
                     board,
                     &alsa,
                     name,
                     scenario.frequency,
-                    period,
-                    buffer,
+                    reference,
                     env,
                 )?);
                 continue;
@@ -182,6 +185,7 @@ fn heard_board(
                 env,
                 syslog: Syslog::dump_or(run.dump_syslog || opts.dump_syslog, Syslog::Off),
                 files: Vec::new(),
+                stderr: None,
             });
         }
     }
@@ -217,6 +221,7 @@ fn heard_board(
             env: board.guest_env(run),
             syslog: Syslog::Off,
             files: Vec::new(),
+            stderr: None,
         });
         driver_jobs.push(name);
     }
@@ -280,6 +285,10 @@ fn heard_board(
     };
     // Breaks heard per scenario name (without the run), for the scenarios judged beside another.
     let mut breaks_of: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    // What the restarts of each cycles scenario cost, for the one judged beside another.
+    let mut restarts_of: BTreeMap<(usize, String), Restarts> = BTreeMap::new();
+    // One audio tick, in frames: the emulator moves audio in these steps.
+    let tick = u64::from(audio.timer_period_us) * u64::from(board.stream.rate) / 1_000_000;
     for (index, name, scenario) in &planned {
         let job = report.jobs.iter().find(|j| &j.name == name);
         let duration = job.map(|j| j.duration).unwrap_or_default();
@@ -292,8 +301,17 @@ fn heard_board(
                 Some(range) => {
                     let at = range.start as f64 / f64::from(*rate);
                     let heard = analysis::analyse(&samples[range], *rate);
-                    let played = played_frames(&report.console, scenario.frequency);
-                    let line = format!("heard {} (from {at:.3} s)", heard.summary());
+                    // aplay plays its files whole; the crate's tests say what they wrote.
+                    let played = match scenario.aplay {
+                        Some(reference) => {
+                            Some(u64::from(reference.files) * u64::from(reference.frames_per_file))
+                        }
+                        None => played_frames(&report.console, scenario.frequency),
+                    };
+                    let mut line = format!("heard {} (from {at:.3} s)", heard.summary());
+                    if scenario.expect.cycles {
+                        line.push_str(&format!("; {}", stretches_summary(&heard)));
+                    }
                     step!("{}: {name}: {line}", board.name);
                     let breaks = heard.gaps.len() + heard.glitches.len();
                     breaks_of.insert((*index, scenario.name.clone()), breaks);
@@ -305,6 +323,21 @@ fn heard_board(
                             None => Err(format!("{other} was not heard")),
                         },
                     };
+                    let cycle = played.map(|p| p / u64::from(scenario.expect.stops.max(1)));
+                    let restarts = cycle
+                        .filter(|_| scenario.expect.cycles)
+                        .and_then(|c| Restarts::of(&heard, c));
+                    if let Some(restarts) = restarts {
+                        restarts_of.insert((*index, scenario.name.clone()), restarts);
+                    }
+                    let beside = beside.and_then(|()| match scenario.expect.restarts_beside {
+                        None => Ok(()),
+                        Some(other) => match (restarts, restarts_of.get(&(*index, other.to_owned()))) {
+                            (Some(ours), Some(theirs)) => ours.beside(theirs, other, tick),
+                            (None, _) => Err("no stretch between two breaks to judge the restarts by".into()),
+                            (_, None) => Err(format!("{other} was not heard")),
+                        },
+                    });
                     beside
                         .and_then(|()| judge(scenario, audio.buffered_frames, &heard, played))
                         .map(|()| line.clone())
@@ -391,6 +424,7 @@ fn capture_jobs(
         env,
         syslog: Syslog::Off,
         files: Vec::new(),
+        stderr: None,
     };
     let mut jobs = vec![kernel_test(
         format!("{}-capture-unmute", run.name),
@@ -408,6 +442,8 @@ fn capture_jobs(
             Recorder::Crate => jobs.push(kernel_test(name, "heard_capture::capture", env)),
             Recorder::Arecord => {
                 let raw = format!("/tmp/{name}.raw");
+                // Its messages (`overrun!!!` at each xrun) for the job that measures it.
+                let err = format!("/tmp/{name}.stderr");
                 let mut files = alsa.to_vec();
                 files.push(("/usr/bin/arecord".into(), aplay.clone()));
                 jobs.push(Job {
@@ -435,8 +471,10 @@ fn capture_jobs(
                     env: env.clone(),
                     syslog: Syslog::Off,
                     files,
+                    stderr: Some(err.clone()),
                 });
                 env.insert("ALSA_DIRECT_HEARD_FILE".into(), raw);
+                env.insert("ALSA_DIRECT_HEARD_STDERR".into(), err);
                 jobs.push(kernel_test(
                     format!("{name}-measure"),
                     "heard_capture::recorded_file",
@@ -448,18 +486,16 @@ fn capture_jobs(
     Ok(jobs)
 }
 
-/// The reference scenario's job: alsa-lib's `aplay -M` plays a file of the tone (written here
-/// with hound: 1 s at -12 dBFS, S16_LE stereo at the board's rate) with the given period and
-/// buffer size.
-#[allow(clippy::too_many_arguments)]
+/// A reference scenario's job: alsa-lib's `aplay -M` plays files of the tone (written here
+/// with hound: -12 dBFS, S16_LE stereo at the board's rate, the tone continuing from one file
+/// into the next) one after another, with the reference's period and buffer size.
 fn aplay_job(
     ws: &Workspace,
     board: &Board,
     alsa: &[(String, PathBuf)],
     name: &str,
     frequency: f64,
-    period: u32,
-    buffer: u32,
+    reference: AplayReference,
     env: BTreeMap<String, String>,
 ) -> Result<Job> {
     let aplay = alsa
@@ -468,40 +504,56 @@ fn aplay_job(
         .map(|(_, host)| host.clone())
         .context("no aplay for the guest")?;
     let rate = board.stream.rate;
-    let wav = audio::recording_path(ws, "reference", &format!("{frequency}-{rate}"))?;
+    // Replaced on every boot: files left by an earlier one must not pass for this one's.
+    let dir = ws
+        .target_dir
+        .join("board-audio")
+        .join(format!("reference-{}-{frequency}-{rate}", board.name));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let spec = hound::WavSpec {
         channels: 2,
         sample_rate: rate,
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
     };
-    let mut writer =
-        hound::WavWriter::create(&wav, spec).with_context(|| format!("writing {}", wav.display()))?;
-    for i in 0..rate {
-        let x = 0.25 * (std::f64::consts::TAU * frequency * f64::from(i) / f64::from(rate)).sin();
-        let sample = (x * 32767.0).round() as i16;
-        writer.write_sample(sample)?;
-        writer.write_sample(sample)?;
-    }
-    writer.finalize()?;
-    let guest_wav = format!("/reference/{name}.wav");
     let mut files = alsa.to_vec();
-    files.push((guest_wav.clone(), wav));
+    let mut guest_wavs = Vec::new();
+    let per_file = u64::from(reference.frames_per_file);
+    for file in 0..u64::from(reference.files) {
+        let wav = dir.join(format!("{file:03}.wav"));
+        let mut writer =
+            hound::WavWriter::create(&wav, spec).with_context(|| format!("writing {}", wav.display()))?;
+        for i in file * per_file..(file + 1) * per_file {
+            let x = 0.25 * (std::f64::consts::TAU * frequency * i as f64 / f64::from(rate)).sin();
+            let sample = (x * 32767.0).round() as i16;
+            writer.write_sample(sample)?;
+            writer.write_sample(sample)?;
+        }
+        writer.finalize()?;
+        let guest_wav = format!("/reference/{name}/{file:03}.wav");
+        files.push((guest_wav.clone(), wav));
+        guest_wavs.push(guest_wav);
+    }
+    let mut args = vec![
+        "-M".into(),
+        "-D".into(),
+        board.devices.playback.clone(),
+        format!("--period-size={}", reference.period),
+        format!("--buffer-size={}", reference.buffer),
+    ];
+    args.extend(guest_wavs);
     Ok(Job {
         name: name.to_owned(),
         guest_path: "/usr/bin/aplay".into(),
         host_binary: aplay,
-        args: vec![
-            "-M".into(),
-            "-D".into(),
-            board.devices.playback.clone(),
-            format!("--period-size={period}"),
-            format!("--buffer-size={buffer}"),
-            guest_wav,
-        ],
+        args,
         env,
         syslog: Syslog::Off,
         files,
+        stderr: None,
     })
 }
 
@@ -537,6 +589,7 @@ fn test_board(
                 .into_iter()
                 .map(|(name, exe)| (format!("/tests/{target}/examples/{name}"), exe))
                 .collect(),
+            stderr: None,
         });
     }
     let report = boot_jobs(ws, board, &files, &jobs, opts, "test", None)?;

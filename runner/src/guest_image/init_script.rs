@@ -97,6 +97,9 @@ cd /tmp
         words.extend(job.env.iter().map(|(k, v)| format!("{k}={}", quote(v))));
         words.push(quote(&job.guest_path));
         words.extend(job.args.iter().map(quote));
+        if let Some(path) = &job.stderr {
+            words.push(format!("2>{}", quote(path)));
+        }
         let _ = writeln!(s, "{}", words.join(" "));
         let _ = writeln!(s, "say job-end {name} $?");
         match job.syslog {
@@ -136,11 +139,13 @@ mod tests {
             env: BTreeMap::new(),
             syslog: Syslog::Job,
             files: Vec::new(),
+            stderr: Some("/tmp/tone.err".into()),
         };
         let script = render(&Marker::new(), &[], None, &[job]);
         let before = script.find("syslog_before=$(wc -l < /var/log/messages").unwrap();
         let start = script.find("say job-start tone").unwrap();
         let end = script.find("say job-end tone $?\nsyslog_end tone\n").unwrap();
+        assert!(script.contains("env /bin/tone 2>/tmp/tone.err\n"), "{script}");
         assert!(before < start && start < end, "{script}");
         assert!(!script.contains("--- /var/log/messages ---"));
     }
@@ -158,6 +163,7 @@ mod tests {
             env,
             syslog: Syslog::All,
             files: Vec::new(),
+            stderr: None,
         }];
         let modules = [GuestModule {
             name: "snd-aloop".into(),

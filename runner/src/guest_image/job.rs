@@ -45,4 +45,7 @@ pub struct Job {
     /// More files the job uses, placed in the guest but not run: (absolute guest path, host
     /// file), e.g. the examples next to a test binary.
     pub files: Vec<(String, PathBuf)>,
+    /// A guest file the job's stderr goes to instead of the console (for a later job to read,
+    /// e.g. `arecord`'s `overrun!!!` lines); None: the console.
+    pub stderr: Option<String>,
 }
