@@ -35,9 +35,18 @@ pub struct BootOptions {
     pub clock: Clock,
 }
 
+/// The host's side of a board's sound hardware in one boot.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HostAudio<'a> {
+    /// Where qemu records what the card plays (a board with `[audio]`).
+    pub recording: Option<&'a Path>,
+    /// The signal played to the card's capture input (a board with `[audio] capture`).
+    pub feed: Option<&'a Feed>,
+}
+
 /// Packs the jobs into an initramfs (`target/board-cache/boot/<board>-<purpose>-<pid>.cpio`,
-/// private to this process and removed afterwards) and boots it; a board with sound hardware
-/// records what it plays to `recording`.
+/// private to this process and removed afterwards) and boots it, with `audio` on the host's
+/// side of the board's sound hardware.
 pub fn boot_jobs(
     ws: &Workspace,
     board: &Board,
@@ -45,22 +54,7 @@ pub fn boot_jobs(
     jobs: &[Job],
     opts: &BootOptions,
     purpose: &str,
-    recording: Option<&Path>,
-) -> Result<BootReport> {
-    boot_jobs_fed(ws, board, files, jobs, opts, purpose, recording, None)
-}
-
-/// [`boot_jobs`], with `feed` played to the capture input of a board with `[audio] capture`.
-#[allow(clippy::too_many_arguments)]
-pub fn boot_jobs_fed(
-    ws: &Workspace,
-    board: &Board,
-    files: &GuestFiles,
-    jobs: &[Job],
-    opts: &BootOptions,
-    purpose: &str,
-    recording: Option<&Path>,
-    feed: Option<&Feed>,
+    audio: HostAudio,
 ) -> Result<BootReport> {
     let marker = Marker::new();
     let initrd: PathBuf =
@@ -85,8 +79,8 @@ pub fn boot_jobs_fed(
         timeout: opts.timeout,
         allow_kvm: opts.allow_kvm,
         clock: opts.clock,
-        recording,
-        feed,
+        recording: audio.recording,
+        feed: audio.feed,
     });
     let _ = std::fs::remove_file(&initrd);
     report

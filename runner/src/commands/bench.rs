@@ -16,7 +16,7 @@ use crate::bench::report::{self as bench_report, BoardResult};
 use crate::bench::script::{self as bench_script, Plan, BENCH_BINARY, FLOOR_BINARY};
 use crate::boards::Board;
 use crate::boot::clock::Clock;
-use crate::boot::{boot_jobs, BootOptions};
+use crate::boot::{boot_jobs, BootOptions, HostAudio};
 use crate::commands::setup;
 use crate::guest_image::cargo_build;
 use crate::guest_image::guest_files;
@@ -206,7 +206,7 @@ fn bench_board(
         );
         opts.timeout = estimate;
     }
-    let report = boot_jobs(ws, board, &files, &[job], &opts, "bench", None)?;
+    let report = boot_jobs(ws, board, &files, &[job], &opts, "bench", HostAudio::default())?;
     if let Some(why) = report.boot_failure() {
         anyhow::bail!("{why}");
     }

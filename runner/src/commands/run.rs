@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::audio;
 use crate::boards::Board;
-use crate::boot::{boot_jobs_fed, feed, BootOptions};
+use crate::boot::{boot_jobs, feed, BootOptions, HostAudio};
 use crate::commands::setup;
 use crate::guest_image::cargo_build;
 use crate::guest_image::guest_files;
@@ -92,16 +92,11 @@ pub fn run(
         }
         None => None,
     };
-    let report = boot_jobs_fed(
-        ws,
-        board,
-        &files,
-        &[job],
-        opts,
-        "run",
-        recording.as_deref(),
-        fed.as_ref(),
-    )?;
+    let audio = HostAudio {
+        recording: recording.as_deref(),
+        feed: fed.as_ref(),
+    };
+    let report = boot_jobs(ws, board, &files, &[job], opts, "run", audio)?;
     let status = report.jobs.first().and_then(|j| j.status);
     match (status, report.boot_failure()) {
         (Some(code), _) => {

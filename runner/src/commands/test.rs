@@ -16,7 +16,7 @@ use crate::audio::{self, analysis};
 use crate::bench::files as bench_files;
 use crate::boards::{Audio, Board, Run};
 use crate::boot::qemu::BootReport;
-use crate::boot::{boot_jobs, boot_jobs_fed, feed, BootOptions};
+use crate::boot::{boot_jobs, feed, BootOptions, HostAudio};
 use crate::commands::setup;
 use crate::commands::summary::Summary;
 use crate::guest_image::cargo_build;
@@ -245,16 +245,11 @@ fn heard_board(
             audio::shown(ws, &fed.signal)
         );
     }
-    let report = boot_jobs_fed(
-        ws,
-        board,
-        files,
-        &jobs,
-        opts,
-        "heard",
-        Some(&recording),
-        fed.as_ref(),
-    )?;
+    let host_audio = HostAudio {
+        recording: Some(&recording),
+        feed: fed.as_ref(),
+    };
+    let report = boot_jobs(ws, board, files, &jobs, opts, "heard", host_audio)?;
     for name in &driver_jobs {
         let job = report.jobs.iter().find(|j| &j.name == name);
         let duration = job.map(|j| j.duration).unwrap_or_default();
@@ -592,7 +587,7 @@ fn test_board(
             stderr: None,
         });
     }
-    let report = boot_jobs(ws, board, &files, &jobs, opts, "test", None)?;
+    let report = boot_jobs(ws, board, &files, &jobs, opts, "test", HostAudio::default())?;
     let boot_detail = format!(
         "kernel {}, {}, /init after {}",
         if report.release.is_empty() {
