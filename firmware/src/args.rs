@@ -4,6 +4,8 @@
 
 use core::ffi::CStr;
 
+use crate::log::{ascii, decimal_digits};
+
 /// The usage line printed with a command-line error.
 pub const USAGE: &str = "usage: fw-tone [--device hw:0,0] [--freq 440] [--level 0.25] [--seconds 3] \
 [--rate 48000] [--period 256] [--periods 4] [--sync-ptr] [--realtime | --realtime-try] [--priority 50]";
@@ -110,19 +112,11 @@ impl Milli {
 }
 
 impl crate::log::Piece for Milli {
-    /// `440`, `0.5`, `12.345`: the shortest decimal form. The digits are found by subtracting
-    /// powers of ten, as [`crate::log::Line::push_u64`] does: a division or remainder is a
-    /// library call on 32-bit ARM, and this one would be the firmware's only remainder.
+    /// `440`, `0.5`, `12.345`: the shortest decimal form.
     fn put(&self, line: &mut crate::log::Line) {
-        // The ten digits of the thousandths, leading zeros included.
-        let mut digits = [b'0'; 10];
-        let mut rest = self.0;
-        for (digit, &power) in digits.iter_mut().zip(POWERS_OF_TEN_U32.iter().rev()) {
-            while rest >= power {
-                rest -= power;
-                *digit += 1;
-            }
-        }
+        // The ten digits of the thousandths (a `u32` has at most ten), leading zeros included.
+        let all = decimal_digits(u64::from(self.0));
+        let digits = all.get(10..).unwrap_or_default();
         let (whole, fraction) = digits.split_at(7);
         // The whole part without its leading zeros (`0` stays), the fraction without its
         // trailing ones.
@@ -138,22 +132,6 @@ impl crate::log::Piece for Milli {
         }
     }
 }
-
-/// ASCII digits as text (they are valid UTF-8).
-fn ascii(digits: &[u8]) -> &str {
-    core::str::from_utf8(digits).unwrap_or("")
-}
-
-/// 10^0 to 10^9.
-const POWERS_OF_TEN_U32: [u32; 10] = {
-    let mut powers = [1u32; 10];
-    let mut i = 1;
-    while i < 10 {
-        powers[i] = powers[i - 1] * 10;
-        i += 1;
-    }
-    powers
-};
 
 /// What `--realtime` and `--realtime-try` asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

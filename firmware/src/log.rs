@@ -47,23 +47,32 @@ impl Line {
         }
     }
 
-    /// Appends `n` in decimal, by subtracting powers of ten: no 64-bit division, which is a
-    /// library call on 32-bit ARM.
+    /// Appends `n` in decimal.
     pub fn push_u64(&mut self, n: u64) {
-        let mut rest = n;
-        let mut started = false;
-        for (i, &power) in POWERS_OF_TEN.iter().enumerate().rev() {
-            let mut digit = b'0';
-            while rest >= power {
-                rest -= power;
-                digit += 1;
-            }
-            if digit != b'0' || started || i == 0 {
-                started = true;
-                let _ = self.0.push(char::from(digit));
-            }
+        let digits = decimal_digits(n);
+        // Without its leading zeros (`0` stays).
+        let first = digits.iter().position(|&d| d != b'0').unwrap_or(digits.len() - 1);
+        self.push(ascii(digits.get(first..).unwrap_or_default()));
+    }
+}
+
+/// The 20 decimal digits of `n` as ASCII, leading zeros included, found by subtracting powers
+/// of ten: no 64-bit division or remainder, which are library calls on 32-bit ARM.
+pub fn decimal_digits(n: u64) -> [u8; 20] {
+    let mut digits = [b'0'; 20];
+    let mut rest = n;
+    for (digit, &power) in digits.iter_mut().zip(POWERS_OF_TEN.iter().rev()) {
+        while rest >= power {
+            rest -= power;
+            *digit += 1;
         }
     }
+    digits
+}
+
+/// ASCII digits as text (they are valid UTF-8).
+pub fn ascii(digits: &[u8]) -> &str {
+    core::str::from_utf8(digits).unwrap_or("")
 }
 
 /// 10^0 to 10^19.
