@@ -77,6 +77,9 @@ pub const SNDRV_PCM_STATE_DISCONNECTED: c_int = 8;
 
 // `SNDRV_PCM_INFO_*` bits of `snd_pcm_hw_params::info`.
 pub const SNDRV_PCM_INFO_SYNC_APPLPTR: u32 = 0x0000_0020;
+/// The driver stops exactly after the last frame: a drain needs no silence after it (Linux
+/// 6.5; older headers lack it, so the layout check cannot compare it).
+pub const SNDRV_PCM_INFO_PERFECT_DRAIN: u32 = 0x0000_0040;
 pub const SNDRV_PCM_INFO_RESUME: u32 = 0x0004_0000;
 pub const SNDRV_PCM_INFO_PAUSE: u32 = 0x0008_0000;
 

@@ -219,6 +219,9 @@ pub enum ConfigError {
     BufferTooLarge,
     /// An empty list of formats to negotiate.
     NoFormat,
+    /// `avail_min` not below the stop threshold (by default the buffer): every wakeup would
+    /// come with the stream already stopped by an xrun.
+    AvailMinNotBelowStopThreshold,
 }
 
 /// The crate's result type.
@@ -258,6 +261,9 @@ impl fmt::Display for ConfigError {
                 "period_size * periods overflows: ask for a smaller buffer"
             }
             ConfigError::NoFormat => "no format to negotiate: give at least one",
+            ConfigError::AvailMinNotBelowStopThreshold => {
+                "avail_min is not below the stop threshold (by default the buffer): the stream would wake only once it has underrun or overrun; lower avail_min or grow the buffer"
+            }
         })
     }
 }

@@ -65,6 +65,46 @@ impl core::fmt::Display for TransportKind {
     }
 }
 
+/// Reads of the mapped status page beyond the first, at most, while they disagree.
+const STATUS_REREADS: u32 = 4;
+
+/// A snapshot of the mapped status that two reads in a row agree on (like alsa-lib's
+/// `snd_pcm_hw_htimestamp`, which reads until the pointer is stable): the kernel rewrites
+/// the page at any time, so one read can take the pointer from one update and the timestamp
+/// from the next. Gives up after [`STATUS_REREADS`] more reads (the page cannot change that
+/// often) and returns the last.
+fn stable_status(mut read: impl FnMut() -> RawStatus) -> RawStatus {
+    let mut last = read();
+    for _ in 0..STATUS_REREADS {
+        let next = read();
+        if next == last {
+            break;
+        }
+        last = next;
+    }
+    last
+}
+
+/// One read of the mapped status page, field by field.
+///
+/// # Safety
+///
+/// `page` points to a mapped `snd_pcm_mmap_status` in the 64-bit-time layout, which the
+/// kernel updates concurrently (hence the volatile field reads).
+unsafe fn read_status_page(page: *const MmapStatus64) -> RawStatus {
+    // SAFETY: per this function's contract.
+    unsafe {
+        RawStatus {
+            state: core::ptr::addr_of!((*page).state).read_volatile(),
+            hw_ptr: abi::uframes_to_u64(core::ptr::addr_of!((*page).hw_ptr).read_volatile()),
+            tstamp_sec: core::ptr::addr_of!((*page).tstamp.tv_sec).read_volatile(),
+            tstamp_nsec: core::ptr::addr_of!((*page).tstamp.tv_nsec).read_volatile(),
+            audio_tstamp_sec: core::ptr::addr_of!((*page).audio_tstamp.tv_sec).read_volatile(),
+            audio_tstamp_nsec: core::ptr::addr_of!((*page).audio_tstamp.tv_nsec).read_volatile(),
+        }
+    }
+}
+
 /// A snapshot of the status record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub(crate) struct RawStatus {
@@ -211,19 +251,11 @@ impl Transport {
         match self {
             Transport::Mapped { status, .. } => {
                 let page = Self::status_page(status);
-                // SAFETY: the page is mapped for the life of `self`, holds a
-                // `snd_pcm_mmap_status` in the 64-bit-time layout, and the kernel updates it
-                // concurrently, hence the volatile field reads.
-                let status = unsafe {
-                    RawStatus {
-                        state: core::ptr::addr_of!((*page).state).read_volatile(),
-                        hw_ptr: abi::uframes_to_u64(core::ptr::addr_of!((*page).hw_ptr).read_volatile()),
-                        tstamp_sec: core::ptr::addr_of!((*page).tstamp.tv_sec).read_volatile(),
-                        tstamp_nsec: core::ptr::addr_of!((*page).tstamp.tv_nsec).read_volatile(),
-                        audio_tstamp_sec: core::ptr::addr_of!((*page).audio_tstamp.tv_sec).read_volatile(),
-                        audio_tstamp_nsec: core::ptr::addr_of!((*page).audio_tstamp.tv_nsec).read_volatile(),
-                    }
-                };
+                let status = stable_status(|| {
+                    // SAFETY: the page is mapped for the life of `self` and holds a
+                    // `snd_pcm_mmap_status` in the 64-bit-time layout.
+                    unsafe { read_status_page(page) }
+                });
                 // The captured samples up to `hw_ptr` are read after it: on weakly ordered
                 // CPUs (PowerPC) those reads must not be done before the pointer's.
                 fence(Ordering::Acquire);
@@ -390,5 +422,41 @@ impl Transport {
                 sys::update(fd, ioctl::PCM_SYNC_PTR32, r)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(hw_ptr: u64, tstamp_nsec: i64) -> RawStatus {
+        RawStatus {
+            state: abi::SNDRV_PCM_STATE_RUNNING,
+            hw_ptr,
+            tstamp_nsec,
+            ..RawStatus::default()
+        }
+    }
+
+    /// A read that straddles a kernel update (the pointer of one, the timestamp of the
+    /// next) is not returned: the reads go on until two agree.
+    #[test]
+    fn a_torn_status_read_is_read_again() {
+        let torn = snapshot(256, 1_000);
+        let settled = snapshot(256, 2_000);
+        let mut reads = [torn, settled, settled].into_iter();
+        assert_eq!(stable_status(|| reads.next().unwrap()), settled);
+        assert_eq!(reads.next(), None);
+    }
+
+    /// A page that keeps changing costs a bounded number of reads.
+    #[test]
+    fn a_status_that_never_settles_is_read_a_bounded_number_of_times() {
+        let mut n = 0;
+        let last = stable_status(|| {
+            n += 1;
+            snapshot(n, 0)
+        });
+        assert_eq!((n, last.hw_ptr), (u64::from(STATUS_REREADS) + 1, n));
     }
 }

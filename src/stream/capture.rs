@@ -51,7 +51,7 @@ impl<S: Sample> MmapStream<S, Capture> {
     /// [`MmapStream::commit`] the frames consumed.
     pub fn begin(&mut self, max_frames: usize) -> &[S] {
         let (offset, frames) = self.contiguous(max_frames);
-        self.begun = frames;
+        self.hand_out(frames);
         self.samples_mut(offset, frames)
     }
 
@@ -96,7 +96,7 @@ impl<S: Sample> CaptureIter<'_, S> {
     fn commit_whole_frames(&mut self) -> Result<()> {
         let frames = self.taken / self.stream.channels();
         self.taken -= frames * self.stream.channels();
-        self.stream.begun = frames as u64;
+        self.stream.hand_out(frames as u64);
         self.stream.commit(frames)
     }
 }

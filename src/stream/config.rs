@@ -14,6 +14,11 @@ pub enum XrunPolicy {
     /// Count it, recover (prepare, or resume after a suspend) and go on; the counters in
     /// [`PeriodInfo`](crate::PeriodInfo) and [`MmapStream::xruns`](crate::MmapStream::xruns)
     /// report it.
+    ///
+    /// Bounded: after [`MAX_RECOVERIES_WITHOUT_PERIOD`](crate::MAX_RECOVERIES_WITHOUT_PERIOD)
+    /// recoveries in a row with no period handed to the callback in between (a device that
+    /// fails again before each period), the period loop returns the fault instead of
+    /// recovering forever. `run_until` also looks at its stop flag after each recovery.
     #[default]
     Recover,
     /// Count it and return [`Error::Xrun`] / [`Error::Suspended`]; call
@@ -232,7 +237,10 @@ impl Config {
         if [self.start_threshold, self.avail_min].iter().any(|&t| t > buffer) {
             return invalid(ConfigError::ThresholdBeyondBuffer);
         }
-        Ok(())
+        let or_default = |value: u32, default: u32| if value == 0 { default } else { value.min(buffer) };
+        let avail_min = or_default(self.avail_min, self.period_size);
+        let stop_threshold = or_default(self.stop_threshold, buffer);
+        super::check_avail_min(u64::from(avail_min), u64::from(stop_threshold))
     }
 }
 

@@ -8,7 +8,7 @@
 use core::ptr::NonNull;
 
 use crate::error::Result;
-use crate::pcm::{Command, PcmDevice};
+use crate::pcm::{Command, PcmDevice, SwParams};
 use crate::sys::{self, Readiness};
 use crate::transport::{RawStatus, Transport, TransportKind};
 use crate::types::Direction;
@@ -40,6 +40,8 @@ pub(crate) trait Kernel {
     fn avail_min(&self) -> u64;
     /// A state-changing ioctl.
     fn command(&mut self, command: Command) -> Result<()>;
+    /// `SW_PARAMS` again after setup (the silence a drain leaves, and back).
+    fn sw_params(&mut self, sw: &SwParams) -> Result<()>;
     /// Waits until `avail_min` frames are available, the stream fails, or `timeout_ms` passes.
     fn wait(&mut self, timeout_ms: u32) -> Result<Readiness>;
     /// `DELAY`.
@@ -111,6 +113,10 @@ impl Kernel for HwKernel {
 
     fn command(&mut self, command: Command) -> Result<()> {
         self.pcm.run(command)
+    }
+
+    fn sw_params(&mut self, sw: &SwParams) -> Result<()> {
+        self.pcm.sw_params(sw).map(drop)
     }
 
     fn wait(&mut self, timeout_ms: u32) -> Result<Readiness> {

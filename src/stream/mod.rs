@@ -17,6 +17,7 @@ use crate::transport::{Transport, TransportChoice, TransportKind};
 mod capture;
 mod config;
 mod direction;
+mod drain;
 mod events;
 mod kernel;
 #[cfg(test)]
@@ -32,6 +33,11 @@ pub use config::{Config, XrunPolicy};
 pub use direction::{Capture, Direction, Playback, StreamDirection};
 pub use events::StopFlag;
 pub use status::{PeriodInfo, Setup, State, Status, Timestamp, TimestampClock};
+
+/// Recoveries in a row, with no period handed to the callback in between, after which
+/// [`XrunPolicy::Recover`] gives up and the period loop returns the fault: a device that
+/// fails again before every period would otherwise be recovered forever.
+pub const MAX_RECOVERIES_WITHOUT_PERIOD: u32 = 8;
 
 use crate::pcm::Command;
 use kernel::{HwKernel, Kernel};
@@ -60,6 +66,13 @@ pub struct MmapStream<S: Sample, D: StreamDirection> {
     position: u64,
     /// Frames handed out by the last `begin`, the most `commit` accepts.
     begun: u64,
+    /// The application pointer when `begin` handed them out: `commit` is refused once the
+    /// pointer has moved (like alsa-lib's check of the offset against `appl_ptr`).
+    begun_at: u64,
+    /// Recoveries under [`XrunPolicy::Recover`] since a period was last handed out.
+    unserved_recoveries: u32,
+    /// The software parameters as configured, and the silence `drain` adds to them.
+    drain_silence: drain::DrainSilence,
     /// Linked with another stream, whose prepare, drop or reset also moves this stream's
     /// application pointer behind the cached `SYNC_PTR` record's back.
     linked: Cell<bool>,
@@ -100,6 +113,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         pcm.hw_params(&mut hw)?;
         check_negotiated(&negotiated)?;
         let sw = sw_params::<D>(config, &negotiated);
+        check_avail_min(sw.avail_min, sw.stop_threshold)?;
         let boundary = pcm.sw_params(&sw)?;
         let buffer_map = Self::map_buffer(&pcm, &negotiated)?;
         // A driver that must see every appl_ptr update refuses the control mapping anyway.
@@ -128,6 +142,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         #[allow(clippy::useless_conversion)]
         let kernel = StreamKernel::from(kernel);
         let mut stream = Self::assemble(kernel, setup, config.xrun_policy)?;
+        stream.drain_silence = drain::DrainSilence::new(sw, hw.info());
         stream.prepare()?;
         Ok(stream)
     }
@@ -160,6 +175,12 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             fault_counted: None,
             position: 0,
             begun: 0,
+            begun_at: 0,
+            unserved_recoveries: 0,
+            drain_silence: drain::DrainSilence::new(
+                drain::configured_sw_params(&setup),
+                0,
+            ),
             linked: Cell::new(false),
             _types: PhantomData,
         })
@@ -275,8 +296,11 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// The hardware and application pointers as of the last status, checked against the
     /// boundary (a kernel value outside it is [`Error::BadKernelValue`], not an overflow).
     fn pointers(&self) -> Result<(u64, u64)> {
-        let hw = self.kernel.status().hw_ptr;
-        let appl = self.kernel.appl_ptr();
+        self.checked_pointers(self.kernel.status().hw_ptr, self.kernel.appl_ptr())
+    }
+
+    /// `hw` and `appl` if both are within the boundary, [`Error::BadKernelValue`] otherwise.
+    fn checked_pointers(&self, hw: u64, appl: u64) -> Result<(u64, u64)> {
         if hw >= self.setup.boundary || appl >= self.setup.boundary {
             return Err(Error::BadKernelValue);
         }
@@ -286,12 +310,17 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// Available frames as of the last status (free for playback, filled for capture).
     fn cached_avail(&self) -> Result<u64> {
         let (hw, appl) = self.pointers()?;
+        Ok(self.avail_between(hw, appl))
+    }
+
+    /// Available frames (free for playback, filled for capture) between checked pointers.
+    fn avail_between(&self, hw: u64, appl: u64) -> u64 {
         let boundary = self.setup.boundary;
-        Ok(if D::DIRECTION == Direction::Capture {
+        if D::DIRECTION == Direction::Capture {
             ring::capture_avail(hw, appl, boundary)
         } else {
             ring::playback_avail(hw, appl, self.frames_in_buffer(), boundary)
-        })
+        }
     }
 
     /// Refreshes the status and reads back the application pointer (one `SYNC_PTR`, nothing
@@ -313,7 +342,11 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// The status timestamp and the audio timestamp of the last status.
     fn timestamps(&self) -> (Timestamp, Timestamp) {
-        let s = self.kernel.status();
+        Self::timestamps_of(&self.kernel.status())
+    }
+
+    /// The status timestamp and the audio timestamp of one status snapshot.
+    fn timestamps_of(s: &crate::transport::RawStatus) -> (Timestamp, Timestamp) {
         (
             Timestamp {
                 sec: s.tstamp_sec,
@@ -327,15 +360,20 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     /// Asks the driver for its position and returns a fresh status (one ioctl).
+    ///
+    /// Every field comes from one snapshot of the status: on the mapped transport, where
+    /// the kernel updates the page at any time, the pointer, the state and the timestamps
+    /// are not read from different updates.
     pub fn status(&mut self) -> Result<Status> {
         self.kernel.hwsync()?;
-        let (hw_ptr, appl_ptr) = self.pointers()?;
-        let (timestamp, audio_timestamp) = self.timestamps();
+        let raw = self.kernel.status();
+        let (hw_ptr, appl_ptr) = self.checked_pointers(raw.hw_ptr, self.kernel.appl_ptr())?;
+        let (timestamp, audio_timestamp) = Self::timestamps_of(&raw);
         Ok(Status {
-            state: self.cached_state()?,
+            state: State::from_raw(raw.state)?,
             hw_ptr,
             appl_ptr,
-            avail: self.cached_avail()?,
+            avail: self.avail_between(hw_ptr, appl_ptr),
             timestamp,
             audio_timestamp,
         })
@@ -432,6 +470,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// `PREPARE`: ready the stream to start again after setup, stop, drain or an xrun.
     pub fn prepare(&mut self) -> Result<()> {
+        self.restore_sw_params()?;
         self.kernel.command(Command::Prepare)?;
         self.prepared()
     }
@@ -466,8 +505,15 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// `DRAIN`: for playback, block until everything queued has been played, then stop; for
     /// capture, stop. A prepared playback stream with queued frames is started first by the
     /// kernel. Call [`MmapStream::prepare`] to start again.
+    ///
+    /// Like alsa-lib's `snd_pcm_drain`, playback first asks the kernel to fill silence after
+    /// the queued frames, to the next period boundary and 100 ms beyond (one `SW_PARAMS`,
+    /// undone by the next prepare), unless the driver drains perfectly
+    /// (`SNDRV_PCM_INFO_PERFECT_DRAIN`): most hardware stops at a period interrupt, and
+    /// would otherwise play what an earlier lap left in the buffer after the end.
     pub fn drain(&mut self) -> Result<()> {
         self.refresh()?;
+        self.silence_for_drain()?;
         self.kernel.command(Command::Drain)?;
         self.moved()
     }
@@ -486,8 +532,20 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         self.moved()
     }
 
-    /// `RESUME` after a suspend; falls back to `PREPARE` when the driver cannot resume.
+    /// `RESUME` after a suspend; falls back to `PREPARE` when the driver cannot resume
+    /// (`ENOSYS`) or does not wake up.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadState`] when the stream is not suspended: nothing is resumed or prepared,
+    /// so queued frames stay queued. The errors of `PREPARE` in the fallback.
     pub fn resume(&mut self) -> Result<()> {
+        self.refresh()?;
+        let state = self.cached_state()?;
+        if state != State::Suspended {
+            return Err(Error::BadState(state));
+        }
+        self.restore_sw_params()?;
         let kernel = core::cell::RefCell::new(&mut self.kernel);
         let resumed = resume::resume_or_prepare(
             || kernel.borrow_mut().command(Command::Resume),
@@ -532,19 +590,29 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         }
     }
 
-    /// Recovers from `fault` under [`XrunPolicy::Recover`], returns it under `Fail`.
+    /// Recovers from `fault` under [`XrunPolicy::Recover`], returns it under `Fail`, and
+    /// under `Recover` too once [`MAX_RECOVERIES_WITHOUT_PERIOD`] recoveries served no
+    /// period.
     fn handle_fault(&mut self, fault: Error) -> Result<()> {
         match self.policy {
             XrunPolicy::Fail => Err(fault),
-            XrunPolicy::Recover => self.recover(fault),
+            XrunPolicy::Recover if self.unserved_recoveries >= MAX_RECOVERIES_WITHOUT_PERIOD => {
+                self.unserved_recoveries = 0;
+                Err(fault)
+            }
+            XrunPolicy::Recover => {
+                self.unserved_recoveries += 1;
+                self.recover(fault)
+            }
         }
     }
 
     /// Blocks until a whole period at the application pointer is free (playback) or filled
     /// (capture), realigning the pointer to a period boundary first if low-level calls left
-    /// it elsewhere. Returns the frame offset of the period in the buffer; `None` only when
-    /// not `blocking`, where it returns instead of waiting (with the kernel's `avail_min` set
-    /// so that a poll of the descriptor wakes when the period is there).
+    /// it elsewhere. Returns the application pointer at the start of the period; `None`
+    /// when not `blocking`, where it returns instead of waiting (with the kernel's
+    /// `avail_min` set so that a poll of the descriptor wakes when the period is there), and
+    /// after a recovery when `blocking`, so that the caller looks at its stop flag.
     fn acquire_period(&mut self, blocking: bool) -> Result<Option<u64>> {
         let period = self.period();
         // Frames a wakeup proved available although the cached `SYNC_PTR` status predates it:
@@ -558,14 +626,18 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             self.refresh()?;
         }
         loop {
+            let recoveries = self.unserved_recoveries;
             let state = self.check_state()?;
+            if blocking && self.unserved_recoveries != recoveries {
+                return Ok(None);
+            }
             let appl = self.pointers()?.1;
             let avail = self.cached_avail()?.max(proven);
             let misaligned = ring::to_period_boundary(appl, period);
             let needed = if misaligned == 0 { period } else { misaligned };
             if avail >= needed {
                 if misaligned == 0 {
-                    return Ok(Some(ring::offset(appl, self.frames_in_buffer())));
+                    return Ok(Some(appl));
                 }
                 self.skip(misaligned)?;
                 proven = 0;
@@ -610,17 +682,20 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// Moves the application pointer over `frames` without handing them to the callback:
     /// silence for playback, discarded for capture.
     fn skip(&mut self, frames: u64) -> Result<()> {
+        let appl = self.pointers()?.1;
         if D::DIRECTION == Direction::Playback {
-            let offset = ring::offset(self.pointers()?.1, self.frames_in_buffer());
+            let offset = ring::offset(appl, self.frames_in_buffer());
             self.samples_mut(offset, frames).fill(S::SILENCE);
         }
-        self.advance(frames)
+        self.advance(appl, frames)
     }
 
-    /// Commits `frames` after the application pointer and publishes it with a status refresh:
-    /// the only system call of a period on the `SYNC_PTR` path, none when mapped.
-    fn advance(&mut self, frames: u64) -> Result<()> {
-        if self.linked.get() && self.syncs_pointers() && !self.still_ours()? {
+    /// Commits `frames` after the application pointer `from` (where they were handed out)
+    /// and publishes it with a status refresh: the only system call of a period on the
+    /// `SYNC_PTR` path, none when mapped. Nothing is published when the pointer is no longer
+    /// at `from` (see [`MmapStream::still_ours`]).
+    fn advance(&mut self, from: u64, frames: u64) -> Result<()> {
+        if !self.still_ours(from)? {
             return Ok(());
         }
         let appl = ring::advance(self.pointers()?.1, frames, self.setup.boundary);
@@ -645,13 +720,16 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         Ok(())
     }
 
-    /// For a linked stream on `SYNC_PTR`: reads the application pointer back and tells whether
-    /// it is still where this stream left it. A partner's prepare, drop or reset moved it
-    /// otherwise: what was handed out is dropped rather than published over the kernel's.
-    fn still_ours(&mut self) -> Result<bool> {
-        let cached = self.kernel.appl_ptr();
-        self.refresh()?;
-        let ours = self.kernel.appl_ptr() == cached;
+    /// Tells whether the application pointer is still at `from`, where frames were handed
+    /// out. A linked partner's prepare, drop or reset moves it in the kernel: then what was
+    /// handed out is dropped rather than published over the kernel's pointer. Mapped, the
+    /// control page is live and read as it is (no system call); a linked stream on
+    /// `SYNC_PTR` reads the pointer back first (one).
+    fn still_ours(&mut self, from: u64) -> Result<bool> {
+        if self.linked.get() && self.syncs_pointers() {
+            self.refresh()?;
+        }
+        let ours = self.kernel.appl_ptr() == from;
         if !ours {
             self.begun = 0;
             let state = self.cached_state()?;
@@ -694,13 +772,17 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         blocking: bool,
         callback: &mut impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>,
     ) -> Result<Option<ControlFlow<B>>> {
-        let Some(offset) = self.acquire_period(blocking)? else {
+        // Frames handed out by `begin` before the loop can no longer be committed.
+        self.begun = 0;
+        let Some(appl) = self.acquire_period(blocking)? else {
             return Ok(None);
         };
         let period = self.period();
         let info = self.period_info(period);
+        let offset = ring::offset(appl, self.frames_in_buffer());
         let flow = callback(self.samples_mut(offset, period), &info);
-        self.advance(period)?;
+        self.unserved_recoveries = 0;
+        self.advance(appl, period)?;
         Ok(Some(flow))
     }
 
@@ -747,13 +829,26 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// Commits frames handed out by the last `begin` and publishes the application pointer
     /// (like `snd_pcm_mmap_commit`). A playback stream starts once its start threshold is
     /// queued.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CommitTooLarge`] for more frames than `begin` handed out, or when a call
+    /// since that `begin` (`run`, `write`, the capture iterator, prepare, reset, drop,
+    /// drain, resume) took them back. Frames a linked partner's prepare, drop or reset took
+    /// back are dropped: the call succeeds and publishes nothing.
     pub fn commit(&mut self, frames: usize) -> Result<()> {
         let frames = frames as u64;
         if frames > self.begun {
             return Err(Error::CommitTooLarge);
         }
         self.begun = 0;
-        self.advance(frames)
+        self.advance(self.begun_at, frames)
+    }
+
+    /// Remembers what `begin` hands out: `frames` at the application pointer now.
+    fn hand_out(&mut self, frames: u64) {
+        self.begun = frames;
+        self.begun_at = self.kernel.appl_ptr();
     }
 }
 
@@ -771,6 +866,15 @@ fn check_negotiated(negotiated: &Negotiated) -> Result<()> {
     } else {
         Err(Error::BadKernelValue)
     }
+}
+
+/// Refuses an `avail_min` at or beyond the stop threshold: the kernel would wake the stream
+/// only once it has stopped with an xrun, so every period loop would underrun or overrun.
+fn check_avail_min(avail_min: u64, stop_threshold: u64) -> Result<()> {
+    if avail_min >= stop_threshold {
+        return Err(Error::InvalidConfig(crate::error::ConfigError::AvailMinNotBelowStopThreshold));
+    }
+    Ok(())
 }
 
 /// The software parameters for `config`: zero thresholds become their defaults (a period

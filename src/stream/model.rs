@@ -5,8 +5,12 @@
 //! `snd_pcm_playback_avail`/`capture_avail` with the boundary wrap; poll readiness at
 //! `avail_min` in the prepared, running and paused states and an error in the others; the
 //! start threshold (a playback start with nothing queued is `EPIPE`), the stop threshold
-//! (an xrun), prepare/reset moving `appl_ptr` to `hw_ptr`, drop, drain, pause, suspend and
-//! resume, disconnect; `SYNC_PTR`'s flags (`APPL`: read the pointer instead of applying it;
+//! (an xrun), prepare/reset moving `appl_ptr` to `hw_ptr` (prepare, from a stopped state,
+//! zeroes `hw_ptr` first: `snd_pcm_do_reset` → `snd_pcm_lib_ioctl_reset`, which keeps it
+//! modulo the buffer only while running), drop, drain, pause, suspend and resume,
+//! disconnect; no poll events while playback drains (`snd_pcm_poll`); the playback silence
+//! filling of `SW_PARAMS` (`snd_pcm_playback_silence`, threshold mode) at start, at each
+//! pointer update and in `SW_PARAMS` itself; `SYNC_PTR`'s flags (`APPL`: read the pointer instead of applying it;
 //! a pointer at or beyond the boundary is `EINVAL`; a driver `ack` failing is `EPIPE` and an
 //! xrun); the mapped transport, where the status is live. Time passes only in waits and
 //! drains: the hardware moves `tick` frames per tick, or not at all when stalled. It can also
@@ -16,16 +20,18 @@ use std::boxed::Box;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::vec;
+use std::vec::Vec;
 
 use core::ptr::NonNull;
 
 use super::kernel::{HwKernel, Kernel};
 use crate::abi;
 use crate::error::{Errno, Error, Op, Result};
-use crate::pcm::Command;
 use crate::pcm::PcmDevice;
+use crate::pcm::{Command, SwParams};
 use crate::ring;
 use crate::sys::Readiness;
+use crate::stream::StopFlag;
 use crate::transport::{RawStatus, TransportKind};
 use crate::types::Direction;
 
@@ -84,6 +90,9 @@ impl Kernel for TestKernel {
     }
     fn command(&mut self, command: Command) -> Result<()> {
         either!(self, k => k.command(command))
+    }
+    fn sw_params(&mut self, sw: &SwParams) -> Result<()> {
+        either!(self, k => k.sw_params(sw))
     }
     fn wait(&mut self, timeout_ms: u32) -> Result<Readiness> {
         either!(self, k => k.wait(timeout_ms))
@@ -154,6 +163,19 @@ pub(crate) struct Truth {
     pub dma: usize,
     /// Bytes per frame.
     pub frame_bytes: usize,
+    /// `silence_threshold` and `silence_size` of the last `SW_PARAMS`.
+    pub silence_threshold: u64,
+    pub silence_size: u64,
+    /// `runtime->silence_start` and `silence_filled`.
+    silence_start: u64,
+    silence_filled: u64,
+    /// When set, what the hardware plays: the first sample (`i16`) of each frame.
+    pub heard: Option<Vec<i16>>,
+    /// Mapped: frames the hardware moves between two reads of the status page (an
+    /// interrupt that lands while the process reads it).
+    pub moves_per_status_read: u64,
+    /// Raised by every `PREPARE` (to stop a `run_until` from inside a recovery).
+    pub raise_on_prepare: Option<&'static StopFlag>,
 }
 
 impl Truth {
@@ -195,8 +217,10 @@ impl Truth {
             }
             let step = frames.min(self.period);
             frames -= step;
+            self.play(step);
             self.hw_ptr = ring::advance(self.hw_ptr, step, self.boundary);
             self.clock += step;
+            self.playback_silence();
             let avail = self.avail();
             if self.state == abi::SNDRV_PCM_STATE_DRAINING && avail >= self.buffer {
                 self.state = abi::SNDRV_PCM_STATE_SETUP;
@@ -204,6 +228,48 @@ impl Truth {
                 self.xrun();
             }
         }
+    }
+
+    /// Records the `frames` frames from `hw_ptr` as heard, when recording.
+    fn play(&mut self, frames: u64) {
+        let Some(heard) = self.heard.as_mut() else {
+            return;
+        };
+        for frame in 0..frames {
+            let at = ring::offset(self.hw_ptr + frame, self.buffer) as usize * self.frame_bytes;
+            // SAFETY: `at` is a frame within the DMA buffer (`buffer` frames of
+            // `frame_bytes` from `dma`, allocated by `KernelModel::new`), each frame holds at
+            // least one `i16`, and nothing else accesses the buffer during this call.
+            heard.push(unsafe { core::ptr::read_unaligned((self.dma + at) as *const i16) });
+        }
+    }
+
+    /// `snd_pcm_playback_silence` in threshold mode (`silence_size` below the boundary):
+    /// silence after the application pointer while fewer than `silence_threshold` frames
+    /// are queued or already silenced, at most `silence_size` at a time.
+    fn playback_silence(&mut self) {
+        if self.capture || self.silence_size == 0 || self.silence_size >= self.boundary {
+            return;
+        }
+        let appl = self.appl_ptr;
+        if self.silence_start != appl {
+            let moved = (appl + self.boundary - self.silence_start) % self.boundary;
+            self.silence_filled = self.silence_filled.saturating_sub(moved);
+            self.silence_start = appl;
+        }
+        let noise = (appl + self.boundary - self.hw_ptr) % self.boundary + self.silence_filled;
+        if noise >= self.silence_threshold {
+            return;
+        }
+        let frames = (self.silence_threshold - noise).min(self.silence_size);
+        let start = self.silence_start + self.silence_filled;
+        for frame in 0..frames {
+            let at = ring::offset(start + frame, self.buffer) as usize * self.frame_bytes;
+            // SAFETY: as in `play`; the frame is written with zero bytes (silence of the
+            // tests' signed formats).
+            unsafe { core::ptr::write_bytes((self.dma + at) as *mut u8, 0, self.frame_bytes) };
+        }
+        self.silence_filled += frames;
     }
 
     /// `pcm_lib_apply_appl_ptr`.
@@ -263,7 +329,29 @@ impl Truth {
     fn prepare_now(&mut self) {
         self.hw_ptr = 0;
         self.appl_ptr = 0;
+        self.silence_start = 0;
+        self.silence_filled = 0;
         self.state = abi::SNDRV_PCM_STATE_PREPARED;
+        if let Some(flag) = self.raise_on_prepare {
+            flag.raise();
+        }
+    }
+
+    /// `SW_PARAMS` after setup (`snd_pcm_sw_params`): the thresholds, and the silence filled
+    /// at once if the stream runs.
+    fn set_sw_params(&mut self, sw: &SwParams) -> Result<()> {
+        let invalid = Err(Error::sys(Op::SwParams, Errno::INVAL));
+        if sw.avail_min == 0 || sw.silence_size > sw.silence_threshold || sw.silence_threshold > self.buffer {
+            return invalid;
+        }
+        self.avail_min = sw.avail_min;
+        self.stop_threshold = sw.stop_threshold;
+        self.silence_threshold = sw.silence_threshold;
+        self.silence_size = sw.silence_size;
+        if self.in_state(&[abi::SNDRV_PCM_STATE_RUNNING, abi::SNDRV_PCM_STATE_DRAINING]) {
+            self.playback_silence();
+        }
+        Ok(())
     }
 
     fn command(&mut self, command: Command) -> Result<()> {
@@ -287,6 +375,7 @@ impl Truth {
                     return Err(Error::sys(Op::Start, Errno::PIPE));
                 }
                 self.state = SNDRV_PCM_STATE_RUNNING;
+                self.playback_silence();
             }
             Command::Drop => {
                 if self.state == SNDRV_PCM_STATE_OPEN {
@@ -303,7 +392,10 @@ impl Truth {
                     return Ok(());
                 }
                 match self.state {
-                    SNDRV_PCM_STATE_PREPARED if self.queued() > 0 => self.state = SNDRV_PCM_STATE_DRAINING,
+                    SNDRV_PCM_STATE_PREPARED if self.queued() > 0 => {
+                        self.state = SNDRV_PCM_STATE_DRAINING;
+                        self.playback_silence();
+                    }
                     SNDRV_PCM_STATE_RUNNING | SNDRV_PCM_STATE_PAUSED => self.state = SNDRV_PCM_STATE_DRAINING,
                     SNDRV_PCM_STATE_DRAINING => {}
                     _ => self.state = SNDRV_PCM_STATE_SETUP,
@@ -372,9 +464,10 @@ impl Truth {
             ]) {
                 return Readiness::Error;
             }
-            let draining_playback = self.state == SNDRV_PCM_STATE_DRAINING && !self.capture;
-            if draining_playback || (self.state != SNDRV_PCM_STATE_DRAINING && self.avail() >= self.avail_min)
-            {
+            // A draining playback stream gives no events; a draining capture stream is ready
+            // (with an error once empty, which the model's drain never leaves it in).
+            let draining = self.state == SNDRV_PCM_STATE_DRAINING;
+            if (draining && self.capture) || (!draining && self.avail() >= self.avail_min) {
                 let now = (self.hw_ptr, self.appl_ptr, self.state, self.avail_min);
                 if !slept && self.last_ready == Some(now) {
                     self.empty_waits += 1;
@@ -389,7 +482,9 @@ impl Truth {
                 self.last_ready = Some(now);
                 return Readiness::Ready;
             }
-            let moving = self.state == SNDRV_PCM_STATE_RUNNING && !self.stalled && self.tick > 0;
+            let moving = (self.state == SNDRV_PCM_STATE_RUNNING || (draining && !self.capture))
+                && !self.stalled
+                && self.tick > 0;
             if !moving || self.clock - start >= budget {
                 self.clock = start + budget;
                 self.last_ready = None;
@@ -478,6 +573,13 @@ impl KernelModel {
             calls: 0,
             dma: dma.as_ptr() as usize,
             frame_bytes,
+            silence_threshold: 0,
+            silence_size: 0,
+            silence_start: 0,
+            silence_filled: 0,
+            heard: None,
+            moves_per_status_read: 0,
+            raise_on_prepare: None,
         };
         KernelModel {
             pcm: PcmDevice::for_tests(if setup.capture {
@@ -534,9 +636,12 @@ impl Kernel for KernelModel {
     }
 
     fn status(&self) -> RawStatus {
-        let truth = self.truth.borrow();
+        let mut truth = self.truth.borrow_mut();
         if truth.mapped {
-            truth.reported()
+            let status = truth.reported();
+            let moves = truth.moves_per_status_read;
+            truth.hardware(moves);
+            status
         } else {
             self.cached_status
         }
@@ -600,6 +705,12 @@ impl Kernel for KernelModel {
             "the stream keeps calling the kernel: a loop without progress"
         );
         truth.command(command)
+    }
+
+    fn sw_params(&mut self, sw: &SwParams) -> Result<()> {
+        let mut truth = self.truth.borrow_mut();
+        truth.calls += 1;
+        truth.set_sw_params(sw)
     }
 
     fn wait(&mut self, timeout_ms: u32) -> Result<Readiness> {

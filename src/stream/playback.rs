@@ -50,7 +50,7 @@ impl<S: Sample> MmapStream<S, Playback> {
     /// [`MmapStream::commit`] the frames written.
     pub fn begin(&mut self, max_frames: usize) -> &mut [S] {
         let (offset, frames) = self.contiguous(max_frames);
-        self.begun = frames;
+        self.hand_out(frames);
         self.samples_mut(offset, frames)
     }
 
