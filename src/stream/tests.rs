@@ -794,3 +794,202 @@ fn the_model_steps_are_all_reachable() {
         }
     }
 }
+
+// --- The defects of issue 22, one test each. -----------------------------------------------
+
+/// A capture device that overruns before every period (its stop threshold is below a
+/// period): `XrunPolicy::Recover` gives up after `MAX_RECOVERIES_WITHOUT_PERIOD`
+/// recoveries instead of recovering forever, and `run_until` sees its stop flag after a
+/// recovery although the callback never runs.
+#[test]
+fn an_xrun_before_every_period_ends_the_recovery() {
+    for mapped in [false, true] {
+        let model = ModelSetup {
+            stop_threshold: 32,
+            ..setup(true, mapped)
+        };
+        let (mut stream, truth) = open::<Capture>(&model, XrunPolicy::Recover).unwrap();
+        assert_eq!(record(&mut stream, &truth, 4), Err(Error::Xrun), "mapped: {mapped}");
+        assert_eq!(stream.xruns(), MAX_RECOVERIES_WITHOUT_PERIOD + 1);
+        // Another run gets as many attempts again.
+        assert_eq!(record(&mut stream, &truth, 4), Err(Error::Xrun));
+
+        static STOP: StopFlag = StopFlag::new();
+        STOP.lower();
+        let (mut stream, truth) = open::<Capture>(&model, XrunPolicy::Recover).unwrap();
+        truth.borrow_mut().raise_on_prepare = Some(&STOP);
+        let result = stream.run_until(&STOP, |_, _| ControlFlow::<()>::Continue(()));
+        assert_eq!(result, Ok(None), "mapped: {mapped}");
+        assert_eq!(stream.xruns(), 1, "the flag is seen after the first recovery");
+    }
+}
+
+/// Frames handed out by `begin` cannot be committed after `run` or `try_period` served
+/// periods at a pointer that has moved on (alsa-lib refuses a commit at another offset).
+#[test]
+fn begin_does_not_survive_the_period_loop() {
+    for mapped in [false, true] {
+        let (mut stream, truth) = open::<Playback>(&setup(false, mapped), XrunPolicy::Fail).unwrap();
+        play(&mut stream, &truth, 6).unwrap();
+        assert!(stream.wait(None).unwrap());
+        assert!(!stream.begin(100).is_empty());
+        play(&mut stream, &truth, 1).unwrap();
+        let appl = truth.borrow().appl_ptr;
+        assert_eq!(stream.commit(100), Err(Error::CommitTooLarge), "run, mapped: {mapped}");
+        assert_eq!(truth.borrow().appl_ptr, appl);
+
+        assert!(stream.wait(None).unwrap());
+        assert!(!stream.begin(100).is_empty());
+        truth.borrow_mut().hardware(256);
+        assert!(stream.try_period(|_, _| ControlFlow::<()>::Continue(())).unwrap().is_some());
+        assert_eq!(stream.commit(100), Err(Error::CommitTooLarge), "try_period, mapped: {mapped}");
+    }
+}
+
+/// Mapped transport: a linked partner's prepare during a period (or between `begin` and
+/// `commit`) moves the live application pointer; the stream does not write its own over it.
+#[test]
+fn a_linked_partners_prepare_is_not_overwritten_when_mapped() {
+    let (mut stream, truth) = open::<Playback>(&setup(false, true), XrunPolicy::Fail).unwrap();
+    stream.linked.set(true);
+    play(&mut stream, &truth, 6).unwrap();
+    let mut periods = 0;
+    stream
+        .run(|period, _| {
+            period.fill(1);
+            periods += 1;
+            if periods == 1 {
+                truth.borrow_mut().partner_prepares();
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            }
+        })
+        .unwrap();
+    assert_eq!(truth.borrow().appl_ptr, 256, "the stale pointer was published");
+
+    assert!(stream.wait(None).unwrap());
+    assert_eq!(stream.begin(256).len(), 512);
+    truth.borrow_mut().partner_prepares();
+    stream.commit(256).unwrap();
+    assert_eq!(truth.borrow().appl_ptr, 0, "the stale pointer was published");
+    assert_eq!(play(&mut stream, &truth, 8).unwrap(), 8);
+}
+
+/// A stream that ends in the middle of a period: the hardware plays on to the period
+/// boundary, and what it plays there is silence, not what an earlier lap left in the
+/// buffer. The configured software parameters are back after the next prepare.
+#[test]
+fn drain_after_a_partial_period_plays_silence_to_the_period_boundary() {
+    for mapped in [false, true] {
+        let (mut stream, truth) = open::<Playback>(&setup(false, mapped), XrunPolicy::Fail).unwrap();
+        play(&mut stream, &truth, 8).unwrap();
+        truth.borrow_mut().heard = Some(Vec::new());
+        assert!(stream.wait(None).unwrap());
+        assert_eq!(stream.write(&mut core::iter::repeat_n(5i16, 200)).unwrap(), 100);
+        stream.drain().unwrap();
+        let heard = truth.borrow_mut().heard.take().unwrap();
+        let end = heard.iter().rposition(|&s| s == 5).expect("the last frames were heard");
+        let after = &heard[end + 1..];
+        assert!(!after.is_empty(), "the model plays to the period boundary");
+        assert!(
+            after.iter().all(|&s| s == 0),
+            "stale frames heard after the end (mapped: {mapped}): {after:?}"
+        );
+        stream.prepare().unwrap();
+        assert_eq!(truth.borrow().silence_size, 0, "the drain's silence outlived it");
+        assert_eq!(play(&mut stream, &truth, 8).unwrap(), 8);
+    }
+}
+
+/// `avail_min` at the stop threshold (by default the buffer) wakes the stream only once it
+/// has underrun: such a configuration is refused with a clear error.
+#[test]
+fn avail_min_at_the_stop_threshold_is_refused() {
+    let config = Config::new(Format::S16Le, 2, 48_000).period_size(256).periods(4);
+    let refused = Err(Error::InvalidConfig(
+        crate::error::ConfigError::AvailMinNotBelowStopThreshold,
+    ));
+    assert_eq!(config.avail_min(1024).validate(), refused);
+    assert_eq!(config.stop_threshold(512).avail_min(512).validate(), refused);
+    // The default `avail_min` (a period) beyond a small stop threshold.
+    assert_eq!(config.stop_threshold(100).validate(), refused);
+    assert_eq!(config.avail_min(1023).validate(), Ok(()));
+    assert_eq!(config.validate(), Ok(()));
+}
+
+/// `resume` on a stream that is not suspended is a state error: it neither resumes nor
+/// prepares, so queued frames stay queued.
+#[test]
+fn resume_when_not_suspended_is_a_state_error() {
+    let (mut stream, truth) = open::<Playback>(&setup(false, false), XrunPolicy::Fail).unwrap();
+    assert_eq!(stream.begin(100).len(), 200);
+    stream.commit(100).unwrap();
+    assert_eq!(stream.resume(), Err(Error::BadState(State::Prepared)));
+    assert_eq!(truth.borrow().appl_ptr, 100, "queued frames were dropped");
+    play(&mut stream, &truth, 6).unwrap();
+    assert_eq!(stream.resume(), Err(Error::BadState(State::Running)));
+    assert_eq!(truth.borrow().state, abi::SNDRV_PCM_STATE_RUNNING);
+}
+
+/// Mapped transport, with the hardware moving while the status page is read: `status`
+/// reports one snapshot, whose pointer, timestamp and avail agree.
+#[test]
+fn mapped_status_is_one_snapshot() {
+    let (mut stream, truth) = open::<Playback>(&setup(false, true), XrunPolicy::Fail).unwrap();
+    play(&mut stream, &truth, 4).unwrap();
+    truth.borrow_mut().moves_per_status_read = 16;
+    let status = stream.status().unwrap();
+    let rate = 48_000;
+    let audio_ns = status.audio_timestamp.sec as u64 * 1_000_000_000 + status.audio_timestamp.nsec as u64;
+    assert_eq!(audio_ns, status.hw_ptr * 1_000_000_000 / rate, "{status:?}");
+    assert_eq!(status.avail, ring::playback_avail(status.hw_ptr, status.appl_ptr, 1024, 1024 << 20));
+}
+
+// --- The model held to the kernel. ---------------------------------------------------------
+
+/// `snd_pcm_poll` gives a draining playback stream no events: a wait sleeps until the drain
+/// ends (and then reports the stopped stream), it is not ready at once.
+#[test]
+fn the_model_gives_draining_playback_no_poll_events() {
+    let (mut stream, truth) = open::<Playback>(&setup(false, false), XrunPolicy::Fail).unwrap();
+    play(&mut stream, &truth, 4).unwrap();
+    truth.borrow_mut().state = abi::SNDRV_PCM_STATE_DRAINING;
+    assert_eq!(stream.wait(Some(100)), Err(Error::BadState(State::Setup)));
+    assert_eq!(truth.borrow().avail(), 1024, "the drain played everything");
+}
+
+/// Prepare after an xrun: the kernel's reset zeroes `hw_ptr` outside the running state
+/// (`snd_pcm_lib_ioctl_reset`) and moves `appl_ptr` to it (`snd_pcm_post_prepare`).
+#[test]
+fn the_model_prepares_like_the_kernel() {
+    let (mut stream, truth) = open::<Playback>(&setup(false, false), XrunPolicy::Fail).unwrap();
+    play(&mut stream, &truth, 6).unwrap();
+    truth.borrow_mut().hardware(100_000);
+    assert_eq!(truth.borrow().state, abi::SNDRV_PCM_STATE_XRUN);
+    stream.prepare().unwrap();
+    let t = truth.borrow();
+    assert_eq!((t.hw_ptr, t.appl_ptr, stream.appl_ptr()), (0, 0, 0));
+}
+
+/// The kernel's silence filling (`silence_threshold`, `silence_size`): at start, the free
+/// part after the queued frames is silenced up to `silence_size` frames, the rest kept.
+#[test]
+fn the_model_fills_silence_like_the_kernel() {
+    let (mut stream, _truth) = open::<Playback>(&setup(false, false), XrunPolicy::Fail).unwrap();
+    stream.begin(usize::MAX).fill(7);
+    stream.commit(300).unwrap();
+    let sw = crate::pcm::SwParams {
+        silence_threshold: 1024,
+        silence_size: 256,
+        ..drain::configured_sw_params(&stream.setup)
+    };
+    stream.kernel.sw_params(&sw).unwrap();
+    stream.start().unwrap();
+    let (dma, _) = stream.kernel.buffer();
+    // SAFETY: the model's buffer holds 1024 frames of two `i16`.
+    let samples = unsafe { core::slice::from_raw_parts(dma.as_ptr().cast::<i16>(), 2048) };
+    assert!(samples[..600].iter().all(|&s| s == 7));
+    assert!(samples[600..1112].iter().all(|&s| s == 0));
+    assert!(samples[1112..].iter().all(|&s| s == 7));
+}
