@@ -177,10 +177,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             begun: 0,
             begun_at: 0,
             unserved_recoveries: 0,
-            drain_silence: drain::DrainSilence::new(
-                drain::configured_sw_params(&setup),
-                0,
-            ),
+            drain_silence: drain::DrainSilence::new(drain::configured_sw_params(&setup), 0),
             linked: Cell::new(false),
             _types: PhantomData,
         })
@@ -872,7 +869,9 @@ fn check_negotiated(negotiated: &Negotiated) -> Result<()> {
 /// only once it has stopped with an xrun, so every period loop would underrun or overrun.
 fn check_avail_min(avail_min: u64, stop_threshold: u64) -> Result<()> {
     if avail_min >= stop_threshold {
-        return Err(Error::InvalidConfig(crate::error::ConfigError::AvailMinNotBelowStopThreshold));
+        return Err(Error::InvalidConfig(
+            crate::error::ConfigError::AvailMinNotBelowStopThreshold,
+        ));
     }
     Ok(())
 }

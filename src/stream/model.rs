@@ -30,8 +30,8 @@ use crate::error::{Errno, Error, Op, Result};
 use crate::pcm::PcmDevice;
 use crate::pcm::{Command, SwParams};
 use crate::ring;
-use crate::sys::Readiness;
 use crate::stream::StopFlag;
+use crate::sys::Readiness;
 use crate::transport::{RawStatus, TransportKind};
 use crate::types::Direction;
 

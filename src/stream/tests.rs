@@ -809,7 +809,11 @@ fn an_xrun_before_every_period_ends_the_recovery() {
             ..setup(true, mapped)
         };
         let (mut stream, truth) = open::<Capture>(&model, XrunPolicy::Recover).unwrap();
-        assert_eq!(record(&mut stream, &truth, 4), Err(Error::Xrun), "mapped: {mapped}");
+        assert_eq!(
+            record(&mut stream, &truth, 4),
+            Err(Error::Xrun),
+            "mapped: {mapped}"
+        );
         assert_eq!(stream.xruns(), MAX_RECOVERIES_WITHOUT_PERIOD + 1);
         // Another run gets as many attempts again.
         assert_eq!(record(&mut stream, &truth, 4), Err(Error::Xrun));
@@ -835,14 +839,25 @@ fn begin_does_not_survive_the_period_loop() {
         assert!(!stream.begin(100).is_empty());
         play(&mut stream, &truth, 1).unwrap();
         let appl = truth.borrow().appl_ptr;
-        assert_eq!(stream.commit(100), Err(Error::CommitTooLarge), "run, mapped: {mapped}");
+        assert_eq!(
+            stream.commit(100),
+            Err(Error::CommitTooLarge),
+            "run, mapped: {mapped}"
+        );
         assert_eq!(truth.borrow().appl_ptr, appl);
 
         assert!(stream.wait(None).unwrap());
         assert!(!stream.begin(100).is_empty());
         truth.borrow_mut().hardware(256);
-        assert!(stream.try_period(|_, _| ControlFlow::<()>::Continue(())).unwrap().is_some());
-        assert_eq!(stream.commit(100), Err(Error::CommitTooLarge), "try_period, mapped: {mapped}");
+        assert!(stream
+            .try_period(|_, _| ControlFlow::<()>::Continue(()))
+            .unwrap()
+            .is_some());
+        assert_eq!(
+            stream.commit(100),
+            Err(Error::CommitTooLarge),
+            "try_period, mapped: {mapped}"
+        );
     }
 }
 
@@ -889,7 +904,10 @@ fn drain_after_a_partial_period_plays_silence_to_the_period_boundary() {
         assert_eq!(stream.write(&mut core::iter::repeat_n(5i16, 200)).unwrap(), 100);
         stream.drain().unwrap();
         let heard = truth.borrow_mut().heard.take().unwrap();
-        let end = heard.iter().rposition(|&s| s == 5).expect("the last frames were heard");
+        let end = heard
+            .iter()
+            .rposition(|&s| s == 5)
+            .expect("the last frames were heard");
         let after = &heard[end + 1..];
         assert!(!after.is_empty(), "the model plays to the period boundary");
         assert!(
@@ -943,7 +961,10 @@ fn mapped_status_is_one_snapshot() {
     let rate = 48_000;
     let audio_ns = status.audio_timestamp.sec as u64 * 1_000_000_000 + status.audio_timestamp.nsec as u64;
     assert_eq!(audio_ns, status.hw_ptr * 1_000_000_000 / rate, "{status:?}");
-    assert_eq!(status.avail, ring::playback_avail(status.hw_ptr, status.appl_ptr, 1024, 1024 << 20));
+    assert_eq!(
+        status.avail,
+        ring::playback_avail(status.hw_ptr, status.appl_ptr, 1024, 1024 << 20)
+    );
 }
 
 // --- The model held to the kernel. ---------------------------------------------------------
