@@ -262,7 +262,7 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::NoFormat => "no format to negotiate: give at least one",
             ConfigError::AvailMinNotBelowStopThreshold => {
-                "avail_min is not below the stop threshold (by default the buffer): the stream would wake only once it has underrun or overrun; lower avail_min or grow the buffer"
+                "avail_min is not below the stop threshold (the buffer by default): lower it"
             }
         })
     }

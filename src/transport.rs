@@ -245,17 +245,28 @@ impl Transport {
         control.ptr().cast::<MmapControl64>()
     }
 
+    /// A stable snapshot of the mapped status page. Where the pages are never mapped
+    /// ([`ARCH_CAN_MAP`] false) this is never called, and kept to one read for size.
+    fn mapped_status(status: &sys::Mapping) -> RawStatus {
+        let page = Self::status_page(status);
+        let read = || {
+            // SAFETY: the page is mapped for the life of `status` and holds a
+            // `snd_pcm_mmap_status` in the 64-bit-time layout.
+            unsafe { read_status_page(page) }
+        };
+        if ARCH_CAN_MAP {
+            stable_status(read)
+        } else {
+            read()
+        }
+    }
+
     /// The status as of the last `SYNC_PTR` ([`Transport::refresh`], [`Transport::commit`],
     /// [`Transport::hwsync`]) or now (mapped).
     pub(crate) fn status(&self) -> RawStatus {
         match self {
             Transport::Mapped { status, .. } => {
-                let page = Self::status_page(status);
-                let status = stable_status(|| {
-                    // SAFETY: the page is mapped for the life of `self` and holds a
-                    // `snd_pcm_mmap_status` in the 64-bit-time layout.
-                    unsafe { read_status_page(page) }
-                });
+                let status = Self::mapped_status(status);
                 // The captured samples up to `hw_ptr` are read after it: on weakly ordered
                 // CPUs (PowerPC) those reads must not be done before the pointer's.
                 fence(Ordering::Acquire);

@@ -11,17 +11,19 @@
 //! race with what the application writes there before committing it.
 
 use super::kernel::Kernel;
-use super::{Direction, MmapStream, Setup, StreamDirection};
+use super::{Direction, MmapStream, StreamDirection};
 use crate::abi;
 use crate::error::Result;
 use crate::pcm::SwParams;
 use crate::ring;
 use crate::sample::Sample;
 
-/// The software parameters as configured, and whether a drain's silence replaced them.
-#[derive(Clone, Copy, Debug)]
+/// The silence filling as configured, and whether a drain's silence replaced it.
+#[derive(Clone, Copy, Debug, Default)]
 pub(super) struct DrainSilence {
-    configured: SwParams,
+    /// The configured `silence_threshold` and `silence_size`.
+    threshold: u64,
+    size: u64,
     /// The driver stops exactly after the last frame (`SNDRV_PCM_INFO_PERFECT_DRAIN`).
     perfect: bool,
     /// The kernel has the drain's silence parameters until the next prepare.
@@ -29,34 +31,23 @@ pub(super) struct DrainSilence {
 }
 
 impl DrainSilence {
-    /// For a stream set up with `configured`, on a device with the `SNDRV_PCM_INFO_*` flags
-    /// `info`.
-    pub(super) fn new(configured: SwParams, info: u32) -> Self {
+    /// For a stream set up with the silence filling of `sw`, on a device with the
+    /// `SNDRV_PCM_INFO_*` flags `info`.
+    pub(super) fn new(sw: &SwParams, info: u32) -> Self {
         DrainSilence {
-            configured,
+            threshold: sw.silence_threshold,
+            size: sw.silence_size,
             perfect: info & abi::SNDRV_PCM_INFO_PERFECT_DRAIN != 0,
             in_force: false,
         }
     }
 }
 
-/// The software parameters of a stream set up with `setup`, with no silence filling.
-pub(super) fn configured_sw_params(setup: &Setup) -> SwParams {
-    SwParams {
-        avail_min: setup.avail_min,
-        start_threshold: setup.start_threshold,
-        stop_threshold: setup.stop_threshold,
-        silence_threshold: 0,
-        silence_size: 0,
-        tstamp_type: setup.timestamp_clock.raw(),
-    }
-}
-
 /// Frames of silence a drain needs after the application pointer `appl` (alsa-lib's rule):
-/// to the next period boundary, plus a tenth of a second for hardware that reads ahead, at
-/// most a buffer.
-pub(super) fn drain_silence_frames(appl: u64, period: u64, rate: u64, buffer: u64) -> u64 {
-    (ring::to_period_boundary(appl, period) + rate / 10).min(buffer)
+/// to the next period boundary, plus `tenth` (a tenth of a second) for hardware that reads
+/// ahead, at most a buffer.
+pub(super) fn drain_silence_frames(appl: u64, period: u64, tenth: u64, buffer: u64) -> u64 {
+    (ring::to_period_boundary(appl, period) + tenth).min(buffer)
 }
 
 impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
@@ -64,41 +55,43 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// (one `SW_PARAMS`), unless the driver drains perfectly or the configured silence is
     /// already as long.
     pub(super) fn silence_for_drain(&mut self) -> Result<()> {
-        let silence = self.drain_silence;
-        if D::DIRECTION == Direction::Capture || silence.perfect {
+        if D::DIRECTION == Direction::Capture || self.drain_silence.perfect {
             return Ok(());
         }
-        let appl = self.pointers()?.1;
         let buffer = self.frames_in_buffer();
-        let rate = u64::from(self.setup.negotiated.rate);
-        let frames = drain_silence_frames(appl, self.period(), rate, buffer);
-        if silence.configured.silence_size >= frames {
+        let tenth = u64::from(self.setup.negotiated.rate / 10);
+        let frames = drain_silence_frames(self.pointers()?.1, self.period(), tenth, buffer);
+        if self.drain_silence.size >= frames {
             return Ok(());
         }
-        let sw = SwParams {
-            avail_min: self.kernel.avail_min(),
-            silence_threshold: buffer,
-            silence_size: frames,
-            ..silence.configured
-        };
-        self.kernel.sw_params(&sw)?;
+        self.set_silence(buffer, frames)?;
         self.drain_silence.in_force = true;
         Ok(())
     }
 
-    /// Before a prepare: puts back the configured software parameters if a drain changed
-    /// them (one `SW_PARAMS`, only then).
+    /// Before a prepare: puts back the configured silence filling if a drain changed it (one
+    /// `SW_PARAMS`, only then).
     pub(super) fn restore_sw_params(&mut self) -> Result<()> {
         if !self.drain_silence.in_force {
             return Ok(());
         }
-        let sw = SwParams {
-            avail_min: self.kernel.avail_min(),
-            ..self.drain_silence.configured
-        };
-        self.kernel.sw_params(&sw)?;
+        self.set_silence(self.drain_silence.threshold, self.drain_silence.size)?;
         self.drain_silence.in_force = false;
         Ok(())
+    }
+
+    /// `SW_PARAMS` with the stream's own thresholds and `avail_min` as the kernel has it, and
+    /// this silence filling.
+    pub(super) fn set_silence(&mut self, threshold: u64, size: u64) -> Result<()> {
+        let sw = SwParams {
+            avail_min: self.kernel.avail_min(),
+            start_threshold: self.setup.start_threshold,
+            stop_threshold: self.setup.stop_threshold,
+            silence_threshold: threshold,
+            silence_size: size,
+            tstamp_type: self.setup.timestamp_clock.raw(),
+        };
+        self.kernel.sw_params(&sw)
     }
 }
 
@@ -109,9 +102,9 @@ mod tests {
     #[test]
     fn drain_silence_reaches_the_period_boundary_and_a_tenth_of_a_second() {
         // 100 frames into a 256-frame period at 48 kHz: 156 + 4800, cut to the buffer.
-        assert_eq!(drain_silence_frames(100, 256, 48_000, 8192), 156 + 4800);
-        assert_eq!(drain_silence_frames(100, 256, 48_000, 1024), 1024);
+        assert_eq!(drain_silence_frames(100, 256, 4800, 8192), 156 + 4800);
+        assert_eq!(drain_silence_frames(100, 256, 4800, 1024), 1024);
         // On a period boundary: only the tenth of a second.
-        assert_eq!(drain_silence_frames(512, 256, 48_000, 8192), 4800);
+        assert_eq!(drain_silence_frames(512, 256, 4800, 8192), 4800);
     }
 }

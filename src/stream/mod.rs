@@ -112,8 +112,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         let (mut hw, negotiated) = params::negotiate_formats(&mut pcm, &request, formats.as_slice())?;
         pcm.hw_params(&mut hw)?;
         check_negotiated(&negotiated)?;
-        let sw = sw_params::<D>(config, &negotiated);
-        check_avail_min(sw.avail_min, sw.stop_threshold)?;
+        let sw = sw_params::<D>(config, &negotiated)?;
         let boundary = pcm.sw_params(&sw)?;
         let buffer_map = Self::map_buffer(&pcm, &negotiated)?;
         // A driver that must see every appl_ptr update refuses the control mapping anyway.
@@ -142,7 +141,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         #[allow(clippy::useless_conversion)]
         let kernel = StreamKernel::from(kernel);
         let mut stream = Self::assemble(kernel, setup, config.xrun_policy)?;
-        stream.drain_silence = drain::DrainSilence::new(sw, hw.info());
+        stream.drain_silence = drain::DrainSilence::new(&sw, hw.info());
         stream.prepare()?;
         Ok(stream)
     }
@@ -177,7 +176,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             begun: 0,
             begun_at: 0,
             unserved_recoveries: 0,
-            drain_silence: drain::DrainSilence::new(drain::configured_sw_params(&setup), 0),
+            drain_silence: drain::DrainSilence::default(),
             linked: Cell::new(false),
             _types: PhantomData,
         })
@@ -467,14 +466,15 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// `PREPARE`: ready the stream to start again after setup, stop, drain or an xrun.
     pub fn prepare(&mut self) -> Result<()> {
-        self.restore_sw_params()?;
         self.kernel.command(Command::Prepare)?;
         self.prepared()
     }
 
-    /// After a PREPARE: the fault is over and the kernel moved the application pointer.
+    /// After a PREPARE: the fault is over, the kernel moved the application pointer, and
+    /// the silence a drain asked for is taken back before the stream starts again.
     fn prepared(&mut self) -> Result<()> {
         self.fault_counted = None;
+        self.restore_sw_params()?;
         self.moved()
     }
 
@@ -542,7 +542,6 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         if state != State::Suspended {
             return Err(Error::BadState(state));
         }
-        self.restore_sw_params()?;
         let kernel = core::cell::RefCell::new(&mut self.kernel);
         let resumed = resume::resume_or_prepare(
             || kernel.borrow_mut().command(Command::Resume),
@@ -591,17 +590,12 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// under `Recover` too once [`MAX_RECOVERIES_WITHOUT_PERIOD`] recoveries served no
     /// period.
     fn handle_fault(&mut self, fault: Error) -> Result<()> {
-        match self.policy {
-            XrunPolicy::Fail => Err(fault),
-            XrunPolicy::Recover if self.unserved_recoveries >= MAX_RECOVERIES_WITHOUT_PERIOD => {
-                self.unserved_recoveries = 0;
-                Err(fault)
-            }
-            XrunPolicy::Recover => {
-                self.unserved_recoveries += 1;
-                self.recover(fault)
-            }
+        self.unserved_recoveries += 1;
+        if self.policy == XrunPolicy::Fail || self.unserved_recoveries > MAX_RECOVERIES_WITHOUT_PERIOD {
+            self.unserved_recoveries = 0;
+            return Err(fault);
         }
+        self.recover(fault)
     }
 
     /// Blocks until a whole period at the application pointer is free (playback) or filled
@@ -878,8 +872,9 @@ fn check_avail_min(avail_min: u64, stop_threshold: u64) -> Result<()> {
 
 /// The software parameters for `config`: zero thresholds become their defaults (a period
 /// for `avail_min`, the buffer for the thresholds; capture starts at once), others are cut
-/// to the buffer.
-fn sw_params<D: StreamDirection>(config: &Config, negotiated: &Negotiated) -> SwParams {
+/// to the buffer. An `avail_min` that is not below the stop threshold is refused
+/// ([`check_avail_min`]).
+fn sw_params<D: StreamDirection>(config: &Config, negotiated: &Negotiated) -> Result<SwParams> {
     let buffer = u64::from(negotiated.buffer_size);
     let period = u64::from(negotiated.period_size);
     let or_default = |value: u32, default: u64| {
@@ -889,7 +884,7 @@ fn sw_params<D: StreamDirection>(config: &Config, negotiated: &Negotiated) -> Sw
             u64::from(value).min(buffer)
         }
     };
-    SwParams {
+    let sw = SwParams {
         avail_min: or_default(config.avail_min, period),
         start_threshold: if D::DIRECTION == Direction::Capture {
             1
@@ -900,7 +895,9 @@ fn sw_params<D: StreamDirection>(config: &Config, negotiated: &Negotiated) -> Sw
         silence_threshold: u64::from(config.silence_threshold),
         silence_size: u64::from(config.silence_size),
         tstamp_type: config.timestamp_clock.raw(),
-    }
+    };
+    check_avail_min(sw.avail_min, sw.stop_threshold)?;
+    Ok(sw)
 }
 
 /// The wait timeout: `configured`, or 4 buffers and at least a second when 0.

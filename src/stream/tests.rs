@@ -921,19 +921,35 @@ fn drain_after_a_partial_period_plays_silence_to_the_period_boundary() {
 }
 
 /// `avail_min` at the stop threshold (by default the buffer) wakes the stream only once it
-/// has underrun: such a configuration is refused with a clear error.
+/// has underrun: such a configuration is refused with a clear error, after negotiation (a
+/// nearest match can shrink the buffer under a requested `avail_min`).
 #[test]
 fn avail_min_at_the_stop_threshold_is_refused() {
     let config = Config::new(Format::S16Le, 2, 48_000).period_size(256).periods(4);
+    let negotiated = Negotiated {
+        format: Format::S16Le,
+        channels: 2,
+        rate: 48_000,
+        period_size: 256,
+        periods: 4,
+        buffer_size: 1024,
+    };
     let refused = Err(Error::InvalidConfig(
         crate::error::ConfigError::AvailMinNotBelowStopThreshold,
     ));
-    assert_eq!(config.avail_min(1024).validate(), refused);
-    assert_eq!(config.stop_threshold(512).avail_min(512).validate(), refused);
+    let sw = |config: Config| sw_params::<Playback>(&config, &negotiated).map(|_| ());
+    assert_eq!(sw(config.avail_min(1024)), refused);
+    assert_eq!(sw(config.stop_threshold(512).avail_min(512)), refused);
     // The default `avail_min` (a period) beyond a small stop threshold.
-    assert_eq!(config.stop_threshold(100).validate(), refused);
-    assert_eq!(config.avail_min(1023).validate(), Ok(()));
-    assert_eq!(config.validate(), Ok(()));
+    assert_eq!(sw(config.stop_threshold(100)), refused);
+    // Asked of a larger buffer, cut to the one the device gave.
+    assert_eq!(sw(config.periods(8).avail_min(2000)), refused);
+    assert_eq!(sw(config.avail_min(1023)), Ok(()));
+    assert_eq!(sw(config), Ok(()));
+    assert_eq!(
+        sw_params::<Capture>(&config.avail_min(1024), &negotiated).map(|_| ()),
+        refused
+    );
 }
 
 /// `resume` on a stream that is not suspended is a state error: it neither resumes nor
@@ -1000,12 +1016,7 @@ fn the_model_fills_silence_like_the_kernel() {
     let (mut stream, _truth) = open::<Playback>(&setup(false, false), XrunPolicy::Fail).unwrap();
     stream.begin(usize::MAX).fill(7);
     stream.commit(300).unwrap();
-    let sw = crate::pcm::SwParams {
-        silence_threshold: 1024,
-        silence_size: 256,
-        ..drain::configured_sw_params(&stream.setup)
-    };
-    stream.kernel.sw_params(&sw).unwrap();
+    stream.set_silence(1024, 256).unwrap();
     stream.start().unwrap();
     let (dma, _) = stream.kernel.buffer();
     // SAFETY: the model's buffer holds 1024 frames of two `i16`.
