@@ -208,6 +208,29 @@ fn xrun() {
     assert_eq!(stream.xruns(), 1, "one stall is one xrun");
 }
 
+/// Half a second of the tone in whole periods, then 40 % of a period more by `write`, drained:
+/// the stream ends in the middle of a period. The host hears nothing after the last frame
+/// written: the drain's silence covers what an earlier lap left in the buffer up to the
+/// period boundary, where the hardware stops, and beyond.
+#[test]
+#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
+fn drain_mid_period() {
+    let s = Settings::from_env();
+    let mut stream = open::<i16>(Format::S16, &s);
+    let mut tone = Tone::new(s.rate);
+    let whole = play(&mut stream, &mut tone, 0.5, |_| {});
+    let channels = stream.setup().negotiated.channels as usize;
+    let part = (s.period * 2 / 5 + 1) as usize;
+    let mut samples = vec![0i16; part * channels];
+    tone.fill(&mut samples, channels);
+    assert!(stream.wait(None).expect("wait"));
+    let written = stream.write(&mut samples.into_iter()).expect("write");
+    assert_eq!(written, part, "the last part did not fit in the free period");
+    stream.drain().expect("drain");
+    report(whole + written as u64, stream.xruns());
+    assert_eq!(stream.xruns(), 0, "xruns while playing the tone");
+}
+
 #[test]
 #[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
 fn cycles() {

@@ -93,6 +93,17 @@ pub struct Expect {
     /// For cycles: judged beside this reference of the same boot, whose restarts must lose and
     /// add no fewer frames than this scenario's, to within one audio tick ([`Restarts`]).
     pub restarts_beside: Option<&'static str>,
+    /// Nothing is heard after the last frame written (a stream that ends in the middle of a
+    /// period and drains): at most [`tail_slack`] frames more sound than were written, where
+    /// stale frames from an earlier lap of the buffer would add up to a period and more.
+    pub ends_where_written: bool,
+}
+
+/// Frames of sound beyond those written that [`Expect::ends_where_written`] allows: the
+/// two tone cycles `find` may take in at the ends, and one short silence counted as sound.
+pub fn tail_slack(rate: u32, frequency: f64) -> u64 {
+    let rate = f64::from(rate);
+    (2.0 * rate / frequency).ceil() as u64 + (MIN_GAP_SECONDS * rate).ceil() as u64
 }
 
 /// The scenarios for a board's sound hardware, played at `rate`.
@@ -105,6 +116,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
         no_worse_than: None,
         cycles: false,
         restarts_beside: None,
+        ends_where_written: false,
     };
     // The period, and periods enough for the board's smallest buffer.
     let period = |p: u32| {
@@ -151,6 +163,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
             no_worse_than: None,
             cycles: false,
             restarts_beside: None,
+            ends_where_written: false,
         },
     });
     list.push(Scenario {
@@ -167,6 +180,20 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
             no_worse_than: None,
             cycles: false,
             restarts_beside: None,
+            ends_where_written: false,
+        },
+    });
+    // A stream that ends in the middle of a period, drained: what an earlier lap left in the
+    // buffer after its end must not be heard (the drain's silence, as alsa-lib's).
+    list.push(Scenario {
+        name: "drain-mid-period".into(),
+        test: "heard::drain_mid_period",
+        aplay: None,
+        env: period(1024).to_vec(),
+        frequency: 440.0,
+        expect: Expect {
+            ends_where_written: true,
+            ..clean.clone()
         },
     });
     // Each restart may be heard as one break where the emulator dropped what it held: at most
@@ -187,6 +214,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
         no_worse_than: None,
         cycles: true,
         restarts_beside: None,
+        ends_where_written: false,
     };
     // The same cycles by alsa-lib: one file per cycle, each drained, the next set up again.
     list.push(Scenario {
@@ -226,6 +254,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
             no_worse_than: Some("edge-aplay"),
             cycles: false,
             restarts_beside: None,
+            ends_where_written: false,
         };
         list.push(Scenario {
             name: "edge-aplay".into(),
@@ -327,6 +356,14 @@ pub fn judge(
                     wrong.push(format!("{heard_s:.3} s of sound for {written:.3} s written"));
                 }
             }
+        }
+    }
+    if let (true, Some(frames)) = (expect.ends_where_written, played) {
+        let extra = heard.sound_frames.saturating_sub(frames);
+        if extra > tail_slack(heard.rate, frequency) {
+            wrong.push(format!(
+                "{extra} frames of sound after the {frames} written (stale frames after the end)"
+            ));
         }
     }
     if expect.cycles {
