@@ -102,3 +102,37 @@ fn callback_break_value_is_returned() {
         .unwrap();
     assert_eq!(result, Err("the callback's own error"));
 }
+
+/// After an xrun, `PREPARE` puts `hw_ptr` back to 0 and `appl_ptr` on it, even when the
+/// application pointer was off a period boundary: outside the running state the kernel's
+/// reset zeroes the hardware pointer (`snd_pcm_lib_ioctl_reset`), then `snd_pcm_post_prepare`
+/// moves the application pointer to it. The kernel model (`src/stream/model.rs`) does the
+/// same.
+#[test]
+fn prepare_after_an_xrun_zeroes_both_pointers() {
+    let period = 1024;
+    let config = common::config(Format::S16Le, 2, RATE, period, 2).xrun_policy(XrunPolicy::Fail);
+    let mut stream = MmapStream::<i16, Playback>::open(&common::playback_device(), &config).unwrap();
+    stream
+        .run(|buf, info| {
+            buf.fill(0);
+            if info.position >= 6 * u64::from(period) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    // Part of a period: the application pointer leaves the period boundary.
+    assert!(stream.wait(None).unwrap());
+    let frames = stream.begin(100).len() / 2;
+    assert_eq!(frames, 100);
+    stream.commit(frames).unwrap();
+    assert_ne!(stream.appl_ptr() % u64::from(period), 0);
+    let stall = common::frames_ms(4 * u64::from(period), RATE);
+    std::thread::sleep(std::time::Duration::from_millis(stall));
+    assert_eq!(stream.state().unwrap(), alsa_direct::State::Xrun);
+    stream.prepare().unwrap();
+    let status = stream.status().unwrap();
+    assert_eq!((status.hw_ptr, status.appl_ptr), (0, 0), "{status:?}");
+}
