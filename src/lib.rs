@@ -98,6 +98,6 @@ pub use pcm::{OpenMode, PcmDevice};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{
     Capture, CaptureIter, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status,
-    StopFlag, StreamDirection, Timestamp, TimestampClock, XrunPolicy,
+    StopFlag, StreamDirection, Timestamp, TimestampClock, XrunPolicy, MAX_RECOVERIES_WITHOUT_PERIOD,
 };
 pub use transport::{TransportChoice, TransportKind};

@@ -71,7 +71,7 @@ pub struct MmapStream<S: Sample, D: StreamDirection> {
     begun_at: u64,
     /// Recoveries under [`XrunPolicy::Recover`] since a period was last handed out.
     unserved_recoveries: u32,
-    /// The software parameters as configured, and the silence `drain` adds to them.
+    /// The silence filling as configured, and whether a drain's silence replaced it.
     drain_silence: drain::DrainSilence,
     /// Linked with another stream, whose prepare, drop or reset also moves this stream's
     /// application pointer behind the cached `SYNC_PTR` record's back.
