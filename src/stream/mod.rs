@@ -320,11 +320,13 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     /// Refreshes the status and reads back the application pointer (one `SYNC_PTR`, nothing
-    /// when mapped). A state other than a fault shows that the fault counted last is over.
+    /// when mapped). A state other than the fault counted last shows that fault is over: a
+    /// state outside the faults, or another fault (a suspend seen after an xrun that a linked
+    /// partner's prepare ended unseen, so that an xrun after the suspend is a new one).
     fn refresh(&mut self) -> Result<()> {
         self.kernel.refresh()?;
         if let Ok(state) = self.cached_state() {
-            if !matches!(state, State::Xrun | State::Suspended | State::Disconnected) {
+            if self.fault_counted.is_some_and(|counted| counted != state) {
                 self.fault_counted = None;
             }
         }
