@@ -347,7 +347,7 @@ impl Values {
     pub fn set_integer(&mut self, channel: u32, value: i64) -> Result<()> {
         let i = self.check(channel, &[ElemType::Integer, ElemType::Integer64])?;
         if let Limits::Integer { min, max, step } = self.limits {
-            let off_step = step > 0 && value.wrapping_sub(min) % step != 0;
+            let off_step = step > 0 && (i128::from(value) - i128::from(min)) % i128::from(step) != 0;
             if value < min || value > max || off_step {
                 return Err(Error::ControlValue { value, min, max });
             }
@@ -1001,13 +1001,13 @@ fn item_db_range(kind: u32, payload: &[u8], min: i64, max: i64, depth: u32) -> R
         abi::SNDRV_CTL_TLVT_DB_SCALE => {
             let low = centi_db(word(payload, 0)?);
             let bits = word(payload, 1)?;
-            let step = i64::from(bits & abi::SNDRV_CTL_TLVD_DB_SCALE_MASK);
-            let span = max.checked_sub(min).filter(|s| *s >= 0).ok_or(Error::BadTlv)?;
-            let high = step
-                .checked_mul(span)
-                .and_then(|d| d.checked_add(i64::from(low)))
-                .and_then(|h| i32::try_from(h).ok())
-                .ok_or(Error::BadTlv)?;
+            let step = i128::from(bits & abi::SNDRV_CTL_TLVD_DB_SCALE_MASK);
+            // In i128: a 64-bit control may span all of i64, and step times span fits.
+            let span = i128::from(max) - i128::from(min);
+            if span < 0 {
+                return Err(Error::BadTlv);
+            }
+            let high = i32::try_from(step * span + i128::from(low)).map_err(|_| Error::BadTlv)?;
             Ok(Some(DbRange {
                 min: low,
                 max: high,
@@ -1118,7 +1118,8 @@ pub fn value_of_db(tlv: &[u8], min: i64, max: i64, db: i32, rounding: DbRounding
         hi = min;
     }
     while lo < hi {
-        let mid = lo + (hi - lo + 1) / 2;
+        // Half the span in i128 (it may exceed i64), which lands within `lo..=hi`.
+        let mid = (i128::from(lo) + (i128::from(hi) - i128::from(lo) + 1) / 2) as i64;
         if gain(mid)? <= db {
             lo = mid;
         } else {
@@ -1201,13 +1202,10 @@ fn item_db_of(kind: u32, payload: &[u8], min: i64, max: i64, value: i64, depth: 
             if bits & abi::SNDRV_CTL_TLVD_DB_SCALE_MUTE != 0 && value == min {
                 return Ok(Some(mute));
             }
-            let step = i64::from(bits & abi::SNDRV_CTL_TLVD_DB_SCALE_MASK);
-            let db = value
-                .checked_sub(min)
-                .and_then(|d| d.checked_mul(step))
-                .and_then(|d| d.checked_add(low))
-                .ok_or(Error::BadTlv)?;
-            to_i32(db).map(Some)
+            let step = i128::from(bits & abi::SNDRV_CTL_TLVD_DB_SCALE_MASK);
+            // In i128, so that no range of a 64-bit control overflows.
+            let db = (i128::from(value) - i128::from(min)) * step + i128::from(low);
+            i32::try_from(db).map(Some).map_err(|_| Error::BadTlv)
         }
         abi::SNDRV_CTL_TLVT_DB_MINMAX | abi::SNDRV_CTL_TLVT_DB_MINMAX_MUTE => {
             let low = i64::from(centi_db(word(payload, 0)?));
@@ -1232,24 +1230,19 @@ fn item_db_of(kind: u32, payload: &[u8], min: i64, max: i64, value: i64, depth: 
             if value >= max {
                 return Ok(Some(high));
             }
-            let fraction = (value - min) as f64 / (max - min) as f64;
-            let db = if low <= mute {
-                100.0 * 20.0 * float::log10(fraction) + f64::from(high)
-            } else {
-                let lmin = float::pow10(f64::from(low) / 2000.0);
-                let lmax = float::pow10(f64::from(high) / 2000.0);
-                100.0 * 20.0 * float::log10((lmax - lmin) * fraction + lmin)
-            };
-            // Truncated toward zero, as alsa-lib's `(long)` cast does, after taking a value
-            // within a millionth of a centi-dB of a whole one as that one (-1999.9999999 for
-            // 20 log10(0.1) is -2000, as glibc's exact `log10` gives).
-            let whole = if db >= 0.0 {
-                (db + 0.5) as i64
-            } else {
-                (db - 0.5) as i64
-            } as f64;
-            let db = if (db - whole).abs() < 1e-6 { whole } else { db };
-            Ok(Some(db as i32))
+            // The differences in i128: a 64-bit control may span all of i64.
+            let fraction =
+                (i128::from(value) - i128::from(min)) as f64 / (i128::from(max) - i128::from(min)) as f64;
+            if low <= mute {
+                // alsa-lib: `(long)(100.0 * 20.0 * log10(val)) + maxdb`, truncated before
+                // the maximum is added.
+                let db = truncate(100.0 * 20.0 * float::log10(fraction)) + i64::from(high);
+                return to_i32(db).map(Some);
+            }
+            let lmin = float::pow10(f64::from(low) / 2000.0);
+            let lmax = float::pow10(f64::from(high) / 2000.0);
+            let db = truncate(100.0 * 20.0 * float::log10((lmax - lmin) * fraction + lmin));
+            to_i32(db).map(Some)
         }
         abi::SNDRV_CTL_TLVT_DB_RANGE => {
             let mut rest = payload;
@@ -1269,6 +1262,19 @@ fn item_db_of(kind: u32, payload: &[u8], min: i64, max: i64, value: i64, depth: 
         }
         _ => Ok(None),
     }
+}
+
+/// Truncates toward zero, as alsa-lib's `(long)` cast does, after taking a value within a
+/// millionth of a centi-dB of a whole one as that one (-1999.9999999 for 20 log10(0.1) is
+/// -2000, as glibc's exact `log10` gives).
+fn truncate(db: f64) -> i64 {
+    let whole = if db >= 0.0 {
+        (db + 0.5) as i64
+    } else {
+        (db - 0.5) as i64
+    } as f64;
+    let db = if (db - whole).abs() < 1e-6 { whole } else { db };
+    db as i64
 }
 
 /// `log10` and `10^x` for `DB_LINEAR` scales, without `std` or `libm`: accurate to far better
