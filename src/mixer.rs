@@ -34,9 +34,13 @@ use rustix::fd::BorrowedFd;
 use crate::abi::{self, Plain, SndCtlElemId, SndCtlElemInfo, SndCtlElemValue};
 use crate::device::{c_string, ControlDevice};
 use crate::error::{Errno, Error, Op, Result};
+use crate::iec958::ChannelStatus;
 use crate::ioctl;
 use crate::sys;
 pub use crate::types::ElemType;
+
+mod select;
+pub use select::ElemSelector;
 
 /// Element ids fetched per `ELEM_LIST` call.
 const LIST_BATCH: usize = 32;
@@ -401,14 +405,65 @@ impl Values {
     }
 
     /// The bytes of a bytes control (`count` of them), or the IEC958 record of an IEC958
-    /// control.
+    /// control (`struct snd_aes_iec958`: 24 bytes of channel status, 147 of subcode, a pad
+    /// byte and 4 of `dig_subframe`).
+    ///
+    /// # Errors
+    /// [`Error::ControlType`] for a control of another type.
     pub fn bytes(&self) -> Result<&[u8]> {
-        let len = match self.kind {
-            ElemType::Bytes => (self.count as usize).min(BYTE_VALUES),
-            ElemType::Iec958 => core::mem::size_of::<abi::SndAesIec958>(),
-            found => return Err(Error::ControlType { found }),
-        };
+        let len = self.bytes_len()?;
         Ok(&self.raw.value.bytes()[..len])
+    }
+
+    fn bytes_len(&self) -> Result<usize> {
+        match self.kind {
+            ElemType::Bytes => Ok((self.count as usize).min(BYTE_VALUES)),
+            ElemType::Iec958 => Ok(core::mem::size_of::<abi::SndAesIec958>()),
+            found => Err(Error::ControlType { found }),
+        }
+    }
+
+    /// Sets the first `bytes.len()` bytes of a bytes control, or of the IEC958 record of an
+    /// IEC958 control (see [`Values::bytes`]), leaving the rest.
+    ///
+    /// # Errors
+    /// [`Error::ControlType`] for a control of another type, [`Error::ControlChannel`] for
+    /// more bytes than the control holds.
+    pub fn set_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        let len = self.bytes_len()?;
+        if bytes.len() > len {
+            return Err(Error::ControlChannel {
+                channel: bytes.len() as u32,
+                count: len as u32,
+            });
+        }
+        self.raw.value.bytes_mut()[..bytes.len()].copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// The channel status of an IEC958 control (its AES0 to AES23 bytes: `IEC958 Playback
+    /// Default`, or a mask such as `IEC958 Playback Con Mask`).
+    ///
+    /// # Errors
+    /// [`Error::ControlType`] for a control of another type.
+    pub fn iec958_status(&self) -> Result<ChannelStatus> {
+        if self.kind != ElemType::Iec958 {
+            return Err(Error::ControlType { found: self.kind });
+        }
+        let mut status = [0u8; 24];
+        status.copy_from_slice(&self.raw.value.bytes()[..24]);
+        Ok(ChannelStatus(status))
+    }
+
+    /// Sets the channel status of an IEC958 control (the subcode and `dig_subframe` stay).
+    ///
+    /// # Errors
+    /// [`Error::ControlType`] for a control of another type.
+    pub fn set_iec958_status(&mut self, status: &ChannelStatus) -> Result<()> {
+        if self.kind != ElemType::Iec958 {
+            return Err(Error::ControlType { found: self.kind });
+        }
+        self.set_bytes(&status.0)
     }
 }
 
@@ -644,6 +699,91 @@ impl Mixer {
     /// Selects `item` on every channel of an enumerated control.
     pub fn write_enumerated_all(&self, info: &ElemInfo, item: u32) -> Result<()> {
         self.update(info, |v| (0..v.count).try_for_each(|c| v.set_enumerated(c, item)))
+    }
+
+    /// The channel status of an IEC958 control (`IEC958 Playback Default`: AES0 to AES3
+    /// are its first four bytes).
+    ///
+    /// # Errors
+    /// [`Error::ControlType`] for a control of another type; the errors of `ELEM_READ`.
+    pub fn read_iec958(&self, info: &ElemInfo) -> Result<ChannelStatus> {
+        self.read(info)?.iec958_status()
+    }
+
+    /// Sets the channel status of an IEC958 control, as `amixer cset name='IEC958 Playback
+    /// Default' 0x04,0x82,0x00,0x02` or alsa-lib's `hdmi:` device (vc4-hdmi.conf) does;
+    /// see [`ChannelStatus::hdmi_pcm`].
+    ///
+    /// # Errors
+    /// [`Error::ControlType`] for a control of another type; the errors of `ELEM_WRITE`.
+    pub fn write_iec958(&self, info: &ElemInfo, status: &ChannelStatus) -> Result<()> {
+        self.update(info, |v| v.set_iec958_status(status))
+    }
+
+    /// Sets the first `bytes.len()` bytes of a bytes control (or of an IEC958 record),
+    /// leaving the rest.
+    ///
+    /// # Errors
+    /// Those of [`Values::set_bytes`] and of `ELEM_WRITE`.
+    pub fn write_bytes(&self, info: &ElemInfo, bytes: &[u8]) -> Result<()> {
+        self.update(info, |v| v.set_bytes(bytes))
+    }
+
+    /// Adds a user-space control to the card (`ELEM_ADD`, as alsa-lib's
+    /// `snd_ctl_elem_add_integer`/`_boolean`/`_bytes`/`_iec958` do) and returns its
+    /// description. `info` gives its id (`numid` ignored), type, count and, for integers, its
+    /// limits; `access` 0 means read-write. The kernel keeps it until [`Mixer::remove_user_control`]
+    /// or the card goes, also after this device is closed. Such controls are how a program
+    /// (or alsa-lib's `softvol`) stores its own settings on a card, and how the tests try a
+    /// type (IEC958, bytes) that no emulated card has.
+    ///
+    /// # Errors
+    /// [`Error::ControlType`] for an enumerated control (its item names need a pointer this
+    /// crate does not pass) or an unknown type; `ELEM_ADD`'s errors: `EBUSY` when an element
+    /// of this id exists, `EINVAL` for a count the type does not take (IEC958: 1; bytes:
+    /// up to 512), `ENOMEM` when the card's user-control space is full.
+    pub fn add_user_control(&self, info: &ElemInfo) -> Result<ElemInfo> {
+        let mut raw = SndCtlElemInfo::zeroed();
+        raw.id = info.id.to_raw();
+        raw.id.numid = 0;
+        raw.type_ = info.kind.to_raw();
+        raw.access = info.access.0;
+        raw.count = info.count;
+        match (info.kind, info.limits) {
+            (ElemType::Integer, Limits::Integer { min, max, step }) => {
+                let long = |v: i64| {
+                    c_long::try_from(v).map_err(|_| Error::ControlValue {
+                        value: v,
+                        min: long(c_long::MIN),
+                        max: long(c_long::MAX),
+                    })
+                };
+                raw.value.set_integer(abi::SndCtlElemInfoInteger {
+                    min: long(min)?,
+                    max: long(max)?,
+                    step: long(step)?,
+                });
+            }
+            (ElemType::Integer64, Limits::Integer { min, max, step }) => {
+                raw.value
+                    .set_integer64(abi::SndCtlElemInfoInteger64 { min, max, step });
+            }
+            (ElemType::Boolean | ElemType::Bytes | ElemType::Iec958, _) => {}
+            (found, _) => return Err(Error::ControlType { found }),
+        }
+        sys::update(self.fd(), ioctl::CTL_ELEM_ADD, &mut raw)?;
+        self.info(&ElemId::from_raw(&raw.id))
+    }
+
+    /// Removes a user-space control (`ELEM_REMOVE`); the kernel refuses others with
+    /// `EINVAL`.
+    ///
+    /// # Errors
+    /// `ELEM_REMOVE`'s: `ENOENT` for no such element, `EINVAL` for one that is not a user
+    /// control, `EBUSY` for one another process locked.
+    pub fn remove_user_control(&self, id: &ElemId) -> Result<()> {
+        let mut raw = id.to_raw();
+        sys::update(self.fd(), ioctl::CTL_ELEM_REMOVE, &mut raw)
     }
 
     /// Reads the values (when the control is readable), changes them and writes them back.

@@ -509,3 +509,104 @@ fn the_step_check_spans_all_of_i64() {
     assert_eq!(values.integer(0), Ok(1));
     assert!(values.set_integer(0, 2).is_err());
 }
+
+/// Control ids in text, as amixer takes and prints them.
+mod selector {
+    use std::string::ToString;
+
+    use crate::mixer::{ElemId, ElemSelector, Interface};
+    use crate::Error;
+
+    fn id(numid: u32, iface: Interface, name: &str, index: u32, device: u32, subdevice: u32) -> ElemId {
+        ElemId {
+            numid,
+            iface,
+            device,
+            subdevice,
+            name: heapless::String::try_from(name).unwrap(),
+            index,
+        }
+    }
+
+    #[test]
+    fn name_and_index_like_amixer() {
+        let master0 = id(5, Interface::Mixer, "Master Playback Volume", 0, 0, 0);
+        let master10 = id(40, Interface::Mixer, "Master Playback Volume", 10, 0, 0);
+        for text in [
+            "Master Playback Volume,index=10",
+            "'Master Playback Volume',10",
+            "Master Playback Volume,10",
+            "name='Master Playback Volume',index=10",
+            "iface=MIXER,name=\"Master Playback Volume\",index=10",
+            " NAME=Master Playback Volume,Index=10",
+            "numid=40",
+        ] {
+            let s = ElemSelector::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(s.matches(&master10), "{text}: {s:?}");
+            assert!(!s.matches(&master0), "{text}");
+        }
+        let plain = ElemSelector::parse("Master Playback Volume").unwrap();
+        assert!(plain.matches(&master0) && !plain.matches(&master10));
+        // A name with a comma needs quotes.
+        let s = ElemSelector::parse("'Mic, Rear Boost',index=1").unwrap();
+        assert_eq!(s.name.as_deref(), Some("Mic, Rear Boost"));
+        assert_eq!(s.index, 1);
+    }
+
+    #[test]
+    fn device_subdevice_and_interface_narrow_the_match() {
+        // snd-aloop: one name, told apart by device and subdevice.
+        let a = id(1, Interface::Pcm, "PCM Notify", 0, 1, 7);
+        let b = id(2, Interface::Pcm, "PCM Notify", 0, 0, 0);
+        let s = ElemSelector::parse("iface=PCM,name='PCM Notify',device=1,subdevice=7").unwrap();
+        assert!(s.matches(&a) && !s.matches(&b));
+        let s = ElemSelector::parse("iface=MIXER,name='PCM Notify'").unwrap();
+        assert!(!s.matches(&b), "another interface");
+        let s = ElemSelector::parse("PCM Notify").unwrap();
+        assert!(s.matches(&a) && s.matches(&b), "unspecified fields match any");
+    }
+
+    #[test]
+    fn the_listed_form_parses_back() {
+        let e = id(40, Interface::Pcm, "IEC958 Playback Default", 10, 1, 2);
+        let text = e.to_string();
+        assert_eq!(
+            text,
+            "numid=40,iface=PCM,name='IEC958 Playback Default',index=10,device=1,subdevice=2"
+        );
+        assert!(ElemSelector::parse(&text).unwrap().matches(&e));
+        let s = ElemSelector::parse("iface=PCM,name='IEC958 Playback Default',index=10,device=1,subdevice=2")
+            .unwrap();
+        assert!(s.matches(&ElemId {
+            numid: 0,
+            ..e.clone()
+        }));
+        assert_eq!(ElemSelector::parse(&s.to_string()), Ok(s));
+        assert_eq!(
+            id(3, Interface::Mixer, "Master Playback Switch", 0, 0, 0).to_string(),
+            "numid=3,iface=MIXER,name='Master Playback Switch'"
+        );
+    }
+
+    #[test]
+    fn bad_ids_are_errors() {
+        for text in [
+            "",
+            "   ",
+            "numid=0",
+            "numid=x",
+            "Master,index=x",
+            "Master,index=-1",
+            "Master,ten",
+            "'Master",
+            "'Master' Volume",
+            "iface=SPEAKER,name=Master",
+            "index=3",
+            "Master,,index=1",
+            "name=",
+            "this name is far too long for an element id, at over 44 bytes",
+        ] {
+            assert_eq!(ElemSelector::parse(text), Err(Error::BadControlId), "{text:?}");
+        }
+    }
+}
