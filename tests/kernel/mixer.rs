@@ -1,7 +1,8 @@
 //! Mixer controls on a real kernel: snd-aloop's per-substream controls on every board, and
 //! snd-dummy's volumes (with a dB scale), switches and enumerations where the board loads it.
 
-use alsa_direct::mixer::{ElemInfo, ElemType, Interface, Mixer};
+use alsa_direct::iec958::ChannelStatus;
+use alsa_direct::mixer::{Access, ElemId, ElemInfo, ElemType, Interface, Limits, Mixer};
 use alsa_direct::{cards, ControlDevice, Direction, Errno, Error, Op};
 
 /// The card whose id is `id`, if present.
@@ -511,4 +512,246 @@ fn mixer_channel_maps_of_a_real_driver() {
         assert_eq!(err.errno(), Some(Errno::PERM));
     }
     drop(stream);
+}
+
+/// A user control added for a test, removed again when dropped (the kernel keeps user
+/// controls after the device is closed).
+struct UserControl<'a> {
+    mixer: &'a Mixer,
+    info: ElemInfo,
+}
+
+impl Drop for UserControl<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self.mixer.remove_user_control(&self.info.id) {
+            eprintln!("could not remove {}: {e}", self.info.id);
+        }
+    }
+}
+
+/// Adds a user control `name`,`index` of `kind` to the card (interface `iface`).
+fn add_user<'a>(
+    mixer: &'a Mixer,
+    iface: Interface,
+    name: &str,
+    index: u32,
+    kind: ElemType,
+    count: u32,
+    limits: Limits,
+) -> UserControl<'a> {
+    let mut id = ElemId {
+        numid: 0,
+        iface,
+        device: 0,
+        subdevice: 0,
+        name: Default::default(),
+        index,
+    };
+    id.name.push_str(name).unwrap();
+    let wanted = ElemInfo {
+        id,
+        kind,
+        access: Access(0),
+        count,
+        limits,
+    };
+    let info = mixer
+        .add_user_control(&wanted)
+        .unwrap_or_else(|e| panic!("ELEM_ADD {name},index={index}: {e}"));
+    assert_eq!((info.kind, info.count, info.id.index), (kind, count, index));
+    assert!(info.access.readable() && info.access.writable());
+    eprintln!("  added {}", info.id);
+    UserControl { mixer, info }
+}
+
+/// The card the user-control tests add to: the loopback where there is one, else card 0.
+fn user_card() -> Mixer {
+    Mixer::open(card("Loopback").or_else(|| cards().next()).expect("a sound card")).unwrap()
+}
+
+/// Issue 22: controls that share a name and differ by index (HDA's `Master Playback Volume`
+/// 0 and 10) are addressed as amixer does, `name,index=N`. On a user control pair made
+/// here; on the card's own such controls where it has them (printed).
+#[test]
+fn mixer_controls_of_one_name_are_addressed_by_index() {
+    let mixer = user_card();
+    let limits = |min, max| Limits::Integer { min, max, step: 1 };
+    let first = add_user(
+        &mixer,
+        Interface::Mixer,
+        "Direct Test Volume",
+        0,
+        ElemType::Integer,
+        2,
+        limits(0, 100),
+    );
+    let tenth = add_user(
+        &mixer,
+        Interface::Mixer,
+        "Direct Test Volume",
+        10,
+        ElemType::Integer,
+        1,
+        limits(-50, 50),
+    );
+    for text in [
+        "Direct Test Volume,index=10",
+        "'Direct Test Volume',10",
+        "iface=MIXER,name='Direct Test Volume',index=10",
+        &format!("numid={}", tenth.info.id.numid),
+        &tenth.info.id.to_string(),
+    ] {
+        let found = mixer.lookup(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(found.id, tenth.info.id, "{text}");
+    }
+    assert_eq!(mixer.lookup("Direct Test Volume").unwrap().id, first.info.id);
+    assert_eq!(mixer.find("Direct Test Volume", 10).unwrap().id, tenth.info.id);
+    assert_eq!(
+        mixer.lookup("Direct Test Volume,index=3"),
+        Err(Error::NoSuchControl)
+    );
+    assert_eq!(
+        mixer.lookup("Direct Test Volume,index=x"),
+        Err(Error::BadControlId)
+    );
+    // Each is written and read on its own.
+    mixer.write_integer(&tenth.info, 0, -42).unwrap();
+    mixer.write_integer_all(&first.info, 7).unwrap();
+    assert_eq!(mixer.read_integer(&tenth.info, 0).unwrap(), -42);
+    assert_eq!(mixer.read_integer(&first.info, 1).unwrap(), 7);
+    // A second add of the same id is refused by the kernel.
+    let again = mixer.add_user_control(&tenth.info).unwrap_err();
+    assert_eq!(again.errno(), Some(Errno::BUSY), "{again}");
+
+    // The card's own controls that share a name (HDA's Master Playback Volume 0 and 10).
+    let ids: Vec<_> = mixer.elements().collect::<Result<_, _>>().unwrap();
+    for id in ids
+        .iter()
+        .filter(|id| id.index > 0 && !id.name.starts_with("Direct Test"))
+    {
+        let found = mixer.lookup(&id.to_string()).unwrap();
+        assert_eq!(&found.id, id);
+        let by_name = mixer
+            .lookup(&format!(
+                "iface={},name='{}',index={},device={},subdevice={}",
+                id.iface, id.name, id.index, id.device, id.subdevice
+            ))
+            .unwrap();
+        assert_eq!(&by_name.id, id);
+        eprintln!("  the card's own {id} found by its index");
+    }
+}
+
+/// Issue 22: an INTEGER64 user control over all of i64: percent and the value check work
+/// without overflow.
+#[test]
+fn mixer_integer64_over_the_whole_range() {
+    let mixer = user_card();
+    let wide = Limits::Integer {
+        min: i64::MIN,
+        max: i64::MAX,
+        step: 0,
+    };
+    let control = add_user(
+        &mixer,
+        Interface::Mixer,
+        "Direct Test Wide",
+        0,
+        ElemType::Integer64,
+        1,
+        wide,
+    );
+    let info = &control.info;
+    assert_eq!(info.limits, wide);
+    assert_eq!(mixer.write_percent(info, None, 100).unwrap(), i64::MAX);
+    assert_eq!(mixer.read_integer(info, 0).unwrap(), i64::MAX);
+    assert_eq!(mixer.read_percent(info, 0).unwrap(), 100);
+    mixer.write_integer(info, 0, i64::MIN).unwrap();
+    assert_eq!(mixer.read_percent(info, 0).unwrap(), 0);
+    let half = mixer.write_percent(info, None, 50).unwrap();
+    assert_eq!(mixer.read_integer(info, 0).unwrap(), half);
+    assert_eq!(mixer.read_percent(info, 0).unwrap(), 50);
+}
+
+/// Issue 24: an IEC958 control (`IEC958 Playback Default`, interface PCM, as vc4-hdmi has
+/// one) made with ELEM_ADD, since no emulated card has one: written with the channel status
+/// alsa-lib's vc4-hdmi.conf sets, read back, removed.
+#[test]
+fn mixer_iec958_user_control_written_read_and_removed() {
+    let mixer = user_card();
+    let control = add_user(
+        &mixer,
+        Interface::Pcm,
+        "IEC958 Playback Default",
+        0,
+        ElemType::Iec958,
+        1,
+        Limits::None,
+    );
+    let info = mixer.lookup("iface=PCM,name='IEC958 Playback Default'").unwrap();
+    assert_eq!(info.id, control.info.id);
+    assert_eq!(info.kind, ElemType::Iec958);
+    let status = ChannelStatus::hdmi_pcm(48_000);
+    mixer.write_iec958(&info, &status).unwrap();
+    let back = mixer.read_iec958(&info).unwrap();
+    assert_eq!(back, status);
+    assert_eq!(back.0[..4], [0x04, 0x82, 0x00, 0x02], "AES0-AES3");
+    // The whole record: the status first, the rest as it was (zero).
+    let values = mixer.read(&info).unwrap();
+    let record = values.bytes().unwrap();
+    assert_eq!(record.len(), 176);
+    assert_eq!(record[..24], status.0);
+    assert!(record[24..].iter().all(|b| *b == 0));
+    // AES3 for 44.1 kHz through the bytes call: only the first bytes change.
+    mixer.write_bytes(&info, &[0x04, 0x82, 0x00, 0x00]).unwrap();
+    assert_eq!(mixer.read_iec958(&info).unwrap(), ChannelStatus::hdmi_pcm(44_100));
+    assert_eq!(
+        mixer.read_integer(&info, 0),
+        Err(Error::ControlType {
+            found: ElemType::Iec958
+        })
+    );
+    let id = info.id.clone();
+    drop(control);
+    assert_eq!(
+        mixer.lookup("iface=PCM,name='IEC958 Playback Default'"),
+        Err(Error::NoSuchControl),
+        "removed"
+    );
+    let err = mixer.remove_user_control(&id).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::NOENT), "{err}");
+}
+
+/// Issue 24: a BYTES user control: written in part and whole, read back, and more bytes than
+/// it holds refused before any write.
+#[test]
+fn mixer_bytes_user_control() {
+    let mixer = user_card();
+    let control = add_user(
+        &mixer,
+        Interface::Mixer,
+        "Direct Test Bytes",
+        0,
+        ElemType::Bytes,
+        16,
+        Limits::None,
+    );
+    let info = &control.info;
+    let all: Vec<u8> = (0..16).map(|i| i * 17).collect();
+    mixer.write_bytes(info, &all).unwrap();
+    assert_eq!(mixer.read(info).unwrap().bytes().unwrap(), all);
+    mixer.write_bytes(info, &[0xaa, 0xbb]).unwrap();
+    let back = mixer.read(info).unwrap();
+    assert_eq!(back.bytes().unwrap()[..3], [0xaa, 0xbb, 2 * 17]);
+    assert_eq!(
+        mixer.write_bytes(info, &[0; 17]),
+        Err(Error::ControlChannel {
+            channel: 17,
+            count: 16
+        })
+    );
+    // A control of the card's own (not a user one) cannot be removed.
+    let own = mixer.elements().next().unwrap().unwrap();
+    let err = mixer.remove_user_control(&own).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::INVAL), "{err}");
 }
