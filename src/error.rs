@@ -401,7 +401,7 @@ impl fmt::Display for Error {
             ),
             Error::BadPercent(p) => write!(f, "{p}% is more than 100%: give 0 to 100"),
             Error::BadControlId => f.write_str(
-                "the control id could not be parsed: give a name (`Master Playback Volume`), a name and index (`Master Playback Volume,index=1`), or amixer's fields (`numid=3`, `iface=MIXER,name='Master Playback Volume',index=1`, with `device=`/`subdevice=`)",
+                "bad control id: give `NAME`, `NAME,index=N` or `numid=N` (docs/mixer.md)",
             ),
         }
     }
