@@ -164,7 +164,7 @@ fn show(mixer: &Mixer, info: &ElemInfo) -> Result<()> {
     println!("  {}", values(mixer, info, true)?);
     if info.kind == ElemType::Enumerated {
         let current = if info.access.readable() {
-            Some(mixer.read_enumerated(info, 0)?)
+            Some(mixer.get::<u32>(info, 0)?)
         } else {
             None
         };
