@@ -13,7 +13,7 @@ const MAX_TLV_DEPTH: u32 = 8;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DbRange {
-    /// The gain at the smallest value, in centi-dB; [`DB_MUTE`] for a linear scale that
+    /// The gain at the smallest value, in centi-dB; [`DB_MUTE`](super::DB_MUTE) for a linear scale that
     /// starts at silence.
     pub min: i32,
     /// The gain at the largest value, in centi-dB.
@@ -86,7 +86,7 @@ fn is_db(kind: u32) -> bool {
 /// declares none (a channel map, say).
 ///
 /// `tlv` is the first TLV item (type, length in bytes, payload) as native-endian 32-bit words,
-/// as [`Tlv::bytes`] gives it; bytes after that item are ignored. Understood: `DB_SCALE`
+/// as [`Tlv::bytes`](super::Tlv::bytes) gives it; bytes after that item are ignored. Understood: `DB_SCALE`
 /// (minimum, step per value, mute at minimum), `DB_MINMAX`, `DB_MINMAX_MUTE`, `DB_LINEAR`,
 /// `DB_RANGE` (the union of its sub-ranges) and `CONTAINER` (its first dB item), nested up to
 /// 8 deep. Truncated or inconsistent data is [`Error::BadTlv`]; no input panics.
@@ -214,7 +214,7 @@ pub enum DbRounding {
 /// The gain of `value` of an integer control with values `min..=max`, in centi-dB, from its
 /// TLV data (as [`parse_db_range`] takes it), as alsa-lib's `snd_tlv_convert_to_dB` computes
 /// it; `Ok(None)` when the TLV declares no dB scale. A muted value gives
-/// [`DB_MUTE`]. `value` is first clamped to `min..=max`.
+/// [`DB_MUTE`](super::DB_MUTE). `value` is first clamped to `min..=max`.
 pub fn db_of_value(tlv: &[u8], min: i64, max: i64, value: i64) -> Result<Option<i32>> {
     if min > max {
         return Err(Error::BadTlv);

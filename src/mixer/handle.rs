@@ -365,7 +365,7 @@ impl Mixer {
     }
 
     /// The gain of channel `channel` of an integer control, in centi-dB (hundredths of a
-    /// dB; [`DB_MUTE`] when muted), from its TLV dB scale.
+    /// dB; [`DB_MUTE`](super::DB_MUTE) when muted), from its TLV dB scale.
     /// [`Error::NoDbScale`] when it has none.
     pub fn read_db(&self, info: &ElemInfo, channel: u32) -> Result<i32> {
         let (min, max, tlv) = self.db_scale(info)?;
