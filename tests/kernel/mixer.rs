@@ -571,7 +571,7 @@ fn user_card() -> Mixer {
 
 /// Issue 22: controls that share a name and differ by index (HDA's `Master Playback Volume`
 /// 0 and 10) are addressed as amixer does, `name,index=N`. On a user control pair made
-/// here; on the card's own such controls where it has them (printed).
+/// here, and on every card's own such controls where it has them (printed).
 #[test]
 fn mixer_controls_of_one_name_are_addressed_by_index() {
     let mixer = user_card();
@@ -623,23 +623,26 @@ fn mixer_controls_of_one_name_are_addressed_by_index() {
     let again = mixer.add_user_control(&tenth.info).unwrap_err();
     assert_eq!(again.errno(), Some(Errno::BUSY), "{again}");
 
-    // The card's own controls that share a name (HDA's Master Playback Volume 0 and 10).
-    let ids: Vec<_> = mixer.elements().collect::<Result<_, _>>().unwrap();
-    for id in ids
-        .iter()
-        .filter(|id| id.index > 0 && !id.name.starts_with("Direct Test"))
-    {
-        let found = mixer.lookup(&id.to_string()).unwrap();
-        assert_eq!(&found.id, id);
-        let by_name = mixer
-            .lookup(&format!(
+    // Every card's own controls beyond index 0 (HDA's Master Playback Volume 10).
+    let mut own = 0;
+    for card in cards() {
+        let mixer = Mixer::open(card).unwrap();
+        let ids: Vec<_> = mixer.elements().collect::<Result<_, _>>().unwrap();
+        for id in ids
+            .iter()
+            .filter(|id| id.index > 0 && !id.name.starts_with("Direct Test"))
+        {
+            assert_eq!(&mixer.lookup(&id.to_string()).unwrap().id, id);
+            let fields = format!(
                 "iface={},name='{}',index={},device={},subdevice={}",
                 id.iface, id.name, id.index, id.device, id.subdevice
-            ))
-            .unwrap();
-        assert_eq!(&by_name.id, id);
-        eprintln!("  the card's own {id} found by its index");
+            );
+            assert_eq!(&mixer.lookup(&fields).unwrap().id, id);
+            eprintln!("  card {card}: its own {id} found by its index");
+            own += 1;
+        }
     }
+    eprintln!("  {own} controls of the cards' own beyond index 0 found by their index");
 }
 
 /// Issue 22: an INTEGER64 user control over all of i64: percent and the value check work
