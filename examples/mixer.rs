@@ -1,25 +1,29 @@
 //! Lists, shows and sets a card's mixer controls, like tinymix.
 //!
 //! ```text
-//! mixer [-c CARD]                  list every control: number, type, count, name, values
-//! mixer [-c CARD] NAME|NUMBER      show one control (with its enum items and dB range)
-//! mixer [-c CARD] NAME VALUE...    set it: integers, on/off for switches, item names or
-//!                                  numbers for enumerations; one value sets every channel
+//! mixer [-c CARD]                  list every control: number, type, count, id, values
+//! mixer [-c CARD] ID               show one control (with its enum items and dB range)
+//! mixer [-c CARD] ID VALUE...      set it: integers, on/off for switches, item names or
+//!                                  numbers for enumerations, hex bytes (`04,82,00,02`) for
+//!                                  bytes and IEC958 controls; one value sets every channel;
 //!                                  integers also as `50%` of the range or as `-6dB` (`-6.5dB`,
 //!                                  rounded down to a value of the control's dB scale)
 //! mixer [-c CARD] --watch          print every control change until interrupted
 //! ```
 //!
-//! CARD is a card number or id (`Loopback`); the default is card 0.
+//! CARD is a card number or id (`Loopback`); the default is card 0. ID is a control as the
+//! list shows it, in amixer's forms: a name (`Master Playback Volume`), with its index and
+//! device when not 0 (`Master Playback Volume,index=10`, `'PCM Notify',device=1,subdevice=7`),
+//! `numid=N` or a bare number, or `iface=PCM,name='IEC958 Playback Default'`.
 
 use std::fmt::Write as _;
 use std::process::exit;
 
-use alsa_direct::mixer::{DbRounding, ElemInfo, ElemType, Mixer};
+use alsa_direct::mixer::{DbRounding, ElemId, ElemInfo, ElemType, Mixer};
 use alsa_direct::{DeviceName, Error, Result};
 
 const USAGE: &str =
-    "usage: mixer [-c CARD] [--watch | NAME|NUMBER [VALUE...]]\n  VALUE: integer, N%, NdB, on/off, item name";
+    "usage: mixer [-c CARD] [--watch | ID [VALUE...]]\n  ID: NAME[,index=N][,device=N][,subdevice=N] | numid=N | N\n  VALUE: integer, N%, NdB, on/off, item name, hex bytes (04,82,00,02)";
 
 fn main() {
     let mut args = std::env::args().skip(1).peekable();
@@ -70,18 +74,33 @@ fn run(card: &str, args: &[String]) -> Result<()> {
     }
 }
 
-/// A control by name, or by number when `name` is all digits.
-fn find(mixer: &Mixer, name: &str) -> Result<ElemInfo> {
-    if let Ok(numid) = name.parse::<u32>() {
-        for id in mixer.elements() {
-            let id = id?;
-            if id.numid == numid {
-                return mixer.info(&id);
-            }
-        }
-        return Err(Error::NoSuchControl);
+/// A control by its id in amixer's forms (`Master Playback Volume,index=10`, `numid=3`), or
+/// by number when `id` is all digits.
+fn find(mixer: &Mixer, id: &str) -> Result<ElemInfo> {
+    if id.parse::<u32>().is_ok() {
+        return mixer.lookup(&format!("numid={id}"));
     }
-    mixer.find(name, 0)
+    mixer.lookup(id)
+}
+
+/// The id as `find` takes it back: the name, with the index, device and subdevice when
+/// not 0.
+fn address(id: &ElemId) -> String {
+    let mut out = if id.name.contains(',') {
+        format!("'{}'", id.name)
+    } else {
+        id.name.to_string()
+    };
+    for (key, value) in [
+        ("index", id.index),
+        ("device", id.device),
+        ("subdevice", id.subdevice),
+    ] {
+        if value != 0 {
+            let _ = write!(out, ",{key}={value}");
+        }
+    }
+    out
 }
 
 /// Prints each control change as it comes: `numid 'name' index: what -> values` (reading the
@@ -118,7 +137,7 @@ fn list(mixer: &Mixer) -> Result<()> {
     let card = mixer.control().card_info()?;
     println!("Mixer name: '{}'", card.name);
     println!("Number of controls: {}", mixer.count()?);
-    println!("ctl\ttype\tnum\t{:<40} value", "name");
+    println!("ctl\ttype\tnum\t{:<40} value", "id");
     for id in mixer.elements() {
         let info = mixer.info(&id?)?;
         println!(
@@ -126,7 +145,7 @@ fn list(mixer: &Mixer) -> Result<()> {
             info.id.numid,
             info.kind,
             info.count,
-            info.id.name,
+            address(&info.id),
             values(mixer, &info, false)?
         );
     }
@@ -136,13 +155,7 @@ fn list(mixer: &Mixer) -> Result<()> {
 fn show(mixer: &Mixer, info: &ElemInfo) -> Result<()> {
     let id = &info.id;
     println!(
-        "{} '{}' index {} ({} device {} subdevice {}), {} x{}, {}{}",
-        id.numid,
-        id.name,
-        id.index,
-        id.iface,
-        id.device,
-        id.subdevice,
+        "{id}: {} x{}, {}{}",
         info.kind,
         info.count,
         if info.access.readable() { "r" } else { "-" },
@@ -151,7 +164,7 @@ fn show(mixer: &Mixer, info: &ElemInfo) -> Result<()> {
     println!("  {}", values(mixer, info, true)?);
     if info.kind == ElemType::Enumerated {
         let current = if info.access.readable() {
-            Some(mixer.read_enumerated(info, 0)?)
+            Some(mixer.get::<u32>(info, 0)?)
         } else {
             None
         };
@@ -240,7 +253,8 @@ fn values(mixer: &Mixer, info: &ElemInfo, verbose: bool) -> Result<String> {
 }
 
 fn set(mixer: &Mixer, info: &ElemInfo, args: &[String]) -> Result<()> {
-    if args.len() as u32 > info.count {
+    let bytes = matches!(info.kind, ElemType::Bytes | ElemType::Iec958);
+    if !bytes && args.len() as u32 > info.count {
         eprintln!(
             "mixer: '{}' has {} values; {} given",
             info.id.name,
@@ -283,6 +297,11 @@ fn set(mixer: &Mixer, info: &ElemInfo, args: &[String]) -> Result<()> {
                 };
                 values.set_enumerated(channel, item)?;
             }
+            ElemType::Bytes | ElemType::Iec958 => {
+                let bytes = hex_bytes(args).unwrap_or_else(|| bad_value(info, arg, "hex bytes: 04,82,00,02"));
+                values.set_bytes(&bytes)?;
+                break;
+            }
             kind => {
                 eprintln!("mixer: setting {kind} controls is not supported");
                 exit(2);
@@ -290,6 +309,15 @@ fn set(mixer: &Mixer, info: &ElemInfo, args: &[String]) -> Result<()> {
         }
     }
     mixer.write(&values)
+}
+
+/// Bytes from hex pairs separated by commas or spaces, across the arguments (`04,82,00,02`).
+fn hex_bytes(args: &[String]) -> Option<Vec<u8>> {
+    args.iter()
+        .flat_map(|a| a.split([',', ' ']))
+        .filter(|b| !b.is_empty())
+        .map(|b| u8::from_str_radix(b.trim_start_matches("0x"), 16).ok())
+        .collect()
 }
 
 /// An integer control's value from `123`, `50%` or `-6dB` (rounded down to a value of the

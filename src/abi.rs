@@ -659,6 +659,19 @@ impl SndCtlElemInfoValue {
     pub fn set_enumerated_item(&mut self, item: c_uint) {
         self.enumerated.item = item;
     }
+
+    /// Sets `value.integer`, the limits of an integer control to add (integers written:
+    /// every byte stays initialized).
+    #[inline]
+    pub fn set_integer(&mut self, limits: SndCtlElemInfoInteger) {
+        self.integer = limits;
+    }
+
+    /// Sets `value.integer64`, the limits of a 64-bit integer control to add.
+    #[inline]
+    pub fn set_integer64(&mut self, limits: SndCtlElemInfoInteger64) {
+        self.integer64 = limits;
+    }
 }
 
 /// `struct snd_ctl_elem_info`.
@@ -759,6 +772,14 @@ impl SndCtlElemValueUnion {
         // SAFETY: a whole union (see `Plain`): every byte is initialized.
         unsafe { &self.bytes }
     }
+
+    /// `bytes.data`, to write (a bytes control's bytes, an IEC958 control's record).
+    #[inline]
+    pub fn bytes_mut(&mut self) -> &mut [u8; 512] {
+        // SAFETY: as in `bytes`; bytes written keep every byte initialized, and any bytes
+        // are valid for every other view.
+        unsafe { &mut self.bytes }
+    }
 }
 
 /// `struct snd_ctl_elem_value`. `indirect` is a one-bit bitfield in the header (obsolete,
@@ -820,8 +841,8 @@ pub struct SndCtlEvent {
 // SAFETY: integers and a byte array.
 unsafe impl Plain for SndCtlElemId {}
 // SAFETY: integers, byte arrays and unions of them. `value.enumerated.names_ptr` is a user
-// address only for `ELEM_ADD`/`ELEM_REPLACE`, which this crate does not make; `ELEM_INFO`
-// ignores it.
+// address only for `ELEM_ADD`/`ELEM_REPLACE` of an enumerated control, which this crate does
+// not make (it adds other types only); `ELEM_INFO` ignores it.
 unsafe impl Plain for SndCtlElemInfo {}
 // SAFETY: integers, byte arrays and unions of them (the header's obsolete `*_ptr` members are
 // left out of the mirror; `indirect` is always zero).
@@ -883,6 +904,8 @@ pub const SNDRV_CTL_IOCTL_ELEM_INFO: Opcode = opcode::read_write::<SndCtlElemInf
 pub const SNDRV_CTL_IOCTL_ELEM_READ: Opcode = opcode::read_write::<SndCtlElemValue>(b'U', 0x12);
 pub const SNDRV_CTL_IOCTL_ELEM_WRITE: Opcode = opcode::read_write::<SndCtlElemValue>(b'U', 0x13);
 pub const SNDRV_CTL_IOCTL_TLV_READ: Opcode = opcode::read_write::<SndCtlTlv>(b'U', 0x1a);
+pub const SNDRV_CTL_IOCTL_ELEM_ADD: Opcode = opcode::read_write::<SndCtlElemInfo>(b'U', 0x17);
+pub const SNDRV_CTL_IOCTL_ELEM_REMOVE: Opcode = opcode::read_write::<SndCtlElemId>(b'U', 0x19);
 
 #[cfg(test)]
 mod layout_tests;

@@ -111,20 +111,54 @@ impl Position {
             .position(|n| n.eq_ignore_ascii_case(name))
             .map(|i| Position(i as u32))
     }
+
+    /// A position from alsa-lib's text form, as [`Position`]'s `Display` writes it: a short
+    /// name (`FL`, any case), `Ch<n>` for a number without a name, a bare number (decimal,
+    /// `0x` hex or `0` octal, as C's `strtoul`) for a driver-specific one, each followed by
+    /// `[INV]` when phase-inverted. `None` for anything else.
+    pub fn parse(text: &str) -> Option<Position> {
+        let (token, inverse) = match text.strip_suffix("[INV]") {
+            Some(token) => (token, abi::SNDRV_CHMAP_PHASE_INVERSE),
+            None => (text, 0),
+        };
+        parse_token(token).map(|p| Position(p | inverse))
+    }
+}
+
+/// One alphanumeric token of alsa-lib's `str_to_chmap`, without the `[INV]` suffix.
+fn parse_token(token: &str) -> Option<u32> {
+    let number = |digits: &str| -> Option<u32> {
+        let (digits, radix) = match digits.as_bytes() {
+            [b'0', b'x' | b'X', _, ..] => (&digits[2..], 16),
+            [b'0', _, ..] => (&digits[1..], 8),
+            _ => (digits, 10),
+        };
+        u32::from_str_radix(digits, radix)
+            .ok()
+            .filter(|n| *n <= abi::SNDRV_CHMAP_POSITION_MASK)
+    };
+    let bytes = token.as_bytes();
+    match bytes {
+        [b'0'..=b'9', ..] => number(token).map(|n| n | abi::SNDRV_CHMAP_DRIVER_SPEC),
+        [b'c' | b'C', b'h' | b'H', b'0'..=b'9', ..] => number(&token[2..]),
+        _ => Position::from_name(token).map(|p| p.0),
+    }
 }
 
 impl fmt::Display for Position {
-    /// `FL`, `-FL` when phase-inverted, `0x20005` for a driver-specific number.
+    /// alsa-lib's form (`snd_pcm_chmap_print`): `FL`, `FL[INV]` when phase-inverted, the
+    /// bare number (`5`) for a driver-specific one, `Ch40` for a number without a name.
+    /// [`Position::parse`] reads it back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.name() {
-            Some(name) => {
-                if self.phase_inverse() {
-                    f.write_str("-")?;
-                }
-                f.write_str(name)
-            }
-            None => write!(f, "{:#x}", self.0),
+            Some(name) => f.write_str(name)?,
+            None if self.driver_specific() => write!(f, "{}", self.position())?,
+            None => write!(f, "Ch{}", self.position())?,
         }
+        if self.phase_inverse() {
+            f.write_str("[INV]")?;
+        }
+        Ok(())
     }
 }
 
@@ -174,16 +208,40 @@ impl Chmap {
         self.positions.len()
     }
 
-    /// The positions from names separated by spaces or commas (`FL FR`, `fl,fr,lfe`).
-    pub fn parse(names: &str) -> Option<Chmap> {
+    /// A map from alsa-lib's text form (`snd_pcm_chmap_parse_string`): positions as
+    /// [`Position::parse`] reads them, separated by anything not a letter or digit (`FL FR`,
+    /// `fl,fr,lfe`, `FL FR[INV]`). A leading `var:` or `paired:`, which `Display` writes for
+    /// permutable maps, sets the kind. `None` for an unknown name, an empty map or more than
+    /// [`MAX_CHANNELS`] positions.
+    pub fn parse(text: &str) -> Option<Chmap> {
+        let (kind, mut rest) = if let Some(rest) = text.strip_prefix("var:") {
+            (ChmapKind::Variable, rest)
+        } else if let Some(rest) = text.strip_prefix("paired:") {
+            (ChmapKind::Paired, rest)
+        } else {
+            (ChmapKind::Current, text)
+        };
         let mut positions = Vec::new();
-        for name in names.split([' ', ',']).filter(|n| !n.is_empty()) {
-            positions.push(Position::from_name(name)?).ok()?;
+        loop {
+            rest = rest.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
+            if rest.is_empty() {
+                break;
+            }
+            let end = rest
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(rest.len());
+            let (token, after) = rest.split_at(end);
+            let (inverse, after) = match after.strip_prefix("[INV]") {
+                Some(after) => (abi::SNDRV_CHMAP_PHASE_INVERSE, after),
+                None => (0, after),
+            };
+            positions.push(Position(parse_token(token)? | inverse)).ok()?;
+            rest = after;
         }
-        Some(Chmap {
-            kind: ChmapKind::Current,
-            positions,
-        })
+        if positions.is_empty() {
+            return None;
+        }
+        Some(Chmap { kind, positions })
     }
 }
 

@@ -198,6 +198,9 @@ pub enum Error {
     NoDbScale,
     /// A percentage above 100.
     BadPercent(u32),
+    /// A control id in text (`Master Playback Volume,index=1`, `numid=3`) that could not be
+    /// parsed; see `mixer::ElemSelector::parse`.
+    BadControlId,
 }
 
 /// A configuration value rejected before any system call.
@@ -294,6 +297,12 @@ impl fmt::Display for Error {
                     ),
                     (Op::ElemInfo | Op::ElemRead | Op::ElemWrite | Op::TlvRead, Errno::NOENT) => f.write_str(
                         "; no such control element (removed?): list the controls again (`Mixer::elements`, or `amixer controls`)",
+                    ),
+                    (Op::ElemAdd, Errno::BUSY) => f.write_str(
+                        "; the card has an element of this name and index already: remove it or pick another index",
+                    ),
+                    (Op::ElemRemove, Errno::INVAL) => f.write_str(
+                        "; only user controls (made with Mixer::add_user_control) can be removed",
                     ),
                     (Op::TlvRead, Errno::NXIO) => f.write_str("; the control has no TLV (dB) data"),
                     (Op::SetScheduler, Errno::PERM) => f.write_str(
@@ -397,6 +406,9 @@ impl fmt::Display for Error {
                 "the control declares no dB scale: set it by raw value or percent instead",
             ),
             Error::BadPercent(p) => write!(f, "{p}% is more than 100%: give 0 to 100"),
+            Error::BadControlId => f.write_str(
+                "bad control id: give `NAME`, `NAME,index=N` or `numid=N` (docs/mixer.md)",
+            ),
         }
     }
 }

@@ -159,6 +159,18 @@ impl ChannelStatus {
         ChannelStatus::ALSA_DEFAULT.with_rate(rate).with_word_length(bits)
     }
 
+    /// The status alsa-lib's `hdmi:` device gives the Raspberry Pi's HDMI outputs
+    /// (`cards/vc4-hdmi.conf`): AES0 0x04 (consumer, linear PCM, copying permitted, no
+    /// pre-emphasis), AES1 0x82 (category PCM encoder, original), AES2 0x00 (source and
+    /// channel unspecified), AES3 the sampling frequency of `rate` (the `iec958` plugin fills
+    /// it in), the rest zero.
+    pub const fn hdmi_pcm(rate: u32) -> Self {
+        let mut bytes = [0u8; 24];
+        bytes[0] = AES0_CON_NOT_COPYRIGHT;
+        bytes[1] = AES1_CON_ORIGINAL | AES1_CON_PCM_CODER;
+        ChannelStatus(bytes).with_rate(rate)
+    }
+
     /// Sets the sampling frequency code (bits 24-27): 22.05, 24, 32, 44.1, 48, 88.2, 96,
     /// 176.4, 192 and 768 kHz have one; other rates say "not indicated".
     pub const fn with_rate(mut self, rate: u32) -> Self {
@@ -261,7 +273,10 @@ impl Encoder {
         self.frame
     }
 
-    /// Starts a new block with the next frame (after a stream is prepared again).
+    /// Starts a new block with the next frame. Call it when the stream is prepared again
+    /// (after an xrun or a suspend is recovered: `PeriodInfo::xruns` or the suspend count
+    /// went up), as alsa-lib's `iec958` plugin does in its `init`: the receiver has lost
+    /// the stream and locks again on the `Z` preamble of the first frame played.
     pub fn reset(&mut self) {
         self.frame = 0;
     }
@@ -296,6 +311,22 @@ impl Encoder {
     /// Encodes whole frames of 16-bit samples; see [`Encoder::encode_i32`].
     pub fn encode_i16(&mut self, input: &[i16], output: &mut [Iec958Subframe]) -> usize {
         self.encode(input, output, |s| i32::from(s) << 16)
+    }
+
+    /// Fills whole frames of `output` in place (a period of DMA memory, say) with the
+    /// samples `next` gives: called once per subframe with its channel, it returns the sample
+    /// `S32`-aligned (most significant bit at 31). No second buffer, no allocation. Returns
+    /// the frames filled (a partial frame at the end is left as it is).
+    pub fn fill(&mut self, output: &mut [Iec958Subframe], mut next: impl FnMut(usize) -> i32) -> usize {
+        let mut frames = 0;
+        for frame in output.chunks_exact_mut(self.channels) {
+            for (channel, out) in frame.iter_mut().enumerate() {
+                *out = self.subframe(next(channel), channel);
+            }
+            self.frame = (self.frame + 1) % BLOCK_FRAMES;
+            frames += 1;
+        }
+        frames
     }
 
     /// Encodes whole frames of samples that `to_s32` turns into `S32`-aligned `i32`s.

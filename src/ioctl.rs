@@ -28,7 +28,7 @@ use rustix::ioctl::{opcode, Opcode};
 #[cfg(target_pointer_width = "32")]
 use crate::abi::SyncPtr32;
 use crate::abi::{
-    self, Sframes, SndCtlCardInfo, SndCtlElemInfo, SndCtlElemList, SndCtlElemValue, SndCtlTlv,
+    self, Sframes, SndCtlCardInfo, SndCtlElemId, SndCtlElemInfo, SndCtlElemList, SndCtlElemValue, SndCtlTlv,
     SndPcmChannelInfo, SndPcmHwParams, SndPcmInfo, SndPcmSwParams, SyncPtr64,
 };
 
@@ -264,6 +264,12 @@ pub(crate) const CTL_ELEM_READ: Updater<{ abi::SNDRV_CTL_IOCTL_ELEM_READ }, SndC
 /// `SNDRV_CTL_IOCTL_ELEM_WRITE`: sets an element's values.
 pub(crate) const CTL_ELEM_WRITE: Updater<{ abi::SNDRV_CTL_IOCTL_ELEM_WRITE }, SndCtlElemValue> =
     Updater::new(Op::ElemWrite);
+/// `SNDRV_CTL_IOCTL_ELEM_ADD`: adds a user-space element to the card.
+pub(crate) const CTL_ELEM_ADD: Updater<{ abi::SNDRV_CTL_IOCTL_ELEM_ADD }, SndCtlElemInfo> =
+    Updater::new(Op::ElemAdd);
+/// `SNDRV_CTL_IOCTL_ELEM_REMOVE`: removes a user-space element.
+pub(crate) const CTL_ELEM_REMOVE: Updater<{ abi::SNDRV_CTL_IOCTL_ELEM_REMOVE }, SndCtlElemId> =
+    Updater::new(Op::ElemRemove);
 /// `SNDRV_CTL_IOCTL_TLV_READ`: an element's TLV data, written after the `snd_ctl_tlv` header
 /// (see `sys::tlv_read`).
 pub(crate) const CTL_TLV_READ: Updater<{ abi::SNDRV_CTL_IOCTL_TLV_READ }, SndCtlTlv> =
@@ -348,6 +354,10 @@ pub enum Op {
     ElemWrite,
     /// `SNDRV_CTL_IOCTL_TLV_READ`.
     TlvRead,
+    /// `SNDRV_CTL_IOCTL_ELEM_ADD`.
+    ElemAdd,
+    /// `SNDRV_CTL_IOCTL_ELEM_REMOVE`.
+    ElemRemove,
     /// `mlockall(MCL_CURRENT | MCL_FUTURE)`, see [`crate::realtime`].
     LockMemory,
     /// `sched_setscheduler(SCHED_FIFO)`, see [`crate::realtime`].
@@ -401,6 +411,8 @@ impl Op {
             Op::ElemRead => "SNDRV_CTL_IOCTL_ELEM_READ",
             Op::ElemWrite => "SNDRV_CTL_IOCTL_ELEM_WRITE",
             Op::TlvRead => "SNDRV_CTL_IOCTL_TLV_READ",
+            Op::ElemAdd => "SNDRV_CTL_IOCTL_ELEM_ADD",
+            Op::ElemRemove => "SNDRV_CTL_IOCTL_ELEM_REMOVE",
             Op::LockMemory => "mlockall",
             Op::SetScheduler => "sched_setscheduler(SCHED_FIFO)",
             Op::SubscribeEvents => "SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS",
@@ -448,6 +460,8 @@ mod tests {
             CTL_ELEM_READ.op(),
             CTL_ELEM_WRITE.op(),
             CTL_TLV_READ.op(),
+            CTL_ELEM_ADD.op(),
+            CTL_ELEM_REMOVE.op(),
         ];
         for (i, op) in ops.iter().enumerate() {
             assert!(op.name().starts_with("SNDRV_"), "{op:?} is named {}", op.name());

@@ -71,6 +71,19 @@ impl ElemType {
             other => ElemType::Other(other),
         }
     }
+
+    /// The `SNDRV_CTL_ELEM_TYPE_*` number.
+    pub(crate) fn to_raw(self) -> i32 {
+        match self {
+            ElemType::Boolean => abi::SNDRV_CTL_ELEM_TYPE_BOOLEAN,
+            ElemType::Integer => abi::SNDRV_CTL_ELEM_TYPE_INTEGER,
+            ElemType::Integer64 => abi::SNDRV_CTL_ELEM_TYPE_INTEGER64,
+            ElemType::Enumerated => abi::SNDRV_CTL_ELEM_TYPE_ENUMERATED,
+            ElemType::Bytes => abi::SNDRV_CTL_ELEM_TYPE_BYTES,
+            ElemType::Iec958 => abi::SNDRV_CTL_ELEM_TYPE_IEC958,
+            ElemType::Other(raw) => raw,
+        }
+    }
 }
 
 impl fmt::Display for ElemType {

@@ -181,3 +181,71 @@ proptest! {
         prop_assert_eq!(enc.frame_in_block() as usize, (start + frames) % 192);
     }
 }
+
+/// alsa-lib's `cards/vc4-hdmi.conf` gives AES0=0x04, AES1=0x82, AES2=0x00 and the `iec958`
+/// plugin fills AES3 with the rate.
+#[test]
+fn hdmi_status_like_vc4_hdmi_conf() {
+    let s = ChannelStatus::hdmi_pcm(48_000);
+    assert_eq!(s.0[..4], [0x04, 0x82, 0x00, 0x02]);
+    assert!(s.0[4..].iter().all(|b| *b == 0));
+    assert_eq!(ChannelStatus::hdmi_pcm(44_100).0[3], 0x00);
+    assert_eq!(ChannelStatus::hdmi_pcm(96_000).0[3], 0x0a);
+    assert_eq!(ChannelStatus::hdmi_pcm(12_345).0[3], 0x01, "not indicated");
+    // Consumer (bit 0 clear), linear PCM (bit 1 clear).
+    assert_eq!(s.0[0] & 0x03, 0);
+}
+
+/// `fill` writes in place what `encode` writes from a buffer.
+#[test]
+fn fill_in_place_is_encode() {
+    let status = ChannelStatus::hdmi_pcm(48_000);
+    let pcm: Vec<i32> = (0..2 * 500).map(|i| i * 0x01_0203).collect();
+    let mut by_encode = vec![Iec958Subframe::default(); pcm.len()];
+    let mut enc = Encoder::new(2, status);
+    assert_eq!(enc.encode_i32(&pcm, &mut by_encode), 500);
+    let mut by_fill = vec![Iec958Subframe(0xdead_beef); pcm.len() + 1];
+    let mut enc2 = Encoder::new(2, status);
+    let mut i = 0;
+    // In period-sized pieces, one odd subframe left over at the end.
+    let mut filled = 0;
+    for period in by_fill.chunks_mut(64) {
+        filled += enc2.fill(period, |_| {
+            i += 1;
+            pcm[i - 1]
+        });
+    }
+    assert_eq!(filled, 500);
+    assert_eq!(by_fill[..pcm.len()], by_encode[..]);
+    assert_eq!(by_fill[pcm.len()].0, 0xdead_beef, "a partial frame is left alone");
+    assert_eq!(enc2.frame_in_block(), enc.frame_in_block());
+}
+
+/// What a receiver sees across an xrun: the period loop resets the encoder when the xrun
+/// count goes up (alsa-lib's plugin does it on prepare), so the first frame played after the
+/// restart starts a block with Z and the channel status bits follow from there.
+#[test]
+fn the_block_restarts_after_an_xrun() {
+    let status = ChannelStatus::hdmi_pcm(48_000);
+    let mut enc = Encoder::new(2, status);
+    let mut seen_xruns = 0;
+    let period = 100;
+    let mut played = Vec::new();
+    for (n, xruns) in [0, 0, 0, 1, 1, 1, 1].into_iter().enumerate() {
+        if xruns > seen_xruns {
+            seen_xruns = xruns;
+            enc.reset();
+            played.clear(); // what was played before the xrun is gone for the receiver
+        }
+        let mut out = vec![Iec958Subframe::default(); 2 * period];
+        enc.fill(&mut out, |c| (n * 1000 + c) as i32);
+        played.extend(out);
+    }
+    // 400 frames since the restart: two whole blocks' status and Z at 0 and 192.
+    assert_eq!(status_of(&played, 2), status.0);
+    assert_eq!(status_of(&played[2 * 192..], 2), status.0);
+    for (frame, s) in played.chunks_exact(2).enumerate() {
+        let z = frame % 192 == 0;
+        assert_eq!(s[0].preamble() == 0x8, z, "frame {frame}");
+    }
+}

@@ -8,7 +8,7 @@
 //! variable `ALSA_DIRECT_VOLUME=DB` (set by the real-driver boards) does the same as `--volume
 //! DB` when neither option is given.
 
-use alsa_direct::mixer::{ElemType, Mixer};
+use alsa_direct::mixer::{Channels, ElemType, Mixer};
 use alsa_direct::DeviceName;
 
 /// What to do to the mixer.
@@ -64,7 +64,7 @@ impl MixerSetup {
             }
             match info.kind {
                 ElemType::Boolean if name.ends_with("Switch") => {
-                    mixer.write_boolean_all(&info, true)?;
+                    mixer.set(&info, Channels::All, true)?;
                     switches += 1;
                 }
                 ElemType::Integer if name.ends_with("Volume") => {
@@ -81,7 +81,7 @@ impl MixerSetup {
                         }
                         _ => max,
                     };
-                    mixer.write_integer_all(&info, value)?;
+                    mixer.set(&info, Channels::All, value)?;
                     volumes += 1;
                 }
                 _ => {}

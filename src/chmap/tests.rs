@@ -129,11 +129,11 @@ fn positions_names_and_flags() {
     let inverted = Position(FR | SNDRV_CHMAP_PHASE_INVERSE);
     assert!(inverted.phase_inverse() && !inverted.driver_specific());
     assert_eq!(inverted.position(), FR);
-    assert_eq!(inverted.to_string(), "-FR");
+    assert_eq!(inverted.to_string(), "FR[INV]");
     let driver = Position(5 | SNDRV_CHMAP_DRIVER_SPEC);
     assert!(driver.driver_specific());
     assert_eq!(driver.name(), None);
-    assert_eq!(driver.to_string(), "0x20005");
+    assert_eq!(driver.to_string(), "5");
     let map = Chmap::parse("FL, fr  LFE").unwrap();
     assert_eq!(map.positions(), [Position::FL, Position::FR, Position::LFE]);
     assert_eq!(map.to_string(), "FL FR LFE");
@@ -145,7 +145,71 @@ fn positions_names_and_flags() {
     assert!(Chmap::new(&[Position::FL; MAX_CHANNELS + 1]).is_err());
 }
 
+#[test]
+fn text_form_is_alsa_libs_both_ways() {
+    // snd_pcm_chmap_print: names, `[INV]` after a phase-inverted one, the number alone for a
+    // driver-specific one, `Ch<n>` for a number without a name.
+    let map = Chmap::new(&[
+        Position::FL,
+        Position(FR | SNDRV_CHMAP_PHASE_INVERSE),
+        Position(5 | SNDRV_CHMAP_DRIVER_SPEC),
+        Position(7 | SNDRV_CHMAP_DRIVER_SPEC | SNDRV_CHMAP_PHASE_INVERSE),
+        Position(SNDRV_CHMAP_LAST + 3),
+    ])
+    .unwrap();
+    let text = map.to_string();
+    assert_eq!(text, "FL FR[INV] 5 7[INV] Ch39");
+    assert_eq!(Chmap::parse(&text), Some(map));
+    // snd_pcm_chmap_parse_string: any non-alphanumeric separators, names in any case,
+    // `ch<n>`, numbers in C's bases.
+    let parsed = Chmap::parse("fl,FR[INV];  ch3 0x10[INV]").unwrap();
+    assert_eq!(
+        parsed.positions(),
+        [
+            Position::FL,
+            Position(FR | SNDRV_CHMAP_PHASE_INVERSE),
+            Position(3),
+            Position(0x10 | SNDRV_CHMAP_DRIVER_SPEC | SNDRV_CHMAP_PHASE_INVERSE),
+        ]
+    );
+    assert_eq!(
+        Position::parse("RR[INV]"),
+        Some(Position(RR | SNDRV_CHMAP_PHASE_INVERSE))
+    );
+    assert_eq!(Position::parse("RR[INV"), None);
+    assert_eq!(Position::parse("0x10000"), None, "too big for a position");
+    assert_eq!(Position::parse(""), None);
+    assert_eq!(Chmap::parse(""), None);
+    assert_eq!(
+        Chmap::parse("FL -FR"),
+        Some(Chmap::new(&[Position::FL, Position::FR]).unwrap())
+    );
+    // Permutable maps print a prefix, which parses back too.
+    let var = Chmap {
+        kind: ChmapKind::Variable,
+        ..Chmap::new(&[Position::FL, Position::FR]).unwrap()
+    };
+    assert_eq!(var.to_string(), "var: FL FR");
+    assert_eq!(Chmap::parse("var: FL FR"), Some(var));
+}
+
 proptest! {
+    /// Any map prints as text that parses back to it.
+    #[test]
+    fn any_map_round_trips(raw in prop::collection::vec(
+        (0u32..=0xffff, any::<bool>(), any::<bool>()), 1..MAX_CHANNELS)) {
+        let positions: Vec<Position> = raw
+            .iter()
+            .map(|&(p, inv, drv)| {
+                Position(p
+                    | if inv { SNDRV_CHMAP_PHASE_INVERSE } else { 0 }
+                    | if drv { SNDRV_CHMAP_DRIVER_SPEC } else { 0 })
+            })
+            .collect();
+        let map = Chmap::new(&positions).unwrap();
+        prop_assert_eq!(Chmap::parse(&map.to_string()), Some(map));
+    }
+
     /// Any words: the iterator ends, never panics, and yields at most one error, last.
     #[test]
     fn garbage_never_panics(words in prop::collection::vec(prop_oneof![

@@ -350,6 +350,79 @@ mod levels {
     }
 
     #[test]
+    fn db_linear_with_mute_truncates_before_adding_the_max_like_alsa_lib() {
+        // alsa-lib: `(long)(100.0 * 20.0 * log10(val)) + maxdb`. The expected figures are
+        // what libasound.so.2's `snd_tlv_convert_to_dB` returned for these values (a host C
+        // program linked to it).
+        let cases = [
+            (600, 1000, 501, 0),
+            (200, 1000, 700, -109),
+            (300, 1000, 500, -302),
+            (0, 100, 50, -602),
+            (0, 100, 10, -2000),
+            (100, 1000, 890, -1),
+            (250, 1000, 751, 2),
+            (1200, 255, 200, 989),
+            (5, 1000, 999, 5),
+        ];
+        for (top, max, v, expected) in cases {
+            let tlv = item(SNDRV_CTL_TLVT_DB_LINEAR, &[MUTE as u32, top as u32]);
+            assert_eq!(db(&tlv, 0, max, v), expected, "top {top}, 0..={max}, value {v}");
+        }
+    }
+
+    #[test]
+    fn wide_ranges_neither_panic_nor_wrap() {
+        // INTEGER64 and user controls may span the whole of i64.
+        let (lo, hi) = (i64::MIN, i64::MAX);
+        let linear = item(SNDRV_CTL_TLVT_DB_LINEAR, &[MUTE as u32, 0]);
+        assert_eq!(db(&linear, lo, hi, lo), MUTE);
+        assert_eq!(db(&linear, lo, hi, hi), 0);
+        assert_eq!(db(&linear, lo, hi, 0), -602, "the middle is half the amplitude");
+        let linear = item(SNDRV_CTL_TLVT_DB_LINEAR, &[-4000i32 as u32, 0]);
+        assert_eq!(db(&linear, lo, hi, 0), -593);
+        let minmax = item(SNDRV_CTL_TLVT_DB_MINMAX, &[-9000i32 as u32, 600]);
+        assert_eq!(db(&minmax, lo, hi, 0), -4200);
+        assert_eq!(db(&minmax, lo, hi, hi), 600);
+        let scale = db_scale(-4500, 0, true);
+        assert_eq!(db(&scale, lo, hi, 5), -4500, "a step of 0 spans any range");
+        assert_eq!(parse(&scale, lo, hi), Ok(range(-4500, -4500, true)));
+        // A scale whose top does not fit a C int is an error, not a wrapped number.
+        let scale = db_scale(-4500, 1, false);
+        assert_eq!(db_of_value(&bytes(&scale), lo, hi, hi), Err(Error::BadTlv));
+        assert_eq!(parse(&scale, lo, hi), Err(Error::BadTlv));
+        // The search for a value bisects the whole range.
+        for tlv in [&minmax, &linear] {
+            for r in [DbRounding::Down, DbRounding::Up, DbRounding::Nearest] {
+                assert_eq!(value(tlv, lo, hi, -10_000, r), lo);
+                assert_eq!(value(tlv, lo, hi, 10_000, r), hi);
+                let v = value(tlv, lo, hi, -3000, r);
+                let g = db(tlv, lo, hi, v);
+                assert!((-3010..=-2990).contains(&g), "{r:?}: {v} gives {g}");
+            }
+        }
+        assert_eq!(value(&minmax, lo, hi, 600, DbRounding::Down), hi);
+        assert_eq!(percent_of_value(lo, hi, 0), 50);
+    }
+
+    proptest! {
+        /// Any range, any value, any scale: an answer or an error, never a panic.
+        #[test]
+        fn any_range_never_panics(
+            kind in prop_oneof![Just(SNDRV_CTL_TLVT_DB_SCALE), Just(SNDRV_CTL_TLVT_DB_MINMAX),
+                Just(SNDRV_CTL_TLVT_DB_MINMAX_MUTE), Just(SNDRV_CTL_TLVT_DB_LINEAR)],
+            a: u32, b: u32, min: i64, max: i64, v: i64, target: i32,
+        ) {
+            let tlv = bytes(&item(kind, &[a, b]));
+            let _ = db_of_value(&tlv, min, max, v);
+            let _ = parse_db_range(&tlv, min, max);
+            for r in [DbRounding::Down, DbRounding::Up, DbRounding::Nearest] {
+                let _ = value_of_db(&tlv, min, max, target, r);
+            }
+        }
+    }
+
+    #[test]
     fn no_db_scale_is_none() {
         let chmap = item(SNDRV_CTL_TLVT_CHMAP_FIXED, &[3, 4]);
         assert_eq!(db_of_value(&bytes(&chmap), 0, 36, 3), Ok(None));
@@ -404,6 +477,136 @@ mod levels {
             for v in 0..=max {
                 prop_assert_eq!(value_of_db(&tlv, 0, max, gain(v), DbRounding::Down).unwrap(), Some(v));
             }
+        }
+    }
+}
+
+#[test]
+fn the_step_check_spans_all_of_i64() {
+    use crate::mixer::{Access, ElemId, ElemInfo, Interface, Limits, Values};
+    use crate::types::ElemType;
+    let info = ElemInfo {
+        id: ElemId {
+            numid: 1,
+            iface: Interface::Mixer,
+            device: 0,
+            subdevice: 0,
+            name: heapless::String::new(),
+            index: 0,
+        },
+        kind: ElemType::Integer64,
+        access: Access(SNDRV_CTL_ELEM_ACCESS_READ | SNDRV_CTL_ELEM_ACCESS_WRITE),
+        count: 1,
+        limits: Limits::Integer {
+            min: i64::MIN,
+            max: i64::MAX,
+            step: 3,
+        },
+    };
+    let mut values = Values::new(&info);
+    // 1 - i64::MIN = 2^63 + 1, a multiple of 3 (a wrapped subtraction says it is not).
+    assert_eq!(values.set_integer(0, 1), Ok(()));
+    assert_eq!(values.integer(0), Ok(1));
+    assert!(values.set_integer(0, 2).is_err());
+}
+
+/// Control ids in text, as amixer takes and prints them.
+mod selector {
+    use std::string::ToString;
+
+    use crate::mixer::{ElemId, ElemSelector, Interface};
+    use crate::Error;
+
+    fn id(numid: u32, iface: Interface, name: &str, index: u32, device: u32, subdevice: u32) -> ElemId {
+        ElemId {
+            numid,
+            iface,
+            device,
+            subdevice,
+            name: heapless::String::try_from(name).unwrap(),
+            index,
+        }
+    }
+
+    #[test]
+    fn name_and_index_like_amixer() {
+        let master0 = id(5, Interface::Mixer, "Master Playback Volume", 0, 0, 0);
+        let master10 = id(40, Interface::Mixer, "Master Playback Volume", 10, 0, 0);
+        for text in [
+            "Master Playback Volume,index=10",
+            "'Master Playback Volume',10",
+            "Master Playback Volume,10",
+            "name='Master Playback Volume',index=10",
+            "iface=MIXER,name=\"Master Playback Volume\",index=10",
+            " NAME=Master Playback Volume,Index=10",
+            "numid=40",
+        ] {
+            let s = ElemSelector::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(s.matches(&master10), "{text}: {s:?}");
+            assert!(!s.matches(&master0), "{text}");
+        }
+        let plain = ElemSelector::parse("Master Playback Volume").unwrap();
+        assert!(plain.matches(&master0) && !plain.matches(&master10));
+        // A name with a comma needs quotes.
+        let s = ElemSelector::parse("'Mic, Rear Boost',index=1").unwrap();
+        assert_eq!(s.name.as_deref(), Some("Mic, Rear Boost"));
+        assert_eq!(s.index, 1);
+    }
+
+    #[test]
+    fn device_subdevice_and_interface_narrow_the_match() {
+        // snd-aloop: one name, told apart by device and subdevice.
+        let a = id(1, Interface::Pcm, "PCM Notify", 0, 1, 7);
+        let b = id(2, Interface::Pcm, "PCM Notify", 0, 0, 0);
+        let s = ElemSelector::parse("iface=PCM,name='PCM Notify',device=1,subdevice=7").unwrap();
+        assert!(s.matches(&a) && !s.matches(&b));
+        let s = ElemSelector::parse("iface=MIXER,name='PCM Notify'").unwrap();
+        assert!(!s.matches(&b), "another interface");
+        let s = ElemSelector::parse("PCM Notify").unwrap();
+        assert!(s.matches(&a) && s.matches(&b), "unspecified fields match any");
+    }
+
+    #[test]
+    fn the_listed_form_parses_back() {
+        let e = id(40, Interface::Pcm, "IEC958 Playback Default", 10, 1, 2);
+        let text = e.to_string();
+        assert_eq!(
+            text,
+            "numid=40,iface=PCM,name='IEC958 Playback Default',index=10,device=1,subdevice=2"
+        );
+        assert!(ElemSelector::parse(&text).unwrap().matches(&e));
+        let s = ElemSelector::parse("iface=PCM,name='IEC958 Playback Default',index=10,device=1,subdevice=2")
+            .unwrap();
+        assert!(s.matches(&ElemId {
+            numid: 0,
+            ..e.clone()
+        }));
+        assert_eq!(ElemSelector::parse(&s.to_string()), Ok(s));
+        assert_eq!(
+            id(3, Interface::Mixer, "Master Playback Switch", 0, 0, 0).to_string(),
+            "numid=3,iface=MIXER,name='Master Playback Switch'"
+        );
+    }
+
+    #[test]
+    fn bad_ids_are_errors() {
+        for text in [
+            "",
+            "   ",
+            "numid=0",
+            "numid=x",
+            "Master,index=x",
+            "Master,index=-1",
+            "Master,ten",
+            "'Master",
+            "'Master' Volume",
+            "iface=SPEAKER,name=Master",
+            "index=3",
+            "Master,,index=1",
+            "name=",
+            "this name is far too long for an element id, at over 44 bytes",
+        ] {
+            assert_eq!(ElemSelector::parse(text), Err(Error::BadControlId), "{text:?}");
         }
     }
 }

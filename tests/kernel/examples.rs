@@ -463,7 +463,16 @@ fn example_duplex_carries_a_tone_between_cables() {
 #[test]
 fn example_help_and_short_flags() {
     // -h and --help print the usage on stdout and succeed, for every example.
-    for name in ["tone", "record", "play", "duplex", "info", "list", "mixer"] {
+    for name in [
+        "tone",
+        "record",
+        "play",
+        "duplex",
+        "info",
+        "list",
+        "mixer",
+        "hdmi_iec958",
+    ] {
         for help in ["-h", "--help"] {
             let (out, _) = Running::spawn(name, &[help]).finish(Duration::from_secs(5));
             assert!(out.contains(&format!("usage: {name}")), "{name} {help}: {out}");
@@ -804,4 +813,73 @@ fn realtime_tone_without_the_privilege_is_an_error_or_a_warning() {
 #[test]
 fn realtime_firmware_tone_without_the_privilege_is_an_error_or_a_warning() {
     realtime_without_the_privilege("fw-tone");
+}
+
+/// `mixer` (issue 22): the list shows each control as the id that finds it again (snd-aloop's
+/// controls share names and differ by device and subdevice), and a control beyond the first of
+/// its name is set through such an id; a bad id is refused with the forms that work.
+#[test]
+fn example_mixer_lists_and_sets_controls_by_their_full_id() {
+    use alsa_direct::mixer::Mixer;
+    let card = alsa_direct::cards()
+        .find(|&c| {
+            alsa_direct::ControlDevice::open(c)
+                .and_then(|ctl| ctl.card_info())
+                .is_ok_and(|i| i.id == "Loopback")
+        })
+        .expect("the loopback card");
+    let card_arg = card.to_string();
+    let run = |args: &[&str]| {
+        let out = Command::new(example("mixer"))
+            .args(["-c", &card_arg])
+            .args(args)
+            .output()
+            .expect("mixer");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, list, err) = run(&[]);
+    assert!(ok, "{err}");
+    let id = "PCM Rate Shift 100000,device=1,subdevice=7";
+    assert!(list.contains(id), "{list}");
+    assert!(list.contains("PCM Notify,subdevice=3"), "{list}");
+
+    let mixer = Mixer::open(card).unwrap();
+    let target = mixer.lookup(id).unwrap();
+    let first = mixer.lookup("PCM Rate Shift 100000").unwrap();
+    assert_ne!(target.id, first.id);
+    let was = (mixer.read(&target).unwrap(), mixer.get::<i64>(&first, 0).unwrap());
+    let (ok, shown, err) = run(&[id, "100500"]);
+    let restore = mixer.write(&was.0);
+    assert!(ok, "{err}");
+    assert!(
+        shown.contains("device=1,subdevice=7") && shown.contains("100500"),
+        "{shown}"
+    );
+    restore.unwrap();
+    assert_eq!(
+        mixer.get::<i64>(&first, 0).unwrap(),
+        was.1,
+        "the first of the name is left alone"
+    );
+
+    let (ok, _, err) = run(&["PCM Rate Shift 100000,index=x"]);
+    assert!(!ok);
+    assert!(err.contains("bad control id"), "{err}");
+}
+
+/// `hdmi_iec958` on a card without IEC958 subframes (the loopback) stops with the format
+/// error, naming the device, rather than playing something else.
+#[test]
+fn example_hdmi_iec958_refuses_a_card_without_iec958() {
+    let out = Command::new(example("hdmi_iec958"))
+        .args(["-D", &common::playback_device(), "-d", "0.2"])
+        .output()
+        .expect("hdmi_iec958");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("IEC958_SUBFRAME"), "{err}");
 }

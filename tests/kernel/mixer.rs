@@ -1,7 +1,8 @@
 //! Mixer controls on a real kernel: snd-aloop's per-substream controls on every board, and
 //! snd-dummy's volumes (with a dB scale), switches and enumerations where the board loads it.
 
-use alsa_direct::mixer::{ElemInfo, ElemType, Interface, Mixer};
+use alsa_direct::iec958::ChannelStatus;
+use alsa_direct::mixer::{Access, Channels, ElemId, ElemInfo, ElemType, Interface, Limits, Mixer};
 use alsa_direct::{cards, ControlDevice, Direction, Errno, Error, Op};
 
 /// The card whose id is `id`, if present.
@@ -88,16 +89,16 @@ fn mixer_rate_shift_reads_writes_and_refuses_out_of_range() {
     assert_eq!(info.integer_range(), Some((80_000, 120_000)));
     assert!(info.access.readable() && info.access.writable());
     let _restore = restore_later(&mixer, &info);
-    assert_eq!(mixer.read_integer(&info, 0).unwrap(), 100_000, "the default");
+    assert_eq!(mixer.get::<i64>(&info, 0).unwrap(), 100_000, "the default");
 
-    mixer.write_integer(&info, 0, 100_500).unwrap();
-    assert_eq!(mixer.read_integer(&info, 0).unwrap(), 100_500);
-    mixer.write_integer_all(&info, 80_000).unwrap();
-    assert_eq!(mixer.read_integer(&info, 0).unwrap(), 80_000);
+    mixer.set(&info, 0, 100_500i64).unwrap();
+    assert_eq!(mixer.get::<i64>(&info, 0).unwrap(), 100_500);
+    mixer.set(&info, Channels::All, 80_000i64).unwrap();
+    assert_eq!(mixer.get::<i64>(&info, 0).unwrap(), 80_000);
 
     for bad in [79_999, 120_001, -1, i64::MAX] {
         assert_eq!(
-            mixer.write_integer(&info, 0, bad),
+            mixer.set(&info, 0, bad),
             Err(Error::ControlValue {
                 value: bad,
                 min: 80_000,
@@ -106,17 +107,17 @@ fn mixer_rate_shift_reads_writes_and_refuses_out_of_range() {
         );
     }
     assert_eq!(
-        mixer.write_integer(&info, 1, 100_000),
+        mixer.set(&info, 1, 100_000i64),
         Err(Error::ControlChannel { channel: 1, count: 1 })
     );
     assert_eq!(
-        mixer.write_boolean(&info, 0, true),
+        mixer.set(&info, 0, true),
         Err(Error::ControlType {
             found: ElemType::Integer
         })
     );
     assert_eq!(
-        mixer.read_integer(&info, 0).unwrap(),
+        mixer.get::<i64>(&info, 0).unwrap(),
         80_000,
         "refused writes changed nothing"
     );
@@ -130,14 +131,14 @@ fn mixer_notify_switch_toggles() {
     let info = mixer.find("PCM Notify", 0).unwrap();
     assert_eq!(info.kind, ElemType::Boolean);
     let _restore = restore_later(&mixer, &info);
-    let was = mixer.read_boolean(&info, 0).unwrap();
+    let was = mixer.get::<bool>(&info, 0).unwrap();
     assert!(!was, "PCM Notify is off by default");
-    mixer.write_boolean(&info, 0, true).unwrap();
-    assert!(mixer.read_boolean(&info, 0).unwrap());
-    mixer.write_boolean_all(&info, false).unwrap();
-    assert!(!mixer.read_boolean(&info, 0).unwrap());
+    mixer.set(&info, 0, true).unwrap();
+    assert!(mixer.get::<bool>(&info, 0).unwrap());
+    mixer.set(&info, Channels::All, false).unwrap();
+    assert!(!mixer.get::<bool>(&info, 0).unwrap());
     assert_eq!(
-        mixer.read_integer(&info, 0),
+        mixer.get::<i64>(&info, 0),
         Err(Error::ControlType {
             found: ElemType::Boolean
         })
@@ -150,8 +151,8 @@ fn mixer_read_only_controls_refuse_writes() {
     let active = find_any(&mixer, &["PCM Slave Active", "PCM Active"]);
     assert_eq!(active.kind, ElemType::Boolean);
     assert!(active.access.readable() && !active.access.writable());
-    assert!(!mixer.read_boolean(&active, 0).unwrap(), "no stream runs");
-    let err = mixer.write_boolean(&active, 0, true).unwrap_err();
+    assert!(!mixer.get::<bool>(&active, 0).unwrap(), "no stream runs");
+    let err = mixer.set(&active, 0, true).unwrap_err();
     assert_eq!(
         err,
         Error::Sys {
@@ -169,13 +170,13 @@ fn mixer_read_only_controls_refuse_writes() {
         let info = find_any(&mixer, &names);
         assert_eq!(info.kind, ElemType::Integer, "{names:?}");
         assert!(!info.access.writable(), "{names:?}");
-        let value = mixer.read_integer(&info, 0).unwrap();
+        let value = mixer.get::<i64>(&info, 0).unwrap();
         let (min, max) = info.integer_range().unwrap();
         eprintln!("{}: {value} ({min}..={max})", info.id.name);
         assert!((min..=max).contains(&value), "{names:?}: {value}");
         // In range, so the kernel itself refuses it.
         assert_eq!(
-            mixer.write_integer(&info, 0, value).unwrap_err(),
+            mixer.set(&info, 0, value).unwrap_err(),
             Error::Sys {
                 op: Op::ElemWrite,
                 errno: Errno::PERM
@@ -233,19 +234,19 @@ fn mixer_dummy_volume_has_its_db_scale() {
     eprintln!("Master Volume {min}..={max}: {db}");
 
     let _restore = restore_later(&mixer, &info);
-    mixer.write_integer(&info, 0, -50).unwrap();
-    mixer.write_integer(&info, 1, 77).unwrap();
+    mixer.set(&info, 0, -50i64).unwrap();
+    mixer.set(&info, 1, 77i64).unwrap();
     assert_eq!(
-        mixer.read_integer(&info, 0).unwrap(),
+        mixer.get::<i64>(&info, 0).unwrap(),
         -50,
         "negative values survive"
     );
-    assert_eq!(mixer.read_integer(&info, 1).unwrap(), 77);
-    mixer.write_integer_all(&info, 12).unwrap();
+    assert_eq!(mixer.get::<i64>(&info, 1).unwrap(), 77);
+    mixer.set(&info, Channels::All, 12i64).unwrap();
     let values = mixer.read(&info).unwrap();
     assert_eq!((values.integer(0), values.integer(1)), (Ok(12), Ok(12)));
     assert_eq!(
-        mixer.write_integer(&info, 0, 101),
+        mixer.set(&info, 0, 101i64),
         Err(Error::ControlValue {
             value: 101,
             min: -50,
@@ -253,7 +254,7 @@ fn mixer_dummy_volume_has_its_db_scale() {
         })
     );
     assert_eq!(
-        mixer.read_integer(&info, 2),
+        mixer.get::<i64>(&info, 2),
         Err(Error::ControlChannel { channel: 2, count: 2 })
     );
 }
@@ -271,12 +272,12 @@ fn mixer_dummy_switches_and_enumerations() {
         .expect("a stereo switch (Master Capture Switch)");
     eprintln!("switch: {}", switch.id.name);
     let _restore = restore_later(&mixer, switch);
-    mixer.write_boolean(switch, 0, true).unwrap();
-    mixer.write_boolean(switch, 1, false).unwrap();
-    assert!(mixer.read_boolean(switch, 0).unwrap());
-    assert!(!mixer.read_boolean(switch, 1).unwrap());
-    mixer.write_boolean_all(switch, false).unwrap();
-    assert!(!mixer.read_boolean(switch, 0).unwrap());
+    mixer.set(switch, 0, true).unwrap();
+    mixer.set(switch, 1, false).unwrap();
+    assert!(mixer.get::<bool>(switch, 0).unwrap());
+    assert!(!mixer.get::<bool>(switch, 1).unwrap());
+    mixer.set(switch, Channels::All, false).unwrap();
+    assert!(!mixer.get::<bool>(switch, 0).unwrap());
 
     let Some(enumerated) = infos
         .iter()
@@ -294,13 +295,13 @@ fn mixer_dummy_switches_and_enumerations() {
     assert!(names.iter().all(|n| !n.is_empty()));
     let _restore_enum = restore_later(&mixer, enumerated);
     let last = items - 1;
-    mixer.write_enumerated_all(enumerated, last).unwrap();
-    assert_eq!(mixer.read_enumerated(enumerated, 0).unwrap(), last);
+    mixer.set(enumerated, Channels::All, last).unwrap();
+    assert_eq!(mixer.get::<u32>(enumerated, 0).unwrap(), last);
     assert_eq!(mixer.enum_item_index(enumerated, &names[0]).unwrap(), 0);
-    mixer.write_enumerated(enumerated, 0, 0).unwrap();
-    assert_eq!(mixer.read_enumerated(enumerated, 0).unwrap(), 0);
+    mixer.set(enumerated, 0, 0u32).unwrap();
+    assert_eq!(mixer.get::<u32>(enumerated, 0).unwrap(), 0);
     assert_eq!(
-        mixer.write_enumerated(enumerated, 0, items),
+        mixer.set(enumerated, 0, items),
         Err(Error::ControlValue {
             value: items.into(),
             min: 0,
@@ -326,7 +327,7 @@ fn mixer_event_for_a_change_made_through_another_handle() {
     let writer = loopback();
     let info = writer.find("PCM Rate Shift 100000", 0).unwrap();
     let _restore = restore_later(&writer, &info);
-    let was = writer.read_integer(&info, 0).unwrap();
+    let was = writer.get::<i64>(&info, 0).unwrap();
 
     // Not subscribed: nothing to wait for.
     assert_eq!(watcher.wait_event(Some(20)).unwrap(), None);
@@ -334,7 +335,7 @@ fn mixer_event_for_a_change_made_through_another_handle() {
     drain_events(&watcher);
 
     let changed = if was == 100_123 { 100_124 } else { 100_123 };
-    writer.write_integer(&info, 0, changed).unwrap();
+    writer.set(&info, 0, changed).unwrap();
     let event = watcher
         .wait_event(Some(2000))
         .unwrap()
@@ -348,16 +349,16 @@ fn mixer_event_for_a_change_made_through_another_handle() {
     assert_eq!(event.id.numid, info.id.numid);
     assert_eq!(event.id.name, info.id.name);
     assert_eq!(event.id.iface, Interface::Pcm);
-    assert_eq!(watcher.read_integer(&info, 0).unwrap(), changed);
+    assert_eq!(watcher.get::<i64>(&info, 0).unwrap(), changed);
 
     // Writing the same value changes nothing, so no event.
-    writer.write_integer(&info, 0, changed).unwrap();
+    writer.set(&info, 0, changed).unwrap();
     assert_eq!(watcher.wait_event(Some(100)).unwrap(), None);
 
     // The writer's own handle, once subscribed, sees its own change too.
     writer.subscribe(true).unwrap();
     drain_events(&writer);
-    writer.write_integer(&info, 0, was).unwrap();
+    writer.set(&info, 0, was).unwrap();
     let own = writer
         .wait_event(Some(2000))
         .unwrap()
@@ -371,7 +372,7 @@ fn mixer_event_for_a_change_made_through_another_handle() {
 
     // Unsubscribed: no more events.
     watcher.subscribe(false).unwrap();
-    writer.write_integer(&info, 0, changed).unwrap();
+    writer.set(&info, 0, changed).unwrap();
     assert_eq!(watcher.wait_event(Some(100)).unwrap(), None);
 }
 
@@ -382,7 +383,7 @@ fn mixer_percent_on_the_loopback_and_no_db_scale() {
     let _restore = restore_later(&mixer, &info);
     // 80000..=120000: 50% is 100000, 25% 90000.
     assert_eq!(mixer.write_percent(&info, None, 50).unwrap(), 100_000);
-    assert_eq!(mixer.read_integer(&info, 0).unwrap(), 100_000);
+    assert_eq!(mixer.get::<i64>(&info, 0).unwrap(), 100_000);
     assert_eq!(mixer.read_percent(&info, 0).unwrap(), 50);
     assert_eq!(mixer.write_percent(&info, Some(0), 25).unwrap(), 90_000);
     assert_eq!(mixer.read_percent(&info, 0).unwrap(), 25);
@@ -409,7 +410,7 @@ fn mixer_dummy_volume_by_db_and_percent() {
     let _restore = restore_later(&mixer, &info);
     // -50..=100 on -45 dB + 0.3 dB per step: value 0 is -30 dB.
     assert_eq!(mixer.write_db(&info, None, -3000, DbRounding::Down).unwrap(), 0);
-    assert_eq!(mixer.read_integer(&info, 1).unwrap(), 0);
+    assert_eq!(mixer.get::<i64>(&info, 1).unwrap(), 0);
     assert_eq!(mixer.read_db(&info, 0).unwrap(), -3000);
     // -30.1 dB: down to -30.3 (value -1), up to -30.0 (value 0).
     assert_eq!(
@@ -511,4 +512,249 @@ fn mixer_channel_maps_of_a_real_driver() {
         assert_eq!(err.errno(), Some(Errno::PERM));
     }
     drop(stream);
+}
+
+/// A user control added for a test, removed again when dropped (the kernel keeps user
+/// controls after the device is closed).
+struct UserControl<'a> {
+    mixer: &'a Mixer,
+    info: ElemInfo,
+}
+
+impl Drop for UserControl<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self.mixer.remove_user_control(&self.info.id) {
+            eprintln!("could not remove {}: {e}", self.info.id);
+        }
+    }
+}
+
+/// Adds a user control `name`,`index` of `kind` to the card (interface `iface`).
+fn add_user<'a>(
+    mixer: &'a Mixer,
+    iface: Interface,
+    name: &str,
+    index: u32,
+    kind: ElemType,
+    count: u32,
+    limits: Limits,
+) -> UserControl<'a> {
+    let mut id = ElemId {
+        numid: 0,
+        iface,
+        device: 0,
+        subdevice: 0,
+        name: Default::default(),
+        index,
+    };
+    id.name.push_str(name).unwrap();
+    let wanted = ElemInfo {
+        id,
+        kind,
+        access: Access(0),
+        count,
+        limits,
+    };
+    let info = mixer
+        .add_user_control(&wanted)
+        .unwrap_or_else(|e| panic!("ELEM_ADD {name},index={index}: {e}"));
+    assert_eq!((info.kind, info.count, info.id.index), (kind, count, index));
+    assert!(info.access.readable() && info.access.writable());
+    eprintln!("  added {}", info.id);
+    UserControl { mixer, info }
+}
+
+/// The card the user-control tests add to: the loopback where there is one, else card 0.
+fn user_card() -> Mixer {
+    Mixer::open(card("Loopback").or_else(|| cards().next()).expect("a sound card")).unwrap()
+}
+
+/// Issue 22: controls that share a name and differ by index (HDA's `Master Playback Volume`
+/// 0 and 10) are addressed as amixer does, `name,index=N`. On a user control pair made
+/// here, and on every card's own such controls where it has them (printed).
+#[test]
+fn mixer_controls_of_one_name_are_addressed_by_index() {
+    let mixer = user_card();
+    let limits = |min, max| Limits::Integer { min, max, step: 1 };
+    let first = add_user(
+        &mixer,
+        Interface::Mixer,
+        "Direct Test Volume",
+        0,
+        ElemType::Integer,
+        2,
+        limits(0, 100),
+    );
+    let tenth = add_user(
+        &mixer,
+        Interface::Mixer,
+        "Direct Test Volume",
+        10,
+        ElemType::Integer,
+        1,
+        limits(-50, 50),
+    );
+    for text in [
+        "Direct Test Volume,index=10",
+        "'Direct Test Volume',10",
+        "iface=MIXER,name='Direct Test Volume',index=10",
+        &format!("numid={}", tenth.info.id.numid),
+        &tenth.info.id.to_string(),
+    ] {
+        let found = mixer.lookup(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(found.id, tenth.info.id, "{text}");
+    }
+    assert_eq!(mixer.lookup("Direct Test Volume").unwrap().id, first.info.id);
+    assert_eq!(mixer.find("Direct Test Volume", 10).unwrap().id, tenth.info.id);
+    assert_eq!(
+        mixer.lookup("Direct Test Volume,index=3"),
+        Err(Error::NoSuchControl)
+    );
+    assert_eq!(
+        mixer.lookup("Direct Test Volume,index=x"),
+        Err(Error::BadControlId)
+    );
+    // Each is written and read on its own.
+    mixer.set(&tenth.info, 0, -42i64).unwrap();
+    mixer.set(&first.info, Channels::All, 7i64).unwrap();
+    assert_eq!(mixer.get::<i64>(&tenth.info, 0).unwrap(), -42);
+    assert_eq!(mixer.get::<i64>(&first.info, 1).unwrap(), 7);
+    // A second add of the same id is refused by the kernel.
+    let again = mixer.add_user_control(&tenth.info).unwrap_err();
+    assert_eq!(again.errno(), Some(Errno::BUSY), "{again}");
+
+    // Every card's own controls beyond index 0 (HDA's Master Playback Volume 10).
+    let mut own = 0;
+    for card in cards() {
+        let mixer = Mixer::open(card).unwrap();
+        let ids: Vec<_> = mixer.elements().collect::<Result<_, _>>().unwrap();
+        for id in ids
+            .iter()
+            .filter(|id| id.index > 0 && !id.name.starts_with("Direct Test"))
+        {
+            assert_eq!(&mixer.lookup(&id.to_string()).unwrap().id, id);
+            let fields = format!(
+                "iface={},name='{}',index={},device={},subdevice={}",
+                id.iface, id.name, id.index, id.device, id.subdevice
+            );
+            assert_eq!(&mixer.lookup(&fields).unwrap().id, id);
+            eprintln!("  card {card}: its own {id} found by its index");
+            own += 1;
+        }
+    }
+    eprintln!("  {own} controls of the cards' own beyond index 0 found by their index");
+}
+
+/// Issue 22: an INTEGER64 user control over all of i64: percent and the value check work
+/// without overflow.
+#[test]
+fn mixer_integer64_over_the_whole_range() {
+    let mixer = user_card();
+    let wide = Limits::Integer {
+        min: i64::MIN,
+        max: i64::MAX,
+        step: 0,
+    };
+    let control = add_user(
+        &mixer,
+        Interface::Mixer,
+        "Direct Test Wide",
+        0,
+        ElemType::Integer64,
+        1,
+        wide,
+    );
+    let info = &control.info;
+    assert_eq!(info.limits, wide);
+    assert_eq!(mixer.write_percent(info, None, 100).unwrap(), i64::MAX);
+    assert_eq!(mixer.get::<i64>(info, 0).unwrap(), i64::MAX);
+    assert_eq!(mixer.read_percent(info, 0).unwrap(), 100);
+    mixer.set(info, 0, i64::MIN).unwrap();
+    assert_eq!(mixer.read_percent(info, 0).unwrap(), 0);
+    let half = mixer.write_percent(info, None, 50).unwrap();
+    assert_eq!(mixer.get::<i64>(info, 0).unwrap(), half);
+    assert_eq!(mixer.read_percent(info, 0).unwrap(), 50);
+}
+
+/// Issue 24: an IEC958 control (`IEC958 Playback Default`, interface PCM, as vc4-hdmi has
+/// one) made with ELEM_ADD, since no emulated card has one: written with the channel status
+/// alsa-lib's vc4-hdmi.conf sets, read back, removed.
+#[test]
+fn mixer_iec958_user_control_written_read_and_removed() {
+    let mixer = user_card();
+    let control = add_user(
+        &mixer,
+        Interface::Pcm,
+        "IEC958 Playback Default",
+        0,
+        ElemType::Iec958,
+        1,
+        Limits::None,
+    );
+    let info = mixer.lookup("iface=PCM,name='IEC958 Playback Default'").unwrap();
+    assert_eq!(info.id, control.info.id);
+    assert_eq!(info.kind, ElemType::Iec958);
+    let status = ChannelStatus::hdmi_pcm(48_000);
+    mixer.write_iec958(&info, &status).unwrap();
+    let back = mixer.read_iec958(&info).unwrap();
+    assert_eq!(back, status);
+    assert_eq!(back.0[..4], [0x04, 0x82, 0x00, 0x02], "AES0-AES3");
+    // The whole record: the status first, the rest as it was (zero).
+    let values = mixer.read(&info).unwrap();
+    let record = values.bytes().unwrap();
+    assert_eq!(record.len(), 176);
+    assert_eq!(record[..24], status.0);
+    assert!(record[24..].iter().all(|b| *b == 0));
+    // AES3 for 44.1 kHz through the bytes call: only the first bytes change.
+    mixer.write_bytes(&info, &[0x04, 0x82, 0x00, 0x00]).unwrap();
+    assert_eq!(mixer.read_iec958(&info).unwrap(), ChannelStatus::hdmi_pcm(44_100));
+    assert_eq!(
+        mixer.get::<i64>(&info, 0),
+        Err(Error::ControlType {
+            found: ElemType::Iec958
+        })
+    );
+    let id = info.id.clone();
+    drop(control);
+    assert_eq!(
+        mixer.lookup("iface=PCM,name='IEC958 Playback Default'"),
+        Err(Error::NoSuchControl),
+        "removed"
+    );
+    let err = mixer.remove_user_control(&id).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::NOENT), "{err}");
+}
+
+/// Issue 24: a BYTES user control: written in part and whole, read back, and more bytes than
+/// it holds refused before any write.
+#[test]
+fn mixer_bytes_user_control() {
+    let mixer = user_card();
+    let control = add_user(
+        &mixer,
+        Interface::Mixer,
+        "Direct Test Bytes",
+        0,
+        ElemType::Bytes,
+        16,
+        Limits::None,
+    );
+    let info = &control.info;
+    let all: Vec<u8> = (0..16).map(|i| i * 17).collect();
+    mixer.write_bytes(info, &all).unwrap();
+    assert_eq!(mixer.read(info).unwrap().bytes().unwrap(), all);
+    mixer.write_bytes(info, &[0xaa, 0xbb]).unwrap();
+    let back = mixer.read(info).unwrap();
+    assert_eq!(back.bytes().unwrap()[..3], [0xaa, 0xbb, 2 * 17]);
+    assert_eq!(
+        mixer.write_bytes(info, &[0; 17]),
+        Err(Error::ControlChannel {
+            channel: 17,
+            count: 16
+        })
+    );
+    // A control of the card's own (not a user one) cannot be removed.
+    let own = mixer.elements().next().unwrap().unwrap();
+    let err = mixer.remove_user_control(&own).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::INVAL), "{err}");
 }

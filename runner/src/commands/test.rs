@@ -88,6 +88,7 @@ const DRIVER_TESTS: DriverTests = DriverTests {
     name: "driver-tests",
     tests: &[
         "mixer::mixer_channel_maps_of_a_real_driver",
+        "mixer::mixer_controls_of_one_name_are_addressed_by_index",
         "stream_loop::timestamps_follow_the_chosen_clock_and_the_audio_position",
     ],
 };
