@@ -2,7 +2,7 @@
  * against alsa-lib's `hw` PCM with SND_PCM_ACCESS_MMAP_INTERLEAVED and prints one trace line per
  * step, the same lines the crate's half (guest-tools/src/bin/oracle.rs) prints.
  *
- *   oracle-c DEVICE SECOND_DEVICE RATE SCRIPT_FILE
+ *   oracle-c DEVICE SECOND_DEVICE RATE SCRIPT_FILE TAG
  *
  * SECOND_DEVICE is the playback device `link` opens and links (`-` when there is none). A script
  * file holds scripts, each a `script NAME` line and one step a line:
@@ -10,7 +10,7 @@
  *   prepare | start | drop | drain | reset | resume | recover | status | avail | delay
  *   mmap N | write N | wait MS | sleep MS | pause 0|1 | link | unlink
  * After each step:
- *   ORACLE {"impl":"alsa-lib","script":S,"step":I,"op":"OP","ret":R,"state":ST,"avail":A,
+ *   ORACLE {"impl":"alsa-lib","tag":TAG,"script":S,"step":I,"op":"OP","ret":R,"state":ST,"avail":A,
  *           "appl":P,"hw":H,"delay":D,"delay_err":E}
  * R is the step's value or -errno; the rest is what snd_pcm_status and snd_pcm_delay say after it
  * (state -1 when no stream is open). Built dynamically against the guest's libasound.so.2. */
@@ -28,15 +28,18 @@ static snd_pcm_t *pcm;
 static snd_pcm_t *second;
 static const char *device;
 static const char *second_device;
+static const char *tag;
 static unsigned int rate;
 static unsigned long period_cfg, periods_cfg, avail_min_cfg, start_cfg, stop_cfg;
 static snd_pcm_uframes_t buffer_frames, start_threshold;
 static unsigned long written_frames;
 
-/* The same sample values the crate's half writes: a saw tooth over the frames written. */
+/* The same sample values the crate's half writes: silence, so that the heard scenarios of a
+ * real-driver board, recorded in the same boot, hear nothing of the harness. */
 static short sample_at(unsigned long frame)
 {
-	return (short)((long)(frame % 200) * 100 - 10000);
+	(void)frame;
+	return 0;
 }
 
 static void sleep_ms(long ms)
@@ -123,9 +126,9 @@ static void trace(const char *script, int step, const char *op, long ret)
 		else
 			delay = d;
 	}
-	printf("ORACLE {\"impl\":\"alsa-lib\",\"script\":\"%s\",\"step\":%d,\"op\":\"%s\",\"ret\":%ld,"
+	printf("ORACLE {\"impl\":\"alsa-lib\",\"tag\":\"%s\",\"script\":\"%s\",\"step\":%d,\"op\":\"%s\",\"ret\":%ld,"
 	       "\"state\":%ld,\"avail\":%ld,\"appl\":%ld,\"hw\":%ld,\"delay\":%ld,\"delay_err\":%ld}\n",
-	       script, step, op, ret, state, avail, appl, hwp, delay, delay_err);
+	       tag, script, step, op, ret, state, avail, appl, hwp, delay, delay_err);
 	fflush(stdout);
 }
 
@@ -293,13 +296,14 @@ int main(int argc, char **argv)
 	char line[256], script[96] = "", op[32];
 	int step = 0;
 	FILE *f;
-	if (argc != 5) {
-		fprintf(stderr, "usage: oracle-c DEVICE SECOND_DEVICE RATE SCRIPT_FILE\n");
+	if (argc != 6) {
+		fprintf(stderr, "usage: oracle-c DEVICE SECOND_DEVICE RATE SCRIPT_FILE TAG\n");
 		return 2;
 	}
 	device = argv[1];
 	second_device = argv[2];
 	rate = (unsigned int)strtoul(argv[3], NULL, 10);
+	tag = argv[5];
 	if (!(f = fopen(argv[4], "r"))) {
 		perror(argv[4]);
 		return 2;
@@ -329,6 +333,6 @@ int main(int argc, char **argv)
 	}
 	close_all();
 	fclose(f);
-	printf("ORACLE-DONE alsa-lib\n");
+	printf("ORACLE-DONE alsa-lib %s\n", tag);
 	return 0;
 }

@@ -3,7 +3,7 @@
 //! (`guest-tools/oracle/oracle.c`) prints for the same script.
 //!
 //! ```text
-//! oracle DEVICE SECOND_DEVICE RATE SCRIPT_FILE
+//! oracle DEVICE SECOND_DEVICE RATE SCRIPT_FILE TAG
 //! ```
 //!
 //! The script format and the trace line are oracle.c's; `ALSA_DIRECT_TEST_TRANSPORT=sync-ptr`
@@ -29,9 +29,10 @@ const ENODEV: i32 = 19;
 /// `ETIMEDOUT`
 const ETIMEDOUT: i32 = 110;
 
-/// The same sample values oracle.c writes: a saw tooth over the frames written.
-fn sample_at(frame: u64) -> i16 {
-    ((frame % 200) as i64 * 100 - 10_000) as i16
+/// The same sample values oracle.c writes: silence, so that the heard scenarios of a
+/// real-driver board, recorded in the same boot, hear nothing of the harness.
+fn sample_at(_frame: u64) -> i16 {
+    0
 }
 
 /// The errno alsa-lib would report for `error` (negative).
@@ -89,6 +90,7 @@ struct Open {
 
 /// One run over a script file.
 struct Runner {
+    tag: String,
     device: String,
     second_device: String,
     rate: u32,
@@ -235,8 +237,9 @@ impl Runner {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(
             out,
-            "ORACLE {{\"impl\":\"crate\",\"script\":\"{script}\",\"step\":{step},\"op\":\"{op}\",\"ret\":{ret},\
-             \"state\":{state},\"avail\":{avail},\"appl\":{appl},\"hw\":{hw},\"delay\":{delay},\"delay_err\":{delay_err}}}"
+            "ORACLE {{\"impl\":\"crate\",\"tag\":\"{}\",\"script\":\"{script}\",\"step\":{step},\"op\":\"{op}\",\"ret\":{ret},\
+             \"state\":{state},\"avail\":{avail},\"appl\":{appl},\"hw\":{hw},\"delay\":{delay},\"delay_err\":{delay_err}}}",
+            self.tag
         );
         let _ = out.flush();
     }
@@ -244,8 +247,8 @@ impl Runner {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [device, second_device, rate, file] = args.as_slice() else {
-        eprintln!("usage: oracle DEVICE SECOND_DEVICE RATE SCRIPT_FILE");
+    let [device, second_device, rate, file, tag] = args.as_slice() else {
+        eprintln!("usage: oracle DEVICE SECOND_DEVICE RATE SCRIPT_FILE TAG");
         std::process::exit(2);
     };
     let Ok(rate) = rate.parse() else {
@@ -264,6 +267,7 @@ fn main() {
         _ => TransportChoice::Auto,
     };
     let mut runner = Runner {
+        tag: tag.clone(),
         device: device.clone(),
         second_device: second_device.clone(),
         rate,
@@ -302,5 +306,5 @@ fn main() {
         step += 1;
     }
     runner.close_all();
-    println!("ORACLE-DONE crate");
+    println!("ORACLE-DONE crate {tag}");
 }
