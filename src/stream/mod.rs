@@ -22,6 +22,8 @@ mod kernel;
 #[cfg(test)]
 mod model;
 mod playback;
+#[cfg(test)]
+mod replay;
 mod resume;
 mod status;
 #[cfg(test)]

@@ -60,6 +60,19 @@ pub fn parse(console: &[String]) -> (Traces, Vec<String>) {
     (traces, bad)
 }
 
+/// Trace lines as text, one a line: `SCRIPT STEP RET STATE AVAIL APPL HW DELAY DELAY_ERR OP`
+/// (the model replay's fixtures, `tests/oracle/*.trace`).
+pub fn trace_text<'a>(lines: impl Iterator<Item = &'a Line>) -> String {
+    lines
+        .map(|l| {
+            format!(
+                "{} {} {} {} {} {} {} {} {} {}\n",
+                l.script, l.step, l.ret, l.state, l.avail, l.appl, l.hw, l.delay, l.delay_err, l.op
+            )
+        })
+        .collect()
+}
+
 /// A difference the project knows of, accepted by name: the rest of the script after it is
 /// not compared (the two streams are no longer in the same place).
 pub struct Named {

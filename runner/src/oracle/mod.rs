@@ -306,6 +306,15 @@ pub fn judge(board: &Board, plan: &Plan, report: &BootReport, out_dir: &Path, su
     }
     let console = out_dir.join(format!("{}-console.txt", board.name));
     let _ = std::fs::write(&console, report.console.join("\n"));
+    // Each trace alone, in the form the model replay reads (src/stream/replay.rs).
+    for ((tag, implementation), scripts) in &traces {
+        let file = out_dir.join(format!(
+            "{}-{}-{implementation}.trace",
+            board.name,
+            tag.replace([':', ',', '@'], "_")
+        ));
+        let _ = std::fs::write(&file, compare::trace_text(scripts.values().flatten()));
+    }
     for (index, on) in plan.devices.iter().enumerate() {
         for tag in &on.runs {
             let run = tag.rsplit('@').next().unwrap_or(tag);
