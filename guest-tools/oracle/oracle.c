@@ -13,7 +13,8 @@
  *   ORACLE {"impl":"alsa-lib","tag":TAG,"script":S,"step":I,"op":"OP","ret":R,"state":ST,"avail":A,
  *           "appl":P,"hw":H,"delay":D,"delay_err":E}
  * R is the step's value or -errno; the rest is what snd_pcm_status and snd_pcm_delay say after it
- * (state -1 when no stream is open). Built dynamically against the guest's libasound.so.2. */
+ * (state -1 when no stream is open; appl and hw -2 when the status layout check fails). Built
+ * dynamically against the guest's libasound.so.2. */
 
 #include <alsa/asoundlib.h>
 #include <errno.h>
@@ -90,34 +91,36 @@ static int configure(snd_pcm_t *p)
 	return snd_pcm_sw_params(p, sw);
 }
 
-/* A number after `key` in snd_pcm_status_dump's text (`appl_ptr     : 1024`). */
-static long dumped(const char *text, const char *key)
-{
-	const char *at = strstr(text, key);
-	if (!at)
-		return -1;
-	at = strchr(at, ':');
-	return at ? strtol(at + 1, NULL, 10) : -1;
-}
+/* The head of the kernel's `struct snd_pcm_status`, which alsa-lib's snd_pcm_status_t is (its
+ * pcm_local.h), with the C library's timespec as alsa-lib was built with it: the pointers have
+ * no getter. Checked against the getters of the fields after them (`delay`, `avail`). */
+struct status_head {
+	int state;
+	struct timespec trigger_tstamp;
+	struct timespec tstamp;
+	snd_pcm_uframes_t appl_ptr;
+	snd_pcm_uframes_t hw_ptr;
+	snd_pcm_sframes_t delay;
+	snd_pcm_uframes_t avail;
+};
 
 static void trace(const char *script, int step, const char *op, long ret)
 {
 	long state = -1, avail = 0, appl = 0, hwp = 0, delay = 0, delay_err = 0;
 	if (pcm) {
 		snd_pcm_status_t *st;
-		snd_output_t *out;
-		char *text = NULL;
 		snd_pcm_sframes_t d;
 		snd_pcm_status_alloca(&st);
 		if (snd_pcm_status(pcm, st) == 0) {
+			const struct status_head *head = (const struct status_head *)st;
 			state = snd_pcm_status_get_state(st);
 			avail = (long)snd_pcm_status_get_avail(st);
-			if (snd_output_buffer_open(&out) == 0) {
-				snd_pcm_status_dump(st, out);
-				snd_output_buffer_string(out, &text);
-				appl = dumped(text, "appl_ptr");
-				hwp = dumped(text, "hw_ptr");
-				snd_output_close(out);
+			if ((long)head->state == state && (long)head->avail == avail &&
+			    head->delay == snd_pcm_status_get_delay(st)) {
+				appl = (long)head->appl_ptr;
+				hwp = (long)head->hw_ptr;
+			} else {
+				appl = hwp = -2; /* the layout is not alsa-lib's */
 			}
 		}
 		int err = snd_pcm_delay(pcm, &d);

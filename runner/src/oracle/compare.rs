@@ -78,24 +78,79 @@ pub fn trace_text<'a>(lines: impl Iterator<Item = &'a Line>) -> String {
 pub struct Named {
     /// The name docs/oracle.md and the README's robustness table give it.
     pub name: &'static str,
-    /// Whether the difference at this step is this one: the script name and the two lines.
-    pub matches: fn(&str, &Line, &Line) -> bool,
+    /// Why it is accepted: an intended difference, a known defect (issue 22) until its fix
+    /// merges, or a difference the harness found that awaits a decision.
+    pub kind: Kind,
+    /// Whether the difference at this step is this one: the script name, its open step's
+    /// values (period, periods, avail_min, start, stop) and the two lines.
+    pub matches: fn(&str, &[u32], &Line, &Line) -> bool,
 }
 
-/// The named differences (docs/oracle.md "Named differences"). Known defects of issue 22
-/// stay here until their fixes merge.
+/// Why a named difference is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The crate means to differ (README robustness table).
+    Intended,
+    /// A known defect, fixed on another branch; the name goes when the fix merges.
+    KnownDefect,
+    /// Found by the harness, not yet fixed or declared intended.
+    Found,
+}
+
+/// Whether a step hands frames to the stream.
+fn queues(op: &str) -> bool {
+    op.starts_with("write") || op.starts_with("mmap")
+}
+
+/// The named differences (docs/oracle.md "Named differences").
 pub const NAMED: &[Named] = &[
-    // Known defect: `resume()` on a stream that is not suspended falls back to PREPARE (and
-    // drops what is queued) where alsa-lib returns the kernel's error.
+    // `resume()` on a stream that is not suspended falls back to PREPARE (and drops what is
+    // queued) where alsa-lib returns the kernel's error.
     Named {
         name: "resume-not-suspended",
-        matches: |_, a, c| a.op == "resume" && a.ret < 0 && a.state != 7 && c.ret != a.ret,
+        kind: Kind::KnownDefect,
+        matches: |_, _, a, c| a.op == "resume" && a.ret < 0 && a.state != 7 && c.ret != a.ret,
     },
-    // Known defect: `avail_min` equal to the buffer is accepted, and a wait for it ends only
-    // in an xrun; the fix may refuse such a config instead, which differs from alsa-lib too.
+    // `avail_min` equal to the buffer is accepted, and a wait for it ends only in an xrun;
+    // the fix may refuse such a config instead, which differs from alsa-lib too.
     Named {
         name: "avail-min-buffer",
-        matches: |script, _, _| script == "avail-min-buffer",
+        kind: Kind::KnownDefect,
+        matches: |script, _, _, _| script == "avail-min-buffer",
+    },
+    // alsa-lib raises `avail_min` to the period (snd_pcm_sw_params_set_avail_min); the crate
+    // wakes at the `avail_min` asked for.
+    Named {
+        name: "avail-min-below-period",
+        kind: Kind::Intended,
+        matches: |_, open, a, c| {
+            let (period, avail_min) = (
+                open.first().copied().unwrap_or(0),
+                open.get(2).copied().unwrap_or(0),
+            );
+            a.op.starts_with("wait") && avail_min != 0 && avail_min < period && a.ret == 0 && c.ret == 1
+        },
+    },
+    // `write`/`begin`+`commit` in an xrun queue frames (the state is not checked) where
+    // alsa-lib returns EPIPE.
+    Named {
+        name: "write-in-xrun",
+        kind: Kind::Found,
+        matches: |_, _, a, c| queues(&a.op) && a.ret == -32 && c.ret >= 0,
+    },
+    // `write`/`begin`+`commit` in SETUP (after drop or drain) queue frames where alsa-lib
+    // returns EBADFD.
+    Named {
+        name: "write-outside-streaming-states",
+        kind: Kind::Found,
+        matches: |_, _, a, c| queues(&a.op) && a.ret == -77 && c.ret >= 0,
+    },
+    // `avail()` in SETUP returns a number where alsa-lib's snd_pcm_avail returns the
+    // kernel's EBADFD (the crate drops HWSYNC's error there).
+    Named {
+        name: "avail-outside-streaming-states",
+        kind: Kind::Found,
+        matches: |_, _, a, c| a.op == "avail" && a.ret == -77 && c.ret >= 0,
     },
 ];
 
@@ -104,8 +159,9 @@ pub const NAMED: &[Named] = &[
 pub enum Verdict {
     /// Every step agreed.
     Same,
-    /// A named difference at a step; the steps after it were not compared.
-    Named(&'static str, usize),
+    /// A named difference (name, why accepted) at a step; the steps after it were not
+    /// compared.
+    Named(&'static str, Kind, usize),
     /// A difference nobody named: what and where.
     Differs(String),
 }
@@ -140,6 +196,15 @@ fn live_value(op: &str) -> bool {
 /// and `delay` steps), the positions taken from the last realignment (see [`realigns`]).
 pub fn compare(script: &str, alsa: &[Line], ours: &[Line], tolerance: i64) -> Outcome {
     let mut steps = 0;
+    let open: Vec<u32> = alsa
+        .first()
+        .map(|l| {
+            l.op.split_whitespace()
+                .skip(1)
+                .filter_map(|w| w.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
     let (mut base_a, mut base_c) = (0i64, 0i64);
     for (a, c) in alsa.iter().zip(ours) {
         let mut diffs = Vec::new();
@@ -182,10 +247,10 @@ pub fn compare(script: &str, alsa: &[Line], ours: &[Line], tolerance: i64) -> Ou
             diffs.push(format!("delay {} beside {} (+/-{tolerance})", a.delay, c.delay));
         }
         if !diffs.is_empty() {
-            if let Some(named) = NAMED.iter().find(|n| (n.matches)(script, a, c)) {
+            if let Some(named) = NAMED.iter().find(|n| (n.matches)(script, &open, a, c)) {
                 return Outcome {
                     steps,
-                    verdict: Verdict::Named(named.name, a.step),
+                    verdict: Verdict::Named(named.name, named.kind, a.step),
                 };
             }
             return Outcome {
@@ -307,7 +372,7 @@ mod tests {
             compare("s", &a, &c, 64),
             Outcome {
                 steps: 0,
-                verdict: Verdict::Named("resume-not-suspended", 0)
+                verdict: Verdict::Named("resume-not-suspended", Kind::KnownDefect, 0)
             }
         );
     }

@@ -291,7 +291,16 @@ pub fn totals(on: &OnDevice, traces: &compare::Traces, tag: &str, rate: u32) -> 
         totals.steps += steps;
         match verdict {
             Verdict::Same => {}
-            Verdict::Named(name, _) => totals.named.push((name.to_owned(), script.name.clone())),
+            Verdict::Named(name, kind, _) => {
+                let kind = match kind {
+                    compare::Kind::Intended => "intended",
+                    compare::Kind::KnownDefect => "known defect",
+                    compare::Kind::Found => "found",
+                };
+                totals
+                    .named
+                    .push((format!("{name} [{kind}]"), script.name.clone()))
+            }
             Verdict::Differs(what) => totals.differences.push(format!("{}: {what}", script.name)),
         }
     }
