@@ -575,8 +575,11 @@ fn test_board(
     if let Some(audio) = &board.audio {
         return heard_board(ws, host, board, audio, &files, opts, test_args, built, summary);
     }
+    // `-- oracle` alone runs only the differential harness.
+    let only_oracle = !test_args.is_empty() && test_args.iter().all(|a| a.contains(oracle::WORD));
+    let runs: &[Run] = if only_oracle { &[] } else { &board.runs };
     let mut jobs = Vec::new();
-    for run in &board.runs {
+    for run in runs {
         let target = board.run_target(run);
         let (binary, examples) = build(ws, target, built)?;
         let mut args = vec!["--test-threads=1".to_owned()];
@@ -615,7 +618,7 @@ fn test_board(
         report.init_after.map(secs).unwrap_or_else(|| "-".into()),
     );
     add_boot(summary, &board.name, &report, boot_detail);
-    for run in &board.runs {
+    for run in runs {
         let target = board.run_target(run);
         match report.jobs.iter().find(|j| j.name == run.name) {
             Some(job) => {
