@@ -383,7 +383,10 @@ fn replay(trace: &str) -> (usize, usize, Vec<String>, Vec<String>) {
 fn the_model_replays_the_real_kernels_trace_but_for_its_known_divergences() {
     let (scripts, steps, known, differences) = replay(ARM64_LOOPBACK);
     std::println!("model replay: {scripts} scripts, {steps} steps compared, known: {known:?}");
-    assert!(scripts >= 10, "{scripts} scripts replayed");
+    assert!(
+        scripts >= 10 && steps >= 100,
+        "{scripts} scripts, {steps} steps replayed"
+    );
     assert!(
         differences.is_empty(),
         "the model differs from the kernel: {differences:#?}"

@@ -145,6 +145,21 @@ pub const NAMED: &[Named] = &[
         kind: Kind::Found,
         matches: |_, _, a, c| queues(&a.op) && a.ret == -77 && c.ret >= 0,
     },
+    // After a state change that wakes no waiter (seen: `reset` in PREPARED), `wait` times out
+    // where alsa-lib's (a fresh check of avail, then ppoll) is ready at once: the crate's
+    // level-triggered epoll re-checks the descriptor only after a wakeup.
+    Named {
+        name: "wait-misses-readiness",
+        kind: Kind::Found,
+        matches: |_, _, a, c| a.op.starts_with("wait") && a.ret == 1 && c.ret == 0,
+    },
+    // On AC97 (snd-intel8x0 under qemu) the crate's stream was in an xrun right after `pause
+    // 0` where alsa-lib's ran on (its status read comes sooner after the release).
+    Named {
+        name: "xrun-after-pause-release",
+        kind: Kind::Found,
+        matches: |_, _, a, c| a.op == "pause 0" && a.state == 3 && c.state == 4,
+    },
     // `avail()` in SETUP returns a number where alsa-lib's snd_pcm_avail returns the
     // kernel's EBADFD (the crate drops HWSYNC's error there).
     Named {

@@ -221,7 +221,7 @@ pub fn named(device: &Device) -> Vec<Script> {
             vec![
                 open,
                 Prepare,
-                Write(buffer + p / 3),
+                Write(buffer),
                 Sleep(starve),
                 Prepare,
                 Avail,
