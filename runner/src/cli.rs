@@ -46,7 +46,8 @@ pub enum Command {
     /// All emulated boards when none is named. ARGS go to the test binaries (e.g. a test name
     /// filter). On a real-driver board (one whose board file has an audio section) the heard
     /// scenarios play in one boot, qemu records the card's output and the runner judges the
-    /// recording (ARGS pick scenarios by name, e.g. tone-p64).
+    /// recording (ARGS pick scenarios by name, e.g. tone-p64). Every full run also runs the
+    /// differential harness beside alsa-lib (docs/oracle.md); `-- oracle` runs only that.
     Test(TestArgs),
     /// Build an example, boot the board, run /bin/NAME ARGS there and exit with its status.
     ///

@@ -13,6 +13,7 @@ mod cli;
 mod commands;
 mod guest_image;
 mod host;
+mod oracle;
 mod progress;
 mod targets;
 

@@ -23,6 +23,8 @@ mod kernel;
 #[cfg(test)]
 mod model;
 mod playback;
+#[cfg(test)]
+mod replay;
 mod resume;
 mod status;
 #[cfg(test)]

@@ -24,6 +24,7 @@ use crate::guest_image::guest_files::{self, GuestFiles};
 use crate::guest_image::job::{Job, Syslog};
 use crate::host::install::Host;
 use crate::host::workspace::Workspace;
+use crate::oracle;
 use crate::progress::{secs, step};
 
 /// Tests every board in `boards`; failures end up in the summary, not in the error.
@@ -226,6 +227,11 @@ fn heard_board(
         });
         driver_jobs.push(name);
     }
+    // The differential harness, after the scenarios (it plays silence).
+    let oracle = oracle_plan(ws, host, board, test_args, summary);
+    if let Some(plan) = &oracle {
+        jobs.extend(plan.jobs.iter().cloned());
+    }
     let recording = audio::recording_path(ws, &board.name, "heard")?;
     let fed = match captures.len() {
         0 => None,
@@ -262,6 +268,9 @@ fn heard_board(
                 summary.add(&board.name, name, false, why, duration);
             }
         }
+    }
+    if let Some(plan) = &oracle {
+        oracle::judge(board, plan, &report, &oracle_dir(ws), summary);
     }
     let boot_detail = format!(
         "kernel {}, {}, {} CPU(s), {} scenario(s): {}",
@@ -567,8 +576,11 @@ fn test_board(
     if let Some(audio) = &board.audio {
         return heard_board(ws, host, board, audio, &files, opts, test_args, built, summary);
     }
+    // `-- oracle` alone runs only the differential harness.
+    let only_oracle = !test_args.is_empty() && test_args.iter().all(|a| a.contains(oracle::WORD));
+    let runs: &[Run] = if only_oracle { &[] } else { &board.runs };
     let mut jobs = Vec::new();
-    for run in &board.runs {
+    for run in runs {
         let target = board.run_target(run);
         let (binary, examples) = build(ws, target, built)?;
         let mut args = vec!["--test-threads=1".to_owned()];
@@ -588,7 +600,14 @@ fn test_board(
             stderr: None,
         });
     }
+    let oracle = oracle_plan(ws, host, board, test_args, summary);
+    if let Some(plan) = &oracle {
+        jobs.extend(plan.jobs.iter().cloned());
+    }
     let report = boot_jobs(ws, board, &files, &jobs, opts, "test", HostAudio::default())?;
+    if let Some(plan) = &oracle {
+        oracle::judge(board, plan, &report, &oracle_dir(ws), summary);
+    }
     let boot_detail = format!(
         "kernel {}, {}, /init after {}",
         if report.release.is_empty() {
@@ -600,7 +619,7 @@ fn test_board(
         report.init_after.map(secs).unwrap_or_else(|| "-".into()),
     );
     add_boot(summary, &board.name, &report, boot_detail);
-    for run in &board.runs {
+    for run in runs {
         let target = board.run_target(run);
         match report.jobs.iter().find(|j| j.name == run.name) {
             Some(job) => {
@@ -621,6 +640,43 @@ fn test_board(
         }
     }
     Ok(())
+}
+
+/// `target/oracle`: the differential harness's programs, scripts and consoles.
+fn oracle_dir(ws: &Workspace) -> PathBuf {
+    ws.target_dir.join("oracle")
+}
+
+/// The differential harness's jobs for `board` when the test picks it (a full test on the
+/// board's own suite, or one whose arguments name it: `-- oracle`); a failure to build it is
+/// a failed summary line, and the board's other tests still run.
+fn oracle_plan(
+    ws: &Workspace,
+    host: &mut Host,
+    board: &Board,
+    test_args: &[String],
+    summary: &mut Summary,
+) -> Option<oracle::Plan> {
+    let named = test_args.iter().any(|a| a.contains(oracle::WORD));
+    if !named && (!test_args.is_empty() || board.base_name.is_some()) {
+        return None;
+    }
+    let started = Instant::now();
+    match oracle::plan(ws, host, board, &oracle_dir(ws)) {
+        Ok(plan) if plan.jobs.is_empty() => None,
+        Ok(plan) => Some(plan),
+        Err(err) => {
+            step!("{}: oracle FAILED before booting: {err:#}", board.name);
+            summary.add(
+                &board.name,
+                "oracle",
+                false,
+                format!("{err:#}"),
+                started.elapsed(),
+            );
+            None
+        }
+    }
 }
 
 /// The summary line of a boot: passed with `detail`, or failed with why and `detail`.
