@@ -375,3 +375,366 @@ fn boundary_of_a_64_bit_kernel_is_out_of_reach() {
         "a 64-bit boundary is at least 2^62 frames"
     );
 }
+
+/// The console line that asks the runner to pull the USB device out (`device_del` over QMP;
+/// runner/src/boot/qmp.rs).
+const UNPLUG_LINE: &str = "@@soak:unplug@@";
+/// The console line that asks the runner to plug it back in (`device_add`).
+const REPLUG_LINE: &str = "@@soak:replug@@";
+
+/// Periods streamed before the unplug is asked for.
+const PERIODS_BEFORE_UNPLUG: u64 = 20;
+
+/// Guest time a stream may go on after the unplug was asked for before the test gives up.
+const UNPLUG_PATIENCE: Duration = Duration::from_secs(30);
+
+/// The soak job's name, which prefixes its `soak:` lines.
+fn job() -> String {
+    std::env::var("ALSA_DIRECT_SOAK_JOB").unwrap_or_else(|_| "soak".into())
+}
+
+/// An environment variable the runner sets.
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set (run by `cargo board soak`)"))
+}
+
+/// Appends `text` to the kernel's log: its timestamp is on the clock of the kernel's own
+/// messages.
+fn kmsg_mark(text: &str) {
+    std::fs::write("/dev/kmsg", text).expect("writing /dev/kmsg");
+}
+
+/// The timestamp (µs) of the last kernel log record that contains `text`.
+fn kmsg_time(text: &str) -> Option<u64> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open("/dev/kmsg")
+        .expect("/dev/kmsg");
+    let mut found = None;
+    let mut record = vec![0u8; 8192];
+    // One record per read, until EAGAIN (or EPIPE for records overwritten meanwhile).
+    loop {
+        match file.read(&mut record) {
+            Ok(0) => break,
+            Ok(n) => {
+                let line = String::from_utf8_lossy(&record[..n]);
+                let Some((head, message)) = line.split_once(';') else {
+                    continue;
+                };
+                if message.contains(text) {
+                    found = head.split(',').nth(2).and_then(|t| t.parse().ok());
+                }
+            }
+            Err(e) if e.raw_os_error() == Some(libc::EPIPE) => continue,
+            Err(_) => break,
+        }
+    }
+    found
+}
+
+/// Waits up to 20 s of guest time for `node` to exist (`true`) or be gone (`false`).
+fn wait_for_node(node: &str, present: bool) {
+    let started = Instant::now();
+    while std::path::Path::new(node).exists() != present {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{node}: still {}",
+            if present { "absent" } else { "there" }
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Asks the runner for the unplug (once) and returns when it was asked.
+fn ask_for_unplug(job: &str, asked: &mut Option<Instant>) {
+    if asked.is_none() {
+        println!("soak: {job}: streaming; {UNPLUG_LINE}");
+        *asked = Some(Instant::now());
+    }
+}
+
+/// Whether the stream went on too long after the unplug was asked for.
+fn gave_up(asked: Option<Instant>) -> bool {
+    asked.is_some_and(|at| at.elapsed() > UNPLUG_PATIENCE)
+}
+
+/// The crate's playback stream on `device` until the device goes: in `run`, in a poll loop of
+/// `try_period`/`handle_poll`, or in `drain` (of a 2.7 s buffer, so the unplug lands in it).
+/// Returns the error and the xruns counted.
+fn crate_playback(job: &str, device: &str, during: &str, config: &Config) -> (alsa_direct::Error, u32) {
+    let config = if during == "drain" {
+        config.period_size(8192).periods(16)
+    } else {
+        *config
+    };
+    let mut stream =
+        MmapStream::<i16, Playback>::open(device, &config).unwrap_or_else(|e| panic!("open {device}: {e}"));
+    let period = u64::from(stream.setup().negotiated.period_size);
+    let mut asked = None;
+    let fill = |buf: &mut [i16], info: &alsa_direct::PeriodInfo| {
+        buf.fill(0);
+        info.position
+    };
+    let error = match during {
+        "run" => stream.run(|buf, info| {
+            let position = fill(buf, info);
+            if position >= PERIODS_BEFORE_UNPLUG * period {
+                ask_for_unplug(job, &mut asked);
+            }
+            if gave_up(asked) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }),
+        "try_period" => poll_loop(&mut stream, job, period, &mut asked, |s| {
+            s.try_period(|buf, info| {
+                fill(buf, info);
+                ControlFlow::<()>::Continue(())
+            })
+            .map(|p| p.is_some())
+        }),
+        "drain" => {
+            stream
+                .run(|buf, info| {
+                    let position = fill(buf, info);
+                    if position >= PERIODS_BEFORE_UNPLUG * period {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                })
+                .unwrap_or_else(|e| panic!("{job}: before the unplug: {e}"));
+            ask_for_unplug(job, &mut asked);
+            stream.drain()
+        }
+        other => panic!("unplug during {other:?}?"),
+    }
+    .expect_err("the stream ended without an error after the unplug was asked for");
+    (error, stream.xruns())
+}
+
+/// The crate's capture stream on `device` until the device goes, in `run` or in a poll loop.
+fn crate_capture(job: &str, device: &str, during: &str, config: &Config) -> (alsa_direct::Error, u32) {
+    let mut stream =
+        MmapStream::<i16, Capture>::open(device, config).unwrap_or_else(|e| panic!("open {device}: {e}"));
+    let period = u64::from(stream.setup().negotiated.period_size);
+    let mut asked = None;
+    let error = match during {
+        "run" => stream.run(|_, info| {
+            if info.position >= PERIODS_BEFORE_UNPLUG * period {
+                ask_for_unplug(job, &mut asked);
+            }
+            if gave_up(asked) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }),
+        "try_period" => {
+            stream.start().unwrap_or_else(|e| panic!("{job}: start: {e}"));
+            poll_loop(&mut stream, job, period, &mut asked, |s| {
+                s.try_period(|_, _| ControlFlow::<()>::Continue(()))
+                    .map(|p| p.is_some())
+            })
+        }
+        other => panic!("unplug during {other:?}?"),
+    }
+    .expect_err("the stream ended without an error after the unplug was asked for");
+    (error, stream.xruns())
+}
+
+/// A program's own event loop: poll the stream's descriptor, `handle_poll` what it says,
+/// `period` until it hands out nothing; asks for the unplug after a few periods. Returns the
+/// first error.
+fn poll_loop<S: alsa_direct::Sample, D: alsa_direct::StreamDirection>(
+    stream: &mut MmapStream<S, D>,
+    job: &str,
+    period: u64,
+    asked: &mut Option<Instant>,
+    mut one_period: impl FnMut(&mut MmapStream<S, D>) -> alsa_direct::Result<bool>,
+) -> alsa_direct::Result<()> {
+    use rustix::event::{poll, PollFd};
+    loop {
+        while one_period(stream)? {}
+        if stream.position() >= PERIODS_BEFORE_UNPLUG * period {
+            ask_for_unplug(job, asked);
+        }
+        if gave_up(*asked) {
+            return Ok(());
+        }
+        let mut fds = [PollFd::from_borrowed_fd(stream.fd(), stream.poll_events())];
+        let limit = rustix::time::Timespec {
+            tv_sec: 2,
+            tv_nsec: 0,
+        };
+        match poll(&mut fds, Some(&limit)) {
+            Ok(0) => panic!("{job}: no period in 2 s"),
+            Ok(_) | Err(rustix::io::Errno::INTR) => {}
+            Err(e) => panic!("{job}: poll: {e}"),
+        }
+        let revents = fds[0].revents();
+        stream.handle_poll(revents)?;
+    }
+}
+
+/// alsa-lib's `aplay -M` (or `arecord -M`) on `device` until the device goes: its exit status
+/// and what it printed.
+fn alsa_lib(job: &str, device: &str, program: &str, config: &Config) -> (String, bool) {
+    let mut command = std::process::Command::new(format!("/usr/bin/{program}"));
+    command.args([
+        "-M",
+        "-D",
+        device,
+        "-f",
+        "S16_LE",
+        "-c",
+        &config.channels.to_string(),
+        "-r",
+        &config.rate.to_string(),
+        &format!("--period-size={}", config.period_size),
+        &format!("--buffer-size={}", config.period_size * config.periods),
+        "-t",
+        "raw",
+    ]);
+    if program == "aplay" {
+        command.arg("/dev/zero").stdin(std::process::Stdio::null());
+    } else {
+        command.arg("/dev/null");
+    }
+    let mut child = command
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    // Half a second of streaming, then the unplug.
+    thread::sleep(Duration::from_millis(500));
+    let mut asked = None;
+    ask_for_unplug(job, &mut asked);
+    let mut child_stderr = child.stderr.take().expect("stderr");
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for aplay") {
+            break Some(status);
+        }
+        if gave_up(asked) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(1));
+    };
+    kmsg_mark("alsa-direct soak: error seen");
+    let mut text = String::new();
+    let _ = std::io::Read::read_to_string(&mut child_stderr, &mut text);
+    let text = text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    (
+        format!("{program} exited with {status:?}: {text}"),
+        status.is_some(),
+    )
+}
+
+/// A USB audio device pulled out while a stream runs (`cargo board soak` on a USB board): the
+/// stream must fail with the disconnect (within a period of the kernel's `USB disconnect`),
+/// count no xrun and give back its descriptor and mappings when dropped; the device, plugged
+/// in again, opens and streams. With `aplay`/`arecord`, alsa-lib's time to the error is
+/// measured the same way, as the reference.
+#[test]
+#[ignore = "needs the runner's QMP hot-unplug: run by `cargo board soak`"]
+fn unplugged_mid_stream() {
+    let job = job();
+    let direction = env("ALSA_DIRECT_UNPLUG_DIRECTION");
+    let during = env("ALSA_DIRECT_UNPLUG_DURING");
+    let playback = direction == "playback";
+    let device = if playback {
+        common::playback_device()
+    } else {
+        common::capture_device()
+    };
+    let node = format!("/dev/snd/pcmC0D0{}", if playback { 'p' } else { 'c' });
+    let config = common::config(
+        Format::S16Le,
+        env("ALSA_DIRECT_CHANNELS").parse().expect("channels"),
+        env("ALSA_DIRECT_RATE").parse().expect("rate"),
+        env("ALSA_DIRECT_PERIOD_FRAMES").parse().expect("period"),
+        env("ALSA_DIRECT_PERIODS").parse().expect("periods"),
+    );
+    wait_for_node(&node, true);
+    let before = common::fds_and_maps();
+    let (outcome, ok, xruns) = match during.as_str() {
+        "aplay" | "arecord" => {
+            let (text, exited) = alsa_lib(&job, &device, &during, &config);
+            (text, exited, 0)
+        }
+        _ => {
+            let (error, xruns) = if playback {
+                crate_playback(&job, &device, &during, &config)
+            } else {
+                crate_capture(&job, &device, &during, &config)
+            };
+            kmsg_mark("alsa-direct soak: error seen");
+            let disconnected = matches!(error, alsa_direct::Error::Disconnected)
+                || error.errno() == Some(alsa_direct::Errno::NODEV);
+            (format!("{error:?} ({error})"), disconnected, xruns)
+        }
+    };
+    let after = common::fds_and_maps();
+    let unplugged = kmsg_time("USB disconnect");
+    let seen = kmsg_time("alsa-direct soak: error seen");
+    let latency_ms = match (unplugged, seen) {
+        (Some(u), Some(s)) => Some((s as f64 - u as f64) / 1000.0),
+        _ => None,
+    };
+    let period_ms = f64::from(config.period_size) * 1000.0 / f64::from(config.rate);
+    // The device back, opened and streaming again.
+    wait_for_node(&node, false);
+    println!("soak: {job}: unplugged; {REPLUG_LINE}");
+    wait_for_node(&node, true);
+    let replayed = if playback {
+        let mut s =
+            MmapStream::<i16, Playback>::open(&device, &config).unwrap_or_else(|e| panic!("reopen: {e}"));
+        s.run(|buf, info| {
+            buf.fill(0);
+            if info.position >= 10 * u64::from(config.period_size) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap_or_else(|e| panic!("{job}: after the replug: {e}"));
+        s.position()
+    } else {
+        let mut s =
+            MmapStream::<i16, Capture>::open(&device, &config).unwrap_or_else(|e| panic!("reopen: {e}"));
+        s.run(|_, info| {
+            if info.position >= 10 * u64::from(config.period_size) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap_or_else(|e| panic!("{job}: after the replug: {e}"));
+        s.position()
+    };
+    let latency = latency_ms.map_or("?".into(), |ms| format!("{ms:.1} ms"));
+    println!(
+        "soak: {job}: {outcome}; {latency} after the kernel's USB disconnect (a period is {period_ms:.1} ms); \
+         {xruns} xruns; fds/mappings {before:?} before the open, {after:?} after the close; \
+         replugged: {replayed} frames streamed again"
+    );
+    assert!(ok, "{job}: not the disconnect: {outcome}");
+    assert_eq!(xruns, 0, "{job}: the disconnect counted as an xrun");
+    assert_eq!(before, after, "{job}: descriptors or mappings leaked");
+    if !matches!(during.as_str(), "aplay" | "arecord") {
+        let ms = latency_ms.expect("both kernel log records");
+        assert!(
+            ms <= period_ms,
+            "{job}: the error came {ms:.1} ms after the disconnect, more than a period"
+        );
+    }
+}
