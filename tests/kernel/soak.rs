@@ -124,7 +124,8 @@ impl Pointers {
             if wrapped {
                 *wraps += 1;
                 println!(
-                    "soak: {name}: {which} crossed the boundary {} ({:#x}): {} -> {now} at position {position} ({:.3} h of audio)",
+                    "soak: {}: {name} {which} crossed the boundary {} ({:#x}): {} -> {now} at position {position} ({:.3} h of audio)",
+                    job(),
                     self.boundary,
                     self.boundary,
                     *last,
@@ -201,7 +202,8 @@ fn boundary_crossed_and_heard() {
     let boundary = setup.boundary;
     let rate = u64::from(setup.negotiated.rate);
     println!(
-        "soak: boundary {boundary} ({:#x}) frames: {:.3} h at {rate} Hz; buffer {} frames, period {}, transport {:?}",
+        "soak: {}: boundary {boundary} ({:#x}) frames: {:.3} h at {rate} Hz; buffer {} frames, period {}, transport {:?}",
+        job(),
         boundary,
         boundary as f64 / rate as f64 / 3600.0,
         setup.negotiated.buffer_size,
@@ -274,7 +276,11 @@ fn boundary_crossed_and_heard() {
                                     info.position
                                 )
                             });
-                            println!("soak: capture: tone from position {}", info.position + at as u64);
+                            println!(
+                                "soak: {}: capture hears the tone from position {}",
+                                job(),
+                                info.position + at as u64
+                            );
                             from = at;
                             d
                         }
@@ -312,7 +318,8 @@ fn boundary_crossed_and_heard() {
             if started.elapsed() >= next {
                 let (fds, maps, rss) = resources();
                 println!(
-                    "soak: resources at {} min: {fds} fds, {maps} mappings, {rss} KiB resident",
+                    "soak: {}: resources at {} min: {fds} fds, {maps} mappings, {rss} KiB resident",
+                    job(),
                     next.as_secs() / 60
                 );
                 samples.push((fds, maps, rss));
@@ -326,10 +333,26 @@ fn boundary_crossed_and_heard() {
     let played = player.join().expect("playback thread");
     all_done.store(true, Ordering::Release);
     let samples = watcher.join().expect("resource thread");
+    if let Some(first) = samples.first() {
+        println!(
+            "soak: {}: resources: {} samples, {} fds, {} mappings, {} KiB resident in the first, all the same: {}",
+            job(),
+            samples.len(),
+            first.0,
+            first.1,
+            first.2,
+            samples.iter().all(|s| s == first)
+        );
+        assert!(
+            samples.iter().all(|s| s == first),
+            "the process's resources changed: {samples:?}"
+        );
+    }
     let hours = played as f64 / rate as f64 / 3600.0;
     println!(
-        "soak: played {played} frames ({hours:.3} h of audio) in {:.0} s of guest time; captured {captured}, \
-         compared {compared} frames with the tone ({:.3} Hz): {bad} differ",
+        "soak: {}: played {played} frames ({hours:.3} h of audio) in {:.0} s of guest time; captured {captured}, \
+         compared {compared} frames with the tone ({:.3} Hz): {bad} differ; boundary {boundary} crossed by both pointers of both ends",
+        job(),
         started.elapsed().as_secs_f64(),
         rate as f64 / CYCLE as f64
     );
@@ -339,19 +362,6 @@ fn boundary_crossed_and_heard() {
         compared + 2 * rate > captured,
         "compared {compared} of {captured} frames"
     );
-    if let Some(first) = samples.first() {
-        println!(
-            "soak: resources: {} samples, all {} fds, {} mappings, {} KiB resident",
-            samples.len(),
-            first.0,
-            first.1,
-            first.2
-        );
-        assert!(
-            samples.iter().all(|s| s == first),
-            "the process's resources changed: {samples:?}"
-        );
-    }
 }
 
 /// On a 64-bit process and kernel, the boundary of the same stream: too far to reach (printed
@@ -367,8 +377,11 @@ fn boundary_of_a_64_bit_kernel_is_out_of_reach() {
     let rate = u64::from(setup.negotiated.rate);
     let years = setup.boundary as f64 / rate as f64 / (365.25 * 24.0 * 3600.0);
     println!(
-        "soak: boundary {} ({:#x}) frames: {years:.3e} years at {rate} Hz (buffer {})",
-        setup.boundary, setup.boundary, setup.negotiated.buffer_size
+        "soak: {}: boundary {} ({:#x}) frames: {years:.3e} years at {rate} Hz (buffer {})",
+        job(),
+        setup.boundary,
+        setup.boundary,
+        setup.negotiated.buffer_size
     );
     assert!(
         setup.boundary >= 1 << 62,
