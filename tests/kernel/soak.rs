@@ -412,9 +412,9 @@ fn env(name: &str) -> String {
 }
 
 /// Appends `text` to the kernel's log: its timestamp is on the clock of the kernel's own
-/// messages.
+/// messages. (A line without its newline would wait, unstamped, for the next record.)
 fn kmsg_mark(text: &str) {
-    std::fs::write("/dev/kmsg", text).expect("writing /dev/kmsg");
+    std::fs::write("/dev/kmsg", format!("{text}\n")).expect("writing /dev/kmsg");
 }
 
 /// The timestamp (µs) of the last kernel log record that contains `text`.
@@ -475,7 +475,7 @@ fn gave_up(asked: Option<Instant>) -> bool {
 }
 
 /// The crate's playback stream on `device` until the device goes: in `run`, in a poll loop of
-/// `try_period`/`handle_poll`, or in `drain` (of a 2.7 s buffer, so the unplug lands in it).
+/// `try_period`/`handle_poll`, or in `drain` (of a buffer as near 2.7 s as the device allows, so the unplug lands in it).
 /// Returns the error and the xruns counted.
 fn crate_playback(job: &str, device: &str, during: &str, config: &Config) -> (alsa_direct::Error, u32) {
     let config = if during == "drain" {
