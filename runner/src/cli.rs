@@ -64,6 +64,14 @@ pub enum Command {
     /// Writes target/bench/bench.{md,json} and the README's Benchmarks section (not part of
     /// ci). Benchmarks always run on the instruction clock.
     Bench(BenchArgs),
+    /// Long runs and faults, not part of ci (docs/soak.md).
+    ///
+    /// On qemu-armv7 and qemu-x86_64 (its i686 run), a tone played until the kernel's ring
+    /// boundary is crossed (2^30 frames: 6.2 h of guest audio), heard bit-exact on the loopback,
+    /// the process's fds, mappings and memory sampled every 10 guest minutes; on the USB audio
+    /// boards, the device pulled out mid-stream over QMP (device_del) and plugged back in.
+    /// Boots time out after 3 hours unless --timeout says otherwise.
+    Soak(SoakArgs),
     /// The whole test suite (what .ci/run runs).
     ///
     /// fmt, clippy and host tests for every target, then `test` on all emulated boards, and
@@ -174,6 +182,18 @@ pub struct BenchArgs {
     pub report: bool,
     /// How to boot them (--real-clock and --kvm are ignored: benchmarks run on the
     /// instruction clock).
+    #[command(flatten)]
+    pub boot: BootArgs,
+}
+
+/// `cargo board soak`.
+#[derive(Debug, Args)]
+pub struct SoakArgs {
+    /// Board names (qemu-armv7, qemu-x86_64, qemu-armv7-usb and qemu-arm64-usb when none is
+    /// named)
+    #[arg(value_name = "BOARD")]
+    pub boards: Vec<String>,
+    /// How to boot them.
     #[command(flatten)]
     pub boot: BootArgs,
 }
@@ -435,6 +455,21 @@ mod tests {
     }
 
     #[test]
+    fn soak_takes_boards_and_boot_options() {
+        let Command::Soak(soak) = command(&["soak"]) else {
+            panic!()
+        };
+        assert!(soak.boards.is_empty() && soak.boot.timeout.is_none());
+        let Command::Soak(soak) = command(&["soak", "qemu-armv7", "--timeout", "20000"]) else {
+            panic!()
+        };
+        assert_eq!(
+            (soak.boards.as_slice(), soak.boot.timeout),
+            (&["qemu-armv7".to_owned()][..], Some(20000))
+        );
+    }
+
+    #[test]
     fn ci_takes_boot_options_only() {
         let Command::Ci(ci) = command(&["ci", "--timeout", "1200"]) else {
             panic!()
@@ -490,7 +525,9 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::DisplayHelp, "{args:?}");
         }
         let help = Cli::command().render_long_help().to_string();
-        for command in ["list", "show", "setup", "test", "run", "bench", "ci", "msrv"] {
+        for command in [
+            "list", "show", "setup", "test", "run", "bench", "soak", "ci", "msrv",
+        ] {
             assert!(help.contains(&format!("  {command} ")), "{command}: {help}");
         }
     }

@@ -132,6 +132,27 @@ fn real_main(cli: Cli) -> Result<i32> {
             let ok = commands::bench::bench(&ws, &mut host, &selected, &opts, args.seconds)?;
             Ok(if ok { 0 } else { 1 })
         }
+        Command::Soak(args) => {
+            let mut opts = args.boot.options()?;
+            if args.boot.timeout.is_none() && std::env::var_os("ALSA_DIRECT_BOARD_TIMEOUT").is_none() {
+                opts.timeout = commands::soak::DEFAULT_TIMEOUT;
+            }
+            let names: Vec<String> = if args.boards.is_empty() {
+                commands::soak::DEFAULT_BOARDS
+                    .iter()
+                    .map(|b| b.to_string())
+                    .collect()
+            } else {
+                args.boards
+            };
+            let chosen = chosen(&all, &names, None)?;
+            let selected: Vec<&Board> = chosen.iter().collect();
+            let started = std::time::Instant::now();
+            let summary = commands::soak::soak(&ws, &mut host, &selected, &opts)?;
+            summary.print("cargo board soak summary", "soak");
+            progress::step!("cargo board soak took {}", progress::secs(started.elapsed()));
+            Ok(if summary.all_passed() { 0 } else { 1 })
+        }
         Command::Ci(args) => {
             let opts = args.boot.options()?;
             let chosen = commands::ci::boards(&all)?;

@@ -18,6 +18,7 @@ mod lifecycle;
 mod loopback;
 mod mixer;
 mod robustness;
+mod soak;
 mod stream_loop;
 mod syscalls;
 mod transport;

@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod feed;
 pub mod qemu;
+pub mod qmp;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,6 +21,7 @@ use crate::guest_image::protocol::Marker;
 use crate::host::workspace::Workspace;
 use crate::progress::step;
 use feed::Feed;
+use qmp::Hotplug;
 
 /// Settings for booting boards.
 #[derive(Debug, Clone)]
@@ -42,6 +44,8 @@ pub struct HostAudio<'a> {
     pub recording: Option<&'a Path>,
     /// The signal played to the card's capture input (a board with `[audio] capture`).
     pub feed: Option<&'a Feed>,
+    /// A QMP socket and the console lines that unplug and plug the card (`cargo board soak`).
+    pub hotplug: Option<&'a Hotplug>,
 }
 
 /// Packs the jobs into an initramfs (`target/board-cache/boot/<board>-<purpose>-<pid>.cpio`,
@@ -81,6 +85,7 @@ pub fn boot_jobs(
         clock: opts.clock,
         recording: audio.recording,
         feed: audio.feed,
+        hotplug: audio.hotplug,
     });
     let _ = std::fs::remove_file(&initrd);
     report

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use super::feed::{self, Feed};
+use super::qmp::{Hotplug, Qmp};
 use crate::boards::Board;
 use crate::boot::clock::Clock;
 use crate::guest_image::protocol::{Event, Marker};
@@ -38,6 +39,8 @@ pub struct BootSpec<'a> {
     /// The signal fed to the board's capture input (boards with `[audio] capture`); with
     /// `None` the input hears qemu's `none` backend (silence).
     pub feed: Option<&'a Feed>,
+    /// A QMP socket for qemu and the console lines that send its commands.
+    pub hotplug: Option<&'a Hotplug>,
 }
 
 /// How qemu runs the guest's CPUs.
@@ -100,6 +103,9 @@ pub struct BootReport {
     pub cpus: u32,
     /// The console lines that were not guest events, in order (e.g. a job's output).
     pub console: Vec<String>,
+    /// The QMP commands the console asked for: (command, host time since qemu started,
+    /// `Ok` or why it failed).
+    pub qmp: Vec<(String, Duration, Result<(), String>)>,
 }
 
 impl BootReport {
@@ -192,6 +198,12 @@ pub fn command(spec: &BootSpec<'_>) -> Result<(Command, Engine, u32)> {
         .arg("-append")
         .arg(append.join(" "))
         .args(&q.extra_args);
+    if let Some(hotplug) = spec.hotplug {
+        cmd.arg("-qmp").arg(format!(
+            "unix:{},server=on,wait=off",
+            hotplug.socket.display().to_string().replace(',', ",,")
+        ));
+    }
     if let Some(audio) = &spec.board.audio {
         cmd.arg("-audiodev").arg(audiodev(
             spec.recording,
@@ -291,6 +303,7 @@ pub fn boot(spec: &BootSpec<'_>) -> Result<BootReport> {
     let mut job_started: Option<(String, Instant)> = None;
     let mut open_streams = 2;
     let mut first_output = true;
+    let mut qmp: Option<Qmp> = None;
     while open_streams > 0 {
         let wait = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(wait) {
@@ -312,6 +325,20 @@ pub fn boot(spec: &BootSpec<'_>) -> Result<BootReport> {
                     }
                     None => {
                         println!("{name} | {line}");
+                        if let Some(command) = spec.hotplug.and_then(|h| h.command_for(&line).map(|c| (h, c)))
+                        {
+                            let (hotplug, command) = command;
+                            let sent = send_qmp(&mut qmp, &hotplug.socket, command);
+                            let what = command["execute"].as_str().unwrap_or("?").to_owned();
+                            step!(
+                                "{name}: QMP {command}: {}",
+                                match &sent {
+                                    Ok(()) => "done".to_owned(),
+                                    Err(why) => format!("FAILED: {why}"),
+                                }
+                            );
+                            report.qmp.push((what, started.elapsed(), sent));
+                        }
                         report.console.push(line);
                     }
                 }
@@ -342,6 +369,18 @@ pub fn boot(spec: &BootSpec<'_>) -> Result<BootReport> {
     report.duration = started.elapsed();
     step!("{name}: qemu exited ({status}) after {}", secs(report.duration));
     Ok(report)
+}
+
+/// Sends a QMP command, connecting first when not connected yet.
+fn send_qmp(qmp: &mut Option<Qmp>, socket: &Path, command: &serde_json::Value) -> Result<(), String> {
+    if qmp.is_none() {
+        *qmp = Some(Qmp::connect(socket).map_err(|e| format!("{e:#}"))?);
+    }
+    let connection = qmp.as_mut().expect("connected above");
+    connection
+        .execute(command)
+        .map(|_| ())
+        .map_err(|e| format!("{e:#}"))
 }
 
 /// Updates the report for one guest event and prints it as a progress line.
@@ -452,6 +491,7 @@ mod tests {
             clock,
             recording: None,
             feed: None,
+            hotplug: None,
         })
         .unwrap();
         let args = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();

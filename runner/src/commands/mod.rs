@@ -5,5 +5,6 @@ pub mod ci;
 pub mod list;
 pub mod run;
 pub mod setup;
+pub mod soak;
 pub mod summary;
 pub mod test;

@@ -95,6 +95,7 @@ pub fn run(
     let audio = HostAudio {
         recording: recording.as_deref(),
         feed: fed.as_ref(),
+        hotplug: None,
     };
     let report = boot_jobs(ws, board, &files, &[job], opts, "run", audio)?;
     let status = report.jobs.first().and_then(|j| j.status);

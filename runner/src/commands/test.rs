@@ -255,6 +255,7 @@ fn heard_board(
     let host_audio = HostAudio {
         recording: Some(&recording),
         feed: fed.as_ref(),
+        hotplug: None,
     };
     let report = boot_jobs(ws, board, files, &jobs, opts, "heard", host_audio)?;
     for name in &driver_jobs {
