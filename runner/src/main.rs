@@ -14,6 +14,7 @@ mod commands;
 mod guest_image;
 mod host;
 mod progress;
+mod remote;
 mod targets;
 
 use anyhow::Result;
@@ -98,6 +99,13 @@ fn real_main(cli: Cli) -> Result<i32> {
         Command::Test(args) => {
             let opts = args.boot.options()?;
             let chosen = chosen(&all, &args.selection.boards, args.selection.suite.as_deref())?;
+            if let Some(ssh) = args.remote.ssh(&chosen)? {
+                let mut summary = commands::summary::Summary::default();
+                remote::test(&ws, &chosen[0], &ssh, &args.args, opts.timeout, &mut summary)?;
+                ssh.close();
+                summary.print("cargo board test summary", "jobs");
+                return Ok(if summary.all_passed() { 0 } else { 1 });
+            }
             let selected: Vec<&Board> = chosen.iter().collect();
             let summary = commands::test::test(&ws, &mut host, &selected, &opts, &args.args)?;
             summary.print("cargo board test summary", "boards");
@@ -113,6 +121,12 @@ fn real_main(cli: Cli) -> Result<i32> {
                 args: args.args,
             };
             commands::run::run(&ws, &mut host, &chosen[0], &req, &opts)
+        }
+        Command::Probe(args) => {
+            let opts = args.boot.options()?;
+            let chosen = chosen(&all, std::slice::from_ref(&args.board), None)?;
+            let ok = commands::probe::probe(&ws, &mut host, &chosen[0], &args, &opts)?;
+            Ok(if ok { 0 } else { 1 })
         }
         Command::Msrv => {
             let line = commands::ci::msrv(&ws)?;
