@@ -80,8 +80,8 @@ pub struct Plan {
 }
 
 /// The jobs that fit the board: the loopback suite where the loopback card is, the card's
-/// own tests (driver tests, a tone), and a quick probe. `test_args` go to the loopback suite
-/// (e.g. a test name filter).
+/// own tests (driver tests, a tone), and a quick probe. The board's first run's `args` and
+/// then `test_args` go to the loopback suite (e.g. test name filters).
 pub fn plan(board: &Board, facts: &Facts, bins: &Binaries, test_args: &[String]) -> Plan {
     let mut plan = Plan::default();
     let run = &board.runs[0];
@@ -104,6 +104,7 @@ pub fn plan(board: &Board, facts: &Facts, bins: &Binaries, test_args: &[String])
             env.insert("ALSA_DIRECT_PLAYBACK".into(), LOOPBACK.0.into());
             env.insert("ALSA_DIRECT_CAPTURE".into(), LOOPBACK.1.into());
             let mut args = vec!["--test-threads=1".to_owned()];
+            args.extend(run.args.iter().cloned());
             args.extend(test_args.iter().cloned());
             plan.jobs.push(kernel_tests("loopback", args, env));
         }
