@@ -100,6 +100,7 @@ fn real_main(cli: Cli) -> Result<i32> {
             let opts = args.boot.options()?;
             let chosen = chosen(&all, &args.selection.boards, args.selection.suite.as_deref())?;
             if let Some(ssh) = args.remote.ssh(&chosen)? {
+                commands::setup::prepare_host(&ws, &mut host, &[&chosen[0]], &[])?;
                 let mut summary = commands::summary::Summary::default();
                 remote::test(&ws, &chosen[0], &ssh, &args.args, opts.timeout, &mut summary)?;
                 ssh.close();

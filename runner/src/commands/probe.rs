@@ -32,6 +32,7 @@ pub fn probe(
 ) -> Result<bool> {
     let mut summary = Summary::default();
     if let Some(ssh) = args.remote.ssh(std::slice::from_ref(board))? {
+        setup::prepare_host(ws, host, &[board], &[])?;
         remote::probe(ws, board, &ssh, &args.args, opts.timeout, &mut summary)?;
         ssh.close();
     } else {

@@ -33,7 +33,7 @@ const DONE_FILE: &str = "/tmp/standin-done";
 /// What to do with the stand-in once it answers.
 #[derive(Debug, Clone, Copy)]
 pub enum Work<'a> {
-    /// `cargo board test`: the board's jobs, with these test arguments.
+    /// `cargo board test`: the board's jobs, with these test arguments, then the probe.
     Test(&'a [String]),
     /// `cargo board probe`: the probe, with these arguments.
     Probe(&'a [String]),
@@ -172,9 +172,9 @@ pub fn run(
             Ok(after) => {
                 step!("{}: SSH answered after {}", board.name, secs(after));
                 let output = match work {
-                    Work::Test(args) => {
-                        super::test(ws, board, &ssh, args, opts.timeout, summary).map(|()| None)
-                    }
+                    // The test jobs, then the full probe, as `test --host` and `probe --host`.
+                    Work::Test(args) => super::test(ws, board, &ssh, args, opts.timeout, summary)
+                        .and_then(|()| super::probe(ws, board, &ssh, &[], opts.timeout, summary)),
                     Work::Probe(args) => super::probe(ws, board, &ssh, args, opts.timeout, summary),
                 };
                 if let Err(err) = ssh.script_output(&format!("touch {DONE_FILE}")) {
