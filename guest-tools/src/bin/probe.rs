@@ -292,7 +292,11 @@ fn kernel() -> Kernel {
     // SAFETY: `uts` is a valid, writable utsname.
     let ok = unsafe { libc::uname(&mut uts) } == 0;
     let field = |chars: &[libc::c_char]| -> String {
-        let bytes: Vec<u8> = chars.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+        let bytes: Vec<u8> = chars
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c.to_ne_bytes()[0])
+            .collect();
         String::from_utf8_lossy(&bytes).into_owned()
     };
     if !ok {
