@@ -1,6 +1,6 @@
 //! The emulated stand-in's SSH server: Debian's `dropbear-bin` for the guest's architecture
-//! and the libraries it loads (`libc6`, `libcrypt1`, `libtomcrypt1`, `libtommath1`,
-//! `zlib1g`), fetched once and cached under `target/board-cache/<suite>-<arch>/dropbear/`
+//! and the libraries it loads (`libc6`, `libcrypt1`, `libtomcrypt1` with `libgmp10`,
+//! `libtommath1`, `zlib1g`), fetched once and cached under `target/board-cache/<suite>-<arch>/dropbear/`
 //! like the benchmarks' aplay (see [`crate::bench::files`]).
 
 use std::path::Path;
@@ -14,12 +14,13 @@ use crate::host::install::Host;
 use crate::progress::step;
 
 /// The packages and what of each the guest needs.
-const PACKAGES: [(&str, &[&str]); 6] = [
+const PACKAGES: [(&str, &[&str]); 7] = [
     ("dropbear-bin", &["./usr/sbin/dropbear", "./usr/bin/dropbearkey"]),
     ("libc6", &["./lib/*", "./usr/lib/*", "./lib64/*", "./usr/lib64/*"]),
     ("libcrypt1", &["./lib/*", "./usr/lib/*"]),
     ("libtomcrypt1", &["./usr/lib/*"]),
     ("libtommath1", &["./usr/lib/*"]),
+    ("libgmp10", &["./usr/lib/*"]),
     ("zlib1g", &["./lib/*", "./usr/lib/*"]),
 ];
 
@@ -32,8 +33,11 @@ pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<Vec<
     let (debian, _) = board.emulation()?;
     let cache = cache_root.join(format!("{}-{}", debian.suite, debian.arch));
     let dir = cache.join("dropbear");
+    // The stamp names the packages: a changed list unpacks again.
     let stamp = cache.join("dropbear.unpacked");
-    if !stamp.exists() {
+    let wanted: Vec<&str> = PACKAGES.iter().map(|(p, _)| *p).collect();
+    let wanted = wanted.join(" ");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
         let debs = cache.join("debs");
         if dir.exists() {
             std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
@@ -56,9 +60,11 @@ pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<Vec<
                 let _ = debian::extract(&deb, &dir, &[(*pattern).to_owned()]);
             }
         }
-        std::fs::write(&stamp, "").with_context(|| format!("writing {}", stamp.display()))?;
+        std::fs::write(&stamp, &wanted).with_context(|| format!("writing {}", stamp.display()))?;
     }
-    let files = bench_files::tree(&dir)?;
+    let mut files = bench_files::tree(&dir)?;
+    // The C library's character set converters (20 MiB): dropbear loads none.
+    files.retain(|(guest, _)| !guest.contains("/gconv/"));
     for wanted in ["/usr/sbin/dropbear", "/usr/bin/dropbearkey"] {
         if !files.iter().any(|(g, _)| g == wanted) {
             bail!("no {wanted} in {}", dir.display());
