@@ -226,6 +226,28 @@ node=/dev/snd/pcmC0D0p ok\nholder=/dev/snd/pcmC0D0p 812 pipewire\nholder=/dev/sn
     }
 
     #[test]
+    fn the_script_runs_in_a_posix_shell_here() {
+        use std::io::Write;
+        let mut child = std::process::Command::new("sh")
+            .arg("-s")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Never load a module on the machine running the tests.
+        let script = SCRIPT.replace("modprobe snd-aloop", "false");
+        assert_ne!(script, SCRIPT);
+        child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let facts = Facts::parse(&text).expect(&text);
+        let id = std::process::Command::new("id").arg("-u").output().unwrap();
+        assert_eq!(facts.uid.to_string(), String::from_utf8_lossy(&id.stdout).trim());
+        assert!(!facts.kernel.is_empty() && !facts.machine.is_empty(), "{text}");
+    }
+
+    #[test]
     fn a_user_outside_the_audio_group_is_told_what_to_do() {
         let text = "uid=1001\ngroups=bob\nnode=/dev/snd/pcmC0D0p denied\nend=1\n";
         let facts = Facts::parse(text).unwrap();
