@@ -142,7 +142,11 @@ fn real_main(cli: Cli) -> Result<i32> {
             let opts = args.boot.options()?;
             let selection = &args.selection;
             let chosen = chosen(&all, &selection.boards, selection.suite.as_deref())?;
-            let selected: Vec<&Board> = chosen.iter().collect();
+            // The SSH stand-in is its HDA board again: benchmarked only when named.
+            let selected: Vec<&Board> = chosen
+                .iter()
+                .filter(|b| !selection.boards.is_empty() || b.standin.is_none())
+                .collect();
             let ok = commands::bench::bench(&ws, &mut host, &selected, &opts, args.seconds)?;
             Ok(if ok { 0 } else { 1 })
         }
