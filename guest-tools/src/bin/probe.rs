@@ -474,7 +474,14 @@ fn pcm(
             .as_ref()
             .and_then(|s| s.smallest_stable)
             .unwrap_or(plan.fallback_period(&caps));
-        report.syscalls = Some(plan.syscalls(&name, direction, period));
+        let stalled = report
+            .sweep
+            .as_ref()
+            .and_then(|s| s.steps.last())
+            .is_some_and(|(_, outcome)| outcome.starts_with(STALLED));
+        if !stalled {
+            report.syscalls = Some(plan.syscalls(&name, direction, period));
+        }
     }
     report
 }
@@ -685,18 +692,21 @@ impl Plan {
             .filter(|p| range.is_none_or(|r| (r.min..=r.max).contains(p)));
         for period in offered {
             let frames = (u64::from(self.rate) * SWEEP_MS / 1000).max(8 * u64::from(period));
-            let outcome = dispatch!(self.format, S => match direction {
-                Direction::Playback => stream::<S, Playback>(name, &self.config(period), frames, false),
-                Direction::Capture => stream::<S, Capture>(name, &self.config(period), frames, false),
+            let outcome = limited(STEP_LIMIT_SECS, || {
+                dispatch!(self.format, S => match direction {
+                    Direction::Playback => stream::<S, Playback>(name, &self.config(period), frames, false),
+                    Direction::Capture => stream::<S, Capture>(name, &self.config(period), frames, false),
+                })
             });
+            let stalled = outcome.as_ref().is_err_and(|e| e.starts_with(STALLED));
             let (line, stable) = match outcome {
                 Ok((got, 0)) if got == period => ("no xrun".to_owned(), true),
                 Ok((got, 0)) => (format!("got period {got}, no xrun"), false),
                 Ok((_, xruns)) => (format!("{xruns} xrun(s)"), false),
-                Err(e) => (format!("{e}"), false),
+                Err(e) => (e, false),
             };
             sweep.steps.push((period, line));
-            if stable {
+            if stable || stalled {
                 sweep.smallest_stable = Some(period);
                 break;
             }
@@ -721,6 +731,8 @@ impl Plan {
         }
         if pid == 0 {
             tracer::trace_me();
+            // SAFETY: alarm has no preconditions; SIGALRM ends a stream that never moves.
+            unsafe { libc::alarm(STEP_LIMIT_SECS) };
             let config = self.config(period);
             let frames = (TRACED_PERIODS + 4) * u64::from(period);
             let outcome = dispatch!(self.format, S => match direction {
@@ -737,6 +749,9 @@ impl Plan {
                     report.calls.insert(tracer::syscall_name(nr), n);
                 }
             }
+            Ok(traced) if traced.status == 128 + libc::SIGALRM => {
+                report.calls.insert(format!("({STALLED} {STEP_LIMIT_SECS} s)"), 0);
+            }
             Ok(traced) => {
                 report
                     .calls
@@ -747,6 +762,75 @@ impl Plan {
             }
         }
         report
+    }
+}
+
+/// The longest a stream of the sweep or the system call count may take, in seconds.
+const STEP_LIMIT_SECS: u32 = 5;
+
+/// How a step that was stopped at its limit is reported (a device whose clock never moved).
+const STALLED: &str = "stalled: the device's pointer never moved (a loopback capture with nothing playing into it, an input without a clock?); stopped after";
+
+/// Runs `step` in a forked child that SIGALRM ends after `limit_secs`, and returns what it
+/// returned (an error as text): a stream whose device never moves cannot hold up the probe.
+fn limited(limit_secs: u32, step: impl FnOnce() -> Result<(u32, u32), Error>) -> Result<(u32, u32), String> {
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe writes.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+        return Err(format!("pipe: {}", std::io::Error::last_os_error()));
+    }
+    // SAFETY: the probe has no other threads; the child runs `step` and exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        // SAFETY: both descriptors are this process's, from pipe.
+        unsafe {
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+        }
+        return Err(format!("fork: {}", std::io::Error::last_os_error()));
+    }
+    if pid == 0 {
+        // SAFETY: closing this child's copy of the read end, and arming its alarm.
+        unsafe {
+            libc::close(fds[0]);
+            libc::alarm(limit_secs);
+        }
+        let line = match step() {
+            Ok((period, xruns)) => format!("ok {period} {xruns}"),
+            Err(e) => format!("err {e}"),
+        };
+        // SAFETY: `line` is valid for its length; _exit ends the child without running the
+        // parent's destructors.
+        unsafe {
+            libc::write(fds[1], line.as_ptr().cast(), line.len());
+            libc::_exit(0);
+        }
+    }
+    // SAFETY: the write end is this process's copy; the read end is owned by `file` from now.
+    let mut file = unsafe {
+        libc::close(fds[1]);
+        std::fs::File::from_raw_fd(fds[0])
+    };
+    let mut text = String::new();
+    let _ = file.read_to_string(&mut text);
+    let mut status = 0;
+    // SAFETY: `pid` is this process's child; `status` is writable.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    if libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGALRM {
+        return Err(format!("{STALLED} {limit_secs} s"));
+    }
+    let mut words = text.splitn(3, ' ');
+    match (words.next(), words.next(), words.next()) {
+        (Some("ok"), Some(period), Some(xruns)) => match (period.parse(), xruns.parse()) {
+            (Ok(p), Ok(x)) => Ok((p, x)),
+            _ => Err(format!("the step said {text:?}")),
+        },
+        (Some("err"), Some(first), rest) => Err(format!("{first} {}", rest.unwrap_or_default())
+            .trim_end()
+            .to_owned()),
+        _ => Err(format!("the step ended with status {status} and said {text:?}")),
     }
 }
 
