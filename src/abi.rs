@@ -76,12 +76,31 @@ pub const SNDRV_PCM_STATE_SUSPENDED: c_int = 7;
 pub const SNDRV_PCM_STATE_DISCONNECTED: c_int = 8;
 
 // `SNDRV_PCM_INFO_*` bits of `snd_pcm_hw_params::info`.
+pub const SNDRV_PCM_INFO_MMAP: u32 = 0x0000_0001;
+pub const SNDRV_PCM_INFO_MMAP_VALID: u32 = 0x0000_0002;
+pub const SNDRV_PCM_INFO_DOUBLE: u32 = 0x0000_0004;
+pub const SNDRV_PCM_INFO_BATCH: u32 = 0x0000_0010;
 pub const SNDRV_PCM_INFO_SYNC_APPLPTR: u32 = 0x0000_0020;
 /// The driver stops exactly after the last frame: a drain needs no silence after it (Linux
 /// 6.5; older headers lack it, so the layout check cannot compare it).
 pub const SNDRV_PCM_INFO_PERFECT_DRAIN: u32 = 0x0000_0040;
+pub const SNDRV_PCM_INFO_INTERLEAVED: u32 = 0x0000_0100;
+pub const SNDRV_PCM_INFO_NONINTERLEAVED: u32 = 0x0000_0200;
+pub const SNDRV_PCM_INFO_COMPLEX: u32 = 0x0000_0400;
+pub const SNDRV_PCM_INFO_BLOCK_TRANSFER: u32 = 0x0001_0000;
+pub const SNDRV_PCM_INFO_OVERRANGE: u32 = 0x0002_0000;
 pub const SNDRV_PCM_INFO_RESUME: u32 = 0x0004_0000;
 pub const SNDRV_PCM_INFO_PAUSE: u32 = 0x0008_0000;
+pub const SNDRV_PCM_INFO_HALF_DUPLEX: u32 = 0x0010_0000;
+pub const SNDRV_PCM_INFO_JOINT_DUPLEX: u32 = 0x0020_0000;
+pub const SNDRV_PCM_INFO_SYNC_START: u32 = 0x0040_0000;
+pub const SNDRV_PCM_INFO_NO_PERIOD_WAKEUP: u32 = 0x0080_0000;
+pub const SNDRV_PCM_INFO_HAS_LINK_ATIME: u32 = 0x0100_0000;
+pub const SNDRV_PCM_INFO_HAS_LINK_ABSOLUTE_ATIME: u32 = 0x0200_0000;
+pub const SNDRV_PCM_INFO_HAS_LINK_ESTIMATED_ATIME: u32 = 0x0400_0000;
+pub const SNDRV_PCM_INFO_HAS_LINK_SYNCHRONIZED_ATIME: u32 = 0x0800_0000;
+pub const SNDRV_PCM_INFO_EXPLICIT_SYNC: u32 = 0x1000_0000;
+pub const SNDRV_PCM_INFO_NO_REWINDS: u32 = 0x2000_0000;
 
 // Hardware parameter indices.
 pub const SNDRV_PCM_HW_PARAM_ACCESS: usize = 0;

@@ -377,7 +377,57 @@ impl Capabilities {
     pub fn can_pause(&self) -> bool {
         self.params.info() & abi::SNDRV_PCM_INFO_PAUSE != 0
     }
+
+    /// The raw `SNDRV_PCM_INFO_*` bits the driver reported (`snd_pcm_hw_params::info`).
+    pub fn info_bits(&self) -> u32 {
+        self.params.info()
+    }
+
+    /// The names of the `SNDRV_PCM_INFO_*` flags set (without the prefix, e.g. `BATCH`,
+    /// `SYNC_APPLPTR`, `NO_PERIOD_WAKEUP`), in bit order; bits without a name are left out.
+    pub fn info_flags(&self) -> impl Iterator<Item = &'static str> + '_ {
+        INFO_FLAGS
+            .iter()
+            .filter(|(bit, _)| self.params.info() & bit != 0)
+            .map(|&(_, name)| name)
+    }
 }
+
+/// The `SNDRV_PCM_INFO_*` flags by name, in bit order (`HAS_LINK_ATIME` is also the old
+/// `HAS_WALL_CLOCK`).
+const INFO_FLAGS: [(u32, &str); 22] = [
+    (abi::SNDRV_PCM_INFO_MMAP, "MMAP"),
+    (abi::SNDRV_PCM_INFO_MMAP_VALID, "MMAP_VALID"),
+    (abi::SNDRV_PCM_INFO_DOUBLE, "DOUBLE"),
+    (abi::SNDRV_PCM_INFO_BATCH, "BATCH"),
+    (abi::SNDRV_PCM_INFO_SYNC_APPLPTR, "SYNC_APPLPTR"),
+    (abi::SNDRV_PCM_INFO_INTERLEAVED, "INTERLEAVED"),
+    (abi::SNDRV_PCM_INFO_NONINTERLEAVED, "NONINTERLEAVED"),
+    (abi::SNDRV_PCM_INFO_COMPLEX, "COMPLEX"),
+    (abi::SNDRV_PCM_INFO_BLOCK_TRANSFER, "BLOCK_TRANSFER"),
+    (abi::SNDRV_PCM_INFO_OVERRANGE, "OVERRANGE"),
+    (abi::SNDRV_PCM_INFO_RESUME, "RESUME"),
+    (abi::SNDRV_PCM_INFO_PAUSE, "PAUSE"),
+    (abi::SNDRV_PCM_INFO_HALF_DUPLEX, "HALF_DUPLEX"),
+    (abi::SNDRV_PCM_INFO_JOINT_DUPLEX, "JOINT_DUPLEX"),
+    (abi::SNDRV_PCM_INFO_SYNC_START, "SYNC_START"),
+    (abi::SNDRV_PCM_INFO_NO_PERIOD_WAKEUP, "NO_PERIOD_WAKEUP"),
+    (abi::SNDRV_PCM_INFO_HAS_LINK_ATIME, "HAS_LINK_ATIME"),
+    (
+        abi::SNDRV_PCM_INFO_HAS_LINK_ABSOLUTE_ATIME,
+        "HAS_LINK_ABSOLUTE_ATIME",
+    ),
+    (
+        abi::SNDRV_PCM_INFO_HAS_LINK_ESTIMATED_ATIME,
+        "HAS_LINK_ESTIMATED_ATIME",
+    ),
+    (
+        abi::SNDRV_PCM_INFO_HAS_LINK_SYNCHRONIZED_ATIME,
+        "HAS_LINK_SYNCHRONIZED_ATIME",
+    ),
+    (abi::SNDRV_PCM_INFO_EXPLICIT_SYNC, "EXPLICIT_SYNC"),
+    (abi::SNDRV_PCM_INFO_NO_REWINDS, "NO_REWINDS"),
+];
 
 #[cfg(feature = "defmt")]
 impl defmt::Format for Capabilities {

@@ -181,6 +181,22 @@ fn default_audio_formats() -> Vec<String> {
     vec!["S16_LE".into()]
 }
 
+/// An emulated board that stands in for a real one: it boots with an SSH server and is
+/// tested and probed over SSH as a real board is (see `crate::remote::standin`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Standin {
+    /// The qemu `-device` of the guest's network card (its driver must be among the
+    /// board's `[debian] modules`), e.g. `virtio-net-pci`.
+    #[serde(default = "default_net_device")]
+    pub net_device: String,
+}
+
+/// Default `[standin] net_device`.
+fn default_net_device() -> String {
+    "virtio-net-pci".into()
+}
+
 /// One run of the test binaries on a board: a target to build for and the environment to run with.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -222,6 +238,8 @@ struct BoardFile {
     qemu: Option<Qemu>,
     /// See [`Board::audio`].
     audio: Option<Audio>,
+    /// See [`Board::standin`].
+    standin: Option<Standin>,
     /// See [`Board::runs`] (empty: one default run).
     #[serde(default)]
     runs: Vec<Run>,
@@ -251,6 +269,8 @@ pub struct Board {
     /// Emulated sound hardware recorded on the host (real-driver boards); `None` for boards
     /// whose card is the loopback.
     pub audio: Option<Audio>,
+    /// Set on an emulated board that stands in for a real one over SSH.
+    pub standin: Option<Standin>,
     /// Runs of the test binaries; never empty for emulated boards.
     pub runs: Vec<Run>,
     /// The file it came from.
@@ -292,6 +312,7 @@ impl Board {
             debian: file.debian,
             qemu: file.qemu,
             audio: file.audio,
+            standin: file.standin,
             runs,
             path: path.to_owned(),
             base_name: None,
@@ -312,8 +333,12 @@ impl Board {
                 }
             }
             Kind::Real => {
-                if self.debian.is_some() || self.qemu.is_some() || self.audio.is_some() {
-                    bail!("a real board has no [debian], [qemu] or [audio] section");
+                if self.debian.is_some()
+                    || self.qemu.is_some()
+                    || self.audio.is_some()
+                    || self.standin.is_some()
+                {
+                    bail!("a real board has no [debian], [qemu], [audio] or [standin] section");
                 }
             }
         }

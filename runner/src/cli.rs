@@ -1,12 +1,15 @@
 //! The command line of `cargo board`: one set of options per command, parsed by clap.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+use crate::boards::{Board, Kind};
 use crate::boot::clock::Clock;
 use crate::boot::BootOptions;
+use crate::remote::ssh::{Address, HostKeys, Ssh};
 
 /// Printed after the commands in `cargo board --help`.
 const AFTER_HELP: &str = "\
@@ -77,6 +80,15 @@ pub enum Command {
     /// fmt, clippy and host tests for every target, then `test` on all emulated boards, and
     /// again on Debian trixie's kernel (Linux 6.12) for those on another suite (BOARD-trixie).
     Ci(CiArgs),
+    /// What alsa-direct sees of a board's cards, for pasting into an issue.
+    ///
+    /// The kernel; for each PCM its info flags, formats and hw params ranges, the transport
+    /// and why a status mapping was refused, the smallest stable period, system calls per
+    /// period; the mixer controls with dB ranges. Printed as text and saved as
+    /// target/board-probe/BOARD.{txt,json}. A real board is probed over SSH (--host); an
+    /// emulated one is booted. ARGS go to the probe (--quick: no sweep, no system call count).
+    /// It plays silence for a few seconds and changes no mixer setting.
+    Probe(ProbeArgs),
     /// Build the library with Debian's Rust of the declared rust-version (part of ci).
     ///
     /// The compiler is downloaded and unpacked under target/board-cache, not installed; the
@@ -134,10 +146,79 @@ pub struct TestArgs {
     /// The boards to test.
     #[command(flatten)]
     pub selection: BoardSelection,
+    /// Where a real board is.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// How to boot them.
     #[command(flatten)]
     pub boot: BootArgs,
     /// Arguments for the test binaries (after `--`)
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+/// A real board reached over SSH (`test`, `probe`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RemoteArgs {
+    /// Test the real board at [USER@]ADDR[:PORT] over SSH (the system's ssh, in batch mode:
+    /// a key the board accepts, no password)
+    #[arg(long, value_name = "USER@ADDR")]
+    pub host: Option<String>,
+    /// The SSH port (instead of ADDR's :PORT, or 22)
+    #[arg(long, short = 'p', value_name = "PORT", requires = "host")]
+    pub port: Option<u16>,
+    /// The private key to log in with (ssh -i)
+    #[arg(long, short = 'i', value_name = "FILE", requires = "host")]
+    pub identity: Option<PathBuf>,
+}
+
+impl RemoteArgs {
+    /// The SSH connection to the one board in `boards` when `--host` is given; None without
+    /// it, when every board is emulated.
+    ///
+    /// # Errors
+    /// When `--host` names no valid address or comes with several boards, or when a real board
+    /// has no `--host`.
+    pub fn ssh(&self, boards: &[Board]) -> Result<Option<Ssh>> {
+        let Some(host) = &self.host else {
+            if let Some(real) = boards.iter().find(|b| b.kind == Kind::Real) {
+                bail!(
+                    "{} is a real board: name it with --host USER@ADDR (e.g. cargo board test {} --host pi@raspberrypi.local)",
+                    real.name,
+                    real.name
+                );
+            }
+            return Ok(None);
+        };
+        if boards.len() != 1 {
+            bail!("--host tests one board; {} are named", boards.len());
+        }
+        let mut address: Address = host.parse()?;
+        if self.port.is_some() {
+            address.port = self.port;
+        }
+        let control = std::env::temp_dir().join(format!("alsa-direct-ssh-{}", std::process::id()));
+        Ok(Some(Ssh::new(
+            address,
+            self.identity.clone(),
+            HostKeys::User,
+            &control,
+        )))
+    }
+}
+
+/// `cargo board probe`.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The board (`cargo board list` lists them)
+    pub board: String,
+    /// Where a real board is.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// How an emulated board is booted.
+    #[command(flatten)]
+    pub boot: BootArgs,
+    /// Arguments for the probe (after `--`), e.g. --quick
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
 }

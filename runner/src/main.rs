@@ -15,6 +15,7 @@ mod guest_image;
 mod host;
 mod oracle;
 mod progress;
+mod remote;
 mod targets;
 
 use anyhow::Result;
@@ -99,6 +100,14 @@ fn real_main(cli: Cli) -> Result<i32> {
         Command::Test(args) => {
             let opts = args.boot.options()?;
             let chosen = chosen(&all, &args.selection.boards, args.selection.suite.as_deref())?;
+            if let Some(ssh) = args.remote.ssh(&chosen)? {
+                commands::setup::prepare_host(&ws, &mut host, &[&chosen[0]], &[])?;
+                let mut summary = commands::summary::Summary::default();
+                remote::test(&ws, &chosen[0], &ssh, &args.args, opts.timeout, &mut summary)?;
+                ssh.close();
+                summary.print("cargo board test summary", "jobs");
+                return Ok(if summary.all_passed() { 0 } else { 1 });
+            }
             let selected: Vec<&Board> = chosen.iter().collect();
             let summary = commands::test::test(&ws, &mut host, &selected, &opts, &args.args)?;
             summary.print("cargo board test summary", "boards");
@@ -115,6 +124,12 @@ fn real_main(cli: Cli) -> Result<i32> {
             };
             commands::run::run(&ws, &mut host, &chosen[0], &req, &opts)
         }
+        Command::Probe(args) => {
+            let opts = args.boot.options()?;
+            let chosen = chosen(&all, std::slice::from_ref(&args.board), None)?;
+            let ok = commands::probe::probe(&ws, &mut host, &chosen[0], &args, &opts)?;
+            Ok(if ok { 0 } else { 1 })
+        }
         Command::Msrv => {
             let line = commands::ci::msrv(&ws)?;
             progress::step!("{line}");
@@ -128,7 +143,11 @@ fn real_main(cli: Cli) -> Result<i32> {
             let opts = args.boot.options()?;
             let selection = &args.selection;
             let chosen = chosen(&all, &selection.boards, selection.suite.as_deref())?;
-            let selected: Vec<&Board> = chosen.iter().collect();
+            // The SSH stand-in is its HDA board again: benchmarked only when named.
+            let selected: Vec<&Board> = chosen
+                .iter()
+                .filter(|b| !selection.boards.is_empty() || b.standin.is_none())
+                .collect();
             let ok = commands::bench::bench(&ws, &mut host, &selected, &opts, args.seconds)?;
             Ok(if ok { 0 } else { 1 })
         }

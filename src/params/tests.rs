@@ -1037,3 +1037,32 @@ mod formats {
         assert_eq!(config.formats(&[]), config, "an empty list changes nothing");
     }
 }
+
+/// A device that offers everything and reports `info` as its `SNDRV_PCM_INFO_*` bits.
+struct InfoOnly(u32);
+
+impl Refine for InfoOnly {
+    fn refine(&mut self, params: &mut HwParams) -> crate::Result<()> {
+        params.raw_mut().info = self.0;
+        Ok(())
+    }
+}
+
+#[test]
+fn info_flags_are_named_in_bit_order_and_unknown_bits_are_left_out() {
+    let bits = abi::SNDRV_PCM_INFO_NO_REWINDS
+        | abi::SNDRV_PCM_INFO_MMAP
+        | abi::SNDRV_PCM_INFO_BATCH
+        | abi::SNDRV_PCM_INFO_SYNC_APPLPTR
+        | abi::SNDRV_PCM_INFO_HAS_LINK_ATIME
+        | 0x8000_0000;
+    let caps = Capabilities::query(&mut InfoOnly(bits)).unwrap();
+    assert_eq!(caps.info_bits(), bits);
+    assert_eq!(
+        caps.info_flags().collect::<Vec<_>>(),
+        ["MMAP", "BATCH", "SYNC_APPLPTR", "HAS_LINK_ATIME", "NO_REWINDS"]
+    );
+    assert!(!caps.can_pause());
+    let none = Capabilities::query(&mut InfoOnly(0)).unwrap();
+    assert_eq!(none.info_flags().count(), 0);
+}

@@ -36,8 +36,19 @@ pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<Vec<
         fetch(debian, &cache, &dir, host)?;
         std::fs::write(&stamp, "").with_context(|| format!("writing {}", stamp.display()))?;
     }
+    let files = tree(&dir)?;
+    if !files.iter().any(|(g, _)| g == "/usr/bin/aplay") {
+        bail!("no usr/bin/aplay in {}", dir.display());
+    }
+    Ok(files)
+}
+
+/// Every file under the unpacked packages in `dir` as (guest path, host file), with those
+/// under `usr/lib*/` also under `lib*/` (the merged-`/usr` layout the dynamic loader's path
+/// expects).
+pub fn tree(dir: &Path) -> Result<Vec<GuestFile>> {
     let mut files = Vec::new();
-    collect(&dir, &dir, &mut files)?;
+    collect(dir, dir, &mut files)?;
     let mut extra = Vec::new();
     for (guest, host_file) in &files {
         let Some(alias) = guest.strip_prefix("/usr").filter(|rest| rest.starts_with("/lib")) else {
@@ -48,9 +59,6 @@ pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<Vec<
         }
     }
     files.extend(extra);
-    if !files.iter().any(|(g, _)| g == "/usr/bin/aplay") {
-        bail!("no usr/bin/aplay in {}", dir.display());
-    }
     Ok(files)
 }
 

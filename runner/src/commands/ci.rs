@@ -34,13 +34,15 @@ pub const SECOND_SUITE: &str = "trixie";
 /// and a large period, in a fifth of the boots.
 pub const SECOND_SUITE_SCENARIOS: &[&str] = &["tone-p256", "tone-p4096", "pause-resume", "xrun"];
 
-/// The boards CI tests: every emulated board, then each whose own suite is not
-/// [`SECOND_SUITE`] again on that suite (named `BOARD-trixie`; a real-driver board's runs
+/// The boards CI tests: every emulated board (the SSH stand-in `qemu-arm64-ssh` tested and
+/// probed over SSH, as `--host` does a real board), then each whose own suite is not
+/// [`SECOND_SUITE`] and is no stand-in again on that suite (named `BOARD-trixie`; a real-driver board's runs
 /// there play only [`SECOND_SUITE_SCENARIOS`] and those their own args pick).
 pub fn boards(all: &[Board]) -> Result<Vec<Board>> {
     let own = boards::select(all, &[])?;
     let mut chosen: Vec<Board> = own.iter().map(|&b| b.clone()).collect();
-    for board in own {
+    // A stand-in is tested over SSH on its own suite only: its point is the SSH path.
+    for board in own.into_iter().filter(|b| b.standin.is_none()) {
         let mut second = boards::with_suite(board, SECOND_SUITE)?;
         if second.name != board.name {
             if second.audio.is_some() {
@@ -381,6 +383,7 @@ mod tests {
             [
                 "qemu-arm64",
                 "qemu-arm64-hda",
+                "qemu-arm64-ssh",
                 "qemu-arm64-usb",
                 "qemu-armv7",
                 "qemu-armv7-usb",

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod ci;
 pub mod list;
+pub mod probe;
 pub mod run;
 pub mod setup;
 pub mod soak;

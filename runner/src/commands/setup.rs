@@ -52,6 +52,14 @@ pub fn setup(ws: &Workspace, host: &mut Host, boards: &[&Board], host_test_targe
             files.modules.len(),
             files.busybox.display()
         );
+        if board.standin.is_some() {
+            let dropbear = crate::remote::dropbear::prepare(board, &ws.cache_dir(), host)?;
+            step!(
+                "{}: dropbear and its libraries, {} file(s)",
+                board.name,
+                dropbear.len()
+            );
+        }
     }
     Ok(())
 }

@@ -26,6 +26,7 @@ use crate::host::install::Host;
 use crate::host::workspace::Workspace;
 use crate::oracle;
 use crate::progress::{secs, step};
+use crate::remote::standin;
 
 /// Tests every board in `boards`; failures end up in the summary, not in the error.
 pub fn test(
@@ -77,15 +78,15 @@ fn build(ws: &Workspace, target: &str, built: &mut BTreeMap<String, Built>) -> R
 
 /// Kernel tests (`tests/kernel`) that need a real sound driver, run in the boot of a
 /// real-driver board beside its heard scenarios.
-struct DriverTests {
+pub struct DriverTests {
     /// The job's name after the run's, and the word that picks it.
-    name: &'static str,
+    pub name: &'static str,
     /// Exact test names.
-    tests: &'static [&'static str],
+    pub tests: &'static [&'static str],
 }
 
 /// The real-driver kernel tests.
-const DRIVER_TESTS: DriverTests = DriverTests {
+pub const DRIVER_TESTS: DriverTests = DriverTests {
     name: "driver-tests",
     tests: &[
         "mixer::mixer_channel_maps_of_a_real_driver",
@@ -573,6 +574,11 @@ fn test_board(
     built: &mut BTreeMap<String, Built>,
     summary: &mut Summary,
 ) -> Result<()> {
+    if board.standin.is_some() {
+        // Over SSH, as a real board (the boot's row is added there).
+        standin::run(ws, host, board, opts, standin::Work::Test(test_args), summary)?;
+        return Ok(());
+    }
     let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
     if let Some(audio) = &board.audio {
         return heard_board(ws, host, board, audio, &files, opts, test_args, built, summary);

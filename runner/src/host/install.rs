@@ -10,7 +10,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::boards::{Board, Debian};
+use crate::boards::{Board, Debian, Kind};
 use crate::host::exec;
 use crate::progress::step;
 use crate::targets::{self, Target};
@@ -162,6 +162,11 @@ pub fn needs_for_board(board: &Board) -> Result<Vec<Need>> {
         if qemu.bios.as_deref() == Some("default") && qemu.binary.contains("riscv") {
             needs.push(Need::package("opensbi", true));
         }
+    }
+    if board.standin.is_some() || board.kind == Kind::Real {
+        // Over SSH: the client, and ssh-keygen for the stand-in's key pair (one package).
+        needs.push(Need::command("ssh", "openssh-client", false));
+        needs.push(Need::command("ssh-keygen", "openssh-client", false));
     }
     for run in &board.runs {
         let target = targets::by_triple(board.run_target(run))
