@@ -72,6 +72,9 @@ pub struct Config {
     pub open_mode: OpenMode,
     /// The clock of the status timestamps (default: monotonic).
     pub timestamp_clock: TimestampClock,
+    /// Keep the stream running through xruns (default: off); see [`Config::keep_running`].
+    /// When set, it replaces `stop_threshold`, `silence_threshold` and `silence_size`.
+    pub keep_running: bool,
 }
 
 impl Config {
@@ -96,6 +99,7 @@ impl Config {
             fallback_formats: Formats::EMPTY,
             open_mode: OpenMode::FailIfBusy,
             timestamp_clock: TimestampClock::Monotonic,
+            keep_running: false,
         }
     }
     /// Sets the frames per period.
@@ -160,6 +164,29 @@ impl Config {
     pub const fn silence(mut self, threshold: u32, size: u32) -> Self {
         self.silence_threshold = threshold;
         self.silence_size = size;
+        self
+    }
+
+    /// Keeps the stream running through xruns, the way JACK and PipeWire run playback: the
+    /// stop threshold and the silence size become the ring's boundary and the silence
+    /// threshold 0, so the kernel never stops the stream and writes silence over each part
+    /// of the buffer just played. A late program is heard as a gap of silence, not as a stop
+    /// and a restart (which pops an amplifier and restarts the I2S clock).
+    ///
+    /// The stream then finds its xruns from the positions (the hardware pointer passing the
+    /// application pointer), counts each once and moves on past the hardware; see
+    /// [`MmapStream::catch_up`](crate::MmapStream::catch_up). Capture keeps running too (an
+    /// overrun loses the frames overwritten, counted the same way). The thresholds are set
+    /// after `SW_PARAMS` told the boundary, which no `u32` threshold could hold;
+    /// [`crate::Setup::keeps_running`] tells that the kernel took them.
+    ///
+    /// ```
+    /// use alsa_direct::{Config, Format};
+    /// let config = Config::new(Format::S16Le, 2, 48_000).keep_running();
+    /// assert!(config.keep_running);
+    /// ```
+    pub const fn keep_running(mut self) -> Self {
+        self.keep_running = true;
         self
     }
 

@@ -18,6 +18,7 @@ mod capture;
 mod config;
 mod direction;
 mod events;
+mod keep_running;
 mod kernel;
 #[cfg(test)]
 mod model;
@@ -101,6 +102,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         check_negotiated(&negotiated)?;
         let sw = sw_params::<D>(config, &negotiated);
         let boundary = pcm.sw_params(&sw)?;
+        let sw = keep_running::sw_params_at_boundary::<D>(&pcm, config, sw, boundary)?;
         let buffer_map = Self::map_buffer(&pcm, &negotiated)?;
         // A driver that must see every appl_ptr update refuses the control mapping anyway.
         let choice = if hw.syncs_appl_ptr() {
@@ -559,6 +561,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         }
         loop {
             let state = self.check_state()?;
+            if self.catch_up()? > 0 {
+                proven = 0;
+            }
             let appl = self.pointers()?.1;
             let avail = self.cached_avail()?.max(proven);
             let misaligned = ring::to_period_boundary(appl, period);

@@ -17,9 +17,9 @@ use crate::abi;
 use crate::params::Format;
 use crate::test_support::cases;
 
-type Shared = Rc<RefCell<Truth>>;
+pub(super) type Shared = Rc<RefCell<Truth>>;
 
-fn setup(capture: bool, mapped: bool) -> ModelSetup {
+pub(super) fn setup(capture: bool, mapped: bool) -> ModelSetup {
     ModelSetup {
         capture,
         mapped,
@@ -37,7 +37,10 @@ fn setup(capture: bool, mapped: bool) -> ModelSetup {
 }
 
 /// A stream of `i16` over the model, prepared, and the model's shared truth.
-fn open<D: StreamDirection>(model: &ModelSetup, policy: XrunPolicy) -> Result<(MmapStream<i16, D>, Shared)> {
+pub(super) fn open<D: StreamDirection>(
+    model: &ModelSetup,
+    policy: XrunPolicy,
+) -> Result<(MmapStream<i16, D>, Shared)> {
     assert_eq!(model.capture, D::DIRECTION == Direction::Capture);
     let buffer = model.period * model.periods;
     let kernel = KernelModel::new(model);
@@ -75,7 +78,7 @@ fn open<D: StreamDirection>(model: &ModelSetup, policy: XrunPolicy) -> Result<(M
 
 /// Panics unless `slice` (handed out by the stream) lies within the frames the kernel has
 /// given the application: free (playback) or filled (capture) from its `appl_ptr`.
-fn assert_owned_by_application<T>(truth: &Truth, slice: &[T]) {
+pub(super) fn assert_owned_by_application<T>(truth: &Truth, slice: &[T]) {
     if slice.is_empty() {
         return;
     }

@@ -20,4 +20,5 @@ mod mixer;
 mod robustness;
 mod stream_loop;
 mod syscalls;
+mod timing;
 mod transport;
