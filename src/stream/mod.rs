@@ -24,6 +24,7 @@ mod kernel;
 mod model;
 mod playback;
 mod resume;
+mod snapshot;
 mod status;
 #[cfg(test)]
 mod tests;
@@ -32,6 +33,7 @@ pub use capture::CaptureIter;
 pub use config::{Config, XrunPolicy};
 pub use direction::{Capture, Direction, Playback, StreamDirection};
 pub use events::StopFlag;
+pub use snapshot::Snapshot;
 pub use status::{PeriodInfo, Setup, State, Status, Timestamp, TimestampClock};
 
 use crate::pcm::Command;
