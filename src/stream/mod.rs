@@ -712,14 +712,21 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     fn period_info(&self, frames: u64) -> PeriodInfo {
-        let (timestamp, audio_timestamp) = self.timestamps();
+        let status = self.kernel.status();
         PeriodInfo {
             frames: frames as usize,
             channels: self.channels(),
             position: self.position,
-            timestamp,
-            audio_timestamp,
+            timestamp: Timestamp {
+                sec: status.tstamp_sec,
+                nsec: status.tstamp_nsec,
+            },
+            audio_timestamp: Timestamp {
+                sec: status.audio_tstamp_sec,
+                nsec: status.audio_tstamp_nsec,
+            },
             xruns: self.xruns,
+            hw_ptr: status.hw_ptr,
         }
     }
 

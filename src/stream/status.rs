@@ -108,6 +108,12 @@ pub struct PeriodInfo {
     pub audio_timestamp: Timestamp,
     /// Xruns so far.
     pub xruns: u32,
+    /// The hardware pointer of the status update `timestamp` belongs to (wraps at the
+    /// boundary): with `timestamp`, a pair for [`DeviceClock::update`](crate::DeviceClock::update).
+    /// On the `SYNC_PTR` transport both come from one record; on mapped pages they are read
+    /// from the live page once, and [`MmapStream::snapshot`](crate::MmapStream::snapshot)
+    /// rereads it until two reads agree.
+    pub hw_ptr: u64,
 }
 
 /// A snapshot of the stream's status.

@@ -1,12 +1,15 @@
-//! Timing on the loopback: a keep-running playback stream through a late program.
+//! Timing on the loopback: a keep-running playback stream through a late program, and the
+//! device clock against the loopback's rate shift.
 
 use std::ops::ControlFlow;
 use std::thread;
 use std::time::Duration;
 
-use alsa_direct::{Capture, Format, MmapStream, Playback, State};
+use alsa_direct::mixer::{ElemInfo, Mixer};
+use alsa_direct::{Capture, DeviceClock, Format, MmapStream, Playback, State};
 
 use crate::common;
+use crate::mixer::card;
 
 /// Frame `position` of the test signal: a counter, never zero, so the capture side can tell
 /// silence from signal and check each frame's position exactly (the loopback copies bytes).
@@ -107,4 +110,121 @@ fn keep_running_playback_is_heard_as_a_gap_and_counted_once() {
         gap >= 2 * period && gap <= 6 * period,
         "a gap of about three periods: {gap} frames"
     );
+}
+
+/// The loopback's "PCM Rate Shift 100000" control of PCM device `device`, substream 0.
+fn rate_shift(mixer: &Mixer, device: u32) -> ElemInfo {
+    let id = mixer
+        .elements()
+        .map(|id| id.unwrap())
+        .find(|id| id.name == "PCM Rate Shift 100000" && id.device == device && id.subdevice == 0)
+        .expect("the loopback's rate shift control");
+    mixer.info(&id).unwrap()
+}
+
+/// Seconds of audio the clock estimate is judged after.
+const CLOCK_SECONDS: u64 = 10;
+
+/// Plays silence on the loopback's playback end and captures on the capture end for
+/// [`CLOCK_SECONDS`], each feeding a [`DeviceClock`] from its periods' `(hw_ptr,
+/// timestamp)` pairs. Returns the two estimates in ppm (playback, capture).
+fn measure_clocks(rate: u32) -> (f64, f64) {
+    let config = common::config(Format::S16Le, 2, rate, 480, 4);
+    let mut playback = MmapStream::<i16, Playback>::open(&common::playback_device(), &config)
+        .unwrap_or_else(|e| panic!("playback open: {e}"));
+    let mut capture = MmapStream::<i16, Capture>::open(&common::capture_device(), &config)
+        .unwrap_or_else(|e| panic!("capture open: {e}"));
+    let frames = CLOCK_SECONDS * u64::from(rate);
+    let player = thread::spawn(move || {
+        let mut clock = DeviceClock::new(rate, playback.setup().boundary);
+        playback
+            .run(|buf, info| {
+                buf.fill(0);
+                clock.update(info.hw_ptr, info.timestamp.nanos());
+                if info.position >= frames {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap_or_else(|e| panic!("playback run: {e}"));
+        assert_eq!(playback.xruns(), 0);
+        clock
+    });
+    let mut clock = DeviceClock::new(rate, capture.setup().boundary);
+    capture
+        .run(|_, info| {
+            clock.update(info.hw_ptr, info.timestamp.nanos());
+            if info.position >= frames {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap_or_else(|e| panic!("capture run: {e}"));
+    assert_eq!(capture.xruns(), 0);
+    let snapshot = capture.snapshot().unwrap();
+    assert!(snapshot.delay <= u64::from(capture.setup().negotiated.buffer_size));
+    let played = player.join().expect("playback thread");
+    eprintln!(
+        "  playback {:+.2} ppm (phase {:.0} ns, {:.3} Hz, {} pairs), capture {:+.2} ppm (phase {:.0} ns, {:.3} Hz, {} pairs)",
+        played.ppm(),
+        played.phase_ns(),
+        played.bandwidth_hz(),
+        played.updates(),
+        clock.ppm(),
+        clock.phase_ns(),
+        clock.bandwidth_hz(),
+        clock.updates()
+    );
+    (played.ppm(), clock.ppm())
+}
+
+/// The loopback's rate shift makes both ends of a cable run off the system clock: the
+/// control of the capture end's device (1) moves the playback on device 0 and the capture
+/// on device 1 alike, by `100000 / shift`. The device clock finds ±100 and ±500 ppm within
+/// ±5 ppm after ten seconds of audio on both ends, and the control of the other cable
+/// (device 0) leaves this one at the nominal rate.
+#[test]
+fn device_clock_finds_the_loopback_rate_shift() {
+    let mixer = Mixer::open(card("Loopback").expect("a card with id Loopback")).unwrap();
+    let this_cable = rate_shift(&mixer, 1);
+    let other_cable = rate_shift(&mixer, 0);
+    let nominal = 100_000;
+    let reset = || {
+        mixer.write_integer(&this_cable, 0, nominal).unwrap();
+        mixer.write_integer(&other_cable, 0, nominal).unwrap();
+    };
+    reset();
+    let rate = 48_000;
+    let mut cases = vec![];
+    for (control, shift) in [
+        (&this_cable, 100_010),
+        (&this_cable, 99_990),
+        (&this_cable, 100_050),
+        (&this_cable, 99_950),
+        (&other_cable, 100_050),
+    ] {
+        mixer.write_integer(control, 0, shift).unwrap();
+        let expected = if control.id.device == 1 {
+            (nominal as f64 / shift as f64 - 1.0) * 1e6
+        } else {
+            0.0
+        };
+        eprintln!(
+            "device {} rate shift {shift}: expected {expected:+.2} ppm",
+            control.id.device
+        );
+        let (played, captured) = measure_clocks(rate);
+        reset();
+        cases.push((control.id.device, shift, expected, played, captured));
+    }
+    for (device, shift, expected, played, captured) in cases {
+        for (end, estimate) in [("playback", played), ("capture", captured)] {
+            assert!(
+                (estimate - expected).abs() <= 5.0,
+                "device {device} shift {shift}: the {end} end estimated {estimate:+.2} ppm, expected {expected:+.2}"
+            );
+        }
+    }
 }
