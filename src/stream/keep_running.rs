@@ -46,9 +46,11 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// has passed the application pointer (playback played silence where the program was
     /// late; capture overwrote frames not yet read), counts one xrun and moves the
     /// application pointer past the hardware's, to the first period boundary at least half a
-    /// period ahead of it for playback (behind it for capture). Returns the frames skipped, 0
-    /// when the stream is in time or does not keep running. Works on the last status: no
-    /// system call unless it skips (one `SYNC_PTR` to publish the pointer; none when mapped).
+    /// period ahead of it for playback (for capture, half a period or more past the oldest
+    /// frame still in the buffer). Returns the frames skipped, 0 when the stream is in time or
+    /// does not keep running. Works on the last status: no system call unless it skips (one
+    /// `SYNC_PTR` to publish the pointer; none when mapped). Playback fills what it skips
+    /// up to the end of the buffer with silence (the kernel has silenced it already).
     ///
     /// The frames skipped count in [`MmapStream::position`] and
     /// [`PeriodInfo::position`](crate::PeriodInfo::position), which so stay the stream's
@@ -60,26 +62,31 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// [`Error::BadKernelValue`] for pointers outside the boundary; the errors of publishing
     /// the pointer.
     pub fn catch_up(&mut self) -> Result<u64> {
-        if !self.setup.keeps_running() {
-            return Ok(0);
+        let (_, appl) = self.pointers()?;
+        let late = self.late_by(self.cached_avail()?, appl);
+        if late > 0 {
+            self.begun = 0;
+            self.skip(late)?;
         }
+        Ok(late)
+    }
+
+    /// The frames to skip when the hardware has passed the application pointer `appl` in a
+    /// stream that keeps running (`avail` beyond the buffer), counting the xrun; 0 otherwise.
+    pub(super) fn late_by(&mut self, avail: u64, appl: u64) -> u64 {
         let buffer = self.frames_in_buffer();
-        let avail = self.cached_avail()?;
-        if avail <= buffer {
-            return Ok(0);
+        if avail <= buffer || !self.setup.keeps_running() {
+            return 0;
         }
-        let frames = catch_up_frames(
+        self.xruns = self.xruns.saturating_add(1);
+        catch_up_frames(
             avail,
             buffer,
             self.period(),
-            self.pointers()?.1,
+            appl,
             self.setup.boundary,
             D::DIRECTION,
-        );
-        self.xruns = self.xruns.saturating_add(1);
-        self.begun = 0;
-        self.advance(frames)?;
-        Ok(frames)
+        )
     }
 }
 

@@ -563,18 +563,17 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         }
         loop {
             let state = self.check_state()?;
-            if self.catch_up()? > 0 {
-                proven = 0;
-            }
             let appl = self.pointers()?.1;
             let avail = self.cached_avail()?.max(proven);
             let misaligned = ring::to_period_boundary(appl, period);
+            // Past the hardware in a stream that keeps running: an xrun, skipped.
+            let late = self.late_by(avail, appl);
             let needed = if misaligned == 0 { period } else { misaligned };
             if avail >= needed {
-                if misaligned == 0 {
+                if misaligned == 0 && late == 0 {
                     return Ok(Some(ring::offset(appl, self.frames_in_buffer())));
                 }
-                self.skip(misaligned)?;
+                self.skip(misaligned.max(late))?;
                 proven = 0;
                 continue;
             }
