@@ -76,9 +76,11 @@ pub const SNDRV_PCM_STATE_SUSPENDED: c_int = 7;
 pub const SNDRV_PCM_STATE_DISCONNECTED: c_int = 8;
 
 // `SNDRV_PCM_INFO_*` bits of `snd_pcm_hw_params::info`.
+pub const SNDRV_PCM_INFO_BATCH: u32 = 0x0000_0010;
 pub const SNDRV_PCM_INFO_SYNC_APPLPTR: u32 = 0x0000_0020;
 pub const SNDRV_PCM_INFO_RESUME: u32 = 0x0004_0000;
 pub const SNDRV_PCM_INFO_PAUSE: u32 = 0x0008_0000;
+pub const SNDRV_PCM_INFO_NO_REWINDS: u32 = 0x2000_0000;
 
 // Hardware parameter indices.
 pub const SNDRV_PCM_HW_PARAM_ACCESS: usize = 0;
@@ -457,7 +459,9 @@ pub const SNDRV_PCM_IOCTL_START: Opcode = opcode::none(b'A', 0x42);
 pub const SNDRV_PCM_IOCTL_DROP: Opcode = opcode::none(b'A', 0x43);
 pub const SNDRV_PCM_IOCTL_DRAIN: Opcode = opcode::none(b'A', 0x44);
 pub const SNDRV_PCM_IOCTL_PAUSE: Opcode = opcode::write::<c_int>(b'A', 0x45);
+pub const SNDRV_PCM_IOCTL_REWIND: Opcode = opcode::write::<Uframes>(b'A', 0x46);
 pub const SNDRV_PCM_IOCTL_RESUME: Opcode = opcode::none(b'A', 0x47);
+pub const SNDRV_PCM_IOCTL_FORWARD: Opcode = opcode::write::<Uframes>(b'A', 0x49);
 pub const SNDRV_PCM_IOCTL_LINK: Opcode = opcode::write::<c_int>(b'A', 0x60);
 pub const SNDRV_PCM_IOCTL_UNLINK: Opcode = opcode::none(b'A', 0x61);
 
@@ -499,6 +503,10 @@ pub unsafe trait Plain: Copy {
 unsafe impl Plain for i32 {}
 // SAFETY: plain integers.
 unsafe impl Plain for i64 {}
+// SAFETY: plain integers (`Uframes`, the `REWIND`/`FORWARD` record).
+unsafe impl Plain for u32 {}
+// SAFETY: plain integers.
+unsafe impl Plain for u64 {}
 // SAFETY: integers and byte arrays.
 unsafe impl Plain for SndPcmHwParams {}
 // SAFETY: integers and byte arrays.

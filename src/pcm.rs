@@ -222,6 +222,19 @@ impl PcmDevice {
         }
     }
 
+    /// `REWIND` (`back`) or `FORWARD`: moves the application pointer by up to `frames`, as
+    /// far as the kernel allows (never behind the hardware pointer, never past what is
+    /// available), and returns the frames it moved.
+    pub(crate) fn move_appl(&self, frames: u64, back: bool) -> Result<u64> {
+        let mut record = Uframes::try_from(frames).unwrap_or(Uframes::MAX);
+        if back {
+            sys::update(self.fd(), ioctl::PCM_REWIND, &mut record)?;
+        } else {
+            sys::update(self.fd(), ioctl::PCM_FORWARD, &mut record)?;
+        }
+        Ok(abi::uframes_to_u64(record))
+    }
+
     /// `LINK`: from now on `other` starts, stops and prepares together with this PCM.
     pub fn link(&self, other: &PcmDevice) -> Result<()> {
         use rustix::fd::AsRawFd;

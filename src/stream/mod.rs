@@ -24,6 +24,7 @@ mod kernel;
 mod model;
 mod playback;
 mod resume;
+mod rewind;
 mod snapshot;
 mod status;
 #[cfg(test)]
@@ -66,6 +67,8 @@ pub struct MmapStream<S: Sample, D: StreamDirection> {
     /// Linked with another stream, whose prepare, drop or reset also moves this stream's
     /// application pointer behind the cached `SYNC_PTR` record's back.
     linked: Cell<bool>,
+    /// The `SNDRV_PCM_INFO_*` flags of the hardware parameters (0 before `HW_PARAMS`).
+    info_flags: u32,
     _types: PhantomData<(S, D)>,
 }
 
@@ -132,6 +135,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         #[allow(clippy::useless_conversion)]
         let kernel = StreamKernel::from(kernel);
         let mut stream = Self::assemble(kernel, setup, config.xrun_policy)?;
+        stream.info_flags = hw.info();
         stream.prepare()?;
         Ok(stream)
     }
@@ -165,6 +169,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             position: 0,
             begun: 0,
             linked: Cell::new(false),
+            info_flags: 0,
             _types: PhantomData,
         })
     }
