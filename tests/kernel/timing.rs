@@ -228,3 +228,87 @@ fn device_clock_finds_the_loopback_rate_shift() {
         }
     }
 }
+
+/// A rewind takes back what was queued and not yet played: the capture end hears the
+/// counter signal switch to its negation at the rewound position, with no frame of the
+/// rewound part heard and no frame lost.
+#[test]
+fn rewind_replaces_queued_frames_at_their_position() {
+    let (rate, period, periods) = (48_000u32, 1024u32, 8u32);
+    let config = common::config(Format::S16Le, 1, rate, period, periods);
+    let mut playback = MmapStream::<i16, Playback>::open(&common::playback_device(), &config)
+        .unwrap_or_else(|e| panic!("playback open: {e}"));
+    let mut capture = MmapStream::<i16, Capture>::open(&common::capture_device(), &config)
+        .unwrap_or_else(|e| panic!("capture open: {e}"));
+    let half_second = u64::from(rate) / 2;
+    let player = thread::spawn(move || {
+        let play = |stream: &mut MmapStream<i16, Playback>, sign: i16, until: u64| {
+            stream
+                .run(|buf, info| {
+                    for (i, s) in buf.iter_mut().enumerate() {
+                        *s = sign * counter(info.position + i as u64);
+                    }
+                    if info.position + info.frames as u64 >= until {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                })
+                .unwrap_or_else(|e| panic!("playback run: {e}"));
+        };
+        play(&mut playback, 1, half_second);
+        let before = playback.position();
+        let rewindable = playback
+            .rewindable()
+            .unwrap_or_else(|e| panic!("rewindable: {e}"));
+        let moved = playback
+            .rewind(u64::MAX)
+            .unwrap_or_else(|e| panic!("rewind: {e}"));
+        assert!(
+            moved >= u64::from(period * (periods - 2)),
+            "rewound {moved} of {rewindable}"
+        );
+        assert!(moved <= rewindable && moved % u64::from(period) == 0);
+        assert_eq!(playback.position(), before - moved);
+        play(&mut playback, -1, 2 * half_second);
+        playback.drain().unwrap_or_else(|e| panic!("playback drain: {e}"));
+        (before - moved, moved, rewindable, playback.xruns())
+    });
+    let mut recorded: Vec<i16> = Vec::new();
+    let limit = 3 * rate as usize;
+    capture
+        .run(|buf, _| {
+            recorded.extend_from_slice(buf);
+            let started = recorded.iter().position(|&s| s != 0);
+            let ended = started.is_some_and(|s| recorded[s..].len() > 2 * rate as usize);
+            if ended || recorded.len() > limit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap_or_else(|e| panic!("capture run: {e}"));
+    let (switch_at, moved, rewindable, xruns) = player.join().expect("playback thread");
+    eprintln!(
+        "rewind: {moved} frames of {rewindable} rewindable, from position {}",
+        switch_at + moved
+    );
+    assert_eq!(xruns, 0);
+    let onset = recorded.iter().position(|&s| s != 0).expect("no signal arrived");
+    let end = recorded.iter().rposition(|&s| s != 0).unwrap();
+    let negated = recorded
+        .iter()
+        .position(|&s| s < 0)
+        .expect("the signal after the rewind never arrived");
+    let offset = (i64::from(recorded[onset]) - 1 - onset as i64).rem_euclid(16_000);
+    for (i, &s) in recorded.iter().enumerate().take(end + 1).skip(onset) {
+        let expected = (i as i64 + offset).rem_euclid(16_000) as i16 + 1;
+        let expected = if i < negated { expected } else { -expected };
+        assert_eq!(s, expected, "frame {i} (switch at {negated})");
+    }
+    assert_eq!(
+        i64::from(-recorded[negated]),
+        i64::from(counter(switch_at)),
+        "the new signal starts at the rewound position"
+    );
+}
