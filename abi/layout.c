@@ -332,6 +332,29 @@ static void native(void)
 	/* The pages the crate maps: the 64-bit-time layout's. */
 	CONST(SNDRV_PCM_MMAP_OFFSET_STATUS);
 	CONST(SNDRV_PCM_MMAP_OFFSET_CONTROL);
+	/* The status record of STATUS_EXT: the crate asks for the 64-bit-time one alone. */
+	{
+		typedef struct snd_pcm_status T;
+		const char *R = "SndPcmStatus64";
+		RECORD();
+		FIELD(state);
+		FIELD(pad1);
+		FIELD(trigger_tstamp);
+		FIELD(tstamp);
+		FIELD(appl_ptr);
+		FIELD(hw_ptr);
+		FIELD(delay);
+		FIELD(avail);
+		FIELD(avail_max);
+		FIELD(overrange);
+		FIELD(suspended_state);
+		FIELD(audio_tstamp_data);
+		FIELD(audio_tstamp);
+		FIELD(driver_tstamp);
+		FIELD(audio_tstamp_accuracy);
+		FIELD(reserved);
+	}
+	CONST_AS(SNDRV_PCM_IOCTL_STATUS_EXT64, SNDRV_PCM_IOCTL_STATUS_EXT);
 #endif
 }
 
@@ -375,7 +398,16 @@ static void constants(void)
 	CONST(SNDRV_PCM_INFO_SYNC_APPLPTR);
 	CONST(SNDRV_PCM_INFO_RESUME);
 	CONST(SNDRV_PCM_INFO_PAUSE);
+	CONST(SNDRV_PCM_INFO_HAS_LINK_ATIME);
+	CONST(SNDRV_PCM_INFO_HAS_LINK_ABSOLUTE_ATIME);
+	CONST(SNDRV_PCM_INFO_HAS_LINK_ESTIMATED_ATIME);
+	CONST(SNDRV_PCM_INFO_HAS_LINK_SYNCHRONIZED_ATIME);
 	CONST(SNDRV_PCM_INFO_NO_REWINDS);
+	CONST(SNDRV_PCM_AUDIO_TSTAMP_TYPE_DEFAULT);
+	CONST(SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK);
+	CONST(SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_ABSOLUTE);
+	CONST(SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_ESTIMATED);
+	CONST(SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_SYNCHRONIZED);
 
 	CONST(SNDRV_PCM_HW_PARAM_ACCESS);
 	CONST(SNDRV_PCM_HW_PARAM_FORMAT);

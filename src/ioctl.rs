@@ -29,7 +29,7 @@ use rustix::ioctl::{opcode, Opcode};
 use crate::abi::SyncPtr32;
 use crate::abi::{
     self, Sframes, SndCtlCardInfo, SndCtlElemInfo, SndCtlElemList, SndCtlElemValue, SndCtlTlv,
-    SndPcmChannelInfo, SndPcmHwParams, SndPcmInfo, SndPcmSwParams, SyncPtr64, Uframes,
+    SndPcmChannelInfo, SndPcmHwParams, SndPcmInfo, SndPcmStatus64, SndPcmSwParams, SyncPtr64, Uframes,
 };
 
 /// The group (`type`) byte of an opcode: bits 8-15 on every Linux arch.
@@ -216,6 +216,10 @@ pub(crate) const PCM_SW_PARAMS: Updater<{ abi::SNDRV_PCM_IOCTL_SW_PARAMS }, SndP
     Updater::new(Op::SwParams);
 /// `SNDRV_PCM_IOCTL_DELAY`: frames between the application pointer and what is heard.
 pub(crate) const PCM_DELAY: Getter<{ abi::SNDRV_PCM_IOCTL_DELAY }, Sframes> = Getter::new(Op::Delay);
+/// `SNDRV_PCM_IOCTL_STATUS_EXT` (64-bit time): the full status, with the audio timestamp
+/// of the type requested in the record.
+pub(crate) const PCM_STATUS_EXT: Updater<{ abi::SNDRV_PCM_IOCTL_STATUS_EXT64 }, SndPcmStatus64> =
+    Updater::new(Op::StatusExt);
 /// `SNDRV_PCM_IOCTL_HWSYNC`: asks the driver for its position.
 pub(crate) const PCM_HWSYNC: NoArg<{ abi::SNDRV_PCM_IOCTL_HWSYNC }> = NoArg::new(Op::HwSync);
 /// `SNDRV_PCM_IOCTL_SYNC_PTR` with the 64-bit-time record (the native one on 64-bit targets).
@@ -344,6 +348,8 @@ pub enum Op {
     Resume,
     /// `SNDRV_PCM_IOCTL_REWIND`.
     Rewind,
+    /// `SNDRV_PCM_IOCTL_STATUS_EXT`.
+    StatusExt,
     /// `SNDRV_PCM_IOCTL_FORWARD`.
     Forward,
     /// `SNDRV_PCM_IOCTL_LINK`.
@@ -416,6 +422,7 @@ impl Op {
             Op::Link => "SNDRV_PCM_IOCTL_LINK",
             Op::Unlink => "SNDRV_PCM_IOCTL_UNLINK",
             Op::Rewind => "SNDRV_PCM_IOCTL_REWIND",
+            Op::StatusExt => "SNDRV_PCM_IOCTL_STATUS_EXT",
             Op::Forward => "SNDRV_PCM_IOCTL_FORWARD",
             Op::Poll => "epoll_pwait",
             Op::EpollCreate => "epoll_create1",

@@ -99,7 +99,7 @@ pub use params::{Capabilities, Format, Formats, Matching, Negotiated, Param, Ran
 pub use pcm::{OpenMode, PcmDevice};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{
-    Capture, CaptureIter, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, Snapshot, State,
-    Status, StopFlag, StreamDirection, Timestamp, TimestampClock, XrunPolicy,
+    AudioTime, AudioTimestampType, Capture, CaptureIter, Config, Direction, MmapStream, PeriodInfo, Playback,
+    Setup, Snapshot, State, Status, StopFlag, StreamDirection, Timestamp, TimestampClock, XrunPolicy,
 };
 pub use transport::{TransportChoice, TransportKind};

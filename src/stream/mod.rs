@@ -14,6 +14,7 @@ use crate::sample::Sample;
 use crate::sys::{self, Readiness};
 use crate::transport::{Transport, TransportChoice, TransportKind};
 
+mod audio_time;
 mod capture;
 mod config;
 mod direction;
@@ -30,6 +31,7 @@ mod status;
 #[cfg(test)]
 mod tests;
 
+pub use audio_time::{AudioTime, AudioTimestampType};
 pub use capture::CaptureIter;
 pub use config::{Config, XrunPolicy};
 pub use direction::{Capture, Direction, Playback, StreamDirection};
