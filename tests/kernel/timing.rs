@@ -6,7 +6,7 @@ use std::thread;
 use std::time::Duration;
 
 use alsa_direct::mixer::{ElemInfo, Mixer};
-use alsa_direct::{Capture, DeviceClock, Format, MmapStream, Playback, State};
+use alsa_direct::{AudioTimestampType, Capture, DeviceClock, Format, MmapStream, Playback, State};
 
 use crate::common;
 use crate::mixer::card;
@@ -310,5 +310,80 @@ fn rewind_replaces_queued_frames_at_their_position() {
         i64::from(-recorded[negated]),
         i64::from(counter(switch_at)),
         "the new signal starts at the rewound position"
+    );
+}
+
+/// `STATUS_EXT` with each audio timestamp type on the playback device: the default type
+/// always; a type the driver announces (HDA: link) comes back as itself with its accuracy,
+/// any other as the default. Where the link type is offered, its time is compared over two
+/// seconds with the system time and with the device clock's estimate.
+#[test]
+fn audio_timestamps_report_the_type_the_driver_gave() {
+    let rate = 48_000u32;
+    let config = common::config(Format::S16Le, 2, rate, 1024, 4);
+    let mut playback = MmapStream::<i16, Playback>::open(&common::playback_device(), &config)
+        .unwrap_or_else(|e| panic!("playback open: {e}"));
+    let mut clock = DeviceClock::new(rate, playback.setup().boundary);
+    let mut play = |stream: &mut MmapStream<i16, Playback>, frames: u64| {
+        let until = stream.position() + frames;
+        stream
+            .run(|buf, info| {
+                buf.fill(0);
+                clock.update(info.hw_ptr, info.timestamp.nanos());
+                if info.position + info.frames as u64 >= until {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap_or_else(|e| panic!("playback run: {e}"));
+    };
+    play(&mut playback, u64::from(rate) / 2);
+    for kind in AudioTimestampType::ALL {
+        let offered = playback.offers_audio_timestamp(kind);
+        let time = playback
+            .audio_time(kind)
+            .unwrap_or_else(|e| panic!("STATUS_EXT {kind:?}: {e}"));
+        eprintln!(
+            "{}: {kind:?} offered {offered}: actual {:?}, accuracy {:?} ns, audio {:?}, system {:?}, hw_ptr {}, delay {}",
+            common::playback_device(),
+            time.actual,
+            time.accuracy_ns,
+            time.audio_timestamp,
+            time.timestamp,
+            time.hw_ptr,
+            time.delay
+        );
+        assert_eq!(time.state, State::Running);
+        if kind == AudioTimestampType::Default || offered {
+            assert_eq!(time.actual, Some(kind), "{kind:?} is offered");
+        } else {
+            assert_ne!(time.actual, Some(kind), "{kind:?} is not offered: unsupported");
+        }
+    }
+    if !playback.offers_audio_timestamp(AudioTimestampType::Link) {
+        eprintln!("link audio timestamps: unsupported by this driver");
+        return;
+    }
+    let first = playback.audio_time(AudioTimestampType::Link).unwrap();
+    play(&mut playback, 2 * u64::from(rate));
+    let last = playback.audio_time(AudioTimestampType::Link).unwrap();
+    let audio = (last.audio_timestamp.nanos() - first.audio_timestamp.nanos()) as f64;
+    let system = (last.timestamp.nanos() - first.timestamp.nanos()) as f64;
+    let link_ppm = (audio / system - 1.0) * 1e6;
+    eprintln!(
+        "link time against the system's over {:.3} s: {link_ppm:+.1} ppm; the device clock's estimate: {:+.1} ppm",
+        system * 1e-9,
+        clock.ppm()
+    );
+    assert!(system > 1.5e9, "two seconds of audio took {system} ns");
+    assert!(
+        link_ppm.abs() < 1000.0,
+        "the link counter runs at {link_ppm:+.1} ppm"
+    );
+    assert!(
+        (link_ppm - clock.ppm()).abs() < 100.0,
+        "link {link_ppm:+.1} ppm, device clock {:+.1} ppm",
+        clock.ppm()
     );
 }
