@@ -80,11 +80,17 @@ pub const SNDRV_PCM_INFO_BATCH: u32 = 0x0000_0010;
 pub const SNDRV_PCM_INFO_SYNC_APPLPTR: u32 = 0x0000_0020;
 pub const SNDRV_PCM_INFO_RESUME: u32 = 0x0004_0000;
 pub const SNDRV_PCM_INFO_PAUSE: u32 = 0x0008_0000;
+#[cfg(any(feature = "timer", test))]
+pub const SNDRV_PCM_INFO_NO_PERIOD_WAKEUP: u32 = 0x0080_0000;
 pub const SNDRV_PCM_INFO_HAS_LINK_ATIME: u32 = 0x0100_0000;
 pub const SNDRV_PCM_INFO_HAS_LINK_ABSOLUTE_ATIME: u32 = 0x0200_0000;
 pub const SNDRV_PCM_INFO_HAS_LINK_ESTIMATED_ATIME: u32 = 0x0400_0000;
 pub const SNDRV_PCM_INFO_HAS_LINK_SYNCHRONIZED_ATIME: u32 = 0x0800_0000;
 pub const SNDRV_PCM_INFO_NO_REWINDS: u32 = 0x2000_0000;
+
+/// `snd_pcm_hw_params::flags`: no period interrupts (where `SNDRV_PCM_INFO_NO_PERIOD_WAKEUP`).
+#[cfg(any(feature = "timer", test))]
+pub const SNDRV_PCM_HW_PARAMS_NO_PERIOD_WAKEUP: u32 = 1 << 2;
 
 // `SNDRV_PCM_AUDIO_TSTAMP_TYPE_*`: the audio timestamp a `STATUS_EXT` asks for.
 pub const SNDRV_PCM_AUDIO_TSTAMP_TYPE_DEFAULT: u32 = 1;

@@ -100,6 +100,7 @@ pub use pcm::{OpenMode, PcmDevice};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{
     AudioTime, AudioTimestampType, Capture, CaptureIter, Config, Direction, MmapStream, PeriodInfo, Playback,
-    Setup, Snapshot, State, Status, StopFlag, StreamDirection, Timestamp, TimestampClock, XrunPolicy,
+    Setup, Snapshot, State, Status, StopFlag, StreamDirection, Timestamp, TimestampClock, Wakeups,
+    XrunPolicy,
 };
 pub use transport::{TransportChoice, TransportKind};

@@ -75,6 +75,11 @@ pub struct Config {
     /// Keep the stream running through xruns (default: off); see [`Config::keep_running`].
     /// When set, it replaces `stop_threshold`, `silence_threshold` and `silence_size`.
     pub keep_running: bool,
+    /// Wake by timer, without period interrupts, where the driver allows (default: off;
+    /// needs the `timer` feature); see [`Config::timer_scheduled`].
+    pub timer_scheduled: bool,
+    /// A timer-scheduled playback stream's target fill in frames (0: the buffer).
+    pub target_fill: u32,
 }
 
 impl Config {
@@ -100,6 +105,8 @@ impl Config {
             open_mode: OpenMode::FailIfBusy,
             timestamp_clock: TimestampClock::Monotonic,
             keep_running: false,
+            timer_scheduled: false,
+            target_fill: 0,
         }
     }
     /// Sets the frames per period.
@@ -187,6 +194,33 @@ impl Config {
     /// ```
     pub const fn keep_running(mut self) -> Self {
         self.keep_running = true;
+        self
+    }
+
+    /// Wakes the stream by its own timer instead of the period interrupt (feature `timer`),
+    /// where the driver can turn its period interrupts off
+    /// (`SNDRV_PCM_INFO_NO_PERIOD_WAKEUP`: snd-hda-intel),
+    /// keeping `target_fill` frames queued for playback (0: the whole buffer; change it while
+    /// running with [`MmapStream::set_target_fill`](crate::MmapStream::set_target_fill)).
+    ///
+    /// The stream sleeps until the hardware will have made the next period available at the
+    /// nominal rate, from the position read at the last wakeup, then reads the position
+    /// again: per period one sleep, one position update and the commit, and no interrupt.
+    /// On drivers whose pointer moves in steps (`SNDRV_PCM_INFO_BATCH`) it keeps a period more
+    /// queued. The callback API is the same. Where the driver cannot, the stream runs on
+    /// period interrupts and [`crate::Setup::wakeups`] says so. A program with its own event
+    /// loop ([`MmapStream::try_period`](crate::MmapStream::try_period)) must wake itself:
+    /// the descriptor no longer wakes a poll at each period.
+    ///
+    /// ```
+    /// use alsa_direct::{Config, Format};
+    /// let config = Config::new(Format::S16Le, 2, 48_000).periods(16).timer_scheduled(480);
+    /// assert!(config.timer_scheduled);
+    /// assert_eq!(config.target_fill, 480);
+    /// ```
+    pub const fn timer_scheduled(mut self, target_fill: u32) -> Self {
+        self.timer_scheduled = true;
+        self.target_fill = target_fill;
         self
     }
 

@@ -45,6 +45,9 @@ pub(crate) trait Kernel {
     /// `REWIND` (`back`) or `FORWARD` of up to `frames`; the frames moved. The application
     /// pointer moved in the kernel: refresh to read it back.
     fn move_appl(&mut self, frames: u64, back: bool) -> Result<u64>;
+    /// Sleeps `nanos` nanoseconds: a timer-scheduled stream's wait.
+    #[cfg(any(feature = "timer", test))]
+    fn sleep(&mut self, nanos: u64);
     /// `DELAY`.
     fn delay(&self) -> Result<i64>;
     /// The DMA buffer: its start and length in bytes.
@@ -129,6 +132,11 @@ impl Kernel for HwKernel {
 
     fn move_appl(&mut self, frames: u64, back: bool) -> Result<u64> {
         self.pcm.move_appl(frames, back)
+    }
+
+    #[cfg(any(feature = "timer", test))]
+    fn sleep(&mut self, nanos: u64) {
+        sys::sleep_ns(nanos)
     }
 
     fn delay(&self) -> Result<i64> {

@@ -30,6 +30,7 @@ mod snapshot;
 mod status;
 #[cfg(test)]
 mod tests;
+mod timer;
 
 pub use audio_time::{AudioTime, AudioTimestampType};
 pub use capture::CaptureIter;
@@ -38,6 +39,7 @@ pub use direction::{Capture, Direction, Playback, StreamDirection};
 pub use events::StopFlag;
 pub use snapshot::Snapshot;
 pub use status::{PeriodInfo, Setup, State, Status, Timestamp, TimestampClock};
+pub use timer::Wakeups;
 
 use crate::pcm::Command;
 use kernel::{HwKernel, Kernel};
@@ -71,6 +73,9 @@ pub struct MmapStream<S: Sample, D: StreamDirection> {
     linked: Cell<bool>,
     /// The `SNDRV_PCM_INFO_*` flags of the hardware parameters (0 before `HW_PARAMS`).
     info_flags: u32,
+    /// A timer-scheduled stream's state (`None` in period mode).
+    #[cfg(any(feature = "timer", test))]
+    timer: Option<timer::Timer>,
     _types: PhantomData<(S, D)>,
 }
 
@@ -105,6 +110,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         };
         let formats = Self::formats_for(config);
         let (mut hw, negotiated) = params::negotiate_formats(&mut pcm, &request, formats.as_slice())?;
+        let wakeups = timer::request(config, &mut hw);
         pcm.hw_params(&mut hw)?;
         check_negotiated(&negotiated)?;
         let sw = sw_params::<D>(config, &negotiated);
@@ -131,6 +137,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             protocol: pcm.protocol(),
             timeout_ms: timeout_ms(config.timeout_ms, &negotiated),
             timestamp_clock: config.timestamp_clock,
+            wakeups,
         };
         let kernel = HwKernel::new(pcm, transport, buffer_map);
         // A no-op outside the crate's own tests, where the kernel side can also be the model.
@@ -138,6 +145,8 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         let kernel = StreamKernel::from(kernel);
         let mut stream = Self::assemble(kernel, setup, config.xrun_policy)?;
         stream.info_flags = hw.info();
+        #[cfg(any(feature = "timer", test))]
+        stream.start_timer(config);
         stream.prepare()?;
         Ok(stream)
     }
@@ -172,6 +181,8 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             begun: 0,
             linked: Cell::new(false),
             info_flags: 0,
+            #[cfg(any(feature = "timer", test))]
+            timer: None,
             _types: PhantomData,
         })
     }
@@ -576,6 +587,8 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             // Past the hardware in a stream that keeps running: an xrun, skipped.
             let late = self.late_by(avail, appl);
             let needed = if misaligned == 0 { period } else { misaligned };
+            #[cfg(any(feature = "timer", test))]
+            let needed = self.timer_needed(needed);
             if avail >= needed {
                 if misaligned == 0 && late == 0 {
                     return Ok(Some(ring::offset(appl, self.frames_in_buffer())));
@@ -591,6 +604,11 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             if !blocking {
                 self.wake_at(needed.max(self.setup.avail_min))?;
                 return Ok(None);
+            }
+            #[cfg(any(feature = "timer", test))]
+            if self.timer.is_some() {
+                self.timer_wait(needed, state)?;
+                continue;
             }
             proven = self.wait_for(needed)?;
         }

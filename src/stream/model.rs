@@ -91,6 +91,9 @@ impl Kernel for TestKernel {
     fn move_appl(&mut self, frames: u64, back: bool) -> Result<u64> {
         either!(self, k => k.move_appl(frames, back))
     }
+    fn sleep(&mut self, nanos: u64) {
+        either!(self, k => k.sleep(nanos))
+    }
     fn delay(&self) -> Result<i64> {
         either!(self, k => k.delay())
     }
@@ -140,6 +143,10 @@ pub(crate) struct Truth {
     pub xruns: u32,
     /// Frames moved by rewinds and forwards.
     pub moved_appl: u64,
+    /// Timer sleeps (a timer-scheduled stream's waits).
+    pub sleeps: u32,
+    /// Polls (a period-mode stream's waits).
+    pub polls: u32,
     /// Virtual time, in frames at the stream's rate.
     pub clock: u64,
     /// Waits that returned ready at once with nothing changed since the previous one.
@@ -391,6 +398,7 @@ impl Truth {
     /// states; the hardware moves while the caller sleeps.
     fn wait(&mut self, timeout_ms: u32) -> Readiness {
         use abi::*;
+        self.polls += 1;
         let budget = u64::from(timeout_ms) * self.rate / 1000;
         let start = self.clock;
         let mut slept = false;
@@ -501,6 +509,8 @@ impl KernelModel {
             hostile: None,
             xruns: 0,
             moved_appl: 0,
+            sleeps: 0,
+            polls: 0,
             clock: 0,
             empty_waits: 0,
             empty_in_a_row: 0,
@@ -642,6 +652,16 @@ impl Kernel for KernelModel {
         let mut truth = self.truth.borrow_mut();
         truth.calls += 1;
         truth.move_appl(frames, back)
+    }
+
+    fn sleep(&mut self, nanos: u64) {
+        let mut truth = self.truth.borrow_mut();
+        truth.calls += 1;
+        truth.sleeps += 1;
+        let frames = nanos * truth.rate / 1_000_000_000;
+        if !truth.stalled {
+            truth.hardware(frames);
+        }
     }
 
     fn delay(&self) -> Result<i64> {

@@ -52,6 +52,10 @@ pub struct Setup {
     pub timeout_ms: u32,
     /// The clock of the status timestamps.
     pub timestamp_clock: TimestampClock,
+    /// How the stream is woken: period interrupts, or its own timer
+    /// ([`Config::timer_scheduled`](crate::Config::timer_scheduled)), or period interrupts
+    /// because the driver could not turn them off.
+    pub wakeups: super::Wakeups,
 }
 
 /// The clock of the kernel's status timestamps (`tstamp_type` of the software parameters).

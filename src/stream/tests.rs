@@ -70,6 +70,7 @@ pub(super) fn open<D: StreamDirection>(
         protocol: abi::SNDRV_PCM_VERSION,
         timeout_ms: timeout_ms(0, &negotiated),
         timestamp_clock: TimestampClock::Monotonic,
+        wakeups: Wakeups::PeriodInterrupts,
     };
     let mut stream = MmapStream::assemble(TestKernel::Model(Box::new(kernel)), setup, policy)?;
     stream.prepare()?;
