@@ -6,7 +6,7 @@ use std::thread;
 use std::time::Duration;
 
 use alsa_direct::mixer::{ElemInfo, Mixer};
-use alsa_direct::{AudioTimestampType, Capture, DeviceClock, Format, MmapStream, Playback, State};
+use alsa_direct::{AudioTimestampType, Capture, DeviceClock, Format, MmapStream, Playback, State, Wakeups};
 
 use crate::common;
 use crate::mixer::card;
@@ -386,4 +386,90 @@ fn audio_timestamps_report_the_type_the_driver_gave() {
         "link {link_ppm:+.1} ppm, device clock {:+.1} ppm",
         clock.ppm()
     );
+}
+
+/// The sound card's interrupts so far, from `/proc/interrupts` (the lines naming an HDA,
+/// USB or loopback driver); `None` where none is listed (snd-aloop has no interrupt).
+fn sound_interrupts() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/interrupts").ok()?;
+    let mut total = None;
+    for line in text
+        .lines()
+        .filter(|l| l.contains("snd_hda_intel") || l.contains("hda"))
+    {
+        let counts: u64 = line
+            .split_whitespace()
+            .skip(1)
+            .map_while(|field| field.parse::<u64>().ok())
+            .sum();
+        *total.get_or_insert(0) += counts;
+    }
+    total
+}
+
+/// A timer-scheduled playback stream: where the driver offers `NO_PERIOD_WAKEUP` (HDA) it
+/// runs on its own timer keeping the target fill, with (next to) no sound card interrupts;
+/// elsewhere (the loopback) it says it fell back to period interrupts. Either way two seconds
+/// play without an xrun, and the target fill changes while running.
+#[test]
+fn timer_scheduled_playback_runs_without_period_interrupts() {
+    let rate = 48_000u32;
+    let config = common::config(Format::S16Le, 2, rate, 512, 16).timer_scheduled(2048);
+    let mut playback = MmapStream::<i16, Playback>::open(&common::playback_device(), &config)
+        .unwrap_or_else(|e| panic!("playback open: {e}"));
+    let wakeups = playback.setup().wakeups;
+    let before = sound_interrupts();
+    let started = std::time::Instant::now();
+    let mut periods = 0u64;
+    let seconds = 2;
+    playback
+        .run(|buf, info| {
+            buf.fill(0);
+            periods += 1;
+            if info.position >= seconds * u64::from(rate) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap_or_else(|e| panic!("playback run: {e}"));
+    let elapsed = started.elapsed().as_secs_f64();
+    let interrupts = before
+        .zip(sound_interrupts())
+        .map(|(a, b)| (b - a) as f64 / elapsed);
+    eprintln!(
+        "{}: wakeups {wakeups:?}, target fill {:?}, {periods} periods in {elapsed:.2} s, sound card interrupts/s {interrupts:?}, xruns {}",
+        common::playback_device(),
+        playback.target_fill(),
+        playback.xruns()
+    );
+    assert_eq!(playback.xruns(), 0);
+    match wakeups {
+        Wakeups::Timer => {
+            assert_eq!(playback.target_fill(), Some(2048));
+            if let Some(per_second) = interrupts {
+                // Period mode would raise 48000 / 512 = 94 a second.
+                assert!(
+                    per_second < 20.0,
+                    "{per_second:.1} sound card interrupts a second"
+                );
+            }
+            assert_eq!(playback.set_target_fill(1024), Some(1024));
+            let mut more = 0;
+            playback
+                .run(|buf, _| {
+                    buf.fill(0);
+                    more += 1;
+                    if more >= 100 {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                })
+                .unwrap_or_else(|e| panic!("playback run at the new target: {e}"));
+            assert_eq!(playback.xruns(), 0);
+        }
+        Wakeups::PeriodInterruptsFallback => assert_eq!(playback.target_fill(), None),
+        other => panic!("asked for timer wakeups, got {other:?}"),
+    }
 }
