@@ -1,28 +1,7 @@
 //! The device's clock: a delay-locked loop that estimates the rate of a sound card's clock
 //! against the system's (`CLOCK_MONOTONIC`) from pairs of hardware position and timestamp.
 //!
-//! Pure logic, no allocation, no system call: feed it the `(hw_ptr, timestamp)` pairs of a
-//! stream's snapshots ([`MmapStream::snapshot`](crate::MmapStream::snapshot)) and read the
-//! rate ratio, the phase and the position at any time. It is the second-order loop of Fons
-//! Adriaensen's "Using a DLL to filter time" (the loop in JACK, and in PipeWire's `spa_dll`),
-//! written for updates at any frame count: each update predicts the time of the new position
-//! from the filtered time of the last and the estimated frame duration, and corrects both by
-//! the error, with gains from the loop's bandwidth and the time between the updates. The
-//! bandwidth starts wide, to lock within a second or two, and narrows while the loop holds
-//! its phase, to average the timestamps' jitter away (PipeWire does the same between its
-//! `SPA_DLL_BW_MAX` and `SPA_DLL_BW_MIN`).
-//!
-//! ```
-//! use alsa_direct::DeviceClock;
-//! // A device 100 ppm fast at 48 kHz, read every 1024 frames.
-//! let mut clock = DeviceClock::new(48_000, 1 << 30);
-//! for i in 0..2_000u64 {
-//!     let frames = i * 1024;
-//!     let time_ns = (frames as f64 * 1e9 / (48_000.0 * 1.0001)) as i64;
-//!     clock.update(frames, 5_000_000_000 + time_ns);
-//! }
-//! assert!((clock.ppm() - 100.0).abs() < 1.0);
-//! ```
+//! See [`DeviceClock`].
 
 /// The widest loop bandwidth, in hertz: where the loop starts (PipeWire's `SPA_DLL_BW_MAX`).
 pub const BANDWIDTH_MAX_HZ: f64 = 0.128;
@@ -35,8 +14,30 @@ const RESYNC_NS: f64 = 200_000_000.0;
 /// The loop's gain per update is capped (an update after a long pause would overshoot).
 const OMEGA_MAX: f64 = 0.5;
 
-/// A delay-locked loop estimating a sound card's clock against the system clock. See the
-/// [module](self) documentation.
+/// A delay-locked loop estimating a sound card's clock against the system clock.
+///
+/// Pure logic, no allocation, no system call: feed it the `(hw_ptr, timestamp)` pairs of a
+/// stream's snapshots ([`MmapStream::snapshot`](crate::MmapStream::snapshot)) and read the
+/// rate ratio, the phase and the position at any time. It is the second-order loop of Fons
+/// Adriaensen's "Using a DLL to filter time" (the loop in JACK, and in PipeWire's `spa_dll`),
+/// written for updates at any frame count: each update predicts the time of the new position
+/// from the filtered time of the last and the estimated frame duration, and corrects both by
+/// the error, with gains from the loop's bandwidth and the time between the updates. The
+/// bandwidth starts wide, to lock within a second or two, and narrows while the loop holds
+/// its phase, to average the timestamps' jitter away (PipeWire does the same between its
+/// `SPA_DLL_BW_MAX` and `SPA_DLL_BW_MIN`).
+///
+/// ```
+/// use alsa_direct::DeviceClock;
+/// // A device 100 ppm fast at 48 kHz, read every 1024 frames.
+/// let mut clock = DeviceClock::new(48_000, 1 << 30);
+/// for i in 0..2_000u64 {
+///     let frames = i * 1024;
+///     let time_ns = (frames as f64 * 1e9 / (48_000.0 * 1.0001)) as i64;
+///     clock.update(frames, 5_000_000_000 + time_ns);
+/// }
+/// assert!((clock.ppm() - 100.0).abs() < 1.0);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DeviceClock {
