@@ -122,6 +122,17 @@ fn rate_shift(mixer: &Mixer, device: u32) -> ElemInfo {
     mixer.info(&id).unwrap()
 }
 
+/// Puts the rate shift controls back to nominal when dropped.
+struct Nominal<'a>(&'a Mixer, [ElemInfo; 2]);
+
+impl Drop for Nominal<'_> {
+    fn drop(&mut self) {
+        for control in &self.1 {
+            let _ = self.0.write_integer(control, 0, 100_000);
+        }
+    }
+}
+
 /// Seconds of audio the clock estimate is judged after.
 const CLOCK_SECONDS: u64 = 10;
 
@@ -195,6 +206,8 @@ fn device_clock_finds_the_loopback_rate_shift() {
         mixer.write_integer(&this_cable, 0, nominal).unwrap();
         mixer.write_integer(&other_cable, 0, nominal).unwrap();
     };
+    // Back to nominal also when an assertion fails, for the tests that follow.
+    let _nominal_again = Nominal(&mixer, [this_cable.clone(), other_cable.clone()]);
     reset();
     let rate = 48_000;
     let mut cases = vec![];
