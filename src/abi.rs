@@ -102,6 +102,17 @@ pub const SNDRV_PCM_INFO_HAS_LINK_SYNCHRONIZED_ATIME: u32 = 0x0800_0000;
 pub const SNDRV_PCM_INFO_EXPLICIT_SYNC: u32 = 0x1000_0000;
 pub const SNDRV_PCM_INFO_NO_REWINDS: u32 = 0x2000_0000;
 
+/// `snd_pcm_hw_params::flags`: no period interrupts (where `SNDRV_PCM_INFO_NO_PERIOD_WAKEUP`).
+#[cfg(any(feature = "timer", test))]
+pub const SNDRV_PCM_HW_PARAMS_NO_PERIOD_WAKEUP: u32 = 1 << 2;
+
+// `SNDRV_PCM_AUDIO_TSTAMP_TYPE_*`: the audio timestamp a `STATUS_EXT` asks for.
+pub const SNDRV_PCM_AUDIO_TSTAMP_TYPE_DEFAULT: u32 = 1;
+pub const SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK: u32 = 2;
+pub const SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_ABSOLUTE: u32 = 3;
+pub const SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_ESTIMATED: u32 = 4;
+pub const SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_SYNCHRONIZED: u32 = 5;
+
 // Hardware parameter indices.
 pub const SNDRV_PCM_HW_PARAM_ACCESS: usize = 0;
 pub const SNDRV_PCM_HW_PARAM_FORMAT: usize = 1;
@@ -256,6 +267,35 @@ pub struct SndCtlCardInfo {
 pub struct SndTimespec64 {
     pub tv_sec: i64,
     pub tv_nsec: i64,
+}
+
+/// `struct snd_pcm_status` as a C program built with 64-bit `time_t` sees it (every 64-bit
+/// target, and 32-bit ones with `_TIME_BITS=64`): the record of `STATUS_EXT`. Its timespecs
+/// are the kernel's 64-bit ones (C's has a 32-bit `tv_nsec` and padding on 32-bit targets,
+/// where the kernel writes the low half first on little-endian machines).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SndPcmStatus64 {
+    pub state: c_int,
+    /// `__time_pad`.
+    pub pad1: [u8; 4],
+    pub trigger_tstamp: SndTimespec64,
+    pub tstamp: SndTimespec64,
+    pub appl_ptr: Uframes,
+    pub hw_ptr: Uframes,
+    pub delay: Sframes,
+    pub avail: Uframes,
+    pub avail_max: Uframes,
+    pub overrange: Uframes,
+    pub suspended_state: c_int,
+    /// In: the requested audio timestamp type (bits 0-3) and whether to report the delay
+    /// (bit 4); out: valid (bit 0), the type used (bits 1-4), accuracy reported (bit 5).
+    pub audio_tstamp_data: u32,
+    pub audio_tstamp: SndTimespec64,
+    pub driver_tstamp: SndTimespec64,
+    /// Nanoseconds, when bit 5 of `audio_tstamp_data` says so.
+    pub audio_tstamp_accuracy: u32,
+    pub reserved: [u8; 20],
 }
 
 /// Padding before a `snd_pcm_uframes_t` widened to 64 bits (`__pad_before_uframe`).
@@ -466,6 +506,8 @@ pub const SNDRV_PCM_IOCTL_HW_REFINE: Opcode = opcode::read_write::<SndPcmHwParam
 pub const SNDRV_PCM_IOCTL_HW_PARAMS: Opcode = opcode::read_write::<SndPcmHwParams>(b'A', 0x11);
 pub const SNDRV_PCM_IOCTL_SW_PARAMS: Opcode = opcode::read_write::<SndPcmSwParams>(b'A', 0x13);
 pub const SNDRV_PCM_IOCTL_DELAY: Opcode = opcode::read::<Sframes>(b'A', 0x21);
+/// `SNDRV_PCM_IOCTL_STATUS_EXT` of the 64-bit-time record.
+pub const SNDRV_PCM_IOCTL_STATUS_EXT64: Opcode = opcode::read_write::<SndPcmStatus64>(b'A', 0x24);
 pub const SNDRV_PCM_IOCTL_HWSYNC: Opcode = opcode::none(b'A', 0x22);
 /// `__SNDRV_PCM_IOCTL_SYNC_PTR64` (`SNDRV_PCM_IOCTL_SYNC_PTR` on 64-bit targets).
 pub const SNDRV_PCM_IOCTL_SYNC_PTR64: Opcode = opcode::read_write::<SyncPtr64>(b'A', 0x23);
@@ -479,7 +521,9 @@ pub const SNDRV_PCM_IOCTL_START: Opcode = opcode::none(b'A', 0x42);
 pub const SNDRV_PCM_IOCTL_DROP: Opcode = opcode::none(b'A', 0x43);
 pub const SNDRV_PCM_IOCTL_DRAIN: Opcode = opcode::none(b'A', 0x44);
 pub const SNDRV_PCM_IOCTL_PAUSE: Opcode = opcode::write::<c_int>(b'A', 0x45);
+pub const SNDRV_PCM_IOCTL_REWIND: Opcode = opcode::write::<Uframes>(b'A', 0x46);
 pub const SNDRV_PCM_IOCTL_RESUME: Opcode = opcode::none(b'A', 0x47);
+pub const SNDRV_PCM_IOCTL_FORWARD: Opcode = opcode::write::<Uframes>(b'A', 0x49);
 pub const SNDRV_PCM_IOCTL_LINK: Opcode = opcode::write::<c_int>(b'A', 0x60);
 pub const SNDRV_PCM_IOCTL_UNLINK: Opcode = opcode::none(b'A', 0x61);
 
@@ -521,6 +565,12 @@ pub unsafe trait Plain: Copy {
 unsafe impl Plain for i32 {}
 // SAFETY: plain integers.
 unsafe impl Plain for i64 {}
+// SAFETY: plain integers (`Uframes`, the `REWIND`/`FORWARD` record).
+unsafe impl Plain for u32 {}
+// SAFETY: plain integers.
+unsafe impl Plain for u64 {}
+// SAFETY: integers, byte arrays and timespecs of integers.
+unsafe impl Plain for SndPcmStatus64 {}
 // SAFETY: integers and byte arrays.
 unsafe impl Plain for SndPcmHwParams {}
 // SAFETY: integers and byte arrays.

@@ -166,6 +166,9 @@ pub enum Error {
     BadState(State),
     /// A commit of more frames than `begin` handed out.
     CommitTooLarge,
+    /// The driver forbids moving the application pointer back (`SNDRV_PCM_INFO_NO_REWINDS`:
+    /// SOF, Qualcomm q6asm/q6apm): a rewind was asked for.
+    NoRewinds,
     /// An amplifier enable or mute pin could not be set (see the `amp` module, feature
     /// `embedded-hal`).
     AmplifierPin,
@@ -381,6 +384,7 @@ impl fmt::Display for Error {
             Error::CommitTooLarge => {
                 f.write_str("commit of more frames than begin() handed out")
             }
+            Error::NoRewinds => f.write_str("the driver forbids rewinds (SNDRV_PCM_INFO_NO_REWINDS)"),
             Error::AmplifierPin => f.write_str(
                 "the amplifier enable/mute pin could not be set: check the GPIO (its line number, that it is an output and that no other driver or process holds it)",
             ),

@@ -29,7 +29,7 @@ use rustix::ioctl::{opcode, Opcode};
 use crate::abi::SyncPtr32;
 use crate::abi::{
     self, Sframes, SndCtlCardInfo, SndCtlElemId, SndCtlElemInfo, SndCtlElemList, SndCtlElemValue, SndCtlTlv,
-    SndPcmChannelInfo, SndPcmHwParams, SndPcmInfo, SndPcmSwParams, SyncPtr64,
+    SndPcmChannelInfo, SndPcmHwParams, SndPcmInfo, SndPcmStatus64, SndPcmSwParams, SyncPtr64, Uframes,
 };
 
 /// The group (`type`) byte of an opcode: bits 8-15 on every Linux arch.
@@ -131,6 +131,20 @@ impl<const OPCODE: Opcode, T> Updater<OPCODE, T> {
         }
     }
 
+    /// The descriptor of an ioctl numbered `_IOW` whose kernel side writes the record back
+    /// (`REWIND` and `FORWARD` return the frames moved in it); does not build unless `OPCODE`
+    /// is `_IOW` of a `T`.
+    const fn declared_write(op: Op) -> Self {
+        assert!(
+            OPCODE == opcode::write::<T>(group(OPCODE), number(OPCODE)),
+            "the opcode is not _IOW of this record"
+        );
+        Updater {
+            op,
+            record: PhantomData,
+        }
+    }
+
     /// What an error of this ioctl names.
     pub(crate) const fn op(&self) -> Op {
         self.op
@@ -202,6 +216,10 @@ pub(crate) const PCM_SW_PARAMS: Updater<{ abi::SNDRV_PCM_IOCTL_SW_PARAMS }, SndP
     Updater::new(Op::SwParams);
 /// `SNDRV_PCM_IOCTL_DELAY`: frames between the application pointer and what is heard.
 pub(crate) const PCM_DELAY: Getter<{ abi::SNDRV_PCM_IOCTL_DELAY }, Sframes> = Getter::new(Op::Delay);
+/// `SNDRV_PCM_IOCTL_STATUS_EXT` (64-bit time): the full status, with the audio timestamp
+/// of the type requested in the record.
+pub(crate) const PCM_STATUS_EXT: Updater<{ abi::SNDRV_PCM_IOCTL_STATUS_EXT64 }, SndPcmStatus64> =
+    Updater::new(Op::StatusExt);
 /// `SNDRV_PCM_IOCTL_HWSYNC`: asks the driver for its position.
 pub(crate) const PCM_HWSYNC: NoArg<{ abi::SNDRV_PCM_IOCTL_HWSYNC }> = NoArg::new(Op::HwSync);
 /// `SNDRV_PCM_IOCTL_SYNC_PTR` with the 64-bit-time record (the native one on 64-bit targets).
@@ -229,6 +247,14 @@ pub(crate) const PCM_DRAIN: NoArg<{ abi::SNDRV_PCM_IOCTL_DRAIN }> = NoArg::new(O
 pub(crate) const PCM_PAUSE: IntegerSetter<{ abi::SNDRV_PCM_IOCTL_PAUSE }> = IntegerSetter::new(Op::Pause);
 /// `SNDRV_PCM_IOCTL_RESUME`.
 pub(crate) const PCM_RESUME: NoArg<{ abi::SNDRV_PCM_IOCTL_RESUME }> = NoArg::new(Op::Resume);
+/// `SNDRV_PCM_IOCTL_REWIND`: moves the application pointer back by up to the frames in the
+/// record (never past the hardware pointer) and writes back how many it moved.
+pub(crate) const PCM_REWIND: Updater<{ abi::SNDRV_PCM_IOCTL_REWIND }, Uframes> =
+    Updater::declared_write(Op::Rewind);
+/// `SNDRV_PCM_IOCTL_FORWARD`: moves the application pointer on by up to the frames in the
+/// record (never past what is available) and writes back how many it moved.
+pub(crate) const PCM_FORWARD: Updater<{ abi::SNDRV_PCM_IOCTL_FORWARD }, Uframes> =
+    Updater::declared_write(Op::Forward);
 /// `SNDRV_PCM_IOCTL_LINK`: the other PCM's descriptor number is the argument.
 pub(crate) const PCM_LINK: IntegerSetter<{ abi::SNDRV_PCM_IOCTL_LINK }> = IntegerSetter::new(Op::Link);
 /// `SNDRV_PCM_IOCTL_UNLINK`.
@@ -326,6 +352,12 @@ pub enum Op {
     Pause,
     /// `SNDRV_PCM_IOCTL_RESUME`.
     Resume,
+    /// `SNDRV_PCM_IOCTL_REWIND`.
+    Rewind,
+    /// `SNDRV_PCM_IOCTL_STATUS_EXT`.
+    StatusExt,
+    /// `SNDRV_PCM_IOCTL_FORWARD`.
+    Forward,
     /// `SNDRV_PCM_IOCTL_LINK`.
     Link,
     /// `SNDRV_PCM_IOCTL_UNLINK`.
@@ -399,6 +431,9 @@ impl Op {
             Op::Resume => "SNDRV_PCM_IOCTL_RESUME",
             Op::Link => "SNDRV_PCM_IOCTL_LINK",
             Op::Unlink => "SNDRV_PCM_IOCTL_UNLINK",
+            Op::Rewind => "SNDRV_PCM_IOCTL_REWIND",
+            Op::StatusExt => "SNDRV_PCM_IOCTL_STATUS_EXT",
+            Op::Forward => "SNDRV_PCM_IOCTL_FORWARD",
             Op::Poll => "epoll_pwait",
             Op::EpollCreate => "epoll_create1",
             Op::EpollAdd => "epoll_ctl(EPOLL_CTL_ADD)",

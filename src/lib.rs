@@ -73,6 +73,7 @@ mod abi;
 #[cfg(feature = "embedded-hal")]
 pub mod amp;
 pub mod chmap;
+mod clock;
 mod device;
 mod error;
 pub mod iec958;
@@ -90,6 +91,7 @@ mod test_support;
 mod transport;
 mod types;
 
+pub use clock::{DeviceClock, BANDWIDTH_MAX_HZ, BANDWIDTH_MIN_HZ};
 pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices, PcmInfo};
 pub use error::{ConfigError, Errno, Error, Op, Result};
 pub use iec958::Iec958Subframe;
@@ -97,7 +99,8 @@ pub use params::{Capabilities, Format, Formats, Matching, Negotiated, Param, Ran
 pub use pcm::{OpenMode, PcmDevice};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{
-    Capture, CaptureIter, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status,
-    StopFlag, StreamDirection, Timestamp, TimestampClock, XrunPolicy, MAX_RECOVERIES_WITHOUT_PERIOD,
+    AudioTime, AudioTimestampType, Capture, CaptureIter, Config, Direction, MmapStream, PeriodInfo, Playback,
+    Setup, Snapshot, State, Status, StopFlag, StreamDirection, Timestamp, TimestampClock, Wakeups,
+    XrunPolicy, MAX_RECOVERIES_WITHOUT_PERIOD,
 };
 pub use transport::{TransportChoice, TransportKind};

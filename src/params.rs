@@ -155,6 +155,17 @@ impl HwParams {
         self.raw.info
     }
 
+    #[cfg(any(feature = "timer", test))]
+    /// Asks for no period interrupts (`SNDRV_PCM_HW_PARAMS_NO_PERIOD_WAKEUP`) where the
+    /// refined parameters offer it (`SNDRV_PCM_INFO_NO_PERIOD_WAKEUP`); whether they do.
+    pub(crate) fn request_no_period_wakeup(&mut self) -> bool {
+        let offered = self.raw.info & abi::SNDRV_PCM_INFO_NO_PERIOD_WAKEUP != 0;
+        if offered {
+            self.raw.flags |= abi::SNDRV_PCM_HW_PARAMS_NO_PERIOD_WAKEUP;
+        }
+        offered
+    }
+
     /// The device can pause (`SNDRV_PCM_INFO_PAUSE`).
     pub(crate) fn can_pause(&self) -> bool {
         self.raw.info & abi::SNDRV_PCM_INFO_PAUSE != 0

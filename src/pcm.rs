@@ -222,6 +222,30 @@ impl PcmDevice {
         }
     }
 
+    /// `STATUS_EXT` asking for the audio timestamp `audio_tstamp_data` describes (type and
+    /// delay report bits): the full status, with the driver's report in the same field.
+    pub(crate) fn status_ext(&self, audio_tstamp_data: u32) -> Result<abi::SndPcmStatus64> {
+        let mut status = abi::SndPcmStatus64 {
+            audio_tstamp_data,
+            ..Default::default()
+        };
+        sys::update(self.fd(), ioctl::PCM_STATUS_EXT, &mut status)?;
+        Ok(status)
+    }
+
+    /// `REWIND` (`back`) or `FORWARD`: moves the application pointer by up to `frames`, as
+    /// far as the kernel allows (never behind the hardware pointer, never past what is
+    /// available), and returns the frames it moved.
+    pub(crate) fn move_appl(&self, frames: u64, back: bool) -> Result<u64> {
+        let mut record = Uframes::try_from(frames).unwrap_or(Uframes::MAX);
+        if back {
+            sys::update(self.fd(), ioctl::PCM_REWIND, &mut record)?;
+        } else {
+            sys::update(self.fd(), ioctl::PCM_FORWARD, &mut record)?;
+        }
+        Ok(abi::uframes_to_u64(record))
+    }
+
     /// `LINK`: from now on `other` starts, stops and prepares together with this PCM.
     pub fn link(&self, other: &PcmDevice) -> Result<()> {
         use rustix::fd::AsRawFd;

@@ -233,6 +233,18 @@ pub(crate) fn sleep_ms(ms: u32) {
     let _ = rustix::event::poll(&mut [], Some(&timespec_ms(ms)));
 }
 
+/// Sleeps for `nanos` nanoseconds (a `ppoll` with no descriptors), for a stream woken by
+/// its own timer.
+#[cfg(any(feature = "timer", test))]
+pub(crate) fn sleep_ns(nanos: u64) {
+    let time = rustix::time::Timespec {
+        tv_sec: (nanos / 1_000_000_000).try_into().unwrap_or(i32::MAX.into()),
+        tv_nsec: ((nanos % 1_000_000_000) as u32).into(),
+    };
+    // An interrupted sleep wakes the stream early: it looks at the position and sleeps again.
+    let _ = rustix::event::poll(&mut [], Some(&time));
+}
+
 /// `ms` milliseconds as a `Timespec`.
 fn timespec_ms(ms: u32) -> rustix::time::Timespec {
     rustix::time::Timespec {

@@ -489,6 +489,28 @@ fn native(f: &mut Facts, time: Time) {
                 SNDRV_PCM_IOCTL_SYNC_PTR64,
             );
             constants!(f, SNDRV_PCM_MMAP_OFFSET_STATUS, SNDRV_PCM_MMAP_OFFSET_CONTROL);
+            record!(
+                f,
+                SndPcmStatus64 {
+                    state,
+                    pad1,
+                    trigger_tstamp,
+                    tstamp,
+                    appl_ptr,
+                    hw_ptr,
+                    delay,
+                    avail,
+                    avail_max,
+                    overrange,
+                    suspended_state,
+                    audio_tstamp_data,
+                    audio_tstamp,
+                    driver_tstamp,
+                    audio_tstamp_accuracy,
+                    reserved,
+                }
+            );
+            constants!(f, SNDRV_PCM_IOCTL_STATUS_EXT64);
         }
         #[cfg(target_pointer_width = "32")]
         Time::Bits32 => {
@@ -555,12 +577,18 @@ fn scalar_constants(f: &mut Facts) {
         SNDRV_PCM_INFO_JOINT_DUPLEX,
         SNDRV_PCM_INFO_SYNC_START,
         SNDRV_PCM_INFO_NO_PERIOD_WAKEUP,
+        SNDRV_PCM_HW_PARAMS_NO_PERIOD_WAKEUP,
         SNDRV_PCM_INFO_HAS_LINK_ATIME,
         SNDRV_PCM_INFO_HAS_LINK_ABSOLUTE_ATIME,
         SNDRV_PCM_INFO_HAS_LINK_ESTIMATED_ATIME,
         SNDRV_PCM_INFO_HAS_LINK_SYNCHRONIZED_ATIME,
         SNDRV_PCM_INFO_EXPLICIT_SYNC,
         SNDRV_PCM_INFO_NO_REWINDS,
+        SNDRV_PCM_AUDIO_TSTAMP_TYPE_DEFAULT,
+        SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK,
+        SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_ABSOLUTE,
+        SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_ESTIMATED,
+        SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_SYNCHRONIZED,
         SNDRV_PCM_HW_PARAM_ACCESS,
         SNDRV_PCM_HW_PARAM_FORMAT,
         SNDRV_PCM_HW_PARAM_SUBFORMAT,
@@ -608,7 +636,9 @@ fn ioctls(f: &mut Facts) {
         SNDRV_PCM_IOCTL_DROP,
         SNDRV_PCM_IOCTL_DRAIN,
         SNDRV_PCM_IOCTL_PAUSE,
+        SNDRV_PCM_IOCTL_REWIND,
         SNDRV_PCM_IOCTL_RESUME,
+        SNDRV_PCM_IOCTL_FORWARD,
         SNDRV_PCM_IOCTL_LINK,
         SNDRV_PCM_IOCTL_UNLINK,
         SNDRV_CTL_IOCTL_CARD_INFO,

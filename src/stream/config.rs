@@ -77,6 +77,14 @@ pub struct Config {
     pub open_mode: OpenMode,
     /// The clock of the status timestamps (default: monotonic).
     pub timestamp_clock: TimestampClock,
+    /// Keep the stream running through xruns (default: off); see [`Config::keep_running`].
+    /// When set, it replaces `stop_threshold`, `silence_threshold` and `silence_size`.
+    pub keep_running: bool,
+    /// Wake by timer, without period interrupts, where the driver allows (default: off;
+    /// needs the `timer` feature); see [`Config::timer_scheduled`].
+    pub timer_scheduled: bool,
+    /// A timer-scheduled playback stream's target fill in frames (0: the buffer).
+    pub target_fill: u32,
 }
 
 impl Config {
@@ -101,6 +109,9 @@ impl Config {
             fallback_formats: Formats::EMPTY,
             open_mode: OpenMode::FailIfBusy,
             timestamp_clock: TimestampClock::Monotonic,
+            keep_running: false,
+            timer_scheduled: false,
+            target_fill: 0,
         }
     }
     /// Sets the frames per period.
@@ -165,6 +176,56 @@ impl Config {
     pub const fn silence(mut self, threshold: u32, size: u32) -> Self {
         self.silence_threshold = threshold;
         self.silence_size = size;
+        self
+    }
+
+    /// Keeps the stream running through xruns, the way JACK and PipeWire run playback: the
+    /// stop threshold and the silence size become the ring's boundary and the silence
+    /// threshold 0, so the kernel never stops the stream and writes silence over each part
+    /// of the buffer just played. A late program is heard as a gap of silence, not as a stop
+    /// and a restart (which pops an amplifier and restarts the I2S clock).
+    ///
+    /// The stream then finds its xruns from the positions (the hardware pointer passing the
+    /// application pointer), counts each once and moves on past the hardware; see
+    /// [`MmapStream::catch_up`](crate::MmapStream::catch_up). Capture keeps running too (an
+    /// overrun loses the frames overwritten, counted the same way). The thresholds are set
+    /// after `SW_PARAMS` told the boundary, which no `u32` threshold could hold;
+    /// [`crate::Setup::keeps_running`] tells that the kernel took them.
+    ///
+    /// ```
+    /// use alsa_direct::{Config, Format};
+    /// let config = Config::new(Format::S16Le, 2, 48_000).keep_running();
+    /// assert!(config.keep_running);
+    /// ```
+    pub const fn keep_running(mut self) -> Self {
+        self.keep_running = true;
+        self
+    }
+
+    /// Wakes the stream by its own timer instead of the period interrupt (feature `timer`),
+    /// where the driver can turn its period interrupts off
+    /// (`SNDRV_PCM_INFO_NO_PERIOD_WAKEUP`: snd-hda-intel),
+    /// keeping `target_fill` frames queued for playback (0: the whole buffer; change it while
+    /// running with [`MmapStream::set_target_fill`](crate::MmapStream::set_target_fill)).
+    ///
+    /// The stream sleeps until the hardware will have made the next period available at the
+    /// nominal rate, from the position read at the last wakeup, then reads the position
+    /// again: per period one sleep, one position update and the commit, and no interrupt.
+    /// On drivers whose pointer moves in steps (`SNDRV_PCM_INFO_BATCH`) it keeps a period more
+    /// queued. The callback API is the same. Where the driver cannot, the stream runs on
+    /// period interrupts and [`crate::Setup::wakeups`] says so. A program with its own event
+    /// loop ([`MmapStream::try_period`](crate::MmapStream::try_period)) must wake itself:
+    /// the descriptor no longer wakes a poll at each period.
+    ///
+    /// ```
+    /// use alsa_direct::{Config, Format};
+    /// let config = Config::new(Format::S16Le, 2, 48_000).periods(16).timer_scheduled(480);
+    /// assert!(config.timer_scheduled);
+    /// assert_eq!(config.target_fill, 480);
+    /// ```
+    pub const fn timer_scheduled(mut self, target_fill: u32) -> Self {
+        self.timer_scheduled = true;
+        self.target_fill = target_fill;
         self
     }
 

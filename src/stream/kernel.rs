@@ -44,6 +44,12 @@ pub(crate) trait Kernel {
     fn sw_params(&mut self, sw: &SwParams) -> Result<()>;
     /// Waits until `avail_min` frames are available, the stream fails, or `timeout_ms` passes.
     fn wait(&mut self, timeout_ms: u32) -> Result<Readiness>;
+    /// `REWIND` (`back`) or `FORWARD` of up to `frames`; the frames moved. The application
+    /// pointer moved in the kernel: refresh to read it back.
+    fn move_appl(&mut self, frames: u64, back: bool) -> Result<u64>;
+    /// Sleeps `nanos` nanoseconds: a timer-scheduled stream's wait.
+    #[cfg(any(feature = "timer", test))]
+    fn sleep(&mut self, nanos: u64);
     /// `DELAY`.
     fn delay(&self) -> Result<i64>;
     /// The DMA buffer: its start and length in bytes.
@@ -128,6 +134,15 @@ impl Kernel for HwKernel {
             )?),
         };
         waiter.wait(timeout_ms)
+    }
+
+    fn move_appl(&mut self, frames: u64, back: bool) -> Result<u64> {
+        self.pcm.move_appl(frames, back)
+    }
+
+    #[cfg(any(feature = "timer", test))]
+    fn sleep(&mut self, nanos: u64) {
+        sys::sleep_ns(nanos)
     }
 
     fn delay(&self) -> Result<i64> {

@@ -14,11 +14,13 @@ use crate::sample::Sample;
 use crate::sys::{self, Readiness};
 use crate::transport::{Transport, TransportChoice, TransportKind};
 
+mod audio_time;
 mod capture;
 mod config;
 mod direction;
 mod drain;
 mod events;
+mod keep_running;
 mod kernel;
 #[cfg(test)]
 mod model;
@@ -26,15 +28,21 @@ mod playback;
 #[cfg(test)]
 mod replay;
 mod resume;
+mod rewind;
+mod snapshot;
 mod status;
 #[cfg(test)]
 mod tests;
+mod timer;
 
+pub use audio_time::{AudioTime, AudioTimestampType};
 pub use capture::CaptureIter;
 pub use config::{Config, XrunPolicy};
 pub use direction::{Capture, Direction, Playback, StreamDirection};
 pub use events::StopFlag;
+pub use snapshot::Snapshot;
 pub use status::{PeriodInfo, Setup, State, Status, Timestamp, TimestampClock};
+pub use timer::Wakeups;
 
 /// Recoveries in a row, with no period handed to the callback in between, after which
 /// [`XrunPolicy::Recover`] gives up and the period loop returns the fault: a device that
@@ -78,6 +86,11 @@ pub struct MmapStream<S: Sample, D: StreamDirection> {
     /// Linked with another stream, whose prepare, drop or reset also moves this stream's
     /// application pointer behind the cached `SYNC_PTR` record's back.
     linked: Cell<bool>,
+    /// The `SNDRV_PCM_INFO_*` flags of the hardware parameters (0 before `HW_PARAMS`).
+    info_flags: u32,
+    /// A timer-scheduled stream's state (`None` in period mode).
+    #[cfg(any(feature = "timer", test))]
+    timer: Option<timer::Timer>,
     _types: PhantomData<(S, D)>,
 }
 
@@ -112,10 +125,12 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         };
         let formats = Self::formats_for(config);
         let (mut hw, negotiated) = params::negotiate_formats(&mut pcm, &request, formats.as_slice())?;
+        let wakeups = timer::request(config, &mut hw);
         pcm.hw_params(&mut hw)?;
         check_negotiated(&negotiated)?;
         let sw = sw_params::<D>(config, &negotiated)?;
         let boundary = pcm.sw_params(&sw)?;
+        let sw = keep_running::sw_params_at_boundary::<D>(&pcm, config, sw, boundary)?;
         let buffer_map = Self::map_buffer(&pcm, &negotiated)?;
         // A driver that must see every appl_ptr update refuses the control mapping anyway.
         let choice = if hw.syncs_appl_ptr() {
@@ -137,6 +152,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             protocol: pcm.protocol(),
             timeout_ms: timeout_ms(config.timeout_ms, &negotiated),
             timestamp_clock: config.timestamp_clock,
+            wakeups,
         };
         let kernel = HwKernel::new(pcm, transport, buffer_map);
         // A no-op outside the crate's own tests, where the kernel side can also be the model.
@@ -144,6 +160,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         let kernel = StreamKernel::from(kernel);
         let mut stream = Self::assemble(kernel, setup, config.xrun_policy)?;
         stream.drain_silence = drain::DrainSilence::new(&sw, hw.info());
+        stream.info_flags = hw.info();
+        #[cfg(any(feature = "timer", test))]
+        stream.start_timer(config);
         stream.prepare()?;
         Ok(stream)
     }
@@ -180,6 +199,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             unserved_recoveries: 0,
             drain_silence: drain::DrainSilence::default(),
             linked: Cell::new(false),
+            info_flags: 0,
+            #[cfg(any(feature = "timer", test))]
+            timer: None,
             _types: PhantomData,
         })
     }
@@ -629,12 +651,16 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             let appl = self.pointers()?.1;
             let avail = self.cached_avail()?.max(proven);
             let misaligned = ring::to_period_boundary(appl, period);
+            // Past the hardware in a stream that keeps running: an xrun, skipped.
+            let late = self.late_by(avail, appl);
             let needed = if misaligned == 0 { period } else { misaligned };
+            #[cfg(any(feature = "timer", test))]
+            let needed = self.timer_needed(needed);
             if avail >= needed {
-                if misaligned == 0 {
+                if misaligned == 0 && late == 0 {
                     return Ok(Some(appl));
                 }
-                self.skip(misaligned)?;
+                self.skip(misaligned.max(late))?;
                 proven = 0;
                 continue;
             }
@@ -645,6 +671,11 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             if !blocking {
                 self.wake_at(needed.max(self.setup.avail_min))?;
                 return Ok(None);
+            }
+            #[cfg(any(feature = "timer", test))]
+            if self.timer.is_some() {
+                self.timer_wait(needed, state)?;
+                continue;
             }
             proven = self.wait_for(needed)?;
         }
@@ -782,14 +813,21 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     fn period_info(&self, frames: u64) -> PeriodInfo {
-        let (timestamp, audio_timestamp) = self.timestamps();
+        let status = self.kernel.status();
         PeriodInfo {
             frames: frames as usize,
             channels: self.channels(),
             position: self.position,
-            timestamp,
-            audio_timestamp,
+            timestamp: Timestamp {
+                sec: status.tstamp_sec,
+                nsec: status.tstamp_nsec,
+            },
+            audio_timestamp: Timestamp {
+                sec: status.audio_tstamp_sec,
+                nsec: status.audio_tstamp_nsec,
+            },
             xruns: self.xruns,
+            hw_ptr: status.hw_ptr,
         }
     }
 

@@ -97,6 +97,12 @@ impl Kernel for TestKernel {
     fn wait(&mut self, timeout_ms: u32) -> Result<Readiness> {
         either!(self, k => k.wait(timeout_ms))
     }
+    fn move_appl(&mut self, frames: u64, back: bool) -> Result<u64> {
+        either!(self, k => k.move_appl(frames, back))
+    }
+    fn sleep(&mut self, nanos: u64) {
+        either!(self, k => k.sleep(nanos))
+    }
     fn delay(&self) -> Result<i64> {
         either!(self, k => k.delay())
     }
@@ -144,6 +150,12 @@ pub(crate) struct Truth {
     pub hostile: Option<Hostile>,
     /// Xruns the kernel declared.
     pub xruns: u32,
+    /// Frames moved by rewinds and forwards.
+    pub moved_appl: u64,
+    /// Timer sleeps (a timer-scheduled stream's waits).
+    pub sleeps: u32,
+    /// Polls (a period-mode stream's waits).
+    pub polls: u32,
     /// Virtual time, in frames at the stream's rate.
     pub clock: u64,
     /// Waits that returned ready at once with nothing changed since the previous one.
@@ -270,6 +282,32 @@ impl Truth {
             unsafe { core::ptr::write_bytes((self.dma + at) as *mut u8, 0, self.frame_bytes) };
         }
         self.silence_filled += frames;
+    }
+
+    /// `snd_pcm_rewind` / `snd_pcm_forward`: in the prepared, running, paused and draining
+    /// states (`EBADFD` otherwise, `EPIPE` in an xrun), by at most the frames the hardware
+    /// has not reached (`snd_pcm_hw_avail`, rewind) or the available ones (forward).
+    pub(crate) fn move_appl(&mut self, frames: u64, back: bool) -> Result<u64> {
+        use abi::*;
+        let op = if back { Op::Rewind } else { Op::Forward };
+        match self.state {
+            SNDRV_PCM_STATE_PREPARED
+            | SNDRV_PCM_STATE_RUNNING
+            | SNDRV_PCM_STATE_PAUSED
+            | SNDRV_PCM_STATE_DRAINING => {}
+            SNDRV_PCM_STATE_XRUN => return Err(Error::sys(op, Errno::PIPE)),
+            _ => return Err(Error::sys(op, Errno::BADFD)),
+        }
+        let avail = self.avail().min(self.buffer);
+        let limit = if back { self.buffer - avail } else { avail };
+        let moved = frames.min(limit);
+        self.appl_ptr = if back {
+            ring::advance(self.appl_ptr, self.boundary - moved, self.boundary)
+        } else {
+            ring::advance(self.appl_ptr, moved, self.boundary)
+        };
+        self.moved_appl += moved;
+        Ok(moved)
     }
 
     /// `pcm_lib_apply_appl_ptr`.
@@ -452,6 +490,7 @@ impl Truth {
     /// states; the hardware moves while the caller sleeps.
     fn wait(&mut self, timeout_ms: u32) -> Readiness {
         use abi::*;
+        self.polls += 1;
         let budget = u64::from(timeout_ms) * self.rate / 1000;
         let start = self.clock;
         let mut slept = false;
@@ -564,6 +603,9 @@ impl KernelModel {
             ack_fails: false,
             hostile: None,
             xruns: 0,
+            moved_appl: 0,
+            sleeps: 0,
+            polls: 0,
             clock: 0,
             empty_waits: 0,
             empty_in_a_row: 0,
@@ -715,6 +757,22 @@ impl Kernel for KernelModel {
 
     fn wait(&mut self, timeout_ms: u32) -> Result<Readiness> {
         Ok(self.truth.borrow_mut().wait(timeout_ms))
+    }
+
+    fn move_appl(&mut self, frames: u64, back: bool) -> Result<u64> {
+        let mut truth = self.truth.borrow_mut();
+        truth.calls += 1;
+        truth.move_appl(frames, back)
+    }
+
+    fn sleep(&mut self, nanos: u64) {
+        let mut truth = self.truth.borrow_mut();
+        truth.calls += 1;
+        truth.sleeps += 1;
+        let frames = nanos * truth.rate / 1_000_000_000;
+        if !truth.stalled {
+            truth.hardware(frames);
+        }
     }
 
     fn delay(&self) -> Result<i64> {

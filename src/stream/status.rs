@@ -52,6 +52,10 @@ pub struct Setup {
     pub timeout_ms: u32,
     /// The clock of the status timestamps.
     pub timestamp_clock: TimestampClock,
+    /// How the stream is woken: period interrupts, or its own timer
+    /// ([`Config::timer_scheduled`](crate::Config::timer_scheduled)), or period interrupts
+    /// because the driver could not turn them off.
+    pub wakeups: super::Wakeups,
 }
 
 /// The clock of the kernel's status timestamps (`tstamp_type` of the software parameters).
@@ -108,6 +112,12 @@ pub struct PeriodInfo {
     pub audio_timestamp: Timestamp,
     /// Xruns so far.
     pub xruns: u32,
+    /// The hardware pointer of the status update `timestamp` belongs to (wraps at the
+    /// boundary): with `timestamp`, a pair for [`DeviceClock::update`](crate::DeviceClock::update).
+    /// On the `SYNC_PTR` transport both come from one record; on mapped pages they are read
+    /// from the live page once, and [`MmapStream::snapshot`](crate::MmapStream::snapshot)
+    /// rereads it until two reads agree.
+    pub hw_ptr: u64,
 }
 
 /// A snapshot of the stream's status.

@@ -21,4 +21,5 @@ mod robustness;
 mod soak;
 mod stream_loop;
 mod syscalls;
+mod timing;
 mod transport;

@@ -6,7 +6,7 @@ use alsa_direct::mixer::{Access, Channels, ElemId, ElemInfo, ElemType, Interface
 use alsa_direct::{cards, ControlDevice, Direction, Errno, Error, Op};
 
 /// The card whose id is `id`, if present.
-fn card(id: &str) -> Option<u32> {
+pub fn card(id: &str) -> Option<u32> {
     cards().find(|&c| {
         ControlDevice::open(c)
             .and_then(|ctl| ctl.card_info())
