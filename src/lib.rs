@@ -100,4 +100,4 @@ pub use stream::{
     Capture, CaptureIter, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status,
     StopFlag, StreamDirection, Timestamp, TimestampClock, XrunPolicy,
 };
-pub use transport::{TransportChoice, TransportKind};
+pub use transport::{status_pages_mappable, TransportChoice, TransportKind};

@@ -99,36 +99,43 @@ impl Config {
         }
     }
     /// Sets the frames per period.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn period_size(mut self, frames: u32) -> Self {
         self.period_size = frames;
         self
     }
     /// Sets the periods per buffer.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn periods(mut self, periods: u32) -> Self {
         self.periods = periods;
         self
     }
     /// Sets exact or nearest matching.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn matching(mut self, matching: Matching) -> Self {
         self.matching = matching;
         self
     }
     /// Sets the transport.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn transport(mut self, transport: TransportChoice) -> Self {
         self.transport = transport;
         self
     }
     /// Sets the xrun policy.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn xrun_policy(mut self, policy: XrunPolicy) -> Self {
         self.xrun_policy = policy;
         self
     }
     /// Sets the playback start threshold in frames.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn start_threshold(mut self, frames: u32) -> Self {
         self.start_threshold = frames;
         self
     }
     /// Sets the wait timeout in milliseconds.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn timeout_ms(mut self, ms: u32) -> Self {
         self.timeout_ms = ms;
         self
@@ -136,27 +143,32 @@ impl Config {
     /// Sets the wakeup threshold in frames for [`MmapStream::wait`](super::MmapStream::wait)
     /// (below a period wakes `begin`/`commit` loops earlier; `run` still waits for whole
     /// periods).
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn avail_min(mut self, frames: u32) -> Self {
         self.avail_min = frames;
         self
     }
     /// Sets what opening does when the device is in use.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn open_mode(mut self, mode: OpenMode) -> Self {
         self.open_mode = mode;
         self
     }
     /// Sets the clock of the status timestamps.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn timestamp_clock(mut self, clock: TimestampClock) -> Self {
         self.timestamp_clock = clock;
         self
     }
     /// Sets the stop threshold in frames.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn stop_threshold(mut self, frames: u32) -> Self {
         self.stop_threshold = frames;
         self
     }
     /// Sets playback silence filling: when fewer than `threshold` frames are queued, the
     /// kernel writes `size` frames of silence after them.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn silence(mut self, threshold: u32, size: u32) -> Self {
         self.silence_threshold = threshold;
         self.silence_size = size;
@@ -176,6 +188,7 @@ impl Config {
     /// assert_eq!(config.format, Format::S32Le);
     /// assert_eq!(config.preferred_formats().as_slice(), [Format::S32Le, Format::S24Le]);
     /// ```
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn formats(mut self, formats: &[Format]) -> Self {
         if let [first, rest @ ..] = formats {
             self.format = *first;
