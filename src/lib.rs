@@ -93,7 +93,9 @@ mod types;
 pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices, PcmInfo};
 pub use error::{ConfigError, Errno, Error, Op, Result};
 pub use iec958::Iec958Subframe;
-pub use params::{Capabilities, Format, Formats, Matching, Negotiated, Param, Range, MAX_FORMATS};
+pub use params::{
+    Capabilities, Format, Formats, Matching, Negotiated, Param, ParamMatching, Range, MAX_FORMATS,
+};
 pub use pcm::{OpenMode, PcmDevice};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{

@@ -1,8 +1,9 @@
 //! [`Config`]: what to ask a stream for, and [`XrunPolicy`].
 
 use crate::error::{ConfigError, Error, Result};
-use crate::params::{self, Format, Formats, Matching, Request};
+use crate::params::{self, Format, Formats, Matching, ParamMatching, Request};
 use crate::pcm::{OpenMode, PcmDevice};
+use crate::types::Param;
 
 use super::TimestampClock;
 use crate::transport::TransportChoice;
@@ -21,7 +22,20 @@ pub enum XrunPolicy {
     Fail,
 }
 
-/// How a stream should be set up. Zero in a threshold means the default.
+/// How a stream should be set up. Zero in a threshold, a time or the buffer size means the
+/// default.
+///
+/// [`Config::new`]'s defaults: 1024-frame periods, 4 periods per buffer (4096 frames), every
+/// parameter matched exactly ([`Matching::Exact`]), playback starting once the buffer is full,
+/// an xrun at an empty (playback) or full (capture) buffer, waking up every period, no
+/// silence filling, the architecture's transport ([`TransportChoice::Auto`]), xruns recovered
+/// ([`XrunPolicy::Recover`]), a wait timeout of four buffers (at least one second), no
+/// fallback format, failing at once on a busy device and monotonic timestamps.
+///
+/// The period is set in frames ([`Config::period_size`]) or in microseconds
+/// ([`Config::period_time_us`]); the buffer as a count of periods ([`Config::periods`]), in
+/// frames ([`Config::buffer_size`]) or in microseconds ([`Config::buffer_time_us`]), the last
+/// one set winning. Times are turned into frames at the negotiated rate.
 ///
 /// ```
 /// use alsa_direct::{Config, Format, Matching};
@@ -44,8 +58,15 @@ pub struct Config {
     pub period_size: u32,
     /// Periods per buffer (at least 2).
     pub periods: u32,
-    /// Exact values, or the nearest the device offers.
-    pub matching: Matching,
+    /// Microseconds per period (default 0: use `period_size`); turned into frames at the
+    /// negotiated rate.
+    pub period_time_us: u32,
+    /// Frames per buffer (default 0: `period_size * periods`, or `buffer_time_us`).
+    pub buffer_size: u32,
+    /// Microseconds per buffer (default 0: unused); turned into frames at the negotiated rate.
+    pub buffer_time_us: u32,
+    /// Exact values, or the nearest the device offers, per parameter (default: exact).
+    pub matching: ParamMatching,
     /// Playback starts when this many frames are queued (default: the whole buffer).
     /// Capture ignores it and starts at once.
     pub start_threshold: u32,
@@ -76,7 +97,7 @@ pub struct Config {
 
 impl Config {
     /// `format`, `channels` and `rate`, with 1024-frame periods, 4 per buffer, exact matching
-    /// and the defaults for the rest.
+    /// and the defaults for the rest (listed on [`Config`]).
     pub const fn new(format: Format, channels: u32, rate: u32) -> Self {
         Config {
             format,
@@ -84,7 +105,10 @@ impl Config {
             rate,
             period_size: 1024,
             periods: 4,
-            matching: Matching::Exact,
+            period_time_us: 0,
+            buffer_size: 0,
+            buffer_time_us: 0,
+            matching: ParamMatching::all(Matching::Exact),
             start_threshold: 0,
             stop_threshold: 0,
             silence_threshold: 0,
@@ -98,22 +122,66 @@ impl Config {
             timestamp_clock: TimestampClock::Monotonic,
         }
     }
-    /// Sets the frames per period.
+    /// Sets the frames per period (and forgets a period time).
     #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn period_size(mut self, frames: u32) -> Self {
         self.period_size = frames;
+        self.period_time_us = 0;
         self
     }
-    /// Sets the periods per buffer.
+    /// Sets the period in microseconds (alsa-lib's `set_period_time`), turned into frames at
+    /// the negotiated rate: 10 000 us at 48 kHz is 480 frames.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
+    pub const fn period_time_us(mut self, us: u32) -> Self {
+        self.period_time_us = us;
+        self
+    }
+    /// Sets the periods per buffer (and forgets a buffer size or time).
     #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn periods(mut self, periods: u32) -> Self {
         self.periods = periods;
+        self.buffer_size = 0;
+        self.buffer_time_us = 0;
         self
     }
-    /// Sets exact or nearest matching.
+    /// Sets the buffer size in frames (alsa-lib's `set_buffer_size`; forgets a buffer time):
+    /// the periods are what fits in it.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
+    pub const fn buffer_size(mut self, frames: u32) -> Self {
+        self.buffer_size = frames;
+        self.buffer_time_us = 0;
+        self
+    }
+    /// Sets the buffer in microseconds (alsa-lib's `set_buffer_time`; forgets a buffer
+    /// size), turned into frames at the negotiated rate.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
+    pub const fn buffer_time_us(mut self, us: u32) -> Self {
+        self.buffer_time_us = us;
+        self.buffer_size = 0;
+        self
+    }
+    /// Sets exact or nearest matching for every parameter.
     #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn matching(mut self, matching: Matching) -> Self {
-        self.matching = matching;
+        self.matching = ParamMatching::all(matching);
+        self
+    }
+    /// Sets exact or nearest matching for one parameter (alsa-lib's `set_rate` against
+    /// `set_rate_near`): the period's size and time share one, and so do the periods and the
+    /// buffer's size and time (see [`ParamMatching::of`]).
+    ///
+    /// ```
+    /// use alsa_direct::{Config, Format, Matching, Param};
+    /// // Any rate near 44.1 kHz, but exactly 2 channels and 256-frame periods.
+    /// let config = Config::new(Format::S16Le, 2, 44_100)
+    ///     .period_size(256)
+    ///     .matching_for(Param::Rate, Matching::Nearest);
+    /// assert_eq!(config.matching.of(Param::Rate), Some(Matching::Nearest));
+    /// assert_eq!(config.matching.of(Param::PeriodSize), Some(Matching::Exact));
+    /// ```
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
+    pub const fn matching_for(mut self, param: Param, matching: Matching) -> Self {
+        self.matching = self.matching.with(param, matching);
         self
     }
     /// Sets the transport.
@@ -212,16 +280,39 @@ impl Config {
     /// ([`crate::MmapStream::with_device`]) with `.formats(&[format])`.
     pub fn choose_format(&self, pcm: &mut PcmDevice) -> Result<Format> {
         self.validate()?;
-        let request = Request {
+        let request = self.request();
+        let (_, negotiated) = params::negotiate_formats(pcm, &request, self.preferred_formats().as_slice())?;
+        Ok(negotiated.format)
+    }
+
+    /// The request to negotiate (the first format; see [`Config::preferred_formats`]).
+    pub(super) fn request(&self) -> Request {
+        Request {
             format: self.format,
             channels: self.channels,
             rate: self.rate,
             period_size: self.period_size,
             periods: self.periods,
+            period_time_us: self.period_time_us,
+            buffer_size: self.buffer_size,
+            buffer_time_us: self.buffer_time_us,
             matching: self.matching,
-        };
-        let (_, negotiated) = params::negotiate_formats(pcm, &request, self.preferred_formats().as_slice())?;
-        Ok(negotiated.format)
+        }
+    }
+
+    /// The buffer in frames as asked (at the requested rate for a time), `None` on overflow.
+    fn requested_buffer(&self) -> Option<u32> {
+        match (self.buffer_size, self.buffer_time_us) {
+            (0, 0) => {
+                let period = match self.period_time_us {
+                    0 => self.period_size,
+                    us => params::frames_of_time(us, self.rate),
+                };
+                period.checked_mul(self.periods)
+            }
+            (0, us) => Some(params::frames_of_time(us, self.rate)),
+            (frames, _) => Some(frames),
+        }
     }
 
     /// Checks what can be checked without a device.
@@ -233,13 +324,13 @@ impl Config {
         if self.rate == 0 {
             return invalid(ConfigError::ZeroRate);
         }
-        if self.period_size == 0 {
+        if self.period_size == 0 && self.period_time_us == 0 {
             return invalid(ConfigError::ZeroPeriodSize);
         }
-        if self.periods < 2 {
+        if self.periods < 2 && self.buffer_size == 0 && self.buffer_time_us == 0 {
             return invalid(ConfigError::TooFewPeriods);
         }
-        let Some(buffer) = self.period_size.checked_mul(self.periods) else {
+        let Some(buffer) = self.requested_buffer() else {
             return invalid(ConfigError::BufferTooLarge);
         };
         if [self.start_threshold, self.avail_min].iter().any(|&t| t > buffer) {

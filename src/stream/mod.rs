@@ -7,7 +7,7 @@ use core::ops::ControlFlow;
 
 use crate::device::{DeviceName, PcmInfo};
 use crate::error::{Errno, Error, Op, Result};
-use crate::params::{self, Negotiated, Request};
+use crate::params::{self, Negotiated};
 use crate::pcm::{PcmDevice, SwParams};
 use crate::ring;
 use crate::sample::Sample;
@@ -87,14 +87,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     pub fn with_device(mut pcm: PcmDevice, config: &Config) -> Result<Self> {
         Self::check_sample_type(config)?;
         config.validate()?;
-        let request = Request {
-            format: config.format,
-            channels: config.channels,
-            rate: config.rate,
-            period_size: config.period_size,
-            periods: config.periods,
-            matching: config.matching,
-        };
+        let request = config.request();
         let formats = Self::formats_for(config);
         let (mut hw, negotiated) = params::negotiate_formats(&mut pcm, &request, formats.as_slice())?;
         pcm.hw_params(&mut hw)?;
