@@ -42,7 +42,6 @@ pub enum State {
 /// The type of a control's values (`SNDRV_CTL_ELEM_TYPE_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
 pub enum ElemType {
     /// On/off switches.
     Boolean,
