@@ -6,7 +6,7 @@ use heapless::String;
 use rustix::fd::{AsFd, OwnedFd};
 
 use crate::abi::{self, Plain, SndPcmInfo};
-use crate::error::{Errno, Error, Op, Result};
+use crate::error::{DeviceContext, Errno, Error, Op, Result};
 use crate::ioctl;
 use crate::sys;
 use crate::types::Direction;
@@ -59,11 +59,18 @@ impl DeviceName {
 
     /// Parses `hw:CARD[,DEVICE[,SUBDEVICE]]`, with CARD a number or a card id, and the
     /// `hw:CARD=x,DEV=y,SUBDEV=z` form. Names of alsa-lib plugins (`plughw:`, `default`, ...)
-    /// are refused with [`Error::PluginDevice`].
+    /// are refused with [`Error::PluginDevice`], node paths (`/dev/snd/pcmC0D0p`) with
+    /// [`Error::NodePath`].
+    ///
+    /// # Errors
+    /// [`Error::BadDeviceName`], [`Error::PluginDevice`] or [`Error::NodePath`] as above.
     pub fn parse(name: &str) -> Result<Self> {
         // Byte loops rather than `str::split`, `chars` and `str::parse`: the same result
         // without their searchers, UTF-8 decoding and generic number parsing (a firmware
         // build, see `firmware/`, links this in).
+        if name.starts_with("/dev/") {
+            return Err(Error::NodePath);
+        }
         let Some(rest) = name.strip_prefix("hw:") else {
             // A non-ASCII character is neither alphanumeric nor `_`, and all its bytes are
             // above 0x7f: checking bytes is checking characters here.
@@ -80,7 +87,26 @@ impl DeviceName {
         parse_hw(rest).ok_or(Error::BadDeviceName)
     }
 
+    /// What an error on this device names (see [`DeviceContext`]): the card (number or id),
+    /// device, subdevice and direction.
+    pub(crate) fn context(&self, direction: Direction) -> DeviceContext {
+        let mut context = DeviceContext::default();
+        let card = match &self.card {
+            Card::Index(i) => Some(*i),
+            Card::Id(id) => {
+                context.set_card_id(id);
+                None
+            }
+        };
+        context.set_node(card, self.device, self.subdevice, direction);
+        context
+    }
+
     /// The card number, looking the id up through the control devices when needed.
+    ///
+    /// # Errors
+    /// [`Error::UnknownCard`] when no card has the id; the [`Error::Sys`] of a control
+    /// device that could not be opened or read while looking.
     pub fn card_index(&self) -> Result<u32> {
         match &self.card {
             Card::Index(i) => Ok(*i),

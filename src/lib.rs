@@ -2,6 +2,9 @@
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
+// `DeviceError` holds the device's name and numbers by value (no heap): about 150 bytes,
+// returned only by the calls that open and set up a device, never in the period loop.
+#![allow(clippy::result_large_err)]
 //! Allocation-free direct ALSA PCM streaming through the Linux kernel ABI.
 //!
 //! `alsa-direct` opens `/dev/snd/pcmC<card>D<device><p|c>` itself, negotiates the hardware
@@ -91,7 +94,7 @@ mod transport;
 mod types;
 
 pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices, PcmInfo};
-pub use error::{ConfigError, Errno, Error, Op, Result};
+pub use error::{ConfigError, DeviceContext, DeviceError, Errno, Error, Op, Result};
 pub use iec958::Iec958Subframe;
 pub use params::{
     Capabilities, Format, Formats, Matching, Negotiated, Param, ParamMatching, Range, MAX_FORMATS,

@@ -7,7 +7,7 @@ use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use crate::abi::{self, Plain, SndPcmChannelInfo, SndPcmSwParams, Uframes};
 use crate::device::{self, ControlDevice, DeviceName, PcmInfo};
-use crate::error::{Errno, Error, Op, Result};
+use crate::error::{DeviceContext, DeviceError, Errno, Error, Op, Result};
 use crate::ioctl;
 use crate::params::{Capabilities, HwParams, Refine};
 use crate::sys;
@@ -71,13 +71,38 @@ impl PcmDevice {
     /// Opens `name` for playback or capture, checks the protocol version and reads its info.
     ///
     /// The open never blocks: a device in use fails with `EBUSY`.
-    pub fn open(name: &DeviceName, direction: Direction) -> Result<Self> {
+    ///
+    /// # Errors
+    /// A [`DeviceError`] naming the device (its card id, card number and node as far as
+    /// they were found): [`Error::UnknownCard`] for a card id no card has, [`Error::Sys`]
+    /// with [`Op::OpenPcm`] when the node cannot be opened (`ENOENT`, `EACCES`, `EBUSY`...),
+    /// and the errors of [`PcmDevice::from_fd`].
+    pub fn open(name: &DeviceName, direction: Direction) -> core::result::Result<Self, DeviceError> {
         Self::open_mode(name, direction, OpenMode::FailIfBusy)
     }
 
     /// [`PcmDevice::open`], with a choice of what to do when the device is in use.
-    pub fn open_mode(name: &DeviceName, direction: Direction, mode: OpenMode) -> Result<Self> {
+    ///
+    /// # Errors
+    /// As [`PcmDevice::open`].
+    pub fn open_mode(
+        name: &DeviceName,
+        direction: Direction,
+        mode: OpenMode,
+    ) -> core::result::Result<Self, DeviceError> {
+        let mut context = name.context(direction);
+        Self::open_in(name, direction, mode, &mut context).map_err(|e| DeviceError::new(e, context))
+    }
+
+    /// [`PcmDevice::open_mode`], noting the card number in `context` once it is known.
+    fn open_in(
+        name: &DeviceName,
+        direction: Direction,
+        mode: OpenMode,
+        context: &mut DeviceContext,
+    ) -> Result<Self> {
         let card = name.card_index()?;
+        context.set_node(Some(card), name.device, name.subdevice, direction);
         // A subdevice is picked through the card's control device, which must stay open
         // across the PCM open.
         let control = match name.subdevice {
@@ -100,8 +125,14 @@ impl PcmDevice {
 
     /// Opens a PCM node by path (`/dev/snd/pcmC0D0p`), checking it is a PCM of the expected
     /// direction.
-    pub fn open_path(path: &str, direction: Direction) -> Result<Self> {
-        Self::from_fd(sys::open_device(path, Op::OpenPcm, false)?, direction)
+    ///
+    /// # Errors
+    /// A [`DeviceError`] naming the path: [`Error::Sys`] with [`Op::OpenPcm`] when it cannot
+    /// be opened, and the errors of [`PcmDevice::from_fd`].
+    pub fn open_path(path: &str, direction: Direction) -> core::result::Result<Self, DeviceError> {
+        sys::open_device(path, Op::OpenPcm, false)
+            .and_then(|fd| Self::from_fd(fd, direction))
+            .map_err(|e| DeviceError::new(e, DeviceContext::given(path)))
     }
 
     /// Adopts a PCM node opened elsewhere, checking it is a PCM of the expected direction.

@@ -9,7 +9,10 @@ use crate::sample::Sample;
 
 impl<S: Sample> MmapStream<S, Capture> {
     /// Opens a capture stream on `device` (shorthand for [`MmapStream::open`]).
-    pub fn capture(device: &str, config: &Config) -> Result<Self> {
+    ///
+    /// # Errors
+    /// As [`MmapStream::open`].
+    pub fn capture(device: &str, config: &Config) -> core::result::Result<Self, crate::DeviceError> {
         Self::open(device, config)
     }
 

@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use core::ops::ControlFlow;
 
 use crate::device::{DeviceName, PcmInfo};
-use crate::error::{Errno, Error, Op, Result};
+use crate::error::{DeviceContext, DeviceError, Errno, Error, Op, Result, Tried};
 use crate::params::{self, Negotiated};
 use crate::pcm::{PcmDevice, SwParams};
 use crate::ring;
@@ -68,29 +68,66 @@ pub struct MmapStream<S: Sample, D: StreamDirection> {
 
 impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// Opens `device` (`hw:0,0`, `hw:Loopback,1,0`, ...) and sets it up with `config`.
-    pub fn open(device: &str, config: &Config) -> Result<Self> {
-        let name = DeviceName::parse(device)?;
-        Self::open_name(&name, config)
+    ///
+    /// # Errors
+    /// A [`DeviceError`] that names `device` as given, the card id looked up and the node:
+    /// the name's errors ([`Error::BadDeviceName`], [`Error::PluginDevice`],
+    /// [`Error::NodePath`]), then those of [`MmapStream::open_name`].
+    pub fn open(device: &str, config: &Config) -> core::result::Result<Self, DeviceError> {
+        let given = DeviceContext::given(device);
+        let name = DeviceName::parse(device).map_err(|e| DeviceError::new(e, given.clone()))?;
+        Self::open_name(&name, config).map_err(|e| e.within(&given))
     }
 
     /// Opens a parsed device name and sets it up with `config`.
-    pub fn open_name(name: &DeviceName, config: &Config) -> Result<Self> {
-        Self::check_sample_type(config)?;
-        config.validate()?;
-        Self::with_device(
-            PcmDevice::open_mode(name, D::DIRECTION, config.open_mode)?,
-            config,
-        )
+    ///
+    /// # Errors
+    /// A [`DeviceError`] that names the device: [`Error::FormatMismatch`] and
+    /// [`Error::InvalidConfig`] before any system call, the errors of [`PcmDevice::open`],
+    /// then those of [`MmapStream::with_device`].
+    pub fn open_name(name: &DeviceName, config: &Config) -> core::result::Result<Self, DeviceError> {
+        let context = name.context(D::DIRECTION);
+        Self::check_sample_type(config)
+            .and_then(|()| config.validate())
+            .map_err(|e| DeviceError::new(e, context.clone()))?;
+        let pcm = PcmDevice::open_mode(name, D::DIRECTION, config.open_mode)?;
+        Self::with_device(pcm, config).map_err(|e| e.within(&context))
     }
 
     /// Sets up an already open device.
-    pub fn with_device(mut pcm: PcmDevice, config: &Config) -> Result<Self> {
+    ///
+    /// # Errors
+    /// A [`DeviceError`] that names the device's card, device and node:
+    /// [`Error::FormatMismatch`] and [`Error::InvalidConfig`] before any system call; from
+    /// the negotiation [`Error::NoMmapAccess`], [`Error::UnsupportedFormat`] and
+    /// [`Error::Unsupported`] (naming the parameter and the range offered); [`Error::Sys`]
+    /// with [`Op::HwParams`] when the driver refuses the negotiated parameters (named in the
+    /// message), [`Op::SwParams`], [`Op::ChannelInfo`] or a mapping; and
+    /// [`Error::UnexpectedChannelLayout`] for a buffer that is not plain interleaved.
+    pub fn with_device(pcm: PcmDevice, config: &Config) -> core::result::Result<Self, DeviceError> {
+        let info = pcm.info();
+        let mut context = DeviceContext::default();
+        context.set_node(Some(info.card), info.device, Some(info.subdevice), info.direction);
+        Self::set_up(pcm, config, &mut context).map_err(|e| DeviceError::new(e, context))
+    }
+
+    /// [`MmapStream::with_device`], noting the parameters tried in `context` when the driver
+    /// refuses them.
+    fn set_up(mut pcm: PcmDevice, config: &Config, context: &mut DeviceContext) -> Result<Self> {
         Self::check_sample_type(config)?;
         config.validate()?;
         let request = config.request();
         let formats = Self::formats_for(config);
         let (mut hw, negotiated) = params::negotiate_formats(&mut pcm, &request, formats.as_slice())?;
-        pcm.hw_params(&mut hw)?;
+        pcm.hw_params(&mut hw).inspect_err(|_| {
+            context.set_tried(Tried {
+                format: negotiated.format,
+                channels: negotiated.channels,
+                rate: negotiated.rate,
+                period_size: negotiated.period_size,
+                buffer_size: negotiated.buffer_size,
+            })
+        })?;
         check_negotiated(&negotiated)?;
         let sw = sw_params::<D>(config, &negotiated);
         let boundary = pcm.sw_params(&sw)?;

@@ -8,7 +8,10 @@ use crate::sample::Sample;
 
 impl<S: Sample> MmapStream<S, Playback> {
     /// Opens a playback stream on `device` (shorthand for [`MmapStream::open`]).
-    pub fn playback(device: &str, config: &Config) -> Result<Self> {
+    ///
+    /// # Errors
+    /// As [`MmapStream::open`].
+    pub fn playback(device: &str, config: &Config) -> core::result::Result<Self, crate::DeviceError> {
         Self::open(device, config)
     }
 

@@ -1,0 +1,300 @@
+//! [`DeviceError`]: an [`Error`] with the device it concerns ([`DeviceContext`]), what
+//! opening and setting up a stream return.
+//!
+//! Fixed in size like the rest of the crate: the name as given is kept up to
+//! [`DeviceContext::NAME_LEN`] bytes, the card id up to the kernel's 15.
+
+use core::fmt;
+
+use heapless::String;
+
+use super::{Errno, Error, Op};
+use crate::types::{Direction, Format};
+
+/// Which device an error concerns: the name as given, the card id that was looked up, the
+/// card and device numbers (so the node, `/dev/snd/pcmC<card>D<device><p|c>`), and for a
+/// refused `HW_PARAMS` the parameters tried.
+///
+/// Each part is there when it was known at the failure: a name that does not parse has only
+/// the name, a card id that no card has has no card number.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct DeviceContext {
+    given: String<{ DeviceContext::NAME_LEN }>,
+    card_id: String<16>,
+    card: Option<u32>,
+    device: Option<u32>,
+    subdevice: Option<u32>,
+    direction: Option<Direction>,
+    tried: Option<Tried>,
+}
+
+/// The parameters a refused `HW_PARAMS` was given.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tried {
+    pub(crate) format: Format,
+    pub(crate) channels: u32,
+    pub(crate) rate: u32,
+    pub(crate) period_size: u32,
+    pub(crate) buffer_size: u32,
+}
+
+impl DeviceContext {
+    /// The longest device name kept as given; a longer one is cut (at a character) and shown
+    /// with `...`.
+    pub const NAME_LEN: usize = 40;
+
+    /// The context of a device named `name` (as given by the caller).
+    pub(crate) fn given(name: &str) -> Self {
+        let mut context = DeviceContext::default();
+        context.set_given(name);
+        context
+    }
+
+    /// Keeps `name` as the name given, cut to [`DeviceContext::NAME_LEN`] bytes.
+    pub(crate) fn set_given(&mut self, name: &str) {
+        self.given.clear();
+        for c in name.chars() {
+            if self.given.push(c).is_err() {
+                // Room for the `...` that marks the cut.
+                while self.given.len() > Self::NAME_LEN - 3 {
+                    self.given.pop();
+                }
+                let _ = self.given.push_str("...");
+                break;
+            }
+        }
+    }
+
+    /// Notes the card id that was looked up (cut to 15 bytes, as the kernel's are).
+    pub(crate) fn set_card_id(&mut self, id: &str) {
+        self.card_id.clear();
+        for c in id.chars() {
+            if self.card_id.push(c).is_err() {
+                break;
+            }
+        }
+    }
+
+    /// Notes the card, device and subdevice numbers and the direction known.
+    pub(crate) fn set_node(
+        &mut self,
+        card: Option<u32>,
+        device: u32,
+        subdevice: Option<u32>,
+        direction: Direction,
+    ) {
+        self.card = card.or(self.card);
+        self.device = Some(device);
+        self.subdevice = subdevice.or(self.subdevice);
+        self.direction = Some(direction);
+    }
+
+    /// Notes the parameters given to a refused `HW_PARAMS`.
+    pub(crate) fn set_tried(&mut self, tried: Tried) {
+        self.tried = Some(tried);
+    }
+
+    /// Fills what this context lacks from `other` (the outer call's knowledge).
+    pub(crate) fn fill_from(&mut self, other: &DeviceContext) {
+        if self.given.is_empty() {
+            self.given = other.given.clone();
+        }
+        if self.card_id.is_empty() {
+            self.card_id = other.card_id.clone();
+        }
+        self.card = self.card.or(other.card);
+        self.device = self.device.or(other.device);
+        self.subdevice = self.subdevice.or(other.subdevice);
+        self.direction = self.direction.or(other.direction);
+        self.tried = self.tried.or(other.tried);
+    }
+
+    /// The device name as the caller gave it (`hw:vc4hdmi0,0`), if it was given as text.
+    pub fn name(&self) -> Option<&str> {
+        (!self.given.is_empty()).then_some(self.given.as_str())
+    }
+
+    /// The card id that was looked up (`vc4hdmi0` in `hw:vc4hdmi0,0`).
+    pub fn card_id(&self) -> Option<&str> {
+        (!self.card_id.is_empty()).then_some(self.card_id.as_str())
+    }
+
+    /// The card number, when known (given, or found for the card id).
+    pub fn card(&self) -> Option<u32> {
+        self.card
+    }
+
+    /// The PCM device number on the card, when known.
+    pub fn device(&self) -> Option<u32> {
+        self.device
+    }
+
+    /// Playback or capture, when known.
+    pub fn direction(&self) -> Option<Direction> {
+        self.direction
+    }
+
+    /// Whether nothing is known (an error from a call that names no device).
+    pub fn is_empty(&self) -> bool {
+        *self == DeviceContext::default()
+    }
+}
+
+/// `hw:vc4hdmi0,0 (card id vc4hdmi0, card 1, /dev/snd/pcmC1D0p)`: the name as given (or
+/// as parsed), then what was looked up.
+impl fmt::Display for DeviceContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.name(), self.card_id(), self.card, self.device) {
+            (Some(name), ..) => f.write_str(name)?,
+            (None, Some(id), _, Some(device)) => write!(f, "hw:{id},{device}")?,
+            (None, None, Some(card), Some(device)) => write!(f, "hw:{card},{device}")?,
+            _ => f.write_str("the device")?,
+        }
+        if let (None, Some(sub)) = (self.name(), self.subdevice) {
+            write!(f, ",{sub}")?;
+        }
+        let mut open = false;
+        let mut part = |f: &mut fmt::Formatter<'_>| {
+            f.write_str(if core::mem::replace(&mut open, true) {
+                ", "
+            } else {
+                " ("
+            })
+        };
+        if let Some(id) = self.card_id() {
+            part(f)?;
+            write!(f, "card id {id}")?;
+            if let Some(card) = self.card {
+                write!(f, " = card {card}")?;
+            }
+        }
+        if let (Some(card), Some(device), Some(direction)) = (self.card, self.device, self.direction) {
+            part(f)?;
+            let letter = match direction {
+                Direction::Playback => 'p',
+                Direction::Capture => 'c',
+            };
+            write!(f, "/dev/snd/pcmC{card}D{device}{letter}")?;
+        }
+        if open {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for DeviceContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// An [`Error`] with the device it concerns: what opening and setting up a stream
+/// ([`crate::MmapStream::open`], [`crate::PcmDevice::open`]...) return.
+///
+/// Its `Display` (and its `Debug`, so that `fn main() -> Result<(), DeviceError>` prints the
+/// same text) names the device, then says what failed and what to do:
+///
+/// ```text
+/// hw:vc4hdmi0,0 (card id vc4hdmi0): no card has this id: list the cards with ...
+/// ```
+///
+/// It converts into an [`Error`] (dropping the device) for `?` in functions returning
+/// [`crate::Result`], and an [`Error`] converts into it (with no device) for `?` in
+/// functions returning `Result<_, DeviceError>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceError {
+    error: Error,
+    device: DeviceContext,
+}
+
+impl DeviceError {
+    /// `error` on `device`.
+    pub(crate) fn new(error: Error, device: DeviceContext) -> Self {
+        DeviceError { error, device }
+    }
+
+    /// The error.
+    pub fn error(&self) -> Error {
+        self.error
+    }
+
+    /// The device it concerns.
+    pub fn device(&self) -> &DeviceContext {
+        &self.device
+    }
+
+    /// The same error, with what `outer` knows and this one lacks.
+    pub(crate) fn within(mut self, outer: &DeviceContext) -> Self {
+        self.device.fill_from(outer);
+        self
+    }
+}
+
+/// Compares the error alone, whatever the device.
+impl PartialEq<Error> for DeviceError {
+    fn eq(&self, other: &Error) -> bool {
+        self.error == *other
+    }
+}
+
+impl From<DeviceError> for Error {
+    fn from(e: DeviceError) -> Error {
+        e.error
+    }
+}
+
+impl From<Error> for DeviceError {
+    fn from(error: Error) -> DeviceError {
+        DeviceError {
+            error,
+            device: DeviceContext::default(),
+        }
+    }
+}
+
+impl fmt::Display for DeviceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.device.is_empty() {
+            write!(f, "{}: ", self.device)?;
+        }
+        fmt::Display::fmt(&self.error, f)?;
+        if let (
+            Some(t),
+            Error::Sys {
+                op: Op::HwParams,
+                errno: Errno::INVAL,
+            },
+        ) = (self.device.tried, self.error)
+        {
+            write!(
+                f,
+                " (tried {}, {} channels, {} Hz, period {} frames, buffer {} frames)",
+                t.format, t.channels, t.rate, t.period_size, t.buffer_size
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for DeviceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for DeviceError {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match (self.device.name(), self.device.card, self.device.device) {
+            (Some(name), ..) => defmt::write!(f, "{=str}: {}", name, self.error),
+            (None, Some(card), Some(device)) => {
+                defmt::write!(f, "hw:{=u32},{=u32}: {}", card, device, self.error)
+            }
+            _ => defmt::write!(f, "{}", self.error),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for DeviceError {}
