@@ -87,10 +87,9 @@ impl DeviceName {
         parse_hw(rest).ok_or(Error::BadDeviceName)
     }
 
-    /// What an error on this device names (see [`DeviceContext`]): the card (number or id),
-    /// device, subdevice and direction.
-    pub(crate) fn context(&self, direction: Direction) -> DeviceContext {
-        let mut context = DeviceContext::default();
+    /// Notes in `context` what an error on this device names (see [`DeviceContext`]): the
+    /// card (number or id), device, subdevice and direction.
+    pub(crate) fn note(&self, context: &mut DeviceContext, direction: Direction) {
         let card = match &self.card {
             Card::Index(i) => Some(*i),
             Card::Id(id) => {
@@ -99,7 +98,6 @@ impl DeviceName {
             }
         };
         context.set_node(card, self.device, self.subdevice, direction);
-        context
     }
 
     /// The card number, looking the id up through the control devices when needed.

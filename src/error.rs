@@ -423,5 +423,5 @@ impl fmt::Debug for Error {
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
 
-#[cfg(test)]
+#[cfg(all(test, feature = "device-context"))]
 mod tests;

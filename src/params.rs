@@ -250,6 +250,26 @@ impl Request {
     }
 }
 
+impl Request {
+    /// The buffer in frames when it is asked for by size or time (at `rate`), `None` when
+    /// it is asked for as a count of periods.
+    fn buffer_frames(&self, rate: u32) -> Option<u32> {
+        match (self.buffer_size, self.buffer_time_us) {
+            (0, 0) => None,
+            (0, us) => Some(frames_of_time(us, rate)),
+            (frames, _) => Some(frames),
+        }
+    }
+}
+
+/// `frames`, or `us` microseconds in frames at `rate` when `us` is not 0.
+pub(crate) fn in_frames(frames: u32, us: u32, rate: u32) -> u32 {
+    match us {
+        0 => frames,
+        us => frames_of_time(us, rate),
+    }
+}
+
 /// Exact or nearest, chosen per parameter (alsa-lib's `snd_pcm_hw_params_set_*` against
 /// `set_*_near`, alsa-rs's `ValueOr`). See [`crate::Config::matching_for`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -392,43 +412,48 @@ pub(crate) fn negotiate(dev: &mut impl Refine, request: &Request) -> Result<(HwP
     }
     params = with_format;
     let m = request.matching;
-    let channels = choose(dev, &mut params, Param::Channels, request.channels, m.channels)?;
-    let rate = choose(dev, &mut params, Param::Rate, request.rate, m.rate)?;
-    let period_frames = match request.period_time_us {
-        0 => request.period_size,
-        us => frames_of_time(us, rate),
-    };
-    let period_size = choose(dev, &mut params, Param::PeriodSize, period_frames, m.period)?;
-    let buffer_frames = match (request.buffer_size, request.buffer_time_us) {
-        (0, 0) => None,
-        (0, us) => Some(frames_of_time(us, rate)),
-        (frames, _) => Some(frames),
-    };
-    let (periods, buffer_size) = match buffer_frames {
-        None => {
-            let periods = choose(dev, &mut params, Param::Periods, request.periods, m.buffer)?;
-            let buffer_size = params
+    // Channels, rate, period, then the periods or the buffer size, in one loop (one inlined
+    // `choose` is less code in a firmware build than one call per parameter).
+    let mut chosen = [0u32; 4];
+    for step in 0..chosen.len() {
+        let rate = chosen[1];
+        let (param, wanted, matching) = match step {
+            0 => (Param::Channels, request.channels, m.channels),
+            1 => (Param::Rate, request.rate, m.rate),
+            2 => (
+                Param::PeriodSize,
+                in_frames(request.period_size, request.period_time_us, rate),
+                m.period,
+            ),
+            _ => match request.buffer_frames(rate) {
+                None => (Param::Periods, request.periods, m.buffer),
+                Some(frames) => (Param::BufferSize, frames, m.buffer),
+            },
+        };
+        chosen[step] = choose(dev, &mut params, param, wanted, matching)?;
+    }
+    let [channels, rate, period_size, last] = chosen;
+    let (periods, buffer_size) = match request.buffer_frames(rate) {
+        None => (
+            last,
+            params
                 .value(Param::BufferSize)
-                .or_else(|| period_size.checked_mul(periods))
-                .ok_or(Error::BadKernelValue)?;
-            (periods, buffer_size)
-        }
-        Some(frames) => {
-            let buffer_size = choose(dev, &mut params, Param::BufferSize, frames, m.buffer)?;
-            // The kernel derives the periods from the two sizes; a driver that allows a
-            // buffer of a fractional number of periods leaves them a range: fix the whole
-            // number, as the period loop works in whole periods.
-            let periods = match params.value(Param::Periods) {
-                Some(periods) => periods,
-                None => {
-                    let whole = buffer_size
-                        .checked_div(period_size)
-                        .ok_or(Error::BadKernelValue)?;
-                    choose(dev, &mut params, Param::Periods, whole, Matching::Exact)?
+                .or_else(|| period_size.checked_mul(last))
+                .ok_or(Error::BadKernelValue)?,
+        ),
+        // The kernel derives the periods from the two sizes; a driver that allows a buffer
+        // of a fractional number of periods leaves them a range: fix the whole number, as
+        // the period loop works in whole periods.
+        Some(_) => match params.value(Param::Periods) {
+            Some(periods) => (periods, last),
+            None => {
+                let whole = last.checked_div(period_size).ok_or(Error::BadKernelValue)?;
+                if !try_fix(dev, &mut params, Param::Periods, whole) {
+                    return Err(Error::BadKernelValue);
                 }
-            };
-            (periods, buffer_size)
-        }
+                (whole, last)
+            }
+        },
     };
     params.request_all();
     Ok((

@@ -90,12 +90,14 @@ impl PcmDevice {
         direction: Direction,
         mode: OpenMode,
     ) -> core::result::Result<Self, DeviceError> {
-        let mut context = name.context(direction);
+        let mut context = DeviceContext::default();
+        name.note(&mut context, direction);
         Self::open_in(name, direction, mode, &mut context).map_err(|e| DeviceError::new(e, context))
     }
 
-    /// [`PcmDevice::open_mode`], noting the card number in `context` once it is known.
-    fn open_in(
+    /// [`PcmDevice::open_mode`], noting the card number in `context` (which already names
+    /// the device) once it is known.
+    pub(crate) fn open_in(
         name: &DeviceName,
         direction: Direction,
         mode: OpenMode,

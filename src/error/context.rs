@@ -6,26 +6,80 @@
 
 use core::fmt;
 
-use heapless::String;
-
 use super::{Errno, Error, Op};
 use crate::types::{Direction, Format};
+
+/// Whether the context is kept (feature `device-context`, on by default). Without it every
+/// [`DeviceContext`] stays empty, and a size-bound build (`firmware/`) links none of the code
+/// that fills it.
+const KEPT: bool = cfg!(feature = "device-context");
 
 /// Which device an error concerns: the name as given, the card id that was looked up, the
 /// card and device numbers (so the node, `/dev/snd/pcmC<card>D<device><p|c>`), and for a
 /// refused `HW_PARAMS` the parameters tried.
 ///
 /// Each part is there when it was known at the failure: a name that does not parse has only
-/// the name, a card id that no card has has no card number.
+/// the name, a card id that no card has has no card number. Without the default feature
+/// `device-context` (a build counting its bytes), it is always empty.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct DeviceContext {
-    given: String<{ DeviceContext::NAME_LEN }>,
-    card_id: String<16>,
+    given: Text<{ DeviceContext::NAME_LEN }>,
+    card_id: Text<16>,
     card: Option<u32>,
     device: Option<u32>,
     subdevice: Option<u32>,
     direction: Option<Direction>,
     tried: Option<Tried>,
+}
+
+/// Up to `N` bytes of UTF-8 text, cut at a character boundary; no heap, and cheaper in a
+/// firmware build than `heapless::String`'s character-by-character pushes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Text<const N: usize> {
+    bytes: [u8; N],
+    len: u8,
+}
+
+impl<const N: usize> Default for Text<N> {
+    fn default() -> Self {
+        Text {
+            bytes: [0; N],
+            len: 0,
+        }
+    }
+}
+
+impl<const N: usize> Text<N> {
+    /// `text`, or its first `N` bytes (fewer, at a character boundary) followed by `...`
+    /// when `mark_cut` and it is longer.
+    fn new(text: &str, mark_cut: bool) -> Self {
+        let mut t = Text::default();
+        let fits = text.len() <= N;
+        let mut end = if fits {
+            text.len()
+        } else if mark_cut {
+            N - 3
+        } else {
+            N
+        };
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let kept = &text.as_bytes()[..end];
+        t.bytes[..end].copy_from_slice(kept);
+        t.len = end as u8;
+        if !fits && mark_cut {
+            t.bytes[end..end + 3].copy_from_slice(b"...");
+            t.len += 3;
+        }
+        t
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        let bytes = self.bytes.get(..usize::from(self.len))?;
+        // Always valid: whole characters of a `&str`, then ASCII.
+        core::str::from_utf8(bytes).ok().filter(|s| !s.is_empty())
+    }
 }
 
 /// The parameters a refused `HW_PARAMS` was given.
@@ -45,34 +99,21 @@ impl DeviceContext {
 
     /// The context of a device named `name` (as given by the caller).
     pub(crate) fn given(name: &str) -> Self {
-        let mut context = DeviceContext::default();
-        context.set_given(name);
-        context
-    }
-
-    /// Keeps `name` as the name given, cut to [`DeviceContext::NAME_LEN`] bytes.
-    pub(crate) fn set_given(&mut self, name: &str) {
-        self.given.clear();
-        for c in name.chars() {
-            if self.given.push(c).is_err() {
-                // Room for the `...` that marks the cut.
-                while self.given.len() > Self::NAME_LEN - 3 {
-                    self.given.pop();
-                }
-                let _ = self.given.push_str("...");
-                break;
-            }
+        if !KEPT {
+            return DeviceContext::default();
+        }
+        DeviceContext {
+            given: Text::new(name, true),
+            ..DeviceContext::default()
         }
     }
 
-    /// Notes the card id that was looked up (cut to 15 bytes, as the kernel's are).
+    /// Notes the card id that was looked up (cut to 16 bytes; the kernel's are shorter).
     pub(crate) fn set_card_id(&mut self, id: &str) {
-        self.card_id.clear();
-        for c in id.chars() {
-            if self.card_id.push(c).is_err() {
-                break;
-            }
+        if !KEPT {
+            return;
         }
+        self.card_id = Text::new(id, false);
     }
 
     /// Notes the card, device and subdevice numbers and the direction known.
@@ -83,6 +124,9 @@ impl DeviceContext {
         subdevice: Option<u32>,
         direction: Direction,
     ) {
+        if !KEPT {
+            return;
+        }
         self.card = card.or(self.card);
         self.device = Some(device);
         self.subdevice = subdevice.or(self.subdevice);
@@ -91,32 +135,20 @@ impl DeviceContext {
 
     /// Notes the parameters given to a refused `HW_PARAMS`.
     pub(crate) fn set_tried(&mut self, tried: Tried) {
+        if !KEPT {
+            return;
+        }
         self.tried = Some(tried);
-    }
-
-    /// Fills what this context lacks from `other` (the outer call's knowledge).
-    pub(crate) fn fill_from(&mut self, other: &DeviceContext) {
-        if self.given.is_empty() {
-            self.given = other.given.clone();
-        }
-        if self.card_id.is_empty() {
-            self.card_id = other.card_id.clone();
-        }
-        self.card = self.card.or(other.card);
-        self.device = self.device.or(other.device);
-        self.subdevice = self.subdevice.or(other.subdevice);
-        self.direction = self.direction.or(other.direction);
-        self.tried = self.tried.or(other.tried);
     }
 
     /// The device name as the caller gave it (`hw:vc4hdmi0,0`), if it was given as text.
     pub fn name(&self) -> Option<&str> {
-        (!self.given.is_empty()).then_some(self.given.as_str())
+        self.given.as_str()
     }
 
     /// The card id that was looked up (`vc4hdmi0` in `hw:vc4hdmi0,0`).
     pub fn card_id(&self) -> Option<&str> {
-        (!self.card_id.is_empty()).then_some(self.card_id.as_str())
+        self.card_id.as_str()
     }
 
     /// The card number, when known (given, or found for the card id).
@@ -222,12 +254,6 @@ impl DeviceError {
     /// The device it concerns.
     pub fn device(&self) -> &DeviceContext {
         &self.device
-    }
-
-    /// The same error, with what `outer` knows and this one lacks.
-    pub(crate) fn within(mut self, outer: &DeviceContext) -> Self {
-        self.device.fill_from(outer);
-        self
     }
 }
 

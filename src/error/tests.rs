@@ -10,8 +10,11 @@ use super::Tried;
 
 /// The `DeviceError` that `MmapStream::open(name)` makes of `error` once the name parsed.
 fn on(name: &str, error: Error) -> DeviceError {
-    let parsed = DeviceName::parse(name).unwrap();
-    DeviceError::new(error, parsed.context(Direction::Playback)).within(&DeviceContext::given(name))
+    let mut context = DeviceContext::given(name);
+    DeviceName::parse(name)
+        .unwrap()
+        .note(&mut context, Direction::Playback);
+    DeviceError::new(error, context)
 }
 
 #[test]
@@ -28,10 +31,12 @@ fn an_unknown_card_id_names_the_name_and_the_id() {
 
 #[test]
 fn a_failed_open_names_the_node() {
-    let mut e = on("hw:Loopback,1,0", Error::sys(Op::OpenPcm, Errno::NOENT));
-    let mut found = DeviceContext::default();
-    found.set_node(Some(2), 1, Some(0), Direction::Playback);
-    e = e.within(&found);
+    let mut context = DeviceContext::given("hw:Loopback,1,0");
+    DeviceName::parse("hw:Loopback,1,0")
+        .unwrap()
+        .note(&mut context, Direction::Playback);
+    context.set_node(Some(2), 1, Some(0), Direction::Playback);
+    let e = DeviceError::new(Error::sys(Op::OpenPcm, Errno::NOENT), context);
     let text = e.to_string();
     assert!(
         text.starts_with("hw:Loopback,1,0 (card id Loopback = card 2, /dev/snd/pcmC2D1p): open(pcm) failed: ENOENT (2); no such device node"),
@@ -51,7 +56,10 @@ fn debug_reads_like_display() {
 
 #[test]
 fn a_refused_hw_params_says_why_and_names_the_parameters() {
-    let mut context = DeviceName::parse("hw:0,0").unwrap().context(Direction::Playback);
+    let mut context = DeviceContext::default();
+    DeviceName::parse("hw:0,0")
+        .unwrap()
+        .note(&mut context, Direction::Playback);
     context.set_tried(Tried {
         format: Format::S16Le,
         channels: 2,

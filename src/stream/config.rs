@@ -300,21 +300,6 @@ impl Config {
         }
     }
 
-    /// The buffer in frames as asked (at the requested rate for a time), `None` on overflow.
-    fn requested_buffer(&self) -> Option<u32> {
-        match (self.buffer_size, self.buffer_time_us) {
-            (0, 0) => {
-                let period = match self.period_time_us {
-                    0 => self.period_size,
-                    us => params::frames_of_time(us, self.rate),
-                };
-                period.checked_mul(self.periods)
-            }
-            (0, us) => Some(params::frames_of_time(us, self.rate)),
-            (frames, _) => Some(frames),
-        }
-    }
-
     /// Checks what can be checked without a device.
     pub(super) fn validate(&self) -> Result<()> {
         let invalid = |e| Err(Error::InvalidConfig(e));
@@ -330,8 +315,15 @@ impl Config {
         if self.periods < 2 && self.buffer_size == 0 && self.buffer_time_us == 0 {
             return invalid(ConfigError::TooFewPeriods);
         }
-        let Some(buffer) = self.requested_buffer() else {
-            return invalid(ConfigError::BufferTooLarge);
+        // The buffer in frames when it is asked for in frames; given as a time, it is known
+        // at the negotiated rate only (and the kernel checks the thresholds against it).
+        let buffer = match (self.buffer_size, self.buffer_time_us, self.period_time_us) {
+            (0, 0, 0) => match self.period_size.checked_mul(self.periods) {
+                Some(frames) => frames,
+                None => return invalid(ConfigError::BufferTooLarge),
+            },
+            (0, _, _) => return Ok(()),
+            (frames, _, _) => frames,
         };
         if [self.start_threshold, self.avail_min].iter().any(|&t| t > buffer) {
             return invalid(ConfigError::ThresholdBeyondBuffer);

@@ -74,9 +74,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// the name's errors ([`Error::BadDeviceName`], [`Error::PluginDevice`],
     /// [`Error::NodePath`]), then those of [`MmapStream::open_name`].
     pub fn open(device: &str, config: &Config) -> core::result::Result<Self, DeviceError> {
-        let given = DeviceContext::given(device);
-        let name = DeviceName::parse(device).map_err(|e| DeviceError::new(e, given.clone()))?;
-        Self::open_name(&name, config).map_err(|e| e.within(&given))
+        let mut context = DeviceContext::given(device);
+        DeviceName::parse(device)
+            .and_then(|name| Self::open_in(&name, config, &mut context))
+            .map_err(|e| DeviceError::new(e, context))
     }
 
     /// Opens a parsed device name and sets it up with `config`.
@@ -86,12 +87,17 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// [`Error::InvalidConfig`] before any system call, the errors of [`PcmDevice::open`],
     /// then those of [`MmapStream::with_device`].
     pub fn open_name(name: &DeviceName, config: &Config) -> core::result::Result<Self, DeviceError> {
-        let context = name.context(D::DIRECTION);
-        Self::check_sample_type(config)
-            .and_then(|()| config.validate())
-            .map_err(|e| DeviceError::new(e, context.clone()))?;
-        let pcm = PcmDevice::open_mode(name, D::DIRECTION, config.open_mode)?;
-        Self::with_device(pcm, config).map_err(|e| e.within(&context))
+        let mut context = DeviceContext::default();
+        Self::open_in(name, config, &mut context).map_err(|e| DeviceError::new(e, context))
+    }
+
+    /// [`MmapStream::open_name`], noting in `context` what is known of the device.
+    fn open_in(name: &DeviceName, config: &Config, context: &mut DeviceContext) -> Result<Self> {
+        name.note(context, D::DIRECTION);
+        Self::check_sample_type(config)?;
+        config.validate()?;
+        let pcm = PcmDevice::open_in(name, D::DIRECTION, config.open_mode, context)?;
+        Self::set_up(pcm, config, context)
     }
 
     /// Sets up an already open device.
@@ -105,15 +111,15 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// message), [`Op::SwParams`], [`Op::ChannelInfo`] or a mapping; and
     /// [`Error::UnexpectedChannelLayout`] for a buffer that is not plain interleaved.
     pub fn with_device(pcm: PcmDevice, config: &Config) -> core::result::Result<Self, DeviceError> {
-        let info = pcm.info();
         let mut context = DeviceContext::default();
-        context.set_node(Some(info.card), info.device, Some(info.subdevice), info.direction);
         Self::set_up(pcm, config, &mut context).map_err(|e| DeviceError::new(e, context))
     }
 
     /// [`MmapStream::with_device`], noting the parameters tried in `context` when the driver
     /// refuses them.
     fn set_up(mut pcm: PcmDevice, config: &Config, context: &mut DeviceContext) -> Result<Self> {
+        let info = pcm.info();
+        context.set_node(Some(info.card), info.device, Some(info.subdevice), info.direction);
         Self::check_sample_type(config)?;
         config.validate()?;
         let request = config.request();
