@@ -259,6 +259,13 @@ fn push_decimal(path: &mut DevicePath, n: u32) {
     }
 }
 
+/// The control device's descriptor (as [`ControlDevice::fd`]).
+impl AsFd for ControlDevice {
+    fn as_fd(&self) -> rustix::fd::BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
 /// What the kernel says about an open PCM (`SNDRV_PCM_IOCTL_INFO`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

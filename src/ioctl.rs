@@ -358,6 +358,10 @@ pub enum Op {
     ReadEvent,
     /// `poll` of the control device for events.
     PollEvent,
+    /// `fcntl(F_DUPFD_CLOEXEC)`: a duplicate of a device descriptor.
+    Dup,
+    /// `rt_sigaction`: installing a signal handler.
+    Signal,
 }
 
 impl Op {
@@ -406,6 +410,8 @@ impl Op {
             Op::SubscribeEvents => "SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS",
             Op::ReadEvent => "read(control events)",
             Op::PollEvent => "poll(control)",
+            Op::Dup => "fcntl(F_DUPFD_CLOEXEC)",
+            Op::Signal => "rt_sigaction",
         }
     }
 }

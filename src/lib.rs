@@ -93,6 +93,14 @@ mod test_support;
 mod transport;
 mod types;
 
+/// The crate of the fixed-capacity strings and vectors in the public types ([`PcmInfo::name`],
+/// [`Card::Id`], the mixer's names), re-exported so that users need not pin its version.
+pub use heapless;
+/// The descriptor types of the public signatures ([`MmapStream::fd`], [`PcmDevice::from_fd`],
+/// the [`AsFd`] impls): rustix's, which are `std::os::fd`'s with the `std` feature, so that
+/// users need not depend on the same rustix version.
+pub use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+
 pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices, PcmInfo};
 pub use error::{ConfigError, DeviceContext, DeviceError, Errno, Error, Op, Result};
 pub use iec958::Iec958Subframe;
@@ -103,6 +111,6 @@ pub use pcm::{OpenMode, PcmDevice};
 pub use sample::{Packed24Be, Packed24Le, Sample, Swapped};
 pub use stream::{
     Capture, CaptureIter, Config, Direction, MmapStream, PeriodInfo, Playback, Setup, State, Status,
-    StopFlag, StreamDirection, Timestamp, TimestampClock, XrunPolicy,
+    StatusReader, StopFlag, StreamDirection, Timestamp, TimestampClock, XrunPolicy,
 };
 pub use transport::{status_pages_mappable, TransportChoice, TransportKind};

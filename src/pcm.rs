@@ -67,6 +67,13 @@ pub struct PcmDevice {
     protocol: u32,
 }
 
+/// The device descriptor (as [`PcmDevice::fd`]), for `poll` in another event loop.
+impl AsFd for PcmDevice {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
 impl PcmDevice {
     /// Opens `name` for playback or capture, checks the protocol version and reads its info.
     ///

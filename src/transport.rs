@@ -225,6 +225,20 @@ impl Transport {
         }
     }
 
+    /// A `SYNC_PTR` record read with the driver's current position, writing nothing (both
+    /// the application pointer and `avail_min` are read back): what another thread may do
+    /// while the stream runs (see `StatusReader`). Two ioctls.
+    pub(crate) fn snapshot(fd: BorrowedFd<'_>) -> Result<Self> {
+        let mut t = Self::sync_ptr(fd)?;
+        let read_only = abi::SNDRV_PCM_SYNC_PTR_APPL | abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN;
+        match t.exchange(fd, abi::SNDRV_PCM_SYNC_PTR_HWSYNC | read_only) {
+            // Outside the running states there is no position to fetch: the first read
+            // holds the state.
+            Err(Error::Sys { errno, .. }) if Self::not_running(errno) => Ok(t),
+            other => other.map(|()| t),
+        }
+    }
+
     /// Which transport this is.
     pub(crate) fn kind(&self) -> TransportKind {
         match self {

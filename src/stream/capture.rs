@@ -39,6 +39,18 @@ impl<S: Sample> MmapStream<S, Capture> {
     /// One captured period if one is filled now, without waiting (for a program with its own
     /// event loop: poll [`MmapStream::fd`] for [`MmapStream::poll_events`] in between).
     /// `Ok(None)` when none is there yet; otherwise what the callback returned.
+    ///
+    /// # Starting
+    /// A capture stream records nothing until it is started, and a poll of a stream that is
+    /// only prepared never wakes up. The first call starts a prepared stream (as
+    /// [`MmapStream::start`] does) and returns `Ok(None)`: call it once before the first
+    /// poll, then after each poll that [`MmapStream::handle_poll`] reports ready. After
+    /// [`MmapStream::recover`] the stream is prepared again, and the next call restarts it.
+    ///
+    /// # Errors
+    /// The stream's fault ([`crate::Error::Xrun`], [`crate::Error::Suspended`],
+    /// [`crate::Error::Disconnected`]) when the policy does not recover it, and the
+    /// [`crate::Error::Sys`] of a failed `SYNC_PTR` or start.
     pub fn try_period<B>(
         &mut self,
         mut callback: impl FnMut(&[S], &PeriodInfo) -> ControlFlow<B>,

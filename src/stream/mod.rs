@@ -22,6 +22,7 @@ mod kernel;
 #[cfg(test)]
 mod model;
 mod playback;
+mod reader;
 mod resume;
 mod status;
 #[cfg(test)]
@@ -31,6 +32,7 @@ pub use capture::CaptureIter;
 pub use config::{Config, XrunPolicy};
 pub use direction::{Capture, Direction, Playback, StreamDirection};
 pub use events::StopFlag;
+pub use reader::StatusReader;
 pub use status::{PeriodInfo, Setup, State, Status, Timestamp, TimestampClock};
 
 use crate::pcm::Command;
