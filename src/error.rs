@@ -209,6 +209,16 @@ pub enum Error {
     NoDbScale,
     /// A percentage above 100.
     BadPercent(u32),
+    /// A stream adopted with [`crate::MmapStream::adopt`] is not set up as the caller said.
+    AdoptedMismatch {
+        /// The parameter found to differ ([`Param::Channels`], [`Param::FrameBits`] for the
+        /// sample width, [`Param::BufferSize`]).
+        param: Param,
+        /// The value the caller gave.
+        claimed: u32,
+        /// The kernel's value, when it can be read back (`u32::MAX` when it cannot).
+        kernel: u32,
+    },
 }
 
 /// A configuration value rejected before any system call.
@@ -410,6 +420,15 @@ impl fmt::Display for Error {
                 "the control declares no dB scale: set it by raw value or percent instead",
             ),
             Error::BadPercent(p) => write!(f, "{p}% is more than 100%: give 0 to 100"),
+            Error::AdoptedMismatch { param, claimed, kernel } => {
+                write!(f, "the adopted stream's {param} is not {claimed} as given")?;
+                if *kernel != u32::MAX {
+                    write!(f, " but {kernel}")?;
+                }
+                f.write_str(
+                    ": pass the values its HW_PARAMS set (with alsa-lib, snd_pcm_hw_params_get_format, _channels, _rate, _period_size and _buffer_size)",
+                )
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::sample::Sample;
 use crate::sys::{self, Readiness};
 use crate::transport::{Transport, TransportChoice, TransportKind};
 
+mod adopt;
 mod capture;
 mod config;
 mod direction;
@@ -136,6 +137,18 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
                 buffer_size: negotiated.buffer_size,
             })
         })?;
+        Self::finish(pcm, &hw, negotiated, config)
+    }
+
+    /// The setup after `HW_PARAMS` (done here or, for an adopted stream, elsewhere): the
+    /// software parameters, the buffer and status mappings, then prepare. `hw` gives the
+    /// device's flags (pause, resume, `SYNC_APPLPTR`) and sample bits.
+    fn finish(
+        pcm: PcmDevice,
+        hw: &params::HwParams,
+        negotiated: Negotiated,
+        config: &Config,
+    ) -> Result<Self> {
         check_negotiated(&negotiated)?;
         let sw = sw_params::<D>(config, &negotiated);
         let boundary = pcm.sw_params(&sw)?;
