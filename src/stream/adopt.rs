@@ -3,7 +3,7 @@
 //! (the design of alsa-rs's `direct` module, which this crate grew from).
 
 use super::{check_negotiated, sw_params, Config, MmapStream, State, StreamDirection};
-use crate::error::{DeviceContext, DeviceError, Errno, Error, Result};
+use crate::error::{DeviceContext, DeviceError, Errno, Error, Op, Result};
 use crate::params::{HwParams, Negotiated, Refine};
 use crate::pcm::PcmDevice;
 use crate::sample::{self, Sample};
@@ -21,9 +21,12 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// [`Error::AdoptedMismatch`]: that `HW_PARAMS` was done and the stream is not running
     /// (its state), the channels and the sample width (`CHANNEL_INFO` on each channel, and
     /// its refusal of one more), and the buffer size (the boundary `SW_PARAMS` returns is
-    /// the buffer size times a power of two, the largest below the pointer limit). The rate
-    /// and the period size cannot be read back from the kernel: they are trusted, and a
-    /// wrong period size shows as periods that do not match the interrupts.
+    /// the buffer size times a power of two, the largest below the pointer limit, and the
+    /// kernel refuses to map more than its buffer). The rate and the period size cannot be
+    /// read back from the kernel: they are trusted, and a wrong period size shows as
+    /// periods that do not match the interrupts. Nor can a buffer claimed *smaller* than the
+    /// kernel's by a power of two (512 frames for 1024) be told apart: the boundaries are
+    /// the same and the smaller mapping is allowed.
     ///
     /// ```no_run
     /// use alsa_direct::{Config, Direction, Format, MmapStream, Negotiated, PcmDevice, Playback};
@@ -75,14 +78,23 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         hw.set_mmap_interleaved();
         pcm.refine(&mut hw).map_err(|_| Error::NoMmapAccess)?;
         let boundary = pcm.sw_params(&sw_params::<D>(config, known))?;
+        let buffer_mismatch = Error::AdoptedMismatch {
+            param: Param::BufferSize,
+            claimed: known.buffer_size,
+            kernel: u32::MAX,
+        };
         if boundary != kernel_boundary(u64::from(known.buffer_size)) {
-            return Err(Error::AdoptedMismatch {
-                param: Param::BufferSize,
-                claimed: known.buffer_size,
-                kernel: u32::MAX,
-            });
+            return Err(buffer_mismatch);
         }
-        Self::finish(pcm, &hw, *known, config)
+        // A buffer claimed larger than the kernel's by a power of two has the same boundary;
+        // its mapping is refused instead (larger than the DMA buffer).
+        Self::finish(pcm, &hw, *known, config).map_err(|e| match e {
+            Error::Sys {
+                op: Op::MapBuffer,
+                errno: Errno::INVAL,
+            } => buffer_mismatch,
+            e => e,
+        })
     }
 }
 
