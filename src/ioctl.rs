@@ -410,7 +410,7 @@ impl Op {
             Op::SubscribeEvents => "SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS",
             Op::ReadEvent => "read(control events)",
             Op::PollEvent => "poll(control)",
-            Op::Dup => "fcntl(F_DUPFD_CLOEXEC)",
+            Op::Dup => "dup",
             Op::Signal => "rt_sigaction",
         }
     }

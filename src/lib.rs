@@ -86,6 +86,7 @@ mod pcm;
 pub mod realtime;
 mod ring;
 pub mod sample;
+pub mod signal;
 mod stream;
 mod sys;
 #[cfg(test)]
