@@ -58,7 +58,7 @@
 //!
 //! Inside, the crate is layered from the kernel ABI up (ABI mirrors, system calls, ring
 //! arithmetic, transport, parameter negotiation, devices, the stream); the repository's
-//! README describes the layers.
+//! `docs/architecture.md` describes the layers.
 //!
 //! # Features
 //! - `std`: `std::error::Error` for [`Error`], and rustix's `std`, so that the descriptors of
@@ -93,6 +93,11 @@ mod sys;
 mod test_support;
 mod transport;
 mod types;
+
+/// The README's Rust examples, compiled and run as doctests (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// The crate of the fixed-capacity strings and vectors in the public types ([`PcmInfo::name`],
 /// [`Card::Id`], the mixer's names), re-exported so that users need not pin its version.
