@@ -335,6 +335,10 @@ pub struct ControlDevice {
 
 impl ControlDevice {
     /// Opens the control device of card `index`.
+    ///
+    /// # Errors
+    /// [`Error::Sys`] with [`Op::OpenControl`] (`ENOENT`: no such card, `EACCES`: not in the
+    /// `audio` group).
     pub fn open(index: u32) -> Result<Self> {
         let path = control_path(index);
         let fd = open_node(&path, Op::OpenControl, false)?;
@@ -352,6 +356,9 @@ impl ControlDevice {
     }
 
     /// The card's number, id and names.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_CTL_IOCTL_CARD_INFO`.
     pub fn card_info(&self) -> Result<CardInfo> {
         let raw = sys::get(self.fd.as_fd(), ioctl::CTL_CARD_INFO)?;
         Ok(CardInfo {
@@ -365,6 +372,9 @@ impl ControlDevice {
 
     /// Asks that this process's next open of a PCM on the card take `subdevice`
     /// (`-1`: any). Holds while this control device stays open.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE`.
     pub fn prefer_subdevice(&self, subdevice: Option<u32>) -> Result<()> {
         let value: c_int = subdevice.map_or(-1, |s| s as c_int);
         sys::set(self.fd.as_fd(), ioctl::CTL_PCM_PREFER_SUBDEVICE, value)?;
@@ -384,6 +394,10 @@ impl ControlDevice {
 
     /// What the kernel says about a PCM stream of the card (what `aplay -l` shows), without
     /// opening it. `Ok(None)` when the device has no stream in that direction.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_CTL_IOCTL_PCM_INFO` other than `ENOENT`/`ENXIO` (no such
+    /// device: `Ok(None)`).
     pub fn pcm_info(&self, device: u32, subdevice: u32, direction: Direction) -> Result<Option<PcmInfo>> {
         let mut raw = SndPcmInfo::zeroed();
         raw.device = device;

@@ -146,6 +146,10 @@ impl PcmDevice {
 
     /// Adopts a PCM node opened elsewhere, checking it is a PCM of the expected direction.
     /// With the `std` feature `fd` is a `std::os::fd::OwnedFd` (a `File` converts into one).
+    ///
+    /// # Errors
+    /// [`Error::Sys`] with [`Op::PcmVersion`] or [`Op::PcmInfo`] for a descriptor that is not a PCM
+    /// (`ENOTTY`), [`Error::ProtocolTooOld`], [`Error::WrongDirection`].
     pub fn from_fd(fd: OwnedFd, direction: Direction) -> Result<Self> {
         let protocol = sys::get(fd.as_fd(), ioctl::PCM_PVERSION)? as u32;
         if protocol < MIN_PROTOCOL {
@@ -207,6 +211,9 @@ impl PcmDevice {
     }
 
     /// What the device can do with mmap interleaved access.
+    ///
+    /// # Errors
+    /// [`Error::NoMmapAccess`] when the device refuses every mmap interleaved configuration.
     pub fn capabilities(&mut self) -> Result<Capabilities> {
         Capabilities::query(self)
     }
@@ -263,6 +270,10 @@ impl PcmDevice {
     }
 
     /// `LINK`: from now on `other` starts, stops and prepares together with this PCM.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_LINK` (streams of two cards cannot be linked on
+    /// most drivers).
     pub fn link(&self, other: &PcmDevice) -> Result<()> {
         use rustix::fd::AsRawFd;
         let fd = other.fd.as_raw_fd();
@@ -273,6 +284,9 @@ impl PcmDevice {
     }
 
     /// `UNLINK`: leaves the linked group.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_UNLINK` (`EALREADY` when not linked).
     pub fn unlink(&self) -> Result<()> {
         sys::command(self.fd(), ioctl::PCM_UNLINK)
     }

@@ -19,12 +19,21 @@ impl<S: Sample> MmapStream<S, Capture> {
     /// Runs the stream: starts it, waits for each filled period and hands it to `callback`,
     /// until the callback breaks (its value is returned) or an error the policy does not
     /// cover.
+    ///
+    /// # Errors
+    /// The faults the [`crate::XrunPolicy`] does not recover ([`crate::Error::Xrun`],
+    /// [`crate::Error::Suspended`] with `Fail`), [`crate::Error::Disconnected`],
+    /// [`crate::Error::Timeout`] when no period comes, and the [`crate::Error::Sys`] of a failed
+    /// ioctl or wait.
     pub fn run<B>(&mut self, mut callback: impl FnMut(&[S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
         self.run_periods(|| None, |samples, info| callback(samples, info))
     }
 
     /// [`MmapStream::run`] until `stop` is raised (from another thread or a signal handler):
     /// `Ok(None)` at the next period after it, `Ok(Some(value))` when the callback breaks.
+    ///
+    /// # Errors
+    /// As [`MmapStream::run`].
     pub fn run_until<B>(
         &mut self,
         stop: &StopFlag,

@@ -278,6 +278,11 @@ impl Config {
     /// the whole configuration. Only asks (`HW_REFINE`), sets nothing: open the stream with
     /// the sample type for the answer next, on the same device
     /// ([`crate::MmapStream::with_device`]) with `.formats(&[format])`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] before any system call; the negotiation's
+    /// [`Error::UnsupportedFormat`], [`Error::Unsupported`] or [`Error::NoMmapAccess`] for the
+    /// first format the device offers.
     pub fn choose_format(&self, pcm: &mut PcmDevice) -> Result<Format> {
         self.validate()?;
         let request = self.request();

@@ -278,6 +278,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// On the `SYNC_PTR` transport a linked stream reads its status and application pointer
     /// back before each period and each commit (two more ioctls per period), since the
     /// partner's prepare, drop or reset moves them in the kernel.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_LINK`.
     pub fn link<S2: Sample, D2: StreamDirection>(&self, other: &MmapStream<S2, D2>) -> Result<()> {
         self.kernel.pcm().link(other.kernel.pcm())?;
         self.linked.set(true);
@@ -286,6 +289,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     /// Leaves the linked group (`SNDRV_PCM_IOCTL_UNLINK`).
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_UNLINK`.
     pub fn unlink(&self) -> Result<()> {
         self.kernel.pcm().unlink()?;
         self.linked.set(false);
@@ -378,6 +384,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     /// Asks the driver for its position and returns a fresh status (one ioctl).
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of the hardware sync, [`Error::BadKernelValue`] for a state or pointer
+    /// out of range.
     pub fn status(&mut self) -> Result<Status> {
         self.kernel.hwsync()?;
         let (hw_ptr, appl_ptr) = self.pointers()?;
@@ -393,6 +403,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     /// The current state (one ioctl on the `SYNC_PTR` path, none when mapped).
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SYNC_PTR`, [`Error::BadKernelValue`] for an unknown state.
     pub fn state(&mut self) -> Result<State> {
         self.refresh()?;
         self.cached_state()
@@ -410,12 +423,20 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// Frames between the application pointer and the sound heard or captured now
     /// (`SNDRV_PCM_IOCTL_DELAY`).
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_DELAY` (`EPIPE` in an xrun, `EBADFD` when not
+    /// running).
     pub fn delay(&self) -> Result<i64> {
         self.kernel.delay()
     }
 
     /// Frames available now, refreshed from the driver. In an xrun or a suspend this is an
     /// error, handled per the policy by [`MmapStream::run`] or by [`MmapStream::recover`].
+    ///
+    /// # Errors
+    /// The stream's fault ([`Error::Xrun`], [`Error::Suspended`], [`Error::Disconnected`]), the
+    /// [`Error::Sys`] of the hardware sync.
     pub fn avail(&mut self) -> Result<u64> {
         self.kernel.hwsync()?;
         let state = self.cached_state()?;
@@ -430,6 +451,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// capture iterator) see them. `Ok(false)` when `timeout_ms` passed first; `None` uses
     /// the stream's timeout and returns [`Error::Timeout`] instead. `Some(0)` polls without
     /// blocking.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] with `None` when the stream's timeout passes; the stream's fault when the
+    /// wait ends in one; the [`Error::Sys`] of the wait or the status refresh.
     pub fn wait(&mut self, timeout_ms: Option<u32>) -> Result<bool> {
         let limit_ms = timeout_ms.unwrap_or(self.setup.timeout_ms);
         self.wake_at(self.setup.avail_min)?;
@@ -482,6 +507,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     /// `PREPARE`: ready the stream to start again after setup, stop, drain or an xrun.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_PREPARE` (`ESTRPIPE` while suspended, `ENODEV` when
+    /// gone).
     pub fn prepare(&mut self) -> Result<()> {
         self.kernel.command(Command::Prepare)?;
         self.prepared()
@@ -501,6 +530,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     /// `START`: start the stream now.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_START` (`EPIPE` for a playback stream with nothing
+    /// queued, `EBADFD` when not prepared).
     pub fn start(&mut self) -> Result<()> {
         self.refresh()?;
         self.kernel.command(Command::Start)?;
@@ -509,6 +542,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// `DROP`: stop now, dropping what is queued. Call [`MmapStream::prepare`] to start
     /// again.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_DROP`.
     pub fn stop(&mut self) -> Result<()> {
         self.kernel.command(Command::Drop)?;
         self.moved()
@@ -517,6 +553,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// `DRAIN`: for playback, block until everything queued has been played, then stop; for
     /// capture, stop. A prepared playback stream with queued frames is started first by the
     /// kernel. Call [`MmapStream::prepare`] to start again.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_DRAIN` (`EPIPE` after an xrun, `ESTRPIPE` while
+    /// suspended).
     pub fn drain(&mut self) -> Result<()> {
         self.refresh()?;
         self.kernel.command(Command::Drain)?;
@@ -525,6 +565,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// `PAUSE`: pause (`true`) or release (`false`) a running stream, when
     /// [`Setup::can_pause`].
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_PAUSE` (`ENOSYS` when the device cannot pause:
+    /// [`Setup::can_pause`]).
     pub fn pause(&mut self, pause: bool) -> Result<()> {
         self.kernel.command(Command::Pause(pause))?;
         self.refresh()
@@ -532,12 +576,18 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// `RESET`: move the hardware and application pointers to the same place, dropping
     /// queued frames without stopping.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_RESET`.
     pub fn reset(&mut self) -> Result<()> {
         self.kernel.command(Command::Reset)?;
         self.moved()
     }
 
     /// `RESUME` after a suspend; falls back to `PREPARE` when the driver cannot resume.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_RESUME` or of the prepare after it.
     pub fn resume(&mut self) -> Result<()> {
         let kernel = core::cell::RefCell::new(&mut self.kernel);
         let resumed = resume::resume_or_prepare(
@@ -556,6 +606,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// Recovers from [`Error::Xrun`] (prepare) or [`Error::Suspended`] (resume or prepare);
     /// a capture stream is started again. Other errors are returned as they are.
+    ///
+    /// # Errors
+    /// `error` itself when it is not an xrun or a suspend, [`Error::Disconnected`] when the
+    /// device is gone, the [`Error::Sys`] of the resume or prepare.
     pub fn recover(&mut self, error: Error) -> Result<()> {
         match error {
             Error::Xrun => self.prepare()?,
@@ -798,6 +852,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// Commits frames handed out by the last `begin` and publishes the application pointer
     /// (like `snd_pcm_mmap_commit`). A playback stream starts once its start threshold is
     /// queued.
+    ///
+    /// # Errors
+    /// [`Error::CommitTooLarge`] for more frames than `begin` handed out, the [`Error::Sys`] of the
+    /// `SYNC_PTR` that publishes the pointer.
     pub fn commit(&mut self, frames: usize) -> Result<()> {
         let frames = frames as u64;
         if frames > self.begun {
