@@ -9,11 +9,6 @@ use core::fmt;
 use super::{Errno, Error, Op};
 use crate::types::{Direction, Format};
 
-/// Whether the context is kept (feature `device-context`, on by default). Without it every
-/// [`DeviceContext`] stays empty, and a size-bound build (`firmware/`) links none of the code
-/// that fills it.
-const KEPT: bool = cfg!(feature = "device-context");
-
 /// Which device an error concerns: the name as given, the card id that was looked up, the
 /// card and device numbers (so the node, `/dev/snd/pcmC<card>D<device><p|c>`), and for a
 /// refused `HW_PARAMS` the parameters tried.
@@ -23,6 +18,16 @@ const KEPT: bool = cfg!(feature = "device-context");
 /// `device-context` (a build counting its bytes), it is always empty.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct DeviceContext {
+    /// What is known. Without the feature `device-context` the context is empty and zero-sized,
+    /// and a size-bound build (`firmware/`) links none of the code that fills it.
+    #[cfg(feature = "device-context")]
+    kept: Kept,
+}
+
+/// The parts of a [`DeviceContext`] (never made without the feature `device-context`).
+#[cfg_attr(not(feature = "device-context"), allow(dead_code))]
+#[derive(Clone, Default, PartialEq, Eq)]
+struct Kept {
     given: Text<{ DeviceContext::NAME_LEN }>,
     card_id: Text<16>,
     card: Option<u32>,
@@ -32,8 +37,8 @@ pub struct DeviceContext {
     tried: Option<Tried>,
 }
 
-/// Up to `N` bytes of UTF-8 text, cut at a character boundary; no heap, and cheaper in a
-/// firmware build than `heapless::String`'s character-by-character pushes.
+/// Up to `N` bytes of UTF-8 text, cut at a character boundary; no heap.
+#[cfg_attr(not(feature = "device-context"), allow(dead_code))]
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Text<const N: usize> {
     bytes: [u8; N],
@@ -49,6 +54,7 @@ impl<const N: usize> Default for Text<N> {
     }
 }
 
+#[cfg_attr(not(feature = "device-context"), allow(dead_code))]
 impl<const N: usize> Text<N> {
     /// `text`, or its first `N` bytes (fewer, at a character boundary) followed by `...`
     /// when `mark_cut` and it is longer.
@@ -97,23 +103,46 @@ impl DeviceContext {
     /// with `...`.
     pub const NAME_LEN: usize = 40;
 
+    /// What is known, when the context is kept.
+    fn kept(&self) -> Option<&Kept> {
+        #[cfg(feature = "device-context")]
+        return Some(&self.kept);
+        #[cfg(not(feature = "device-context"))]
+        return None;
+    }
+
+    /// What is known, to fill in, when the context is kept.
+    fn kept_mut(&mut self) -> Option<&mut Kept> {
+        #[cfg(feature = "device-context")]
+        return Some(&mut self.kept);
+        #[cfg(not(feature = "device-context"))]
+        return None;
+    }
+
     /// The context of a device named `name` (as given by the caller).
     pub(crate) fn given(name: &str) -> Self {
-        if !KEPT {
-            return DeviceContext::default();
-        }
-        DeviceContext {
-            given: Text::new(name, true),
-            ..DeviceContext::default()
+        #[cfg(feature = "device-context")]
+        return DeviceContext {
+            kept: Kept {
+                given: Text::new(name, true),
+                ..Kept::default()
+            },
+        };
+        #[cfg(not(feature = "device-context"))]
+        {
+            let _ = name;
+            DeviceContext::default()
         }
     }
 
     /// Notes the card id that was looked up (cut to 16 bytes; the kernel's are shorter).
     pub(crate) fn set_card_id(&mut self, id: &str) {
-        if !KEPT {
-            return;
+        #[cfg(feature = "device-context")]
+        {
+            self.kept.card_id = Text::new(id, false);
         }
-        self.card_id = Text::new(id, false);
+        #[cfg(not(feature = "device-context"))]
+        let _ = id;
     }
 
     /// Notes the card, device and subdevice numbers and the direction known.
@@ -124,46 +153,54 @@ impl DeviceContext {
         subdevice: Option<u32>,
         direction: Direction,
     ) {
-        if !KEPT {
-            return;
+        if let Some(k) = self.kept_mut() {
+            k.card = card.or(k.card);
+            k.device = Some(device);
+            k.subdevice = subdevice.or(k.subdevice);
+            k.direction = Some(direction);
         }
-        self.card = card.or(self.card);
-        self.device = Some(device);
-        self.subdevice = subdevice.or(self.subdevice);
-        self.direction = Some(direction);
     }
 
     /// Notes the parameters given to a refused `HW_PARAMS`.
     pub(crate) fn set_tried(&mut self, tried: Tried) {
-        if !KEPT {
-            return;
+        if let Some(k) = self.kept_mut() {
+            k.tried = Some(tried);
         }
-        self.tried = Some(tried);
     }
 
     /// The device name as the caller gave it (`hw:vc4hdmi0,0`), if it was given as text.
     pub fn name(&self) -> Option<&str> {
-        self.given.as_str()
+        self.kept().and_then(|k| k.given.as_str())
     }
 
     /// The card id that was looked up (`vc4hdmi0` in `hw:vc4hdmi0,0`).
     pub fn card_id(&self) -> Option<&str> {
-        self.card_id.as_str()
+        self.kept().and_then(|k| k.card_id.as_str())
     }
 
     /// The card number, when known (given, or found for the card id).
     pub fn card(&self) -> Option<u32> {
-        self.card
+        self.kept().and_then(|k| k.card)
     }
 
     /// The PCM device number on the card, when known.
     pub fn device(&self) -> Option<u32> {
-        self.device
+        self.kept().and_then(|k| k.device)
     }
 
     /// Playback or capture, when known.
     pub fn direction(&self) -> Option<Direction> {
-        self.direction
+        self.kept().and_then(|k| k.direction)
+    }
+
+    /// The subdevice number, when known.
+    fn subdevice(&self) -> Option<u32> {
+        self.kept().and_then(|k| k.subdevice)
+    }
+
+    /// The parameters of a refused `HW_PARAMS`.
+    fn tried(&self) -> Option<Tried> {
+        self.kept().and_then(|k| k.tried)
     }
 
     /// Whether nothing is known (an error from a call that names no device).
@@ -176,13 +213,13 @@ impl DeviceContext {
 /// as parsed), then what was looked up.
 impl fmt::Display for DeviceContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.name(), self.card_id(), self.card, self.device) {
+        match (self.name(), self.card_id(), self.card(), self.device()) {
             (Some(name), ..) => f.write_str(name)?,
             (None, Some(id), _, Some(device)) => write!(f, "hw:{id},{device}")?,
             (None, None, Some(card), Some(device)) => write!(f, "hw:{card},{device}")?,
             _ => f.write_str("the device")?,
         }
-        if let (None, Some(sub)) = (self.name(), self.subdevice) {
+        if let (None, Some(sub)) = (self.name(), self.subdevice()) {
             write!(f, ",{sub}")?;
         }
         let mut open = false;
@@ -196,11 +233,11 @@ impl fmt::Display for DeviceContext {
         if let Some(id) = self.card_id() {
             part(f)?;
             write!(f, "card id {id}")?;
-            if let Some(card) = self.card {
+            if let Some(card) = self.card() {
                 write!(f, " = card {card}")?;
             }
         }
-        if let (Some(card), Some(device), Some(direction)) = (self.card, self.device, self.direction) {
+        if let (Some(card), Some(device), Some(direction)) = (self.card(), self.device(), self.direction()) {
             part(f)?;
             let letter = match direction {
                 Direction::Playback => 'p',
@@ -291,7 +328,7 @@ impl fmt::Display for DeviceError {
                 op: Op::HwParams,
                 errno: Errno::INVAL,
             },
-        ) = (self.device.tried, self.error)
+        ) = (self.device.tried(), self.error)
         {
             write!(
                 f,
@@ -312,7 +349,7 @@ impl fmt::Debug for DeviceError {
 #[cfg(feature = "defmt")]
 impl defmt::Format for DeviceError {
     fn format(&self, f: defmt::Formatter<'_>) {
-        match (self.device.name(), self.device.card, self.device.device) {
+        match (self.device.name(), self.device.card(), self.device.device()) {
             (Some(name), ..) => defmt::write!(f, "{=str}: {}", name, self.error),
             (None, Some(card), Some(device)) => {
                 defmt::write!(f, "hw:{=u32},{=u32}: {}", card, device, self.error)
