@@ -106,6 +106,8 @@ pub use heapless;
 /// the [`AsFd`] impls): rustix's, which are `std::os::fd`'s with the `std` feature, so that
 /// users need not depend on the same rustix version.
 pub use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+/// The poll events of [`MmapStream::poll_events`] and [`MmapStream::handle_poll`] (rustix's).
+pub use rustix::event::PollFlags;
 
 pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices, PcmInfo};
 pub use error::{ConfigError, DeviceContext, DeviceError, Errno, Error, Op, Result};
