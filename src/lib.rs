@@ -102,12 +102,12 @@ pub struct ReadmeDoctests;
 /// The crate of the fixed-capacity strings and vectors in the public types ([`PcmInfo::name`],
 /// [`Card::Id`], the mixer's names), re-exported so that users need not pin its version.
 pub use heapless;
+/// The poll events of [`MmapStream::poll_events`] and [`MmapStream::handle_poll`] (rustix's).
+pub use rustix::event::PollFlags;
 /// The descriptor types of the public signatures ([`MmapStream::fd`], [`PcmDevice::from_fd`],
 /// the [`AsFd`] impls): rustix's, which are `std::os::fd`'s with the `std` feature, so that
 /// users need not depend on the same rustix version.
 pub use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-/// The poll events of [`MmapStream::poll_events`] and [`MmapStream::handle_poll`] (rustix's).
-pub use rustix::event::PollFlags;
 
 pub use device::{cards, Card, CardInfo, ControlDevice, DeviceName, PcmDevices, PcmInfo};
 pub use error::{ConfigError, DeviceContext, DeviceError, Errno, Error, Op, Result};

@@ -160,3 +160,74 @@ fn a_status_reader_follows_the_stream_from_another_thread() {
     let after = reader.read().unwrap();
     assert_eq!(after.appl_ptr, appl);
 }
+
+/// The built example `name`: in the guest beside the test binary's directory, on a host in
+/// cargo's `examples/` (as `examples.rs` finds them).
+fn example(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe.parent().expect("the test binary's directory");
+    [
+        dir.join("examples").join(name),
+        dir.join("../examples").join(name),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+    .unwrap_or_else(|| panic!("no example {name}: run `cargo build --examples` first"))
+}
+
+/// This process plays the part of alsa-lib or a C program: it configures the device, then
+/// `exec`s the `adopt` example with the descriptor inherited, which plays through it until
+/// SIGTERM (the library's signal handler) stops it at a period and it drains.
+#[test]
+fn example_adopt_plays_an_inherited_descriptor_and_stops_on_sigterm() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let (pcm, known) = set_up_elsewhere();
+    // An inheritable duplicate (no close-on-exec) for the child.
+    // SAFETY: `fcntl(F_DUPFD)` on the descriptor `pcm` owns and keeps open here.
+    let inherited = unsafe { libc::fcntl(pcm.fd().as_raw_fd(), libc::F_DUPFD, 10) };
+    assert!(inherited >= 0, "dup: {}", std::io::Error::last_os_error());
+    let fd = inherited.to_string();
+    let (period, periods) = (known.period_size.to_string(), known.periods.to_string());
+    let mut child = Command::new(example("adopt"))
+        .args([
+            "--fd", &fd, "-f", "S16_LE", "-c", "2", "-r", "48000", "-p", &period, "-n", &periods, "-d", "60",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn adopt");
+    // SAFETY: closing this process's copies; the child has its own.
+    unsafe { libc::close(inherited) };
+    drop(pcm);
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = i32::try_from(child.id()).expect("a pid");
+    // SAFETY: kill only sends a signal, to our own child.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let sent = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(5),
+            "adopt did not stop within 5 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .unwrap();
+    eprintln!("{stderr}");
+    assert!(status.success(), "adopt failed ({status}):\n{stderr}");
+    assert!(
+        stderr.contains("adopt: adopted S16_LE, 2 channels, 48000 Hz, period 256 frames"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(" frames played, "), "{stderr}");
+}
