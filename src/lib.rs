@@ -43,7 +43,9 @@
 //!   [`Formats`] in order of preference, [`Matching`], [`XrunPolicy`], [`TransportChoice`],
 //!   [`TimestampClock`], [`OpenMode`]), with [`Setup`], [`Negotiated`] and [`TransportKind`]
 //!   for what the device took, [`PeriodInfo`] for each period, [`Status`], [`State`] and
-//!   [`Timestamp`] on demand, [`CaptureIter`] and [`StopFlag`].
+//!   [`Timestamp`] on demand ([`StatusReader`] from another thread), [`CaptureIter`] and
+//!   [`StopFlag`] ([`signal::stop_on_signals`] raises one on SIGINT/SIGTERM).
+//!   [`MmapStream::adopt`] streams on a descriptor that another library set up.
 //! - Devices: [`DeviceName`] (`hw:0,0`, `hw:Loopback,1,0`, its [`Card`]), [`PcmDevice`] (an
 //!   open node, its [`PcmInfo`] and [`Capabilities`]: a [`Range`] per [`Param`]),
 //!   [`ControlDevice`] ([`CardInfo`]), [`cards`] and [`PcmDevices`] for listing.
@@ -51,7 +53,8 @@
 //!   [`Iec958Subframe`]); [`sample`] has the format check, byte views and full-scale
 //!   conversion.
 //! - Errors: [`Error`], naming the [`Op`] and the [`Errno`] of a failed system call, and
-//!   [`ConfigError`].
+//!   [`ConfigError`]; opening and setting up return a [`DeviceError`], an [`Error`] with the
+//!   [`DeviceContext`] of the device (the name given, the card id, the node).
 //! - [`mixer`] (controls, values, dB), [`chmap`] (channel maps), [`iec958`] (S/PDIF and HDMI
 //!   subframes), [`realtime`] (`SCHED_FIFO` with memory locked), `amp` (an amplifier pin,
 //!   feature `embedded-hal`).
@@ -66,6 +69,8 @@
 //!   are `std::os::fd` types.
 //! - `defmt`: `defmt::Format` for the public types worth logging.
 //! - `embedded-hal`: the `amp` module (an amplifier enable / mute pin around start and stop).
+//! - `device-context` (default): errors from opening and setting up name the device (see
+//!   [`DeviceContext`]); a build that counts its bytes turns it off.
 //!
 //! Rust 1.85 or later (Debian trixie's `rustc`).
 
