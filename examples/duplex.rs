@@ -144,10 +144,13 @@ fn duplex<S: FullScale>(args: &Args, scale: f32) -> Result<(), String> {
     let config = Config::new(args.format, args.channels, args.rate)
         .period_size(args.period)
         .periods(args.periods);
-    let mut capture = MmapStream::<S, Capture>::open(&args.capture, &config).map_err(on(&args.capture))?;
+    let mut capture = MmapStream::<S, Capture>::open(&args.capture, &config)
+        .map_err(Error::from)
+        .map_err(on(&args.capture))?;
     let n = capture.setup().negotiated;
     let prime = PRIME_PERIODS * n.period_size;
     let mut playback = MmapStream::<S, Playback>::open(&args.playback, &config.start_threshold(prime))
+        .map_err(Error::from)
         .map_err(on(&args.playback))?;
 
     // Prime the playback: reaching its start threshold starts it, and the capture with it

@@ -54,7 +54,10 @@ fn main() {
     };
     let mut any = false;
     for direction in Direction::ALL {
-        match PcmDevice::open(&device, direction).and_then(|mut pcm| pcm.capabilities()) {
+        match PcmDevice::open(&device, direction)
+            .map_err(alsa_direct::Error::from)
+            .and_then(|mut pcm| pcm.capabilities())
+        {
             Ok(caps) => {
                 any = true;
                 println!("Info for {name}, {direction}:\n{caps}");

@@ -225,7 +225,7 @@ fn open<S: Sample>(
         .period_size(args.period)
         .periods(args.periods)
         .matching(Matching::Nearest);
-    let stream = match MmapStream::open(&args.device, &config) {
+    let stream = match MmapStream::open(&args.device, &config).map_err(Error::from) {
         Err(Error::UnsupportedFormat { .. }) => return Ok(None),
         other => other.map_err(|e| format!("{}: {e}", device_label(&args.device, Direction::Playback)))?,
     };

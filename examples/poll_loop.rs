@@ -92,10 +92,10 @@ fn run(args: &Args) -> Result<(), String> {
         let label = device_label(name, direction);
         move |e: Error| format!("{label}: {e}")
     };
-    let mut playback = MmapStream::<i16, Playback>::open(&args.playback, &config)
-        .map_err(on(&args.playback, Direction::Playback))?;
-    let mut capture = MmapStream::<i16, Capture>::open(&args.capture, &config)
-        .map_err(on(&args.capture, Direction::Capture))?;
+    // The open errors name the device themselves.
+    let mut playback =
+        MmapStream::<i16, Playback>::open(&args.playback, &config).map_err(|e| e.to_string())?;
+    let mut capture = MmapStream::<i16, Capture>::open(&args.capture, &config).map_err(|e| e.to_string())?;
     capture.start().map_err(on(&args.capture, Direction::Capture))?;
 
     let total = (args.seconds * f64::from(args.rate)) as u64;

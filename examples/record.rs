@@ -108,8 +108,7 @@ fn record<S: FullScale>(args: &Args) -> Result<(), String> {
         .periods(args.periods)
         .matching(Matching::Nearest);
     let device = device_label(&args.device, Direction::Capture);
-    let mut stream =
-        MmapStream::<S, Capture>::open(&args.device, &config).map_err(|e| format!("{device}: {e}"))?;
+    let mut stream = MmapStream::<S, Capture>::open(&args.device, &config).map_err(|e| e.to_string())?;
     let n = stream.setup().negotiated;
     let spec = WavSpec::new(n.format, n.channels, n.rate)?;
     let file = File::create(&args.out).map_err(|e| format!("{}: {e}", args.out))?;

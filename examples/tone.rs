@@ -172,8 +172,8 @@ fn play(args: &Args, log: &Log) -> Result<(), String> {
         } else {
             TransportChoice::Auto
         });
-    let mut stream = MmapStream::<i16, Playback>::open(&args.device, &config)
-        .map_err(|e| format!("{}: {e}", device_label(&args.device, Direction::Playback)))?;
+    // The error names the device itself (`hw:0,7 (/dev/snd/pcmC0D7p): ...`).
+    let mut stream = MmapStream::<i16, Playback>::open(&args.device, &config).map_err(|e| e.to_string())?;
     let setup = *stream.setup();
     let n = setup.negotiated;
     log.log(

@@ -112,6 +112,9 @@ impl<P: OutputPin, D: DelayNs> Amplifier<P, D> {
     /// Switches the amplifier on and waits its settle time.
     ///
     /// A pin error is [`Error::AmplifierPin`], and the amplifier counts as off.
+    ///
+    /// # Errors
+    /// [`Error::AmplifierPin`] when the pin cannot be set.
     pub fn enable(&mut self) -> Result<()> {
         self.pin
             .set_state(self.polarity.level(true))
@@ -127,6 +130,9 @@ impl<P: OutputPin, D: DelayNs> Amplifier<P, D> {
     ///
     /// A pin error is [`Error::AmplifierPin`], and the amplifier still counts as on (a later
     /// `disable` tries again).
+    ///
+    /// # Errors
+    /// [`Error::AmplifierPin`] when the pin cannot be set.
     pub fn disable(&mut self) -> Result<()> {
         self.pin
             .set_state(self.polarity.level(false))
@@ -192,6 +198,9 @@ impl<S: Sample, P: OutputPin, D: DelayNs> AmplifiedPlayback<S, P, D> {
     }
 
     /// Switches the amplifier on (and waits its settle time) unless it is on already.
+    ///
+    /// # Errors
+    /// [`Error::AmplifierPin`] when the pin cannot be set.
     pub fn enable(&mut self) -> Result<()> {
         if self.amp.is_enabled() {
             Ok(())
@@ -202,18 +211,27 @@ impl<S: Sample, P: OutputPin, D: DelayNs> AmplifiedPlayback<S, P, D> {
 
     /// [`MmapStream::run`] with the amplifier switched on first; a pin error returns
     /// [`Error::AmplifierPin`] before any period is queued, so the stream does not start.
+    ///
+    /// # Errors
+    /// [`Error::AmplifierPin`] before any period, then those of [`MmapStream::run`].
     pub fn run<B>(&mut self, callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
         self.enable()?;
         self.stream.run(callback)
     }
 
     /// [`MmapStream::write`] with the amplifier switched on first.
+    ///
+    /// # Errors
+    /// [`Error::AmplifierPin`], then those of [`MmapStream::write`].
     pub fn write(&mut self, samples: &mut impl Iterator<Item = S>) -> Result<usize> {
         self.enable()?;
         self.stream.write(samples)
     }
 
     /// [`MmapStream::start`] with the amplifier switched on first.
+    ///
+    /// # Errors
+    /// [`Error::AmplifierPin`], then those of [`MmapStream::start`].
     pub fn start(&mut self) -> Result<()> {
         self.enable()?;
         self.stream.start()
@@ -221,6 +239,10 @@ impl<S: Sample, P: OutputPin, D: DelayNs> AmplifiedPlayback<S, P, D> {
 
     /// [`MmapStream::drain`], then the amplifier off (also when draining failed; the drain's
     /// error comes first).
+    ///
+    /// # Errors
+    /// Those of [`MmapStream::drain`]; [`Error::AmplifierPin`] when the pin cannot be switched off
+    /// after it.
     pub fn drain(&mut self) -> Result<()> {
         let drained = self.stream.drain();
         let off = self.amp.disable();
@@ -229,6 +251,9 @@ impl<S: Sample, P: OutputPin, D: DelayNs> AmplifiedPlayback<S, P, D> {
 
     /// [`MmapStream::stop`], then the amplifier off (also when stopping failed; the stop's
     /// error comes first).
+    ///
+    /// # Errors
+    /// Those of [`MmapStream::stop`]; [`Error::AmplifierPin`] when the pin cannot be switched off.
     pub fn stop(&mut self) -> Result<()> {
         let stopped = self.stream.stop();
         let off = self.amp.disable();
@@ -236,6 +261,10 @@ impl<S: Sample, P: OutputPin, D: DelayNs> AmplifiedPlayback<S, P, D> {
     }
 
     /// [`MmapStream::prepare`]: ready the stream to run again after a drain or stop.
+    ///
+    /// # Errors
+    /// Those of [`MmapStream::prepare`]; [`Error::AmplifierPin`] when the pin cannot be switched
+    /// off.
     pub fn prepare(&mut self) -> Result<()> {
         self.stream.prepare()
     }

@@ -187,6 +187,9 @@ pub struct Chmap {
 
 impl Chmap {
     /// A map of `positions` (at most [`MAX_CHANNELS`]), to set with [`Mixer::set_chmap`].
+    ///
+    /// # Errors
+    /// [`Error::ControlChannel`] for more than [`MAX_CHANNELS`] positions.
     pub fn new(positions: &[Position]) -> Result<Self> {
         let positions = Vec::from_slice(positions).map_err(|_| Error::ControlChannel {
             channel: positions.len() as u32,
@@ -354,6 +357,10 @@ impl<const WORDS: usize> Chmaps<WORDS> {
 impl Mixer {
     /// The channel map control of PCM `device`, subdevice `subdevice`, playback or capture,
     /// `Ok(None)` when the driver has none.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of the control's `ELEM_INFO` other than `ENOENT` (no map control,
+    /// `Ok(None)`).
     pub fn chmap_control(
         &self,
         device: u32,
@@ -384,6 +391,10 @@ impl Mixer {
     /// The maps a channel map control offers, read into `WORDS` words (the kernel refuses a
     /// buffer too small for all of them with `ENOMEM`: HDMI codecs list dozens of maps, so
     /// 256 or more is a good size).
+    ///
+    /// # Errors
+    /// [`Error::Sys`] with `TLV_READ` (`ENOMEM` when `WORDS` is too small), [`Error::BadTlv`] for
+    /// malformed maps.
     pub fn chmaps<const WORDS: usize>(&self, info: &ElemInfo) -> Result<Chmaps<WORDS>> {
         // Two words of `snd_ctl_tlv` header, then the data.
         let mut buf = [0 as c_uint; WORDS];
@@ -400,6 +411,9 @@ impl Mixer {
 
     /// The current map of a stream: the control's values up to the last known position
     /// (empty when the stream is not set up).
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `ELEM_READ`, [`Error::ControlType`] for a control that is not a map.
     pub fn current_chmap(&self, info: &ElemInfo) -> Result<Chmap> {
         let values = self.read(info)?;
         let mut positions: Vec<Position, MAX_CHANNELS> = Vec::new();
@@ -418,6 +432,11 @@ impl Mixer {
 
     /// Sets the map of a stream (a driver takes it while the stream is set up, and refuses a
     /// map it does not offer with `EINVAL`; a read-only map control refuses with `EPERM`).
+    ///
+    /// # Errors
+    /// [`Error::ControlChannel`] for a map longer than the control; the [`Error::Sys`] of
+    /// `ELEM_WRITE` (`EINVAL` for a map the driver does not offer, `EPERM` for a read-only control,
+    /// `EBADFD` outside the setup states).
     pub fn set_chmap(&self, info: &ElemInfo, map: &Chmap) -> Result<()> {
         if map.channels() > info.count as usize {
             return Err(Error::ControlChannel {

@@ -6,7 +6,7 @@ use heapless::String;
 use rustix::fd::{AsFd, OwnedFd};
 
 use crate::abi::{self, Plain, SndPcmInfo};
-use crate::error::{Errno, Error, Op, Result};
+use crate::error::{DeviceContext, Errno, Error, Op, Result};
 use crate::ioctl;
 use crate::sys;
 use crate::types::Direction;
@@ -59,11 +59,18 @@ impl DeviceName {
 
     /// Parses `hw:CARD[,DEVICE[,SUBDEVICE]]`, with CARD a number or a card id, and the
     /// `hw:CARD=x,DEV=y,SUBDEV=z` form. Names of alsa-lib plugins (`plughw:`, `default`, ...)
-    /// are refused with [`Error::PluginDevice`].
+    /// are refused with [`Error::PluginDevice`], node paths (`/dev/snd/pcmC0D0p`) with
+    /// [`Error::NodePath`].
+    ///
+    /// # Errors
+    /// [`Error::BadDeviceName`], [`Error::PluginDevice`] or [`Error::NodePath`] as above.
     pub fn parse(name: &str) -> Result<Self> {
         // Byte loops rather than `str::split`, `chars` and `str::parse`: the same result
         // without their searchers, UTF-8 decoding and generic number parsing (a firmware
         // build, see `firmware/`, links this in).
+        if name.starts_with("/dev/") {
+            return Err(Error::NodePath);
+        }
         let Some(rest) = name.strip_prefix("hw:") else {
             // A non-ASCII character is neither alphanumeric nor `_`, and all its bytes are
             // above 0x7f: checking bytes is checking characters here.
@@ -80,7 +87,24 @@ impl DeviceName {
         parse_hw(rest).ok_or(Error::BadDeviceName)
     }
 
+    /// Notes in `context` what an error on this device names (see [`DeviceContext`]): the
+    /// card (number or id), device, subdevice and direction.
+    pub(crate) fn note(&self, context: &mut DeviceContext, direction: Direction) {
+        let card = match &self.card {
+            Card::Index(i) => Some(*i),
+            Card::Id(id) => {
+                context.set_card_id(id);
+                None
+            }
+        };
+        context.set_node(card, self.device, self.subdevice, direction);
+    }
+
     /// The card number, looking the id up through the control devices when needed.
+    ///
+    /// # Errors
+    /// [`Error::UnknownCard`] when no card has the id; the [`Error::Sys`] of a control
+    /// device that could not be opened or read while looking.
     pub fn card_index(&self) -> Result<u32> {
         match &self.card {
             Card::Index(i) => Ok(*i),
@@ -235,6 +259,13 @@ fn push_decimal(path: &mut DevicePath, n: u32) {
     }
 }
 
+/// The control device's descriptor (as [`ControlDevice::fd`]).
+impl AsFd for ControlDevice {
+    fn as_fd(&self) -> rustix::fd::BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
 /// What the kernel says about an open PCM (`SNDRV_PCM_IOCTL_INFO`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -304,6 +335,10 @@ pub struct ControlDevice {
 
 impl ControlDevice {
     /// Opens the control device of card `index`.
+    ///
+    /// # Errors
+    /// [`Error::Sys`] with [`Op::OpenControl`] (`ENOENT`: no such card, `EACCES`: not in the
+    /// `audio` group).
     pub fn open(index: u32) -> Result<Self> {
         let path = control_path(index);
         let fd = open_node(&path, Op::OpenControl, false)?;
@@ -321,6 +356,9 @@ impl ControlDevice {
     }
 
     /// The card's number, id and names.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_CTL_IOCTL_CARD_INFO`.
     pub fn card_info(&self) -> Result<CardInfo> {
         let raw = sys::get(self.fd.as_fd(), ioctl::CTL_CARD_INFO)?;
         Ok(CardInfo {
@@ -334,6 +372,9 @@ impl ControlDevice {
 
     /// Asks that this process's next open of a PCM on the card take `subdevice`
     /// (`-1`: any). Holds while this control device stays open.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE`.
     pub fn prefer_subdevice(&self, subdevice: Option<u32>) -> Result<()> {
         let value: c_int = subdevice.map_or(-1, |s| s as c_int);
         sys::set(self.fd.as_fd(), ioctl::CTL_PCM_PREFER_SUBDEVICE, value)?;
@@ -353,6 +394,10 @@ impl ControlDevice {
 
     /// What the kernel says about a PCM stream of the card (what `aplay -l` shows), without
     /// opening it. `Ok(None)` when the device has no stream in that direction.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_CTL_IOCTL_PCM_INFO` other than `ENOENT`/`ENXIO` (no such
+    /// device: `Ok(None)`).
     pub fn pcm_info(&self, device: u32, subdevice: u32, direction: Direction) -> Result<Option<PcmInfo>> {
         let mut raw = SndPcmInfo::zeroed();
         raw.device = device;

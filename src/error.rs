@@ -5,8 +5,12 @@
 
 use core::fmt;
 
+mod context;
+
 pub use crate::ioctl::Op;
 use crate::types::{ElemType, Format, Param, State};
+pub(crate) use context::Tried;
+pub use context::{DeviceContext, DeviceError};
 
 /// An errno returned by the kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,7 +101,11 @@ impl defmt::Format for Errno {
 }
 
 /// Everything that can go wrong, from a bad device name to an xrun.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// Its `Debug` is its `Display` text, so that `fn main() -> Result<(), Error>` prints what
+/// failed and what to do rather than the variant. Opening and setting up a stream return a
+/// [`DeviceError`], which also names the device.
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Error {
@@ -115,6 +123,9 @@ pub enum Error {
     PluginDevice,
     /// No card has this id (the `Loopback` of `hw:Loopback,0`).
     UnknownCard,
+    /// The name is a device node path (`/dev/snd/pcmC0D0p`), which
+    /// [`crate::PcmDevice::open_path`] opens, not an ALSA name.
+    NodePath,
     /// The device speaks an older PCM protocol than this crate needs.
     ProtocolTooOld {
         /// The version the device reported (`SNDRV_PROTOCOL_VERSION` encoding).
@@ -204,6 +215,16 @@ pub enum Error {
     /// A control id in text (`Master Playback Volume,index=1`, `numid=3`) that could not be
     /// parsed; see `mixer::ElemSelector::parse`.
     BadControlId,
+    /// A stream adopted with [`crate::MmapStream::adopt`] is not set up as the caller said.
+    AdoptedMismatch {
+        /// The parameter found to differ ([`Param::Channels`], [`Param::FrameBits`] for the
+        /// sample width, [`Param::BufferSize`]).
+        param: Param,
+        /// The value the caller gave.
+        claimed: u32,
+        /// The kernel's value, when it can be read back (`u32::MAX` when it cannot).
+        kernel: u32,
+    },
 }
 
 /// A configuration value rejected before any system call.
@@ -289,6 +310,9 @@ impl fmt::Display for Error {
                     (Op::OpenPcm, Errno::BUSY) => f.write_str(
                         "; the device is in use by another stream: close it, or open another subdevice",
                     ),
+                    (Op::HwParams, Errno::INVAL) => f.write_str(
+                        "; the driver refused in HW_PARAMS what it had accepted in HW_REFINE. Some drivers do (i.MX fsl-sai with 44.1 kHz-family rates when its clock is set up for 48 kHz, and other codecs whose clock tree is checked only then): try another rate, or another period or buffer size",
+                    ),
                     (Op::MapBuffer, _) => f.write_str(
                         "; the driver may not support mmap of its buffer; this crate needs mmap access",
                     ),
@@ -330,6 +354,9 @@ impl fmt::Display for Error {
             Error::UnknownCard => f.write_str(
                 "no card has this id: list the cards with `cat /proc/asound/cards` (the id is the word in brackets)",
             ),
+            Error::NodePath => f.write_str(
+                "this is a device node path, not an ALSA name: open it with PcmDevice::open_path and set it up with MmapStream::with_device, or name it hw:CARD,DEVICE (pcmC0D0p is hw:0,0)",
+            ),
             Error::ProtocolTooOld { version } => write!(
                 f,
                 "the device speaks PCM protocol {}.{}.{}; alsa-direct needs 2.0.12 or newer: update the kernel",
@@ -343,7 +370,9 @@ impl fmt::Display for Error {
             Error::InvalidConfig(e) => write!(f, "invalid configuration: {e}"),
             Error::FormatMismatch { format } => write!(
                 f,
-                "the sample type does not hold {format}: pick the sample type for that format (see Format::sample_type)"
+                "the stream's sample type does not hold {format}: use {} samples (MmapStream::<{}, _>), or ask for a format the sample type holds (Format::sample_type names it for each format)",
+                format.sample_type(),
+                format.sample_type()
             ),
             Error::Unsupported {
                 param,
@@ -413,9 +442,27 @@ impl fmt::Display for Error {
             Error::BadControlId => f.write_str(
                 "bad control id: give `NAME`, `NAME,index=N` or `numid=N` (docs/mixer.md)",
             ),
+            Error::AdoptedMismatch { param, claimed, kernel } => {
+                write!(f, "the adopted stream's {param} is not {claimed} as given")?;
+                if *kernel != u32::MAX {
+                    write!(f, " but {kernel}")?;
+                }
+                f.write_str(
+                    ": pass the values its HW_PARAMS set (with alsa-lib, snd_pcm_hw_params_get_format, _channels, _rate, _period_size and _buffer_size)",
+                )
+            }
         }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
+
+#[cfg(all(test, feature = "device-context"))]
+mod tests;

@@ -400,6 +400,10 @@ pub enum Op {
     ReadEvent,
     /// `poll` of the control device for events.
     PollEvent,
+    /// `fcntl(F_DUPFD_CLOEXEC)`: a duplicate of a device descriptor.
+    Dup,
+    /// `rt_sigaction`: installing a signal handler.
+    Signal,
 }
 
 impl Op {
@@ -453,6 +457,8 @@ impl Op {
             Op::SubscribeEvents => "SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS",
             Op::ReadEvent => "read(control events)",
             Op::PollEvent => "poll(control)",
+            Op::Dup => "dup",
+            Op::Signal => "rt_sigaction",
         }
     }
 }

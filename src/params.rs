@@ -221,12 +221,137 @@ pub(crate) struct Request {
     pub(crate) channels: u32,
     /// Frames per second.
     pub(crate) rate: u32,
-    /// Frames per period.
+    /// Frames per period (unless `period_time_us` is set).
     pub(crate) period_size: u32,
-    /// Periods per buffer.
+    /// Periods per buffer (unless `buffer_size` or `buffer_time_us` is set).
     pub(crate) periods: u32,
-    /// Exact or nearest.
-    pub(crate) matching: Matching,
+    /// Microseconds per period, turned into frames at the chosen rate (0: use `period_size`).
+    pub(crate) period_time_us: u32,
+    /// Frames per buffer (0: `periods` periods, or `buffer_time_us`).
+    pub(crate) buffer_size: u32,
+    /// Microseconds per buffer, turned into frames at the chosen rate (0: unused).
+    pub(crate) buffer_time_us: u32,
+    /// Exact or nearest, for each parameter.
+    pub(crate) matching: ParamMatching,
+}
+
+impl Request {
+    /// `format`, `channels`, `rate` and `periods` periods of `period_size` frames, all
+    /// matched by `matching`.
+    #[cfg(test)]
+    pub(crate) fn new(
+        format: Format,
+        channels: u32,
+        rate: u32,
+        period_size: u32,
+        periods: u32,
+        matching: Matching,
+    ) -> Self {
+        Request {
+            format,
+            channels,
+            rate,
+            period_size,
+            periods,
+            period_time_us: 0,
+            buffer_size: 0,
+            buffer_time_us: 0,
+            matching: ParamMatching::all(matching),
+        }
+    }
+}
+
+impl Request {
+    /// The buffer in frames when it is asked for by size or time (at `rate`), `None` when
+    /// it is asked for as a count of periods.
+    fn buffer_frames(&self, rate: u32) -> Option<u32> {
+        match (self.buffer_size, self.buffer_time_us) {
+            (0, 0) => None,
+            (0, us) => Some(frames_of_time(us, rate)),
+            (frames, _) => Some(frames),
+        }
+    }
+}
+
+/// `frames`, or `us` microseconds in frames at `rate` when `us` is not 0.
+pub(crate) fn in_frames(frames: u32, us: u32, rate: u32) -> u32 {
+    match us {
+        0 => frames,
+        us => frames_of_time(us, rate),
+    }
+}
+
+/// Exact or nearest, chosen per parameter (alsa-lib's `snd_pcm_hw_params_set_*` against
+/// `set_*_near`, alsa-rs's `ValueOr`). See [`crate::Config::matching_for`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ParamMatching {
+    /// Channels per frame.
+    pub channels: Matching,
+    /// The rate.
+    pub rate: Matching,
+    /// The period, in frames or microseconds.
+    pub period: Matching,
+    /// The buffer, as a count of periods, in frames or in microseconds.
+    pub buffer: Matching,
+}
+
+impl ParamMatching {
+    /// `matching` for every parameter.
+    pub const fn all(matching: Matching) -> Self {
+        ParamMatching {
+            channels: matching,
+            rate: matching,
+            period: matching,
+            buffer: matching,
+        }
+    }
+
+    /// The matching of `param`: [`Param::PeriodSize`], [`Param::PeriodTime`] and
+    /// [`Param::PeriodBytes`] share the period's, [`Param::Periods`] and the buffer's size,
+    /// time and bytes the buffer's; `None` for the parameters that are not negotiated by
+    /// value (sample and frame bits follow from the format and channels).
+    pub const fn of(&self, param: Param) -> Option<Matching> {
+        match param {
+            Param::Channels => Some(self.channels),
+            Param::Rate => Some(self.rate),
+            Param::PeriodSize | Param::PeriodTime | Param::PeriodBytes => Some(self.period),
+            Param::Periods | Param::BufferSize | Param::BufferTime | Param::BufferBytes => Some(self.buffer),
+            Param::SampleBits | Param::FrameBits => None,
+        }
+    }
+
+    /// The same, with `param`'s matching (and that of the parameters sharing it, see
+    /// [`ParamMatching::of`]) set to `matching`; unchanged for sample and frame bits.
+    #[must_use = "returns the new matchings"]
+    pub const fn with(mut self, param: Param, matching: Matching) -> Self {
+        match param {
+            Param::Channels => self.channels = matching,
+            Param::Rate => self.rate = matching,
+            Param::PeriodSize | Param::PeriodTime | Param::PeriodBytes => self.period = matching,
+            Param::Periods | Param::BufferSize | Param::BufferTime | Param::BufferBytes => {
+                self.buffer = matching
+            }
+            Param::SampleBits | Param::FrameBits => {}
+        }
+        self
+    }
+}
+
+/// Frames in `us` microseconds at `rate`, rounded to the nearest, at least 1 and at most
+/// `u32::MAX`.
+pub(crate) fn frames_of_time(us: u32, rate: u32) -> u32 {
+    let frames = (u64::from(us) * u64::from(rate) + 500_000) / 1_000_000;
+    u32::try_from(frames).unwrap_or(u32::MAX).max(1)
+}
+
+/// Microseconds in `frames` at `rate`, rounded to the nearest (0 at rate 0).
+fn time_of_frames(frames: u32, rate: u32) -> u32 {
+    if rate == 0 {
+        return 0;
+    }
+    let us = (u64::from(frames) * 1_000_000 + u64::from(rate) / 2) / u64::from(rate);
+    u32::try_from(us).unwrap_or(u32::MAX)
 }
 
 /// The values the device accepted.
@@ -247,8 +372,41 @@ pub struct Negotiated {
     pub buffer_size: u32,
 }
 
+impl Negotiated {
+    /// Microseconds per period, rounded to the nearest.
+    pub fn period_time_us(&self) -> u32 {
+        time_of_frames(self.period_size, self.rate)
+    }
+
+    /// Microseconds per buffer, rounded to the nearest.
+    pub fn buffer_time_us(&self) -> u32 {
+        time_of_frames(self.buffer_size, self.rate)
+    }
+}
+
+/// One line, as `aplay -v` would sum it up:
+/// `S16_LE, 2 channels, 48000 Hz, period 256 frames (5333 us), buffer 1024 frames (4 periods, 21333 us)`.
+impl fmt::Display for Negotiated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}, {} channel{}, {} Hz, period {} frames ({} us), buffer {} frames ({} periods, {} us)",
+            self.format,
+            self.channels,
+            if self.channels == 1 { "" } else { "s" },
+            self.rate,
+            self.period_size,
+            self.period_time_us(),
+            self.buffer_size,
+            self.periods,
+            self.buffer_time_us()
+        )
+    }
+}
+
 /// Narrows `params` to the request, one parameter at a time (access, format, channels, rate,
-/// period size, periods), and returns the fully determined parameters for `HW_PARAMS` with the
+/// period size, then periods or the buffer size), like alsa-lib's `set_*`/`set_*_near` calls
+/// in that order; a time is turned into frames at the rate chosen. Returns the fully determined parameters for `HW_PARAMS` with the
 /// values chosen.
 pub(crate) fn negotiate(dev: &mut impl Refine, request: &Request) -> Result<(HwParams, Negotiated)> {
     let mut params = HwParams::any();
@@ -264,21 +422,50 @@ pub(crate) fn negotiate(dev: &mut impl Refine, request: &Request) -> Result<(HwP
         });
     }
     params = with_format;
-    let choices = [
-        (Param::Channels, request.channels),
-        (Param::Rate, request.rate),
-        (Param::PeriodSize, request.period_size),
-        (Param::Periods, request.periods),
-    ];
+    let m = request.matching;
+    // Channels, rate, period, then the periods or the buffer size, in one loop (one inlined
+    // `choose` is less code in a firmware build than one call per parameter).
     let mut chosen = [0u32; 4];
-    for (slot, (param, wanted)) in chosen.iter_mut().zip(choices) {
-        *slot = choose(dev, &mut params, param, wanted, request.matching)?;
+    for step in 0..chosen.len() {
+        let rate = chosen[1];
+        let (param, wanted, matching) = match step {
+            0 => (Param::Channels, request.channels, m.channels),
+            1 => (Param::Rate, request.rate, m.rate),
+            2 => (
+                Param::PeriodSize,
+                in_frames(request.period_size, request.period_time_us, rate),
+                m.period,
+            ),
+            _ => match request.buffer_frames(rate) {
+                None => (Param::Periods, request.periods, m.buffer),
+                Some(frames) => (Param::BufferSize, frames, m.buffer),
+            },
+        };
+        chosen[step] = choose(dev, &mut params, param, wanted, matching)?;
     }
-    let [channels, rate, period_size, periods] = chosen;
-    let buffer_size = params
-        .value(Param::BufferSize)
-        .or_else(|| period_size.checked_mul(periods))
-        .ok_or(Error::BadKernelValue)?;
+    let [channels, rate, period_size, last] = chosen;
+    let (periods, buffer_size) = match request.buffer_frames(rate) {
+        None => (
+            last,
+            params
+                .value(Param::BufferSize)
+                .or_else(|| period_size.checked_mul(last))
+                .ok_or(Error::BadKernelValue)?,
+        ),
+        // The kernel derives the periods from the two sizes; a driver that allows a buffer
+        // of a fractional number of periods leaves them a range: fix the whole number, as
+        // the period loop works in whole periods.
+        Some(_) => match params.value(Param::Periods) {
+            Some(periods) => (periods, last),
+            None => {
+                let whole = last.checked_div(period_size).ok_or(Error::BadKernelValue)?;
+                if !try_fix(dev, &mut params, Param::Periods, whole) {
+                    return Err(Error::BadKernelValue);
+                }
+                (whole, last)
+            }
+        },
+    };
     params.request_all();
     Ok((
         params,

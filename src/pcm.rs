@@ -7,7 +7,7 @@ use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use crate::abi::{self, Plain, SndPcmChannelInfo, SndPcmSwParams, Uframes};
 use crate::device::{self, ControlDevice, DeviceName, PcmInfo};
-use crate::error::{Errno, Error, Op, Result};
+use crate::error::{DeviceContext, DeviceError, Errno, Error, Op, Result};
 use crate::ioctl;
 use crate::params::{Capabilities, HwParams, Refine};
 use crate::sys;
@@ -67,17 +67,51 @@ pub struct PcmDevice {
     protocol: u32,
 }
 
+/// The device descriptor (as [`PcmDevice::fd`]), for `poll` in another event loop.
+impl AsFd for PcmDevice {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
 impl PcmDevice {
     /// Opens `name` for playback or capture, checks the protocol version and reads its info.
     ///
     /// The open never blocks: a device in use fails with `EBUSY`.
-    pub fn open(name: &DeviceName, direction: Direction) -> Result<Self> {
+    ///
+    /// # Errors
+    /// A [`DeviceError`] naming the device (its card id, card number and node as far as
+    /// they were found): [`Error::UnknownCard`] for a card id no card has, [`Error::Sys`]
+    /// with [`Op::OpenPcm`] when the node cannot be opened (`ENOENT`, `EACCES`, `EBUSY`...),
+    /// and the errors of [`PcmDevice::from_fd`].
+    pub fn open(name: &DeviceName, direction: Direction) -> core::result::Result<Self, DeviceError> {
         Self::open_mode(name, direction, OpenMode::FailIfBusy)
     }
 
     /// [`PcmDevice::open`], with a choice of what to do when the device is in use.
-    pub fn open_mode(name: &DeviceName, direction: Direction, mode: OpenMode) -> Result<Self> {
+    ///
+    /// # Errors
+    /// As [`PcmDevice::open`].
+    pub fn open_mode(
+        name: &DeviceName,
+        direction: Direction,
+        mode: OpenMode,
+    ) -> core::result::Result<Self, DeviceError> {
+        let mut context = DeviceContext::default();
+        name.note(&mut context, direction);
+        Self::open_in(name, direction, mode, &mut context).map_err(|e| DeviceError::new(e, context))
+    }
+
+    /// [`PcmDevice::open_mode`], noting the card number in `context` (which already names
+    /// the device) once it is known.
+    pub(crate) fn open_in(
+        name: &DeviceName,
+        direction: Direction,
+        mode: OpenMode,
+        context: &mut DeviceContext,
+    ) -> Result<Self> {
         let card = name.card_index()?;
+        context.set_node(Some(card), name.device, name.subdevice, direction);
         // A subdevice is picked through the card's control device, which must stay open
         // across the PCM open.
         let control = match name.subdevice {
@@ -100,12 +134,22 @@ impl PcmDevice {
 
     /// Opens a PCM node by path (`/dev/snd/pcmC0D0p`), checking it is a PCM of the expected
     /// direction.
-    pub fn open_path(path: &str, direction: Direction) -> Result<Self> {
-        Self::from_fd(sys::open_device(path, Op::OpenPcm, false)?, direction)
+    ///
+    /// # Errors
+    /// A [`DeviceError`] naming the path: [`Error::Sys`] with [`Op::OpenPcm`] when it cannot
+    /// be opened, and the errors of [`PcmDevice::from_fd`].
+    pub fn open_path(path: &str, direction: Direction) -> core::result::Result<Self, DeviceError> {
+        sys::open_device(path, Op::OpenPcm, false)
+            .and_then(|fd| Self::from_fd(fd, direction))
+            .map_err(|e| DeviceError::new(e, DeviceContext::given(path)))
     }
 
     /// Adopts a PCM node opened elsewhere, checking it is a PCM of the expected direction.
     /// With the `std` feature `fd` is a `std::os::fd::OwnedFd` (a `File` converts into one).
+    ///
+    /// # Errors
+    /// [`Error::Sys`] with [`Op::PcmVersion`] or [`Op::PcmInfo`] for a descriptor that is not a PCM
+    /// (`ENOTTY`), [`Error::ProtocolTooOld`], [`Error::WrongDirection`].
     pub fn from_fd(fd: OwnedFd, direction: Direction) -> Result<Self> {
         let protocol = sys::get(fd.as_fd(), ioctl::PCM_PVERSION)? as u32;
         if protocol < MIN_PROTOCOL {
@@ -167,6 +211,9 @@ impl PcmDevice {
     }
 
     /// What the device can do with mmap interleaved access.
+    ///
+    /// # Errors
+    /// [`Error::NoMmapAccess`] when the device refuses every mmap interleaved configuration.
     pub fn capabilities(&mut self) -> Result<Capabilities> {
         Capabilities::query(self)
     }
@@ -247,6 +294,10 @@ impl PcmDevice {
     }
 
     /// `LINK`: from now on `other` starts, stops and prepares together with this PCM.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_LINK` (streams of two cards cannot be linked on
+    /// most drivers).
     pub fn link(&self, other: &PcmDevice) -> Result<()> {
         use rustix::fd::AsRawFd;
         let fd = other.fd.as_raw_fd();
@@ -257,6 +308,9 @@ impl PcmDevice {
     }
 
     /// `UNLINK`: leaves the linked group.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_UNLINK` (`EALREADY` when not linked).
     pub fn unlink(&self) -> Result<()> {
         sys::command(self.fd(), ioctl::PCM_UNLINK)
     }

@@ -17,7 +17,16 @@
 //! unions and [`Plain::zeroed`] (`abi`, one block each, so that `mixer` and `transport` read
 //! the unions in safe code), the byte views of sample slices (`sample`), a path known to end in
 //! its NUL (`device`), the one raw `sched_setscheduler` (`realtime`) and the amplifier's
-//! teardown (`amp`).
+//! teardown (`amp`). The raw `rt_sigaction` of [`crate::signal`] is in `sys::signal`.
+
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "x86",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv64"
+))]
+pub(crate) mod signal;
 
 use core::ffi::c_uint;
 use core::mem::MaybeUninit;

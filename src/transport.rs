@@ -21,17 +21,46 @@ use crate::error::{Errno, Error, Op, Result};
 use crate::ioctl;
 use crate::sys;
 
-/// Whether status/control pages may be mapped on this architecture.
-pub(crate) const ARCH_CAN_MAP: bool = cfg!(any(
+/// Whether the kernel maps status/control pages on this architecture at all (it does on
+/// x86, PowerPC and Alpha, where these pages are cache-coherent).
+const ARCH_CAN_MAP: bool = cfg!(any(
     target_arch = "x86",
     target_arch = "x86_64",
     target_arch = "powerpc",
     target_arch = "powerpc64"
 ));
 
+/// Whether this kernel and architecture let this process map the status and control pages
+/// (the [`TransportKind::Mapped`] transport that [`TransportChoice::Auto`] tries first).
+///
+/// The kernel maps them only on x86, PowerPC and Alpha, and refuses them to a 32-bit
+/// process on a 64-bit kernel (a compat process, x32 included): `false` on every other
+/// architecture, `true` for a native process on x86 and PowerPC. A driver that must see
+/// every application pointer update (`SNDRV_PCM_INFO_SYNC_APPLPTR`) is refused the control
+/// page even then; the stream falls back to `SYNC_PTR` and says so in
+/// [`crate::Setup::transport`].
+///
+/// Costs one `uname` system call for a 32-bit process on x86 or PowerPC, none elsewhere.
+pub fn status_pages_mappable() -> bool {
+    if !ARCH_CAN_MAP {
+        return false;
+    }
+    if cfg!(target_pointer_width = "64") {
+        return true;
+    }
+    if cfg!(target_arch = "x86_64") {
+        // x32: a compat process on a 64-bit kernel.
+        return false;
+    }
+    // A 32-bit x86 or PowerPC process: native on a 32-bit kernel only.
+    let uname = rustix::system::uname();
+    !matches!(uname.machine().to_bytes(), b"x86_64" | b"ppc64" | b"ppc64le")
+}
+
 /// Which transport a stream should use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum TransportChoice {
     /// The architecture's own: mapped pages where the kernel allows them, `SYNC_PTR` elsewhere
     /// or when the mapping is refused.
@@ -44,6 +73,7 @@ pub enum TransportChoice {
 /// The transport a stream uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum TransportKind {
     /// Status and control pages mapped: no system call to read or publish pointers.
     Mapped,
@@ -55,13 +85,21 @@ pub enum TransportKind {
     SyncPtrTime32,
 }
 
-impl core::fmt::Display for TransportKind {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
+impl TransportKind {
+    /// A short name: `mmap status/control`, `SYNC_PTR` or `SYNC_PTR (32-bit time)` (also
+    /// the `Display` text).
+    pub const fn name(self) -> &'static str {
+        match self {
             TransportKind::Mapped => "mmap status/control",
             TransportKind::SyncPtr => "SYNC_PTR",
             TransportKind::SyncPtrTime32 => "SYNC_PTR (32-bit time)",
-        })
+        }
+    }
+}
+
+impl core::fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -177,7 +215,7 @@ impl core::fmt::Debug for SyncPtrRecord {
 impl Transport {
     /// Sets up the transport for an open, configured PCM.
     pub(crate) fn new(fd: BorrowedFd<'_>, choice: TransportChoice) -> Result<Self> {
-        if ARCH_CAN_MAP && choice == TransportChoice::Auto {
+        if status_pages_mappable() && choice == TransportChoice::Auto {
             match Self::map(fd) {
                 Ok(t) => return Ok(t),
                 // ENXIO: the kernel refuses the mapping (SYNC_APPLPTR driver, compat process):
@@ -224,6 +262,20 @@ impl Transport {
                 Ok(t)
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// A `SYNC_PTR` record read with the driver's current position, writing nothing (both
+    /// the application pointer and `avail_min` are read back): what another thread may do
+    /// while the stream runs (see `StatusReader`). Two ioctls.
+    pub(crate) fn snapshot(fd: BorrowedFd<'_>) -> Result<Self> {
+        let mut t = Self::sync_ptr(fd)?;
+        let read_only = abi::SNDRV_PCM_SYNC_PTR_APPL | abi::SNDRV_PCM_SYNC_PTR_AVAIL_MIN;
+        match t.exchange(fd, abi::SNDRV_PCM_SYNC_PTR_HWSYNC | read_only) {
+            // Outside the running states there is no position to fetch: the first read
+            // holds the state.
+            Err(Error::Sys { errno, .. }) if Self::not_running(errno) => Ok(t),
+            other => other.map(|()| t),
         }
     }
 

@@ -17,6 +17,7 @@ pub use param::Param;
 /// The state of a PCM stream (`SNDRV_PCM_STATE_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum State {
     /// Open, not configured.
     Open,

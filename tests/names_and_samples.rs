@@ -109,9 +109,12 @@ fn refuses_bad_names() {
         "hw:0;0",
         too_long.as_str(),
         much_too_long.as_str(),
-        "/dev/snd/pcmC0D0p",
     ] {
         assert_eq!(DeviceName::parse(text), Err(Error::BadDeviceName), "{text:?}");
+    }
+    // A node path is told apart: it points to `PcmDevice::open_path`.
+    for path in ["/dev/snd/pcmC0D0p", "/dev/snd/controlC0"] {
+        assert_eq!(DeviceName::parse(path), Err(Error::NodePath), "{path:?}");
     }
 }
 
@@ -175,6 +178,7 @@ proptest! {
                     prop_assert!(!id.bytes().all(|b| b.is_ascii_digit()));
                 }
             }
+            Err(Error::NodePath) => prop_assert!(text.starts_with("/dev/")),
             Err(e) => prop_assert!(e == Error::BadDeviceName || e == Error::PluginDevice, "{:?}", e),
         }
     }

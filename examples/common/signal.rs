@@ -1,18 +1,24 @@
-//! SIGINT and SIGTERM as a stop request, for the examples: the handler only sets a flag, which
-//! the streaming callback reads, so the example stops at a period boundary, drains what is
-//! queued (or finishes its file) and exits cleanly.
+//! SIGINT and SIGTERM as a stop request, for the examples: the library's handlers
+//! (`alsa_direct::signal`, no libc) raise a `StopFlag`, which the streaming callback reads, so
+//! the example stops at a period boundary, drains what is queued (or finishes its file) and
+//! exits cleanly.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use alsa_direct::StopFlag;
 
-/// Set by the signal handler.
-static STOP: AtomicBool = AtomicBool::new(false);
+/// Raised by the signal handler.
+static STOP: StopFlag = StopFlag::new();
 
+/// Raises [`STOP`]: the fallback handler, where the library has no `rt_sigaction` of its own.
 extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::Relaxed);
+    STOP.raise();
 }
 
-/// Installs the handler for SIGINT and SIGTERM.
+/// Installs the handlers for SIGINT and SIGTERM.
 pub fn stop_on_signals() {
+    if alsa_direct::signal::stop_on_signals(&STOP).is_ok() {
+        return;
+    }
+    // An architecture the library's handler is not built for (ENOSYS): libc's `signal`.
     for signal in [libc::SIGINT, libc::SIGTERM] {
         // SAFETY: the handler only stores to an atomic, which is async-signal-safe, and has
         // the signature `signal` expects.
@@ -24,5 +30,5 @@ pub fn stop_on_signals() {
 
 /// True once SIGINT or SIGTERM arrived.
 pub fn stop_requested() -> bool {
-    STOP.load(Ordering::Relaxed)
+    STOP.is_raised()
 }

@@ -124,12 +124,7 @@ impl Piece for alsa_direct::Format {
 
 impl Piece for alsa_direct::TransportKind {
     fn put(&self, line: &mut Line) {
-        use alsa_direct::TransportKind;
-        line.push(match self {
-            TransportKind::Mapped => "mmap status/control",
-            TransportKind::SyncPtr => "SYNC_PTR",
-            TransportKind::SyncPtrTime32 => "SYNC_PTR (32-bit time)",
-        });
+        line.push(self.name());
     }
 }
 

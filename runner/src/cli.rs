@@ -64,7 +64,7 @@ pub enum Command {
     /// alsa-direct beside alsa-lib's aplay and the C floor (guest-tools/floor) in the same
     /// guest, on the board's own playback device, on every emulated board when none is named,
     /// and the stripped sizes of the static tone example and of the firmware fw-tone.
-    /// Writes target/bench/bench.{md,json} and the README's Benchmarks section (not part of
+    /// Writes target/bench/bench.{md,json} and the Benchmarks section of docs/benchmarks.md (not part of
     /// ci). Benchmarks always run on the instruction clock.
     Bench(BenchArgs),
     /// Long runs and faults, not part of ci (docs/soak.md).

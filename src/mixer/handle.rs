@@ -28,6 +28,13 @@ pub struct Mixer {
     control: ControlDevice,
 }
 
+/// The control device's descriptor, to poll it for events in another event loop.
+impl rustix::fd::AsFd for Mixer {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.control.fd()
+    }
+}
+
 impl From<ControlDevice> for Mixer {
     fn from(control: ControlDevice) -> Self {
         Mixer { control }

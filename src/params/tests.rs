@@ -8,7 +8,7 @@ use std::{format, vec};
 
 use crate::abi;
 use crate::params::{negotiate, HwParams, Refine, Request};
-use crate::{Capabilities, Errno, Error, Format, Matching, Op, Param, Range};
+use crate::{Capabilities, Errno, Error, Format, Matching, Op, Param, ParamMatching, Range};
 use proptest::prelude::*;
 
 use crate::test_support::cases;
@@ -237,14 +237,7 @@ fn request(
     periods: u32,
     matching: Matching,
 ) -> Request {
-    Request {
-        format,
-        channels,
-        rate,
-        period_size,
-        periods,
-        matching,
-    }
+    Request::new(format, channels, rate, period_size, periods, matching)
 }
 
 fn formats_allowed(hw: &HwParams) -> Vec<Format> {
@@ -546,7 +539,7 @@ fn nearest_falls_back_when_the_closest_is_refused() {
     let req = request(Format::S16, 2, 45000, 256, 4, Matching::Nearest);
     assert_eq!(negotiate(&mut dev, &req).unwrap().1.rate, 48000);
     let req = Request {
-        matching: Matching::Exact,
+        matching: ParamMatching::all(Matching::Exact),
         ..req
     };
     assert_eq!(
@@ -781,16 +774,9 @@ fn arbitrary_request(model: &Model) -> impl Strategy<Value = Request> {
         value(0..=70),
         prop_oneof![Just(Matching::Exact), Just(Matching::Nearest)],
     )
-        .prop_map(
-            |(format, channels, rate, period_size, periods, matching)| Request {
-                format,
-                channels,
-                rate,
-                period_size,
-                periods,
-                matching,
-            },
-        )
+        .prop_map(|(format, channels, rate, period_size, periods, matching)| {
+            Request::new(format, channels, rate, period_size, periods, matching)
+        })
 }
 
 /// A request the model supports exactly, often.
@@ -810,14 +796,8 @@ fn fitting_request(model: &Model) -> impl Strategy<Value = Request> {
     )
         .prop_map(move |(format, channels, rate, period_size, pick, matching)| {
             let (lo, hi) = (m.periods.0, m.periods_max(period_size));
-            Request {
-                format,
-                channels,
-                rate,
-                period_size,
-                periods: lo + pick.index((hi - lo) as usize + 1) as u32,
-                matching,
-            }
+            let periods = lo + pick.index((hi - lo) as usize + 1) as u32;
+            Request::new(format, channels, rate, period_size, periods, matching)
         })
 }
 
@@ -844,7 +824,7 @@ fn expected(m: &Model, req: &Request) -> crate::Result<(u32, u32, u32, u32)> {
         min,
         max,
     };
-    let exact = req.matching == Matching::Exact;
+    let exact = req.matching.rate == Matching::Exact;
     let channels = req.channels.clamp(m.channels.0, m.channels.1);
     if exact && channels != req.channels {
         return Err(unsupported(Param::Channels, req.channels, m.channels));
@@ -888,7 +868,7 @@ proptest! {
                 prop_assert!((m.periods.0..=m.periods.1).contains(&n.periods));
                 prop_assert_eq!(u64::from(n.buffer_size), u64::from(n.period_size) * u64::from(n.periods));
                 prop_assert!(n.buffer_size <= m.max_buffer);
-                if req.matching == Matching::Exact {
+                if req.matching.rate == Matching::Exact {
                     prop_assert_eq!(
                         (n.channels, n.rate, n.period_size, n.periods),
                         (req.channels, req.rate, req.period_size, req.periods)
@@ -1065,4 +1045,109 @@ fn info_flags_are_named_in_bit_order_and_unknown_bits_are_left_out() {
     assert!(!caps.can_pause());
     let none = Capabilities::query(&mut InfoOnly(0)).unwrap();
     assert_eq!(none.info_flags().count(), 0);
+}
+
+/// A request with the buffer or the period given another way than a count of frames/periods.
+fn with(req: Request, f: impl FnOnce(&mut Request)) -> Request {
+    let mut req = req;
+    f(&mut req);
+    req
+}
+
+#[test]
+fn buffer_size_in_frames_fixes_the_periods() {
+    let mut dev = Model::codec();
+    let req = with(request(Format::S16, 2, 48000, 256, 2, Matching::Exact), |r| {
+        r.buffer_size = 2048
+    });
+    let got = negotiate(&mut dev, &req).unwrap().1;
+    assert_eq!((got.period_size, got.periods, got.buffer_size), (256, 8, 2048));
+}
+
+#[test]
+fn buffer_size_exact_or_nearest() {
+    let mut dev = Model::codec();
+    let req = with(request(Format::S16, 2, 48000, 256, 2, Matching::Exact), |r| {
+        r.buffer_size = 1000
+    });
+    assert!(matches!(
+        negotiate(&mut dev, &req),
+        Err(Error::Unsupported {
+            param: Param::BufferSize,
+            requested: 1000,
+            ..
+        })
+    ));
+    let req = with(req, |r| {
+        r.matching = ParamMatching::all(Matching::Exact).with(Param::BufferSize, Matching::Nearest)
+    });
+    let got = negotiate(&mut dev, &req).unwrap().1;
+    assert_eq!((got.periods, got.buffer_size), (4, 1024));
+}
+
+#[test]
+fn times_become_frames_at_the_chosen_rate() {
+    let mut dev = Model::codec();
+    // 10 ms periods and a 40 ms buffer at 48 kHz: 480 and 1920 frames.
+    let req = with(request(Format::S16, 2, 48000, 1, 2, Matching::Exact), |r| {
+        r.period_time_us = 10_000;
+        r.buffer_time_us = 40_000;
+    });
+    let got = negotiate(&mut dev, &req).unwrap().1;
+    assert_eq!((got.period_size, got.periods, got.buffer_size), (480, 4, 1920));
+    assert_eq!((got.period_time_us(), got.buffer_time_us()), (10_000, 40_000));
+    // At the nearest rate to 47 kHz the codec offers (48 kHz), the same times.
+    let req = with(req, |r| {
+        r.rate = 47_000;
+        r.matching = r.matching.with(Param::Rate, Matching::Nearest);
+    });
+    let got = negotiate(&mut dev, &req).unwrap().1;
+    assert_eq!((got.rate, got.period_size, got.buffer_size), (48000, 480, 1920));
+}
+
+#[test]
+fn matching_is_per_parameter() {
+    let mut dev = Model::codec();
+    // The rate may move, the period may not: 5000 frames is beyond the codec's 4096.
+    let m = ParamMatching::all(Matching::Exact).with(Param::Rate, Matching::Nearest);
+    let req = with(request(Format::S16, 2, 47000, 5000, 2, Matching::Exact), |r| {
+        r.matching = m
+    });
+    assert!(matches!(
+        negotiate(&mut dev, &req),
+        Err(Error::Unsupported {
+            param: Param::PeriodSize,
+            requested: 5000,
+            ..
+        })
+    ));
+    let req = with(req, |r| r.period_size = 256);
+    assert_eq!(negotiate(&mut dev, &req).unwrap().1.rate, 48000);
+    // And the other way round: the exact rate is refused even though the period may move.
+    let m = ParamMatching::all(Matching::Nearest).with(Param::Rate, Matching::Exact);
+    let req = with(req, |r| r.matching = m);
+    assert!(matches!(
+        negotiate(&mut dev, &req),
+        Err(Error::Unsupported {
+            param: Param::Rate,
+            ..
+        })
+    ));
+    assert_eq!(m.of(Param::PeriodTime), Some(Matching::Nearest));
+    assert_eq!(m.of(Param::SampleBits), None);
+}
+
+#[test]
+fn negotiated_prints_in_one_line() {
+    let mut dev = Model::codec();
+    let got = negotiate(
+        &mut dev,
+        &request(Format::S16Le, 2, 48000, 256, 4, Matching::Exact),
+    )
+    .unwrap()
+    .1;
+    assert_eq!(
+        got.to_string(),
+        "S16_LE, 2 channels, 48000 Hz, period 256 frames (5333 us), buffer 1024 frames (4 periods, 21333 us)"
+    );
 }

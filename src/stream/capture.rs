@@ -9,19 +9,31 @@ use crate::sample::Sample;
 
 impl<S: Sample> MmapStream<S, Capture> {
     /// Opens a capture stream on `device` (shorthand for [`MmapStream::open`]).
-    pub fn capture(device: &str, config: &Config) -> Result<Self> {
+    ///
+    /// # Errors
+    /// As [`MmapStream::open`].
+    pub fn capture(device: &str, config: &Config) -> core::result::Result<Self, crate::DeviceError> {
         Self::open(device, config)
     }
 
     /// Runs the stream: starts it, waits for each filled period and hands it to `callback`,
     /// until the callback breaks (its value is returned) or an error the policy does not
     /// cover.
+    ///
+    /// # Errors
+    /// The faults the [`crate::XrunPolicy`] does not recover ([`crate::Error::Xrun`],
+    /// [`crate::Error::Suspended`] with `Fail`), [`crate::Error::Disconnected`],
+    /// [`crate::Error::Timeout`] when no period comes, and the [`crate::Error::Sys`] of a failed
+    /// ioctl or wait.
     pub fn run<B>(&mut self, mut callback: impl FnMut(&[S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
         self.run_periods(|| None, |samples, info| callback(samples, info))
     }
 
     /// [`MmapStream::run`] until `stop` is raised (from another thread or a signal handler):
     /// `Ok(None)` at the next period after it, `Ok(Some(value))` when the callback breaks.
+    ///
+    /// # Errors
+    /// As [`MmapStream::run`].
     pub fn run_until<B>(
         &mut self,
         stop: &StopFlag,
@@ -36,6 +48,18 @@ impl<S: Sample> MmapStream<S, Capture> {
     /// One captured period if one is filled now, without waiting (for a program with its own
     /// event loop: poll [`MmapStream::fd`] for [`MmapStream::poll_events`] in between).
     /// `Ok(None)` when none is there yet; otherwise what the callback returned.
+    ///
+    /// # Starting
+    /// A capture stream records nothing until it is started, and a poll of a stream that is
+    /// only prepared never wakes up. The first call starts a prepared stream (as
+    /// [`MmapStream::start`] does) and returns `Ok(None)`: call it once before the first
+    /// poll, then after each poll that [`MmapStream::handle_poll`] reports ready. After
+    /// [`MmapStream::recover`] the stream is prepared again, and the next call restarts it.
+    ///
+    /// # Errors
+    /// The stream's fault ([`crate::Error::Xrun`], [`crate::Error::Suspended`],
+    /// [`crate::Error::Disconnected`]) when the policy does not recover it, and the
+    /// [`crate::Error::Sys`] of a failed `SYNC_PTR` or start.
     pub fn try_period<B>(
         &mut self,
         mut callback: impl FnMut(&[S], &PeriodInfo) -> ControlFlow<B>,

@@ -1,8 +1,9 @@
 //! [`Config`]: what to ask a stream for, and [`XrunPolicy`].
 
 use crate::error::{ConfigError, Error, Result};
-use crate::params::{self, Format, Formats, Matching, Request};
+use crate::params::{self, Format, Formats, Matching, ParamMatching, Request};
 use crate::pcm::{OpenMode, PcmDevice};
+use crate::types::Param;
 
 use super::TimestampClock;
 use crate::transport::TransportChoice;
@@ -26,7 +27,20 @@ pub enum XrunPolicy {
     Fail,
 }
 
-/// How a stream should be set up. Zero in a threshold means the default.
+/// How a stream should be set up. Zero in a threshold, a time or the buffer size means the
+/// default.
+///
+/// [`Config::new`]'s defaults: 1024-frame periods, 4 periods per buffer (4096 frames), every
+/// parameter matched exactly ([`Matching::Exact`]), playback starting once the buffer is full,
+/// an xrun at an empty (playback) or full (capture) buffer, waking up every period, no
+/// silence filling, the architecture's transport ([`TransportChoice::Auto`]), xruns recovered
+/// ([`XrunPolicy::Recover`]), a wait timeout of four buffers (at least one second), no
+/// fallback format, failing at once on a busy device and monotonic timestamps.
+///
+/// The period is set in frames ([`Config::period_size`]) or in microseconds
+/// ([`Config::period_time_us`]); the buffer as a count of periods ([`Config::periods`]), in
+/// frames ([`Config::buffer_size`]) or in microseconds ([`Config::buffer_time_us`]), the last
+/// one set winning. Times are turned into frames at the negotiated rate.
 ///
 /// ```
 /// use alsa_direct::{Config, Format, Matching};
@@ -49,8 +63,15 @@ pub struct Config {
     pub period_size: u32,
     /// Periods per buffer (at least 2).
     pub periods: u32,
-    /// Exact values, or the nearest the device offers.
-    pub matching: Matching,
+    /// Microseconds per period (default 0: use `period_size`); turned into frames at the
+    /// negotiated rate.
+    pub period_time_us: u32,
+    /// Frames per buffer (default 0: `period_size * periods`, or `buffer_time_us`).
+    pub buffer_size: u32,
+    /// Microseconds per buffer (default 0: unused); turned into frames at the negotiated rate.
+    pub buffer_time_us: u32,
+    /// Exact values, or the nearest the device offers, per parameter (default: exact).
+    pub matching: ParamMatching,
     /// Playback starts when this many frames are queued (default: the whole buffer).
     /// Capture ignores it and starts at once.
     pub start_threshold: u32,
@@ -89,7 +110,7 @@ pub struct Config {
 
 impl Config {
     /// `format`, `channels` and `rate`, with 1024-frame periods, 4 per buffer, exact matching
-    /// and the defaults for the rest.
+    /// and the defaults for the rest (listed on [`Config`]).
     pub const fn new(format: Format, channels: u32, rate: u32) -> Self {
         Config {
             format,
@@ -97,7 +118,10 @@ impl Config {
             rate,
             period_size: 1024,
             periods: 4,
-            matching: Matching::Exact,
+            period_time_us: 0,
+            buffer_size: 0,
+            buffer_time_us: 0,
+            matching: ParamMatching::all(Matching::Exact),
             start_threshold: 0,
             stop_threshold: 0,
             silence_threshold: 0,
@@ -114,37 +138,88 @@ impl Config {
             target_fill: 0,
         }
     }
-    /// Sets the frames per period.
+    /// Sets the frames per period (and forgets a period time).
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn period_size(mut self, frames: u32) -> Self {
         self.period_size = frames;
+        self.period_time_us = 0;
         self
     }
-    /// Sets the periods per buffer.
+    /// Sets the period in microseconds (alsa-lib's `set_period_time`), turned into frames at
+    /// the negotiated rate: 10 000 us at 48 kHz is 480 frames.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
+    pub const fn period_time_us(mut self, us: u32) -> Self {
+        self.period_time_us = us;
+        self
+    }
+    /// Sets the periods per buffer (and forgets a buffer size or time).
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn periods(mut self, periods: u32) -> Self {
         self.periods = periods;
+        self.buffer_size = 0;
+        self.buffer_time_us = 0;
         self
     }
-    /// Sets exact or nearest matching.
+    /// Sets the buffer size in frames (alsa-lib's `set_buffer_size`; forgets a buffer time):
+    /// the periods are what fits in it.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
+    pub const fn buffer_size(mut self, frames: u32) -> Self {
+        self.buffer_size = frames;
+        self.buffer_time_us = 0;
+        self
+    }
+    /// Sets the buffer in microseconds (alsa-lib's `set_buffer_time`; forgets a buffer
+    /// size), turned into frames at the negotiated rate.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
+    pub const fn buffer_time_us(mut self, us: u32) -> Self {
+        self.buffer_time_us = us;
+        self.buffer_size = 0;
+        self
+    }
+    /// Sets exact or nearest matching for every parameter.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn matching(mut self, matching: Matching) -> Self {
-        self.matching = matching;
+        self.matching = ParamMatching::all(matching);
+        self
+    }
+    /// Sets exact or nearest matching for one parameter (alsa-lib's `set_rate` against
+    /// `set_rate_near`): the period's size and time share one, and so do the periods and the
+    /// buffer's size and time (see [`ParamMatching::of`]).
+    ///
+    /// ```
+    /// use alsa_direct::{Config, Format, Matching, Param};
+    /// // Any rate near 44.1 kHz, but exactly 2 channels and 256-frame periods.
+    /// let config = Config::new(Format::S16Le, 2, 44_100)
+    ///     .period_size(256)
+    ///     .matching_for(Param::Rate, Matching::Nearest);
+    /// assert_eq!(config.matching.of(Param::Rate), Some(Matching::Nearest));
+    /// assert_eq!(config.matching.of(Param::PeriodSize), Some(Matching::Exact));
+    /// ```
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
+    pub const fn matching_for(mut self, param: Param, matching: Matching) -> Self {
+        self.matching = self.matching.with(param, matching);
         self
     }
     /// Sets the transport.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn transport(mut self, transport: TransportChoice) -> Self {
         self.transport = transport;
         self
     }
     /// Sets the xrun policy.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn xrun_policy(mut self, policy: XrunPolicy) -> Self {
         self.xrun_policy = policy;
         self
     }
     /// Sets the playback start threshold in frames.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn start_threshold(mut self, frames: u32) -> Self {
         self.start_threshold = frames;
         self
     }
     /// Sets the wait timeout in milliseconds.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn timeout_ms(mut self, ms: u32) -> Self {
         self.timeout_ms = ms;
         self
@@ -152,27 +227,32 @@ impl Config {
     /// Sets the wakeup threshold in frames for [`MmapStream::wait`](super::MmapStream::wait)
     /// (below a period wakes `begin`/`commit` loops earlier; `run` still waits for whole
     /// periods).
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn avail_min(mut self, frames: u32) -> Self {
         self.avail_min = frames;
         self
     }
     /// Sets what opening does when the device is in use.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn open_mode(mut self, mode: OpenMode) -> Self {
         self.open_mode = mode;
         self
     }
     /// Sets the clock of the status timestamps.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn timestamp_clock(mut self, clock: TimestampClock) -> Self {
         self.timestamp_clock = clock;
         self
     }
     /// Sets the stop threshold in frames.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn stop_threshold(mut self, frames: u32) -> Self {
         self.stop_threshold = frames;
         self
     }
     /// Sets playback silence filling: when fewer than `threshold` frames are queued, the
     /// kernel writes `size` frames of silence after them.
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn silence(mut self, threshold: u32, size: u32) -> Self {
         self.silence_threshold = threshold;
         self.silence_size = size;
@@ -242,6 +322,7 @@ impl Config {
     /// assert_eq!(config.format, Format::S32Le);
     /// assert_eq!(config.preferred_formats().as_slice(), [Format::S32Le, Format::S24Le]);
     /// ```
+    #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn formats(mut self, formats: &[Format]) -> Self {
         if let [first, rest @ ..] = formats {
             self.format = *first;
@@ -263,18 +344,31 @@ impl Config {
     /// the whole configuration. Only asks (`HW_REFINE`), sets nothing: open the stream with
     /// the sample type for the answer next, on the same device
     /// ([`crate::MmapStream::with_device`]) with `.formats(&[format])`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] before any system call; the negotiation's
+    /// [`Error::UnsupportedFormat`], [`Error::Unsupported`] or [`Error::NoMmapAccess`] for the
+    /// first format the device offers.
     pub fn choose_format(&self, pcm: &mut PcmDevice) -> Result<Format> {
         self.validate()?;
-        let request = Request {
+        let request = self.request();
+        let (_, negotiated) = params::negotiate_formats(pcm, &request, self.preferred_formats().as_slice())?;
+        Ok(negotiated.format)
+    }
+
+    /// The request to negotiate (the first format; see [`Config::preferred_formats`]).
+    pub(super) fn request(&self) -> Request {
+        Request {
             format: self.format,
             channels: self.channels,
             rate: self.rate,
             period_size: self.period_size,
             periods: self.periods,
+            period_time_us: self.period_time_us,
+            buffer_size: self.buffer_size,
+            buffer_time_us: self.buffer_time_us,
             matching: self.matching,
-        };
-        let (_, negotiated) = params::negotiate_formats(pcm, &request, self.preferred_formats().as_slice())?;
-        Ok(negotiated.format)
+        }
     }
 
     /// Checks what can be checked without a device.
@@ -286,14 +380,21 @@ impl Config {
         if self.rate == 0 {
             return invalid(ConfigError::ZeroRate);
         }
-        if self.period_size == 0 {
+        if self.period_size == 0 && self.period_time_us == 0 {
             return invalid(ConfigError::ZeroPeriodSize);
         }
-        if self.periods < 2 {
+        if self.periods < 2 && self.buffer_size == 0 && self.buffer_time_us == 0 {
             return invalid(ConfigError::TooFewPeriods);
         }
-        let Some(buffer) = self.period_size.checked_mul(self.periods) else {
-            return invalid(ConfigError::BufferTooLarge);
+        // The buffer in frames when it is asked for in frames; given as a time, it is known
+        // at the negotiated rate only (and the kernel checks the thresholds against it).
+        let buffer = match (self.buffer_size, self.buffer_time_us, self.period_time_us) {
+            (0, 0, 0) => match self.period_size.checked_mul(self.periods) {
+                Some(frames) => frames,
+                None => return invalid(ConfigError::BufferTooLarge),
+            },
+            (0, _, _) => return Ok(()),
+            (frames, _, _) => frames,
         };
         if [self.start_threshold, self.avail_min].iter().any(|&t| t > buffer) {
             return invalid(ConfigError::ThresholdBeyondBuffer);
@@ -306,5 +407,50 @@ impl Default for Config {
     /// `S16` native endian, stereo, 48 kHz.
     fn default() -> Self {
         Config::new(Format::S16, 2, 48_000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_way_of_giving_the_period_or_the_buffer_wins() {
+        let c = Config::new(Format::S16, 2, 48_000)
+            .period_time_us(10_000)
+            .buffer_size(4096);
+        assert_eq!((c.period_time_us, c.buffer_size), (10_000, 4096));
+        let c = c.period_size(256).periods(4);
+        assert_eq!(
+            (c.period_size, c.period_time_us, c.periods, c.buffer_size),
+            (256, 0, 4, 0)
+        );
+        let c = c.buffer_time_us(50_000);
+        assert_eq!((c.buffer_time_us, c.buffer_size), (50_000, 0));
+        let c = c.buffer_size(2048);
+        assert_eq!((c.buffer_time_us, c.buffer_size), (0, 2048));
+    }
+
+    #[test]
+    fn validation_uses_the_buffer_as_given() {
+        let invalid = |e| Err(Error::InvalidConfig(e));
+        let c = Config::new(Format::S16, 2, 48_000).period_size(256);
+        // A buffer in frames: the thresholds are checked against it, the periods are not used.
+        assert_eq!(
+            c.buffer_size(1024).periods(1).buffer_size(1024).validate(),
+            Ok(())
+        );
+        assert_eq!(
+            c.buffer_size(1024).start_threshold(2048).validate(),
+            invalid(ConfigError::ThresholdBeyondBuffer)
+        );
+        // A period in time needs no period size; a buffer in time is checked by the kernel.
+        assert_eq!(c.period_size(0).period_time_us(5_000).validate(), Ok(()));
+        assert_eq!(c.period_size(0).validate(), invalid(ConfigError::ZeroPeriodSize));
+        assert_eq!(
+            c.buffer_time_us(20_000).start_threshold(100_000).validate(),
+            Ok(())
+        );
+        assert_eq!(c.periods(1).validate(), invalid(ConfigError::TooFewPeriods));
     }
 }

@@ -61,6 +61,18 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// when nothing is there; the stream's fault ([`Error::Xrun`](crate::Error::Xrun), [`Error::Suspended`](crate::Error::Suspended),
     /// [`Error::Disconnected`](crate::Error::Disconnected), counted) or [`Error::BadState`](crate::Error::BadState) when the poll reported an
     /// error. The fault is not recovered here: call [`MmapStream::recover`].
+    ///
+    /// # Starting
+    /// A poll reports a capture stream ready only once it runs: start it before the first
+    /// poll ([`MmapStream::start`], or one call of its `try_period`, which starts a prepared
+    /// capture stream), and again after [`MmapStream::recover`]. A playback stream is ready
+    /// at once (its buffer is free); it starts by itself once the start threshold
+    /// ([`crate::Config::start_threshold`], by default the whole buffer) is queued, so the
+    /// first polls fill the buffer before any sound.
+    ///
+    /// # Errors
+    /// As above; and the [`Error::Sys`](crate::Error::Sys) of the `SYNC_PTR` that refreshes
+    /// the status.
     pub fn handle_poll(&mut self, revents: PollFlags) -> Result<bool> {
         if revents.intersects(PollFlags::ERR | PollFlags::HUP | PollFlags::NVAL) {
             return Err(self.wait_failed()?);

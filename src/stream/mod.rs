@@ -6,14 +6,15 @@ use core::marker::PhantomData;
 use core::ops::ControlFlow;
 
 use crate::device::{DeviceName, PcmInfo};
-use crate::error::{Errno, Error, Op, Result};
-use crate::params::{self, Negotiated, Request};
+use crate::error::{DeviceContext, DeviceError, Errno, Error, Op, Result, Tried};
+use crate::params::{self, Negotiated};
 use crate::pcm::{PcmDevice, SwParams};
 use crate::ring;
 use crate::sample::Sample;
 use crate::sys::{self, Readiness};
 use crate::transport::{Transport, TransportChoice, TransportKind};
 
+mod adopt;
 mod audio_time;
 mod capture;
 mod config;
@@ -27,6 +28,7 @@ mod model;
 mod playback;
 #[cfg(test)]
 mod replay;
+mod reader;
 mod resume;
 mod rewind;
 mod snapshot;
@@ -40,6 +42,7 @@ pub use capture::CaptureIter;
 pub use config::{Config, XrunPolicy};
 pub use direction::{Capture, Direction, Playback, StreamDirection};
 pub use events::StopFlag;
+pub use reader::StatusReader;
 pub use snapshot::Snapshot;
 pub use status::{PeriodInfo, Setup, State, Status, Timestamp, TimestampClock};
 pub use timer::Wakeups;
@@ -96,37 +99,87 @@ pub struct MmapStream<S: Sample, D: StreamDirection> {
 
 impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// Opens `device` (`hw:0,0`, `hw:Loopback,1,0`, ...) and sets it up with `config`.
-    pub fn open(device: &str, config: &Config) -> Result<Self> {
-        let name = DeviceName::parse(device)?;
-        Self::open_name(&name, config)
+    ///
+    /// # Errors
+    /// A [`DeviceError`] that names `device` as given, the card id looked up and the node:
+    /// the name's errors ([`Error::BadDeviceName`], [`Error::PluginDevice`],
+    /// [`Error::NodePath`]), then those of [`MmapStream::open_name`].
+    pub fn open(device: &str, config: &Config) -> core::result::Result<Self, DeviceError> {
+        let mut context = DeviceContext::given(device);
+        DeviceName::parse(device)
+            .and_then(|name| Self::open_in(&name, config, &mut context))
+            .map_err(|e| DeviceError::new(e, context))
     }
 
     /// Opens a parsed device name and sets it up with `config`.
-    pub fn open_name(name: &DeviceName, config: &Config) -> Result<Self> {
+    ///
+    /// # Errors
+    /// A [`DeviceError`] that names the device: [`Error::FormatMismatch`] and
+    /// [`Error::InvalidConfig`] before any system call, the errors of [`PcmDevice::open`],
+    /// then those of [`MmapStream::with_device`].
+    pub fn open_name(name: &DeviceName, config: &Config) -> core::result::Result<Self, DeviceError> {
+        let mut context = DeviceContext::default();
+        Self::open_in(name, config, &mut context).map_err(|e| DeviceError::new(e, context))
+    }
+
+    /// [`MmapStream::open_name`], noting in `context` what is known of the device.
+    fn open_in(name: &DeviceName, config: &Config, context: &mut DeviceContext) -> Result<Self> {
+        name.note(context, D::DIRECTION);
         Self::check_sample_type(config)?;
         config.validate()?;
-        Self::with_device(
-            PcmDevice::open_mode(name, D::DIRECTION, config.open_mode)?,
-            config,
-        )
+        let pcm = PcmDevice::open_in(name, D::DIRECTION, config.open_mode, context)?;
+        Self::set_up(pcm, config, context)
     }
 
     /// Sets up an already open device.
-    pub fn with_device(mut pcm: PcmDevice, config: &Config) -> Result<Self> {
+    ///
+    /// # Errors
+    /// A [`DeviceError`] that names the device's card, device and node:
+    /// [`Error::FormatMismatch`] and [`Error::InvalidConfig`] before any system call; from
+    /// the negotiation [`Error::NoMmapAccess`], [`Error::UnsupportedFormat`] and
+    /// [`Error::Unsupported`] (naming the parameter and the range offered); [`Error::Sys`]
+    /// with [`Op::HwParams`] when the driver refuses the negotiated parameters (named in the
+    /// message), [`Op::SwParams`], [`Op::ChannelInfo`] or a mapping; and
+    /// [`Error::UnexpectedChannelLayout`] for a buffer that is not plain interleaved.
+    pub fn with_device(pcm: PcmDevice, config: &Config) -> core::result::Result<Self, DeviceError> {
+        let mut context = DeviceContext::default();
+        Self::set_up(pcm, config, &mut context).map_err(|e| DeviceError::new(e, context))
+    }
+
+    /// [`MmapStream::with_device`], noting the parameters tried in `context` when the driver
+    /// refuses them.
+    fn set_up(mut pcm: PcmDevice, config: &Config, context: &mut DeviceContext) -> Result<Self> {
+        let info = pcm.info();
+        context.set_node(Some(info.card), info.device, Some(info.subdevice), info.direction);
         Self::check_sample_type(config)?;
         config.validate()?;
-        let request = Request {
-            format: config.format,
-            channels: config.channels,
-            rate: config.rate,
-            period_size: config.period_size,
-            periods: config.periods,
-            matching: config.matching,
-        };
+        let request = config.request();
         let formats = Self::formats_for(config);
         let (mut hw, negotiated) = params::negotiate_formats(&mut pcm, &request, formats.as_slice())?;
         let wakeups = timer::request(config, &mut hw);
-        pcm.hw_params(&mut hw)?;
+        pcm.hw_params(&mut hw).inspect_err(|_| {
+            context.set_tried(Tried {
+                format: negotiated.format,
+                channels: negotiated.channels,
+                rate: negotiated.rate,
+                period_size: negotiated.period_size,
+                buffer_size: negotiated.buffer_size,
+            })
+        })?;
+        Self::finish(pcm, &hw, negotiated, config, wakeups)
+    }
+
+    /// The setup after `HW_PARAMS` (done here or, for an adopted stream, elsewhere): the
+    /// software parameters, the buffer and status mappings, then prepare. `hw` gives the
+    /// device's flags (pause, resume, `SYNC_APPLPTR`) and sample bits; `wakeups` is how the
+    /// stream is woken, as `HW_PARAMS` set it.
+    fn finish(
+        pcm: PcmDevice,
+        hw: &params::HwParams,
+        negotiated: Negotiated,
+        config: &Config,
+        wakeups: Wakeups,
+    ) -> Result<Self> {
         check_negotiated(&negotiated)?;
         let sw = sw_params::<D>(config, &negotiated)?;
         let boundary = pcm.sw_params(&sw)?;
@@ -268,6 +321,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// On the `SYNC_PTR` transport a linked stream reads its status and application pointer
     /// back before each period and each commit (two more ioctls per period), since the
     /// partner's prepare, drop or reset moves them in the kernel.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_LINK`.
     pub fn link<S2: Sample, D2: StreamDirection>(&self, other: &MmapStream<S2, D2>) -> Result<()> {
         self.kernel.pcm().link(other.kernel.pcm())?;
         self.linked.set(true);
@@ -276,6 +332,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     /// Leaves the linked group (`SNDRV_PCM_IOCTL_UNLINK`).
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_UNLINK`.
     pub fn unlink(&self) -> Result<()> {
         self.kernel.pcm().unlink()?;
         self.linked.set(false);
@@ -362,10 +421,6 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         State::from_raw(self.kernel.status().state)
     }
 
-    /// The status timestamp and the audio timestamp of the last status.
-    fn timestamps(&self) -> (Timestamp, Timestamp) {
-        Self::timestamps_of(&self.kernel.status())
-    }
 
     /// The status timestamp and the audio timestamp of one status snapshot.
     fn timestamps_of(s: &crate::transport::RawStatus) -> (Timestamp, Timestamp) {
@@ -386,6 +441,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// Every field comes from one snapshot of the status: on the mapped transport, where
     /// the kernel updates the page at any time, the pointer, the state and the timestamps
     /// are not read from different updates.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of the hardware sync, [`Error::BadKernelValue`] for a state or pointer
+    /// out of range.
     pub fn status(&mut self) -> Result<Status> {
         self.kernel.hwsync()?;
         let raw = self.kernel.status();
@@ -402,6 +461,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     /// The current state (one ioctl on the `SYNC_PTR` path, none when mapped).
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SYNC_PTR`, [`Error::BadKernelValue`] for an unknown state.
     pub fn state(&mut self) -> Result<State> {
         self.refresh()?;
         self.cached_state()
@@ -419,12 +481,20 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// Frames between the application pointer and the sound heard or captured now
     /// (`SNDRV_PCM_IOCTL_DELAY`).
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_DELAY` (`EPIPE` in an xrun, `EBADFD` when not
+    /// running).
     pub fn delay(&self) -> Result<i64> {
         self.kernel.delay()
     }
 
     /// Frames available now, refreshed from the driver. In an xrun or a suspend this is an
     /// error, handled per the policy by [`MmapStream::run`] or by [`MmapStream::recover`].
+    ///
+    /// # Errors
+    /// The stream's fault ([`Error::Xrun`], [`Error::Suspended`], [`Error::Disconnected`]), the
+    /// [`Error::Sys`] of the hardware sync.
     pub fn avail(&mut self) -> Result<u64> {
         self.kernel.hwsync()?;
         let state = self.cached_state()?;
@@ -439,6 +509,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// capture iterator) see them. `Ok(false)` when `timeout_ms` passed first; `None` uses
     /// the stream's timeout and returns [`Error::Timeout`] instead. `Some(0)` polls without
     /// blocking.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] with `None` when the stream's timeout passes; the stream's fault when the
+    /// wait ends in one; the [`Error::Sys`] of the wait or the status refresh.
     pub fn wait(&mut self, timeout_ms: Option<u32>) -> Result<bool> {
         let limit_ms = timeout_ms.unwrap_or(self.setup.timeout_ms);
         self.wake_at(self.setup.avail_min)?;
@@ -491,6 +565,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     /// `PREPARE`: ready the stream to start again after setup, stop, drain or an xrun.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_PREPARE` (`ESTRPIPE` while suspended, `ENODEV` when
+    /// gone).
     pub fn prepare(&mut self) -> Result<()> {
         self.kernel.command(Command::Prepare)?;
         self.prepared()
@@ -512,6 +590,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     /// `START`: start the stream now.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_START` (`EPIPE` for a playback stream with nothing
+    /// queued, `EBADFD` when not prepared).
     pub fn start(&mut self) -> Result<()> {
         self.refresh()?;
         self.kernel.command(Command::Start)?;
@@ -520,6 +602,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// `DROP`: stop now, dropping what is queued. Call [`MmapStream::prepare`] to start
     /// again.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_DROP`.
     pub fn stop(&mut self) -> Result<()> {
         self.kernel.command(Command::Drop)?;
         self.moved()
@@ -534,6 +619,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// undone by the next prepare), unless the driver drains perfectly
     /// (`SNDRV_PCM_INFO_PERFECT_DRAIN`): most hardware stops at a period interrupt, and
     /// would otherwise play what an earlier lap left in the buffer after the end.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_DRAIN` (`EPIPE` after an xrun, `ESTRPIPE` while
+    /// suspended).
     pub fn drain(&mut self) -> Result<()> {
         self.refresh()?;
         self.silence_for_drain()?;
@@ -543,6 +632,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// `PAUSE`: pause (`true`) or release (`false`) a running stream, when
     /// [`Setup::can_pause`].
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_PAUSE` (`ENOSYS` when the device cannot pause:
+    /// [`Setup::can_pause`]).
     pub fn pause(&mut self, pause: bool) -> Result<()> {
         self.kernel.command(Command::Pause(pause))?;
         self.refresh()
@@ -550,6 +643,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// `RESET`: move the hardware and application pointers to the same place, dropping
     /// queued frames without stopping.
+    ///
+    /// # Errors
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_RESET`.
     pub fn reset(&mut self) -> Result<()> {
         self.kernel.command(Command::Reset)?;
         self.moved()
@@ -585,6 +681,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// Recovers from [`Error::Xrun`] (prepare) or [`Error::Suspended`] (resume or prepare);
     /// a capture stream is started again. Other errors are returned as they are.
+    ///
+    /// # Errors
+    /// `error` itself when it is not an xrun or a suspend, [`Error::Disconnected`] when the
+    /// device is gone, the [`Error::Sys`] of the resume or prepare.
     pub fn recover(&mut self, error: Error) -> Result<()> {
         match error {
             Error::Xrun => self.prepare()?,
@@ -867,8 +967,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     ///
     /// [`Error::CommitTooLarge`] for more frames than `begin` handed out, or when a call
     /// since that `begin` (`run`, `write`, the capture iterator, prepare, reset, drop,
-    /// drain, resume) took them back. Frames a linked partner's prepare, drop or reset took
-    /// back are dropped: the call succeeds and publishes nothing.
+    /// drain, resume) took them back; the [`Error::Sys`] of the `SYNC_PTR` that publishes
+    /// the pointer. Frames a linked partner's prepare, drop or reset took back are dropped:
+    /// the call succeeds and publishes nothing.
     pub fn commit(&mut self, frames: usize) -> Result<()> {
         let frames = frames as u64;
         if frames > self.begun {

@@ -8,7 +8,10 @@ use crate::sample::Sample;
 
 impl<S: Sample> MmapStream<S, Playback> {
     /// Opens a playback stream on `device` (shorthand for [`MmapStream::open`]).
-    pub fn playback(device: &str, config: &Config) -> Result<Self> {
+    ///
+    /// # Errors
+    /// As [`MmapStream::open`].
+    pub fn playback(device: &str, config: &Config) -> core::result::Result<Self, crate::DeviceError> {
         Self::open(device, config)
     }
 
@@ -17,12 +20,21 @@ impl<S: Sample> MmapStream<S, Playback> {
     ///
     /// The period filled by the call that breaks is committed. The stream starts once the
     /// start threshold (by default the whole buffer) is queued.
+    ///
+    /// # Errors
+    /// The faults the [`crate::XrunPolicy`] does not recover ([`crate::Error::Xrun`],
+    /// [`crate::Error::Suspended`] with `Fail`), [`crate::Error::Disconnected`],
+    /// [`crate::Error::Timeout`] when no period frees, and the [`crate::Error::Sys`] of a failed
+    /// ioctl or wait.
     pub fn run<B>(&mut self, callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>) -> Result<B> {
         self.run_periods(|| None, callback)
     }
 
     /// [`MmapStream::run`] until `stop` is raised (from another thread or a signal handler):
     /// `Ok(None)` at the next period after it, `Ok(Some(value))` when the callback breaks.
+    ///
+    /// # Errors
+    /// As [`MmapStream::run`].
     pub fn run_until<B>(
         &mut self,
         stop: &StopFlag,
@@ -37,6 +49,9 @@ impl<S: Sample> MmapStream<S, Playback> {
     /// One period to fill if one is free now, without waiting (for a program with its own
     /// event loop: poll [`MmapStream::fd`] for [`MmapStream::poll_events`] in between).
     /// `Ok(None)` when none is free yet; otherwise what the callback returned.
+    ///
+    /// # Errors
+    /// As [`MmapStream::run`], without [`crate::Error::Timeout`] (it never waits).
     pub fn try_period<B>(
         &mut self,
         mut callback: impl FnMut(&mut [S], &PeriodInfo) -> ControlFlow<B>,
@@ -57,6 +72,9 @@ impl<S: Sample> MmapStream<S, Playback> {
     /// Writes samples from `samples` into the free part of the buffer and commits them (the
     /// alsa-rs `direct` API). A trailing partial frame is completed with silence. Returns the
     /// frames written; stops early when the buffer is full or the iterator ends.
+    ///
+    /// # Errors
+    /// As [`MmapStream::run`].
     pub fn write(&mut self, samples: &mut impl Iterator<Item = S>) -> Result<usize> {
         let channels = self.channels();
         let mut written = 0;

@@ -119,7 +119,7 @@ impl Replay {
             periods,
             buffer_size: period * periods,
         };
-        let sw = sw_params::<Playback>(&config, &negotiated);
+        let sw = sw_params::<Playback>(&config, &negotiated).expect("the replay's own config is valid");
         let model = ModelSetup {
             capture: false,
             mapped: false,
@@ -149,6 +149,7 @@ impl Replay {
             protocol: abi::SNDRV_PCM_VERSION,
             timeout_ms: timeout_ms(0, &negotiated),
             timestamp_clock: TimestampClock::Monotonic,
+            wakeups: super::Wakeups::PeriodInterrupts,
         };
         // snd-aloop cannot resume: RESUME is ENOSYS there.
         truth.borrow_mut().can_resume = false;

@@ -58,6 +58,19 @@ pub struct Setup {
     pub wakeups: super::Wakeups,
 }
 
+/// One line, like `aplay -v`'s summary of the setup:
+/// `S16_LE, 2 channels, 48000 Hz, period 256 frames (5333 us), buffer 1024 frames (4 periods,
+/// 21333 us), start 1024, stop 1024, avail_min 256, SYNC_PTR`.
+impl core::fmt::Display for Setup {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{}, start {}, stop {}, avail_min {}, {}",
+            self.negotiated, self.start_threshold, self.stop_threshold, self.avail_min, self.transport
+        )
+    }
+}
+
 /// The clock of the kernel's status timestamps (`tstamp_type` of the software parameters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

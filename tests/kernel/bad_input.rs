@@ -7,7 +7,7 @@ use alsa_direct::{
 use crate::common;
 
 fn open_playback(device: &str, config: &alsa_direct::Config) -> Result<MmapStream<i16, Playback>, Error> {
-    MmapStream::open(device, config)
+    MmapStream::open(device, config).map_err(Error::from)
 }
 
 fn s16(channels: u32, rate: u32) -> alsa_direct::Config {

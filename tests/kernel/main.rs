@@ -4,6 +4,7 @@
 //! Built only with the `kernel-tests` feature; run with `--test-threads=1` (the tests share
 //! the loopback devices).
 
+mod adopt;
 #[cfg(feature = "embedded-hal")]
 mod amp;
 mod bad_input;

@@ -24,7 +24,7 @@ fn permission_denied_for_an_unprivileged_user() {
         let status = if unsafe { libc::setgid(65534) != 0 || libc::setuid(65534) != 0 } {
             3
         } else {
-            match MmapStream::<i16, Playback>::open(&device, &config) {
+            match MmapStream::<i16, Playback>::open(&device, &config).map_err(Error::from) {
                 // The card id is resolved through the control device, refused first.
                 Err(Error::Sys {
                     op: Op::OpenPcm | Op::OpenControl,

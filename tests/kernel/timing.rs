@@ -122,13 +122,20 @@ fn rate_shift(mixer: &Mixer, device: u32) -> ElemInfo {
     mixer.info(&id).unwrap()
 }
 
+/// Sets the first value of an integer control.
+fn write_integer(mixer: &Mixer, control: &ElemInfo, value: i64) -> alsa_direct::Result<()> {
+    let mut values = mixer.read(control)?;
+    values.set_integer(0, value)?;
+    mixer.write(&values)
+}
+
 /// Puts the rate shift controls back to nominal when dropped.
 struct Nominal<'a>(&'a Mixer, [ElemInfo; 2]);
 
 impl Drop for Nominal<'_> {
     fn drop(&mut self) {
         for control in &self.1 {
-            let _ = self.0.write_integer(control, 0, 100_000);
+            let _ = write_integer(self.0, control, 100_000);
         }
     }
 }
@@ -203,8 +210,8 @@ fn device_clock_finds_the_loopback_rate_shift() {
     let other_cable = rate_shift(&mixer, 0);
     let nominal = 100_000;
     let reset = || {
-        mixer.write_integer(&this_cable, 0, nominal).unwrap();
-        mixer.write_integer(&other_cable, 0, nominal).unwrap();
+        write_integer(&mixer, &this_cable, nominal).unwrap();
+        write_integer(&mixer, &other_cable, nominal).unwrap();
     };
     // Back to nominal also when an assertion fails, for the tests that follow.
     let _nominal_again = Nominal(&mixer, [this_cable.clone(), other_cable.clone()]);
@@ -218,7 +225,7 @@ fn device_clock_finds_the_loopback_rate_shift() {
         (&this_cable, 99_950),
         (&other_cable, 100_050),
     ] {
-        mixer.write_integer(control, 0, shift).unwrap();
+        write_integer(&mixer, control, shift).unwrap();
         let expected = if control.id.device == 1 {
             (nominal as f64 / shift as f64 - 1.0) * 1e6
         } else {

@@ -1,7 +1,7 @@
 //! `cargo board bench` results: the guest's `BENCH-*` console lines checked (a program that
 //! failed to run is an error naming it, with what it printed) and turned into per-period
 //! figures, markdown tables (with the ratios to `aplay -M` and to the floor), JSON, and the
-//! README section.
+//! section of docs/benchmarks.md.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;

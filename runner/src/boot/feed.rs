@@ -9,7 +9,7 @@
 //! The pace is the guest's clock: qemu's input buffer is one audio tick long (`in.buffer-length`
 //! in `crate::boot::qemu`), so each tick takes in one tick of frames. With a longer buffer each tick
 //! refills it in full, qemu's HDA codec runs its input ahead of the guest's clock, and capture
-//! breaks, overruns or stalls, alsa-lib's `arecord` as much as the crate (README, "Capture, fed
+//! breaks, overruns or stalls, alsa-lib's `arecord` as much as the crate (docs/boards.md, "Capture, fed
 //! from the host").
 
 use std::io::{BufWriter, Write};
