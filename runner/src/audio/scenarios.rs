@@ -592,6 +592,30 @@ mod tests {
         );
     }
 
+    /// The drain scenario allows no more sound than was written beyond two tone cycles and a
+    /// short silence: stale frames after the end fail it, an emulator's drop at the stop does
+    /// not.
+    #[test]
+    fn a_drain_mid_period_allows_no_sound_after_the_end() {
+        let all = scenarios(&audio(), 48_000);
+        let drain = all.iter().find(|s| s.name == "drain-mid-period").unwrap();
+        let mut heard = heard(0.5);
+        heard.frequency = drain.frequency;
+        let written = 24_000;
+        assert_eq!(judge(drain, 1024, &heard, Some(written)), Ok(()));
+        heard.sound_frames = written - 900;
+        assert_eq!(
+            judge(drain, 1024, &heard, Some(written)),
+            Ok(()),
+            "the drop at the stop"
+        );
+        heard.sound_frames = written + tail_slack(48_000, drain.frequency);
+        assert_eq!(judge(drain, 1024, &heard, Some(written)), Ok(()));
+        heard.sound_frames += 1;
+        let why = judge(drain, 1024, &heard, Some(written)).unwrap_err();
+        assert!(why.contains("after the 24000 written"), "{why}");
+    }
+
     #[test]
     fn a_clean_tone_with_every_frame_passes() {
         let clean = &scenarios(&audio(), 48_000)[0];
