@@ -362,3 +362,52 @@ pub fn judge(board: &Board, plan: &Plan, report: &BootReport, out_dir: &Path, su
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::boards;
+
+    fn board(name: &str) -> Board {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../boards");
+        let all = boards::load_all(&dir).unwrap();
+        all.into_iter().find(|b| b.name == name).unwrap()
+    }
+
+    #[test]
+    fn loopback_boards_link_on_the_next_substream_and_x86_64_adds_the_dummy_card() {
+        assert_eq!(
+            devices(&board("qemu-x86_64")),
+            [
+                ("hw:Loopback,0,0".to_owned(), "hw:Loopback,0,1".to_owned()),
+                ("hw:Dummy,0,0".to_owned(), "hw:Dummy,0,1".to_owned())
+            ]
+        );
+        assert_eq!(
+            devices(&board("qemu-arm64-usb")),
+            [("hw:0,0".to_owned(), "-".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_full_test_or_the_word_picks_the_harness() {
+        assert!(picked(&[]));
+        assert!(picked(&["oracle".to_owned()]));
+        assert!(!picked(&["tone-p256".to_owned()]));
+    }
+
+    #[test]
+    fn the_tolerance_is_the_scripts_period_and_20_ms() {
+        let script = Script {
+            name: "s".into(),
+            steps: vec![Step::Open {
+                period: 256,
+                periods: 4,
+                avail_min: 0,
+                start: 0,
+                stop: 0,
+            }],
+        };
+        assert_eq!(tolerance(&script, 48_000), 256 + 960);
+    }
+}
