@@ -475,11 +475,15 @@ fn gave_up(asked: Option<Instant>) -> bool {
 }
 
 /// The crate's playback stream on `device` until the device goes: in `run`, in a poll loop of
-/// `try_period`/`handle_poll`, or in `drain` (of a buffer as near 2.7 s as the device allows, so the unplug lands in it).
+/// `try_period`/`handle_poll`, or in `drain` (of a buffer as near 2.7 s as the device allows,
+/// so the unplug lands in it).
 /// Returns the error and the xruns counted.
 fn crate_playback(job: &str, device: &str, during: &str, config: &Config) -> (alsa_direct::Error, u32) {
     let config = if during == "drain" {
-        config.period_size(8192).periods(16)
+        config
+            .period_size(16384)
+            .periods(8)
+            .matching(alsa_direct::Matching::Nearest)
     } else {
         *config
     };
