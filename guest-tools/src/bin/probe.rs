@@ -706,8 +706,10 @@ impl Plan {
                 Err(e) => (e, false),
             };
             sweep.steps.push((period, line));
-            if stable || stalled {
+            if stable {
                 sweep.smallest_stable = Some(period);
+            }
+            if stable || stalled {
                 break;
             }
         }
