@@ -475,15 +475,13 @@ fn gave_up(asked: Option<Instant>) -> bool {
 }
 
 /// The crate's playback stream on `device` until the device goes: in `run`, in a poll loop of
-/// `try_period`/`handle_poll`, or in `drain` (of a buffer as near 2.7 s as the device allows,
-/// so the unplug lands in it).
+/// `try_period`/`handle_poll`, or in `drain` (of a 1.4 s buffer, so the unplug lands in
+/// it).
 /// Returns the error and the xruns counted.
 fn crate_playback(job: &str, device: &str, during: &str, config: &Config) -> (alsa_direct::Error, u32) {
     let config = if during == "drain" {
-        config
-            .period_size(16384)
-            .periods(8)
-            .matching(alsa_direct::Matching::Nearest)
+        // 1.4 s: USB offers 2..=5 periods of 16384 frames.
+        config.period_size(16384).periods(4)
     } else {
         *config
     };
