@@ -340,6 +340,7 @@ impl ParamMatching {
 
 /// Frames in `us` microseconds at `rate`, rounded to the nearest, at least 1 and at most
 /// `u32::MAX`.
+#[inline(never)]
 pub(crate) fn frames_of_time(us: u32, rate: u32) -> u32 {
     let frames = (u64::from(us) * u64::from(rate) + 500_000) / 1_000_000;
     u32::try_from(frames).unwrap_or(u32::MAX).max(1)
