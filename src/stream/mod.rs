@@ -181,9 +181,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         wakeups: Wakeups,
     ) -> Result<Self> {
         check_negotiated(&negotiated)?;
-        let sw = sw_params::<D>(config, &negotiated)?;
+        let mut sw = sw_params::<D>(config, &negotiated)?;
         let boundary = pcm.sw_params(&sw)?;
-        let sw = keep_running::sw_params_at_boundary::<D>(&pcm, config, sw, boundary)?;
+        keep_running::sw_params_at_boundary::<D>(&pcm, config, &mut sw, boundary)?;
         let buffer_map = Self::map_buffer(&pcm, &negotiated)?;
         // A driver that must see every appl_ptr update refuses the control mapping anyway.
         let choice = if hw.syncs_appl_ptr() {
