@@ -427,6 +427,8 @@ pub(crate) fn negotiate(dev: &mut impl Refine, request: &Request) -> Result<(HwP
     // Channels, rate, period, then the periods or the buffer size, in one loop (one inlined
     // `choose` is less code in a firmware build than one call per parameter).
     let mut chosen = [0u32; 4];
+    // The buffer asked for in frames or time (at the rate chosen), computed once.
+    let mut buffer_frames = None;
     for step in 0..chosen.len() {
         let rate = chosen[1];
         let (param, wanted, matching) = match step {
@@ -437,15 +439,18 @@ pub(crate) fn negotiate(dev: &mut impl Refine, request: &Request) -> Result<(HwP
                 in_frames(request.period_size, request.period_time_us, rate),
                 m.period,
             ),
-            _ => match request.buffer_frames(rate) {
-                None => (Param::Periods, request.periods, m.buffer),
-                Some(frames) => (Param::BufferSize, frames, m.buffer),
-            },
+            _ => {
+                buffer_frames = request.buffer_frames(rate);
+                match buffer_frames {
+                    None => (Param::Periods, request.periods, m.buffer),
+                    Some(frames) => (Param::BufferSize, frames, m.buffer),
+                }
+            }
         };
         chosen[step] = choose(dev, &mut params, param, wanted, matching)?;
     }
     let [channels, rate, period_size, last] = chosen;
-    let (periods, buffer_size) = match request.buffer_frames(rate) {
+    let (periods, buffer_size) = match buffer_frames {
         None => (
             last,
             params
