@@ -26,9 +26,9 @@ mod kernel;
 #[cfg(test)]
 mod model;
 mod playback;
+mod reader;
 #[cfg(test)]
 mod replay;
-mod reader;
 mod resume;
 mod rewind;
 mod snapshot;
@@ -422,7 +422,6 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     fn cached_state(&self) -> Result<State> {
         State::from_raw(self.kernel.status().state)
     }
-
 
     /// The status timestamp and the audio timestamp of one status snapshot.
     fn timestamps_of(s: &crate::transport::RawStatus) -> (Timestamp, Timestamp) {
