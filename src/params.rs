@@ -340,6 +340,7 @@ impl ParamMatching {
 
 /// Frames in `us` microseconds at `rate`, rounded to the nearest, at least 1 and at most
 /// `u32::MAX`.
+#[inline(never)]
 pub(crate) fn frames_of_time(us: u32, rate: u32) -> u32 {
     let frames = (u64::from(us) * u64::from(rate) + 500_000) / 1_000_000;
     u32::try_from(frames).unwrap_or(u32::MAX).max(1)
@@ -426,6 +427,8 @@ pub(crate) fn negotiate(dev: &mut impl Refine, request: &Request) -> Result<(HwP
     // Channels, rate, period, then the periods or the buffer size, in one loop (one inlined
     // `choose` is less code in a firmware build than one call per parameter).
     let mut chosen = [0u32; 4];
+    // The buffer asked for in frames or time (at the rate chosen), computed once.
+    let mut buffer_frames = None;
     for step in 0..chosen.len() {
         let rate = chosen[1];
         let (param, wanted, matching) = match step {
@@ -436,15 +439,18 @@ pub(crate) fn negotiate(dev: &mut impl Refine, request: &Request) -> Result<(HwP
                 in_frames(request.period_size, request.period_time_us, rate),
                 m.period,
             ),
-            _ => match request.buffer_frames(rate) {
-                None => (Param::Periods, request.periods, m.buffer),
-                Some(frames) => (Param::BufferSize, frames, m.buffer),
-            },
+            _ => {
+                buffer_frames = request.buffer_frames(rate);
+                match buffer_frames {
+                    None => (Param::Periods, request.periods, m.buffer),
+                    Some(frames) => (Param::BufferSize, frames, m.buffer),
+                }
+            }
         };
         chosen[step] = choose(dev, &mut params, param, wanted, matching)?;
     }
     let [channels, rate, period_size, last] = chosen;
-    let (periods, buffer_size) = match request.buffer_frames(rate) {
+    let (periods, buffer_size) = match buffer_frames {
         None => (
             last,
             params

@@ -28,7 +28,7 @@
 ))]
 pub(crate) mod signal;
 
-use core::ffi::c_uint;
+use core::ffi::{c_uint, c_void};
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 
@@ -48,6 +48,47 @@ use crate::ioctl::{Getter, IntegerSetter, NoArg, Setter, Updater};
 // checked against C by `src/abi/layout_tests.rs`), so the kernel transfers exactly one record of
 // the type in the direction named.
 
+/// An ioctl whose opcode and argument are known at run time only: see [`ioctl`].
+struct AnyIoctl {
+    opcode: Opcode,
+    arg: *mut c_void,
+}
+
+// SAFETY: `ioctl`'s callers vouch for the opcode and the argument (see there). It is marked
+// as mutating, the conservative choice for every ioctl; the output is the pointer's
+// target, read by the callers, and nothing is built from the return value.
+unsafe impl rustix::ioctl::Ioctl for AnyIoctl {
+    type Output = ();
+    const IS_MUTATING: bool = true;
+
+    fn opcode(&self) -> Opcode {
+        self.opcode
+    }
+
+    fn as_ptr(&mut self) -> *mut c_void {
+        self.arg
+    }
+
+    unsafe fn output_from_ptr(_: rustix::ioctl::IoctlOutput, _: *mut c_void) -> rustix::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every ioctl of the helpers below, in one call that is not generic over the opcode and the
+/// record: the system call and its error are compiled once rather than at each of the
+/// crate's ioctls (about a kilobyte of the firmware build on 32-bit ARM). A failure is
+/// [`Error::Sys`] with `op`.
+///
+/// # Safety
+/// `arg` is what the kernel takes for `opcode`: null for `_IO`, an integer for
+/// the integer setters, else a pointer to one record of the size and direction the opcode
+/// encodes, valid (and, when the kernel writes it, exclusively borrowed) for the call.
+#[inline(never)]
+unsafe fn ioctl(fd: BorrowedFd<'_>, opcode: Opcode, arg: *mut c_void, op: Op) -> Result<()> {
+    // SAFETY: as this function's contract says.
+    unsafe { rustix::ioctl::ioctl(fd, AnyIoctl { opcode, arg }) }.map_err(|e| Error::sys(op, e))
+}
+
 /// An ioctl that fills one record: what the kernel wrote.
 pub(crate) fn get<const OPCODE: Opcode, T: Plain>(fd: BorrowedFd<'_>, ioctl: Getter<OPCODE, T>) -> Result<T> {
     // SAFETY: the kernel writes one `T` (see above) into the getter's own storage, and being
@@ -62,10 +103,9 @@ pub(crate) fn set<const OPCODE: Opcode, T: Plain>(
     ioctl: Setter<OPCODE, T>,
     value: T,
 ) -> Result<()> {
-    // SAFETY: the kernel reads one `T` (see above) from the setter's own copy; being `Plain`,
-    // it holds no pointer for the kernel to follow.
-    unsafe { rustix::ioctl::ioctl(fd, rustix::ioctl::Setter::<OPCODE, T>::new(value)) }
-        .map_err(|e| Error::sys(ioctl.op(), e))
+    // SAFETY: the kernel reads one `T` (see above) from this function's own copy, and does
+    // not write it (`_IOW`); being `Plain`, it holds no pointer for the kernel to follow.
+    unsafe { self::ioctl(fd, OPCODE, (&raw const value).cast_mut().cast(), ioctl.op()) }
 }
 
 /// An ioctl that reads one record and writes it back.
@@ -77,15 +117,13 @@ pub(crate) fn update<const OPCODE: Opcode, T: Plain>(
     // SAFETY: the kernel reads and writes one `T` (see above) through `value`, exclusively
     // borrowed for the call; being `Plain`, it holds no pointer for the kernel to follow and
     // any bytes written make a valid `T`.
-    unsafe { rustix::ioctl::ioctl(fd, rustix::ioctl::Updater::<OPCODE, T>::new(value)) }
-        .map_err(|e| Error::sys(ioctl.op(), e))
+    unsafe { self::ioctl(fd, OPCODE, (value as *mut T).cast(), ioctl.op()) }
 }
 
 /// An ioctl without argument (`PREPARE`, `START`...).
 pub(crate) fn command<const OPCODE: Opcode>(fd: BorrowedFd<'_>, ioctl: NoArg<OPCODE>) -> Result<()> {
     // SAFETY: the opcode is `_IO` (see above): the kernel takes no argument.
-    unsafe { rustix::ioctl::ioctl(fd, rustix::ioctl::NoArg::<OPCODE>::new()) }
-        .map_err(|e| Error::sys(ioctl.op(), e))
+    unsafe { self::ioctl(fd, OPCODE, core::ptr::null_mut(), ioctl.op()) }
 }
 
 /// An ioctl whose argument is the integer `value` itself (`PAUSE`, `LINK`).
@@ -96,8 +134,7 @@ pub(crate) fn set_integer<const OPCODE: Opcode>(
 ) -> Result<()> {
     // SAFETY: the kernel takes the argument of these ioctls as a plain integer (a flag, a
     // descriptor number it looks up and refuses if bad), so no memory is accessed through it.
-    unsafe { rustix::ioctl::ioctl(fd, rustix::ioctl::IntegerSetter::<OPCODE>::new_usize(value)) }
-        .map_err(|e| Error::sys(ioctl.op(), e))
+    unsafe { self::ioctl(fd, OPCODE, core::ptr::without_provenance_mut(value), ioctl.op()) }
 }
 
 /// `ELEM_LIST`: the card's number of elements and, from element `offset` on, as many ids as

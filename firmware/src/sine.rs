@@ -20,8 +20,12 @@ impl Oscillator {
     /// A sine of `freq` Hz at `rate` Hz, `level` of full scale.
     pub fn new(freq: Milli, rate: u32, level: Milli) -> Oscillator {
         // Both in thousandths of a hertz; a frequency at or past the rate sounds as its alias.
-        let rate = u64::from(rate.max(1)) * 1000;
-        let turns = (u64::from(freq.0) % rate) as f64 / rate as f64;
+        // Converted to `f64` from `u32` (the remainder is at most `freq`, and the rate in
+        // thousandths exact in an `f64`): a `u64` conversion is a library routine on 32-bit
+        // ARM that nothing else in the firmware needs.
+        let rate = rate.max(1);
+        let alias = (u64::from(freq.0) % (u64::from(rate) * 1000)) as u32;
+        let turns = f64::from(alias) / (f64::from(rate) * 1000.0);
         // Phase step per frame in 1/2^32 turns, rounded.
         let step = (turns * f64::from(TURN) + 0.5) as u32;
         Oscillator {

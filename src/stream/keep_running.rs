@@ -9,28 +9,28 @@ use crate::sample::Sample;
 
 /// With [`Config::keep_running`], sends the software parameters again with the stop
 /// threshold and (for playback) the silence size at `boundary` and the silence threshold 0:
-/// the kernel tells the boundary only in the answer to the first `SW_PARAMS`. Returns the
-/// parameters in force.
+/// the kernel tells the boundary only in the answer to the first `SW_PARAMS`. `sw` is left
+/// as the parameters in force.
 pub(super) fn sw_params_at_boundary<D: StreamDirection>(
     pcm: &PcmDevice,
     config: &Config,
-    sw: SwParams,
+    sw: &mut SwParams,
     boundary: u64,
-) -> Result<SwParams> {
+) -> Result<()> {
     if !config.keep_running {
-        return Ok(sw);
+        return Ok(());
     }
-    let playback = D::DIRECTION == Direction::Playback;
-    let sw = SwParams {
-        stop_threshold: boundary,
-        silence_threshold: 0,
-        silence_size: if playback { boundary } else { 0 },
-        ..sw
+    sw.stop_threshold = boundary;
+    sw.silence_threshold = 0;
+    sw.silence_size = if D::DIRECTION == Direction::Playback {
+        boundary
+    } else {
+        0
     };
-    if pcm.sw_params(&sw)? != boundary {
+    if pcm.sw_params(sw)? != boundary {
         return Err(Error::BadKernelValue);
     }
-    Ok(sw)
+    Ok(())
 }
 
 impl Setup {

@@ -157,15 +157,17 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         let formats = Self::formats_for(config);
         let (mut hw, negotiated) = params::negotiate_formats(&mut pcm, &request, formats.as_slice())?;
         let wakeups = timer::request(config, &mut hw);
-        pcm.hw_params(&mut hw).inspect_err(|_| {
+        // An `if let` rather than `inspect_err` and `?`: 56 bytes less in fw-tone (armv7).
+        if let Err(e) = pcm.hw_params(&mut hw) {
             context.set_tried(Tried {
                 format: negotiated.format,
                 channels: negotiated.channels,
                 rate: negotiated.rate,
                 period_size: negotiated.period_size,
                 buffer_size: negotiated.buffer_size,
-            })
-        })?;
+            });
+            return Err(e);
+        }
         Self::finish(pcm, &hw, negotiated, config, wakeups)
     }
 
@@ -181,9 +183,9 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         wakeups: Wakeups,
     ) -> Result<Self> {
         check_negotiated(&negotiated)?;
-        let sw = sw_params::<D>(config, &negotiated)?;
+        let mut sw = sw_params::<D>(config, &negotiated)?;
         let boundary = pcm.sw_params(&sw)?;
-        let sw = keep_running::sw_params_at_boundary::<D>(&pcm, config, sw, boundary)?;
+        keep_running::sw_params_at_boundary::<D>(&pcm, config, &mut sw, boundary)?;
         let buffer_map = Self::map_buffer(&pcm, &negotiated)?;
         // A driver that must see every appl_ptr update refuses the control mapping anyway.
         let choice = if hw.syncs_appl_ptr() {
