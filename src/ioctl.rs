@@ -407,6 +407,13 @@ pub enum Op {
 }
 
 impl Op {
+    /// A number for the operation, for logs that cannot afford [`Op::name`]'s table of texts
+    /// (the firmware tone prints `op #N`): its place in this enum, from 0. New operations
+    /// are added at the end, so a number keeps its meaning across releases.
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
     /// The system call or ioctl this operation is.
     pub const fn name(self) -> &'static str {
         match self {

@@ -147,7 +147,7 @@ impl Piece for alsa_direct::Error {
     fn put(&self, line: &mut Line) {
         match self {
             alsa_direct::Error::Sys { op, errno } => {
-                line.push(op.name());
+                put_op(*op, line);
                 line.push(" failed: ");
                 errno.put(line);
             }
@@ -157,6 +157,43 @@ impl Piece for alsa_direct::Error {
             _ => line.push("stream or setup error (see alsa_direct::Error)"),
         }
     }
+}
+
+/// The kernel name of an operation fw-tone can fail in: opening and setting up the device,
+/// mapping it, starting, waiting for periods, draining, `--realtime`. Any other as `op #N`,
+/// `N` its [`alsa_direct::Op::code`]: the library's [`alsa_direct::Op::name`] table, with the
+/// mixer and control operations fw-tone never uses, is 1.3 KiB of the size budget.
+fn put_op(op: alsa_direct::Op, line: &mut Line) {
+    use alsa_direct::Op;
+    const PCM: &str = "SNDRV_PCM_IOCTL_";
+    let (prefix, name) = match op {
+        Op::OpenPcm => ("", "open(pcm)"),
+        Op::OpenControl => ("", "open(control)"),
+        Op::SetBlocking => ("", "fcntl(F_SETFL)"),
+        Op::PcmVersion => (PCM, "PVERSION"),
+        Op::UserVersion => (PCM, "USER_PVERSION"),
+        Op::PcmInfo => (PCM, "INFO"),
+        Op::HwRefine => (PCM, "HW_REFINE"),
+        Op::HwParams => (PCM, "HW_PARAMS"),
+        Op::SwParams => (PCM, "SW_PARAMS"),
+        Op::MapBuffer => ("", "mmap(DMA buffer)"),
+        Op::MapStatus => ("", "mmap(status page)"),
+        Op::MapControl => ("", "mmap(control page)"),
+        Op::SyncPtr => (PCM, "SYNC_PTR"),
+        Op::Prepare => (PCM, "PREPARE"),
+        Op::Start => (PCM, "START"),
+        Op::Drain => (PCM, "DRAIN"),
+        Op::Poll => ("", "epoll_pwait"),
+        Op::LockMemory => ("", "mlockall"),
+        Op::SetScheduler => ("", "sched_setscheduler(SCHED_FIFO)"),
+        _ => {
+            line.push("op #");
+            line.push_u64(u64::from(op.code()));
+            return;
+        }
+    };
+    line.push(prefix);
+    line.push(name);
 }
 
 /// `say!(log, severity, piece, ...)`: logs the pieces put together as one line.
@@ -270,5 +307,27 @@ mod tests {
         }
         .put(&mut line);
         assert_eq!(line.as_str(), "SNDRV_PCM_IOCTL_HW_PARAMS failed: EINVAL");
+    }
+
+    #[test]
+    fn operations_by_their_kernel_name_or_number() {
+        use alsa_direct::Op;
+        // The names given are the library's own.
+        for op in [
+            Op::OpenPcm,
+            Op::SwParams,
+            Op::MapStatus,
+            Op::Drain,
+            Op::Poll,
+            Op::SetScheduler,
+        ] {
+            let mut line = Line::default();
+            put_op(op, &mut line);
+            assert_eq!(line.as_str(), op.name());
+        }
+        let mut line = Line::default();
+        put_op(Op::ElemWrite, &mut line);
+        assert_eq!(line.as_str(), format!("op #{}", Op::ElemWrite.code()));
+        assert_ne!(Op::ElemWrite.code(), Op::ElemRead.code());
     }
 }
