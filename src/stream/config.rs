@@ -100,6 +100,8 @@ pub struct Config {
     pub timestamp_clock: TimestampClock,
     /// Keep the stream running through xruns (default: off); see [`Config::keep_running`].
     /// When set, it replaces `stop_threshold`, `silence_threshold` and `silence_size`.
+    /// Feature `keep-running` (default).
+    #[cfg(feature = "keep-running")]
     pub keep_running: bool,
     /// Wake by timer, without period interrupts, where the driver allows (default: off;
     /// needs the `timer` feature); see [`Config::timer_scheduled`].
@@ -133,6 +135,7 @@ impl Config {
             fallback_formats: Formats::EMPTY,
             open_mode: OpenMode::FailIfBusy,
             timestamp_clock: TimestampClock::Monotonic,
+            #[cfg(feature = "keep-running")]
             keep_running: false,
             timer_scheduled: false,
             target_fill: 0,
@@ -270,13 +273,15 @@ impl Config {
     /// [`MmapStream::catch_up`](crate::MmapStream::catch_up). Capture keeps running too (an
     /// overrun loses the frames overwritten, counted the same way). The thresholds are set
     /// after `SW_PARAMS` told the boundary, which no `u32` threshold could hold;
-    /// [`crate::Setup::keeps_running`] tells that the kernel took them.
+    /// [`crate::Setup::keeps_running`] tells that the kernel took them. Feature
+    /// `keep-running` (default).
     ///
     /// ```
     /// use alsa_direct::{Config, Format};
     /// let config = Config::new(Format::S16Le, 2, 48_000).keep_running();
     /// assert!(config.keep_running);
     /// ```
+    #[cfg(feature = "keep-running")]
     pub const fn keep_running(mut self) -> Self {
         self.keep_running = true;
         self

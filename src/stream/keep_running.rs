@@ -9,16 +9,16 @@ use crate::sample::Sample;
 
 /// With [`Config::keep_running`], sends the software parameters again with the stop
 /// threshold and (for playback) the silence size at `boundary` and the silence threshold 0:
-/// the kernel tells the boundary only in the answer to the first `SW_PARAMS`. `sw` is left
-/// as the parameters in force.
+/// the kernel tells the boundary only in the answer to the first `SW_PARAMS`. Returns the
+/// parameters in force (`sw` itself without `keep_running`).
 pub(super) fn sw_params_at_boundary<D: StreamDirection>(
     pcm: &PcmDevice,
     config: &Config,
-    sw: &mut SwParams,
+    mut sw: SwParams,
     boundary: u64,
-) -> Result<()> {
+) -> Result<SwParams> {
     if !config.keep_running {
-        return Ok(());
+        return Ok(sw);
     }
     sw.stop_threshold = boundary;
     sw.silence_threshold = 0;
@@ -27,10 +27,10 @@ pub(super) fn sw_params_at_boundary<D: StreamDirection>(
     } else {
         0
     };
-    if pcm.sw_params(sw)? != boundary {
+    if pcm.sw_params(&sw)? != boundary {
         return Err(Error::BadKernelValue);
     }
-    Ok(())
+    Ok(sw)
 }
 
 impl Setup {

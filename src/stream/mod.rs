@@ -21,6 +21,7 @@ mod config;
 mod direction;
 mod drain;
 mod events;
+#[cfg(feature = "keep-running")]
 mod keep_running;
 mod kernel;
 #[cfg(test)]
@@ -183,9 +184,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         wakeups: Wakeups,
     ) -> Result<Self> {
         check_negotiated(&negotiated)?;
-        let mut sw = sw_params::<D>(config, &negotiated)?;
+        let sw = sw_params::<D>(config, &negotiated)?;
         let boundary = pcm.sw_params(&sw)?;
-        keep_running::sw_params_at_boundary::<D>(&pcm, config, &mut sw, boundary)?;
+        #[cfg(feature = "keep-running")]
+        let sw = keep_running::sw_params_at_boundary::<D>(&pcm, config, sw, boundary)?;
         let buffer_map = Self::map_buffer(&pcm, &negotiated)?;
         // A driver that must see every appl_ptr update refuses the control mapping anyway.
         let choice = if hw.syncs_appl_ptr() {
@@ -753,7 +755,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             let avail = self.cached_avail()?.max(proven);
             let misaligned = ring::to_period_boundary(appl, period);
             // Past the hardware in a stream that keeps running: an xrun, skipped.
+            #[cfg(feature = "keep-running")]
             let late = self.late_by(avail, appl);
+            #[cfg(not(feature = "keep-running"))]
+            let late = 0;
             let needed = if misaligned == 0 { period } else { misaligned };
             #[cfg(any(feature = "timer", test))]
             let needed = self.timer_needed(needed);
