@@ -226,10 +226,13 @@ pub(crate) struct Request {
     /// Periods per buffer (unless `buffer_size` or `buffer_time_us` is set).
     pub(crate) periods: u32,
     /// Microseconds per period, turned into frames at the chosen rate (0: use `period_size`).
+    #[cfg(feature = "flexible-buffer")]
     pub(crate) period_time_us: u32,
     /// Frames per buffer (0: `periods` periods, or `buffer_time_us`).
+    #[cfg(feature = "flexible-buffer")]
     pub(crate) buffer_size: u32,
     /// Microseconds per buffer, turned into frames at the chosen rate (0: unused).
+    #[cfg(feature = "flexible-buffer")]
     pub(crate) buffer_time_us: u32,
     /// Exact or nearest, for each parameter.
     pub(crate) matching: ParamMatching,
@@ -253,8 +256,11 @@ impl Request {
             rate,
             period_size,
             periods,
+            #[cfg(feature = "flexible-buffer")]
             period_time_us: 0,
+            #[cfg(feature = "flexible-buffer")]
             buffer_size: 0,
+            #[cfg(feature = "flexible-buffer")]
             buffer_time_us: 0,
             matching: ParamMatching::all(matching),
         }
@@ -264,6 +270,7 @@ impl Request {
 impl Request {
     /// The buffer in frames when it is asked for by size or time (at `rate`), `None` when
     /// it is asked for as a count of periods.
+    #[cfg(feature = "flexible-buffer")]
     fn buffer_frames(&self, rate: u32) -> Option<u32> {
         match (self.buffer_size, self.buffer_time_us) {
             (0, 0) => None,
@@ -271,13 +278,21 @@ impl Request {
             (frames, _) => Some(frames),
         }
     }
-}
 
-/// `frames`, or `us` microseconds in frames at `rate` when `us` is not 0.
-pub(crate) fn in_frames(frames: u32, us: u32, rate: u32) -> u32 {
-    match us {
-        0 => frames,
-        us => frames_of_time(us, rate),
+    /// Without the `flexible-buffer` feature the buffer is always a count of periods.
+    #[cfg(not(feature = "flexible-buffer"))]
+    fn buffer_frames(&self, _rate: u32) -> Option<u32> {
+        None
+    }
+
+    /// The period in frames: `period_size`, or `period_time_us` at `rate` when it is set.
+    fn period_frames(&self, rate: u32) -> u32 {
+        #[cfg(feature = "flexible-buffer")]
+        if self.period_time_us != 0 {
+            return frames_of_time(self.period_time_us, rate);
+        }
+        let _ = rate;
+        self.period_size
     }
 }
 
@@ -341,6 +356,7 @@ impl ParamMatching {
 /// Frames in `us` microseconds at `rate`, rounded to the nearest, at least 1 and at most
 /// `u32::MAX`.
 #[inline(never)]
+#[cfg(feature = "flexible-buffer")]
 pub(crate) fn frames_of_time(us: u32, rate: u32) -> u32 {
     let frames = (u64::from(us) * u64::from(rate) + 500_000) / 1_000_000;
     u32::try_from(frames).unwrap_or(u32::MAX).max(1)
@@ -434,11 +450,7 @@ pub(crate) fn negotiate(dev: &mut impl Refine, request: &Request) -> Result<(HwP
         let (param, wanted, matching) = match step {
             0 => (Param::Channels, request.channels, m.channels),
             1 => (Param::Rate, request.rate, m.rate),
-            2 => (
-                Param::PeriodSize,
-                in_frames(request.period_size, request.period_time_us, rate),
-                m.period,
-            ),
+            2 => (Param::PeriodSize, request.period_frames(rate), m.period),
             _ => {
                 buffer_frames = request.buffer_frames(rate);
                 match buffer_frames {

@@ -1054,6 +1054,7 @@ fn with(req: Request, f: impl FnOnce(&mut Request)) -> Request {
     req
 }
 
+#[cfg(feature = "flexible-buffer")]
 #[test]
 fn buffer_size_in_frames_fixes_the_periods() {
     let mut dev = Model::codec();
@@ -1085,6 +1086,7 @@ fn buffer_size_exact_or_nearest() {
     assert_eq!((got.periods, got.buffer_size), (4, 1024));
 }
 
+#[cfg(feature = "flexible-buffer")]
 #[test]
 fn times_become_frames_at_the_chosen_rate() {
     let mut dev = Model::codec();

@@ -40,7 +40,8 @@ pub enum XrunPolicy {
 /// The period is set in frames ([`Config::period_size`]) or in microseconds
 /// ([`Config::period_time_us`]); the buffer as a count of periods ([`Config::periods`]), in
 /// frames ([`Config::buffer_size`]) or in microseconds ([`Config::buffer_time_us`]), the last
-/// one set winning. Times are turned into frames at the negotiated rate.
+/// one set winning. Times are turned into frames at the negotiated rate. All but the period
+/// in frames and the count of periods need the `flexible-buffer` feature (default).
 ///
 /// ```
 /// use alsa_direct::{Config, Format, Matching};
@@ -65,10 +66,13 @@ pub struct Config {
     pub periods: u32,
     /// Microseconds per period (default 0: use `period_size`); turned into frames at the
     /// negotiated rate.
+    #[cfg(feature = "flexible-buffer")]
     pub period_time_us: u32,
     /// Frames per buffer (default 0: `period_size * periods`, or `buffer_time_us`).
+    #[cfg(feature = "flexible-buffer")]
     pub buffer_size: u32,
     /// Microseconds per buffer (default 0: unused); turned into frames at the negotiated rate.
+    #[cfg(feature = "flexible-buffer")]
     pub buffer_time_us: u32,
     /// Exact values, or the nearest the device offers, per parameter (default: exact).
     pub matching: ParamMatching,
@@ -120,8 +124,11 @@ impl Config {
             rate,
             period_size: 1024,
             periods: 4,
+            #[cfg(feature = "flexible-buffer")]
             period_time_us: 0,
+            #[cfg(feature = "flexible-buffer")]
             buffer_size: 0,
+            #[cfg(feature = "flexible-buffer")]
             buffer_time_us: 0,
             matching: ParamMatching::all(Matching::Exact),
             start_threshold: 0,
@@ -145,12 +152,16 @@ impl Config {
     #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn period_size(mut self, frames: u32) -> Self {
         self.period_size = frames;
-        self.period_time_us = 0;
+        #[cfg(feature = "flexible-buffer")]
+        {
+            self.period_time_us = 0;
+        }
         self
     }
     /// Sets the period in microseconds (alsa-lib's `set_period_time`), turned into frames at
     /// the negotiated rate: 10 000 us at 48 kHz is 480 frames.
     #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
+    #[cfg(feature = "flexible-buffer")]
     pub const fn period_time_us(mut self, us: u32) -> Self {
         self.period_time_us = us;
         self
@@ -159,13 +170,17 @@ impl Config {
     #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
     pub const fn periods(mut self, periods: u32) -> Self {
         self.periods = periods;
-        self.buffer_size = 0;
-        self.buffer_time_us = 0;
+        #[cfg(feature = "flexible-buffer")]
+        {
+            self.buffer_size = 0;
+            self.buffer_time_us = 0;
+        }
         self
     }
     /// Sets the buffer size in frames (alsa-lib's `set_buffer_size`; forgets a buffer time):
     /// the periods are what fits in it.
     #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
+    #[cfg(feature = "flexible-buffer")]
     pub const fn buffer_size(mut self, frames: u32) -> Self {
         self.buffer_size = frames;
         self.buffer_time_us = 0;
@@ -174,6 +189,7 @@ impl Config {
     /// Sets the buffer in microseconds (alsa-lib's `set_buffer_time`; forgets a buffer
     /// size), turned into frames at the negotiated rate.
     #[must_use = "the setter returns the new Config: assign it (`config = config.period_size(256)`)"]
+    #[cfg(feature = "flexible-buffer")]
     pub const fn buffer_time_us(mut self, us: u32) -> Self {
         self.buffer_time_us = us;
         self.buffer_size = 0;
@@ -369,8 +385,11 @@ impl Config {
             rate: self.rate,
             period_size: self.period_size,
             periods: self.periods,
+            #[cfg(feature = "flexible-buffer")]
             period_time_us: self.period_time_us,
+            #[cfg(feature = "flexible-buffer")]
             buffer_size: self.buffer_size,
+            #[cfg(feature = "flexible-buffer")]
             buffer_time_us: self.buffer_time_us,
             matching: self.matching,
         }
@@ -385,15 +404,20 @@ impl Config {
         if self.rate == 0 {
             return invalid(ConfigError::ZeroRate);
         }
-        if self.period_size == 0 && self.period_time_us == 0 {
+        #[cfg(feature = "flexible-buffer")]
+        let (period_time_us, buffer_size, buffer_time_us) =
+            (self.period_time_us, self.buffer_size, self.buffer_time_us);
+        #[cfg(not(feature = "flexible-buffer"))]
+        let (period_time_us, buffer_size, buffer_time_us) = (0, 0, 0);
+        if self.period_size == 0 && period_time_us == 0 {
             return invalid(ConfigError::ZeroPeriodSize);
         }
-        if self.periods < 2 && self.buffer_size == 0 && self.buffer_time_us == 0 {
+        if self.periods < 2 && buffer_size == 0 && buffer_time_us == 0 {
             return invalid(ConfigError::TooFewPeriods);
         }
         // The buffer in frames when it is asked for in frames; given as a time, it is known
         // at the negotiated rate only (and the kernel checks the thresholds against it).
-        let buffer = match (self.buffer_size, self.buffer_time_us, self.period_time_us) {
+        let buffer = match (buffer_size, buffer_time_us, period_time_us) {
             (0, 0, 0) => match self.period_size.checked_mul(self.periods) {
                 Some(frames) => frames,
                 None => return invalid(ConfigError::BufferTooLarge),
@@ -419,6 +443,7 @@ impl Default for Config {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "flexible-buffer")]
     #[test]
     fn the_last_way_of_giving_the_period_or_the_buffer_wins() {
         let c = Config::new(Format::S16, 2, 48_000)
@@ -436,6 +461,7 @@ mod tests {
         assert_eq!((c.buffer_time_us, c.buffer_size), (0, 2048));
     }
 
+    #[cfg(feature = "flexible-buffer")]
     #[test]
     fn validation_uses_the_buffer_as_given() {
         let invalid = |e| Err(Error::InvalidConfig(e));
