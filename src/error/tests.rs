@@ -132,3 +132,16 @@ fn an_error_without_a_device_prints_alone() {
     assert_eq!(e.to_string(), Error::Xrun.to_string());
     assert_eq!(Error::from(e), Error::Xrun);
 }
+
+#[test]
+fn errnos_by_name() {
+    assert_eq!(Errno::PERM.name(), Some("EPERM"));
+    assert_eq!(Errno::BUSY.name(), Some("EBUSY"));
+    assert_eq!(Errno(110).name(), Some("ETIMEDOUT"));
+    assert_eq!(Errno(0).name(), None);
+    assert_eq!(Errno(3).name(), None);
+    assert_eq!(Errno(-16).name(), None);
+    // Usable in constants.
+    const PIPE: Option<&str> = Errno::PIPE.name();
+    assert_eq!(PIPE, Some("EPIPE"));
+}
