@@ -8,7 +8,7 @@
 
 use std::io::Read;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -882,4 +882,103 @@ fn example_hdmi_iec958_refuses_a_card_without_iec958() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("IEC958_SUBFRAME"), "{err}");
+}
+
+/// The adopt test's C helper (`guest-tools/adopt/adopt_alsa.c`), when `cargo board test`
+/// built it against the guest's alsa-lib and said where (`ALSA_DIRECT_ADOPT_ALSA`); `None`
+/// (the test says it skipped) elsewhere.
+fn adopt_alsa() -> Option<PathBuf> {
+    let Some(path) = std::env::var_os("ALSA_DIRECT_ADOPT_ALSA") else {
+        println!("skipped: no ALSA_DIRECT_ADOPT_ALSA (cargo board test sets it on emulated boards)");
+        return None;
+    };
+    let path = PathBuf::from(path);
+    assert!(
+        path.is_file(),
+        "ALSA_DIRECT_ADOPT_ALSA names {path:?}, which is not there"
+    );
+    Some(path)
+}
+
+/// Runs the C helper: alsa-lib opens and sets up `device`, then execs the `adopt` example on
+/// its descriptor with the values it read back (the channel count plus `channel_delta`).
+fn spawn_adopt_alsa(helper: &Path, device: &str, channel_delta: &str, seconds: &str) -> Running {
+    let adopt = example("adopt");
+    let adopt = adopt.to_str().expect("a UTF-8 path");
+    let freq = FREQ.to_string();
+    let level = LEVEL.to_string();
+    let args = [
+        device,
+        channel_delta,
+        adopt,
+        "--seconds",
+        seconds,
+        "--freq",
+        &freq,
+        "--level",
+        &level,
+    ];
+    let child = Command::new(helper)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {helper:?}: {e}"));
+    Running {
+        name: "adopt-alsa".into(),
+        child,
+    }
+}
+
+#[test]
+fn example_adopt_plays_on_a_descriptor_alsa_lib_set_up() {
+    let Some(helper) = adopt_alsa() else { return };
+    let playback = common::playback_device();
+    let mut stream = capture::<i16>(&common::capture_device(), Format::S16Le);
+    let adopt = spawn_adopt_alsa(&helper, &playback, "0", "3");
+    let analysers = hear(&mut stream, 1.5, 6.0);
+    drop(stream);
+    let (_, stderr) = adopt.finish(Duration::from_secs(10));
+    assert!(stderr.contains("set up by alsa-lib"), "{stderr}");
+    assert!(stderr.contains("adopt: adopted "), "{stderr}");
+    // The crate's own count: every frame of 3 s played, and no xrun.
+    let played = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("adopt: ")?.strip_suffix(" xruns"))
+        .unwrap_or_else(|| panic!("no frame count: {stderr}"));
+    let (frames, xruns) = played
+        .split_once(" frames played, ")
+        .unwrap_or_else(|| panic!("no frame count: {stderr}"));
+    let frames: u64 = frames.parse().expect("a frame count");
+    assert!(frames >= 3 * u64::from(RATE), "{frames} frames for 3 s: {stderr}");
+    assert_eq!(xruns, "0", "{stderr}");
+    assert_tone(&analysers, 1.5, LEVEL, 1e-2, "adopt on alsa-lib's descriptor");
+}
+
+#[test]
+fn example_adopt_refuses_a_wrong_channel_count_from_alsa_lib() {
+    let Some(helper) = adopt_alsa() else { return };
+    let adopt = spawn_adopt_alsa(&helper, &common::playback_device(), "1", "1");
+    let started = Instant::now();
+    let mut running = adopt;
+    let status = loop {
+        if let Some(status) = running.child.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "adopt still running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    if let Some(mut s) = running.child.stderr.take() {
+        s.read_to_string(&mut err).expect("stderr");
+    }
+    println!("adopt-alsa with 3 channels: {status}\n{err}");
+    assert_eq!(status.code(), Some(1), "{err}");
+    // Error::AdoptedMismatch's words (CHANNEL_INFO's step is two channels' frame, not three).
+    assert!(
+        err.contains("set up by alsa-lib")
+            && err.contains("the adopted stream's")
+            && err.contains("as given"),
+        "{err}"
+    );
 }
