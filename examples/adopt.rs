@@ -23,11 +23,11 @@ use std::ops::ControlFlow;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use alsa_direct::sample::FullScale;
-use alsa_direct::{Config, Direction, Format, MmapStream, Negotiated, PcmDevice, Playback};
+use alsa_direct::{Config, Direction, Format, MmapStream, Negotiated, PcmDevice, Playback, TransportChoice};
 use cli::{device_from_env, Cli, Parsed};
 
 const USAGE: &str =
-    "usage: adopt [--fd N | -D DEVICE] [-f S16_LE] [-c 2] [-r 48000] [-p 256] [-n 4] [-d SECONDS] [--freq 440] [--level 0.25]";
+    "usage: adopt [--fd N | -D DEVICE] [-f S16_LE] [-c 2] [-r 48000] [-p 256] [-n 4] [-d SECONDS] [--freq 440] [--level 0.25] [--sync-ptr]";
 
 struct Args {
     fd: Option<i32>,
@@ -36,6 +36,7 @@ struct Args {
     seconds: u32,
     freq: f32,
     level: f32,
+    sync_ptr: bool,
 }
 
 fn parse(mut cli: Cli) -> Result<Parsed<Args>, String> {
@@ -53,6 +54,7 @@ fn parse(mut cli: Cli) -> Result<Parsed<Args>, String> {
         seconds: 2,
         freq: 440.0,
         level: 0.25,
+        sync_ptr: false,
     };
     while let Some(flag) = cli.next_flag() {
         match flag.as_str() {
@@ -66,6 +68,10 @@ fn parse(mut cli: Cli) -> Result<Parsed<Args>, String> {
             "--seconds" => args.seconds = cli.value()?,
             "--freq" => args.freq = cli.value()?,
             "--level" => args.level = cli.value()?,
+            "--sync-ptr" => {
+                cli.switch()?;
+                args.sync_ptr = true;
+            }
             "--help" => return Ok(Parsed::Help),
             _ => return Err(cli.unknown()),
         }
@@ -112,7 +118,11 @@ fn play(args: &Args) -> Result<(), String> {
         None => set_up_elsewhere(&args.device, &known)?,
     };
     let pcm = PcmDevice::from_fd(fd, Direction::Playback).map_err(|e| e.to_string())?;
-    let config = Config::new(known.format, known.channels, known.rate);
+    let config = Config::new(known.format, known.channels, known.rate).transport(if args.sync_ptr {
+        TransportChoice::ForceSyncPtr
+    } else {
+        TransportChoice::Auto
+    });
     let mut stream = MmapStream::<i16, Playback>::adopt(pcm, &known, &config).map_err(|e| e.to_string())?;
     signal::stop_on_signals();
     eprintln!("adopt: adopted {}", stream.setup());
