@@ -3,6 +3,8 @@
 //! alsa-lib in this process. The other program opens the device, sets its hardware
 //! parameters, and `exec`s this one with the descriptor inherited (`--fd N`) and the
 //! parameters it set (`-f`, `-c`, `-r`, `-p`, `-n`); SIGINT/SIGTERM stop it at a period.
+//! `guest-tools/adopt/adopt_alsa.c` is such a program: alsa-lib sets the device up, and the
+//! kernel tests run it with this example (docs/adopt.md).
 //!
 //! ```sh
 //! adopt --fd 3 -f S16_LE -c 2 -r 48000 -p 256 -n 4 -d 2
@@ -21,17 +23,20 @@ use std::ops::ControlFlow;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use alsa_direct::sample::FullScale;
-use alsa_direct::{Config, Direction, Format, MmapStream, Negotiated, PcmDevice, Playback};
+use alsa_direct::{Config, Direction, Format, MmapStream, Negotiated, PcmDevice, Playback, TransportChoice};
 use cli::{device_from_env, Cli, Parsed};
 
 const USAGE: &str =
-    "usage: adopt [--fd N | -D DEVICE] [-f S16_LE] [-c 2] [-r 48000] [-p 256] [-n 4] [-d SECONDS]";
+    "usage: adopt [--fd N | -D DEVICE] [-f S16_LE] [-c 2] [-r 48000] [-p 256] [-n 4] [-d SECONDS] [--freq 440] [--level 0.25] [--sync-ptr]";
 
 struct Args {
     fd: Option<i32>,
     device: String,
     known: Negotiated,
     seconds: u32,
+    freq: f32,
+    level: f32,
+    sync_ptr: bool,
 }
 
 fn parse(mut cli: Cli) -> Result<Parsed<Args>, String> {
@@ -47,6 +52,9 @@ fn parse(mut cli: Cli) -> Result<Parsed<Args>, String> {
             buffer_size: 0,
         },
         seconds: 2,
+        freq: 440.0,
+        level: 0.25,
+        sync_ptr: false,
     };
     while let Some(flag) = cli.next_flag() {
         match flag.as_str() {
@@ -58,6 +66,12 @@ fn parse(mut cli: Cli) -> Result<Parsed<Args>, String> {
             "--period" => args.known.period_size = cli.value()?,
             "--periods" => args.known.periods = cli.value()?,
             "--seconds" => args.seconds = cli.value()?,
+            "--freq" => args.freq = cli.value()?,
+            "--level" => args.level = cli.value()?,
+            "--sync-ptr" => {
+                cli.switch()?;
+                args.sync_ptr = true;
+            }
             "--help" => return Ok(Parsed::Help),
             _ => return Err(cli.unknown()),
         }
@@ -104,17 +118,21 @@ fn play(args: &Args) -> Result<(), String> {
         None => set_up_elsewhere(&args.device, &known)?,
     };
     let pcm = PcmDevice::from_fd(fd, Direction::Playback).map_err(|e| e.to_string())?;
-    let config = Config::new(known.format, known.channels, known.rate);
+    let config = Config::new(known.format, known.channels, known.rate).transport(if args.sync_ptr {
+        TransportChoice::ForceSyncPtr
+    } else {
+        TransportChoice::Auto
+    });
     let mut stream = MmapStream::<i16, Playback>::adopt(pcm, &known, &config).map_err(|e| e.to_string())?;
     signal::stop_on_signals();
     eprintln!("adopt: adopted {}", stream.setup());
     let total = u64::from(args.seconds) * u64::from(known.rate);
-    let step = 440.0 / known.rate as f32 * std::f32::consts::TAU;
+    let step = args.freq / known.rate as f32 * std::f32::consts::TAU;
     let mut phase = 0.0f32;
     stream
         .run(|period, info| {
             for frame in period.chunks_exact_mut(info.channels) {
-                frame.fill(i16::from_f32(phase.sin() * 0.25));
+                frame.fill(i16::from_f32(phase.sin() * args.level));
                 phase = (phase + step) % std::f32::consts::TAU;
             }
             if signal::stop_requested() || info.position + info.frames as u64 >= total {

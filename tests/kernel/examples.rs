@@ -8,7 +8,7 @@
 
 use std::io::Read;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -882,4 +882,105 @@ fn example_hdmi_iec958_refuses_a_card_without_iec958() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("IEC958_SUBFRAME"), "{err}");
+}
+
+/// The adopt test's C helper (`guest-tools/adopt/adopt_alsa.c`), when `cargo board test`
+/// built it against the guest's alsa-lib and said where (`ALSA_DIRECT_ADOPT_ALSA`); `None`
+/// (the test says it skipped) elsewhere.
+fn adopt_alsa() -> Option<PathBuf> {
+    let Some(path) = std::env::var_os("ALSA_DIRECT_ADOPT_ALSA") else {
+        println!("skipped: no ALSA_DIRECT_ADOPT_ALSA (cargo board test sets it on emulated boards)");
+        return None;
+    };
+    let path = PathBuf::from(path);
+    assert!(
+        path.is_file(),
+        "ALSA_DIRECT_ADOPT_ALSA names {path:?}, which is not there"
+    );
+    Some(path)
+}
+
+/// Runs the C helper: alsa-lib opens and sets up `device`, then execs the `adopt` example on
+/// its descriptor with the values it read back (the channel count plus `channel_delta`) and
+/// `extra` arguments.
+fn spawn_adopt_alsa(helper: &Path, device: &str, channel_delta: &str, extra: &[&str]) -> Running {
+    let adopt = example("adopt");
+    let adopt = adopt.to_str().expect("a UTF-8 path");
+    let freq = FREQ.to_string();
+    let level = LEVEL.to_string();
+    let child = Command::new(helper)
+        .args([device, channel_delta, adopt, "--freq", &freq, "--level", &level])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {helper:?}: {e}"));
+    Running {
+        name: "adopt-alsa".into(),
+        child,
+    }
+}
+
+/// alsa-lib (`snd_pcm_open`, `snd_pcm_hw_params` with `_near` values) sets the loopback's
+/// playback end up; the `adopt` example takes the descriptor and plays 2 s of the test tone,
+/// on each transport; the tone is heard at the capture end, every frame played, no xrun.
+#[test]
+fn example_adopt_plays_on_a_descriptor_alsa_lib_set_up() {
+    let Some(helper) = adopt_alsa() else { return };
+    let playback = common::playback_device();
+    for (extra, transport) in [(&[][..], ""), (&["--sync-ptr"][..], "SYNC_PTR")] {
+        let what = format!("adopt on alsa-lib's descriptor {extra:?}");
+        let mut stream = capture::<i16>(&common::capture_device(), Format::S16Le);
+        let args: Vec<&str> = ["--seconds", "2"].iter().chain(extra).copied().collect();
+        let adopt = spawn_adopt_alsa(&helper, &playback, "0", &args);
+        let analysers = hear(&mut stream, 1.0, 5.0);
+        drop(stream);
+        let (_, stderr) = adopt.finish(Duration::from_secs(10));
+        assert!(stderr.contains("set up by alsa-lib"), "{what}: {stderr}");
+        let adopted = stderr
+            .lines()
+            .find(|l| l.starts_with("adopt: adopted "))
+            .unwrap_or_else(|| panic!("{what}: no setup line: {stderr}"));
+        assert!(adopted.ends_with(transport), "{what}: {adopted}");
+        // The crate's own count: every frame of 2 s played, and no xrun.
+        let (frames, xruns) = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("adopt: ")?.strip_suffix(" xruns"))
+            .and_then(|l| l.split_once(" frames played, "))
+            .unwrap_or_else(|| panic!("{what}: no frame count: {stderr}"));
+        let frames: u64 = frames.parse().expect("a frame count");
+        assert!(frames >= 2 * u64::from(RATE), "{what}: {frames} frames for 2 s");
+        assert_eq!(xruns, "0", "{what}: {stderr}");
+        assert_tone(&analysers, 1.0, LEVEL, 1e-2, &what);
+    }
+}
+
+/// The C helper passes one channel more than alsa-lib set: the example refuses the descriptor
+/// with `Error::AdoptedMismatch` and exits 1.
+#[test]
+fn example_adopt_refuses_a_wrong_channel_count_from_alsa_lib() {
+    let Some(helper) = adopt_alsa() else { return };
+    let adopt = spawn_adopt_alsa(&helper, &common::playback_device(), "1", &["--seconds", "1"]);
+    let started = Instant::now();
+    let mut running = adopt;
+    let status = loop {
+        if let Some(status) = running.child.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "adopt still running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    if let Some(mut s) = running.child.stderr.take() {
+        s.read_to_string(&mut err).expect("stderr");
+    }
+    println!("adopt-alsa with 3 channels: {status}\n{err}");
+    assert_eq!(status.code(), Some(1), "{err}");
+    // Error::AdoptedMismatch's words (CHANNEL_INFO's step is two channels' frame, not three).
+    assert!(
+        err.contains("set up by alsa-lib")
+            && err.contains("the adopted stream's")
+            && err.contains("as given"),
+        "{err}"
+    );
 }

@@ -586,10 +586,21 @@ fn test_board(
     // `-- oracle` alone runs only the differential harness.
     let only_oracle = !test_args.is_empty() && test_args.iter().all(|a| a.contains(oracle::WORD));
     let runs: &[Run] = if only_oracle { &[] } else { &board.runs };
+    let adopt = adopt_helper(ws, host, board, test_args, summary);
     let mut jobs = Vec::new();
     for run in runs {
         let target = board.run_target(run);
         let (binary, examples) = build(ws, target, built)?;
+        let mut env = board.guest_env(run);
+        let mut files: Vec<(String, PathBuf)> = examples
+            .into_iter()
+            .map(|(name, exe)| (format!("/tests/{target}/examples/{name}"), exe))
+            .collect();
+        if let Some((helper, alsa)) = &adopt {
+            env.insert(ADOPT_ENV.into(), ADOPT_GUEST.into());
+            files.push((ADOPT_GUEST.into(), helper.clone()));
+            files.extend(alsa.iter().cloned());
+        }
         let mut args = vec!["--test-threads=1".to_owned()];
         args.extend(run.args.iter().cloned());
         args.extend(test_args.iter().cloned());
@@ -598,12 +609,9 @@ fn test_board(
             guest_path: format!("/tests/{target}/kernel"),
             host_binary: binary,
             args,
-            env: board.guest_env(run),
+            env,
             syslog: Syslog::dump_or(run.dump_syslog || opts.dump_syslog, Syslog::Off),
-            files: examples
-                .into_iter()
-                .map(|(name, exe)| (format!("/tests/{target}/examples/{name}"), exe))
-                .collect(),
+            files,
             stderr: None,
         });
     }
@@ -677,6 +685,46 @@ fn oracle_plan(
             summary.add(
                 &board.name,
                 "oracle",
+                false,
+                format!("{err:#}"),
+                started.elapsed(),
+            );
+            None
+        }
+    }
+}
+
+/// The environment variable that tells the kernel tests where the adopt test's C helper is.
+const ADOPT_ENV: &str = "ALSA_DIRECT_ADOPT_ALSA";
+/// Where the adopt test's C helper is in the guest.
+const ADOPT_GUEST: &str = "/tests/adopt-alsa";
+/// The C helper's source, relative to the workspace root.
+const ADOPT_SOURCE: &str = "guest-tools/adopt/adopt_alsa.c";
+
+/// The adopt test's C helper (`guest-tools/adopt/adopt_alsa.c`: alsa-lib sets a device up
+/// and hands its descriptor to the `adopt` example) built for an emulated `board`, with the
+/// guest's alsa-lib files, when the test is full or its arguments name `adopt`; a failure to
+/// build it is a failed summary line (the kernel test then says it was skipped).
+fn adopt_helper(
+    ws: &Workspace,
+    host: &mut Host,
+    board: &Board,
+    test_args: &[String],
+    summary: &mut Summary,
+) -> Option<(PathBuf, Vec<(String, PathBuf)>)> {
+    let named = test_args.iter().any(|a| a.contains("adopt"));
+    if (!named && !test_args.is_empty()) || board.emulation().is_err() {
+        return None;
+    }
+    let started = Instant::now();
+    let out_dir = ws.target_dir.join("adopt");
+    match oracle::build_c(ws, host, board, &out_dir, ADOPT_SOURCE, "adopt-alsa") {
+        Ok(built) => Some(built),
+        Err(err) => {
+            step!("{}: adopt-alsa FAILED to build: {err:#}", board.name);
+            summary.add(
+                &board.name,
+                "adopt-alsa",
                 false,
                 format!("{err:#}"),
                 started.elapsed(),

@@ -125,7 +125,7 @@ pub fn plan(ws: &Workspace, host: &mut Host, board: &Board, out_dir: &Path) -> R
         });
     }
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let (c_binary, alsa) = build_c(ws, host, board, out_dir)?;
+    let (c_binary, alsa) = build_c(ws, host, board, out_dir, SOURCE, "oracle-c")?;
     let rate = board.stream.rate;
     let mut jobs = Vec::new();
     let mut on_devices = Vec::new();
@@ -197,15 +197,18 @@ pub fn plan(ws: &Workspace, host: &mut Host, board: &Board, out_dir: &Path) -> R
     })
 }
 
-/// Builds `oracle.c` for the board's target against its suite's alsa-lib: the headers from
-/// `libasound2-dev` (downloaded once into the board cache), linked dynamically with the
-/// guest's `libasound.so.2` (the one aplay uses); returns the binary and the guest's alsa-lib
-/// files.
-fn build_c(
+/// Builds the C program `source` (relative to the workspace root: `oracle.c`, or the adopt
+/// test's `adopt_alsa.c`) for the board's target against its suite's alsa-lib: the headers
+/// from `libasound2-dev` (downloaded once into the board cache), linked dynamically with the
+/// guest's `libasound.so.2` (the one aplay uses); returns the binary (`out_dir/NAME-SUITE-TARGET`)
+/// and the guest's alsa-lib files.
+pub fn build_c(
     ws: &Workspace,
     host: &mut Host,
     board: &Board,
     out_dir: &Path,
+    source: &str,
+    name: &str,
 ) -> Result<(PathBuf, Vec<GuestFile>)> {
     let alsa = bench_files::prepare(board, &ws.cache_dir(), host)?;
     let (debian, _) = board.emulation()?;
@@ -232,19 +235,20 @@ fn build_c(
     if exec::which(gcc).is_none() {
         anyhow::bail!("{gcc} not found: run `cargo board setup` (it installs the cross compilers)");
     }
-    let binary = out_dir.join(format!("oracle-c-{}-{target}", debian.suite));
+    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let binary = out_dir.join(format!("{name}-{}-{target}", debian.suite));
     exec::run(
         Command::new(gcc)
             .args(["-O2", "-Wall", "-Wextra", "-Werror", "-I"])
             .arg(dev.join("usr/include"))
             .arg("-o")
             .arg(&binary)
-            .arg(ws.root.join(SOURCE))
+            .arg(ws.root.join(source))
             .arg(&library)
             // A newer suite's alsa-lib may need a newer C library than the cross compiler's.
             .arg("-Wl,--allow-shlib-undefined"),
     )
-    .with_context(|| format!("building the oracle ({SOURCE}) with {gcc}"))?;
+    .with_context(|| format!("building {source} with {gcc}"))?;
     Ok((binary, alsa))
 }
 
