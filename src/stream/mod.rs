@@ -26,9 +26,9 @@ mod kernel;
 #[cfg(test)]
 mod model;
 mod playback;
+mod reader;
 #[cfg(test)]
 mod replay;
-mod reader;
 mod resume;
 mod rewind;
 mod snapshot;
@@ -421,7 +421,6 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         State::from_raw(self.kernel.status().state)
     }
 
-
     /// The status timestamp and the audio timestamp of one status snapshot.
     fn timestamps_of(s: &crate::transport::RawStatus) -> (Timestamp, Timestamp) {
         (
@@ -500,6 +499,8 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         let state = self.cached_state()?;
         match self.note_fault(state) {
             Some(fault) => Err(fault),
+            // The kernel's HWSYNC (and so `snd_pcm_avail`) fails with EBADFD here.
+            None if matches!(state, State::Open | State::Setup) => Err(Error::BadState(state)),
             None => self.cached_avail(),
         }
     }
@@ -516,6 +517,17 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     pub fn wait(&mut self, timeout_ms: Option<u32>) -> Result<bool> {
         let limit_ms = timeout_ms.unwrap_or(self.setup.timeout_ms);
         self.wake_at(self.setup.avail_min)?;
+        // Like `snd_pcm_wait`: ready at once when `avail_min` is there as of the last status
+        // (a state change such as `reset` wakes no waiter, so the poll alone would sleep).
+        let state = self.cached_state()?;
+        if let Some(fault) = self.note_fault(state) {
+            return Err(fault);
+        }
+        if matches!(state, State::Prepared | State::Running | State::Paused)
+            && self.cached_avail()? >= self.setup.avail_min
+        {
+            return Ok(true);
+        }
         match self.kernel.wait(limit_ms)? {
             Readiness::Ready => {
                 self.refresh()?;
@@ -976,7 +988,24 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             return Err(Error::CommitTooLarge);
         }
         self.begun = 0;
+        self.check_queueable()?;
         self.advance(self.begun_at, frames)
+    }
+
+    /// Refuses to queue frames outside the states that take them, as of the last status (no
+    /// system call), like the kernel's write and alsa-lib's `snd_pcm_mmap_writei`: the
+    /// fault (an xrun counted once) in a fault state, [`Error::BadState`] in OPEN or SETUP
+    /// and in a draining playback stream.
+    pub(super) fn check_queueable(&mut self) -> Result<()> {
+        let state = self.cached_state()?;
+        if let Some(fault) = self.note_fault(state) {
+            return Err(fault);
+        }
+        match state {
+            State::Open | State::Setup => Err(Error::BadState(state)),
+            State::Draining if D::DIRECTION == Direction::Playback => Err(Error::BadState(state)),
+            _ => Ok(()),
+        }
     }
 
     /// Remembers what `begin` hands out: `frames` at the application pointer now.
