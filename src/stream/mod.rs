@@ -520,9 +520,6 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         // Like `snd_pcm_wait`: ready at once when `avail_min` is there as of the last status
         // (a state change such as `reset` wakes no waiter, so the poll alone would sleep).
         let state = self.cached_state()?;
-        if let Some(fault) = self.note_fault(state) {
-            return Err(fault);
-        }
         if matches!(state, State::Prepared | State::Running | State::Paused)
             && self.cached_avail()? >= self.setup.avail_min
         {
@@ -988,20 +985,21 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             return Err(Error::CommitTooLarge);
         }
         self.begun = 0;
-        self.check_queueable()?;
         self.advance(self.begun_at, frames)
     }
 
     /// Refuses to queue frames outside the states that take them, as of the last status (no
-    /// system call), like the kernel's write and alsa-lib's `snd_pcm_mmap_writei`: the
-    /// fault (an xrun counted once) in a fault state, [`Error::BadState`] in OPEN or SETUP
-    /// and in a draining playback stream.
-    pub(super) fn check_queueable(&mut self) -> Result<()> {
+    /// system call), like the kernel's write and alsa-lib's `snd_pcm_mmap_writei` (its bare
+    /// `snd_pcm_mmap_commit` checks no state, and neither does `commit`): the
+    /// fault in a fault state, [`Error::BadState`] in OPEN or SETUP and in a draining
+    /// playback stream. The fault is not counted here: the last status may predate a linked
+    /// partner's recovery, and the fresh reads that follow count it.
+    pub(super) fn check_queueable(&self) -> Result<()> {
         let state = self.cached_state()?;
-        if let Some(fault) = self.note_fault(state) {
-            return Err(fault);
-        }
         match state {
+            State::Xrun => Err(Error::Xrun),
+            State::Suspended => Err(Error::Suspended),
+            State::Disconnected => Err(Error::Disconnected),
             State::Open | State::Setup => Err(Error::BadState(state)),
             State::Draining if D::DIRECTION == Direction::Playback => Err(Error::BadState(state)),
             _ => Ok(()),
