@@ -97,15 +97,6 @@ pub enum Kind {
 
 /// The named differences (docs/oracle.md "Named differences").
 pub const NAMED: &[Named] = &[
-    // `resume()` on a stream that is not suspended is refused by the crate without a system
-    // call (`Error::BadState`, reported as EBADFD), where alsa-lib passes on whatever the
-    // kernel's RESUME answers (ENOSYS on a device that cannot resume, as snd-aloop; EBADFD
-    // otherwise, the same as the crate's, which then does not differ).
-    Named {
-        name: "resume-not-suspended",
-        kind: Kind::Intended,
-        matches: |_, _, a, c| a.op == "resume" && a.state != 7 && a.ret < 0 && c.ret == -77 && a.ret != c.ret,
-    },
     // `avail_min` not below the stop threshold (here the buffer) makes every wait end in an
     // xrun: the crate refuses such a config at open (`ConfigError::AvailMinNotBelowStopThreshold`,
     // EINVAL), alsa-lib accepts it.
@@ -344,18 +335,18 @@ mod tests {
     #[test]
     fn a_named_difference_ends_the_comparison_by_name() {
         let a = vec![
-            line("a", 0, "resume", -38, 3, 1024, 100),
+            line("a", 0, "pause 0", 0, 3, 1024, 100),
             line("a", 1, "status", 0, 3, 1024, 100),
         ];
         let c = vec![
-            line("c", 0, "resume", -77, 3, 1024, 100),
-            line("c", 1, "status", 0, 3, 1024, 100),
+            line("c", 0, "pause 0", 0, 4, 1024, 100),
+            line("c", 1, "status", 0, 4, 1024, 100),
         ];
         assert_eq!(
             compare("s", &a, &c, 64),
             Outcome {
                 steps: 0,
-                verdict: Verdict::Named("resume-not-suspended", Kind::Intended, 0)
+                verdict: Verdict::Named("xrun-after-pause-release", Kind::Found, 0)
             }
         );
     }
