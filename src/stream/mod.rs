@@ -503,6 +503,8 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         let state = self.cached_state()?;
         match self.note_fault(state) {
             Some(fault) => Err(fault),
+            // The kernel's HWSYNC (and so `snd_pcm_avail`) fails with EBADFD here.
+            None if matches!(state, State::Open | State::Setup) => Err(Error::BadState(state)),
             None => self.cached_avail(),
         }
     }
@@ -519,6 +521,14 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     pub fn wait(&mut self, timeout_ms: Option<u32>) -> Result<bool> {
         let limit_ms = timeout_ms.unwrap_or(self.setup.timeout_ms);
         self.wake_at(self.setup.avail_min)?;
+        // Like `snd_pcm_wait`: ready at once when `avail_min` is there as of the last status
+        // (a state change such as `reset` wakes no waiter, so the poll alone would sleep).
+        let state = self.cached_state()?;
+        if matches!(state, State::Prepared | State::Running | State::Paused)
+            && self.cached_avail()? >= self.setup.avail_min
+        {
+            return Ok(true);
+        }
         match self.kernel.wait(limit_ms)? {
             Readiness::Ready => {
                 self.refresh()?;
@@ -983,6 +993,24 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         }
         self.begun = 0;
         self.advance(self.begun_at, frames)
+    }
+
+    /// Refuses to queue frames outside the states that take them, as of the last status (no
+    /// system call), like the kernel's write and alsa-lib's `snd_pcm_mmap_writei` (its bare
+    /// `snd_pcm_mmap_commit` checks no state, and neither does `commit`): the
+    /// fault in a fault state, [`Error::BadState`] in OPEN or SETUP and in a draining
+    /// playback stream. The fault is not counted here: the last status may predate a linked
+    /// partner's recovery, and the fresh reads that follow count it.
+    pub(super) fn check_queueable(&self) -> Result<()> {
+        let state = self.cached_state()?;
+        match state {
+            State::Xrun => Err(Error::Xrun),
+            State::Suspended => Err(Error::Suspended),
+            State::Disconnected => Err(Error::Disconnected),
+            State::Open | State::Setup => Err(Error::BadState(state)),
+            State::Draining if D::DIRECTION == Direction::Playback => Err(Error::BadState(state)),
+            _ => Ok(()),
+        }
     }
 
     /// Remembers what `begin` hands out: `frames` at the application pointer now.

@@ -76,6 +76,7 @@ impl<S: Sample> MmapStream<S, Playback> {
     /// # Errors
     /// As [`MmapStream::run`].
     pub fn write(&mut self, samples: &mut impl Iterator<Item = S>) -> Result<usize> {
+        self.check_queueable()?;
         let channels = self.channels();
         let mut written = 0;
         while written < self.frames_in_buffer() as usize {

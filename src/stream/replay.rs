@@ -119,7 +119,12 @@ impl Replay {
             periods,
             buffer_size: period * periods,
         };
-        let sw = sw_params::<Playback>(&config, &negotiated).expect("the replay's own config is valid");
+        // A config the crate refuses (e.g. `avail_min` not below the stop threshold) fails
+        // the open, as `MmapStream::open` does on a real kernel.
+        let sw = match sw_params::<Playback>(&config, &negotiated) {
+            Ok(sw) => sw,
+            Err(e) => return errno_of(&e),
+        };
         let model = ModelSetup {
             capture: false,
             mapped: false,

@@ -980,6 +980,55 @@ fn resume_when_not_suspended_is_a_state_error() {
     assert_eq!(truth.borrow().state, abi::SNDRV_PCM_STATE_RUNNING);
 }
 
+/// `write` in an xrun queues nothing and returns the xrun, counted once at most, as
+/// alsa-lib's `snd_pcm_mmap_writei` returns EPIPE (found by the oracle, `write-in-xrun`).
+#[test]
+fn writing_in_an_xrun_is_the_xrun_and_queues_nothing() {
+    for mapped in [false, true] {
+        let (mut stream, truth) = open::<Playback>(&setup(false, mapped), XrunPolicy::Fail).unwrap();
+        play(&mut stream, &truth, 6).unwrap();
+        truth.borrow_mut().hardware(100_000);
+        assert_eq!(stream.status().unwrap().state, State::Xrun);
+        let (appl, xruns) = (truth.borrow().appl_ptr, stream.xruns);
+        assert_eq!(stream.write(&mut core::iter::repeat(0i16)), Err(Error::Xrun));
+        assert_eq!(truth.borrow().appl_ptr, appl, "frames queued in an xrun");
+        assert!(stream.xruns <= xruns + 1, "the xrun is counted once at most");
+    }
+}
+
+/// `write` after a drop (SETUP) queues nothing and is a state error, as alsa-lib's
+/// `snd_pcm_mmap_writei` returns EBADFD (`write-outside-streaming-states`); `avail` too
+/// (`avail-outside-streaming-states`: the kernel's HWSYNC fails with EBADFD in SETUP).
+#[test]
+fn writing_or_avail_in_setup_is_a_state_error() {
+    for mapped in [false, true] {
+        let (mut stream, truth) = open::<Playback>(&setup(false, mapped), XrunPolicy::Fail).unwrap();
+        play(&mut stream, &truth, 4).unwrap();
+        stream.stop().unwrap();
+        let appl = truth.borrow().appl_ptr;
+        let mut samples = core::iter::repeat_n(0i16, 200);
+        assert_eq!(stream.write(&mut samples), Err(Error::BadState(State::Setup)));
+        assert_eq!(truth.borrow().appl_ptr, appl, "frames queued in SETUP");
+        assert_eq!(stream.avail(), Err(Error::BadState(State::Setup)));
+    }
+}
+
+/// A wait that finds `avail_min` already there is ready at once without polling, as
+/// `snd_pcm_wait` checks avail before `ppoll` (`wait-misses-readiness`: after a `reset` in
+/// PREPARED no wakeup comes, and epoll would sleep to the timeout).
+#[test]
+fn wait_with_avail_min_there_is_ready_without_polling() {
+    for mapped in [false, true] {
+        let (mut stream, truth) = open::<Playback>(&setup(false, mapped), XrunPolicy::Fail).unwrap();
+        assert_eq!(stream.begin(100).len(), 200);
+        stream.commit(100).unwrap();
+        stream.reset().unwrap();
+        let polls = truth.borrow().polls;
+        assert_eq!(stream.wait(Some(100)), Ok(true));
+        assert_eq!(truth.borrow().polls, polls, "polled with avail_min there");
+    }
+}
+
 /// Mapped transport, with the hardware moving while the status page is read: `status`
 /// reports one snapshot, whose pointer, timestamp and avail agree.
 #[test]

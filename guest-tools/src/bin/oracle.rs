@@ -129,7 +129,7 @@ impl Runner {
                     self.stream = Some(s);
                     0
                 }
-                Err(e) => ret::<i64>(Err(e)),
+                Err(e) => ret::<i64>(Err(e.into())),
             };
         }
         if op == "sleep" {
@@ -207,7 +207,7 @@ impl Runner {
                             Err(e) => errno_of(&e),
                         }
                     }
-                    Err(e) => errno_of(&e),
+                    Err(e) => errno_of(&e.into()),
                 }
             }
             "unlink" => match self.second.take() {

@@ -424,8 +424,9 @@ fn pcm(
             'c'
         }
     );
-    let opened = alsa_direct::DeviceName::parse(&name)
-        .and_then(|n| PcmDevice::open_mode(&n, direction, alsa_direct::OpenMode::FailIfBusy));
+    let opened = alsa_direct::DeviceName::parse(&name).and_then(|n| {
+        PcmDevice::open_mode(&n, direction, alsa_direct::OpenMode::FailIfBusy).map_err(Into::into)
+    });
     let mut pcm = match opened {
         Ok(pcm) => pcm,
         Err(e) => {

@@ -298,7 +298,6 @@ pub fn totals(on: &OnDevice, traces: &compare::Traces, tag: &str, rate: u32) -> 
             Verdict::Named(name, kind, _) => {
                 let kind = match kind {
                     compare::Kind::Intended => "intended",
-                    compare::Kind::KnownDefect => "known defect",
                     compare::Kind::Found => "found",
                 };
                 totals
