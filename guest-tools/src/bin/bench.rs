@@ -84,7 +84,8 @@ fn play(args: &[String]) -> i32 {
         } else {
             TransportChoice::Auto
         });
-    let result = MmapStream::<i16, Playback>::open(&device, &config).and_then(|mut stream| {
+    let opened = MmapStream::<i16, Playback>::open(&device, &config).map_err(alsa_direct::Error::from);
+    let result = opened.and_then(|mut stream| {
         let mut count = 0u64;
         stream.run(|buf, info| {
             buf.fill(0);
