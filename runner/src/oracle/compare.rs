@@ -133,23 +133,25 @@ pub const NAMED: &[Named] = &[
         name: "drain-of-an-empty-running-stream",
         kind: Kind::Found,
         matches: |_, _, a, c| {
-            a.op == "drain"
-                && a.avail == c.avail
-                && ((a.ret == 0 && c.ret == -32) || (a.ret == -32 && c.ret == 0))
+            a.op == "drain" && ((a.ret == 0 && c.ret == -32) || (a.ret == -32 && c.ret == 0))
         },
     },
-    // snd-dummy (hrtimer) on the i686 and forced SYNC_PTR runs: after `reset` of a paused
-    // stream and the release, the crate's stream was in an xrun (or its DELAY EPIPE) where
-    // alsa-lib's ran on. Not yet explained.
+    // `reset` of a paused stream, then the release: on snd-dummy (i686 and forced SYNC_PTR
+    // runs) and on qemu-riscv64-hda the crate's stream was in an xrun (or its DELAY EPIPE)
+    // soon after, where alsa-lib's ran on. Not yet explained: a possible defect of the crate.
     Named {
-        name: "dummy-reset-paused-xrun",
+        name: "reset-paused-xrun",
         kind: Kind::Found,
-        matches: |script, _, a, c| {
-            script == "reset-paused"
-                && a.tag.contains("Dummy")
-                && a.ret >= 0
-                && (c.state == 4 || c.ret == -32)
+        matches: |script, _, _, c| {
+            script == "reset-paused" && (c.state == 4 || c.ret == -32 || c.delay_err == 32)
         },
+    },
+    // snd-usb-audio on qemu-armv7-usb: alsa-lib's `drain` failed with EIO (the kernel's drain
+    // timed out) where the crate's drained. Seen once (drop-prepare-cycles); not yet explained.
+    Named {
+        name: "usb-drain-eio",
+        kind: Kind::Found,
+        matches: |_, _, a, c| a.op == "drain" && a.ret == -5 && c.ret == 0,
     },
 ];
 
