@@ -930,18 +930,13 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     fn period_info(&self, frames: u64) -> PeriodInfo {
         let status = self.kernel.status();
+        let (timestamp, audio_timestamp) = Self::timestamps_of(&status);
         PeriodInfo {
             frames: frames as usize,
             channels: self.channels(),
             position: self.position,
-            timestamp: Timestamp {
-                sec: status.tstamp_sec,
-                nsec: status.tstamp_nsec,
-            },
-            audio_timestamp: Timestamp {
-                sec: status.audio_tstamp_sec,
-                nsec: status.audio_tstamp_nsec,
-            },
+            timestamp,
+            audio_timestamp,
             xruns: self.xruns,
             hw_ptr: status.hw_ptr,
         }

@@ -63,19 +63,14 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         } else {
             ring::playback_queued(hw, appl, self.frames_in_buffer(), boundary)
         };
+        let (timestamp, audio_timestamp) = Self::timestamps_of(&status);
         Ok(Snapshot {
             state: State::from_raw(status.state)?,
             hw_ptr: hw,
             appl_ptr: appl,
             delay,
-            timestamp: Timestamp {
-                sec: status.tstamp_sec,
-                nsec: status.tstamp_nsec,
-            },
-            audio_timestamp: Timestamp {
-                sec: status.audio_tstamp_sec,
-                nsec: status.audio_tstamp_nsec,
-            },
+            timestamp,
+            audio_timestamp,
         })
     }
 
