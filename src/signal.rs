@@ -100,6 +100,13 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64"
+    ))]
     fn a_signal_raises_the_flag() {
         static STOP: StopFlag = StopFlag::new();
         stop_on_signals(&STOP).unwrap();
@@ -108,5 +115,19 @@ mod tests {
         let rc = unsafe { libc::raise(SIGTERM) };
         assert_eq!(rc, 0);
         assert!(STOP.is_raised());
+    }
+
+    #[test]
+    #[cfg(not(any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64"
+    )))]
+    fn other_architectures_are_refused_with_enosys() {
+        static STOP: StopFlag = StopFlag::new();
+        let error = stop_on_signals(&STOP).unwrap_err();
+        assert_eq!(error, crate::Error::sys(crate::Op::Signal, crate::Errno::NOSYS));
     }
 }
