@@ -251,7 +251,7 @@ impl PcmDevice {
     }
 
     /// A state-changing ioctl (`DRAIN` is retried on `EINTR`).
-    pub(crate) fn run(&self, command: Command) -> Result<()> {
+    pub(crate) fn command(&self, command: Command) -> Result<()> {
         let fd = self.fd();
         match command {
             Command::Prepare => sys::command(fd, ioctl::PCM_PREPARE),

@@ -118,7 +118,7 @@ impl Kernel for HwKernel {
     }
 
     fn command(&mut self, command: Command) -> Result<()> {
-        self.pcm.run(command)
+        self.pcm.command(command)
     }
 
     fn sw_params(&mut self, sw: &SwParams) -> Result<()> {

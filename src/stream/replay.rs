@@ -19,7 +19,10 @@ use std::vec::Vec;
 use super::model::{KernelModel, ModelSetup, TestKernel, Truth};
 use super::*;
 use crate::abi;
+use crate::error::{Errno, Error, Result};
 use crate::params::Format;
+use crate::params::Negotiated;
+use crate::transport::TransportKind;
 
 /// The crate's trace of the named scripts on qemu-arm64's kernel (Linux 6.1, snd-aloop,
 /// `SYNC_PTR`), as the runner writes it (`target/oracle/BOARD-DEVICE@RUN.trace`).

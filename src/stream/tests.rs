@@ -14,8 +14,12 @@ use proptest::prelude::*;
 use super::model::{Hostile, KernelModel, ModelSetup, TestKernel, Truth};
 use super::*;
 use crate::abi;
+use crate::error::{Error, Result};
 use crate::params::Format;
+use crate::params::Negotiated;
+use crate::ring;
 use crate::test_support::cases;
+use crate::transport::TransportKind;
 
 pub(super) type Shared = Rc<RefCell<Truth>>;
 

@@ -78,5 +78,9 @@ impl Summary {
         let passed = self.rows.iter().filter(|r| r.passed).count();
         println!();
         println!("{label}: {passed} passed, {} failed", self.rows.len() - passed);
+        // The failures again, last, so that a log read from its end shows them.
+        for r in self.rows.iter().filter(|r| !r.passed) {
+            println!("FAILED: {} {}: {}", r.board, r.run, r.detail);
+        }
     }
 }
