@@ -91,7 +91,7 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Build the library with Debian's Rust of the declared rust-version (part of ci).
     ///
-    /// The compiler is downloaded and unpacked under target/board-cache, not installed; the
+    /// The compiler is downloaded and unpacked under ~/.cache/alsa-direct/board-cache, not installed; the
     /// library is built as a dependency of a fresh project.
     Msrv,
 }

@@ -1,6 +1,6 @@
 //! alsa-lib for the benchmarks: Debian's `aplay` (alsa-utils), `libasound`, the C library and
 //! alsa-lib's configuration (`/usr/share/alsa`), fetched once per guest architecture and cached
-//! under `target/board-cache/<suite>-<arch>/alsa/`.
+//! under `~/.cache/alsa-direct/board-cache/<suite>-<arch>/alsa/`.
 //!
 //! Only what `aplay` loads is unpacked (it needs `libasound.so.2`, `libm` and `libc`; check
 //! with `readelf -d usr/bin/aplay`). Files under `usr/lib/` and `usr/lib64/` are also placed

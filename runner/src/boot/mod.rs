@@ -48,7 +48,7 @@ pub struct HostAudio<'a> {
     pub hotplug: Option<&'a Hotplug>,
 }
 
-/// Packs the jobs into an initramfs (`target/board-cache/boot/<board>-<purpose>-<pid>.cpio`,
+/// Packs the jobs into an initramfs (`~/.cache/alsa-direct/board-cache/boot/<board>-<purpose>-<pid>.cpio`,
 /// private to this process and removed afterwards) and boots it, with `audio` on the host's
 /// side of the board's sound hardware.
 pub fn boot_jobs(

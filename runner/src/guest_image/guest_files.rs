@@ -1,5 +1,5 @@
 //! The guest's kernel, modules and busybox for an emulated board, fetched once from Debian and
-//! cached under `target/board-cache/<suite>-<arch>/`.
+//! cached under `~/.cache/alsa-direct/board-cache/<suite>-<arch>/`.
 //!
 //! Layout of a cache directory:
 //! - `debs/`: the downloaded `.deb` files (kept, so more modules can be unpacked later),

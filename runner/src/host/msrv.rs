@@ -4,7 +4,7 @@
 //!
 //! The packages are not installed: `apt-get download` fetches the compiler, cargo, the standard
 //! library and the shared libraries they need that the host lacks (LLVM, ...), and they are
-//! unpacked into `target/board-cache/rust-<version>/root/`, run from there with
+//! unpacked into `~/.cache/alsa-direct/board-cache/rust-<version>/root/`, run from there with
 //! `LD_LIBRARY_PATH`. Nothing on the host changes, and no root is needed.
 //!
 //! The check itself builds a scratch crate that depends on alsa-direct by path, with a fresh

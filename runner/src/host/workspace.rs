@@ -45,8 +45,58 @@ impl Workspace {
         }
     }
 
-    /// `target/board-cache/`: downloaded packages, unpacked kernels, built initramfs images.
+    /// Where downloaded packages, unpacked kernels and built initramfs images are kept:
+    /// `$ALSA_DIRECT_BOARD_CACHE`, else the user's cache directory
+    /// (`$XDG_CACHE_HOME/alsa-direct/board-cache`, `~/.cache/alsa-direct/board-cache`), so
+    /// that every clone and `cargo clean` reuse the gigabytes once fetched; without a home,
+    /// `~/.cache/alsa-direct/board-cache/`.
     pub fn cache_dir(&self) -> PathBuf {
-        self.target_dir.join("board-cache")
+        cache_dir_from(
+            std::env::var_os("ALSA_DIRECT_BOARD_CACHE"),
+            std::env::var_os("XDG_CACHE_HOME"),
+            std::env::var_os("HOME"),
+        )
+        .unwrap_or_else(|| self.target_dir.join("board-cache"))
+    }
+}
+
+/// The cache directory the environment names (see [`Workspace::cache_dir`]); `None` when it
+/// names none. Empty values count as unset, as the XDG specification says.
+fn cache_dir_from(
+    explicit: Option<std::ffi::OsString>,
+    xdg_cache_home: Option<std::ffi::OsString>,
+    home: Option<std::ffi::OsString>,
+) -> Option<PathBuf> {
+    let set = |value: Option<std::ffi::OsString>| value.filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = set(explicit) {
+        return Some(dir);
+    }
+    let user_cache = set(xdg_cache_home)
+        .filter(|dir| dir.is_absolute())
+        .or_else(|| set(home).map(|home| home.join(".cache")))?;
+    Some(user_cache.join("alsa-direct").join("board-cache"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cache_dir_from;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_cache_is_the_named_one_then_the_users() {
+        let os = |s: &str| Some(s.into());
+        assert_eq!(
+            cache_dir_from(os("/c"), os("/x"), os("/h")),
+            Some(PathBuf::from("/c"))
+        );
+        assert_eq!(
+            cache_dir_from(None, os("/x"), os("/h")),
+            Some(PathBuf::from("/x/alsa-direct/board-cache"))
+        );
+        assert_eq!(
+            cache_dir_from(os(""), os("relative"), os("/h")),
+            Some(PathBuf::from("/h/.cache/alsa-direct/board-cache"))
+        );
+        assert_eq!(cache_dir_from(None, None, None), None);
     }
 }

@@ -1,6 +1,6 @@
 //! The emulated stand-in's SSH server: Debian's `dropbear-bin` for the guest's architecture
 //! and the libraries it loads (`libc6`, `libcrypt1`, `libtomcrypt1` with `libgmp10`,
-//! `libtommath1`, `zlib1g`), fetched once and cached under `target/board-cache/<suite>-<arch>/dropbear/`
+//! `libtommath1`, `zlib1g`), fetched once and cached under `~/.cache/alsa-direct/board-cache/<suite>-<arch>/dropbear/`
 //! like the benchmarks' aplay (see [`crate::bench::files`]).
 
 use std::path::Path;

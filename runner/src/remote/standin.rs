@@ -4,7 +4,7 @@
 //! board is (`super::test`, `super::probe`), while it waits for the runner to finish.
 //!
 //! The guest makes its host key at boot (`dropbearkey`); the host's key pair for it is made
-//! once (`ssh-keygen`, under `target/board-cache/standin/`) and placed in the guest's
+//! once (`ssh-keygen`, under `~/.cache/alsa-direct/board-cache/standin/`) and placed in the guest's
 //! `/root/.ssh/authorized_keys`.
 
 use std::collections::BTreeMap;
