@@ -104,6 +104,13 @@ pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<Gues
         .strip_prefix(&kernel_dir)
         .unwrap_or(&modules_dir)
         .to_owned();
+    let unpacked = UnpackedModules {
+        deb: &kernel_deb,
+        kernel_dir: &kernel_dir,
+        modules_dir: &modules_dir,
+        in_deb: &in_deb,
+    };
+    unpacked.unpack_with_dependencies(&index, &debian.modules)?;
     let loads = index.resolve(&debian.modules, |path| {
         let file = match module_file(&modules_dir, path) {
             Some(file) => file,
@@ -236,6 +243,60 @@ fn find_kernel_image(boot: &Path, prefix: &str) -> Result<PathBuf> {
     found
         .pop()
         .with_context(|| format!("no {wanted}* in {}", boot.display()))
+}
+
+/// The modules of a kernel package unpacked so far.
+struct UnpackedModules<'a> {
+    /// The kernel package.
+    deb: &'a Path,
+    /// Where it is unpacked.
+    kernel_dir: &'a Path,
+    /// The modules directory in `kernel_dir`.
+    modules_dir: &'a Path,
+    /// The modules directory inside the package.
+    in_deb: &'a Path,
+}
+
+impl UnpackedModules<'_> {
+    /// Unpacks the board's modules (`"name param=value ..."` entries) and, level by level, the
+    /// dependencies they name: one pass over the package per level rather than one per module
+    /// (each pass decompresses the whole package).
+    fn unpack_with_dependencies(&self, index: &ModuleIndex, entries: &[String]) -> Result<()> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut level: Vec<String> = entries
+            .iter()
+            .filter_map(|e| e.split_whitespace().next())
+            .map(|name| name.replace('_', "-"))
+            .collect();
+        while !level.is_empty() {
+            let paths: Vec<&str> = level
+                .iter()
+                .filter(|name| seen.insert((*name).clone()))
+                .filter_map(|name| index.path_of(name))
+                .collect();
+            let missing: Vec<String> = paths
+                .iter()
+                .filter(|path| module_file(self.modules_dir, path).is_none())
+                .map(|path| format!("./{}/{path}*", self.in_deb.display()))
+                .collect();
+            if !missing.is_empty() {
+                step!(
+                    "unpacking {} module(s) from {}",
+                    missing.len(),
+                    self.deb.display()
+                );
+                debian::extract(self.deb, self.kernel_dir, &missing)?;
+            }
+            let mut next = Vec::new();
+            for path in paths {
+                if let Some(file) = module_file(self.modules_dir, path) {
+                    next.extend(modinfo_depends(&module_bytes(&file)?));
+                }
+            }
+            level = next;
+        }
+        Ok(())
+    }
 }
 
 /// The module file for a `modules.order` path: as is, or compressed.

@@ -73,6 +73,12 @@ impl ModuleIndex {
         }
     }
 
+    /// The path of module `name` (dashes), as `modules.order` has it; `None` for a built-in
+    /// or unknown one.
+    pub fn path_of(&self, name: &str) -> Option<&str> {
+        self.paths.get(name).map(String::as_str)
+    }
+
     /// Expands `wanted` (`"name"` or `"name param=value ..."`, in load order) with missing
     /// dependencies, which `depends_of(path)` reads from a module; built-in modules are dropped.
     pub fn resolve(
