@@ -285,6 +285,10 @@ pub struct CiArgs {
     /// How to boot the boards.
     #[command(flatten)]
     pub boot: BootArgs,
+    /// Print the board runs CI tests (board, suite, run, target, environment, arguments), one
+    /// a line, and boot nothing.
+    #[arg(long)]
+    pub list: bool,
 }
 
 impl BootArgs {
@@ -556,6 +560,11 @@ mod tests {
             panic!()
         };
         assert_eq!(ci.boot.timeout, Some(1200));
+        assert!(!ci.list);
+        let Command::Ci(ci) = command(&["ci", "--list"]) else {
+            panic!()
+        };
+        assert!(ci.list);
         assert_eq!(
             parse(&["ci", "qemu-arm64"]).unwrap_err().kind(),
             ErrorKind::UnknownArgument

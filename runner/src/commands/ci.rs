@@ -58,6 +58,36 @@ pub fn boards(all: &[Board]) -> Result<Vec<Board>> {
     Ok(chosen)
 }
 
+/// One line per board run of `boards` (`cargo board ci --list`): the board, its Debian suite,
+/// the run, its target, environment and arguments.
+pub fn jobs(boards: &[Board]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for board in boards {
+        let suite = board.debian.as_ref().map_or("-", |d| d.suite.as_str());
+        let how = if board.standin.is_some() {
+            " (over ssh)"
+        } else {
+            ""
+        };
+        for run in &board.runs {
+            let env: Vec<String> = board
+                .guest_env(run)
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            lines.push(format!(
+                "{} {suite}{how} run {} {} env [{}] args [{}]",
+                board.name,
+                run.name,
+                board.run_target(run),
+                env.join(" "),
+                run.args.join(" ")
+            ));
+        }
+    }
+    lines
+}
+
 /// Builds the firmware for `target` and checks its stripped size against
 /// [`cargo_build::FIRMWARE_BUDGET`]; returns the summary detail.
 fn firmware_budget(ws: &Workspace, target: &str) -> Result<String> {
