@@ -77,8 +77,9 @@ pub enum Command {
     Soak(SoakArgs),
     /// The whole test suite (what .ci/run runs).
     ///
-    /// fmt, clippy and host tests for every target, then `test` on all emulated boards, and
-    /// again on Debian trixie's kernel (Linux 6.12) for those on another suite (BOARD-trixie).
+    /// fmt, clippy and host tests for every target, then `test` on the boards whose files have
+    /// a `[ci]` section, on each Debian suite's kernel it names (BOARD-SUITE for a suite other
+    /// than its own). --list prints those board runs and boots nothing.
     Ci(CiArgs),
     /// What alsa-direct sees of a board's cards, for pasting into an issue.
     ///
