@@ -98,7 +98,7 @@ use crate::ioctl::{Getter, IntegerSetter, NoArg, Setter, Updater};
 // The safety of every ioctl below rests on its descriptor: its opcode encodes the record's
 // size and the direction the descriptor names (checked when the descriptor is built, see
 // `ioctl`), and its number is the one `<sound/asound.h>` gives that record (every opcode is
-// checked against C by `src/abi/layout_tests.rs`), so the kernel transfers exactly one record of
+// checked against C by `src/abi/tests/layout.rs`), so the kernel transfers exactly one record of
 // the type in the direction named.
 
 /// An ioctl whose opcode and argument are known at run time only: see [`ioctl`].
