@@ -42,6 +42,7 @@ pub fn test(
         opts,
         test_args,
         built: BTreeMap::new(),
+        heard: BTreeMap::new(),
     };
     for board in boards {
         step!("=== {}: {} ===", board.name, board.description);
@@ -67,6 +68,8 @@ struct TestContext<'a> {
     test_args: &'a [String],
     /// The guest binaries per target, built once per command.
     built: BTreeMap<String, Built>,
+    /// The guest tool `heard` per target, built once per command.
+    heard: BTreeMap<String, PathBuf>,
 }
 
 /// The guest binaries of one target: the kernel test binary and the examples (name, binary),
@@ -96,6 +99,41 @@ impl TestContext<'_> {
         self.built
             .insert(target.to_owned(), (path.clone(), examples.clone()));
         Ok((path, examples))
+    }
+
+    /// The guest tool that plays and captures the heard scenarios (`guest-tools`' `heard`)
+    /// for `target`, built once per `test` command.
+    fn heard_tool(&mut self, target: &str) -> Result<PathBuf> {
+        if let Some(path) = self.heard.get(target) {
+            return Ok(path.clone());
+        }
+        let path = cargo_build::guest_tool(&self.ws.root, target, HEARD)?;
+        self.heard.insert(target.to_owned(), path.clone());
+        Ok(path)
+    }
+}
+
+/// The guest tool of the heard scenarios (`guest-tools/src/bin/heard/`).
+const HEARD: &str = "heard";
+
+/// A job of the guest tool `heard` at `binary` (built for `target`) playing or capturing
+/// `scenario`, its guest syslog off and no extra files.
+fn heard_job(
+    name: String,
+    target: &str,
+    binary: &Path,
+    scenario: &str,
+    env: BTreeMap<String, String>,
+) -> Job {
+    Job {
+        name,
+        guest_path: format!("/tests/{target}/{HEARD}"),
+        host_binary: binary.to_owned(),
+        args: vec![scenario.to_owned()],
+        env,
+        syslog: Syslog::Off,
+        files: Vec::new(),
+        stderr: None,
     }
 }
 
@@ -249,14 +287,13 @@ fn heard_jobs(
     let mut jobs = Vec::new();
     for (index, run) in board.runs.iter().enumerate() {
         let target = board.run_target(run);
-        let (binary, _) = cx.build(target)?;
+        let heard = cx.heard_tool(target)?;
         // First the card's mixer, as the board asks (aplay leaves it as it is).
-        let unmute = ["--ignored", "--exact", "--nocapture", "heard::unmute"];
-        jobs.push(kernel_job(
+        jobs.push(heard_job(
             format!("{}-unmute", run.name),
             target,
-            &binary,
-            &unmute,
+            &heard,
+            "unmute",
             board.guest_env(run),
         ));
         for Planned {
@@ -277,24 +314,17 @@ fn heard_jobs(
                 )?);
                 continue;
             }
-            let args = [
-                "--ignored",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-                scenario.test,
-            ];
             jobs.push(Job {
                 syslog: Syslog::dump_or(run.dump_syslog || cx.opts.dump_syslog, Syslog::Off),
-                ..kernel_job(name.clone(), target, &binary, &args, env)
+                ..heard_job(name.clone(), target, &heard, scenario.test, env)
             });
         }
     }
     for (index, run) in board.runs.iter().enumerate() {
         let mine = plan.captures_of(index);
         if let (Some(device), false) = (&audio.capture, mine.is_empty()) {
-            let (binary, _) = cx.build(board.run_target(run))?;
-            jobs.extend(capture_jobs(board, run, device, &binary, &alsa, &mine)?);
+            let heard = cx.heard_tool(board.run_target(run))?;
+            jobs.extend(capture_jobs(board, run, device, &heard, &alsa, &mine)?);
         }
     }
     // The kernel tests that need a real driver, once per run that does not pick scenarios by
@@ -335,7 +365,8 @@ fn add_verdict(summary: &mut Summary, board: &str, verdict: Verdict) {
 
 /// The jobs of one run's capture scenarios on `device`: the capture side unmuted as the board
 /// asks, then for each `arecord -M` (alsa-lib's `aplay` binary under the name `arecord`) into
-/// a raw file and the crate's test that measures it, or the crate's capture test.
+/// a raw file and `heard` measuring it, or `heard` capturing with the crate (`binary`: the
+/// guest tool `heard` built for the run's target).
 fn capture_jobs(
     board: &Board,
     run: &Run,
@@ -352,18 +383,12 @@ fn capture_jobs(
     let target = board.run_target(run);
     let mut env = board.guest_env(run);
     env.insert("ALSA_DIRECT_CAPTURE".into(), device.to_owned());
-    let kernel_test = |name: String, test: &str, env: BTreeMap<String, String>| {
-        kernel_job(
-            name,
-            target,
-            binary,
-            &["--ignored", "--exact", "--nocapture", test],
-            env,
-        )
+    let heard = |name: String, scenario: &str, env: BTreeMap<String, String>| {
+        heard_job(name, target, binary, scenario, env)
     };
-    let mut jobs = vec![kernel_test(
+    let mut jobs = vec![heard(
         format!("{}-capture-unmute", run.name),
-        "heard_capture::unmute",
+        "capture-unmute",
         env.clone(),
     )];
     for scenario in scenarios {
@@ -374,7 +399,7 @@ fn capture_jobs(
         env.insert("ALSA_DIRECT_PERIODS".into(), scenario.periods.to_string());
         env.insert("ALSA_DIRECT_HEARD_SECONDS".into(), capture::SECONDS.to_string());
         match scenario.by {
-            Recorder::Crate => jobs.push(kernel_test(name, "heard_capture::capture", env)),
+            Recorder::Crate => jobs.push(heard(name, "capture", env)),
             Recorder::Arecord => {
                 let raw = format!("/tmp/{name}.raw");
                 // Its messages (`overrun!!!` at each xrun) for the job that measures it.
@@ -410,11 +435,7 @@ fn capture_jobs(
                 });
                 env.insert("ALSA_DIRECT_HEARD_FILE".into(), raw);
                 env.insert("ALSA_DIRECT_HEARD_STDERR".into(), err);
-                jobs.push(kernel_test(
-                    format!("{name}-measure"),
-                    "heard_capture::recorded_file",
-                    env,
-                ));
+                jobs.push(heard(format!("{name}-measure"), "capture-recorded-file", env));
             }
         }
     }
