@@ -10,7 +10,7 @@ use crate::audio::capture::{self, CaptureScenario, Recorder};
 use crate::audio::scenarios::{
     assign_frequencies, judge, played_frames, scenarios, stretches_summary, Restarts, Scenario,
 };
-use crate::boards::{Audio, Board, Run};
+use crate::boards::{Audio, Board};
 use crate::boot::qemu::BootReport;
 use crate::progress::step;
 
@@ -54,35 +54,16 @@ impl HeardPlan {
     /// # Errors
     /// When there are more tones than frequencies to tell them apart.
     pub fn new(board: &Board, audio: &Audio, test_args: &[String]) -> anyhow::Result<HeardPlan> {
-        let chosen = |run: &Run, name: &str| picks(&run.args, name) && picks(test_args, name);
-        let mut tones = Vec::new();
-        let mut captures = Vec::new();
-        for (index, run) in board.runs.iter().enumerate() {
-            for scenario in scenarios(audio, board.stream.rate) {
-                if chosen(run, &scenario.name) {
-                    let job = format!("{}-{}", run.name, scenario.name);
-                    tones.push(Planned {
-                        run: index,
-                        job,
-                        scenario,
-                    });
-                }
-            }
-        }
-        if audio.capture.is_some() {
-            for (index, run) in board.runs.iter().enumerate() {
-                for scenario in capture::scenarios() {
-                    if chosen(run, &scenario.name) {
-                        let job = format!("{}-{}", run.name, scenario.name);
-                        captures.push(Planned {
-                            run: index,
-                            job,
-                            scenario,
-                        });
-                    }
-                }
-            }
-        }
+        let mut tones = planned(
+            board,
+            test_args,
+            || scenarios(audio, board.stream.rate),
+            |s| &s.name,
+        );
+        let captures = match audio.capture {
+            Some(_) => planned(board, test_args, capture::scenarios, |s| &s.name),
+            None => Vec::new(),
+        };
         assign_frequencies(tones.iter_mut().map(|p| &mut p.scenario))?;
         Ok(HeardPlan { tones, captures })
     }
@@ -249,6 +230,31 @@ impl HeardPlan {
         }
         verdicts
     }
+}
+
+/// For each of `board`'s runs, in order, the scenarios of `all` that its `args` and then
+/// `test_args` pick by name.
+fn planned<S>(
+    board: &Board,
+    test_args: &[String],
+    all: impl Fn() -> Vec<S>,
+    name: fn(&S) -> &str,
+) -> Vec<Planned<S>> {
+    let mut chosen = Vec::new();
+    for (index, run) in board.runs.iter().enumerate() {
+        for scenario in all() {
+            let name = name(&scenario);
+            if picks(&run.args, name) && picks(test_args, name) {
+                let job = format!("{}-{name}", run.name);
+                chosen.push(Planned {
+                    run: index,
+                    job,
+                    scenario,
+                });
+            }
+        }
+    }
+    chosen
 }
 
 #[cfg(test)]

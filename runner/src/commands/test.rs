@@ -13,7 +13,6 @@ use crate::audio::plan::{picks, HeardPlan, Planned, Verdict};
 use crate::audio::scenarios::AplayReference;
 use crate::bench::files as bench_files;
 use crate::boards::{Audio, Board, Run};
-use crate::boot::qemu::BootReport;
 use crate::boot::{boot_jobs, feed, BootOptions, HostAudio};
 use crate::commands::setup;
 use crate::commands::summary::Summary;
@@ -117,7 +116,7 @@ impl TestContext<'_> {
 const HEARD: &str = "heard";
 
 /// A job of the guest tool `heard` at `binary` (built for `target`) playing or capturing
-/// `scenario`, its guest syslog off and no extra files.
+/// `scenario`.
 fn heard_job(
     name: String,
     target: &str,
@@ -125,37 +124,8 @@ fn heard_job(
     scenario: &str,
     env: BTreeMap<String, String>,
 ) -> Job {
-    Job {
-        name,
-        guest_path: format!("/tests/{target}/{HEARD}"),
-        host_binary: binary.to_owned(),
-        args: vec![scenario.to_owned()],
-        env,
-        syslog: Syslog::Off,
-        files: Vec::new(),
-        stderr: None,
-    }
-}
-
-/// A job of the kernel test binary at `binary` (built for `target`) with `args`, its guest
-/// syslog off and no extra files.
-fn kernel_job(
-    name: String,
-    target: &str,
-    binary: &Path,
-    args: &[&str],
-    env: BTreeMap<String, String>,
-) -> Job {
-    Job {
-        name,
-        guest_path: format!("/tests/{target}/kernel"),
-        host_binary: binary.to_owned(),
-        args: args.iter().map(|a| a.to_string()).collect(),
-        env,
-        syslog: Syslog::Off,
-        files: Vec::new(),
-        stderr: None,
-    }
+    let guest_path = format!("/tests/{target}/{HEARD}");
+    Job::new(name, guest_path, binary, vec![scenario.to_owned()], env)
 }
 
 /// Kernel tests (`tests/kernel`) that need a real sound driver, run in the boot of a
@@ -250,7 +220,7 @@ fn heard_board(
         plan.tones.len() + plan.captures.len(),
         audio::shown(ws, &recording)
     );
-    add_boot(summary, &board.name, &report, boot_detail);
+    summary.add_boot(&board.name, &report, boot_detail);
     let samples = match audio::read_first_channel(&recording) {
         Ok(read) => Some(read),
         Err(err) => {
@@ -340,7 +310,7 @@ fn heard_jobs(
         let name = format!("{}-{}", run.name, DRIVER_TESTS.name);
         let mut args = vec!["--exact", "--test-threads=1"];
         args.extend(DRIVER_TESTS.tests);
-        jobs.push(kernel_job(
+        jobs.push(Job::kernel_tests(
             name.clone(),
             target,
             &binary,
@@ -575,7 +545,7 @@ fn test_board(cx: &mut TestContext<'_>, board: &Board, summary: &mut Summary) ->
         format_args!("{}, {} CPU(s)", report.engine, report.cpus),
         report.init_after.map(secs).unwrap_or_else(|| "-".into()),
     );
-    add_boot(summary, &board.name, &report, boot_detail);
+    summary.add_boot(&board.name, &report, boot_detail);
     for run in runs {
         let target = board.run_target(run);
         match report.jobs.iter().find(|j| j.name == run.name) {
@@ -665,13 +635,5 @@ fn adopt_helper(
             );
             None
         }
-    }
-}
-
-/// The summary line of a boot: passed with `detail`, or failed with why and `detail`.
-fn add_boot(summary: &mut Summary, board: &str, report: &BootReport, detail: String) {
-    match report.boot_failure() {
-        Some(why) => summary.add(board, "boot", false, format!("{why}; {detail}"), report.duration),
-        None => summary.add(board, "boot", true, detail, report.duration),
     }
 }

@@ -13,7 +13,7 @@ use std::ops::ControlFlow;
 use alsa_direct::sample::FullScale;
 use alsa_direct::{Capture, Format, MmapStream, XrunPolicy};
 
-use crate::common::{capture_device, config, env_or};
+use crate::common::{capture_device, config, env_or, print_setup};
 use crate::{analysis, card_mixer};
 
 /// The scenario's name (`ALSA_DIRECT_HEARD_NAME`), by which the host finds its line.
@@ -71,15 +71,8 @@ pub(crate) fn capture() {
     let device = capture_device();
     let config = config(Format::S16, 2, rate, period, periods).xrun_policy(XrunPolicy::Recover);
     let mut stream = MmapStream::<i16, Capture>::open(&device, &config).expect("open");
+    print_setup(stream.setup());
     let n = stream.setup().negotiated;
-    println!(
-        "heard-setup format={} rate={} period={} periods={} transport={}",
-        n.format,
-        n.rate,
-        n.period_size,
-        n.periods,
-        stream.setup().transport
-    );
     assert_eq!(
         (n.rate, n.period_size, n.periods),
         (rate, period, periods),

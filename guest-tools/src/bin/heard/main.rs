@@ -23,7 +23,7 @@ mod analysis;
 /// What the scenarios share: the run's devices and stream settings from the environment.
 mod common {
     use alsa_direct::sample::FullScale;
-    use alsa_direct::{Config, Format, TransportChoice};
+    use alsa_direct::{Config, Format, Setup, TransportChoice};
 
     /// The playback device (`ALSA_DIRECT_PLAYBACK`).
     pub fn playback_device() -> String {
@@ -46,6 +46,16 @@ mod common {
             .period_size(period)
             .periods(periods)
             .transport(transport)
+    }
+
+    /// Prints what the stream was set up with, for the console:
+    /// `heard-setup format=F rate=R period=P periods=N transport=T`.
+    pub fn print_setup(setup: &Setup) {
+        let n = setup.negotiated;
+        println!(
+            "heard-setup format={} rate={} period={} periods={} transport={}",
+            n.format, n.rate, n.period_size, n.periods, setup.transport
+        );
     }
 
     /// A number from the environment, or `default`.

@@ -15,7 +15,7 @@ use std::time::Duration;
 use alsa_direct::{Format, MmapStream, Playback, XrunPolicy};
 
 use crate::card_mixer;
-use crate::common::{config, env_or, playback_device, TestSample};
+use crate::common::{config, env_or, playback_device, print_setup, TestSample};
 
 /// The scenario's tone frequency (`ALSA_DIRECT_HEARD_FREQ`), 440 Hz by default.
 fn frequency() -> f64 {
@@ -72,15 +72,8 @@ fn open<S: TestSample>(format: Format, s: &Settings) -> MmapStream<S, Playback> 
     }
     let config = config(format, 2, s.rate, s.period, s.periods).xrun_policy(XrunPolicy::Recover);
     let stream = MmapStream::<S, Playback>::open(&device, &config).expect("open");
+    print_setup(stream.setup());
     let n = stream.setup().negotiated;
-    println!(
-        "heard-setup format={} rate={} period={} periods={} transport={}",
-        n.format,
-        n.rate,
-        n.period_size,
-        n.periods,
-        stream.setup().transport
-    );
     assert_eq!(
         (n.rate, n.period_size),
         (s.rate, s.period),
