@@ -228,11 +228,10 @@ fn heard_board(
             None
         }
     };
-    let verdicts = plan
-        .judge_tones(board, audio, &report, samples.as_ref())
-        .into_iter()
-        .chain(plan.judge_captures(board, &report));
-    for verdict in verdicts {
+    for verdict in plan.judge_tones(board, audio, &report, samples.as_ref()) {
+        add_verdict(summary, &board.name, verdict);
+    }
+    for verdict in plan.judge_captures(board, &report) {
         add_verdict(summary, &board.name, verdict);
     }
     Ok(())
