@@ -1,6 +1,6 @@
 /*
  * Prints the kernel ABI facts that src/abi.rs mirrors, as computed by a C compiler from the
- * UAPI header <sound/asound.h>, one "<key> <value>" line each. src/abi/layout_tests.rs builds
+ * UAPI header <sound/asound.h>, one "<key> <value>" line each. src/abi/tests/layout.rs builds
  * this with the target's gcc, runs it and compares every line with the same key computed in
  * Rust.
  *

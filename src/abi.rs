@@ -2,7 +2,7 @@
 //! uses, and their ioctl opcodes.
 //!
 //! Nothing but layout lives here. Every size, field offset and opcode is checked against a C
-//! program compiled from the UAPI header by each target's cross gcc (`src/abi/layout_tests.rs`).
+//! program compiled from the UAPI header by each target's cross gcc (`src/abi/tests/layout.rs`).
 //!
 //! On 32-bit targets the status/control records and `SYNC_PTR` exist in two layouts: the
 //! y2038-safe 64-bit-time one (`*64`, what a C program built with `_TIME_BITS=64` gets) and the
@@ -977,6 +977,4 @@ pub const SNDRV_CTL_IOCTL_ELEM_ADD: Opcode = opcode::read_write::<SndCtlElemInfo
 pub const SNDRV_CTL_IOCTL_ELEM_REMOVE: Opcode = opcode::read_write::<SndCtlElemId>(b'U', 0x19);
 
 #[cfg(test)]
-mod layout_tests;
-#[cfg(test)]
-mod view_tests;
+mod tests;

@@ -38,7 +38,7 @@
 
 use rustix::mm::{mlockall, munlockall, MlockAllFlags};
 
-use crate::error::{Errno, Error, Op, Result};
+use crate::error::{Error, Op, Result};
 
 /// Locks all memory of the process and moves the calling thread to `SCHED_FIFO` at
 /// `priority` (1 to 99; higher runs first).
@@ -51,51 +51,7 @@ use crate::error::{Errno, Error, Op, Result};
 /// priority out of range, `ENOSYS` where the call is not built in.
 pub fn enter(priority: u32) -> Result<()> {
     mlockall(MlockAllFlags::CURRENT | MlockAllFlags::FUTURE).map_err(|e| Error::sys(Op::LockMemory, e))?;
-    set_fifo(priority).inspect_err(|_| {
+    crate::sys::sched::set_fifo(priority).inspect_err(|_| {
         let _ = munlockall();
     })
-}
-
-// `syscalls` (and so the scheduling call) exists on these architectures only (see Cargo.toml).
-cfg_if::cfg_if! {
-    if #[cfg(any(
-        target_arch = "x86_64",
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        target_arch = "riscv32",
-        target_arch = "loongarch64"
-    ))] {
-        /// Moves the calling thread to `SCHED_FIFO` at `priority`.
-        fn set_fifo(priority: u32) -> Result<()> {
-            /// `SCHED_FIFO` (`include/uapi/linux/sched.h`).
-            const SCHED_FIFO: i32 = 1;
-            /// `struct sched_param`.
-            #[repr(C)]
-            struct SchedParam {
-                sched_priority: i32,
-            }
-            let param = SchedParam {
-                sched_priority: i32::try_from(priority).map_err(|_| Error::sys(Op::SetScheduler, Errno::INVAL))?,
-            };
-            // SAFETY: sched_setscheduler(pid 0 = the calling thread, policy, param) only reads the one
-            // `struct sched_param` that `param` is, which lives across the call.
-            unsafe {
-                syscalls::syscall!(
-                    syscalls::Sysno::sched_setscheduler,
-                    0,
-                    SCHED_FIFO,
-                    &param as *const SchedParam
-                )
-            }
-            .map(drop)
-            .map_err(|e| Error::sys(Op::SetScheduler, Errno(e.into_raw())))
-        }
-    } else {
-        /// Not built in here (see the module documentation).
-        fn set_fifo(_priority: u32) -> Result<()> {
-            Err(Error::sys(Op::SetScheduler, Errno::NOSYS))
-        }
-    }
 }

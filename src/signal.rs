@@ -78,56 +78,9 @@ fn install(signal: c_int) -> Result<()> {
 /// `rt_sigaction` fails (`EINVAL` for `SIGKILL` or `SIGSTOP`; `ENOSYS` on an architecture
 /// this is not built for).
 pub unsafe fn set_handler(signal: c_int, handler: unsafe extern "C" fn(c_int)) -> Result<()> {
-    cfg_if::cfg_if! {
-        if #[cfg(any(
-            target_arch = "x86_64",
-            target_arch = "x86",
-            target_arch = "aarch64",
-            target_arch = "arm",
-            target_arch = "riscv64"
-        ))] {
-            // SAFETY: the handler's contract is this function's.
-            unsafe { crate::sys::signal::install(signal, handler) }
-        } else {
-            let _ = (signal, handler);
-            Err(crate::Error::sys(crate::Op::Signal, crate::Errno::NOSYS))
-        }
-    }
+    // SAFETY: the handler's contract is this function's.
+    unsafe { crate::sys::signal::install(signal, handler) }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    #[cfg(any(
-        target_arch = "x86_64",
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64"
-    ))]
-    fn a_signal_raises_the_flag() {
-        static STOP: StopFlag = StopFlag::new();
-        stop_on_signals(&STOP).unwrap();
-        assert!(!STOP.is_raised());
-        // SAFETY: raising SIGTERM in this process, whose handler was just installed.
-        let rc = unsafe { libc::raise(SIGTERM) };
-        assert_eq!(rc, 0);
-        assert!(STOP.is_raised());
-    }
-
-    #[test]
-    #[cfg(not(any(
-        target_arch = "x86_64",
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64"
-    )))]
-    fn other_architectures_are_refused_with_enosys() {
-        static STOP: StopFlag = StopFlag::new();
-        let error = stop_on_signals(&STOP).unwrap_err();
-        assert_eq!(error, crate::Error::sys(crate::Op::Signal, crate::Errno::NOSYS));
-    }
-}
+mod tests;

@@ -16,17 +16,70 @@
 //! mapped pages and DMA buffer (`transport`, `stream`), the safe views of the kernel records'
 //! unions and [`Plain::zeroed`] (`abi`, one block each, so that `mixer` and `transport` read
 //! the unions in safe code), the byte views of sample slices (`sample`), a path known to end in
-//! its NUL (`device`), the one raw `sched_setscheduler` (`realtime`) and the amplifier's
-//! teardown (`amp`). The raw `rt_sigaction` of [`crate::signal`] is in `sys::signal`.
+//! its NUL (`device`) and the amplifier's teardown (`amp`). The two raw system calls without a
+//! rustix wrapper are here too: `rt_sigaction` for [`crate::signal`] in `sys::signal` and
+//! `sched_setscheduler` for [`crate::realtime`] in `sys::sched`.
 
-#[cfg(any(
-    target_arch = "x86_64",
-    target_arch = "x86",
-    target_arch = "aarch64",
-    target_arch = "arm",
-    target_arch = "riscv64"
-))]
-pub(crate) mod signal;
+// The two raw system calls rustix does not wrap, made with the `syscalls` crate. This is the
+// one place that says on which architectures each is built; elsewhere each module is a stub
+// that refuses with `ENOSYS`, so that its callers read the same on every target.
+cfg_if::cfg_if! {
+    // The architectures whose kernel `struct sigaction` (and x86's restorer) `sys/signal.rs`
+    // knows, checked against C there.
+    if #[cfg(any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64"
+    ))] {
+        pub(crate) mod signal;
+    } else {
+        /// `rt_sigaction` is not built on this architecture.
+        pub(crate) mod signal {
+            use core::ffi::c_int;
+
+            use crate::error::{Errno, Error, Op, Result};
+
+            /// Whether [`install`] makes the system call here (it does not).
+            #[cfg(test)]
+            pub(crate) const BUILT: bool = false;
+
+            /// Refuses with `ENOSYS`.
+            ///
+            /// # Safety
+            /// None needed; `unsafe` as the real one is.
+            pub(crate) unsafe fn install(_signal: c_int, _handler: unsafe extern "C" fn(c_int)) -> Result<()> {
+                Err(Error::sys(Op::Signal, Errno::NOSYS))
+            }
+        }
+    }
+}
+cfg_if::cfg_if! {
+    // Where the `syscalls` crate exists (its target-specific dependency in Cargo.toml): its
+    // inline assembly needs nightly on PowerPC, MIPS and s390x.
+    if #[cfg(any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64",
+        target_arch = "riscv32",
+        target_arch = "loongarch64"
+    ))] {
+        pub(crate) mod sched;
+    } else {
+        /// `sched_setscheduler` is not built on this architecture.
+        pub(crate) mod sched {
+            use crate::error::{Errno, Error, Op, Result};
+
+            /// Refuses with `ENOSYS`.
+            pub(crate) fn set_fifo(_priority: u32) -> Result<()> {
+                Err(Error::sys(Op::SetScheduler, Errno::NOSYS))
+            }
+        }
+    }
+}
 
 use core::ffi::{c_uint, c_void};
 use core::mem::MaybeUninit;
@@ -45,7 +98,7 @@ use crate::ioctl::{Getter, IntegerSetter, NoArg, Setter, Updater};
 // The safety of every ioctl below rests on its descriptor: its opcode encodes the record's
 // size and the direction the descriptor names (checked when the descriptor is built, see
 // `ioctl`), and its number is the one `<sound/asound.h>` gives that record (every opcode is
-// checked against C by `src/abi/layout_tests.rs`), so the kernel transfers exactly one record of
+// checked against C by `src/abi/tests/layout.rs`), so the kernel transfers exactly one record of
 // the type in the direction named.
 
 /// An ioctl whose opcode and argument are known at run time only: see [`ioctl`].

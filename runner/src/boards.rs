@@ -197,6 +197,15 @@ fn default_net_device() -> String {
     "virtio-net-pci".into()
 }
 
+/// What `cargo board ci` tests of an emulated board (`[ci]`; a board without it is not in CI).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ci {
+    /// The Debian suites whose kernels CI boots the board on: its own (`[debian] suite`) tests
+    /// the board as it is, another one the board of [`with_suite`] (`BOARD-SUITE`).
+    pub suites: Vec<String>,
+}
+
 /// One run of the test binaries on a board: a target to build for and the environment to run with.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -240,6 +249,8 @@ struct BoardFile {
     audio: Option<Audio>,
     /// See [`Board::standin`].
     standin: Option<Standin>,
+    /// See [`Board::ci`].
+    ci: Option<Ci>,
     /// See [`Board::runs`] (empty: one default run).
     #[serde(default)]
     runs: Vec<Run>,
@@ -271,6 +282,8 @@ pub struct Board {
     pub audio: Option<Audio>,
     /// Set on an emulated board that stands in for a real one over SSH.
     pub standin: Option<Standin>,
+    /// What `cargo board ci` tests of it (emulated boards); `None`: not in CI.
+    pub ci: Option<Ci>,
     /// Runs of the test binaries; never empty for emulated boards.
     pub runs: Vec<Run>,
     /// The file it came from.
@@ -313,6 +326,7 @@ impl Board {
             qemu: file.qemu,
             audio: file.audio,
             standin: file.standin,
+            ci: file.ci,
             runs,
             path: path.to_owned(),
             base_name: None,
@@ -337,9 +351,19 @@ impl Board {
                     || self.qemu.is_some()
                     || self.audio.is_some()
                     || self.standin.is_some()
+                    || self.ci.is_some()
                 {
-                    bail!("a real board has no [debian], [qemu], [audio] or [standin] section");
+                    bail!("a real board has no [debian], [qemu], [audio], [standin] or [ci] section");
                 }
+            }
+        }
+        if let Some(ci) = &self.ci {
+            if ci.suites.is_empty() {
+                bail!("[ci] suites is empty: name the Debian suites CI boots the board on, or drop [ci]");
+            }
+            let mut suites = std::collections::BTreeSet::new();
+            if let Some(twice) = ci.suites.iter().find(|s| !suites.insert(s.as_str())) {
+                bail!("[ci] suites names {twice:?} twice");
             }
         }
         let mut seen = std::collections::BTreeSet::new();
@@ -509,6 +533,23 @@ mod tests {
         let real = EMULATED.replace("\"emulated\"", "\"real\"");
         let real = Board::parse("b", real.split("[debian]").next().unwrap(), Path::new("b.toml")).unwrap();
         assert!(with_suite(&real, "trixie").is_err());
+    }
+
+    #[test]
+    fn ci_suites_are_checked() {
+        let with = |ci: &str| {
+            Board::parse(
+                "b",
+                &EMULATED.replace("[[runs]]", &format!("{ci}\n[[runs]]")),
+                Path::new("b.toml"),
+            )
+        };
+        let board = with("[ci]\nsuites = [\"bookworm\", \"trixie\"]").unwrap();
+        assert_eq!(board.ci.unwrap().suites, ["bookworm", "trixie"]);
+        assert!(with("").unwrap().ci.is_none());
+        assert!(with("[ci]\nsuites = []").is_err());
+        assert!(with("[ci]\nsuites = [\"trixie\", \"trixie\"]").is_err());
+        assert!(with("[ci]\nsuite = [\"trixie\"]").is_err());
     }
 
     #[test]

@@ -77,8 +77,9 @@ pub enum Command {
     Soak(SoakArgs),
     /// The whole test suite (what .ci/run runs).
     ///
-    /// fmt, clippy and host tests for every target, then `test` on all emulated boards, and
-    /// again on Debian trixie's kernel (Linux 6.12) for those on another suite (BOARD-trixie).
+    /// fmt, clippy and host tests for every target, then `test` on the boards whose files have
+    /// a `[ci]` section, on each Debian suite's kernel it names (BOARD-SUITE for a suite other
+    /// than its own). --list prints those board runs and boots nothing.
     Ci(CiArgs),
     /// What alsa-direct sees of a board's cards, for pasting into an issue.
     ///
@@ -285,6 +286,10 @@ pub struct CiArgs {
     /// How to boot the boards.
     #[command(flatten)]
     pub boot: BootArgs,
+    /// Print the board runs CI tests (board, suite, run, target, environment, arguments), one
+    /// a line, and boot nothing.
+    #[arg(long)]
+    pub list: bool,
 }
 
 impl BootArgs {
@@ -556,6 +561,11 @@ mod tests {
             panic!()
         };
         assert_eq!(ci.boot.timeout, Some(1200));
+        assert!(!ci.list);
+        let Command::Ci(ci) = command(&["ci", "--list"]) else {
+            panic!()
+        };
+        assert!(ci.list);
         assert_eq!(
             parse(&["ci", "qemu-arm64"]).unwrap_err().kind(),
             ErrorKind::UnknownArgument

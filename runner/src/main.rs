@@ -173,8 +173,14 @@ fn real_main(cli: Cli) -> Result<i32> {
             Ok(if summary.all_passed() { 0 } else { 1 })
         }
         Command::Ci(args) => {
-            let opts = args.boot.options()?;
             let chosen = commands::ci::boards(&all)?;
+            if args.list {
+                for line in commands::ci::jobs(&chosen) {
+                    println!("{line}");
+                }
+                return Ok(0);
+            }
+            let opts = args.boot.options()?;
             let selected: Vec<&Board> = chosen.iter().collect();
             let passed = commands::ci::ci(&ws, &mut host, &selected, &opts)?;
             Ok(if passed { 0 } else { 1 })

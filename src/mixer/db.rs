@@ -95,6 +95,22 @@ pub fn parse_db_range(tlv: &[u8], min: i64, max: i64) -> Result<Option<DbRange>>
     item_db_range(kind, payload, min, max, 0)
 }
 
+/// The first of the dB items of a container's `payload`, in order, for which `f` (given its
+/// type and payload) finds something.
+fn first_db_item<T>(payload: &[u8], mut f: impl FnMut(u32, &[u8]) -> Result<Option<T>>) -> Result<Option<T>> {
+    let mut rest = payload;
+    while !rest.is_empty() {
+        let (kind, inner, after) = split_item(rest)?;
+        if is_db(kind) {
+            if let Some(found) = f(kind, inner)? {
+                return Ok(Some(found));
+            }
+        }
+        rest = after;
+    }
+    Ok(None)
+}
+
 /// A value in centi-dB from a TLV word (a C `int`).
 fn centi_db(w: u32) -> i32 {
     w as i32
@@ -105,19 +121,9 @@ fn item_db_range(kind: u32, payload: &[u8], min: i64, max: i64, depth: u32) -> R
         return Err(Error::BadTlv);
     }
     match kind {
-        abi::SNDRV_CTL_TLVT_CONTAINER => {
-            let mut rest = payload;
-            while !rest.is_empty() {
-                let (kind, inner, after) = split_item(rest)?;
-                if is_db(kind) {
-                    if let Some(range) = item_db_range(kind, inner, min, max, depth + 1)? {
-                        return Ok(Some(range));
-                    }
-                }
-                rest = after;
-            }
-            Ok(None)
-        }
+        abi::SNDRV_CTL_TLVT_CONTAINER => first_db_item(payload, |kind, inner| {
+            item_db_range(kind, inner, min, max, depth + 1)
+        }),
         abi::SNDRV_CTL_TLVT_DB_SCALE => {
             let low = centi_db(word(payload, 0)?);
             let bits = word(payload, 1)?;
@@ -303,19 +309,9 @@ fn item_db_of(kind: u32, payload: &[u8], min: i64, max: i64, value: i64, depth: 
     let mute = abi::SNDRV_CTL_TLVD_DB_GAIN_MUTE;
     let to_i32 = |v: i64| i32::try_from(v).map_err(|_| Error::BadTlv);
     match kind {
-        abi::SNDRV_CTL_TLVT_CONTAINER => {
-            let mut rest = payload;
-            while !rest.is_empty() {
-                let (kind, inner, after) = split_item(rest)?;
-                if is_db(kind) {
-                    if let Some(db) = item_db_of(kind, inner, min, max, value, depth + 1)? {
-                        return Ok(Some(db));
-                    }
-                }
-                rest = after;
-            }
-            Ok(None)
-        }
+        abi::SNDRV_CTL_TLVT_CONTAINER => first_db_item(payload, |kind, inner| {
+            item_db_of(kind, inner, min, max, value, depth + 1)
+        }),
         abi::SNDRV_CTL_TLVT_DB_SCALE => {
             let low = i64::from(centi_db(word(payload, 0)?));
             let bits = word(payload, 1)?;

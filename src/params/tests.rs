@@ -229,17 +229,6 @@ impl Refine for Model {
     }
 }
 
-fn request(
-    format: Format,
-    channels: u32,
-    rate: u32,
-    period_size: u32,
-    periods: u32,
-    matching: Matching,
-) -> Request {
-    Request::new(format, channels, rate, period_size, periods, matching)
-}
-
 fn formats_allowed(hw: &HwParams) -> Vec<Format> {
     Format::ALL.into_iter().filter(|f| hw.allows_format(*f)).collect()
 }
@@ -247,7 +236,11 @@ fn formats_allowed(hw: &HwParams) -> Vec<Format> {
 #[test]
 fn exact_match_succeeds() {
     let mut dev = Model::codec();
-    let (hw, got) = negotiate(&mut dev, &request(Format::S16, 2, 48000, 256, 4, Matching::Exact)).unwrap();
+    let (hw, got) = negotiate(
+        &mut dev,
+        &Request::new(Format::S16, 2, 48000, 256, 4, Matching::Exact),
+    )
+    .unwrap();
     assert_eq!(got.format, Format::S16);
     assert_eq!(
         (
@@ -276,7 +269,7 @@ fn exact_match_with_open_bounds() {
     };
     let (hw, got) = negotiate(
         &mut dev,
-        &request(Format::S32, 1, 44100, 4096, 4, Matching::Exact),
+        &Request::new(Format::S32, 1, 44100, 4096, 4, Matching::Exact),
     )
     .unwrap();
     assert_eq!(
@@ -303,45 +296,45 @@ fn exact_fails_naming_the_param_and_the_offer() {
     };
     let cases = [
         (
-            request(Format::S16, 6, 48000, 256, 4, Matching::Exact),
+            Request::new(Format::S16, 6, 48000, 256, 4, Matching::Exact),
             unsupported(Param::Channels, 6, 1, 2),
         ),
         (
-            request(Format::S16, 0, 48000, 256, 4, Matching::Exact),
+            Request::new(Format::S16, 0, 48000, 256, 4, Matching::Exact),
             unsupported(Param::Channels, 0, 1, 2),
         ),
         (
-            request(Format::S16, 2, 44000, 256, 4, Matching::Exact),
+            Request::new(Format::S16, 2, 44000, 256, 4, Matching::Exact),
             unsupported(Param::Rate, 44000, 44100, 48000),
         ),
         (
-            request(Format::S16, 2, 46000, 256, 4, Matching::Exact),
+            Request::new(Format::S16, 2, 46000, 256, 4, Matching::Exact),
             unsupported(Param::Rate, 46000, 44100, 48000),
         ),
         (
-            request(Format::S16, 2, 96000, 256, 4, Matching::Exact),
+            Request::new(Format::S16, 2, 96000, 256, 4, Matching::Exact),
             unsupported(Param::Rate, 96000, 44100, 48000),
         ),
         (
-            request(Format::S16, 2, 48000, 16, 4, Matching::Exact),
+            Request::new(Format::S16, 2, 48000, 16, 4, Matching::Exact),
             unsupported(Param::PeriodSize, 16, 32, 4096),
         ),
         // 16384 / 2 periods at least = 8192 frames, but the driver caps periods at 4096.
         (
-            request(Format::S16, 2, 48000, 5000, 2, Matching::Exact),
+            Request::new(Format::S16, 2, 48000, 5000, 2, Matching::Exact),
             unsupported(Param::PeriodSize, 5000, 32, 4096),
         ),
         (
-            request(Format::S16, 2, 48000, 256, 1, Matching::Exact),
+            Request::new(Format::S16, 2, 48000, 256, 1, Matching::Exact),
             unsupported(Param::Periods, 1, 2, 16),
         ),
         (
-            request(Format::S16, 2, 48000, 256, 17, Matching::Exact),
+            Request::new(Format::S16, 2, 48000, 256, 17, Matching::Exact),
             unsupported(Param::Periods, 17, 2, 16),
         ),
         // 4096 * 8 > 16384: the periods left are 2..=4.
         (
-            request(Format::S16, 2, 48000, 4096, 8, Matching::Exact),
+            Request::new(Format::S16, 2, 48000, 4096, 8, Matching::Exact),
             unsupported(Param::Periods, 8, 2, 4),
         ),
     ];
@@ -368,7 +361,7 @@ fn nearest_rate_on_a_discrete_codec() {
     ] {
         let (hw, got) = negotiate(
             &mut dev,
-            &request(Format::S16, 2, wanted, 256, 4, Matching::Nearest),
+            &Request::new(Format::S16, 2, wanted, 256, 4, Matching::Nearest),
         )
         .unwrap();
         assert_eq!(got.rate, expected, "wanted {wanted}");
@@ -383,10 +376,13 @@ fn nearest_tie_takes_the_lower_value() {
         ..Model::codec()
     };
     let rate = |dev: &mut Model, wanted| {
-        negotiate(dev, &request(Format::S16, 2, wanted, 256, 4, Matching::Nearest))
-            .unwrap()
-            .1
-            .rate
+        negotiate(
+            dev,
+            &Request::new(Format::S16, 2, wanted, 256, 4, Matching::Nearest),
+        )
+        .unwrap()
+        .1
+        .rate
     };
     assert_eq!(rate(&mut dev, 12000), 8000);
     assert_eq!(rate(&mut dev, 24000), 16000);
@@ -398,7 +394,7 @@ fn nearest_clamps_channels_period_and_periods() {
     let mut dev = Model::codec();
     let (_, got) = negotiate(
         &mut dev,
-        &request(Format::S16, 8, 48000, 10_000, 64, Matching::Nearest),
+        &Request::new(Format::S16, 8, 48000, 10_000, 64, Matching::Nearest),
     )
     .unwrap();
     // Period capped by the driver at 4096, then periods by the 16384-frame buffer.
@@ -412,7 +408,11 @@ fn nearest_clamps_channels_period_and_periods() {
         ),
         (2, 48000, 4096, 4, 16384)
     );
-    let (_, got) = negotiate(&mut dev, &request(Format::S16, 0, 48000, 1, 0, Matching::Nearest)).unwrap();
+    let (_, got) = negotiate(
+        &mut dev,
+        &Request::new(Format::S16, 0, 48000, 1, 0, Matching::Nearest),
+    )
+    .unwrap();
     assert_eq!(
         (got.channels, got.period_size, got.periods, got.buffer_size),
         (1, 32, 2, 64)
@@ -432,7 +432,7 @@ fn period_beyond_the_buffer_limit() {
     assert_eq!(
         negotiate(
             &mut dev,
-            &request(Format::S16, 2, 48000, 4096, 2, Matching::Exact)
+            &Request::new(Format::S16, 2, 48000, 4096, 2, Matching::Exact)
         )
         .unwrap_err(),
         Error::Unsupported {
@@ -445,7 +445,7 @@ fn period_beyond_the_buffer_limit() {
     for (period_size, periods) in [(u32::MAX, u32::MAX), (1 << 31, 4), (4096, 2), (2048, u32::MAX)] {
         let exact = negotiate(
             &mut dev,
-            &request(Format::S16, 2, 48000, period_size, periods, Matching::Exact),
+            &Request::new(Format::S16, 2, 48000, period_size, periods, Matching::Exact),
         );
         assert!(
             matches!(
@@ -459,7 +459,7 @@ fn period_beyond_the_buffer_limit() {
         );
         let (_, got) = negotiate(
             &mut dev,
-            &request(Format::S16, 2, 48000, period_size, periods, Matching::Nearest),
+            &Request::new(Format::S16, 2, 48000, period_size, periods, Matching::Nearest),
         )
         .unwrap();
         assert!(got.buffer_size <= 4096, "{got:?}");
@@ -474,7 +474,7 @@ fn period_beyond_the_buffer_limit() {
     };
     let err = negotiate(
         &mut dev,
-        &request(Format::S16, 2, 48000, 8192, 2, Matching::Exact),
+        &Request::new(Format::S16, 2, 48000, 8192, 2, Matching::Exact),
     )
     .unwrap_err();
     assert_eq!(
@@ -488,7 +488,7 @@ fn period_beyond_the_buffer_limit() {
     );
     let (_, got) = negotiate(
         &mut dev,
-        &request(Format::S16, 2, 48000, 8192, 2, Matching::Nearest),
+        &Request::new(Format::S16, 2, 48000, 8192, 2, Matching::Nearest),
     )
     .unwrap();
     assert_eq!((got.period_size, got.periods, got.buffer_size), (1024, 2, 2048));
@@ -499,7 +499,11 @@ fn unsupported_format() {
     let mut dev = Model::codec();
     for matching in [Matching::Exact, Matching::Nearest] {
         assert_eq!(
-            negotiate(&mut dev, &request(Format::S24_3Le, 2, 48000, 256, 4, matching)).unwrap_err(),
+            negotiate(
+                &mut dev,
+                &Request::new(Format::S24_3Le, 2, 48000, 256, 4, matching)
+            )
+            .unwrap_err(),
             Error::UnsupportedFormat {
                 format: Format::S24_3Le
             }
@@ -515,7 +519,7 @@ fn no_mmap_access() {
     };
     for matching in [Matching::Exact, Matching::Nearest] {
         assert_eq!(
-            negotiate(&mut dev, &request(Format::S16, 2, 48000, 256, 4, matching)).unwrap_err(),
+            negotiate(&mut dev, &Request::new(Format::S16, 2, 48000, 256, 4, matching)).unwrap_err(),
             Error::NoMmapAccess
         );
     }
@@ -536,7 +540,7 @@ fn nearest_falls_back_when_the_closest_is_refused() {
         }
     }
     let mut dev = Quirky(Model::codec());
-    let req = request(Format::S16, 2, 45000, 256, 4, Matching::Nearest);
+    let req = Request::new(Format::S16, 2, 45000, 256, 4, Matching::Nearest);
     assert_eq!(negotiate(&mut dev, &req).unwrap().1.rate, 48000);
     let req = Request {
         matching: ParamMatching::all(Matching::Exact),
@@ -572,7 +576,7 @@ fn nearest_survives_a_refine_answering_outside_the_range_asked() {
     }
     let mut dev = Liar(Model::codec());
     for rate in [8_000, 45_000, 96_000] {
-        let req = request(Format::S16, 2, rate, 256, 4, Matching::Nearest);
+        let req = Request::new(Format::S16, 2, rate, 256, 4, Matching::Nearest);
         // No panic: the refused candidates end in an error naming the rate.
         let result = negotiate(&mut dev, &req);
         assert!(
@@ -940,7 +944,7 @@ mod formats {
     #[test]
     fn the_first_format_the_device_takes_wins() {
         let mut dev = Model::codec();
-        let req = request(Format::S8, 2, 48_000, 256, 4, Matching::Exact);
+        let req = Request::new(Format::S8, 2, 48_000, 256, 4, Matching::Exact);
         let (_, got) =
             negotiate_formats(&mut dev, &req, &[Format::S24_3Le, Format::S32, Format::S16]).unwrap();
         assert_eq!(got.format, Format::S32);
@@ -952,7 +956,7 @@ mod formats {
     #[test]
     fn a_format_offered_but_not_with_the_rest_falls_through() {
         let mut dev = six_channel_dac();
-        let req = request(Format::S8, 6, 48_000, 256, 4, Matching::Exact);
+        let req = Request::new(Format::S8, 6, 48_000, 256, 4, Matching::Exact);
         let (_, got) = negotiate_formats(&mut dev, &req, &[Format::S16, Format::S32]).unwrap();
         assert_eq!(got.format, Format::S32, "S16 cannot do 6 channels");
         assert_eq!(got.channels, 6);
@@ -971,7 +975,7 @@ mod formats {
             "{err:?}"
         );
         // In stereo, S16 first is taken.
-        let req = request(Format::S8, 2, 48_000, 256, 4, Matching::Exact);
+        let req = Request::new(Format::S8, 2, 48_000, 256, 4, Matching::Exact);
         let (_, got) = negotiate_formats(&mut dev, &req, &[Format::S16, Format::S32]).unwrap();
         assert_eq!(got.format, Format::S16);
     }
@@ -979,7 +983,7 @@ mod formats {
     #[test]
     fn none_offered_or_none_given() {
         let mut dev = Model::codec();
-        let req = request(Format::S16, 2, 48_000, 256, 4, Matching::Exact);
+        let req = Request::new(Format::S16, 2, 48_000, 256, 4, Matching::Exact);
         assert_eq!(
             negotiate_formats(&mut dev, &req, &[Format::S24_3Le, Format::FloatLe]).unwrap_err(),
             Error::UnsupportedFormat {
@@ -1058,9 +1062,10 @@ fn with(req: Request, f: impl FnOnce(&mut Request)) -> Request {
 #[test]
 fn buffer_size_in_frames_fixes_the_periods() {
     let mut dev = Model::codec();
-    let req = with(request(Format::S16, 2, 48000, 256, 2, Matching::Exact), |r| {
-        r.buffer_size = 2048
-    });
+    let req = with(
+        Request::new(Format::S16, 2, 48000, 256, 2, Matching::Exact),
+        |r| r.buffer_size = 2048,
+    );
     let got = negotiate(&mut dev, &req).unwrap().1;
     assert_eq!((got.period_size, got.periods, got.buffer_size), (256, 8, 2048));
 }
@@ -1068,9 +1073,10 @@ fn buffer_size_in_frames_fixes_the_periods() {
 #[test]
 fn buffer_size_exact_or_nearest() {
     let mut dev = Model::codec();
-    let req = with(request(Format::S16, 2, 48000, 256, 2, Matching::Exact), |r| {
-        r.buffer_size = 1000
-    });
+    let req = with(
+        Request::new(Format::S16, 2, 48000, 256, 2, Matching::Exact),
+        |r| r.buffer_size = 1000,
+    );
     assert!(matches!(
         negotiate(&mut dev, &req),
         Err(Error::Unsupported {
@@ -1091,7 +1097,7 @@ fn buffer_size_exact_or_nearest() {
 fn times_become_frames_at_the_chosen_rate() {
     let mut dev = Model::codec();
     // 10 ms periods and a 40 ms buffer at 48 kHz: 480 and 1920 frames.
-    let req = with(request(Format::S16, 2, 48000, 1, 2, Matching::Exact), |r| {
+    let req = with(Request::new(Format::S16, 2, 48000, 1, 2, Matching::Exact), |r| {
         r.period_time_us = 10_000;
         r.buffer_time_us = 40_000;
     });
@@ -1112,9 +1118,10 @@ fn matching_is_per_parameter() {
     let mut dev = Model::codec();
     // The rate may move, the period may not: 5000 frames is beyond the codec's 4096.
     let m = ParamMatching::all(Matching::Exact).with(Param::Rate, Matching::Nearest);
-    let req = with(request(Format::S16, 2, 47000, 5000, 2, Matching::Exact), |r| {
-        r.matching = m
-    });
+    let req = with(
+        Request::new(Format::S16, 2, 47000, 5000, 2, Matching::Exact),
+        |r| r.matching = m,
+    );
     assert!(matches!(
         negotiate(&mut dev, &req),
         Err(Error::Unsupported {
@@ -1144,7 +1151,7 @@ fn negotiated_prints_in_one_line() {
     let mut dev = Model::codec();
     let got = negotiate(
         &mut dev,
-        &request(Format::S16Le, 2, 48000, 256, 4, Matching::Exact),
+        &Request::new(Format::S16Le, 2, 48000, 256, 4, Matching::Exact),
     )
     .unwrap()
     .1;

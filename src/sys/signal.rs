@@ -57,6 +57,10 @@ unsafe extern "C" {
     fn alsa_direct_sigreturn();
 }
 
+/// Whether [`install`] makes the system call here (it does; see `sys.rs` for where not).
+#[cfg(test)]
+pub(crate) const BUILT: bool = true;
+
 /// Installs `handler` for `signal` with `SA_RESTART` (`rt_sigaction`).
 ///
 /// # Safety

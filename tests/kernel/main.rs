@@ -13,8 +13,6 @@ mod control;
 mod examples;
 mod faults;
 mod formats;
-mod heard;
-mod heard_capture;
 mod lifecycle;
 mod loopback;
 mod mixer;

@@ -1,6 +1,6 @@
 //! The capture scenarios of a board whose input the host feeds (`[audio] capture`, see
 //! [`crate::boot::feed`]): at each of [`PERIODS`], alsa-lib's `arecord -M` records the feed
-//! and then the crate does (`heard_capture::capture` in `tests/kernel/heard_capture.rs`), in the
+//! and then the crate does (`heard capture`: `guest-tools/src/bin/heard/capture.rs`), in the
 //! same boot. The guest measures each recording with the runner's analysis and prints a
 //! `heard-captured` line ([`parse`]); the host judges it ([`judge`]): the feed's frequency and
 //! level, every frame asked for, no xrun, and no more breaks than `arecord` at the same period

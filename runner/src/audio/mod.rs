@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod capture;
+pub mod plan;
 pub mod scenarios;
 
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
-//! The tests judged from outside the board: each scenario is one of the guest's `heard::`
-//! tests (`tests/kernel/heard.rs`). A board's scenarios play one after another in one boot,
+//! The tests judged from outside the board: each scenario is one of the guest tool `heard`'s
+//! scenarios (`guest-tools/src/bin/heard/play.rs`). A board's scenarios play one after another in one boot,
 //! each at its own frequency ([`FREQUENCIES`]); the host cuts each out of the recording by its
 //! frequency ([`crate::audio::analysis::find`]) and checks it against what it must sound like.
 
@@ -44,7 +44,7 @@ pub fn cycle_buffers(buffer: u32, buffered_frames: u32) -> u32 {
 pub struct Scenario {
     /// Short name, e.g. `tone-p64`.
     pub name: String,
-    /// The guest test, e.g. `heard::tone`; `aplay` for the reference.
+    /// The guest tool `heard`'s scenario, e.g. `tone`; `aplay` for the reference.
     pub test: &'static str,
     /// For a reference: what alsa-lib's `aplay -M` plays instead of the crate.
     pub aplay: Option<AplayReference>,
@@ -130,7 +130,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
         .iter()
         .map(|&p| Scenario {
             name: format!("tone-p{p}"),
-            test: "heard::tone",
+            test: "tone",
             aplay: None,
             env: period(p).to_vec(),
             frequency: 440.0,
@@ -142,7 +142,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
         env.push(("ALSA_DIRECT_FORMAT".into(), format.clone()));
         list.push(Scenario {
             name: format!("tone-{}", format.to_ascii_lowercase()),
-            test: "heard::tone",
+            test: "tone",
             aplay: None,
             env,
             frequency: 440.0,
@@ -151,7 +151,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
     }
     list.push(Scenario {
         name: "pause-resume".into(),
-        test: "heard::pause_resume",
+        test: "pause-resume",
         aplay: None,
         env: period(1024).to_vec(),
         frequency: 440.0,
@@ -168,7 +168,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
     });
     list.push(Scenario {
         name: "xrun".into(),
-        test: "heard::xrun",
+        test: "xrun",
         aplay: None,
         env: period(1024).to_vec(),
         frequency: 440.0,
@@ -188,7 +188,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
     // so that the stale frames up to its end outnumber what the emulators drop at a stop.
     list.push(Scenario {
         name: "drain-mid-period".into(),
-        test: "heard::drain_mid_period",
+        test: "drain-mid-period",
         aplay: None,
         env: period(2048).to_vec(),
         frequency: 440.0,
@@ -233,7 +233,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
     });
     list.push(Scenario {
         name: "cycles".into(),
-        test: "heard::cycles",
+        test: "cycles",
         aplay: None,
         env: cycles_env,
         frequency: 440.0,
@@ -275,7 +275,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
         });
         list.push(Scenario {
             name: "edge-crate".into(),
-            test: "heard::tone",
+            test: "tone",
             aplay: None,
             env: vec![
                 ("ALSA_DIRECT_PERIOD_FRAMES".into(), p.to_string()),

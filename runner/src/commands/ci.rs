@@ -6,8 +6,8 @@
 //! --all-features -D warnings`; the `std` feature's descriptor types; the firmware
 //! (`firmware/`) tested on the host, linted for each emulated board's target and held to its
 //! size budget there; the declared `rust-version`, built with Debian's Rust of that version
-//! (see [`crate::host::msrv`]); then `cargo board test` on every emulated board, and on each again
-//! with the kernel of [`SECOND_SUITE`].
+//! (see [`crate::host::msrv`]); then `cargo board test` on the boards whose files have a `[ci]`
+//! section, on each Debian suite's kernel it names ([`boards`]).
 
 use std::time::Instant;
 
@@ -25,37 +25,70 @@ use crate::host::workspace::Workspace;
 use crate::progress::{secs, step};
 use crate::targets::{Firmware, HOST, TARGETS};
 
-/// The Debian suite whose kernel CI tests every emulated board on a second time, beside the
-/// board's own: trixie's Linux 6.12 (PCM protocol 2.0.18) beside bookworm's 6.1 (2.0.15).
-pub const SECOND_SUITE: &str = "trixie";
+/// The heard scenarios a real-driver board plays on a suite of its `[ci] suites` other than its
+/// own (all of them on its own suite): the driver's start, steady state, pause and recovery, at a
+/// small and a large period, in a fifth of the boots.
+pub const OTHER_SUITE_SCENARIOS: &[&str] = &["tone-p256", "tone-p4096", "pause-resume", "xrun"];
 
-/// The heard scenarios a real-driver board plays again on [`SECOND_SUITE`]'s kernel (all of
-/// them on its own suite): the driver's start, steady state, pause and recovery, at a small
-/// and a large period, in a fifth of the boots.
-pub const SECOND_SUITE_SCENARIOS: &[&str] = &["tone-p256", "tone-p4096", "pause-resume", "xrun"];
-
-/// The boards CI tests: every emulated board (the SSH stand-in `qemu-arm64-ssh` tested and
-/// probed over SSH, as `--host` does a real board), then each whose own suite is not
-/// [`SECOND_SUITE`] and is no stand-in again on that suite (named `BOARD-trixie`; a real-driver board's runs
-/// there play only [`SECOND_SUITE_SCENARIOS`] and those their own args pick).
+/// The boards CI tests, as the board files' `[ci] suites` say: first every board on its own
+/// suite, then each on the other suites it names (the board of [`boards::with_suite`], named
+/// `BOARD-SUITE`; a real-driver board's runs there play only [`OTHER_SUITE_SCENARIOS`] and
+/// those their own args pick).
 pub fn boards(all: &[Board]) -> Result<Vec<Board>> {
-    let own = boards::select(all, &[])?;
-    let mut chosen: Vec<Board> = own.iter().map(|&b| b.clone()).collect();
-    // A stand-in is tested over SSH on its own suite only: its point is the SSH path.
-    for board in own.into_iter().filter(|b| b.standin.is_none()) {
-        let mut second = boards::with_suite(board, SECOND_SUITE)?;
-        if second.name != board.name {
-            if second.audio.is_some() {
-                for run in &mut second.runs {
+    let tested: Vec<(&Board, &[String])> = all
+        .iter()
+        .filter_map(|b| b.ci.as_ref().map(|ci| (b, ci.suites.as_slice())))
+        .collect();
+    let is_own = |board: &Board, suite: &str| board.debian.as_ref().is_some_and(|d| d.suite == suite);
+    let mut chosen: Vec<Board> = tested
+        .iter()
+        .filter(|(board, suites)| suites.iter().any(|s| is_own(board, s)))
+        .map(|(board, _)| (*board).clone())
+        .collect();
+    for (board, suites) in &tested {
+        for suite in suites.iter().filter(|s| !is_own(board, s)) {
+            let mut other = boards::with_suite(board, suite)?;
+            if other.audio.is_some() {
+                for run in &mut other.runs {
                     if run.args.is_empty() {
-                        run.args = SECOND_SUITE_SCENARIOS.iter().map(|s| s.to_string()).collect();
+                        run.args = OTHER_SUITE_SCENARIOS.iter().map(|s| s.to_string()).collect();
                     }
                 }
             }
-            chosen.push(second);
+            chosen.push(other);
         }
     }
     Ok(chosen)
+}
+
+/// One line per board run of `boards` (`cargo board ci --list`): the board, its Debian suite,
+/// the run, its target, environment and arguments.
+pub fn jobs(boards: &[Board]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for board in boards {
+        let suite = board.debian.as_ref().map_or("-", |d| d.suite.as_str());
+        let how = if board.standin.is_some() {
+            " (over ssh)"
+        } else {
+            ""
+        };
+        for run in &board.runs {
+            let env: Vec<String> = board
+                .guest_env(run)
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            lines.push(format!(
+                "{} {suite}{how} run {} {} env [{}] args [{}]",
+                board.name,
+                run.name,
+                board.run_target(run),
+                env.join(" "),
+                run.args.join(" ")
+            ));
+        }
+    }
+    lines
 }
 
 /// Builds the firmware for `target` and checks its stripped size against
@@ -343,6 +376,7 @@ pub fn msrv(ws: &Workspace) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::boards::Kind;
     use std::path::Path;
 
     #[test]
@@ -376,42 +410,42 @@ mod tests {
     }
 
     #[test]
-    fn ci_tests_each_board_on_its_own_suite_and_on_trixie_once() {
+    fn ci_tests_each_board_file_on_the_suites_it_names() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../boards");
         let all = boards::load_all(&dir).unwrap();
         let chosen = boards(&all).unwrap();
-        let names: Vec<&str> = chosen.iter().map(|b| b.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "qemu-arm64",
-                "qemu-arm64-hda",
-                "qemu-arm64-ssh",
-                "qemu-arm64-usb",
-                "qemu-armv7",
-                "qemu-armv7-usb",
-                "qemu-riscv64",
-                "qemu-riscv64-hda",
-                "qemu-x86_64",
-                "qemu-x86_64-ac97",
-                "qemu-x86_64-hda",
-                "qemu-arm64-trixie",
-                "qemu-arm64-hda-trixie",
-                "qemu-arm64-usb-trixie",
-                "qemu-armv7-trixie",
-                "qemu-armv7-usb-trixie",
-                "qemu-x86_64-trixie",
-                "qemu-x86_64-ac97-trixie",
-                "qemu-x86_64-hda-trixie",
-            ]
-        );
-        // A real-driver board plays its full set on its own kernel, a few on trixie's.
-        let hda = |name: &str| {
+        let mut names: Vec<&str> = chosen.iter().map(|b| b.name.as_str()).collect();
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count, "a board twice: {names:?}");
+        let mut expected = 0;
+        for board in all.iter().filter(|b| b.kind == Kind::Emulated) {
+            // Every emulated board as it is, and the stand-in over SSH only there.
+            let own = &board.debian.as_ref().unwrap().suite;
+            let suites = &board
+                .ci
+                .as_ref()
+                .unwrap_or_else(|| panic!("{}: no [ci]", board.name))
+                .suites;
+            assert!(suites.contains(own), "{}", board.name);
+            if board.standin.is_some() {
+                assert_eq!(suites, std::slice::from_ref(own));
+            }
+            expected += suites.len();
+        }
+        assert_eq!(count, expected);
+        assert!(all.iter().all(|b| b.kind == Kind::Emulated || b.ci.is_none()));
+        // Every board on its own suite comes first.
+        let first_other = chosen.iter().position(|b| b.base_name.is_some()).unwrap();
+        assert!(chosen[first_other..].iter().all(|b| b.base_name.is_some()));
+        // A real-driver board plays its full set on its own kernel, a few on another's.
+        let args = |name: &str| {
             chosen.iter().find(|b| b.name == name).unwrap().runs[0]
                 .args
                 .clone()
         };
-        assert!(hda("qemu-arm64-hda").is_empty());
-        assert_eq!(hda("qemu-arm64-hda-trixie"), SECOND_SUITE_SCENARIOS);
+        assert!(args("qemu-arm64-hda").is_empty());
+        assert_eq!(args("qemu-arm64-hda-trixie"), OTHER_SUITE_SCENARIOS);
     }
 }

@@ -14,7 +14,7 @@ use crate::commands::setup;
 use crate::commands::summary::Summary;
 use crate::guest_image::cargo_build;
 use crate::guest_image::guest_files;
-use crate::guest_image::job::{Job, Syslog};
+use crate::guest_image::job::Job;
 use crate::host::install::Host;
 use crate::host::workspace::Workspace;
 use crate::remote::{self, standin, ProbeOutput};
@@ -65,32 +65,21 @@ fn emulated(
 ) -> Result<()> {
     let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
     let probe = cargo_build::guest_tool(&ws.root, &board.target, "probe")?;
-    let job = Job {
-        name: "probe".into(),
-        guest_path: format!("/tests/{}/probe", board.target),
-        host_binary: probe,
-        args: probe_args.to_vec(),
-        env: BTreeMap::new(),
-        syslog: Syslog::Off,
-        files: Vec::new(),
-        stderr: None,
-    };
+    let guest_path = format!("/tests/{}/probe", board.target);
+    let job = Job::new(
+        "probe".into(),
+        guest_path,
+        &probe,
+        probe_args.to_vec(),
+        BTreeMap::new(),
+    );
     let started = Instant::now();
     let report = boot_jobs(ws, board, &files, &[job], opts, "probe", HostAudio::default())?;
     let boot_detail = format!(
         "kernel {}, {}, {} CPU(s)",
         report.release, report.engine, report.cpus
     );
-    match report.boot_failure() {
-        Some(why) => summary.add(
-            &board.name,
-            "boot",
-            false,
-            format!("{why}; {boot_detail}"),
-            report.duration,
-        ),
-        None => summary.add(&board.name, "boot", true, boot_detail, report.duration),
-    }
+    summary.add_boot(&board.name, &report, boot_detail);
     let status = report
         .jobs
         .iter()

@@ -25,7 +25,7 @@ use crate::commands::setup;
 use crate::commands::summary::Summary;
 use crate::guest_image::cargo_build;
 use crate::guest_image::guest_files;
-use crate::guest_image::job::{Job, Syslog};
+use crate::guest_image::job::Job;
 use crate::host::install::Host;
 use crate::host::workspace::Workspace;
 use crate::progress::{secs, step};
@@ -88,18 +88,8 @@ fn kernel_test_job(
     test: &str,
     env: BTreeMap<String, String>,
 ) -> Job {
-    Job {
-        name,
-        guest_path: format!("/tests/{target}/kernel"),
-        host_binary: binary,
-        args: ["--ignored", "--exact", "--nocapture", "--test-threads=1", test]
-            .map(String::from)
-            .to_vec(),
-        env,
-        syslog: Syslog::Off,
-        files: Vec::new(),
-        stderr: None,
-    }
+    let args = ["--ignored", "--exact", "--nocapture", "--test-threads=1", test];
+    Job::kernel_tests(name, target, &binary, &args, env)
 }
 
 /// Boots one board with its soak jobs and reports each from its exit status and the `soak:`

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::boot::qemu::BootReport;
 use crate::progress::secs;
 
 /// One line of the summary.
@@ -27,6 +28,14 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Adds the row of a boot of `board`: passed with `detail`, or failed with why and `detail`.
+    pub fn add_boot(&mut self, board: &str, report: &BootReport, detail: String) {
+        match report.boot_failure() {
+            Some(why) => self.add(board, "boot", false, format!("{why}; {detail}"), report.duration),
+            None => self.add(board, "boot", true, detail, report.duration),
+        }
+    }
+
     /// Adds a row.
     pub fn add(
         &mut self,

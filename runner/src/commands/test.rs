@@ -7,15 +7,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use crate::audio;
 use crate::audio::capture::{self, CaptureScenario, Recorder};
-use crate::audio::scenarios::{
-    assign_frequencies, judge, played_frames, scenarios, stretches_summary, AplayReference, Restarts,
-    Scenario,
-};
-use crate::audio::{self, analysis};
+use crate::audio::plan::{picks, HeardPlan, Planned, Verdict};
+use crate::audio::scenarios::AplayReference;
 use crate::bench::files as bench_files;
 use crate::boards::{Audio, Board, Run};
-use crate::boot::qemu::BootReport;
 use crate::boot::{boot_jobs, feed, BootOptions, HostAudio};
 use crate::commands::setup;
 use crate::commands::summary::Summary;
@@ -38,11 +35,18 @@ pub fn test(
 ) -> Result<Summary> {
     setup::prepare_host(ws, host, boards, &[])?;
     let mut summary = Summary::default();
-    let mut built: BTreeMap<String, Built> = BTreeMap::new();
+    let mut cx = TestContext {
+        ws,
+        host,
+        opts,
+        test_args,
+        built: BTreeMap::new(),
+        heard: BTreeMap::new(),
+    };
     for board in boards {
         step!("=== {}: {} ===", board.name, board.description);
         let started = Instant::now();
-        if let Err(err) = test_board(ws, host, board, opts, test_args, &mut built, &mut summary) {
+        if let Err(err) = test_board(&mut cx, board, &mut summary) {
             step!("{}: FAILED before booting: {err:#}", board.name);
             summary.add(&board.name, "setup", false, format!("{err:#}"), started.elapsed());
         }
@@ -50,30 +54,78 @@ pub fn test(
     Ok(summary)
 }
 
+/// What the boards of one `cargo board test` share: the workspace, the host, how to boot, the
+/// test arguments and the guest binaries built so far.
+struct TestContext<'a> {
+    /// The workspace.
+    ws: &'a Workspace,
+    /// The host (its packages, for alsa-lib and C helpers).
+    host: &'a mut Host,
+    /// How to boot.
+    opts: &'a BootOptions,
+    /// The arguments after `--`: words that pick tests and scenarios.
+    test_args: &'a [String],
+    /// The guest binaries per target, built once per command.
+    built: BTreeMap<String, Built>,
+    /// The guest tool `heard` per target, built once per command.
+    heard: BTreeMap<String, PathBuf>,
+}
+
 /// The guest binaries of one target: the kernel test binary and the examples (name, binary),
 /// with the firmware's `fw-tone` among them, which the tests of `tests/kernel/examples.rs`
 /// run from `/tests/<target>/examples/`.
 type Built = (PathBuf, Vec<(String, PathBuf)>);
 
-/// The kernel tests and examples for `target`, built once per `test` command.
-fn build(ws: &Workspace, target: &str, built: &mut BTreeMap<String, Built>) -> Result<Built> {
-    if let Some(both) = built.get(target) {
-        return Ok(both.clone());
+impl TestContext<'_> {
+    /// The kernel tests and examples for `target`, built once per `test` command.
+    fn build(&mut self, target: &str) -> Result<Built> {
+        if let Some(both) = self.built.get(target) {
+            return Ok(both.clone());
+        }
+        let root = &self.ws.root;
+        let started = Instant::now();
+        let path = cargo_build::kernel_tests(root, target)?;
+        let mut examples = cargo_build::examples(root, target, "std")?;
+        // The firmware tone generator, tested beside the std examples.
+        let firmware = cargo_build::firmware(root, target)?;
+        examples.push((cargo_build::FIRMWARE.to_owned(), firmware));
+        step!(
+            "built {} and {} example(s) in {}",
+            path.display(),
+            examples.len(),
+            secs(started.elapsed())
+        );
+        self.built
+            .insert(target.to_owned(), (path.clone(), examples.clone()));
+        Ok((path, examples))
     }
-    let started = Instant::now();
-    let path = cargo_build::kernel_tests(&ws.root, target)?;
-    let mut examples = cargo_build::examples(&ws.root, target, "std")?;
-    // The firmware tone generator, tested beside the std examples.
-    let firmware = cargo_build::firmware(&ws.root, target)?;
-    examples.push((cargo_build::FIRMWARE.to_owned(), firmware));
-    step!(
-        "built {} and {} example(s) in {}",
-        path.display(),
-        examples.len(),
-        secs(started.elapsed())
-    );
-    built.insert(target.to_owned(), (path.clone(), examples.clone()));
-    Ok((path, examples))
+
+    /// The guest tool that plays and captures the heard scenarios (`guest-tools`' `heard`)
+    /// for `target`, built once per `test` command.
+    fn heard_tool(&mut self, target: &str) -> Result<PathBuf> {
+        if let Some(path) = self.heard.get(target) {
+            return Ok(path.clone());
+        }
+        let path = cargo_build::guest_tool(&self.ws.root, target, HEARD)?;
+        self.heard.insert(target.to_owned(), path.clone());
+        Ok(path)
+    }
+}
+
+/// The guest tool of the heard scenarios (`guest-tools/src/bin/heard/`).
+const HEARD: &str = "heard";
+
+/// A job of the guest tool `heard` at `binary` (built for `target`) playing or capturing
+/// `scenario`.
+fn heard_job(
+    name: String,
+    target: &str,
+    binary: &Path,
+    scenario: &str,
+    env: BTreeMap<String, String>,
+) -> Job {
+    let guest_path = format!("/tests/{target}/{HEARD}");
+    Job::new(name, guest_path, binary, vec![scenario.to_owned()], env)
 }
 
 /// Kernel tests (`tests/kernel`) that need a real sound driver, run in the boot of a
@@ -95,146 +147,26 @@ pub const DRIVER_TESTS: DriverTests = DriverTests {
     ],
 };
 
-/// A real-driver board: the scenarios of [`scenarios`] for each run, one after another in one
-/// boot, each at its own frequency, then each cut out of the recording and judged. A run's
-/// `args` and then `test_args` pick scenarios by name (those that contain one of the words;
-/// all when there are none).
-#[allow(clippy::too_many_arguments)]
+/// A real-driver board: the scenarios of [`HeardPlan`] for each run, one after another in one
+/// boot, each at its own frequency, then each cut out of the recording and judged; beside them
+/// the [`DRIVER_TESTS`] and the differential harness.
 fn heard_board(
-    ws: &Workspace,
-    host: &mut Host,
+    cx: &mut TestContext<'_>,
     board: &Board,
     audio: &Audio,
     files: &GuestFiles,
-    opts: &BootOptions,
-    test_args: &[String],
-    built: &mut BTreeMap<String, Built>,
     summary: &mut Summary,
 ) -> Result<()> {
-    // A name is picked by words it contains (by all, when there are none).
-    let picks =
-        |words: &[String], name: &str| words.is_empty() || words.iter().any(|w| name.contains(w.as_str()));
-    // (run index, job name, scenario)
-    let mut planned: Vec<(usize, String, Scenario)> = Vec::new();
-    for (index, run) in board.runs.iter().enumerate() {
-        for scenario in scenarios(audio, board.stream.rate) {
-            if picks(&run.args, &scenario.name) && picks(test_args, &scenario.name) {
-                planned.push((index, format!("{}-{}", run.name, scenario.name), scenario));
-            }
-        }
-    }
-    assign_frequencies(planned.iter_mut().map(|(_, _, s)| s))?;
-    // The capture scenarios, on a board whose input the host feeds: (run index, job name).
-    let mut captures: Vec<(usize, String, CaptureScenario)> = Vec::new();
-    if audio.capture.is_some() {
-        for (index, run) in board.runs.iter().enumerate() {
-            for scenario in capture::scenarios() {
-                if picks(&run.args, &scenario.name) && picks(test_args, &scenario.name) {
-                    captures.push((index, format!("{}-{}", run.name, scenario.name), scenario));
-                }
-            }
-        }
-    }
-    // alsa-lib's aplay and its libraries, for the reference scenarios.
-    let alsa = if planned.iter().any(|(_, _, s)| s.aplay.is_some()) || !captures.is_empty() {
-        bench_files::prepare(board, &ws.cache_dir(), host)?
-    } else {
-        Vec::new()
-    };
-    let mut jobs = Vec::new();
-    for (index, run) in board.runs.iter().enumerate() {
-        let target = board.run_target(run);
-        let (binary, _) = build(ws, target, built)?;
-        // First the card's mixer, as the board asks (aplay leaves it as it is).
-        let unmute = Job {
-            name: format!("{}-unmute", run.name),
-            guest_path: format!("/tests/{target}/kernel"),
-            host_binary: binary.clone(),
-            args: ["--ignored", "--exact", "--nocapture", "heard::unmute"]
-                .map(String::from)
-                .to_vec(),
-            env: board.guest_env(run),
-            syslog: Syslog::Off,
-            files: Vec::new(),
-            stderr: None,
-        };
-        jobs.push(unmute);
-        for (_, name, scenario) in planned.iter().filter(|(i, _, _)| *i == index) {
-            let mut env = board.guest_env(run);
-            env.extend(scenario.env.iter().cloned());
-            if let Some(reference) = scenario.aplay {
-                jobs.push(aplay_job(
-                    ws,
-                    board,
-                    &alsa,
-                    name,
-                    scenario.frequency,
-                    reference,
-                    env,
-                )?);
-                continue;
-            }
-            jobs.push(Job {
-                name: name.clone(),
-                guest_path: format!("/tests/{target}/kernel"),
-                host_binary: binary.clone(),
-                args: vec![
-                    "--ignored".into(),
-                    "--exact".into(),
-                    "--nocapture".into(),
-                    "--test-threads=1".into(),
-                    scenario.test.into(),
-                ],
-                env,
-                syslog: Syslog::dump_or(run.dump_syslog || opts.dump_syslog, Syslog::Off),
-                files: Vec::new(),
-                stderr: None,
-            });
-        }
-    }
-    for (index, run) in board.runs.iter().enumerate() {
-        let mine: Vec<&CaptureScenario> = captures
-            .iter()
-            .filter(|(i, _, _)| *i == index)
-            .map(|(_, _, s)| s)
-            .collect();
-        if let (Some(device), false) = (&audio.capture, mine.is_empty()) {
-            let (binary, _) = build(ws, board.run_target(run), built)?;
-            jobs.extend(capture_jobs(board, run, device, &binary, &alsa, &mine)?);
-        }
-    }
-    // The kernel tests that need a real driver, once per run that does not pick scenarios by
-    // name (CI's second-suite runs do): its channel maps and the timestamps it reports.
-    let mut driver_jobs = Vec::new();
-    for run in board
-        .runs
-        .iter()
-        .filter(|r| picks(&r.args, DRIVER_TESTS.name) && picks(test_args, DRIVER_TESTS.name))
-    {
-        let target = board.run_target(run);
-        let (binary, _) = build(ws, target, built)?;
-        let name = format!("{}-{}", run.name, DRIVER_TESTS.name);
-        let mut args: Vec<String> = ["--exact", "--test-threads=1"].map(String::from).to_vec();
-        args.extend(DRIVER_TESTS.tests.iter().map(|t| t.to_string()));
-        jobs.push(Job {
-            name: name.clone(),
-            guest_path: format!("/tests/{target}/kernel"),
-            host_binary: binary,
-            args,
-            env: board.guest_env(run),
-            syslog: Syslog::Off,
-            files: Vec::new(),
-            stderr: None,
-        });
-        driver_jobs.push(name);
-    }
+    let ws = cx.ws;
+    let plan = HeardPlan::new(board, audio, cx.test_args)?;
+    let (mut jobs, driver_jobs) = heard_jobs(cx, board, audio, &plan)?;
     // The differential harness, after the scenarios (it plays silence).
-    let oracle = oracle_plan(ws, host, board, test_args, summary);
+    let oracle = oracle_plan(cx, board, summary);
     if let Some(plan) = &oracle {
         jobs.extend(plan.jobs.iter().cloned());
     }
     let recording = audio::recording_path(ws, &board.name, "heard")?;
-    let fed = match captures.len() {
+    let fed = match plan.captures.len() {
         0 => None,
         // The emulator reads ahead of each stream: a second per scenario to spare.
         n => Some(feed::write(
@@ -258,18 +190,24 @@ fn heard_board(
         feed: fed.as_ref(),
         hotplug: None,
     };
-    let report = boot_jobs(ws, board, files, &jobs, opts, "heard", host_audio)?;
+    let report = boot_jobs(ws, board, files, &jobs, cx.opts, "heard", host_audio)?;
     for name in &driver_jobs {
         let job = report.jobs.iter().find(|j| &j.name == name);
         let duration = job.map(|j| j.duration).unwrap_or_default();
-        match job.and_then(|j| j.status) {
-            Some(0) => summary.add(&board.name, name, true, DRIVER_TESTS.tests.join(", "), duration),
-            status => {
-                let why = format!("{} ({status:?})", DRIVER_TESTS.tests.join(", "));
-                step!("{}: {name} FAILED: {why}", board.name);
-                summary.add(&board.name, name, false, why, duration);
-            }
-        }
+        let tests = DRIVER_TESTS.tests.join(", ");
+        let outcome = match job.and_then(|j| j.status) {
+            Some(0) => Ok(tests),
+            status => Err(format!("{tests} ({status:?})")),
+        };
+        add_verdict(
+            summary,
+            &board.name,
+            Verdict {
+                job: name.clone(),
+                duration,
+                outcome,
+            },
+        );
     }
     if let Some(plan) = &oracle {
         oracle::judge(board, plan, &report, &oracle_dir(ws), summary);
@@ -279,10 +217,10 @@ fn heard_board(
         report.release,
         report.engine,
         report.cpus,
-        planned.len() + captures.len(),
+        plan.tones.len() + plan.captures.len(),
         audio::shown(ws, &recording)
     );
-    add_boot(summary, &board.name, &report, boot_detail);
+    summary.add_boot(&board.name, &report, boot_detail);
     let samples = match audio::read_first_channel(&recording) {
         Ok(read) => Some(read),
         Err(err) => {
@@ -290,121 +228,114 @@ fn heard_board(
             None
         }
     };
-    // Breaks heard per scenario name (without the run), for the scenarios judged beside another.
-    let mut breaks_of: BTreeMap<(usize, String), usize> = BTreeMap::new();
-    // What the restarts of each cycles scenario cost, for the one judged beside another.
-    let mut restarts_of: BTreeMap<(usize, String), Restarts> = BTreeMap::new();
-    // One audio tick, in frames: the emulator moves audio in these steps.
-    let tick = u64::from(audio.timer_period_us) * u64::from(board.stream.rate) / 1_000_000;
-    for (index, name, scenario) in &planned {
-        let job = report.jobs.iter().find(|j| &j.name == name);
-        let duration = job.map(|j| j.duration).unwrap_or_default();
-        let verdict = match (job.and_then(|j| j.status), &samples) {
-            (None, _) => Err(format!("{} did not finish", scenario.test)),
-            (Some(code), _) if code != 0 => Err(format!("{} exited with status {code}", scenario.test)),
-            (Some(_), None) => Err("no recording".into()),
-            (Some(_), Some((samples, rate))) => match analysis::find(samples, *rate, scenario.frequency) {
-                None => Err(format!("no {} Hz tone in the recording", scenario.frequency)),
-                Some(range) => {
-                    let at = range.start as f64 / f64::from(*rate);
-                    let heard = analysis::analyse(&samples[range], *rate);
-                    // aplay plays its files whole; the crate's tests say what they wrote.
-                    let played = match scenario.aplay {
-                        Some(reference) => {
-                            Some(u64::from(reference.files) * u64::from(reference.frames_per_file))
-                        }
-                        None => played_frames(&report.console, scenario.frequency),
-                    };
-                    let mut line = format!("heard {} (from {at:.3} s)", heard.summary());
-                    if scenario.expect.cycles {
-                        line.push_str(&format!("; {}", stretches_summary(&heard)));
-                    }
-                    step!("{}: {name}: {line}", board.name);
-                    let breaks = heard.gaps.len() + heard.glitches.len();
-                    breaks_of.insert((*index, scenario.name.clone()), breaks);
-                    let beside = match scenario.expect.no_worse_than {
-                        None => Ok(()),
-                        Some(other) => match breaks_of.get(&(*index, other.to_owned())) {
-                            Some(&theirs) if breaks <= theirs => Ok(()),
-                            Some(&theirs) => Err(format!("{breaks} breaks where {other} has {theirs}")),
-                            None => Err(format!("{other} was not heard")),
-                        },
-                    };
-                    let cycle = played.map(|p| p / u64::from(scenario.expect.stops.max(1)));
-                    let restarts = cycle
-                        .filter(|_| scenario.expect.cycles)
-                        .and_then(|c| Restarts::of(&heard, c));
-                    if let Some(restarts) = restarts {
-                        restarts_of.insert((*index, scenario.name.clone()), restarts);
-                    }
-                    let beside = beside.and_then(|()| match scenario.expect.restarts_beside {
-                        None => Ok(()),
-                        Some(other) => match (restarts, restarts_of.get(&(*index, other.to_owned()))) {
-                            (Some(ours), Some(theirs)) => ours.beside(theirs, other, tick),
-                            (None, _) => Err("no stretch between two breaks to judge the restarts by".into()),
-                            (_, None) => Err(format!("{other} was not heard")),
-                        },
-                    });
-                    beside
-                        .and_then(|()| judge(scenario, audio.buffered_frames, &heard, played))
-                        .map(|()| line.clone())
-                        .map_err(|why| format!("{why}; {line}"))
-                }
-            },
-        };
-        match verdict {
-            Ok(line) => summary.add(&board.name, name, true, line, duration),
-            Err(why) => {
-                step!("{}: {name} FAILED: {why}", board.name);
-                summary.add(&board.name, name, false, why, duration);
-            }
-        }
+    for verdict in plan.judge_tones(board, audio, &report, samples.as_ref()) {
+        add_verdict(summary, &board.name, verdict);
     }
-    for (index, name, scenario) in &captures {
-        let run = &board.runs[*index].name;
-        // The crate's job is the scenario's; arecord's is judged by the job that measured it.
-        let measured_by = match scenario.by {
-            Recorder::Crate => name.clone(),
-            Recorder::Arecord => format!("{name}-measure"),
-        };
-        let job = report.jobs.iter().find(|j| j.name == measured_by);
-        let duration = job.map(|j| j.duration).unwrap_or_default();
-        let captured = capture::parse(&report.console, name);
-        let reference = scenario
-            .reference()
-            .and_then(|other| capture::parse(&report.console, &format!("{run}-{other}")));
-        let verdict = match (job.and_then(|j| j.status), captured) {
-            (_, Some(captured)) => {
-                let line = format!("captured {}", captured.summary());
-                step!("{}: {name}: {line}", board.name);
-                let exited = match job.and_then(|j| j.status) {
-                    Some(0) => Ok(()),
-                    other => Err(format!("the guest's job ended with {other:?}")),
-                };
-                exited
-                    .and_then(|()| capture::judge(scenario, board.stream.rate, &captured, reference.as_ref()))
-                    .map(|()| line.clone())
-                    .map_err(|why| format!("{why}; {line}"))
-            }
-            (None, None) => Err(format!("{measured_by} did not finish")),
-            (Some(code), None) => Err(format!(
-                "{measured_by} exited with status {code} without a measurement"
-            )),
-        };
-        match verdict {
-            Ok(line) => summary.add(&board.name, name, true, line, duration),
-            Err(why) => {
-                step!("{}: {name} FAILED: {why}", board.name);
-                summary.add(&board.name, name, false, why, duration);
-            }
-        }
+    for verdict in plan.judge_captures(board, &report) {
+        add_verdict(summary, &board.name, verdict);
     }
     Ok(())
 }
 
+/// The guest jobs of `plan` on a real-driver board, in the order they run: for each run the
+/// card unmuted and its tones, then the capture scenarios, then the [`DRIVER_TESTS`] (whose job
+/// names come second).
+fn heard_jobs(
+    cx: &mut TestContext<'_>,
+    board: &Board,
+    audio: &Audio,
+    plan: &HeardPlan,
+) -> Result<(Vec<Job>, Vec<String>)> {
+    let ws = cx.ws;
+    // alsa-lib's aplay and its libraries, for the reference scenarios.
+    let alsa = if plan.needs_alsa_lib() {
+        bench_files::prepare(board, &ws.cache_dir(), cx.host)?
+    } else {
+        Vec::new()
+    };
+    let mut jobs = Vec::new();
+    for (index, run) in board.runs.iter().enumerate() {
+        let target = board.run_target(run);
+        let heard = cx.heard_tool(target)?;
+        // First the card's mixer, as the board asks (aplay leaves it as it is).
+        jobs.push(heard_job(
+            format!("{}-unmute", run.name),
+            target,
+            &heard,
+            "unmute",
+            board.guest_env(run),
+        ));
+        for Planned {
+            job: name, scenario, ..
+        } in plan.tones_of(index)
+        {
+            let mut env = board.guest_env(run);
+            env.extend(scenario.env.iter().cloned());
+            if let Some(reference) = scenario.aplay {
+                jobs.push(aplay_job(
+                    ws,
+                    board,
+                    &alsa,
+                    name,
+                    scenario.frequency,
+                    reference,
+                    env,
+                )?);
+                continue;
+            }
+            jobs.push(Job {
+                syslog: Syslog::dump_or(run.dump_syslog || cx.opts.dump_syslog, Syslog::Off),
+                ..heard_job(name.clone(), target, &heard, scenario.test, env)
+            });
+        }
+    }
+    for (index, run) in board.runs.iter().enumerate() {
+        let mine = plan.captures_of(index);
+        if let (Some(device), false) = (&audio.capture, mine.is_empty()) {
+            let heard = cx.heard_tool(board.run_target(run))?;
+            jobs.extend(capture_jobs(board, run, device, &heard, &alsa, &mine)?);
+        }
+    }
+    // The kernel tests that need a real driver, once per run that does not pick scenarios by
+    // name (CI's second-suite runs do): its channel maps and the timestamps it reports.
+    let mut driver_jobs = Vec::new();
+    for run in board
+        .runs
+        .iter()
+        .filter(|r| picks(&r.args, DRIVER_TESTS.name) && picks(cx.test_args, DRIVER_TESTS.name))
+    {
+        let target = board.run_target(run);
+        let (binary, _) = cx.build(target)?;
+        let name = format!("{}-{}", run.name, DRIVER_TESTS.name);
+        let mut args = vec!["--exact", "--test-threads=1"];
+        args.extend(DRIVER_TESTS.tests);
+        jobs.push(Job::kernel_tests(
+            name.clone(),
+            target,
+            &binary,
+            &args,
+            board.guest_env(run),
+        ));
+        driver_jobs.push(name);
+    }
+    Ok((jobs, driver_jobs))
+}
+
+/// Adds a judged job to the summary, with a progress line when it failed.
+fn add_verdict(summary: &mut Summary, board: &str, verdict: Verdict) {
+    match verdict.outcome {
+        Ok(line) => summary.add(board, &verdict.job, true, line, verdict.duration),
+        Err(why) => {
+            step!("{board}: {} FAILED: {why}", verdict.job);
+            summary.add(board, &verdict.job, false, why, verdict.duration);
+        }
+    }
+}
+
 /// The jobs of one run's capture scenarios on `device`: the capture side unmuted as the board
 /// asks, then for each `arecord -M` (alsa-lib's `aplay` binary under the name `arecord`) into
-/// a raw file and the crate's test that measures it, or the crate's capture test.
+/// a raw file and `heard` measuring it, or `heard` capturing with the crate (`binary`: the
+/// guest tool `heard` built for the run's target).
 fn capture_jobs(
     board: &Board,
     run: &Run,
@@ -421,21 +352,12 @@ fn capture_jobs(
     let target = board.run_target(run);
     let mut env = board.guest_env(run);
     env.insert("ALSA_DIRECT_CAPTURE".into(), device.to_owned());
-    let kernel_test = |name: String, test: &str, env: BTreeMap<String, String>| Job {
-        name,
-        guest_path: format!("/tests/{target}/kernel"),
-        host_binary: binary.to_owned(),
-        args: ["--ignored", "--exact", "--nocapture", test]
-            .map(String::from)
-            .to_vec(),
-        env,
-        syslog: Syslog::Off,
-        files: Vec::new(),
-        stderr: None,
+    let heard = |name: String, scenario: &str, env: BTreeMap<String, String>| {
+        heard_job(name, target, binary, scenario, env)
     };
-    let mut jobs = vec![kernel_test(
+    let mut jobs = vec![heard(
         format!("{}-capture-unmute", run.name),
-        "heard_capture::unmute",
+        "capture-unmute",
         env.clone(),
     )];
     for scenario in scenarios {
@@ -446,7 +368,7 @@ fn capture_jobs(
         env.insert("ALSA_DIRECT_PERIODS".into(), scenario.periods.to_string());
         env.insert("ALSA_DIRECT_HEARD_SECONDS".into(), capture::SECONDS.to_string());
         match scenario.by {
-            Recorder::Crate => jobs.push(kernel_test(name, "heard_capture::capture", env)),
+            Recorder::Crate => jobs.push(heard(name, "capture", env)),
             Recorder::Arecord => {
                 let raw = format!("/tmp/{name}.raw");
                 // Its messages (`overrun!!!` at each xrun) for the job that measures it.
@@ -482,11 +404,7 @@ fn capture_jobs(
                 });
                 env.insert("ALSA_DIRECT_HEARD_FILE".into(), raw);
                 env.insert("ALSA_DIRECT_HEARD_STDERR".into(), err);
-                jobs.push(kernel_test(
-                    format!("{name}-measure"),
-                    "heard_capture::recorded_file",
-                    env,
-                ));
+                jobs.push(heard(format!("{name}-measure"), "capture-recorded-file", env));
             }
         }
     }
@@ -565,32 +483,25 @@ fn aplay_job(
 }
 
 /// Builds, boots and records one board.
-fn test_board(
-    ws: &Workspace,
-    host: &mut Host,
-    board: &Board,
-    opts: &BootOptions,
-    test_args: &[String],
-    built: &mut BTreeMap<String, Built>,
-    summary: &mut Summary,
-) -> Result<()> {
+fn test_board(cx: &mut TestContext<'_>, board: &Board, summary: &mut Summary) -> Result<()> {
+    let (ws, opts, test_args) = (cx.ws, cx.opts, cx.test_args);
     if board.standin.is_some() {
         // Over SSH, as a real board (the boot's row is added there).
-        standin::run(ws, host, board, opts, standin::Work::Test(test_args), summary)?;
+        standin::run(ws, cx.host, board, opts, standin::Work::Test(test_args), summary)?;
         return Ok(());
     }
-    let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
+    let files = guest_files::prepare(board, &ws.cache_dir(), cx.host)?;
     if let Some(audio) = &board.audio {
-        return heard_board(ws, host, board, audio, &files, opts, test_args, built, summary);
+        return heard_board(cx, board, audio, &files, summary);
     }
     // `-- oracle` alone runs only the differential harness.
     let only_oracle = !test_args.is_empty() && test_args.iter().all(|a| a.contains(oracle::WORD));
     let runs: &[Run] = if only_oracle { &[] } else { &board.runs };
-    let adopt = adopt_helper(ws, host, board, test_args, summary);
+    let adopt = adopt_helper(cx, board, summary);
     let mut jobs = Vec::new();
     for run in runs {
         let target = board.run_target(run);
-        let (binary, examples) = build(ws, target, built)?;
+        let (binary, examples) = cx.build(target)?;
         let mut env = board.guest_env(run);
         let mut files: Vec<(String, PathBuf)> = examples
             .into_iter()
@@ -615,7 +526,7 @@ fn test_board(
             stderr: None,
         });
     }
-    let oracle = oracle_plan(ws, host, board, test_args, summary);
+    let oracle = oracle_plan(cx, board, summary);
     if let Some(plan) = &oracle {
         jobs.extend(plan.jobs.iter().cloned());
     }
@@ -633,7 +544,7 @@ fn test_board(
         format_args!("{}, {} CPU(s)", report.engine, report.cpus),
         report.init_after.map(secs).unwrap_or_else(|| "-".into()),
     );
-    add_boot(summary, &board.name, &report, boot_detail);
+    summary.add_boot(&board.name, &report, boot_detail);
     for run in runs {
         let target = board.run_target(run);
         match report.jobs.iter().find(|j| j.name == run.name) {
@@ -665,19 +576,13 @@ fn oracle_dir(ws: &Workspace) -> PathBuf {
 /// The differential harness's jobs for `board` when the test picks it (a full test on the
 /// board's own suite, or one whose arguments name it: `-- oracle`); a failure to build it is
 /// a failed summary line, and the board's other tests still run.
-fn oracle_plan(
-    ws: &Workspace,
-    host: &mut Host,
-    board: &Board,
-    test_args: &[String],
-    summary: &mut Summary,
-) -> Option<oracle::Plan> {
-    let named = test_args.iter().any(|a| a.contains(oracle::WORD));
-    if !named && (!test_args.is_empty() || board.base_name.is_some()) {
+fn oracle_plan(cx: &mut TestContext<'_>, board: &Board, summary: &mut Summary) -> Option<oracle::Plan> {
+    let named = cx.test_args.iter().any(|a| a.contains(oracle::WORD));
+    if !named && (!cx.test_args.is_empty() || board.base_name.is_some()) {
         return None;
     }
     let started = Instant::now();
-    match oracle::plan(ws, host, board, &oracle_dir(ws)) {
+    match oracle::plan(cx.ws, cx.host, board, &oracle_dir(cx.ws)) {
         Ok(plan) if plan.jobs.is_empty() => None,
         Ok(plan) => Some(plan),
         Err(err) => {
@@ -706,19 +611,17 @@ const ADOPT_SOURCE: &str = "guest-tools/adopt/adopt_alsa.c";
 /// guest's alsa-lib files, when the test is full or its arguments name `adopt`; a failure to
 /// build it is a failed summary line (the kernel test then says it was skipped).
 fn adopt_helper(
-    ws: &Workspace,
-    host: &mut Host,
+    cx: &mut TestContext<'_>,
     board: &Board,
-    test_args: &[String],
     summary: &mut Summary,
 ) -> Option<(PathBuf, Vec<(String, PathBuf)>)> {
-    let named = test_args.iter().any(|a| a.contains("adopt"));
-    if (!named && !test_args.is_empty()) || board.emulation().is_err() {
+    let named = cx.test_args.iter().any(|a| a.contains("adopt"));
+    if (!named && !cx.test_args.is_empty()) || board.emulation().is_err() {
         return None;
     }
     let started = Instant::now();
-    let out_dir = ws.target_dir.join("adopt");
-    match oracle::build_c(ws, host, board, &out_dir, ADOPT_SOURCE, "adopt-alsa") {
+    let out_dir = cx.ws.target_dir.join("adopt");
+    match oracle::build_c(cx.ws, cx.host, board, &out_dir, ADOPT_SOURCE, "adopt-alsa") {
         Ok(built) => Some(built),
         Err(err) => {
             step!("{}: adopt-alsa FAILED to build: {err:#}", board.name);
@@ -731,13 +634,5 @@ fn adopt_helper(
             );
             None
         }
-    }
-}
-
-/// The summary line of a boot: passed with `detail`, or failed with why and `detail`.
-fn add_boot(summary: &mut Summary, board: &str, report: &BootReport, detail: String) {
-    match report.boot_failure() {
-        Some(why) => summary.add(board, "boot", false, format!("{why}; {detail}"), report.duration),
-        None => summary.add(board, "boot", true, detail, report.duration),
     }
 }

@@ -2,7 +2,7 @@
 //! guest's syslog is printed after it.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What of the guest's syslog (`/var/log/messages`) to print after a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,4 +48,40 @@ pub struct Job {
     /// A guest file the job's stderr goes to instead of the console (for a later job to read,
     /// e.g. `arecord`'s `overrun!!!` lines); None: the console.
     pub stderr: Option<String>,
+}
+
+impl Job {
+    /// A job running `host_binary` at `guest_path` in the guest with `args` and `env`: no
+    /// syslog after it, no more files, its stderr on the console.
+    pub fn new(
+        name: String,
+        guest_path: String,
+        host_binary: &Path,
+        args: Vec<String>,
+        env: BTreeMap<String, String>,
+    ) -> Job {
+        Job {
+            name,
+            guest_path,
+            host_binary: host_binary.to_owned(),
+            args,
+            env,
+            syslog: Syslog::Off,
+            files: Vec::new(),
+            stderr: None,
+        }
+    }
+
+    /// A job of the kernel test binary at `binary` (`tests/kernel`, built for `target`) with
+    /// `args`, placed at `/tests/TARGET/kernel`.
+    pub fn kernel_tests(
+        name: String,
+        target: &str,
+        binary: &Path,
+        args: &[&str],
+        env: BTreeMap<String, String>,
+    ) -> Job {
+        let args = args.iter().map(|a| a.to_string()).collect();
+        Job::new(name, format!("/tests/{target}/kernel"), binary, args, env)
+    }
 }

@@ -484,16 +484,13 @@ pub fn probe(
     };
     let started = Instant::now();
     let probe = cargo_build::guest_tool(&ws.root, &board.target, "probe")?;
-    let job = Job {
-        name: "probe".into(),
-        guest_path: "probe".into(),
-        host_binary: probe,
-        args: probe_args.to_vec(),
-        env: BTreeMap::new(),
-        syslog: Syslog::Off,
-        files: Vec::new(),
-        stderr: None,
-    };
+    let job = Job::new(
+        "probe".into(),
+        "probe".into(),
+        &probe,
+        probe_args.to_vec(),
+        BTreeMap::new(),
+    );
     let marker = Marker::new();
     let dir = remote_dir(&facts);
     let jobs = [job];

@@ -196,16 +196,7 @@ pub fn run(
         "kernel {}, {}, {} CPU(s), SSH on 127.0.0.1:{port}",
         report.release, report.engine, report.cpus
     );
-    match report.boot_failure() {
-        Some(why) => summary.add(
-            &board.name,
-            "boot",
-            false,
-            format!("{why}; {detail}"),
-            report.duration,
-        ),
-        None => summary.add(&board.name, "boot", true, detail, report.duration),
-    }
+    summary.add_boot(&board.name, &report, detail);
     match output {
         Ok(output) => Ok(output),
         Err(err) => {

@@ -6,27 +6,15 @@
 //! (`runner/src/audio/analysis.rs`: frequency, peak level, gaps, breaks of the waveform); it
 //! prints one `heard-captured` line that the host judges (`runner/src/audio/capture.rs`).
 //!
-//! Ignored in the loopback runs: `cargo board test` runs them by name on the boards that feed.
+//! `cargo board test` runs them as `heard capture-NAME` on the boards that feed.
 
 use std::ops::ControlFlow;
 
 use alsa_direct::sample::FullScale;
 use alsa_direct::{Capture, Format, MmapStream, XrunPolicy};
 
-use crate::common::{capture_device, config};
-use crate::heard::card_mixer;
-
-#[path = "../../runner/src/audio/analysis.rs"]
-#[allow(dead_code)]
-mod analysis;
-
-/// A setting from the environment, or `default`.
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use crate::common::{capture_device, config, env_or, print_setup};
+use crate::{analysis, card_mixer};
 
 /// The scenario's name (`ALSA_DIRECT_HEARD_NAME`), by which the host finds its line.
 fn scenario() -> String {
@@ -64,9 +52,8 @@ fn report(left: &[f64], rate: u32, xruns: u32) {
     );
 }
 
-#[test]
-#[ignore = "records the host's feed on a real-driver board (cargo board test on a board with [audio] capture)"]
-fn unmute() {
+/// The first job of the capture scenarios: the capture side unmuted as the board asks.
+pub(crate) fn unmute() {
     // The first job of the capture scenarios: the capture side as the board asks, before
     // arecord records (it leaves the mixer as it is).
     let mixer = card_mixer::MixerSetup::from_env();
@@ -75,9 +62,8 @@ fn unmute() {
     }
 }
 
-#[test]
-#[ignore = "records the host's feed on a real-driver board (cargo board test on a board with [audio] capture)"]
-fn capture() {
+/// Records the host's feed with the crate for `ALSA_DIRECT_HEARD_SECONDS` and reports it.
+pub(crate) fn capture() {
     let rate = env_or("ALSA_DIRECT_RATE", 48_000);
     let period = env_or("ALSA_DIRECT_PERIOD_FRAMES", 1024);
     let periods = env_or("ALSA_DIRECT_PERIODS", 4);
@@ -85,15 +71,8 @@ fn capture() {
     let device = capture_device();
     let config = config(Format::S16, 2, rate, period, periods).xrun_policy(XrunPolicy::Recover);
     let mut stream = MmapStream::<i16, Capture>::open(&device, &config).expect("open");
+    print_setup(stream.setup());
     let n = stream.setup().negotiated;
-    println!(
-        "heard-setup format={} rate={} period={} periods={} transport={}",
-        n.format,
-        n.rate,
-        n.period_size,
-        n.periods,
-        stream.setup().transport
-    );
     assert_eq!(
         (n.rate, n.period_size, n.periods),
         (rate, period, periods),
@@ -129,18 +108,8 @@ fn arecord_overruns(messages: &str) -> u32 {
         .count() as u32
 }
 
-#[test]
-fn arecord_overruns_are_counted_from_its_messages() {
-    let messages = "Recording raw data '/tmp/x.raw' : Signed 16 bit Little Endian, Rate 48000 Hz, Stereo\n\
-                    overrun!!! (at least 1.234 ms long)\n\
-                    overrun!!! (at least 20.000 ms long)\n";
-    assert_eq!(arecord_overruns(messages), 2);
-    assert_eq!(arecord_overruns("Recording raw data 'x'\n"), 0);
-}
-
-#[test]
-#[ignore = "reads what arecord recorded on a real-driver board (cargo board test on a board with [audio] capture)"]
-fn recorded_file() {
+/// Reports what `arecord` recorded (`ALSA_DIRECT_HEARD_FILE`) and its xruns (`ALSA_DIRECT_HEARD_STDERR`).
+pub(crate) fn recorded_file() {
     let path = std::env::var("ALSA_DIRECT_HEARD_FILE").expect("ALSA_DIRECT_HEARD_FILE names arecord's file");
     let stderr =
         std::env::var("ALSA_DIRECT_HEARD_STDERR").expect("ALSA_DIRECT_HEARD_STDERR names arecord's messages");
@@ -156,4 +125,19 @@ fn recorded_file() {
         .map(|frame| f64::from(i16::from_le_bytes([frame[0], frame[1]]).to_f32()))
         .collect();
     report(&left, rate, arecord_overruns(&messages));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arecord_overruns_are_counted_from_its_messages() {
+        let messages =
+            "Recording raw data '/tmp/x.raw' : Signed 16 bit Little Endian, Rate 48000 Hz, Stereo\n\
+                        overrun!!! (at least 1.234 ms long)\n\
+                        overrun!!! (at least 20.000 ms long)\n";
+        assert_eq!(arecord_overruns(messages), 2);
+        assert_eq!(arecord_overruns("Recording raw data 'x'\n"), 0);
+    }
 }

@@ -6,20 +6,16 @@
 //! Every scenario of a boot plays its own frequency (`ALSA_DIRECT_HEARD_FREQ`), by which the
 //! host finds it in the one recording.
 //!
-//! Ignored in the loopback runs: `cargo board test` runs them one after another in one boot,
-//! with `--ignored --exact heard::NAME`, on the boards that record.
+//! `cargo board test` runs them one after another in one boot, as `heard NAME`, on the boards
+//! that record.
 
 use std::ops::ControlFlow;
 use std::time::Duration;
 
 use alsa_direct::{Format, MmapStream, Playback, XrunPolicy};
 
-use crate::common::{config, playback_device, TestSample};
-
-// Also the capture scenarios' (`heard_capture.rs`).
-#[path = "../../examples/common/card_mixer.rs"]
-#[allow(dead_code)]
-pub(crate) mod card_mixer;
+use crate::card_mixer;
+use crate::common::{config, env_or, playback_device, print_setup, TestSample};
 
 /// The scenario's tone frequency (`ALSA_DIRECT_HEARD_FREQ`), 440 Hz by default.
 fn frequency() -> f64 {
@@ -27,14 +23,6 @@ fn frequency() -> f64 {
 }
 /// Its level: -12 dBFS.
 const LEVEL: f64 = 0.25;
-
-/// A number from the environment, or `default`.
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The stream settings of the run: the board's rate and the scenario's period.
 struct Settings {
@@ -84,15 +72,8 @@ fn open<S: TestSample>(format: Format, s: &Settings) -> MmapStream<S, Playback> 
     }
     let config = config(format, 2, s.rate, s.period, s.periods).xrun_policy(XrunPolicy::Recover);
     let stream = MmapStream::<S, Playback>::open(&device, &config).expect("open");
+    print_setup(stream.setup());
     let n = stream.setup().negotiated;
-    println!(
-        "heard-setup format={} rate={} period={} periods={} transport={}",
-        n.format,
-        n.rate,
-        n.period_size,
-        n.periods,
-        stream.setup().transport
-    );
     assert_eq!(
         (n.rate, n.period_size),
         (s.rate, s.period),
@@ -152,9 +133,8 @@ fn tone_of<S: TestSample>(format: Format) {
     }
 }
 
-#[test]
-#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
-fn unmute() {
+/// The first job of a heard boot: the card unmuted as the board asks.
+pub(crate) fn unmute() {
     // The first job of a heard boot: the card as the board asks, before aplay plays.
     let mixer = card_mixer::MixerSetup::from_env();
     if let Some(done) = mixer.apply(&playback_device(), "Playback").expect("mixer") {
@@ -162,18 +142,16 @@ fn unmute() {
     }
 }
 
-#[test]
-#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
-fn tone() {
+/// The tone at the run's format (`ALSA_DIRECT_FORMAT`: S32_LE, or S16_LE), see [`tone_of`].
+pub(crate) fn tone() {
     match std::env::var("ALSA_DIRECT_FORMAT").as_deref() {
         Ok("S32_LE") => tone_of::<i32>(Format::S32),
         _ => tone_of::<i16>(Format::S16),
     }
 }
 
-#[test]
-#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
-fn pause_resume() {
+/// Half a second of the tone, paused for 200 ms, released, half a second more: no xrun.
+pub(crate) fn pause_resume() {
     let s = Settings::from_env();
     let mut stream = open::<i16>(Format::S16, &s);
     assert!(stream.setup().can_pause, "the card cannot pause");
@@ -188,9 +166,8 @@ fn pause_resume() {
     assert_eq!(stream.xruns(), 0, "xruns around the pause");
 }
 
-#[test]
-#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
-fn xrun() {
+/// A second of the tone with one stall of three buffers after 0.5 s: exactly one xrun.
+pub(crate) fn xrun() {
     let s = Settings::from_env();
     let mut stream = open::<i16>(Format::S16, &s);
     let mut tone = Tone::new(s.rate);
@@ -213,9 +190,7 @@ fn xrun() {
 /// written: the drain's silence covers what an earlier lap left in the buffer up to the next
 /// period boundary, where the hardware stops, and beyond. (Ending early in a long period
 /// leaves more stale frames than the emulators drop at a stop, so that they would be heard.)
-#[test]
-#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
-fn drain_mid_period() {
+pub(crate) fn drain_mid_period() {
     let s = Settings::from_env();
     let mut stream = open::<i16>(Format::S16, &s);
     let mut tone = Tone::new(s.rate);
@@ -232,9 +207,8 @@ fn drain_mid_period() {
     assert_eq!(stream.xruns(), 0, "xruns while playing the tone");
 }
 
-#[test]
-#[ignore = "played for the recording of a real-driver board (cargo board test on a board with [audio])"]
-fn cycles() {
+/// 100 cycles of whole buffers (`ALSA_DIRECT_HEARD_CYCLE_BUFFERS`), each drained and prepared.
+pub(crate) fn cycles() {
     let s = Settings::from_env();
     let mut stream = open::<i16>(Format::S16, &s);
     let mut tone = Tone::new(s.rate);
