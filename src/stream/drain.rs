@@ -13,7 +13,7 @@
 use super::kernel::Kernel;
 use super::{Direction, MmapStream, StreamDirection};
 use crate::abi;
-use crate::error::Result;
+use crate::error::{Errno, Error, Result};
 use crate::pcm::SwParams;
 use crate::ring;
 use crate::sample::Sample;
@@ -64,9 +64,18 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         if self.drain_silence.size >= frames {
             return Ok(());
         }
-        self.set_silence(buffer, frames)?;
+        // Set before the call: the kernel takes the parameters even when it then finds a
+        // running stream underrun and fails with EPIPE (`snd_pcm_sw_params` checks the stop
+        // threshold after storing them), and the next prepare must undo them.
         self.drain_silence.in_force = true;
-        Ok(())
+        match self.set_silence(buffer, frames) {
+            Err(Error::Sys { errno, .. }) if errno == Errno::PIPE => {
+                self.refresh()?;
+                let state = self.cached_state()?;
+                Err(self.note_fault(state).unwrap_or(Error::Xrun))
+            }
+            other => other,
+        }
     }
 
     /// Before a prepare: puts back the configured silence filling if a drain changed it (one
