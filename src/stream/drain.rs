@@ -13,7 +13,7 @@
 use super::kernel::Kernel;
 use super::{Direction, MmapStream, StreamDirection};
 use crate::abi;
-use crate::error::{Errno, Error, Result};
+use crate::error::Result;
 use crate::pcm::SwParams;
 use crate::ring;
 use crate::sample::Sample;
@@ -68,14 +68,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         // running stream underrun and fails with EPIPE (`snd_pcm_sw_params` checks the stop
         // threshold after storing them), and the next prepare must undo them.
         self.drain_silence.in_force = true;
-        match self.set_silence(buffer, frames) {
-            Err(Error::Sys { errno, .. }) if errno == Errno::PIPE => {
-                self.refresh()?;
-                let state = self.cached_state()?;
-                Err(self.note_fault(state).unwrap_or(Error::Xrun))
-            }
-            other => other,
-        }
+        self.set_silence(buffer, frames)
     }
 
     /// Before a prepare: puts back the configured silence filling if a drain changed it (one

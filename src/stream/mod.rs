@@ -646,10 +646,15 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// for a device that does not move: the stream is then set up, not drained).
     pub fn drain(&mut self) -> Result<()> {
         self.refresh()?;
+        let silenced = self.silence_for_drain();
+        if silenced.is_err() {
+            // The kernel may have found the underrun (EPIPE): read the state it left.
+            self.refresh()?;
+        }
         if let Some(fault) = self.note_fault(self.cached_state()?) {
             return Err(fault);
         }
-        self.silence_for_drain()?;
+        silenced?;
         self.kernel.command(Command::Drain)?;
         self.moved()
     }
