@@ -64,9 +64,11 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         if self.drain_silence.size >= frames {
             return Ok(());
         }
-        self.set_silence(buffer, frames)?;
+        // Set before the call: the kernel takes the parameters even when it then finds a
+        // running stream underrun and fails with EPIPE (`snd_pcm_sw_params` checks the stop
+        // threshold after storing them), and the next prepare must undo them.
         self.drain_silence.in_force = true;
-        Ok(())
+        self.set_silence(buffer, frames)
     }
 
     /// Before a prepare: puts back the configured silence filling if a drain changed it (one

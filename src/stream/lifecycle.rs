@@ -67,12 +67,28 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// (`SNDRV_PCM_INFO_PERFECT_DRAIN`): most hardware stops at a period interrupt, and
     /// would otherwise play what an earlier lap left in the buffer after the end.
     ///
+    /// A stream in an xrun, suspended or gone is not drained: its fault is returned, as
+    /// alsa-lib's `snd_pcm_drain` does (the kernel's `DRAIN` would end an xrun in SETUP
+    /// and succeed, losing the news of the underrun). A running playback stream with
+    /// nothing queued has underrun, unseen so far: the kernel finds it when the drain's
+    /// silence is set (`snd_pcm_sw_params` checks the stop threshold of a running stream),
+    /// and the drain is [`Error::Xrun`], as alsa-lib's since 1.2.9 (docs/oracle.md).
+    ///
     /// # Errors
-    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_DRAIN` (`EPIPE` after an xrun, `ESTRPIPE` while
-    /// suspended).
+    /// The stream's fault ([`Error::Xrun`], [`Error::Suspended`], [`Error::Disconnected`]);
+    /// the [`Error::Sys`] of `SNDRV_PCM_IOCTL_DRAIN` (`EIO` when the kernel gave up waiting
+    /// for a device that does not move: the stream is then set up, not drained).
     pub fn drain(&mut self) -> Result<()> {
         self.refresh()?;
-        self.silence_for_drain()?;
+        let silenced = self.silence_for_drain();
+        if silenced.is_err() {
+            // The kernel may have found the underrun (EPIPE): read the state it left.
+            self.refresh()?;
+        }
+        if let Some(fault) = self.note_fault(self.cached_state()?) {
+            return Err(fault);
+        }
+        silenced?;
         self.kernel.command(Command::Drain)?;
         self.moved()
     }

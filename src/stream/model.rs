@@ -376,7 +376,9 @@ impl Truth {
     }
 
     /// `SW_PARAMS` after setup (`snd_pcm_sw_params`): the thresholds, and the silence filled
-    /// at once if the stream runs.
+    /// at once if the stream runs; then, on a running stream, `snd_pcm_update_state` with
+    /// the new thresholds: avail at the stop threshold is an xrun (EPIPE, the parameters
+    /// kept), a draining stream played out is set up (EPIPE too).
     fn set_sw_params(&mut self, sw: &SwParams) -> Result<()> {
         let invalid = Err(Error::sys(Op::SwParams, Errno::INVAL));
         if sw.avail_min == 0 || sw.silence_size > sw.silence_threshold || sw.silence_threshold > self.buffer {
@@ -386,10 +388,21 @@ impl Truth {
         self.stop_threshold = sw.stop_threshold;
         self.silence_threshold = sw.silence_threshold;
         self.silence_size = sw.silence_size;
-        if self.in_state(&[abi::SNDRV_PCM_STATE_RUNNING, abi::SNDRV_PCM_STATE_DRAINING]) {
-            self.playback_silence();
+        if !self.in_state(&[abi::SNDRV_PCM_STATE_RUNNING, abi::SNDRV_PCM_STATE_DRAINING])
+            || (self.capture && self.state == abi::SNDRV_PCM_STATE_DRAINING)
+        {
+            return Ok(());
         }
-        Ok(())
+        self.playback_silence();
+        let avail = self.avail();
+        if self.state == abi::SNDRV_PCM_STATE_DRAINING && avail >= self.buffer {
+            self.state = abi::SNDRV_PCM_STATE_SETUP;
+        } else if self.state == abi::SNDRV_PCM_STATE_RUNNING && avail >= self.stop_threshold {
+            self.xrun();
+        } else {
+            return Ok(());
+        }
+        Err(Error::sys(Op::SwParams, Errno::PIPE))
     }
 
     fn command(&mut self, command: Command) -> Result<()> {

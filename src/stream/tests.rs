@@ -1092,3 +1092,39 @@ fn the_model_fills_silence_like_the_kernel() {
     assert!(samples[600..1112].iter().all(|&s| s == 0));
     assert!(samples[1112..].iter().all(|&s| s == 7));
 }
+
+/// `drain` of a stream in an xrun returns the xrun, as alsa-lib's `snd_pcm_drain` (EPIPE),
+/// instead of letting the kernel's `DRAIN` end it in SETUP unseen (found by the oracle,
+/// `drain-of-an-empty-running-stream`).
+#[test]
+fn draining_in_an_xrun_is_the_xrun() {
+    for mapped in [false, true] {
+        let (mut stream, truth) = open::<Playback>(&setup(false, mapped), XrunPolicy::Fail).unwrap();
+        play(&mut stream, &truth, 6).unwrap();
+        truth.borrow_mut().hardware(100_000);
+        assert_eq!(stream.drain(), Err(Error::Xrun), "mapped: {mapped}");
+        assert_eq!(truth.borrow().state, abi::SNDRV_PCM_STATE_XRUN);
+        assert_eq!(stream.xruns, 1);
+        stream.prepare().unwrap();
+        assert_eq!(play(&mut stream, &truth, 6).unwrap(), 6);
+    }
+}
+
+/// `drain` of a running stream with nothing queued (after a reset): the kernel declares the
+/// underrun when the drain's silence is set (`snd_pcm_sw_params` runs
+/// `snd_pcm_update_state`), which is the xrun, and the silence parameters it kept are
+/// undone by the next prepare.
+#[test]
+fn draining_a_running_stream_with_nothing_queued_is_the_xrun_and_its_silence_is_undone() {
+    for mapped in [false, true] {
+        let (mut stream, truth) = open::<Playback>(&setup(false, mapped), XrunPolicy::Fail).unwrap();
+        play(&mut stream, &truth, 6).unwrap();
+        stream.reset().unwrap();
+        assert_eq!(truth.borrow().state, abi::SNDRV_PCM_STATE_RUNNING);
+        assert_eq!(stream.drain(), Err(Error::Xrun), "mapped: {mapped}");
+        assert_eq!(truth.borrow().state, abi::SNDRV_PCM_STATE_XRUN);
+        stream.prepare().unwrap();
+        assert_eq!(truth.borrow().silence_size, 0, "the drain's silence outlived it");
+        assert_eq!(play(&mut stream, &truth, 6).unwrap(), 6);
+    }
+}

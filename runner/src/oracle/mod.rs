@@ -63,8 +63,9 @@ pub struct Plan {
     pub rate: u32,
 }
 
-/// The devices of a board the harness uses: (device, second device to link or `-`).
-fn devices(board: &Board) -> Vec<(String, String)> {
+/// The devices of a board the harness uses: (device, second device to link or `-`, whether
+/// it can pause).
+fn devices(board: &Board) -> Vec<(String, String, bool)> {
     let playback = board.devices.playback.clone();
     let debian_modules = board
         .debian
@@ -73,15 +74,16 @@ fn devices(board: &Board) -> Vec<(String, String)> {
         .unwrap_or_default();
     if board.audio.is_some() {
         // A real driver's device has one playback substream: nothing to link with.
-        return vec![(playback, "-".into())];
+        return vec![(playback, "-".into(), true)];
     }
     let second = |device: &str| match device.matches(',').count() {
         2 => format!("{},1", &device[..device.rfind(',').unwrap_or(device.len())]),
         _ => format!("{device},1"),
     };
-    let mut found = vec![(playback.clone(), second(&playback))];
+    let mut found = vec![(playback.clone(), second(&playback), true)];
     if debian_modules.iter().any(|m| m.starts_with("snd-dummy")) {
-        found.push(("hw:Dummy,0,0".into(), "hw:Dummy,0,1".into()));
+        // snd-dummy has no SNDRV_PCM_INFO_PAUSE (its trigger knows no PAUSE_PUSH).
+        found.push(("hw:Dummy,0,0".into(), "hw:Dummy,0,1".into(), false));
     }
     found
 }
@@ -130,11 +132,12 @@ pub fn plan(ws: &Workspace, host: &mut Host, board: &Board, out_dir: &Path) -> R
     let mut jobs = Vec::new();
     let mut on_devices = Vec::new();
     let seed = seed(&board.name);
-    for (index, (device, second)) in devices(board).into_iter().enumerate() {
+    for (index, (device, second, can_pause)) in devices(board).into_iter().enumerate() {
         let shape = Device {
             rate,
             period: board.stream.period_frames,
             can_link: second != "-",
+            can_pause,
         };
         let mut scripts = script::named(&shape);
         scripts.extend(script::generated(
@@ -298,7 +301,6 @@ pub fn totals(on: &OnDevice, traces: &compare::Traces, tag: &str, rate: u32) -> 
             Verdict::Named(name, kind, _) => {
                 let kind = match kind {
                     compare::Kind::Intended => "intended",
-                    compare::Kind::Found => "found",
                 };
                 totals
                     .named
@@ -382,13 +384,14 @@ mod tests {
         assert_eq!(
             devices(&board("qemu-x86_64")),
             [
-                ("hw:Loopback,0,0".to_owned(), "hw:Loopback,0,1".to_owned()),
-                ("hw:Dummy,0,0".to_owned(), "hw:Dummy,0,1".to_owned())
+                ("hw:Loopback,0,0".to_owned(), "hw:Loopback,0,1".to_owned(), true),
+                // snd-dummy cannot pause.
+                ("hw:Dummy,0,0".to_owned(), "hw:Dummy,0,1".to_owned(), false)
             ]
         );
         assert_eq!(
             devices(&board("qemu-arm64-usb")),
-            [("hw:0,0".to_owned(), "-".to_owned())]
+            [("hw:0,0".to_owned(), "-".to_owned(), true)]
         );
     }
 
