@@ -466,10 +466,15 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// The current state (one ioctl on the `SYNC_PTR` path, none when mapped).
     ///
     /// # Errors
-    /// The [`Error::Sys`] of `SYNC_PTR`, [`Error::BadKernelValue`] for an unknown state.
+    /// [`Error::Disconnected`] once the device is gone (the `ENODEV` of `SYNC_PTR`, or the
+    /// `DISCONNECTED` state on the status page: the same on both transports), the
+    /// [`Error::Sys`] of `SYNC_PTR`, [`Error::BadKernelValue`] for an unknown state.
     pub fn state(&mut self) -> Result<State> {
         self.refresh()?;
-        self.cached_state()
+        match self.cached_state()? {
+            State::Disconnected => Err(Error::Disconnected),
+            state => Ok(state),
+        }
     }
 
     /// Hardware pointer as of the last status.
@@ -580,8 +585,8 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// `PREPARE`: ready the stream to start again after setup, stop, drain or an xrun.
     ///
     /// # Errors
-    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_PREPARE` (`ESTRPIPE` while suspended, `ENODEV` when
-    /// gone).
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_PREPARE` (`ESTRPIPE` while suspended),
+    /// [`Error::Disconnected`] when the device is gone.
     pub fn prepare(&mut self) -> Result<()> {
         self.kernel.command(Command::Prepare)?;
         self.prepared()
@@ -670,10 +675,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// # Errors
     ///
     /// [`Error::BadState`] when the stream is not suspended: nothing is resumed or prepared,
-    /// so queued frames stay queued. The errors of `PREPARE` in the fallback.
+    /// so queued frames stay queued; [`Error::Disconnected`] when the device is gone. The
+    /// errors of `PREPARE` in the fallback.
     pub fn resume(&mut self) -> Result<()> {
-        self.refresh()?;
-        let state = self.cached_state()?;
+        let state = self.state()?;
         if state != State::Suspended {
             return Err(Error::BadState(state));
         }
