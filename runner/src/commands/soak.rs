@@ -47,6 +47,7 @@ const UNPLUG_CASES: &[(&str, &str)] = &[
     ("playback", "try_period"),
     ("playback", "drain"),
     ("playback", "aplay"),
+    ("playback", "aplay-drain"),
 ];
 
 /// True for a 32-bit target, whose kernel boundary is 2^30 frames or so.
@@ -241,7 +242,7 @@ fn unplug_jobs(board: &Board, run: &Run, binary: PathBuf, alsa: &[(String, PathB
             env.insert("ALSA_DIRECT_UNPLUG_DIRECTION".into(), (*direction).into());
             env.insert("ALSA_DIRECT_UNPLUG_DURING".into(), (*during).into());
             let mut job = kernel_test_job(name, binary.clone(), &target, "soak::unplugged_mid_stream", env);
-            if matches!(*during, "aplay" | "arecord") {
+            if matches!(*during, "aplay" | "aplay-drain" | "arecord") {
                 job.files = alsa.to_vec();
                 // aplay records when called arecord.
                 if let Some((_, aplay)) = alsa.iter().find(|(guest, _)| guest == "/usr/bin/aplay") {
