@@ -389,6 +389,51 @@ fn boundary_of_a_64_bit_kernel_is_out_of_reach() {
     );
 }
 
+/// The host time a real-driver board takes per second of guest audio, for the boundary
+/// estimate: plays `ALSA_DIRECT_SOAK_SECONDS` (60) seconds of guest audio with the board's
+/// stream and prints them with the guest time taken; `cargo board soak` gives the job's host
+/// time beside it.
+#[test]
+#[ignore = "run by `cargo board soak`"]
+fn guest_audio_for_the_host_rate() {
+    let seconds = u64::from(env_u32("ALSA_DIRECT_SOAK_SECONDS", 60));
+    let config = common::config(
+        Format::S16Le,
+        env("ALSA_DIRECT_CHANNELS").parse().expect("channels"),
+        env("ALSA_DIRECT_RATE").parse().expect("rate"),
+        env("ALSA_DIRECT_PERIOD_FRAMES").parse().expect("period"),
+        env("ALSA_DIRECT_PERIODS").parse().expect("periods"),
+    )
+    .xrun_policy(XrunPolicy::Fail);
+    let mut stream = MmapStream::<i16, Playback>::open(&common::playback_device(), &config)
+        .unwrap_or_else(|e| panic!("open: {e}"));
+    let setup = *stream.setup();
+    let rate = u64::from(setup.negotiated.rate);
+    let started = Instant::now();
+    stream
+        .run(|buf, info| {
+            buf.fill(0);
+            if info.position >= seconds * rate {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    let guest = started.elapsed().as_secs_f64();
+    let boundary_hours = setup.boundary as f64 / rate as f64 / 3600.0;
+    println!(
+        "soak: {}: {} frames ({:.1} s of audio) played in {guest:.1} s of guest time, {} xruns; \
+         the boundary {} is {boundary_hours:.2} h of audio",
+        job(),
+        stream.position(),
+        stream.position() as f64 / rate as f64,
+        stream.xruns(),
+        setup.boundary
+    );
+    assert_eq!(stream.xruns(), 0);
+}
+
 /// The console line that asks the runner to pull the USB device out (`device_del` over QMP;
 /// runner/src/boot/qmp.rs).
 const UNPLUG_LINE: &str = "@@soak:unplug@@";
