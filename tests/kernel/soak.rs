@@ -500,6 +500,16 @@ fn kmsg_time(text: &str) -> Option<u64> {
     found
 }
 
+/// The device node of `hw:CARD,DEVICE` (numbers) for playback or capture.
+fn node_of(device: &str, playback: bool) -> String {
+    let numbers: Vec<&str> = device.trim_start_matches("hw:").split(',').collect();
+    let (card, dev) = match numbers.as_slice() {
+        [card, dev, ..] => (*card, *dev),
+        _ => panic!("{device}: not hw:CARD,DEVICE"),
+    };
+    format!("/dev/snd/pcmC{card}D{dev}{}", if playback { 'p' } else { 'c' })
+}
+
 /// Waits up to 20 s of guest time for `node` to exist (`true`) or be gone (`false`).
 fn wait_for_node(node: &str, present: bool) {
     let started = Instant::now();
@@ -750,7 +760,15 @@ fn unplugged_mid_stream() {
     } else {
         common::capture_device()
     };
-    let node = format!("/dev/snd/pcmC0D0{}", if playback { 'p' } else { 'c' });
+    let node = node_of(&device, playback);
+    // The kernel's record of the fault: USB's `USB disconnect`, or for a PCI card pulled out
+    // (`device_del` of the HDA controller) the ACPI eject request, a debug record of
+    // acpiphp turned on here.
+    let mark = std::env::var("ALSA_DIRECT_UNPLUG_MARK").unwrap_or_else(|_| "USB disconnect".into());
+    if mark == "Eject request" {
+        std::fs::write("/proc/dynamic_debug/control", "file acpiphp_glue.c +p\n")
+            .unwrap_or_else(|e| panic!("turning on acpiphp's debug records: {e}"));
+    }
     let config = common::config(
         Format::S16Le,
         env("ALSA_DIRECT_CHANNELS").parse().expect("channels"),
@@ -781,7 +799,7 @@ fn unplugged_mid_stream() {
         }
     };
     let after = common::fds_and_maps();
-    let unplugged = kmsg_time("USB disconnect");
+    let unplugged = kmsg_time(&mark);
     let seen = kmsg_time(ERROR_MARK);
     let closed = kmsg_time(CLOSED_MARK);
     let between = |from: Option<u64>, to: Option<u64>| match (from, to) {
@@ -826,7 +844,7 @@ fn unplugged_mid_stream() {
     let latency = latency_ms.map_or("?".into(), |ms| format!("{ms:.1} ms"));
     let close = close_ms.map_or(String::new(), |ms| format!("; the close took {ms:.1} ms"));
     println!(
-        "soak: {job}: {outcome}; {latency} after the kernel's USB disconnect (a period is {period_ms:.1} ms){close}; \
+        "soak: {job}: {outcome}; {latency} after the kernel's {mark:?} (a period is {period_ms:.1} ms){close}; \
          {xruns} xruns; fds/mappings {before:?} before the open, {after:?} after the close; \
          replugged: {replayed} frames streamed again, fds/mappings {before_reopen:?} before, {after_reopen:?} after"
     );
