@@ -180,7 +180,9 @@ pub enum Error {
     Xrun,
     /// The stream was suspended (system sleep) with the `Fail` policy.
     Suspended,
-    /// The device was unplugged or its driver unbound.
+    /// The device was unplugged or its driver unbound: a call on the open stream or control
+    /// got `ENODEV`, or the stream's state is `DISCONNECTED`. Nothing recovers it: drop the
+    /// stream and open the device again once it is back. [`Error::errno`] gives `ENODEV`.
     Disconnected,
     /// A wait for a period ran out: the device stopped delivering.
     Timeout,
@@ -274,10 +276,23 @@ impl Error {
         }
     }
 
-    /// The errno, for a failed system call.
+    /// A failed call on an open device node (an ioctl, a read): `ENODEV` is
+    /// [`Error::Disconnected`], since after a card's disconnect (`snd_card_disconnect`) every
+    /// call on its open descriptors answers it; other errnos are [`Error::Sys`].
+    pub(crate) fn on_device(op: Op, errno: impl Into<Errno>) -> Self {
+        let errno = errno.into();
+        if errno == Errno::NODEV {
+            return Error::Disconnected;
+        }
+        Error::Sys { op, errno }
+    }
+
+    /// The errno, for a failed system call; `ENODEV` for [`Error::Disconnected`], which is
+    /// what the kernel answers on a disconnected device.
     pub fn errno(&self) -> Option<Errno> {
         match self {
             Error::Sys { errno, .. } => Some(*errno),
+            Error::Disconnected => Some(Errno::NODEV),
             _ => None,
         }
     }
@@ -352,7 +367,9 @@ impl fmt::Display for Error {
                     (Op::ReadEvent, Errno::BADFD) => f.write_str(
                         "; the control device is not subscribed to events: call Mixer::subscribe first",
                     ),
-                    (_, Errno::NODEV) => f.write_str("; the device is gone (unplugged?): reopen it"),
+                    (_, Errno::NODEV) => f.write_str(
+                        "; no device behind the node (unplugged?): open it again once the device is back (`ls /dev/snd`)",
+                    ),
                     _ => Ok(()),
                 }
             }
@@ -416,7 +433,9 @@ impl fmt::Display for Error {
             Error::Suspended => {
                 f.write_str("the stream was suspended: call recover() to resume or prepare it")
             }
-            Error::Disconnected => f.write_str("the device was disconnected: reopen it"),
+            Error::Disconnected => f.write_str(
+                "the device was disconnected (unplugged, or its driver unbound): drop the stream (retrying or recovering cannot help), and open the device again once it is back (`ls /dev/snd`)",
+            ),
             Error::Timeout => f.write_str(
                 "no period arrived within the wait timeout: the device stopped delivering (a stopped clock, a paused loopback peer?)",
             ),

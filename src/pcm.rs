@@ -317,7 +317,12 @@ impl PcmDevice {
 
     /// `DELAY`: frames between the application pointer and what is heard or captured now.
     pub(crate) fn delay(&self) -> Result<i64> {
-        Ok(sys::get(self.fd(), ioctl::PCM_DELAY)? as i64)
+        // Not `get`'s own rule: its copies for the setup's records would cost fw-tone bytes.
+        let frames = sys::get(self.fd(), ioctl::PCM_DELAY).map_err(|e| match e {
+            Error::Sys { op, errno } => Error::on_device(op, errno),
+            e => e,
+        })?;
+        Ok(frames as i64)
     }
 }
 

@@ -130,7 +130,7 @@ unsafe impl rustix::ioctl::Ioctl for AnyIoctl {
 /// Every ioctl of the helpers below, in one call that is not generic over the opcode and the
 /// record: the system call and its error are compiled once rather than at each of the
 /// crate's ioctls (about a kilobyte of the firmware build on 32-bit ARM). A failure is
-/// [`Error::Sys`] with `op`.
+/// [`Error::Sys`] with `op`, or [`Error::Disconnected`] for `ENODEV` ([`Error::on_device`]).
 ///
 /// # Safety
 /// `arg` is what the kernel takes for `opcode`: null for `_IO`, an integer for
@@ -139,7 +139,7 @@ unsafe impl rustix::ioctl::Ioctl for AnyIoctl {
 #[inline(never)]
 unsafe fn ioctl(fd: BorrowedFd<'_>, opcode: Opcode, arg: *mut c_void, op: Op) -> Result<()> {
     // SAFETY: as this function's contract says.
-    unsafe { rustix::ioctl::ioctl(fd, AnyIoctl { opcode, arg }) }.map_err(|e| Error::sys(op, e))
+    unsafe { rustix::ioctl::ioctl(fd, AnyIoctl { opcode, arg }) }.map_err(|e| Error::on_device(op, e))
 }
 
 /// An ioctl that fills one record: what the kernel wrote.
@@ -219,7 +219,7 @@ pub(crate) fn elem_list<const OPCODE: Opcode>(
             rustix::ioctl::Updater::<OPCODE, SndCtlElemList>::new(&mut list),
         )
     }
-    .map_err(|e| Error::sys(ioctl.op(), e))?;
+    .map_err(|e| Error::on_device(ioctl.op(), e))?;
     Ok(list)
 }
 
@@ -241,7 +241,7 @@ pub(crate) fn tlv_read<const OPCODE: Opcode, const WORDS: usize>(
     // `words`, which the updater borrows whole and exclusively for the call, and any bytes
     // make valid words.
     unsafe { rustix::ioctl::ioctl(fd, rustix::ioctl::Updater::<OPCODE, [c_uint; WORDS]>::new(words)) }
-        .map_err(|e| Error::sys(ioctl.op(), e))
+        .map_err(|e| Error::on_device(ioctl.op(), e))
 }
 
 /// Opens a device node for reading and writing, close-on-exec, as a blocking descriptor.
@@ -435,7 +435,7 @@ pub(crate) fn read_record<T: Plain>(fd: BorrowedFd<'_>, op: Op) -> Result<Option
         match rustix::io::read(fd, &mut *bytes) {
             Ok((filled, _)) => break filled.len(),
             Err(rustix::io::Errno::INTR) => continue,
-            Err(e) => return Err(Error::sys(op, e)),
+            Err(e) => return Err(Error::on_device(op, e)),
         }
     };
     if filled < size {

@@ -14,8 +14,8 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// `PREPARE`: ready the stream to start again after setup, stop, drain or an xrun.
     ///
     /// # Errors
-    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_PREPARE` (`ESTRPIPE` while suspended, `ENODEV` when
-    /// gone).
+    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_PREPARE` (`ESTRPIPE` while suspended),
+    /// [`Error::Disconnected`] when the device is gone.
     pub fn prepare(&mut self) -> Result<()> {
         self.kernel.command(Command::Prepare)?;
         self.prepared()
@@ -120,10 +120,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// # Errors
     ///
     /// [`Error::BadState`] when the stream is not suspended: nothing is resumed or prepared,
-    /// so queued frames stay queued. The errors of `PREPARE` in the fallback.
+    /// so queued frames stay queued; [`Error::Disconnected`] when the device is gone. The
+    /// errors of `PREPARE` in the fallback.
     pub fn resume(&mut self) -> Result<()> {
-        self.refresh()?;
-        let state = self.cached_state()?;
+        let state = self.state()?;
         if state != State::Suspended {
             return Err(Error::BadState(state));
         }

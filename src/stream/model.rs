@@ -8,7 +8,8 @@
 //! (an xrun), prepare/reset moving `appl_ptr` to `hw_ptr` (prepare, from a stopped state,
 //! zeroes `hw_ptr` first: `snd_pcm_do_reset` → `snd_pcm_lib_ioctl_reset`, which keeps it
 //! modulo the buffer only while running), drop, drain, pause, suspend and resume,
-//! disconnect; no poll events while playback drains (`snd_pcm_poll`); the playback silence
+//! disconnect (`snd_card_disconnect`: every ioctl then answers `ENODEV`, the state on the
+//! status page is `DISCONNECTED`, a poll reports an error, a drain wakes with `ENODEV`); no poll events while playback drains (`snd_pcm_poll`); the playback silence
 //! filling of `SW_PARAMS` (`snd_pcm_playback_silence`, threshold mode) at start, at each
 //! pointer update and in `SW_PARAMS` itself; `SYNC_PTR`'s flags (`APPL`: read the pointer instead of applying it;
 //! a pointer at or beyond the boundary is `EINVAL`; a driver `ack` failing is `EPIPE` and an
@@ -144,6 +145,9 @@ pub(crate) struct Truth {
     pub tick: u64,
     /// The hardware does not move: waits time out, drains fail.
     pub stalled: bool,
+    /// The clock (frames) at which the card is disconnected while the hardware moves (a USB
+    /// device pulled out mid-stream or mid-drain).
+    pub disconnect_at: Option<u64>,
     pub can_resume: bool,
     /// The driver's `ack` refuses the next pointer update (`EPIPE`).
     pub ack_fails: bool,
@@ -228,6 +232,10 @@ impl Truth {
                 return;
             }
             let step = frames.min(self.period);
+            if self.disconnect_at.is_some_and(|at| self.clock + step >= at) {
+                self.disconnect();
+                return;
+            }
             frames -= step;
             self.play(step);
             self.hw_ptr = ring::advance(self.hw_ptr, step, self.boundary);
@@ -290,6 +298,7 @@ impl Truth {
     pub(crate) fn move_appl(&mut self, frames: u64, back: bool) -> Result<u64> {
         use abi::*;
         let op = if back { Op::Rewind } else { Op::Forward };
+        self.gone(op)?;
         match self.state {
             SNDRV_PCM_STATE_PREPARED
             | SNDRV_PCM_STATE_RUNNING
@@ -356,6 +365,23 @@ impl Truth {
         states.contains(&self.state)
     }
 
+    /// The card's disconnect (`snd_card_disconnect`, then `snd_pcm_dev_disconnect`): the
+    /// stream stops in the `DISCONNECTED` state (no xrun), and its waiters wake. The process's
+    /// `SYNC_PTR` record can no longer be refreshed: it stays as it was.
+    pub(crate) fn disconnect(&mut self) {
+        self.state = abi::SNDRV_PCM_STATE_DISCONNECTED;
+        self.stale_since = Some(self.exchanges);
+    }
+
+    /// `ENODEV` once the card is disconnected (its file operations replaced by
+    /// `snd_shutdown_f_ops`), as the crate's ioctl wrapper turns it into an error.
+    fn gone(&self, op: Op) -> Result<()> {
+        if self.state == abi::SNDRV_PCM_STATE_DISCONNECTED {
+            return Err(Error::on_device(op, Errno::NODEV));
+        }
+        Ok(())
+    }
+
     /// A linked partner's `PREPARE`: this stream is prepared too, behind its back.
     pub(crate) fn partner_prepares(&mut self) {
         self.stale_since = Some(self.exchanges);
@@ -380,6 +406,7 @@ impl Truth {
     /// the new thresholds: avail at the stop threshold is an xrun (EPIPE, the parameters
     /// kept), a draining stream played out is set up (EPIPE too).
     fn set_sw_params(&mut self, sw: &SwParams) -> Result<()> {
+        self.gone(Op::SwParams)?;
         let invalid = Err(Error::sys(Op::SwParams, Errno::INVAL));
         if sw.avail_min == 0 || sw.silence_size > sw.silence_threshold || sw.silence_threshold > self.buffer {
             return invalid;
@@ -408,9 +435,7 @@ impl Truth {
     fn command(&mut self, command: Command) -> Result<()> {
         use abi::*;
         let bad = |op| Err(Error::sys(op, Errno::BADFD));
-        if self.state == SNDRV_PCM_STATE_DISCONNECTED {
-            return Err(Error::sys(Op::Prepare, Errno::NODEV));
-        }
+        self.gone(Op::Prepare)?;
         match command {
             Command::Prepare => {
                 if self.state == SNDRV_PCM_STATE_RUNNING || self.state == SNDRV_PCM_STATE_DRAINING {
@@ -458,6 +483,8 @@ impl Truth {
                     }
                     self.hardware(self.tick);
                 }
+                // `snd_pcm_drain` woken by the disconnect: `card->shutdown`, `ENODEV`.
+                self.gone(Op::Drain)?;
             }
             Command::Reset => {
                 if !self.in_state(&[
@@ -501,7 +528,7 @@ impl Truth {
 
     /// `snd_pcm_poll` and the wait: ready at `avail_min`, an error outside the streaming
     /// states; the hardware moves while the caller sleeps.
-    fn wait(&mut self, timeout_ms: u32) -> Readiness {
+    pub(crate) fn wait(&mut self, timeout_ms: u32) -> Readiness {
         use abi::*;
         self.polls += 1;
         let budget = u64::from(timeout_ms) * self.rate / 1000;
@@ -612,6 +639,7 @@ impl KernelModel {
             avail_min: setup.avail_min,
             tick: setup.tick,
             stalled: false,
+            disconnect_at: None,
             can_resume: true,
             ack_fails: false,
             hostile: None,
@@ -658,9 +686,7 @@ impl KernelModel {
     /// One `SYNC_PTR`: `apply_appl` false is the `APPL` flag (read the kernel's pointer).
     fn exchange(&mut self, apply_appl: bool) -> Result<()> {
         let mut truth = self.truth.borrow_mut();
-        if truth.state == abi::SNDRV_PCM_STATE_DISCONNECTED {
-            return Err(Error::sys(Op::SyncPtr, Errno::NODEV));
-        }
+        truth.gone(Op::SyncPtr)?;
         truth.exchanges += 1;
         truth.calls += 1;
         assert!(
@@ -733,6 +759,11 @@ impl Kernel for KernelModel {
     }
 
     fn hwsync(&mut self) -> Result<()> {
+        if self.mapped() {
+            // `HWSYNC`: refused after a disconnect; in the other states it fails in, the
+            // transport ignores the failure.
+            return self.truth.borrow().gone(Op::HwSync);
+        }
         self.refresh()
     }
 
@@ -790,6 +821,7 @@ impl Kernel for KernelModel {
 
     fn delay(&self) -> Result<i64> {
         let truth = self.truth.borrow();
+        truth.gone(Op::Delay)?;
         Ok(if truth.capture {
             truth.avail() as i64
         } else {

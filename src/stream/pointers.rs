@@ -99,10 +99,15 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// The current state (one ioctl on the `SYNC_PTR` path, none when mapped).
     ///
     /// # Errors
-    /// The [`Error::Sys`] of `SYNC_PTR`, [`Error::BadKernelValue`] for an unknown state.
+    /// [`Error::Disconnected`] once the device is gone (the `ENODEV` of `SYNC_PTR`, or the
+    /// `DISCONNECTED` state on the status page: the same on both transports), the
+    /// [`Error::Sys`] of `SYNC_PTR`, [`Error::BadKernelValue`] for an unknown state.
     pub fn state(&mut self) -> Result<State> {
         self.refresh()?;
-        self.cached_state()
+        match self.cached_state()? {
+            State::Disconnected => Err(Error::Disconnected),
+            state => Ok(state),
+        }
     }
 
     /// Hardware pointer as of the last status.

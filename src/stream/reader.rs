@@ -67,8 +67,9 @@ impl StatusReader {
     /// the frames available and the timestamps (two ioctls).
     ///
     /// # Errors
-    /// [`Error::Sys`] with [`Op::SyncPtr`] when the kernel refuses the read (`ENODEV` once
-    /// the device is gone), [`Error::BadKernelValue`] for a state or pointer out of range.
+    /// [`Error::Disconnected`] once the device is gone, [`Error::Sys`] with [`Op::SyncPtr`]
+    /// when the kernel refuses the read otherwise, [`Error::BadKernelValue`] for a state or
+    /// pointer out of range.
     pub fn read(&self) -> Result<Status> {
         let snapshot = Transport::snapshot(self.fd.as_fd())?;
         let raw = snapshot.status();

@@ -21,6 +21,8 @@ use crate::ring;
 use crate::test_support::cases;
 use crate::transport::TransportKind;
 
+mod disconnect;
+
 pub(super) type Shared = Rc<RefCell<Truth>>;
 
 pub(super) fn setup(capture: bool, mapped: bool) -> ModelSetup {
@@ -465,6 +467,8 @@ enum Step {
     PartnerPrepares,
     TryPeriod,
     Poll(bool),
+    /// The card goes now (`None`) or once the hardware has moved this many frames.
+    Disconnect(Option<u64>),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -498,6 +502,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::PartnerPrepares),
         2 => Just(Step::TryPeriod),
         1 => any::<bool>().prop_map(Step::Poll),
+        1 => prop_oneof![Just(None), (0u64..3000).prop_map(Some)].prop_map(Step::Disconnect),
     ]
 }
 
@@ -625,6 +630,11 @@ fn apply<D: StreamDirection>(
             };
             let _ = stream.handle_poll(revents);
         }
+        Step::Disconnect(None) => truth.borrow_mut().disconnect(),
+        Step::Disconnect(Some(frames)) => {
+            let mut t = truth.borrow_mut();
+            t.disconnect_at = Some(t.clock + frames);
+        }
     }
     let (state, xruns, counted, fault_counted) = before;
     let t = truth.borrow();
@@ -744,6 +754,10 @@ where
         apply(&mut stream, &truth, step, &mut unseen);
         lied |= matches!(step, Step::Hostile(Some(_)));
         check_invariants(&stream, &truth, (!lied).then_some(unseen));
+        if truth.borrow().state == abi::SNDRV_PCM_STATE_DISCONNECTED && !lied {
+            // Nothing recovers a disconnect, nor turns it into another error.
+            assert_eq!(stream.avail(), Err(Error::Disconnected), "after {step:?}");
+        }
     }
     let t = truth.borrow();
     assert!(
@@ -804,6 +818,11 @@ fn the_model_steps_are_all_reachable() {
         Step::Prepare,
         Step::Start,
         Step::Stop,
+        Step::Disconnect(Some(100)),
+        Step::Start,
+        Step::Run(3),
+        Step::Disconnect(None),
+        Step::Recover,
     ];
     for policy in [XrunPolicy::Fail, XrunPolicy::Recover] {
         for mapped in [false, true] {

@@ -389,11 +389,63 @@ fn boundary_of_a_64_bit_kernel_is_out_of_reach() {
     );
 }
 
+/// The host time a real-driver board takes per second of guest audio, for the boundary
+/// estimate: plays `ALSA_DIRECT_SOAK_SECONDS` (60) seconds of guest audio with the board's
+/// stream and prints them with the guest time taken; `cargo board soak` gives the job's host
+/// time beside it.
+#[test]
+#[ignore = "run by `cargo board soak`"]
+fn guest_audio_for_the_host_rate() {
+    let seconds = u64::from(env_u32("ALSA_DIRECT_SOAK_SECONDS", 60));
+    let config = common::config(
+        Format::S16Le,
+        env("ALSA_DIRECT_CHANNELS").parse().expect("channels"),
+        env("ALSA_DIRECT_RATE").parse().expect("rate"),
+        env("ALSA_DIRECT_PERIOD_FRAMES").parse().expect("period"),
+        env("ALSA_DIRECT_PERIODS").parse().expect("periods"),
+    )
+    .xrun_policy(XrunPolicy::Fail);
+    let mut stream = MmapStream::<i16, Playback>::open(&common::playback_device(), &config)
+        .unwrap_or_else(|e| panic!("open: {e}"));
+    let setup = *stream.setup();
+    let rate = u64::from(setup.negotiated.rate);
+    let started = Instant::now();
+    stream
+        .run(|buf, info| {
+            buf.fill(0);
+            if info.position >= seconds * rate {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    let guest = started.elapsed().as_secs_f64();
+    let boundary_hours = setup.boundary as f64 / rate as f64 / 3600.0;
+    println!(
+        "soak: {}: {} frames ({:.1} s of audio) played in {guest:.1} s of guest time, {} xruns; \
+         the boundary {} is {boundary_hours:.2} h of audio",
+        job(),
+        stream.position(),
+        stream.position() as f64 / rate as f64,
+        stream.xruns(),
+        setup.boundary
+    );
+    assert_eq!(stream.xruns(), 0);
+}
+
 /// The console line that asks the runner to pull the USB device out (`device_del` over QMP;
 /// runner/src/boot/qmp.rs).
 const UNPLUG_LINE: &str = "@@soak:unplug@@";
 /// The console line that asks the runner to plug it back in (`device_add`).
 const REPLUG_LINE: &str = "@@soak:replug@@";
+
+/// The kernel log record written when the error reached the program (for alsa-lib's
+/// programs: when they exited).
+const ERROR_MARK: &str = "alsa-direct soak: error seen";
+/// The kernel log record written when the stream was dropped (its descriptor closed) after
+/// the error.
+const CLOSED_MARK: &str = "alsa-direct soak: closed";
 
 /// Periods streamed before the unplug is asked for.
 const PERIODS_BEFORE_UNPLUG: u64 = 20;
@@ -446,6 +498,16 @@ fn kmsg_time(text: &str) -> Option<u64> {
         }
     }
     found
+}
+
+/// The device node of `hw:CARD,DEVICE` (numbers) for playback or capture.
+fn node_of(device: &str, playback: bool) -> String {
+    let numbers: Vec<&str> = device.trim_start_matches("hw:").split(',').collect();
+    let (card, dev) = match numbers.as_slice() {
+        [card, dev, ..] => (*card, *dev),
+        _ => panic!("{device}: not hw:CARD,DEVICE"),
+    };
+    format!("/dev/snd/pcmC{card}D{dev}{}", if playback { 'p' } else { 'c' })
 }
 
 /// Waits up to 20 s of guest time for `node` to exist (`true`) or be gone (`false`).
@@ -529,7 +591,20 @@ fn crate_playback(job: &str, device: &str, during: &str, config: &Config) -> (al
         other => panic!("unplug during {other:?}?"),
     }
     .expect_err("the stream ended without an error after the unplug was asked for");
-    (error, stream.xruns())
+    closed_after(error, stream)
+}
+
+/// Marks in the kernel's log when the error reached the program, then when the stream,
+/// dropped, closed its descriptor: the error and the xruns counted.
+fn closed_after<S: alsa_direct::Sample, D: alsa_direct::StreamDirection>(
+    error: alsa_direct::Error,
+    stream: MmapStream<S, D>,
+) -> (alsa_direct::Error, u32) {
+    kmsg_mark(ERROR_MARK);
+    let xruns = stream.xruns();
+    drop(stream);
+    kmsg_mark(CLOSED_MARK);
+    (error, xruns)
 }
 
 /// The crate's capture stream on `device` until the device goes, in `run` or in a poll loop.
@@ -559,7 +634,7 @@ fn crate_capture(job: &str, device: &str, during: &str, config: &Config) -> (als
         other => panic!("unplug during {other:?}?"),
     }
     .expect_err("the stream ended without an error after the unplug was asked for");
-    (error, stream.xruns())
+    closed_after(error, stream)
 }
 
 /// A program's own event loop: poll the stream's descriptor, `handle_poll` what it says,
@@ -597,8 +672,17 @@ fn poll_loop<S: alsa_direct::Sample, D: alsa_direct::StreamDirection>(
 }
 
 /// alsa-lib's `aplay -M` (or `arecord -M`) on `device` until the device goes: its exit status
-/// and what it printed.
-fn alsa_lib(job: &str, device: &str, program: &str, config: &Config) -> (String, bool) {
+/// and what it printed. `aplay-drain` plays two buffers of 16384 x 4 frames from a file, so
+/// that aplay is in `snd_pcm_drain` when the unplug is asked for (after 2 s: the last frame
+/// is written at 1.37 s, the drain lasts until 2.73 s).
+fn alsa_lib(job: &str, device: &str, during: &str, config: &Config) -> (String, bool) {
+    let drain = during == "aplay-drain";
+    let program = if during == "arecord" { "arecord" } else { "aplay" };
+    let config = if drain {
+        config.period_size(16384).periods(4)
+    } else {
+        *config
+    };
     let mut command = std::process::Command::new(format!("/usr/bin/{program}"));
     command.args([
         "-M",
@@ -615,7 +699,12 @@ fn alsa_lib(job: &str, device: &str, program: &str, config: &Config) -> (String,
         "-t",
         "raw",
     ]);
-    if program == "aplay" {
+    let input = "/tmp/soak-two-buffers.raw";
+    if drain {
+        let bytes = 2 * config.period_size as usize * config.periods as usize * config.channels as usize * 2;
+        std::fs::write(input, vec![0u8; bytes]).expect("writing the input file");
+        command.arg(input).stdin(std::process::Stdio::null());
+    } else if program == "aplay" {
         command.arg("/dev/zero").stdin(std::process::Stdio::null());
     } else {
         command.arg("/dev/null");
@@ -624,8 +713,8 @@ fn alsa_lib(job: &str, device: &str, program: &str, config: &Config) -> (String,
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{program}: {e}"));
-    // Half a second of streaming, then the unplug.
-    thread::sleep(Duration::from_millis(500));
+    // Half a second of streaming (2 s for the drain), then the unplug.
+    thread::sleep(Duration::from_millis(if drain { 2000 } else { 500 }));
     let mut asked = None;
     ask_for_unplug(job, &mut asked);
     let mut child_stderr = child.stderr.take().expect("stderr");
@@ -640,7 +729,7 @@ fn alsa_lib(job: &str, device: &str, program: &str, config: &Config) -> (String,
         }
         thread::sleep(Duration::from_millis(1));
     };
-    kmsg_mark("alsa-direct soak: error seen");
+    kmsg_mark(ERROR_MARK);
     let mut text = String::new();
     let _ = std::io::Read::read_to_string(&mut child_stderr, &mut text);
     let text = text
@@ -671,7 +760,15 @@ fn unplugged_mid_stream() {
     } else {
         common::capture_device()
     };
-    let node = format!("/dev/snd/pcmC0D0{}", if playback { 'p' } else { 'c' });
+    let node = node_of(&device, playback);
+    // The kernel's record of the fault: USB's `USB disconnect`, or for a PCI card pulled out
+    // (`device_del` of the HDA controller) the ACPI eject request, a debug record of
+    // acpiphp turned on here.
+    let mark = std::env::var("ALSA_DIRECT_UNPLUG_MARK").unwrap_or_else(|_| "USB disconnect".into());
+    if mark == "Eject request" {
+        std::fs::write("/proc/dynamic_debug/control", "file acpiphp_glue.c +p\n")
+            .unwrap_or_else(|e| panic!("turning on acpiphp's debug records: {e}"));
+    }
     let config = common::config(
         Format::S16Le,
         env("ALSA_DIRECT_CHANNELS").parse().expect("channels"),
@@ -682,7 +779,7 @@ fn unplugged_mid_stream() {
     wait_for_node(&node, true);
     let before = common::fds_and_maps();
     let (outcome, ok, xruns) = match during.as_str() {
-        "aplay" | "arecord" => {
+        "aplay" | "aplay-drain" | "arecord" => {
             let (text, exited) = alsa_lib(&job, &device, &during, &config);
             (text, exited, 0)
         }
@@ -692,24 +789,31 @@ fn unplugged_mid_stream() {
             } else {
                 crate_capture(&job, &device, &during, &config)
             };
-            kmsg_mark("alsa-direct soak: error seen");
-            let disconnected = matches!(error, alsa_direct::Error::Disconnected)
-                || error.errno() == Some(alsa_direct::Errno::NODEV);
-            (format!("{error:?} ({error})"), disconnected, xruns)
+            let disconnected = matches!(error, alsa_direct::Error::Disconnected);
+            let name = if disconnected {
+                "Error::Disconnected"
+            } else {
+                "not Error::Disconnected"
+            };
+            (format!("{name} ({error})"), disconnected, xruns)
         }
     };
     let after = common::fds_and_maps();
-    let unplugged = kmsg_time("USB disconnect");
-    let seen = kmsg_time("alsa-direct soak: error seen");
-    let latency_ms = match (unplugged, seen) {
-        (Some(u), Some(s)) => Some((s as f64 - u as f64) / 1000.0),
+    let unplugged = kmsg_time(&mark);
+    let seen = kmsg_time(ERROR_MARK);
+    let closed = kmsg_time(CLOSED_MARK);
+    let between = |from: Option<u64>, to: Option<u64>| match (from, to) {
+        (Some(f), Some(t)) => Some((t as f64 - f as f64) / 1000.0),
         _ => None,
     };
+    let latency_ms = between(unplugged, seen);
+    let close_ms = between(seen, closed);
     let period_ms = f64::from(config.period_size) * 1000.0 / f64::from(config.rate);
     // The device back, opened and streaming again.
     wait_for_node(&node, false);
     println!("soak: {job}: unplugged; {REPLUG_LINE}");
     wait_for_node(&node, true);
+    let before_reopen = common::fds_and_maps();
     let replayed = if playback {
         let mut s =
             MmapStream::<i16, Playback>::open(&device, &config).unwrap_or_else(|e| panic!("reopen: {e}"));
@@ -736,16 +840,22 @@ fn unplugged_mid_stream() {
         .unwrap_or_else(|e| panic!("{job}: after the replug: {e}"));
         s.position()
     };
+    let after_reopen = common::fds_and_maps();
     let latency = latency_ms.map_or("?".into(), |ms| format!("{ms:.1} ms"));
+    let close = close_ms.map_or(String::new(), |ms| format!("; the close took {ms:.1} ms"));
     println!(
-        "soak: {job}: {outcome}; {latency} after the kernel's USB disconnect (a period is {period_ms:.1} ms); \
+        "soak: {job}: {outcome}; {latency} after the kernel's {mark:?} (a period is {period_ms:.1} ms){close}; \
          {xruns} xruns; fds/mappings {before:?} before the open, {after:?} after the close; \
-         replugged: {replayed} frames streamed again"
+         replugged: {replayed} frames streamed again, fds/mappings {before_reopen:?} before, {after_reopen:?} after"
     );
     assert!(ok, "{job}: not the disconnect: {outcome}");
     assert_eq!(xruns, 0, "{job}: the disconnect counted as an xrun");
     assert_eq!(before, after, "{job}: descriptors or mappings leaked");
-    if !matches!(during.as_str(), "aplay" | "arecord") {
+    assert_eq!(
+        before_reopen, after_reopen,
+        "{job}: descriptors or mappings leaked by the stream opened after the replug"
+    );
+    if !matches!(during.as_str(), "aplay" | "aplay-drain" | "arecord") {
         let ms = latency_ms.expect("both kernel log records");
         assert!(
             ms <= period_ms,

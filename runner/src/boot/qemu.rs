@@ -325,9 +325,11 @@ pub fn boot(spec: &BootSpec<'_>) -> Result<BootReport> {
                     }
                     None => {
                         println!("{name} | {line}");
-                        if let Some(command) = spec.hotplug.and_then(|h| h.command_for(&line).map(|c| (h, c)))
+                        let commands = spec.hotplug.map(|h| (h, h.commands_for(&line)));
+                        for (hotplug, command) in commands
+                            .into_iter()
+                            .flat_map(|(h, c)| c.iter().map(move |c| (h, c)))
                         {
-                            let (hotplug, command) = command;
                             let sent = send_qmp(&mut qmp, &hotplug.socket, command);
                             let what = command["execute"].as_str().unwrap_or("?").to_owned();
                             step!(

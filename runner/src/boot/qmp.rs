@@ -1,6 +1,6 @@
 //! qemu's machine protocol (QMP) over a unix socket, driven from the guest's console: a line
 //! that asks for an action (`cargo board soak`'s hot-unplug: `device_del`, then `device_add`)
-//! makes the runner send its command.
+//! makes the runner send its commands.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
@@ -10,13 +10,13 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
-/// A console line's request and the QMP command it sends.
+/// A console line's request and the QMP commands it sends.
 #[derive(Debug, Clone)]
 pub struct Trigger {
-    /// A console line that contains this text sends `command`.
+    /// A console line that contains this text sends `commands`.
     pub line: String,
-    /// The command (`{"execute": ..., "arguments": ...}`).
-    pub command: Value,
+    /// The commands (`{"execute": ..., "arguments": ...}`), in order.
+    pub commands: Vec<Value>,
 }
 
 /// A boot with a QMP socket and the console lines that drive it.
@@ -32,32 +32,50 @@ impl Hotplug {
     /// The guest's line that pulls the device `id` out, and the line that plugs it back in as
     /// `driver` with `properties` (e.g. `audiodev`).
     pub fn unplug_and_replug(socket: PathBuf, id: &str, driver: &str, properties: &[(&str, &str)]) -> Self {
-        let mut arguments = json!({ "driver": driver, "id": id });
-        for (key, value) in properties {
-            arguments[*key] = json!(value);
-        }
+        Self::unplug_and_replug_with(socket, id, &[device_add(driver, id, properties)])
+    }
+
+    /// The guest's line that pulls the device `id` (and what sits on its bus) out, and the
+    /// line that sends `replug` (a controller first, then its codecs).
+    pub fn unplug_and_replug_with(socket: PathBuf, id: &str, replug: &[Value]) -> Self {
         Hotplug {
             socket,
             triggers: vec![
                 Trigger {
                     line: UNPLUG_LINE.into(),
-                    command: json!({ "execute": "device_del", "arguments": { "id": id } }),
+                    commands: vec![json!({ "execute": "device_del", "arguments": { "id": id } })],
                 },
                 Trigger {
                     line: REPLUG_LINE.into(),
-                    command: json!({ "execute": "device_add", "arguments": arguments }),
+                    commands: replug.to_vec(),
                 },
             ],
         }
     }
 
-    /// The command a console line asks for, if any.
-    pub fn command_for(&self, line: &str) -> Option<&Value> {
+    /// The commands a console line asks for (none for most lines).
+    pub fn commands_for(&self, line: &str) -> &[Value] {
         self.triggers
             .iter()
             .find(|t| line.contains(&t.line))
-            .map(|t| &t.command)
+            .map_or(&[], |t| &t.commands)
     }
+}
+
+/// `device_add` of `driver` as `id` with `properties` (a value that is a number is sent as one:
+/// QMP checks the types).
+pub fn device_add(driver: &str, id: &str, properties: &[(&str, &str)]) -> Value {
+    let mut arguments = json!({ "driver": driver });
+    if !id.is_empty() {
+        arguments["id"] = json!(id);
+    }
+    for (key, value) in properties {
+        arguments[*key] = match value.parse::<u64>() {
+            Ok(number) => json!(number),
+            Err(_) => json!(value),
+        };
+    }
+    json!({ "execute": "device_add", "arguments": arguments })
 }
 
 /// The guest's console line that asks for the device to be pulled out.
@@ -137,16 +155,20 @@ mod tests {
     fn console_lines_pick_the_commands() {
         let plug = Hotplug::unplug_and_replug("q.sock".into(), "snd", "usb-audio", &[("audiodev", "snd0")]);
         assert_eq!(
-            plug.command_for("soak: playback-run @@soak:unplug@@"),
-            Some(&json!({ "execute": "device_del", "arguments": { "id": "snd" } }))
+            plug.commands_for("soak: playback-run @@soak:unplug@@"),
+            [json!({ "execute": "device_del", "arguments": { "id": "snd" } })]
         );
         assert_eq!(
-            plug.command_for("@@soak:replug@@"),
-            Some(
-                &json!({ "execute": "device_add", "arguments": { "driver": "usb-audio", "id": "snd", "audiodev": "snd0" } })
-            )
+            plug.commands_for("@@soak:replug@@"),
+            [
+                json!({ "execute": "device_add", "arguments": { "driver": "usb-audio", "id": "snd", "audiodev": "snd0" } })
+            ]
         );
-        assert_eq!(plug.command_for("soak: unplug"), None);
+        assert!(plug.commands_for("soak: unplug").is_empty());
+        assert_eq!(
+            device_add("hda-duplex", "", &[("audiodev", "feed"), ("cad", "1")]),
+            json!({ "execute": "device_add", "arguments": { "driver": "hda-duplex", "audiodev": "feed", "cad": 1 } })
+        );
     }
 
     #[test]

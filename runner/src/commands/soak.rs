@@ -19,7 +19,7 @@ use anyhow::{Context, Result};
 
 use crate::bench::files as bench_files;
 use crate::boards::{Audio, Board, Run};
-use crate::boot::qmp::Hotplug;
+use crate::boot::qmp::{device_add, Hotplug};
 use crate::boot::{boot_jobs, BootOptions, HostAudio};
 use crate::commands::setup;
 use crate::commands::summary::Summary;
@@ -47,7 +47,21 @@ const UNPLUG_CASES: &[(&str, &str)] = &[
     ("playback", "try_period"),
     ("playback", "drain"),
     ("playback", "aplay"),
+    ("playback", "aplay-drain"),
 ];
+
+/// The unplug cases of an HDA board: the controller (with its codecs) pulled out of the PCI
+/// bus (`device_del`, the guest's ACPI eject), the one emulated way to take a capture
+/// device away: qemu's usb-audio only plays.
+const HDA_UNPLUG_CASES: &[(&str, &str)] = &[
+    ("capture", "run"),
+    ("capture", "try_period"),
+    ("capture", "arecord"),
+    ("playback", "run"),
+];
+
+/// The id the soak gives the HDA controller, whose codecs sit on its bus `soak-hda.0`.
+const HDA_ID: &str = "soak-hda";
 
 /// True for a 32-bit target, whose kernel boundary is 2^30 frames or so.
 fn is_32_bit(triple: &str) -> bool {
@@ -107,11 +121,16 @@ fn soak_board(
     let mut jobs = Vec::new();
     let hotplug = match board.audio.clone() {
         Some(audio) => {
-            let hotplug = usb_hotplug(ws, &mut board, &audio)?;
+            let usb = audio.devices.iter().any(|d| d.starts_with("usb-audio"));
+            let (hotplug, cases) = if usb {
+                (usb_hotplug(ws, &mut board, &audio)?, UNPLUG_CASES)
+            } else {
+                (hda_hotplug(ws, &mut board, &audio)?, HDA_UNPLUG_CASES)
+            };
             let alsa = bench_files::prepare(&board, &ws.cache_dir(), host)?;
             let run = board.runs[0].clone();
             let binary = kernel_tests(ws, board.run_target(&run), built)?;
-            jobs.extend(unplug_jobs(&board, &run, binary, &alsa));
+            jobs.extend(unplug_jobs(&board, &run, binary, &alsa, cases, usb));
             Some(hotplug)
         }
         None => {
@@ -219,10 +238,73 @@ fn usb_hotplug(ws: &Workspace, board: &mut Board, audio: &Audio) -> Result<Hotpl
     ))
 }
 
-/// The unplug jobs of [`UNPLUG_CASES`]; the alsa-lib ones run `aplay` from the test.
-fn unplug_jobs(board: &Board, run: &Run, binary: PathBuf, alsa: &[(String, PathBuf)]) -> Vec<Job> {
+/// Gives the board's HDA controller an id and its codecs its bus, and returns the QMP socket
+/// and the lines that unplug the controller (its codecs go with it) and plug it back in with
+/// the same codecs.
+fn hda_hotplug(ws: &Workspace, board: &mut Board, audio: &Audio) -> Result<Hotplug> {
+    let mut audio = audio.clone();
+    let controller = audio
+        .devices
+        .iter()
+        .position(|d| {
+            d.split(',')
+                .next()
+                .is_some_and(|driver| driver.ends_with("intel-hda"))
+        })
+        .with_context(|| format!("{}: no usb-audio or intel-hda device to pull out", board.name))?;
+    let mut replug = Vec::new();
+    for (index, device) in audio.devices.iter_mut().enumerate() {
+        let mut parts = device.split(',');
+        let driver = parts.next().unwrap_or_default().to_owned();
+        let mut properties: Vec<(String, String)> = parts
+            .filter_map(|p| p.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+            .collect();
+        let id = if index == controller {
+            HDA_ID
+        } else if driver.starts_with("hda-") {
+            properties.push(("bus".into(), format!("{HDA_ID}.0")));
+            ""
+        } else {
+            continue;
+        };
+        let pairs: Vec<(&str, &str)> = properties.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        replug.push(device_add(&driver, id, &pairs));
+        if !id.is_empty() {
+            device.push_str(&format!(",id={id}"));
+        } else {
+            device.push_str(&format!(",bus={HDA_ID}.0"));
+        }
+    }
+    board.audio = Some(audio);
+    let dir = ws.cache_dir().join("boot");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let socket = dir.join(format!("{}-qmp-{}.sock", board.name, std::process::id()));
+    let _ = std::fs::remove_file(&socket);
+    Ok(Hotplug::unplug_and_replug_with(socket, HDA_ID, &replug))
+}
+
+/// The unplug jobs of `cases`; the alsa-lib ones run `aplay` from the test. Then, on a USB
+/// board, a minute of guest audio, whose host time is the board's rate for the boundary
+/// estimate (docs/soak.md: crossing the boundary on a USB board takes hours of host time).
+fn unplug_jobs(
+    board: &Board,
+    run: &Run,
+    binary: PathBuf,
+    alsa: &[(String, PathBuf)],
+    cases: &[(&str, &str)],
+    usb: bool,
+) -> Vec<Job> {
     let target = board.run_target(run).to_owned();
-    UNPLUG_CASES
+    let mut env = board.guest_env(run);
+    env.insert("ALSA_DIRECT_SOAK_JOB".into(), "playback-minute".into());
+    let minute = kernel_test_job(
+        "playback-minute".into(),
+        binary.clone(),
+        &target,
+        "soak::guest_audio_for_the_host_rate",
+        env,
+    );
+    cases
         .iter()
         .map(|(direction, during)| {
             let name = format!("{direction}-{during}");
@@ -230,8 +312,10 @@ fn unplug_jobs(board: &Board, run: &Run, binary: PathBuf, alsa: &[(String, PathB
             env.insert("ALSA_DIRECT_SOAK_JOB".into(), name.clone());
             env.insert("ALSA_DIRECT_UNPLUG_DIRECTION".into(), (*direction).into());
             env.insert("ALSA_DIRECT_UNPLUG_DURING".into(), (*during).into());
+            let mark = if usb { "USB disconnect" } else { "Eject request" };
+            env.insert("ALSA_DIRECT_UNPLUG_MARK".into(), mark.into());
             let mut job = kernel_test_job(name, binary.clone(), &target, "soak::unplugged_mid_stream", env);
-            if matches!(*during, "aplay" | "arecord") {
+            if matches!(*during, "aplay" | "aplay-drain" | "arecord") {
                 job.files = alsa.to_vec();
                 // aplay records when called arecord.
                 if let Some((_, aplay)) = alsa.iter().find(|(guest, _)| guest == "/usr/bin/aplay") {
@@ -240,6 +324,7 @@ fn unplug_jobs(board: &Board, run: &Run, binary: PathBuf, alsa: &[(String, PathB
             }
             job
         })
+        .chain(usb.then_some(minute))
         .collect()
 }
 
