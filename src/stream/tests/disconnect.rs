@@ -5,6 +5,8 @@
 //! a poll error, a drain woken with `ENODEV`).
 
 use super::*;
+use crate::error::{Errno, Op};
+use crate::sys::Readiness;
 
 /// Kernel calls a stream may make after the disconnect before it returns the error: a few
 /// ioctls, not a loop.
