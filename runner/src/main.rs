@@ -131,7 +131,7 @@ fn real_main(cli: Cli) -> Result<i32> {
             Ok(if ok { 0 } else { 1 })
         }
         Command::Msrv => {
-            let line = commands::ci::msrv(&ws)?;
+            let line = commands::ci::msrv(&ws, None)?;
             progress::step!("{line}");
             Ok(0)
         }

@@ -1,13 +1,20 @@
 //! `cargo board ci`: the project's whole test command (what `.ci/run` runs).
 //!
-//! Steps, stopping at the first failure: prepare the host; `cargo fmt --check`; the runner's own
-//! tests; clippy on the workspace; the documentation (`cargo doc` with warnings as errors); for
-//! each target, the host tests (`cargo test`, cross targets under qemu-user) and `cargo clippy
-//! --all-features -D warnings`; the `std` feature's descriptor types; the firmware
-//! (`firmware/`) tested on the host, linted for each emulated board's target and held to its
-//! size budget there; the declared `rust-version`, built with Debian's Rust of that version
-//! (see [`crate::host::msrv`]); then `cargo board test` on the boards whose files have a `[ci]`
-//! section, on each Debian suite's kernel it names ([`boards`]).
+//! First the host is prepared (packages, targets, kernels). Then two parts run side by side,
+//! each stopping at its own first failure:
+//! - the host part: `cargo fmt --check`; the runner's own tests; clippy on the workspace; the
+//!   documentation (`cargo doc` with warnings as errors); for each target, the host tests
+//!   (`cargo test`, cross targets under qemu-user) and `cargo clippy --all-features -D
+//!   warnings`; the `std` feature's descriptor types; the firmware (`firmware/`) tested on the
+//!   host, linted for each emulated board's target and held to its size budget there; the
+//!   declared `rust-version`, built with Debian's Rust of that version (see
+//!   [`crate::host::msrv`]). Their output goes to `target/ci-logs/`; a failure prints the end
+//!   of its log.
+//! - the board part: `cargo board test` on the boards whose files have a `[ci]` section, on each
+//!   Debian suite's kernel it names ([`boards`]).
+//!
+//! The guests run on qemu's instruction clock, so a busy host slows them down but does not
+//! change what they see.
 
 use std::time::Instant;
 
@@ -263,7 +270,9 @@ pub fn ci(ws: &Workspace, host: &mut Host, boards: &[&Board], opts: &BootOptions
     Ok(passed)
 }
 
-/// Runs the steps in order into `summary`; false at the first failure.
+/// Prepares the host, then runs the host part (cargo on the host) beside the board tests
+/// (one qemu at a time, on one core): the two share the machine rather than wait for each
+/// other. Each part stops at its own first failure. Returns true when all passed.
 fn run_steps(
     ws: &Workspace,
     host: &mut Host,
@@ -287,85 +296,111 @@ fn run_steps(
         "packages, targets, kernels",
         started.elapsed(),
     );
+    step!(
+        "=== ci: the host steps (output in {}) beside the board tests ===",
+        logs_dir(ws).display()
+    );
+    let (host_part, board_part) = std::thread::scope(|scope| {
+        let host_part = scope.spawn(|| host_part(ws));
+        let board_part = board_part(ws, host, boards, opts);
+        let host_part = host_part.join().unwrap_or_else(|_| {
+            let mut failed = Summary::default();
+            failed.add(
+                "host",
+                "steps",
+                false,
+                "the host part panicked",
+                Default::default(),
+            );
+            failed
+        });
+        (host_part, board_part)
+    });
+    summary.extend(host_part);
+    summary.extend(board_part);
+    summary.all_passed()
+}
 
+/// Where the host steps' output goes: `target/ci-logs/<group>-<step>.log`.
+fn logs_dir(ws: &Workspace) -> std::path::PathBuf {
+    ws.target_dir.join("ci-logs")
+}
+
+/// The host part: the cargo steps, the firmware's size, the declared `rust-version`, in order,
+/// up to the first failure. The cargo steps build in `target/ci-host/`, so that they do not
+/// wait for the board tests' builds (cargo locks its target directory).
+fn host_part(ws: &Workspace) -> Summary {
+    let mut summary = Summary::default();
+    let host_target_dir = ws.target_dir.join("ci-host");
     for s in host_steps() {
         let started = Instant::now();
-        step!("=== ci: {} {} ===", s.group, s.name);
         let mut cmd = exec::cargo();
         cmd.current_dir(&ws.root)
             .args(&s.args)
-            .envs(s.env.iter().copied());
-        let result = exec::run(&mut cmd);
+            .envs(s.env.iter().copied())
+            .env("CARGO_TARGET_DIR", &host_target_dir);
+        let log = logs_dir(ws).join(format!("{}-{}.log", s.group, s.name));
+        let result = exec::run_logged(&mut cmd, &log);
         let line = format!("cargo {}", s.args.join(" "));
-        match result {
-            Ok(()) => summary.add(&s.group, &s.name, true, line, started.elapsed()),
-            Err(err) => {
-                step!("ci: FAILED: {err:#} (after {})", secs(started.elapsed()));
-                summary.add(&s.group, &s.name, false, line, started.elapsed());
-                return false;
-            }
+        if !note(&mut summary, &s.group, &s.name, result.map(|()| line), started) {
+            return summary;
         }
     }
-
     for target in TARGETS.iter().filter(|t| t.firmware == Firmware::LintedAndSized) {
-        let target = target.triple;
         let started = Instant::now();
-        step!("=== ci: {target} firmware-size ===");
-        match firmware_budget(ws, target) {
-            Ok(line) => {
-                step!("{line}");
-                summary.add(target, "firmware-size", true, line, started.elapsed());
-            }
-            Err(err) => {
-                step!("ci: FAILED: {err:#}");
-                summary.add(
-                    target,
-                    "firmware-size",
-                    false,
-                    format!("{err:#}"),
-                    started.elapsed(),
-                );
-                return false;
-            }
+        let result = firmware_budget(ws, target.triple);
+        if !note(&mut summary, target.triple, "firmware-size", result, started) {
+            return summary;
         }
     }
-
     let started = Instant::now();
-    step!("=== ci: host msrv ===");
-    match msrv(ws) {
-        Ok(line) => summary.add("host", "msrv", true, line, started.elapsed()),
-        Err(err) => {
-            step!(
-                "ci: FAILED: rust-version: {err:#} (after {})",
-                secs(started.elapsed())
-            );
-            summary.add("host", "msrv", false, format!("{err:#}"), started.elapsed());
-            return false;
-        }
-    }
+    let result = msrv(ws, Some(&logs_dir(ws).join("host-msrv")));
+    note(&mut summary, "host", "msrv", result, started);
+    summary
+}
 
-    step!("=== ci: board tests ===");
-    match test::test(ws, host, boards, opts, &[]) {
-        Ok(boards_summary) => {
-            let ok = boards_summary.all_passed();
-            summary.extend(boards_summary);
-            ok
+/// Prints and adds the row of a host step that began at `started`; true when it passed.
+fn note(summary: &mut Summary, group: &str, name: &str, result: Result<String>, started: Instant) -> bool {
+    let took = started.elapsed();
+    match result {
+        Ok(line) => {
+            step!("ci: {group} {name}: passed in {} ({line})", secs(took));
+            summary.add(group, name, true, line, took);
+            true
         }
         Err(err) => {
-            step!("ci: FAILED: board tests: {err:#}");
-            summary.add("boards", "test", false, format!("{err:#}"), Default::default());
+            step!("ci: FAILED: {group} {name} after {}: {err:#}", secs(took));
+            let first_line = format!("{err:#}").lines().next().unwrap_or_default().to_owned();
+            summary.add(group, name, false, first_line, took);
             false
         }
     }
 }
 
+/// The board tests, as `cargo board test` runs them.
+fn board_part(ws: &Workspace, host: &mut Host, boards: &[&Board], opts: &BootOptions) -> Summary {
+    step!("=== ci: board tests ===");
+    test::test(ws, host, boards, opts, &[]).unwrap_or_else(|err| {
+        step!("ci: FAILED: board tests: {err:#}");
+        let mut failed = Summary::default();
+        failed.add("boards", "test", false, format!("{err:#}"), Default::default());
+        failed
+    })
+}
+
 /// Builds the library as a dependency with Debian's Rust of the declared `rust-version`;
 /// returns the summary line.
-pub fn msrv(ws: &Workspace) -> Result<String> {
+/// With `log`, the builds' output goes there (`<log>.1.log`, `<log>.2.log`, ...) instead of the
+/// terminal.
+pub fn msrv(ws: &Workspace, log: Option<&std::path::Path>) -> Result<String> {
     let version = msrv::declared_rust_version(&ws.root.join("Cargo.toml"))?;
     let toolchain = msrv::toolchain(&ws.cache_dir(), &version)?;
-    for mut cmd in msrv::check_commands(&toolchain, &ws.cache_dir(), &ws.root, &version)? {
-        exec::run(&mut cmd)?;
+    let commands = msrv::check_commands(&toolchain, &ws.cache_dir(), &ws.root, &version)?;
+    for (i, mut cmd) in commands.into_iter().enumerate() {
+        match log {
+            Some(log) => exec::run_logged(&mut cmd, &log.with_extension(format!("{}.log", i + 1)))?,
+            None => exec::run(&mut cmd)?,
+        }
     }
     Ok(format!(
         "rust-version {version}: {} builds alsa-direct as a dependency, without features and with std, defmt, embedded-hal",

@@ -45,6 +45,35 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Lines of a failed command's log printed with its error.
+const LOG_TAIL_LINES: usize = 60;
+
+/// Runs a command with its output (stdout and stderr) written to `log` instead of the terminal,
+/// for a step that runs beside others; fails on a non-zero exit with the last lines of the log.
+pub fn run_logged(cmd: &mut Command, log: &std::path::Path) -> Result<()> {
+    if let Some(dir) = log.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let file = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    let status = cmd
+        .stdin(Stdio::null())
+        .stdout(file.try_clone()?)
+        .stderr(file)
+        .status()
+        .with_context(|| format!("starting {}", display(cmd)))?;
+    if !status.success() {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n");
+        bail!(
+            "`{}` failed ({status}); the last lines of {}:\n{tail}",
+            display(cmd),
+            log.display()
+        );
+    }
+    Ok(())
+}
+
 /// Runs a command quietly and returns its stdout; fails with its stderr on a non-zero exit.
 pub fn output(cmd: &mut Command) -> Result<String> {
     let out = cmd
