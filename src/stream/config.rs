@@ -307,7 +307,7 @@ impl Config {
     /// where the driver can turn its period interrupts off
     /// (`SNDRV_PCM_INFO_NO_PERIOD_WAKEUP`: snd-hda-intel),
     /// keeping `target_fill` frames queued for playback (0: the whole buffer; change it while
-    /// running with [`MmapStream::set_target_fill`](crate::MmapStream::set_target_fill)).
+    /// running with `MmapStream::set_target_fill`).
     ///
     /// The stream sleeps until the hardware will have made the next period available at the
     /// nominal rate, from the position read at the last wakeup, then reads the position

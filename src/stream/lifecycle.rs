@@ -94,11 +94,11 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     }
 
     /// `PAUSE`: pause (`true`) or release (`false`) a running stream, when
-    /// [`Setup::can_pause`].
+    /// [`Setup::can_pause`](super::Setup::can_pause).
     ///
     /// # Errors
     /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_PAUSE` (`ENOSYS` when the device cannot pause:
-    /// [`Setup::can_pause`]).
+    /// [`Setup::can_pause`](super::Setup::can_pause)).
     pub fn pause(&mut self, pause: bool) -> Result<()> {
         self.kernel.command(Command::Pause(pause))?;
         self.refresh()

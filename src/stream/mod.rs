@@ -129,7 +129,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// partner's prepare, drop or reset moves them in the kernel.
     ///
     /// # Errors
-    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_LINK`.
+    /// The [`Error::Sys`](crate::Error::Sys) of `SNDRV_PCM_IOCTL_LINK`.
     pub fn link<S2: Sample, D2: StreamDirection>(&self, other: &MmapStream<S2, D2>) -> Result<()> {
         self.kernel.pcm().link(other.kernel.pcm())?;
         self.linked.set(true);
@@ -140,7 +140,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// Leaves the linked group (`SNDRV_PCM_IOCTL_UNLINK`).
     ///
     /// # Errors
-    /// The [`Error::Sys`] of `SNDRV_PCM_IOCTL_UNLINK`.
+    /// The [`Error::Sys`](crate::Error::Sys) of `SNDRV_PCM_IOCTL_UNLINK`.
     pub fn unlink(&self) -> Result<()> {
         self.kernel.pcm().unlink()?;
         self.linked.set(false);

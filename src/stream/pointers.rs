@@ -147,7 +147,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         }
     }
 
-    /// Waits until `avail_min` frames (see [`Config::avail_min`]) are available, and
+    /// Waits until `avail_min` frames (see [`Config::avail_min`](super::Config::avail_min)) are available, and
     /// refreshes the status so that [`MmapStream::avail`]-free calls (`begin`, `write`, the
     /// capture iterator) see them. `Ok(false)` when `timeout_ms` passed first; `None` uses
     /// the stream's timeout and returns [`Error::Timeout`] instead. `Some(0)` polls without
