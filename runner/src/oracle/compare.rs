@@ -126,8 +126,11 @@ pub const NAMED: &[Named] = &[
     // `position` not yet moved) is the start of the paused period, behind the kernel's
     // `hw_ptr`; `snd_pcm_update_hw_ptr0` (pcm_lib.c) takes a pointer below `hw_ptr` for a
     // wrap (`hw_base += buffer_size`), so `hw_ptr` leaps a buffer ahead and the stream is in
-    // an xrun with avail beyond the buffer. Whichever program reads the status first after
-    // the release finds it: the emulated device's timing, either side.
+    // an xrun with avail beyond the buffer. The trace lines differ when the pause landed at
+    // another place on each side (only a pause after the period start leaps), or when both
+    // leapt: alsa-lib's `snd_pcm_status` gives the state sampled before the pointer update
+    // its own ioctl makes (`snd_pcm_status64`), RUNNING, where the crate's `status()` syncs
+    // first and reads XRUN.
     Named {
         name: "xrun-after-pause-release",
         kind: Kind::Intended,
