@@ -441,11 +441,11 @@ const UNPLUG_LINE: &str = "@@soak:unplug@@";
 const REPLUG_LINE: &str = "@@soak:replug@@";
 
 /// The kernel log record written when the error reached the program (for alsa-lib's
-/// programs: when they exited).
-const ERROR_MARK: &str = "alsa-direct soak: error seen";
-/// The kernel log record written when the stream was dropped (its descriptor closed) after
-/// the error.
-const CLOSED_MARK: &str = "alsa-direct soak: closed";
+/// programs: when they exited), or `closed` when the stream was dropped (its descriptor
+/// closed) after the error: named by the job, since one boot runs several.
+fn mark(job: &str, what: &str) -> String {
+    format!("alsa-direct soak: {job}: {what}")
+}
 
 /// Periods streamed before the unplug is asked for.
 const PERIODS_BEFORE_UNPLUG: u64 = 20;
@@ -591,19 +591,20 @@ fn crate_playback(job: &str, device: &str, during: &str, config: &Config) -> (al
         other => panic!("unplug during {other:?}?"),
     }
     .expect_err("the stream ended without an error after the unplug was asked for");
-    closed_after(error, stream)
+    closed_after(job, error, stream)
 }
 
 /// Marks in the kernel's log when the error reached the program, then when the stream,
 /// dropped, closed its descriptor: the error and the xruns counted.
 fn closed_after<S: alsa_direct::Sample, D: alsa_direct::StreamDirection>(
+    job: &str,
     error: alsa_direct::Error,
     stream: MmapStream<S, D>,
 ) -> (alsa_direct::Error, u32) {
-    kmsg_mark(ERROR_MARK);
+    kmsg_mark(&mark(job, "error seen"));
     let xruns = stream.xruns();
     drop(stream);
-    kmsg_mark(CLOSED_MARK);
+    kmsg_mark(&mark(job, "closed"));
     (error, xruns)
 }
 
@@ -634,7 +635,7 @@ fn crate_capture(job: &str, device: &str, during: &str, config: &Config) -> (als
         other => panic!("unplug during {other:?}?"),
     }
     .expect_err("the stream ended without an error after the unplug was asked for");
-    closed_after(error, stream)
+    closed_after(job, error, stream)
 }
 
 /// A program's own event loop: poll the stream's descriptor, `handle_poll` what it says,
@@ -729,7 +730,7 @@ fn alsa_lib(job: &str, device: &str, during: &str, config: &Config) -> (String, 
         }
         thread::sleep(Duration::from_millis(1));
     };
-    kmsg_mark(ERROR_MARK);
+    kmsg_mark(&mark(job, "error seen"));
     let mut text = String::new();
     let _ = std::io::Read::read_to_string(&mut child_stderr, &mut text);
     let text = text
@@ -800,8 +801,8 @@ fn unplugged_mid_stream() {
     };
     let after = common::fds_and_maps();
     let unplugged = kmsg_time(&mark);
-    let seen = kmsg_time(ERROR_MARK);
-    let closed = kmsg_time(CLOSED_MARK);
+    let seen = kmsg_time(&mark(&job, "error seen"));
+    let closed = kmsg_time(&mark(&job, "closed"));
     let between = |from: Option<u64>, to: Option<u64>| match (from, to) {
         (Some(f), Some(t)) => Some((t as f64 - f as f64) / 1000.0),
         _ => None,
