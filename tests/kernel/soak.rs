@@ -765,8 +765,8 @@ fn unplugged_mid_stream() {
     // The kernel's record of the fault: USB's `USB disconnect`, or for a PCI card pulled out
     // (`device_del` of the HDA controller) the ACPI eject request, a debug record of
     // acpiphp turned on here.
-    let mark = std::env::var("ALSA_DIRECT_UNPLUG_MARK").unwrap_or_else(|_| "USB disconnect".into());
-    if mark == "Eject request" {
+    let fault_record = std::env::var("ALSA_DIRECT_UNPLUG_MARK").unwrap_or_else(|_| "USB disconnect".into());
+    if fault_record == "Eject request" {
         std::fs::write("/proc/dynamic_debug/control", "file acpiphp_glue.c +p\n")
             .unwrap_or_else(|e| panic!("turning on acpiphp's debug records: {e}"));
     }
@@ -800,7 +800,7 @@ fn unplugged_mid_stream() {
         }
     };
     let after = common::fds_and_maps();
-    let unplugged = kmsg_time(&mark);
+    let unplugged = kmsg_time(&fault_record);
     let seen = kmsg_time(&mark(&job, "error seen"));
     let closed = kmsg_time(&mark(&job, "closed"));
     let between = |from: Option<u64>, to: Option<u64>| match (from, to) {
@@ -845,7 +845,7 @@ fn unplugged_mid_stream() {
     let latency = latency_ms.map_or("?".into(), |ms| format!("{ms:.1} ms"));
     let close = close_ms.map_or(String::new(), |ms| format!("; the close took {ms:.1} ms"));
     println!(
-        "soak: {job}: {outcome}; {latency} after the kernel's {mark:?} (a period is {period_ms:.1} ms){close}; \
+        "soak: {job}: {outcome}; {latency} after the kernel's {fault_record:?} (a period is {period_ms:.1} ms){close}; \
          {xruns} xruns; fds/mappings {before:?} before the open, {after:?} after the close; \
          replugged: {replayed} frames streamed again, fds/mappings {before_reopen:?} before, {after_reopen:?} after"
     );
