@@ -8,8 +8,11 @@
 //! - On a USB audio board, booted with a QMP socket and qemu's `none` audio backend, the
 //!   usb-audio device is pulled out mid-stream (`device_del`) when the guest's program asks on
 //!   the console, on playback (qemu's device has no capture), in `run`, in
-//!   `try_period`/`handle_poll` and in `drain`, and beside alsa-lib's `aplay -M`; each time plugged back in (`device_add`) and
-//!   opened again in the same boot.
+//!   `try_period`/`handle_poll` and in `drain`, and beside alsa-lib's `aplay -M` (in its
+//!   drain too); each time plugged back in (`device_add`) and opened again in the same boot.
+//! - On an HDA board, the controller is pulled off the PCI bus (the guest's ACPI eject), for
+//!   capture (and playback) in `run` and `try_period`, and beside `arecord -M`; one boot per
+//!   case, not plugged back (qemu's HDA bus takes no hotplugged codec).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -31,7 +34,13 @@ use crate::host::workspace::Workspace;
 use crate::progress::{secs, step};
 
 /// The boards `cargo board soak` runs on when none is named.
-pub const DEFAULT_BOARDS: &[&str] = &["qemu-armv7", "qemu-x86_64", "qemu-armv7-usb", "qemu-arm64-usb"];
+pub const DEFAULT_BOARDS: &[&str] = &[
+    "qemu-armv7",
+    "qemu-x86_64",
+    "qemu-armv7-usb",
+    "qemu-arm64-usb",
+    "qemu-x86_64-hda",
+];
 
 /// The time limit of a soak boot when the command line gives none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3 * 3600);
