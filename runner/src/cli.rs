@@ -72,7 +72,8 @@ pub enum Command {
     /// On qemu-armv7 and qemu-x86_64 (its i686 run), a tone played until the kernel's ring
     /// boundary is crossed (2^30 frames: 6.2 h of guest audio), heard bit-exact on the loopback,
     /// the process's fds, mappings and memory sampled every 10 guest minutes; on the USB audio
-    /// boards, the device pulled out mid-stream over QMP (device_del) and plugged back in.
+    /// boards, the device pulled out mid-stream over QMP (device_del) and plugged back in; on
+    /// the HDA board, the controller pulled off the PCI bus under a capture stream.
     /// Boots time out after 3 hours unless --timeout says otherwise.
     Soak(SoakArgs),
     /// The whole test suite (what .ci/run runs).
@@ -271,8 +272,8 @@ pub struct BenchArgs {
 /// `cargo board soak`.
 #[derive(Debug, Args)]
 pub struct SoakArgs {
-    /// Board names (qemu-armv7, qemu-x86_64, qemu-armv7-usb and qemu-arm64-usb when none is
-    /// named)
+    /// Board names (qemu-armv7, qemu-x86_64, qemu-armv7-usb, qemu-arm64-usb and
+    /// qemu-x86_64-hda when none is named)
     #[arg(value_name = "BOARD")]
     pub boards: Vec<String>,
     /// How to boot them.

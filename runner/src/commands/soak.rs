@@ -8,8 +8,11 @@
 //! - On a USB audio board, booted with a QMP socket and qemu's `none` audio backend, the
 //!   usb-audio device is pulled out mid-stream (`device_del`) when the guest's program asks on
 //!   the console, on playback (qemu's device has no capture), in `run`, in
-//!   `try_period`/`handle_poll` and in `drain`, and beside alsa-lib's `aplay -M`; each time plugged back in (`device_add`) and
-//!   opened again in the same boot.
+//!   `try_period`/`handle_poll` and in `drain`, and beside alsa-lib's `aplay -M` (in its
+//!   drain too); each time plugged back in (`device_add`) and opened again in the same boot.
+//! - On an HDA board, the controller is pulled off the PCI bus (the guest's ACPI eject), for
+//!   capture (and playback) in `run` and `try_period`, and beside `arecord -M`; one boot per
+//!   case, not plugged back (qemu's HDA bus takes no hotplugged codec).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -19,7 +22,7 @@ use anyhow::{Context, Result};
 
 use crate::bench::files as bench_files;
 use crate::boards::{Audio, Board, Run};
-use crate::boot::qmp::{device_add, Hotplug};
+use crate::boot::qmp::Hotplug;
 use crate::boot::{boot_jobs, BootOptions, HostAudio};
 use crate::commands::setup;
 use crate::commands::summary::Summary;
@@ -31,7 +34,13 @@ use crate::host::workspace::Workspace;
 use crate::progress::{secs, step};
 
 /// The boards `cargo board soak` runs on when none is named.
-pub const DEFAULT_BOARDS: &[&str] = &["qemu-armv7", "qemu-x86_64", "qemu-armv7-usb", "qemu-arm64-usb"];
+pub const DEFAULT_BOARDS: &[&str] = &[
+    "qemu-armv7",
+    "qemu-x86_64",
+    "qemu-armv7-usb",
+    "qemu-arm64-usb",
+    "qemu-x86_64-hda",
+];
 
 /// The time limit of a soak boot when the command line gives none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3 * 3600);
@@ -119,6 +128,9 @@ fn soak_board(
     let files = guest_files::prepare(board, &ws.cache_dir(), host)?;
     let mut board = board.clone();
     let mut jobs = Vec::new();
+    // One boot for all the jobs, but on an HDA board one per job: its controller, once
+    // pulled out, cannot come back (qemu's HDA bus takes no hotplugged codec).
+    let mut one_boot_per_job = false;
     let hotplug = match board.audio.clone() {
         Some(audio) => {
             let usb = audio.devices.iter().any(|d| d.starts_with("usb-audio"));
@@ -131,6 +143,16 @@ fn soak_board(
             let run = board.runs[0].clone();
             let binary = kernel_tests(ws, board.run_target(&run), built)?;
             jobs.extend(unplug_jobs(&board, &run, binary, &alsa, cases, usb));
+            if !usb {
+                one_boot_per_job = true;
+                for job in &mut jobs {
+                    // The HDA boards' capture PCM is the duplex codec's (`[audio] capture`).
+                    if let Some(capture) = &audio.capture {
+                        job.env.insert("ALSA_DIRECT_CAPTURE".into(), capture.clone());
+                    }
+                    job.env.insert("ALSA_DIRECT_UNPLUG_REPLUG".into(), "0".into());
+                }
+            }
             Some(hotplug)
         }
         None => {
@@ -157,13 +179,34 @@ fn soak_board(
             None
         }
     };
+    let boots: Vec<&[Job]> = if one_boot_per_job {
+        jobs.chunks(1).collect()
+    } else {
+        vec![&jobs[..]]
+    };
+    for jobs in boots {
+        boot_and_report(ws, &board, &files, jobs, opts, hotplug.as_ref(), summary)?;
+    }
+    Ok(())
+}
+
+/// One boot of `jobs`, reported into `summary`.
+fn boot_and_report(
+    ws: &Workspace,
+    board: &Board,
+    files: &guest_files::GuestFiles,
+    jobs: &[Job],
+    opts: &BootOptions,
+    hotplug: Option<&Hotplug>,
+    summary: &mut Summary,
+) -> Result<()> {
     let audio = HostAudio {
         recording: None,
         feed: None,
-        hotplug: hotplug.as_ref(),
+        hotplug,
     };
-    let report = boot_jobs(ws, &board, &files, &jobs, opts, "soak", audio)?;
-    if let Some(hotplug) = &hotplug {
+    let report = boot_jobs(ws, board, files, jobs, opts, "soak", audio)?;
+    if let Some(hotplug) = hotplug {
         let _ = std::fs::remove_file(&hotplug.socket);
     }
     match report.boot_failure() {
@@ -187,7 +230,7 @@ fn soak_board(
             );
         }
     }
-    for job in &jobs {
+    for job in jobs {
         let result = report.jobs.iter().find(|j| j.name == job.name);
         let lines: Vec<&str> = report
             .console
@@ -239,8 +282,10 @@ fn usb_hotplug(ws: &Workspace, board: &mut Board, audio: &Audio) -> Result<Hotpl
 }
 
 /// Gives the board's HDA controller an id and its codecs its bus, and returns the QMP socket
-/// and the lines that unplug the controller (its codecs go with it) and plug it back in with
-/// the same codecs.
+/// and the line that pulls the controller out (its codecs go with it). Nothing is plugged
+/// back (the replug line sends nothing): qemu refuses codecs on a hotplugged controller
+/// ("Bus 'soak-hda.0' does not support hotplugging"), and the controller's id stays taken
+/// until the guest's eject completes.
 fn hda_hotplug(ws: &Workspace, board: &mut Board, audio: &Audio) -> Result<Hotplug> {
     let mut audio = audio.clone();
     let controller = audio
@@ -252,26 +297,10 @@ fn hda_hotplug(ws: &Workspace, board: &mut Board, audio: &Audio) -> Result<Hotpl
                 .is_some_and(|driver| driver.ends_with("intel-hda"))
         })
         .with_context(|| format!("{}: no usb-audio or intel-hda device to pull out", board.name))?;
-    let mut replug = Vec::new();
     for (index, device) in audio.devices.iter_mut().enumerate() {
-        let mut parts = device.split(',');
-        let driver = parts.next().unwrap_or_default().to_owned();
-        let mut properties: Vec<(String, String)> = parts
-            .filter_map(|p| p.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
-            .collect();
-        let id = if index == controller {
-            HDA_ID
-        } else if driver.starts_with("hda-") {
-            properties.push(("bus".into(), format!("{HDA_ID}.0")));
-            ""
-        } else {
-            continue;
-        };
-        let pairs: Vec<(&str, &str)> = properties.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        replug.push(device_add(&driver, id, &pairs));
-        if !id.is_empty() {
-            device.push_str(&format!(",id={id}"));
-        } else {
+        if index == controller {
+            device.push_str(&format!(",id={HDA_ID}"));
+        } else if device.starts_with("hda-") {
             device.push_str(&format!(",bus={HDA_ID}.0"));
         }
     }
@@ -280,7 +309,7 @@ fn hda_hotplug(ws: &Workspace, board: &mut Board, audio: &Audio) -> Result<Hotpl
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let socket = dir.join(format!("{}-qmp-{}.sock", board.name, std::process::id()));
     let _ = std::fs::remove_file(&socket);
-    Ok(Hotplug::unplug_and_replug_with(socket, HDA_ID, &replug))
+    Ok(Hotplug::unplug_and_replug_with(socket, HDA_ID, &[]))
 }
 
 /// The unplug jobs of `cases`; the alsa-lib ones run `aplay` from the test. Then, on a USB
