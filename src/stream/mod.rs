@@ -639,6 +639,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     pub fn drain(&mut self) -> Result<()> {
         self.refresh()?;
         self.silence_for_drain()?;
+        #[cfg(any(feature = "timer", test))]
+        if self.timer.is_some() && D::DIRECTION == Direction::Playback {
+            return self.timer_drain();
+        }
         self.kernel.command(Command::Drain)?;
         self.moved()
     }

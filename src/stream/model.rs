@@ -103,6 +103,9 @@ impl Kernel for TestKernel {
     fn sleep(&mut self, nanos: u64) {
         either!(self, k => k.sleep(nanos))
     }
+    fn start_drain(&mut self) -> Result<()> {
+        either!(self, k => k.start_drain())
+    }
     fn delay(&self) -> Result<i64> {
         either!(self, k => k.delay())
     }
@@ -144,6 +147,9 @@ pub(crate) struct Truth {
     pub tick: u64,
     /// The hardware does not move: waits time out, drains fail.
     pub stalled: bool,
+    /// No period interrupts (`SNDRV_PCM_HW_PARAMS_NO_PERIOD_WAKEUP`): nothing moves the
+    /// position but the process's own position updates, so a blocking `DRAIN` never returns.
+    pub no_period_wakeup: bool,
     pub can_resume: bool,
     /// The driver's `ack` refuses the next pointer update (`EPIPE`).
     pub ack_fails: bool,
@@ -438,6 +444,10 @@ impl Truth {
                     SNDRV_PCM_STATE_DRAINING => {}
                     _ => self.state = SNDRV_PCM_STATE_SETUP,
                 }
+                assert!(
+                    !(self.no_period_wakeup && self.state == SNDRV_PCM_STATE_DRAINING),
+                    "a blocking DRAIN without period interrupts never returns"
+                );
                 while self.state == SNDRV_PCM_STATE_DRAINING {
                     if self.stalled {
                         self.state = SNDRV_PCM_STATE_SETUP;
@@ -599,6 +609,7 @@ impl KernelModel {
             avail_min: setup.avail_min,
             tick: setup.tick,
             stalled: false,
+            no_period_wakeup: false,
             can_resume: true,
             ack_fails: false,
             hostile: None,
@@ -773,6 +784,29 @@ impl Kernel for KernelModel {
         if !truth.stalled {
             truth.hardware(frames);
         }
+    }
+
+    fn start_drain(&mut self) -> Result<()> {
+        use abi::*;
+        let mut truth = self.truth.borrow_mut();
+        truth.calls += 1;
+        if truth.state == SNDRV_PCM_STATE_OPEN {
+            return Err(Error::sys(Op::Drain, Errno::BADFD));
+        }
+        if truth.capture {
+            truth.state = SNDRV_PCM_STATE_SETUP;
+            return Ok(());
+        }
+        match truth.state {
+            SNDRV_PCM_STATE_PREPARED if truth.queued() > 0 => {
+                truth.state = SNDRV_PCM_STATE_DRAINING;
+                truth.playback_silence();
+            }
+            SNDRV_PCM_STATE_RUNNING | SNDRV_PCM_STATE_PAUSED => truth.state = SNDRV_PCM_STATE_DRAINING,
+            SNDRV_PCM_STATE_DRAINING => {}
+            _ => truth.state = SNDRV_PCM_STATE_SETUP,
+        }
+        Ok(())
     }
 
     fn delay(&self) -> Result<i64> {

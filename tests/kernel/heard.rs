@@ -22,14 +22,14 @@ use crate::common::{config, playback_device, TestSample};
 pub(crate) mod card_mixer;
 
 /// The scenario's tone frequency (`ALSA_DIRECT_HEARD_FREQ`), 440 Hz by default.
-fn frequency() -> f64 {
+pub(crate) fn frequency() -> f64 {
     env_or("ALSA_DIRECT_HEARD_FREQ", 440.0)
 }
 /// Its level: -12 dBFS.
 const LEVEL: f64 = 0.25;
 
 /// A number from the environment, or `default`.
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+pub(crate) fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -37,14 +37,14 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 /// The stream settings of the run: the board's rate and the scenario's period.
-struct Settings {
-    rate: u32,
-    period: u32,
-    periods: u32,
+pub(crate) struct Settings {
+    pub(crate) rate: u32,
+    pub(crate) period: u32,
+    pub(crate) periods: u32,
 }
 
 impl Settings {
-    fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         Settings {
             rate: env_or("ALSA_DIRECT_RATE", 48_000),
             period: env_or("ALSA_DIRECT_PERIOD_FRAMES", 1024),
@@ -54,20 +54,20 @@ impl Settings {
 }
 
 /// A sine at [`frequency`] and [`LEVEL`] on every channel, continuing across calls.
-struct Tone {
+pub(crate) struct Tone {
     phase: f64,
     step: f64,
 }
 
 impl Tone {
-    fn new(rate: u32) -> Self {
+    pub(crate) fn new(rate: u32) -> Self {
         Tone {
             phase: 0.0,
             step: std::f64::consts::TAU * frequency() / f64::from(rate),
         }
     }
 
-    fn fill<S: TestSample>(&mut self, out: &mut [S], channels: usize) {
+    pub(crate) fn fill<S: TestSample>(&mut self, out: &mut [S], channels: usize) {
         for frame in out.chunks_exact_mut(channels) {
             frame.fill(S::from_unit(LEVEL * self.phase.sin()));
             self.phase = (self.phase + self.step) % std::f64::consts::TAU;
@@ -128,7 +128,7 @@ fn play<S: TestSample>(
 }
 
 /// Tells the host how many frames the scenario wrote.
-fn report(frames: u64, xruns: u32) {
+pub(crate) fn report(frames: u64, xruns: u32) {
     println!("heard-played freq={} frames={frames} xruns={xruns}", frequency());
 }
 

@@ -23,4 +23,5 @@ mod soak;
 mod stream_loop;
 mod syscalls;
 mod timing;
+mod timing_driver;
 mod transport;

@@ -15,6 +15,7 @@ use crate::audio::scenarios::{
 use crate::audio::{self, analysis};
 use crate::bench::files as bench_files;
 use crate::boards::{Audio, Board, Run};
+use crate::boot::clock::Clock;
 use crate::boot::qemu::BootReport;
 use crate::boot::{boot_jobs, feed, BootOptions, HostAudio};
 use crate::commands::setup;
@@ -92,8 +93,22 @@ pub const DRIVER_TESTS: DriverTests = DriverTests {
         "mixer::mixer_channel_maps_of_a_real_driver",
         "mixer::mixer_controls_of_one_name_are_addressed_by_index",
         "stream_loop::timestamps_follow_the_chosen_clock_and_the_audio_position",
+        "timing_driver::timer_mode_spares_the_period_interrupts",
+        "timing_driver::device_clock_of_the_driver",
+        "timing_driver::audio_timestamps_report_the_type_the_driver_gave",
     ],
 };
+
+/// The figures the driver tests of `run` printed (`figure RUN NAME: TEXT` on the guest's
+/// console), for the summary: `NAME: TEXT`, joined by `; `.
+pub fn driver_figures(console: &[String], run: &str) -> String {
+    let tag = format!("figure {run} ");
+    console
+        .iter()
+        .filter_map(|line| line.split_once(tag.as_str()).map(|(_, rest)| rest.trim()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 /// A real-driver board: the scenarios of [`scenarios`] for each run, one after another in one
 /// boot, each at its own frequency, then each cut out of the recording and judged. A run's
@@ -214,19 +229,27 @@ fn heard_board(
         let target = board.run_target(run);
         let (binary, _) = build(ws, target, built)?;
         let name = format!("{}-{}", run.name, DRIVER_TESTS.name);
-        let mut args: Vec<String> = ["--exact", "--test-threads=1"].map(String::from).to_vec();
+        // --nocapture: the tests' figures reach the console, and from there the summary.
+        let mut args: Vec<String> = ["--exact", "--nocapture", "--test-threads=1"]
+            .map(String::from)
+            .to_vec();
         args.extend(DRIVER_TESTS.tests.iter().map(|t| t.to_string()));
+        let mut env = board.guest_env(run);
+        if opts.clock == Clock::Real {
+            // The device clock's bound holds on the instruction clock only.
+            env.insert("ALSA_DIRECT_REAL_CLOCK".into(), "1".into());
+        }
         jobs.push(Job {
             name: name.clone(),
             guest_path: format!("/tests/{target}/kernel"),
             host_binary: binary,
             args,
-            env: board.guest_env(run),
+            env,
             syslog: Syslog::Off,
             files: Vec::new(),
             stderr: None,
         });
-        driver_jobs.push(name);
+        driver_jobs.push((name, run.name.clone()));
     }
     // The differential harness, after the scenarios (it plays silence).
     let oracle = oracle_plan(ws, host, board, test_args, summary);
@@ -259,13 +282,27 @@ fn heard_board(
         hotplug: None,
     };
     let report = boot_jobs(ws, board, files, &jobs, opts, "heard", host_audio)?;
-    for name in &driver_jobs {
+    for (name, run) in &driver_jobs {
         let job = report.jobs.iter().find(|j| &j.name == name);
         let duration = job.map(|j| j.duration).unwrap_or_default();
         match job.and_then(|j| j.status) {
-            Some(0) => summary.add(&board.name, name, true, DRIVER_TESTS.tests.join(", "), duration),
+            Some(0) => summary.add(
+                &board.name,
+                name,
+                true,
+                format!(
+                    "{}; {}",
+                    DRIVER_TESTS.tests.join(", "),
+                    driver_figures(&report.console, run)
+                ),
+                duration,
+            ),
             status => {
-                let why = format!("{} ({status:?})", DRIVER_TESTS.tests.join(", "));
+                let why = format!(
+                    "{} ({status:?}); {}",
+                    DRIVER_TESTS.tests.join(", "),
+                    driver_figures(&report.console, run)
+                );
                 step!("{}: {name} FAILED: {why}", board.name);
                 summary.add(&board.name, name, false, why, duration);
             }
