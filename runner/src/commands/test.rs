@@ -778,3 +778,26 @@ fn add_boot(summary: &mut Summary, board: &str, report: &BootReport, detail: Str
         None => summary.add(board, "boot", true, detail, report.duration),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::driver_figures;
+
+    /// The figures of one run, in the order printed, whatever the console put before them.
+    #[test]
+    fn driver_figures_are_those_of_the_run() {
+        let console: Vec<String> = [
+            "x86_64 | figure x86_64 device-clock: hw:0,0 +0.12 ppm",
+            "figure x86_64-sync-ptr device-clock: hw:0,0 +9 ppm",
+            "test timing_driver::device_clock_of_the_driver ... ok",
+            "figure x86_64 timer: hw:0,0 irq/s 0.0",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            driver_figures(&console, "x86_64"),
+            "device-clock: hw:0,0 +0.12 ppm; timer: hw:0,0 irq/s 0.0"
+        );
+        assert_eq!(driver_figures(&console, "aarch64"), "");
+    }
+}
