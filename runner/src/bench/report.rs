@@ -498,9 +498,17 @@ impl BoardResult {
                 tried.join(", ")
             );
         }
+        let _ = writeln!(s, "\n{}", self.timer_table());
+        let _ = writeln!(s, "\n{}", self.targets());
+        s
+    }
+
+    /// The timer comparison's table: timer mode beside period mode at the same latency.
+    pub fn timer_table(&self) -> String {
+        let mut s = String::new();
         let _ = writeln!(
             s,
-            "\n| latency (frames) | program | woken by | sound card interrupts / s | wakeups / s | CPU ms per s of audio (whole run) | CPU vs the floor | xruns |\n|---:|---|---|---:|---:|---:|---:|---:|"
+            "| latency (frames) | program | woken by | sound card interrupts / s | wakeups / s | CPU ms per s of audio (whole run) | CPU vs the floor | xruns |\n|---:|---|---|---:|---:|---:|---:|---:|"
         );
         for row in &self.timer {
             let floor = self
@@ -527,7 +535,6 @@ impl BoardResult {
                     .unwrap_or_else(|| "failed".into()),
             );
         }
-        let _ = writeln!(s, "\n{}", self.targets());
         s
     }
 

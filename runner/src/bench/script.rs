@@ -150,6 +150,8 @@ pub struct Plan {
     pub multiarch: String,
     /// Set [`X86_STRING_TUNABLES`] in the guest (x86 targets).
     pub x86_tunables: bool,
+    /// Only the timer comparison (`cargo board bench --timer-only`).
+    pub timer_only: bool,
 }
 
 /// `seconds` of audio rounded up to whole [`FRAME_QUANTUM`]s.
@@ -181,6 +183,7 @@ impl Plan {
             trace_frames: (trace, 2 * trace),
             multiarch: multiarch.to_owned(),
             x86_tunables: target.starts_with("x86_64") || target.starts_with("i686"),
+            timer_only: false,
         }
     }
 
@@ -200,6 +203,9 @@ impl Plan {
         let per_tool = PERIODS.len() as u64 * (audio(c1) + audio(c2) + 3 * (audio(t1) + audio(t2)))
             + HOG_PERIODS.len() as u64 * (3 * audio(c2) + 2);
         let timer = (TIMER_LATENCIES.len() * TIMER_TOOLS.len()) as u64 * (audio(c2) + 2);
+        if self.timer_only {
+            return 180 + 2 * timer;
+        }
         180 + 2 * per_tool * self.tools.len() as u64 + 2 * timer
     }
 }
@@ -264,7 +270,8 @@ $RUN -- {warm_up}
     if plan.x86_tunables {
         let _ = writeln!(s, "export GLIBC_TUNABLES={X86_STRING_TUNABLES}");
     }
-    for tool in &plan.tools {
+    let tools: &[Tool] = if plan.timer_only { &[] } else { &plan.tools };
+    for tool in tools {
         for period in PERIODS {
             let runs = [
                 ("cpu", "", plan.cpu_frames.0),
@@ -284,6 +291,10 @@ $RUN -- {warm_up}
             let _ = writeln!(s, "echo 'BENCH-CASE timer/{}/{latency}'", tool.key);
             let _ = writeln!(s, "$RUN -- {}", timer_command(tool, latency, plan.cpu_frames.1));
         }
+    }
+    if plan.timer_only {
+        s.push_str("echo BENCH-DONE\n");
+        return s;
     }
     s.push_str(
         r#"HOGS=
@@ -347,6 +358,15 @@ mod tests {
         assert!(script.contains("for p in $OFFERED; do\n  echo \"BENCH-CASE hog/floor/$p\"\n"));
         assert!(script.ends_with("echo BENCH-DONE\n"));
         assert!(script.contains("\nexport GLIBC_TUNABLES=glibc.cpu.x86_rep_stosb_threshold=1048576:"));
+        let only = render(&Plan {
+            timer_only: true,
+            ..plan.clone()
+        });
+        assert!(only.contains("BENCH-CASE timer/floor/1024") && only.ends_with("echo BENCH-DONE\n"));
+        assert!(
+            !only.contains("BENCH-CASE cpu") && !only.contains("hog"),
+            "{only}"
+        );
         let arm = Plan::new(
             "aarch64-unknown-linux-gnu",
             "hw:Loopback,0,0",
