@@ -8,6 +8,7 @@ mod adopt;
 #[cfg(feature = "embedded-hal")]
 mod amp;
 mod bad_input;
+mod bridge;
 mod common;
 mod control;
 mod examples;
