@@ -45,7 +45,10 @@ impl Drop for Nominal<'_> {
 fn bridge_keeps_its_queue_bounded_across_two_clocks() {
     let mixer = Mixer::open(card("Loopback").expect("a card with id Loopback")).unwrap();
     let source = rate_shift(&mixer, 0);
-    let _nominal = (Nominal(&mixer, source.clone()), Nominal(&mixer, rate_shift(&mixer, 1)));
+    let _nominal = (
+        Nominal(&mixer, source.clone()),
+        Nominal(&mixer, rate_shift(&mixer, 1)),
+    );
     let shift = 99_950i64;
     write(&mixer, &source, shift);
     let expected_ppm = (100_000.0 / shift as f64 - 1.0) * 1e6;

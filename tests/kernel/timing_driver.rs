@@ -140,6 +140,17 @@ const RATE: u32 = 48_000;
 const PERIOD: u32 = 256;
 const PERIODS: u32 = 32;
 
+/// The timer tests' target fill: `ALSA_DIRECT_TIMER_TARGET` (set by `cargo board test` from
+/// the board's `[audio] buffered_frames`: qemu's HDA codec fetches about 1800 frames ahead
+/// of what it plays, so the hardware pointer leads the sound by that much and a smaller
+/// queue underruns), else `default`.
+fn timer_target(default: u32) -> u32 {
+    std::env::var("ALSA_DIRECT_TIMER_TARGET")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(default)
+}
+
 /// A timer-scheduled playback stream against period mode on the same device. Where the
 /// driver offers `NO_PERIOD_WAKEUP` (snd-hda-intel) the stream runs on its own timer,
 /// keeping the target fill, with no sound card interrupts where period mode raises
@@ -161,7 +172,7 @@ fn timer_mode_spares_the_period_interrupts() {
         "timer",
         &format!("period mode, period {PERIOD} x {PERIODS}: {period_mode}"),
     );
-    let target = 2 * PERIOD;
+    let target = timer_target(2 * PERIOD);
     let mut stream =
         MmapStream::<i16, Playback>::open(&common::playback_device(), &base.timer_scheduled(target))
             .unwrap_or_else(|e| panic!("open: {e}"));
@@ -201,7 +212,7 @@ fn timer_mode_spares_the_period_interrupts() {
     );
     // The target changed while running: up, then down, the stream running between.
     stream.prepare().unwrap_or_else(|e| panic!("prepare: {e}"));
-    for target in [4 * PERIOD, 2 * PERIOD] {
+    for target in [target + 2 * PERIOD, target] {
         assert_eq!(stream.set_target_fill(target), Some(u64::from(target)));
         let mut periods = 0;
         stream
@@ -234,13 +245,16 @@ const CLOCK_SECONDS: u64 = 10;
 /// Prints the estimate, the line's, and the spread of the loop's phase after the first two
 /// seconds (the timestamps' jitter).
 ///
-/// The bound: on qemu's instruction clock (`cargo board test`'s default) the guest's
+/// The bounds: on qemu's instruction clock (`cargo board test`'s default) the guest's
 /// `CLOCK_MONOTONIC` and the emulated device's audio timer both count executed instructions,
-/// so the device runs at its nominal rate but for the rounding of qemu's timer periods (a few
-/// ppm at most); 20 ppm leaves room for that and fails on a device off its rate (a wrong
-/// rate, a lost or doubled period is thousands of ppm). The loop and the line must agree
-/// within 5 ppm (the loopback test's bound). On the host's clock (`--real-clock`) the bound
-/// is not asserted: the host's load moves the guest's time.
+/// so the device runs at its nominal rate (HDA's link counter: -1 ppm against the system
+/// time). What the estimates can see of it is limited by the positions' jitter: qemu's HDA
+/// moves its DMA position in bursts, 300 us rms at the period interrupts (measured on
+/// qemu-x86_64-hda). A line through 8 s of such pairs is good to about 5 ppm
+/// (`σ·√(12/N)/T`): it must be within 10 ppm. The loop's estimate wanders more at its
+/// bandwidth (-14.9 ppm measured at 0.057 Hz after 10 s): within 20 ppm. A wrong rate, a lost
+/// or a doubled period is thousands of ppm. On the host's clock (`--real-clock`) nothing is
+/// asserted: the host's load moves the guest's time.
 #[test]
 fn device_clock_of_the_driver() {
     if on_loopback() {
@@ -278,7 +292,10 @@ fn device_clock_of_the_driver() {
     let wall = started.elapsed().as_secs_f64();
     assert_eq!(stream.xruns(), 0, "xruns while measuring the clock");
     stream.drain().unwrap_or_else(|e| panic!("drain: {e}"));
-    let line = fitted_ppm(&pairs, rate);
+    // The line through the pairs after the first two seconds (the first pair of a stream is
+    // taken before it started).
+    let settled: Vec<(u64, i64)> = pairs.iter().copied().skip_while(|&(hw, _)| hw < settle).collect();
+    let line = fitted_ppm(&settled, rate);
     let rms = (phases.iter().map(|p| p * p).sum::<f64>() / phases.len().max(1) as f64).sqrt();
     let worst = phases.iter().fold(0.0f64, |m, p| m.max(p.abs()));
     figure(
@@ -292,15 +309,14 @@ fn device_clock_of_the_driver() {
             clock.updates()
         ),
     );
-    assert!(
-        (clock.ppm() - line).abs() <= 5.0,
-        "the loop ({:+.2} ppm) and the line ({line:+.2} ppm) disagree",
-        clock.ppm()
-    );
     if std::env::var_os("ALSA_DIRECT_REAL_CLOCK").is_none() {
         assert!(
+            line.abs() <= 10.0,
+            "the line through the pairs runs {line:+.2} ppm off the nominal rate on the instruction clock"
+        );
+        assert!(
             clock.ppm().abs() <= 20.0,
-            "the device runs {:+.2} ppm off its rate on the instruction clock",
+            "the device clock estimates {:+.2} ppm off the nominal rate on the instruction clock",
             clock.ppm()
         );
     }
@@ -433,7 +449,8 @@ fn audio_timestamps_report_the_type_the_driver_gave() {
 
 /// The tone played timer-scheduled for the recording of a real-driver board (the
 /// `timer` heard scenario, `runner/src/audio/scenarios.rs`): 2 s at the scenario's period,
-/// with 32 periods of buffer and a target fill of two periods, drained; the host hears it
+/// with 32 periods of buffer and the board's target fill (`ALSA_DIRECT_TIMER_TARGET`, two
+/// periods by default), drained; the host hears it
 /// clean, every frame. Prints the wakeup mode and the sound card's interrupts a second
 /// (none where the driver offers `NO_PERIOD_WAKEUP`: asserted).
 #[test]
@@ -441,7 +458,8 @@ fn audio_timestamps_report_the_type_the_driver_gave() {
 fn heard_timer_tone() {
     use crate::heard::{self, Settings, Tone};
     let s = Settings::from_env();
-    let config = common::config(Format::S16Le, 2, s.rate, s.period, 32).timer_scheduled(2 * s.period);
+    let config =
+        common::config(Format::S16Le, 2, s.rate, s.period, 32).timer_scheduled(timer_target(2 * s.period));
     let mut stream = MmapStream::<i16, Playback>::open(&common::playback_device(), &config)
         .unwrap_or_else(|e| panic!("open: {e}"));
     let wakeups = stream.setup().wakeups;

@@ -219,9 +219,10 @@ fn timer_rows(cases: &BTreeMap<String, Case>, frames: u64) -> Vec<TimerRow> {
     let mut rows = Vec::new();
     for latency in TIMER_LATENCIES {
         for tool in TIMER_TOOLS {
+            // Exit status 3: the program ran but had xruns (`bench exec`); shown with them.
             let case = cases
                 .get(&format!("timer/{}/{latency}", tool.key))
-                .filter(|c| c.ok());
+                .filter(|c| c.ok() || c.num("status") == Some(3));
             let per_s = |key: &str| Some(case?.num(key)? as f64 / audio_s);
             rows.push(TimerRow {
                 tool,

@@ -99,6 +99,13 @@ pub const DRIVER_TESTS: DriverTests = DriverTests {
     ],
 };
 
+/// The target fill of the timer tests on a board with `audio`: twice what the emulator
+/// fetches ahead of what it plays (`buffered_frames`; its hardware pointer leads the sound by
+/// that much), in whole periods of 256, at least two periods.
+pub fn timer_target(audio: &Audio) -> u32 {
+    (2 * audio.buffered_frames).div_ceil(256).max(2) * 256
+}
+
 /// The figures the driver tests of `run` printed (`figure RUN NAME: TEXT` on the guest's
 /// console), for the summary: `NAME: TEXT`, joined by `; `.
 pub fn driver_figures(console: &[String], run: &str) -> String {
@@ -176,6 +183,7 @@ fn heard_board(
         jobs.push(unmute);
         for (_, name, scenario) in planned.iter().filter(|(i, _, _)| *i == index) {
             let mut env = board.guest_env(run);
+            env.insert("ALSA_DIRECT_TIMER_TARGET".into(), timer_target(audio).to_string());
             env.extend(scenario.env.iter().cloned());
             if let Some(reference) = scenario.aplay {
                 jobs.push(aplay_job(
@@ -235,6 +243,7 @@ fn heard_board(
             .to_vec();
         args.extend(DRIVER_TESTS.tests.iter().map(|t| t.to_string()));
         let mut env = board.guest_env(run);
+        env.insert("ALSA_DIRECT_TIMER_TARGET".into(), timer_target(audio).to_string());
         if opts.clock == Clock::Real {
             // The device clock's bound holds on the instruction clock only.
             env.insert("ALSA_DIRECT_REAL_CLOCK".into(), "1".into());
@@ -799,5 +808,15 @@ mod tests {
             "device-clock: hw:0,0 +0.12 ppm; timer: hw:0,0 irq/s 0.0"
         );
         assert_eq!(driver_figures(&console, "aarch64"), "");
+    }
+
+    #[test]
+    fn the_timer_target_covers_what_the_emulator_fetches_ahead() {
+        let audio = |buffered: u32| -> crate::boards::Audio {
+            toml::from_str(&format!("devices = []\nbuffered_frames = {buffered}")).unwrap()
+        };
+        assert_eq!(super::timer_target(&audio(2048)), 4096);
+        assert_eq!(super::timer_target(&audio(512)), 1024);
+        assert_eq!(super::timer_target(&audio(0)), 512);
     }
 }
