@@ -269,6 +269,24 @@ impl PcmDevice {
         }
     }
 
+    /// `DRAIN` without waiting: the descriptor is non-blocking for the call, so the kernel
+    /// puts the stream in `DRAINING` (starting a prepared one) and answers `EAGAIN` instead
+    /// of sleeping. The kernel ends the drain at the first position update that finds the
+    /// queue played. A stream without period interrupts needs this: the blocking drain waits
+    /// for a position update that no interrupt brings.
+    #[cfg(any(feature = "timer", test))]
+    pub(crate) fn start_drain(&self) -> Result<()> {
+        use rustix::fs::OFlags;
+        let fd = self.fd();
+        rustix::fs::fcntl_setfl(fd, OFlags::NONBLOCK).map_err(|e| Error::sys(Op::SetBlocking, e))?;
+        let drained = sys::command(fd, ioctl::PCM_DRAIN);
+        rustix::fs::fcntl_setfl(fd, OFlags::empty()).map_err(|e| Error::sys(Op::SetBlocking, e))?;
+        match drained {
+            Err(Error::Sys { errno, .. }) if errno == Errno::AGAIN => Ok(()),
+            other => other,
+        }
+    }
+
     /// `STATUS_EXT` asking for the audio timestamp `audio_tstamp_data` describes (type and
     /// delay report bits): the full status, with the driver's report in the same field.
     pub(crate) fn status_ext(&self, audio_tstamp_data: u32) -> Result<abi::SndPcmStatus64> {

@@ -263,6 +263,11 @@ pub struct BenchArgs {
     /// Only write the report again from the saved per-board results
     #[arg(long)]
     pub report: bool,
+    /// Only the timer comparison: timer mode beside period mode (interrupts, wakeups and CPU
+    /// per second of audio); printed and written to target/bench/timer/BOARD.md, leaving the
+    /// saved results and docs/benchmarks.md as they are
+    #[arg(long)]
+    pub timer_only: bool,
     /// How to boot them (--real-clock and --kvm are ignored: benchmarks run on the
     /// instruction clock).
     #[command(flatten)]

@@ -148,7 +148,11 @@ fn real_main(cli: Cli) -> Result<i32> {
                 .iter()
                 .filter(|b| !selection.boards.is_empty() || b.standin.is_none())
                 .collect();
-            let ok = commands::bench::bench(&ws, &mut host, &selected, &opts, args.seconds)?;
+            let ok = if args.timer_only {
+                commands::bench::bench_timer(&ws, &mut host, &selected, &opts, args.seconds)?
+            } else {
+                commands::bench::bench(&ws, &mut host, &selected, &opts, args.seconds)?
+            };
             Ok(if ok { 0 } else { 1 })
         }
         Command::Soak(args) => {

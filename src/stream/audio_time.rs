@@ -115,8 +115,11 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 // `Sframes` is `i64` on 64-bit targets, `i32` on 32-bit ones.
 #[allow(clippy::useless_conversion)]
 fn decode(status: &SndPcmStatus64, requested: AudioTimestampType) -> Result<AudioTime> {
-    let data = status.audio_tstamp_data;
-    let valid = data & 1 != 0;
+    // The kernel keeps the request in the low 16 bits and packs its report above them
+    // (`snd_pcm_pack_audio_tstamp_report`): valid (bit 0), the actual type (bits 1-4),
+    // whether the accuracy is reported (bit 5).
+    let report = status.audio_tstamp_data >> 16;
+    let valid = report & 1 != 0;
     let time = |t: &SndTimespec64| Timestamp {
         sec: t.tv_sec,
         nsec: t.tv_nsec & 0xffff_ffff,
@@ -124,11 +127,16 @@ fn decode(status: &SndPcmStatus64, requested: AudioTimestampType) -> Result<Audi
     Ok(AudioTime {
         requested,
         actual: if valid {
-            AudioTimestampType::from_raw((data >> 1) & 0xf)
+            match (report >> 1) & 0xf {
+                // A driver without its own audio time (no `get_time_info`) leaves the type
+                // at 0 (`COMPAT`): the time derived from the position, the default.
+                0 => Some(AudioTimestampType::Default),
+                raw => AudioTimestampType::from_raw(raw),
+            }
         } else {
             None
         },
-        accuracy_ns: (valid && data & (1 << 5) != 0).then_some(status.audio_tstamp_accuracy),
+        accuracy_ns: (valid && report & (1 << 5) != 0).then_some(status.audio_tstamp_accuracy),
         audio_timestamp: time(&status.audio_tstamp),
         timestamp: time(&status.tstamp),
         driver_timestamp: time(&status.driver_tstamp),

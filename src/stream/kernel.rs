@@ -50,6 +50,10 @@ pub(crate) trait Kernel {
     /// Sleeps `nanos` nanoseconds: a timer-scheduled stream's wait.
     #[cfg(any(feature = "timer", test))]
     fn sleep(&mut self, nanos: u64);
+    /// `DRAIN` without waiting ([`PcmDevice::start_drain`]): a timer-scheduled stream's
+    /// drain, which then sleeps and asks for the position until the kernel ends it.
+    #[cfg(any(feature = "timer", test))]
+    fn start_drain(&mut self) -> Result<()>;
     /// `DELAY`.
     fn delay(&self) -> Result<i64>;
     /// The DMA buffer: its start and length in bytes.
@@ -143,6 +147,11 @@ impl Kernel for HwKernel {
     #[cfg(any(feature = "timer", test))]
     fn sleep(&mut self, nanos: u64) {
         sys::sleep_ns(nanos)
+    }
+
+    #[cfg(any(feature = "timer", test))]
+    fn start_drain(&mut self) -> Result<()> {
+        self.pcm.start_drain()
     }
 
     fn delay(&self) -> Result<i64> {

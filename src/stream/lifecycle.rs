@@ -89,6 +89,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             return Err(fault);
         }
         silenced?;
+        #[cfg(any(feature = "timer", test))]
+        if self.timer.is_some() && D::DIRECTION == Direction::Playback {
+            return self.timer_drain();
+        }
         self.kernel.command(Command::Drain)?;
         self.moved()
     }

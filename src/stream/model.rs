@@ -104,6 +104,9 @@ impl Kernel for TestKernel {
     fn sleep(&mut self, nanos: u64) {
         either!(self, k => k.sleep(nanos))
     }
+    fn start_drain(&mut self) -> Result<()> {
+        either!(self, k => k.start_drain())
+    }
     fn delay(&self) -> Result<i64> {
         either!(self, k => k.delay())
     }
@@ -148,6 +151,9 @@ pub(crate) struct Truth {
     /// The clock (frames) at which the card is disconnected while the hardware moves (a USB
     /// device pulled out mid-stream or mid-drain).
     pub disconnect_at: Option<u64>,
+    /// No period interrupts (`SNDRV_PCM_HW_PARAMS_NO_PERIOD_WAKEUP`): nothing moves the
+    /// position but the process's own position updates, so a blocking `DRAIN` never returns.
+    pub no_period_wakeup: bool,
     pub can_resume: bool,
     /// The driver's `ack` refuses the next pointer update (`EPIPE`).
     pub ack_fails: bool,
@@ -476,6 +482,10 @@ impl Truth {
                     SNDRV_PCM_STATE_DRAINING => {}
                     _ => self.state = SNDRV_PCM_STATE_SETUP,
                 }
+                assert!(
+                    !(self.no_period_wakeup && self.state == SNDRV_PCM_STATE_DRAINING),
+                    "a blocking DRAIN without period interrupts never returns"
+                );
                 while self.state == SNDRV_PCM_STATE_DRAINING {
                     if self.stalled {
                         self.state = SNDRV_PCM_STATE_SETUP;
@@ -640,6 +650,7 @@ impl KernelModel {
             tick: setup.tick,
             stalled: false,
             disconnect_at: None,
+            no_period_wakeup: false,
             can_resume: true,
             ack_fails: false,
             hostile: None,
@@ -817,6 +828,30 @@ impl Kernel for KernelModel {
         if !truth.stalled {
             truth.hardware(frames);
         }
+    }
+
+    fn start_drain(&mut self) -> Result<()> {
+        use abi::*;
+        let mut truth = self.truth.borrow_mut();
+        truth.calls += 1;
+        truth.gone(Op::Drain)?;
+        if truth.state == SNDRV_PCM_STATE_OPEN {
+            return Err(Error::sys(Op::Drain, Errno::BADFD));
+        }
+        if truth.capture {
+            truth.state = SNDRV_PCM_STATE_SETUP;
+            return Ok(());
+        }
+        match truth.state {
+            SNDRV_PCM_STATE_PREPARED if truth.queued() > 0 => {
+                truth.state = SNDRV_PCM_STATE_DRAINING;
+                truth.playback_silence();
+            }
+            SNDRV_PCM_STATE_RUNNING | SNDRV_PCM_STATE_PAUSED => truth.state = SNDRV_PCM_STATE_DRAINING,
+            SNDRV_PCM_STATE_DRAINING => {}
+            _ => truth.state = SNDRV_PCM_STATE_SETUP,
+        }
+        Ok(())
     }
 
     fn delay(&self) -> Result<i64> {

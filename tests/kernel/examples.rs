@@ -26,7 +26,7 @@ const FREQ: f64 = 1000.0;
 const LEVEL: f64 = 0.5;
 
 /// The built example `name`.
-fn example(name: &str) -> PathBuf {
+pub(crate) fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
     let dir = exe.parent().expect("the test binary's directory");
     // The guest layout, then cargo's (target/<triple>/release/deps/kernel-<hash>).

@@ -8,6 +8,7 @@ mod adopt;
 #[cfg(feature = "embedded-hal")]
 mod amp;
 mod bad_input;
+mod bridge;
 mod common;
 mod control;
 mod examples;
@@ -21,4 +22,5 @@ mod soak;
 mod stream_loop;
 mod syscalls;
 mod timing;
+mod timing_driver;
 mod transport;

@@ -3,12 +3,19 @@
 //!
 //! ```text
 //! bench play --period N [--frames F] [--periods 4] [--device hw:Loopback,0,0] [--sync-ptr]
+//!            [--timer TARGET]
 //!     streams F frames of silence (S16_LE, stereo, 48 kHz; 480000 by default), drains, and prints
-//!     BENCH-PLAY frames=.. periods=.. xruns=.. period=.. transport=..
+//!     BENCH-PLAY frames=.. periods=.. xruns=.. period=.. wakeups=.. transport=..
+//!     --timer: timer-scheduled (no period interrupts where the driver allows), keeping
+//!     TARGET frames queued; wakeups= says what the stream got (Timer, or the fallback).
 //! bench exec [--trace] [--limit SECONDS] -- COMMAND [ARGS...]
 //!     runs COMMAND (stdout and stderr to /tmp/bench-child.out, echoed afterwards) and prints
-//!     BENCH-EXEC status=.. user_us=.. sys_us=.. wall_us=.. xruns=.. [syscalls=name:n,...]
-//!     xruns: the `xruns=` of a BENCH-PLAY line, or aplay's "underrun" messages.
+//!     BENCH-EXEC status=.. user_us=.. sys_us=.. wall_us=.. xruns=.. nvcsw=.. [irqs=..]
+//!                [syscalls=name:n,...]
+//!     xruns: the `xruns=` of a BENCH-PLAY line, or aplay's "underrun" messages. nvcsw: the
+//!     command's voluntary context switches (each sleep it was woken from). irqs: the sound
+//!     card's interrupts while it ran (the `/proc/interrupts` lines of `snd_` drivers; absent
+//!     where none is listed: the loopback has none, USB audio shares its host controller's).
 //!     --trace: counts COMMAND's system calls with ptrace (PTRACE_GET_SYSCALL_INFO); tracing
 //!     slows it down, so measure CPU in an untraced run. --limit: COMMAND gets SIGALRM after
 //!     SECONDS (a program stuck on a stalled device ends as a failed run, not a hung bench).
@@ -27,6 +34,7 @@ use alsa_direct_guest_tools::tracer::{self, Traced, Window};
 /// `bench --help`: the module documentation's usage.
 const USAGE: &str = "
 usage: bench play --period N [--frames F] [--periods 4] [--device hw:Loopback,0,0] [--sync-ptr]
+                  [--timer TARGET]
        bench exec [--trace] [--limit SECONDS] -- COMMAND [ARGS...]
        bench hog
 the guest side of `cargo board bench`: a playback stream to measure (prints BENCH-PLAY ...), a
@@ -59,6 +67,7 @@ fn play(args: &[String]) -> i32 {
     let mut periods = 4u32;
     let mut frames = 480_000u64;
     let mut sync_ptr = false;
+    let mut timer = None;
     let mut device = std::env::var("ALSA_DIRECT_PLAYBACK").unwrap_or_else(|_| "hw:Loopback,0,0".into());
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -69,13 +78,14 @@ fn play(args: &[String]) -> i32 {
             "--frames" => frames = value().parse().unwrap_or(frames),
             "--device" => device = value(),
             "--sync-ptr" => sync_ptr = true,
+            "--timer" => timer = value().parse().ok(),
             other => {
                 eprintln!("bench play: unknown argument {other}");
                 return 2;
             }
         }
     }
-    let config = Config::new(Format::S16Le, 2, 48_000)
+    let mut config = Config::new(Format::S16Le, 2, 48_000)
         .period_size(period)
         .periods(periods)
         .matching(Matching::Nearest)
@@ -84,6 +94,9 @@ fn play(args: &[String]) -> i32 {
         } else {
             TransportChoice::Auto
         });
+    if let Some(target) = timer {
+        config = config.timer_scheduled(target);
+    }
     let opened = MmapStream::<i16, Playback>::open(&device, &config).map_err(alsa_direct::Error::from);
     let result = opened.and_then(|mut stream| {
         let mut count = 0u64;
@@ -102,13 +115,14 @@ fn play(args: &[String]) -> i32 {
             count,
             stream.xruns(),
             stream.setup().negotiated.period_size,
+            stream.setup().wakeups,
             stream.transport(),
         ))
     });
     match result {
-        Ok((frames, count, xruns, period, transport)) => {
+        Ok((frames, count, xruns, period, wakeups, transport)) => {
             println!(
-                "BENCH-PLAY frames={frames} periods={count} xruns={xruns} period={period} transport={transport}"
+                "BENCH-PLAY frames={frames} periods={count} xruns={xruns} period={period} wakeups={wakeups:?} transport={transport}"
             );
             0
         }
@@ -161,6 +175,7 @@ fn exec(args: &[String]) -> i32 {
     let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
     argv_ptrs.push(std::ptr::null());
     let out_path = CString::new(CHILD_OUTPUT).unwrap();
+    let irqs_before = sound_interrupts();
     let started = Instant::now();
     // SAFETY: the child only calls async-signal-safe functions before exec.
     let pid = unsafe { libc::fork() };
@@ -200,6 +215,9 @@ fn exec(args: &[String]) -> i32 {
         plain_wait(pid)
     };
     let wall = started.elapsed();
+    let irqs = irqs_before
+        .zip(sound_interrupts())
+        .map(|(a, b)| b.saturating_sub(a));
     let output = std::fs::read_to_string(CHILD_OUTPUT).unwrap_or_default();
     let xruns = xruns_in(&output);
     for line in output.lines().take(8) {
@@ -212,11 +230,15 @@ fn exec(args: &[String]) -> i32 {
         );
     }
     let mut line = format!(
-        "BENCH-EXEC status={status} user_us={} sys_us={} wall_us={} xruns={xruns}",
+        "BENCH-EXEC status={status} user_us={} sys_us={} wall_us={} xruns={xruns} nvcsw={}",
         micros(usage.ru_utime),
         micros(usage.ru_stime),
-        wall.as_micros()
+        wall.as_micros(),
+        usage.ru_nvcsw
     );
+    if let Some(irqs) = irqs {
+        line.push_str(&format!(" irqs={irqs}"));
+    }
     if trace {
         let list: Vec<String> = counts
             .iter()
@@ -236,6 +258,22 @@ fn exec(args: &[String]) -> i32 {
 #[allow(clippy::useless_conversion)]
 fn micros(tv: libc::timeval) -> i64 {
     i64::from(tv.tv_sec) * 1_000_000 + i64::from(tv.tv_usec)
+}
+
+/// The sound cards' interrupts so far: the `/proc/interrupts` lines naming an ALSA driver
+/// (`snd_hda_intel:card0`), summed over the CPUs; `None` where there is none.
+fn sound_interrupts() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/interrupts").ok()?;
+    let mut total = None;
+    for line in text.lines().filter(|l| l.contains("snd_")) {
+        let counts: u64 = line
+            .split_whitespace()
+            .skip(1)
+            .map_while(|field| field.parse::<u64>().ok())
+            .sum();
+        *total.get_or_insert(0) += counts;
+    }
+    total
 }
 
 /// Xruns reported in a command's output: `xruns=N` of `bench play`, else aplay's underruns.

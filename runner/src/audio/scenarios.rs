@@ -197,6 +197,17 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
             ..clean.clone()
         },
     });
+    // The tone timer-scheduled (no period interrupts where the driver offers
+    // NO_PERIOD_WAKEUP; period interrupts elsewhere): heard clean, every frame, drained by
+    // the stream's own timer. 32 periods of 256 frames, a target fill of two periods.
+    list.push(Scenario {
+        name: "timer".into(),
+        test: "timer",
+        aplay: None,
+        env: vec![("ALSA_DIRECT_PERIOD_FRAMES".into(), "256".into())],
+        frequency: 440.0,
+        expect: clean.clone(),
+    });
     // Each restart may be heard as one break where the emulator dropped what it held: at most
     // one break per restart, each cycle heard whole but for what the emulator drops.
     let mut cycles_env = period(256).to_vec();
@@ -577,7 +588,7 @@ mod tests {
         let names: Vec<String> = scenarios(&audio(), 48_000).into_iter().map(|s| s.name).collect();
         assert!(names.contains(&"tone-p64".to_owned()) && names.contains(&"tone-p4096".to_owned()));
         assert!(names.contains(&"tone-s32_le".to_owned()));
-        for name in ["pause-resume", "xrun", "cycles"] {
+        for name in ["pause-resume", "xrun", "cycles", "timer"] {
             assert!(names.contains(&name.to_owned()), "{name}");
         }
         let p64 = &scenarios(&audio(), 48_000)[0];

@@ -10,7 +10,8 @@ use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
 use crate::bench::script::{
-    Plan, Tool, APLAY_MMAP, FLOOR, FLOOR_SYNC_PTR, HOG_PERIODS, PERIODS, RATE, X86_STRING_TUNABLES,
+    Plan, TimerTool, Tool, APLAY_MMAP, FLOOR, FLOOR_SYNC_PTR, HOG_PERIODS, PERIODS, RATE, TIMER_LATENCIES,
+    TIMER_TOOLS, X86_STRING_TUNABLES,
 };
 
 /// One measurement: the fields of its `BENCH-EXEC` line and of the `BENCH-PLAY` line of
@@ -191,6 +192,55 @@ pub struct HogResult {
     pub tried: Vec<(u32, Option<u64>)>,
 }
 
+/// One program at one latency in the timer comparison (one long untraced run), per second
+/// of audio.
+#[derive(Debug, Clone)]
+pub struct TimerRow {
+    /// The program.
+    pub tool: TimerTool,
+    /// Frames queued (timer mode) or in the buffer (period mode).
+    pub latency: u32,
+    /// How alsa-direct's stream was woken (`Timer`, `PeriodInterrupts`, the fallback), or `-`.
+    pub wakeups: String,
+    /// Sound card interrupts (None: none listed for the card, or the run failed).
+    pub irqs_per_s: Option<f64>,
+    /// The program's voluntary context switches: the times it slept and was woken.
+    pub wakeups_per_s: Option<f64>,
+    /// CPU (user + system) in milliseconds, the whole run (set-up and drain included).
+    pub cpu_ms_per_s: Option<f64>,
+    /// Xruns (None: the run failed).
+    pub xruns: Option<u64>,
+}
+
+/// The timer comparison's rows from the cases `timer/<tool>/<latency>`, each run
+/// `frames` long.
+fn timer_rows(cases: &BTreeMap<String, Case>, frames: u64) -> Vec<TimerRow> {
+    let audio_s = frames as f64 / RATE as f64;
+    let mut rows = Vec::new();
+    for latency in TIMER_LATENCIES {
+        for tool in TIMER_TOOLS {
+            // Exit status 3: the program ran but had xruns (`bench exec`); shown with them.
+            let case = cases
+                .get(&format!("timer/{}/{latency}", tool.key))
+                .filter(|c| c.ok() || c.num("status") == Some(3));
+            let per_s = |key: &str| Some(case?.num(key)? as f64 / audio_s);
+            rows.push(TimerRow {
+                tool,
+                latency,
+                wakeups: case
+                    .and_then(|c| c.play.get("wakeups").cloned())
+                    .unwrap_or_else(|| "-".into()),
+                irqs_per_s: per_s("irqs"),
+                wakeups_per_s: per_s("nvcsw"),
+                cpu_ms_per_s: case
+                    .and_then(|c| Some((c.num("user_us")? + c.num("sys_us")?) as f64 / 1000.0 / audio_s)),
+                xruns: case.and_then(|c| c.num("xruns")),
+            });
+        }
+    }
+    rows
+}
+
 /// A board's results.
 #[derive(Debug, Clone)]
 pub struct BoardResult {
@@ -214,6 +264,8 @@ pub struct BoardResult {
     pub rows: Vec<Row>,
     /// Per tool.
     pub hog: Vec<HogResult>,
+    /// Timer mode beside period mode, per latency and program.
+    pub timer: Vec<TimerRow>,
     /// Stripped size of the static `tone` example (bytes), or why it is missing.
     pub tone_size: Result<u64, String>,
     /// Stripped size of the firmware `fw-tone` (no std, no libc; bytes), or why it is
@@ -325,6 +377,7 @@ pub fn evaluate(
         trace_frames: plan.trace_frames,
         rows,
         hog,
+        timer: timer_rows(cases, plan.cpu_frames.1),
         tone_size,
         firmware_size: Err("not measured".into()),
     }
@@ -446,7 +499,43 @@ impl BoardResult {
                 tried.join(", ")
             );
         }
+        let _ = writeln!(s, "\n{}", self.timer_table());
         let _ = writeln!(s, "\n{}", self.targets());
+        s
+    }
+
+    /// The timer comparison's table: timer mode beside period mode at the same latency.
+    pub fn timer_table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "| latency (frames) | program | woken by | sound card interrupts / s | wakeups / s | CPU ms per s of audio (whole run) | CPU vs the floor | xruns |\n|---:|---|---|---:|---:|---:|---:|---:|"
+        );
+        for row in &self.timer {
+            let floor = self
+                .timer
+                .iter()
+                .find(|r| r.tool.key == "floor" && r.latency == row.latency)
+                .and_then(|r| r.cpu_ms_per_s);
+            let over_floor = match (floor, row.cpu_ms_per_s) {
+                (Some(f), Some(c)) if row.tool.key != "floor" && f > 0.0 => format!("{:.2}x", c / f),
+                _ => "-".into(),
+            };
+            let _ = writeln!(
+                s,
+                "| {} ({:.1} ms) | {} | {} | {} | {} | {} | {over_floor} | {} |",
+                row.latency,
+                f64::from(row.latency) * 1000.0 / RATE as f64,
+                row.tool.label,
+                row.wakeups,
+                opt(row.irqs_per_s, 1),
+                opt(row.wakeups_per_s, 1),
+                opt(row.cpu_ms_per_s, 2),
+                row.xruns
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| "failed".into()),
+            );
+        }
         s
     }
 
@@ -578,6 +667,16 @@ impl BoardResult {
                 "key": h.tool.key,
                 "min_period": h.min_period,
                 "tried": h.tried.iter().map(|(p, x)| json!({"period": p, "xruns": x})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "timer": self.timer.iter().map(|r| json!({
+                "program": r.tool.label,
+                "key": r.tool.key,
+                "latency_frames": r.latency,
+                "woken_by": r.wakeups,
+                "irqs_per_s": r.irqs_per_s,
+                "wakeups_per_s": r.wakeups_per_s,
+                "cpu_ms_per_s_whole_run": r.cpu_ms_per_s,
+                "xruns": r.xruns,
             })).collect::<Vec<_>>(),
             "tone_stripped_bytes": self.tone_size.as_ref().ok(),
             "firmware_stripped_bytes": self.firmware_size.as_ref().ok(),
@@ -941,5 +1040,43 @@ mod tests {
         let (cases, _) = parse(&cut);
         let err = check_ran(&plan, &cases).unwrap_err().to_string();
         assert!(err.starts_with("no run of aplay beside the busy loop"), "{err}");
+    }
+
+    /// The timer comparison per second of audio: interrupts and wakeups from `BENCH-EXEC`,
+    /// the wakeup mode from alsa-direct's `BENCH-PLAY`; a failed run shows as failed.
+    #[test]
+    fn timer_rows_are_per_second_of_audio() {
+        let frames = 480_000;
+        let lines: Vec<String> = [
+            "BENCH-CASE timer/direct-timer/512",
+            "  | BENCH-PLAY frames=480000 periods=1875 xruns=0 period=256 wakeups=Timer transport=mmap status/control",
+            "BENCH-EXEC status=0 user_us=20000 sys_us=30000 wall_us=1 xruns=0 nvcsw=1880 irqs=3",
+            "BENCH-CASE timer/direct-period/512",
+            "BENCH-EXEC status=0 user_us=40000 sys_us=60000 wall_us=1 xruns=0 nvcsw=3750 irqs=3750",
+            "BENCH-CASE timer/floor/512",
+            "BENCH-EXEC status=0 user_us=25000 sys_us=25000 wall_us=1 xruns=0 nvcsw=3750",
+            "BENCH-CASE timer/aplay-mmap/512",
+            "BENCH-EXEC status=1 user_us=1 sys_us=1 wall_us=1 xruns=0 nvcsw=1",
+        ]
+        .map(String::from)
+        .to_vec();
+        let (cases, _) = parse(&lines);
+        let rows = timer_rows(&cases, frames);
+        assert_eq!(rows.len(), TIMER_LATENCIES.len() * TIMER_TOOLS.len());
+        let timer = &rows[0];
+        assert_eq!((timer.tool.key, timer.latency), ("direct-timer", 512));
+        assert_eq!(timer.wakeups, "Timer");
+        assert_eq!(timer.irqs_per_s, Some(0.3));
+        assert_eq!(timer.wakeups_per_s, Some(188.0));
+        assert_eq!(timer.cpu_ms_per_s, Some(5.0));
+        assert_eq!(timer.xruns, Some(0));
+        let period = &rows[1];
+        assert_eq!(
+            (period.irqs_per_s, period.cpu_ms_per_s),
+            (Some(375.0), Some(10.0))
+        );
+        assert_eq!(rows[3].tool.key, "floor");
+        assert_eq!(rows[3].irqs_per_s, None, "no interrupts listed");
+        assert_eq!((rows[2].xruns, rows[2].cpu_ms_per_s), (None, None), "failed");
     }
 }

@@ -70,6 +70,63 @@ pub const PERIODS: [u32; 3] = [64, 256, 1024];
 /// Period sizes tried, ascending, for the smallest stable one beside the CPU hog.
 pub const HOG_PERIODS: [u32; 7] = [16, 32, 64, 128, 256, 512, 1024];
 
+/// Timer mode beside period mode: the latencies measured, in frames at 48 kHz (10.7 and
+/// 85.3 ms). Timer mode keeps this many frames queued in a buffer of [`TIMER_PERIODS`] x
+/// [`TIMER_PERIOD`] frames; the period-mode programs play 4 periods of a quarter of it.
+/// (snd-hda-intel allows 32 periods at most, and the crate's target fill is at least two
+/// periods, so with a buffer of 8192 frames 512 is the lowest target. qemu's HDA codec
+/// fetches about 1800 frames ahead of what it plays: on it 512 underruns, in either mode.)
+pub const TIMER_LATENCIES: [u32; 2] = [512, 4096];
+/// The timer-mode stream's period (its fill granularity).
+pub const TIMER_PERIOD: u32 = 256;
+/// The timer-mode stream's periods: a buffer of 8192 frames.
+pub const TIMER_PERIODS: u32 = 32;
+
+/// A program in the timer comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimerTool {
+    /// Id in case names and JSON.
+    pub key: &'static str,
+    /// Name in the tables.
+    pub label: &'static str,
+}
+
+/// The programs of the timer comparison, in table order.
+pub const TIMER_TOOLS: [TimerTool; 4] = [
+    TimerTool {
+        key: "direct-timer",
+        label: "alsa-direct, timer mode (8192-frame buffer)",
+    },
+    TimerTool {
+        key: "direct-period",
+        label: "alsa-direct, period mode",
+    },
+    TimerTool {
+        key: "aplay-mmap",
+        label: "aplay -M (alsa-lib, period mode)",
+    },
+    TimerTool {
+        key: "floor",
+        label: "floor (C, no samples, period mode)",
+    },
+];
+
+/// The shell command that streams `frames` frames with the timer comparison's `tool` at
+/// `latency` frames on the device in `$DEVICE`.
+pub fn timer_command(tool: TimerTool, latency: u32, frames: u64) -> String {
+    let period = latency / 4;
+    match tool.key {
+        "direct-timer" => format!(
+            "{BENCH_BINARY} play --device $DEVICE --period {TIMER_PERIOD} --periods {TIMER_PERIODS} --timer {latency} --frames {frames}"
+        ),
+        "direct-period" => format!("{BENCH_BINARY} play --device $DEVICE --period {period} --periods 4 --frames {frames}"),
+        "floor" => format!("{FLOOR_BINARY} --device $DEVICE --period {period} --frames {frames}"),
+        _ => format!(
+            "/usr/bin/aplay -M -D $DEVICE -f S16_LE -c 2 -r {RATE} --period-size={period} --buffer-size={latency} -s {frames} -t raw /dev/zero"
+        ),
+    }
+}
+
 /// Sample rate of every run.
 pub const RATE: u64 = 48_000;
 /// Every run length is a multiple of this many frames: whole buffers (4 periods) at every
@@ -94,6 +151,8 @@ pub struct Plan {
     pub multiarch: String,
     /// Set [`X86_STRING_TUNABLES`] in the guest (x86 targets).
     pub x86_tunables: bool,
+    /// Only the timer comparison (`cargo board bench --timer-only`).
+    pub timer_only: bool,
 }
 
 /// `seconds` of audio rounded up to whole [`FRAME_QUANTUM`]s.
@@ -125,6 +184,7 @@ impl Plan {
             trace_frames: (trace, 2 * trace),
             multiarch: multiarch.to_owned(),
             x86_tunables: target.starts_with("x86_64") || target.starts_with("i686"),
+            timer_only: false,
         }
     }
 
@@ -143,7 +203,11 @@ impl Plan {
         let (t1, t2) = self.trace_frames;
         let per_tool = PERIODS.len() as u64 * (audio(c1) + audio(c2) + 3 * (audio(t1) + audio(t2)))
             + HOG_PERIODS.len() as u64 * (3 * audio(c2) + 2);
-        180 + 2 * per_tool * self.tools.len() as u64
+        let timer = (TIMER_LATENCIES.len() * TIMER_TOOLS.len()) as u64 * (audio(c2) + 2);
+        if self.timer_only {
+            return 180 + 2 * timer;
+        }
+        180 + 2 * per_tool * self.tools.len() as u64 + 2 * timer
     }
 }
 
@@ -207,7 +271,8 @@ $RUN -- {warm_up}
     if plan.x86_tunables {
         let _ = writeln!(s, "export GLIBC_TUNABLES={X86_STRING_TUNABLES}");
     }
-    for tool in &plan.tools {
+    let tools: &[Tool] = if plan.timer_only { &[] } else { &plan.tools };
+    for tool in tools {
         for period in PERIODS {
             let runs = [
                 ("cpu", "", plan.cpu_frames.0),
@@ -220,6 +285,17 @@ $RUN -- {warm_up}
                 let _ = writeln!(s, "$RUN {flag}-- {}", command(*tool, &period.to_string(), frames));
             }
         }
+    }
+    // Timer mode beside period mode at the same latency: one untraced long run each.
+    for latency in TIMER_LATENCIES {
+        for tool in TIMER_TOOLS {
+            let _ = writeln!(s, "echo 'BENCH-CASE timer/{}/{latency}'", tool.key);
+            let _ = writeln!(s, "$RUN -- {}", timer_command(tool, latency, plan.cpu_frames.1));
+        }
+    }
+    if plan.timer_only {
+        s.push_str("echo BENCH-DONE\n");
+        return s;
     }
     s.push_str(
         r#"HOGS=
@@ -276,10 +352,22 @@ mod tests {
         assert!(script.contains("echo 'BENCH-CASE cpu241664/direct-sync-ptr/64'\n$RUN -- /bench/bench play --device $DEVICE --period 64 --frames 241664 --sync-ptr\n"));
         assert!(script.contains("echo 'BENCH-CASE trace98304/floor-sync-ptr/256'\n$RUN --trace -- /bench/floor --device $DEVICE --period 256 --frames 98304 --sync-ptr\n"));
         assert!(script.contains("echo 'BENCH-CASE trace196608/aplay-mmap/1024'\n$RUN --trace -- /usr/bin/aplay -M -D $DEVICE -f S16_LE -c 2 -r 48000 --period-size=1024 --buffer-size=$((4*1024)) -s 196608 -t raw /dev/zero\n"));
+        assert!(script.contains("echo 'BENCH-CASE timer/direct-timer/512'\n$RUN -- /bench/bench play --device $DEVICE --period 256 --periods 32 --timer 512 --frames 483328\n"), "{script}");
+        assert!(script.contains("echo 'BENCH-CASE timer/aplay-mmap/4096'\n$RUN -- /usr/bin/aplay -M -D $DEVICE -f S16_LE -c 2 -r 48000 --period-size=1024 --buffer-size=4096 -s 483328 -t raw /dev/zero\n"));
+        assert!(script.contains("echo 'BENCH-CASE timer/floor/512'\n$RUN -- /bench/floor --device $DEVICE --period 128 --frames 483328\n"));
         assert!(script.contains("for p in 16 32 64 128 256 512 1024; do\n  if /bench/floor --device $DEVICE --period $p --setup-only 2>/dev/null; then OFFERED=\"$OFFERED $p\"; fi\ndone\n"));
         assert!(script.contains("for p in $OFFERED; do\n  echo \"BENCH-CASE hog/floor/$p\"\n"));
         assert!(script.ends_with("echo BENCH-DONE\n"));
         assert!(script.contains("\nexport GLIBC_TUNABLES=glibc.cpu.x86_rep_stosb_threshold=1048576:"));
+        let only = render(&Plan {
+            timer_only: true,
+            ..plan.clone()
+        });
+        assert!(only.contains("BENCH-CASE timer/floor/4096") && only.ends_with("echo BENCH-DONE\n"));
+        assert!(
+            !only.contains("BENCH-CASE cpu") && !only.contains("hog"),
+            "{only}"
+        );
         let arm = Plan::new(
             "aarch64-unknown-linux-gnu",
             "hw:Loopback,0,0",

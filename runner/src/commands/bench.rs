@@ -45,7 +45,7 @@ pub fn bench(
     let mut all_ok = true;
     for board in boards {
         step!("=== {}: benchmark, {seconds} s per run ===", board.name);
-        match bench_board(ws, host, board, opts, seconds, &out_dir) {
+        match bench_board(ws, host, board, opts, seconds, &out_dir, false) {
             Ok(result) => {
                 let md = format!(
                     "{}\n`cargo board bench --seconds {seconds} {}` on {}.\n\n{}",
@@ -75,6 +75,48 @@ pub fn bench(
         return Ok(false);
     }
     write_report(ws, seconds)?;
+    Ok(all_ok)
+}
+
+/// The timer comparison alone (`--timer-only`) on every board in `boards`: prints each
+/// board's table and writes it to `target/bench/timer/BOARD.md`; returns whether every
+/// board produced results.
+pub fn bench_timer(
+    ws: &Workspace,
+    host: &mut Host,
+    boards: &[&Board],
+    opts: &BootOptions,
+    seconds: u64,
+) -> Result<bool> {
+    setup::prepare_host(ws, host, boards, &[])?;
+    let out_dir = out_dir(ws);
+    let timer_dir = out_dir.join("timer");
+    std::fs::create_dir_all(&timer_dir).with_context(|| format!("creating {}", timer_dir.display()))?;
+    let mut all_ok = true;
+    for board in boards {
+        step!(
+            "=== {}: timer mode beside period mode, {seconds} s per run ===",
+            board.name
+        );
+        match bench_board(ws, host, board, opts, seconds, &out_dir, true) {
+            Ok(result) => {
+                let md = format!(
+                    "{}\n`cargo board bench --timer-only --seconds {seconds} {}` on {}.\n\n{}",
+                    result.heading(),
+                    board.invocation(),
+                    today(),
+                    result.timer_table()
+                );
+                print!("{md}");
+                let path = timer_dir.join(format!("{}.md", result.board));
+                std::fs::write(&path, &md).with_context(|| format!("writing {}", path.display()))?;
+            }
+            Err(err) => {
+                step!("{}: timer benchmark FAILED: {err:#}", board.name);
+                all_ok = false;
+            }
+        }
+    }
     Ok(all_ok)
 }
 
@@ -161,6 +203,7 @@ fn bench_board(
     opts: &BootOptions,
     seconds: u64,
     out_dir: &Path,
+    timer_only: bool,
 ) -> Result<BoardResult> {
     let (debian, _) = board.emulation()?;
     let target = board.target.as_str();
@@ -169,12 +212,15 @@ fn bench_board(
     let bench = cargo_build::guest_tool(&ws.root, target, "bench")?;
     let floor = bench_floor::build(&ws.root, target, out_dir)?;
     let tone_size = tone_size(ws, target, &debian.arch, out_dir).map_err(|e| format!("{e:#}"));
-    let plan = Plan::new(
-        target,
-        &board.devices.playback,
-        seconds,
-        bench_files::multiarch(&debian.arch),
-    );
+    let plan = Plan {
+        timer_only,
+        ..Plan::new(
+            target,
+            &board.devices.playback,
+            seconds,
+            bench_files::multiarch(&debian.arch),
+        )
+    };
     let script = out_dir.join(format!("run-{}.sh", board.name));
     std::fs::write(&script, bench_script::render(&plan))
         .with_context(|| format!("writing {}", script.display()))?;
@@ -216,7 +262,9 @@ fn bench_board(
     if cases.is_empty() {
         anyhow::bail!("the guest printed no BENCH-CASE line");
     }
-    bench_report::check_ran(&plan, &cases)?;
+    if !timer_only {
+        bench_report::check_ran(&plan, &cases)?;
+    }
     let kernel = format!(
         "{}, qemu {}",
         if report.release.is_empty() {

@@ -13,6 +13,7 @@ use crate::audio::plan::{picks, HeardPlan, Planned, Verdict};
 use crate::audio::scenarios::AplayReference;
 use crate::bench::files as bench_files;
 use crate::boards::{Audio, Board, Run};
+use crate::boot::clock::Clock;
 use crate::boot::{boot_jobs, feed, BootOptions, HostAudio};
 use crate::commands::setup;
 use crate::commands::summary::Summary;
@@ -144,8 +145,29 @@ pub const DRIVER_TESTS: DriverTests = DriverTests {
         "mixer::mixer_channel_maps_of_a_real_driver",
         "mixer::mixer_controls_of_one_name_are_addressed_by_index",
         "stream_loop::timestamps_follow_the_chosen_clock_and_the_audio_position",
+        "timing_driver::timer_mode_spares_the_period_interrupts",
+        "timing_driver::device_clock_of_the_driver",
+        "timing_driver::audio_timestamps_report_the_type_the_driver_gave",
     ],
 };
+
+/// The target fill of the timer tests on a board with `audio`: twice what the emulator
+/// fetches ahead of what it plays (`buffered_frames`; its hardware pointer leads the sound by
+/// that much), in whole periods of 256, at least two periods.
+pub fn timer_target(audio: &Audio) -> u32 {
+    (2 * audio.buffered_frames).div_ceil(256).max(2) * 256
+}
+
+/// The figures the driver tests of `run` printed (`figure RUN NAME: TEXT` on the guest's
+/// console), for the summary: `NAME: TEXT`, joined by `; `.
+pub fn driver_figures(console: &[String], run: &str) -> String {
+    let tag = format!("figure {run} ");
+    console
+        .iter()
+        .filter_map(|line| line.split_once(tag.as_str()).map(|(_, rest)| rest.trim()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 /// A real-driver board: the scenarios of [`HeardPlan`] for each run, one after another in one
 /// boot, each at its own frequency, then each cut out of the recording and judged; beside them
@@ -191,13 +213,14 @@ fn heard_board(
         hotplug: None,
     };
     let report = boot_jobs(ws, board, files, &jobs, cx.opts, "heard", host_audio)?;
-    for name in &driver_jobs {
+    for (name, run) in &driver_jobs {
         let job = report.jobs.iter().find(|j| &j.name == name);
         let duration = job.map(|j| j.duration).unwrap_or_default();
         let tests = DRIVER_TESTS.tests.join(", ");
+        let figures = driver_figures(&report.console, run);
         let outcome = match job.and_then(|j| j.status) {
-            Some(0) => Ok(tests),
-            status => Err(format!("{tests} ({status:?})")),
+            Some(0) => Ok(format!("{tests}; {figures}")),
+            status => Err(format!("{tests} ({status:?}); {figures}")),
         };
         add_verdict(
             summary,
@@ -237,6 +260,9 @@ fn heard_board(
     Ok(())
 }
 
+/// A driver-test job of a run: (job name, run name).
+type DriverJob = (String, String);
+
 /// The guest jobs of `plan` on a real-driver board, in the order they run: for each run the
 /// card unmuted and its tones, then the capture scenarios, then the [`DRIVER_TESTS`] (whose job
 /// names come second).
@@ -245,7 +271,7 @@ fn heard_jobs(
     board: &Board,
     audio: &Audio,
     plan: &HeardPlan,
-) -> Result<(Vec<Job>, Vec<String>)> {
+) -> Result<(Vec<Job>, Vec<DriverJob>)> {
     let ws = cx.ws;
     // alsa-lib's aplay and its libraries, for the reference scenarios.
     let alsa = if plan.needs_alsa_lib() {
@@ -270,6 +296,7 @@ fn heard_jobs(
         } in plan.tones_of(index)
         {
             let mut env = board.guest_env(run);
+            env.insert("ALSA_DIRECT_TIMER_TARGET".into(), timer_target(audio).to_string());
             env.extend(scenario.env.iter().cloned());
             if let Some(reference) = scenario.aplay {
                 jobs.push(aplay_job(
@@ -307,16 +334,17 @@ fn heard_jobs(
         let target = board.run_target(run);
         let (binary, _) = cx.build(target)?;
         let name = format!("{}-{}", run.name, DRIVER_TESTS.name);
-        let mut args = vec!["--exact", "--test-threads=1"];
+        // --nocapture: the tests' figures reach the console, and from there the summary.
+        let mut args = vec!["--exact", "--nocapture", "--test-threads=1"];
         args.extend(DRIVER_TESTS.tests);
-        jobs.push(Job::kernel_tests(
-            name.clone(),
-            target,
-            &binary,
-            &args,
-            board.guest_env(run),
-        ));
-        driver_jobs.push(name);
+        let mut env = board.guest_env(run);
+        env.insert("ALSA_DIRECT_TIMER_TARGET".into(), timer_target(audio).to_string());
+        if cx.opts.clock == Clock::Real {
+            // The device clock's bound holds on the instruction clock only.
+            env.insert("ALSA_DIRECT_REAL_CLOCK".into(), "1".into());
+        }
+        jobs.push(Job::kernel_tests(name.clone(), target, &binary, &args, env));
+        driver_jobs.push((name, run.name.clone()));
     }
     Ok((jobs, driver_jobs))
 }
@@ -634,5 +662,38 @@ fn adopt_helper(
             );
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::driver_figures;
+
+    /// The figures of one run, in the order printed, whatever the console put before them.
+    #[test]
+    fn driver_figures_are_those_of_the_run() {
+        let console: Vec<String> = [
+            "x86_64 | figure x86_64 device-clock: hw:0,0 +0.12 ppm",
+            "figure x86_64-sync-ptr device-clock: hw:0,0 +9 ppm",
+            "test timing_driver::device_clock_of_the_driver ... ok",
+            "figure x86_64 timer: hw:0,0 irq/s 0.0",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            driver_figures(&console, "x86_64"),
+            "device-clock: hw:0,0 +0.12 ppm; timer: hw:0,0 irq/s 0.0"
+        );
+        assert_eq!(driver_figures(&console, "aarch64"), "");
+    }
+
+    #[test]
+    fn the_timer_target_covers_what_the_emulator_fetches_ahead() {
+        let audio = |buffered: u32| -> crate::boards::Audio {
+            toml::from_str(&format!("devices = []\nbuffered_frames = {buffered}")).unwrap()
+        };
+        assert_eq!(super::timer_target(&audio(2048)), 4096);
+        assert_eq!(super::timer_target(&audio(512)), 1024);
+        assert_eq!(super::timer_target(&audio(0)), 512);
     }
 }

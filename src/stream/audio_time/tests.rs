@@ -3,6 +3,13 @@
 use super::*;
 use crate::error::Error;
 
+/// The kernel's packing (`snd_pcm_pack_audio_tstamp_report`): the request stays in the low
+/// 16 bits, the report (valid, actual type, accuracy reported) goes above them.
+fn report(requested: AudioTimestampType, valid: bool, actual: u32, accuracy: bool) -> u32 {
+    let report = u32::from(valid) | (actual << 1) | (u32::from(accuracy) << 5);
+    requested.raw() | (report << 16)
+}
+
 fn answer(data: u32, accuracy: u32) -> SndPcmStatus64 {
     SndPcmStatus64 {
         state: abi::SNDRV_PCM_STATE_RUNNING,
@@ -24,8 +31,9 @@ fn answer(data: u32, accuracy: u32) -> SndPcmStatus64 {
 
 #[test]
 fn an_hda_link_report_gives_its_type_and_accuracy() {
-    // valid, actual type LINK (2) in bits 1-4, accuracy reported: 42 ns.
-    let time = decode(&answer(1 | (2 << 1) | (1 << 5), 42), AudioTimestampType::Link).unwrap();
+    // valid, actual type LINK (2), accuracy reported: 42 ns.
+    let data = report(AudioTimestampType::Link, true, 2, true);
+    let time = decode(&answer(data, 42), AudioTimestampType::Link).unwrap();
     assert_eq!(time.actual, Some(AudioTimestampType::Link));
     assert_eq!(time.accuracy_ns, Some(42));
     assert_eq!(time.audio_timestamp, Timestamp { sec: 2, nsec: 5 });
@@ -38,7 +46,8 @@ fn an_hda_link_report_gives_its_type_and_accuracy() {
 
 #[test]
 fn an_unsupported_type_comes_back_as_the_default_without_accuracy() {
-    let time = decode(&answer(1 | (1 << 1), 99), AudioTimestampType::LinkAbsolute).unwrap();
+    let data = report(AudioTimestampType::LinkAbsolute, true, 1, false);
+    let time = decode(&answer(data, 99), AudioTimestampType::LinkAbsolute).unwrap();
     assert_eq!(time.requested, AudioTimestampType::LinkAbsolute);
     assert_eq!(time.actual, Some(AudioTimestampType::Default));
     assert_eq!(time.accuracy_ns, None);
@@ -46,23 +55,25 @@ fn an_unsupported_type_comes_back_as_the_default_without_accuracy() {
 
 #[test]
 fn no_report_and_bad_values() {
-    let time = decode(&answer(0, 42), AudioTimestampType::Link).unwrap();
-    assert_eq!((time.actual, time.accuracy_ns), (None, None));
+    // Only the request, echoed: no report (the low bits are not one).
+    for kind in AudioTimestampType::ALL {
+        let time = decode(&answer(kind.raw(), 42), kind).unwrap();
+        assert_eq!((time.actual, time.accuracy_ns), (None, None), "{kind:?}");
+    }
     // A type number the kernel does not define.
+    let data = report(AudioTimestampType::Link, true, 9, false);
     assert_eq!(
-        decode(&answer(1 | (9 << 1), 0), AudioTimestampType::Link)
-            .unwrap()
-            .actual,
+        decode(&answer(data, 0), AudioTimestampType::Link).unwrap().actual,
         None
     );
-    let mut bad = answer(1, 0);
+    let mut bad = answer(report(AudioTimestampType::Default, true, 1, false), 0);
     bad.state = 42;
     assert_eq!(
         decode(&bad, AudioTimestampType::Default),
         Err(Error::BadKernelValue)
     );
     // A 32-bit `tv_nsec` with whatever the padding holds above it.
-    let mut padded = answer(1, 0);
+    let mut padded = answer(report(AudioTimestampType::Default, true, 1, false), 0);
     padded.audio_tstamp.tv_nsec = (0x7fff_ffff << 32) | 123;
     assert_eq!(
         decode(&padded, AudioTimestampType::Default)
@@ -71,6 +82,16 @@ fn no_report_and_bad_values() {
             .nsec,
         123
     );
+}
+
+/// A driver without its own audio time (the loopback) leaves the actual type at 0, the
+/// kernel's `COMPAT`: the position-derived default.
+#[test]
+fn a_driver_without_audio_time_reports_the_default() {
+    let data = report(AudioTimestampType::Default, true, 0, false);
+    let time = decode(&answer(data, 0), AudioTimestampType::Default).unwrap();
+    assert_eq!(time.actual, Some(AudioTimestampType::Default));
+    assert_eq!(time.accuracy_ns, None);
 }
 
 #[test]

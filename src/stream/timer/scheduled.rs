@@ -5,6 +5,7 @@ use super::super::{Config, Direction, MmapStream, State, StreamDirection};
 use super::Wakeups;
 use crate::abi;
 use crate::error::{Error, Result};
+use crate::pcm::Command;
 use crate::sample::Sample;
 
 /// A timer-scheduled stream's state.
@@ -101,6 +102,44 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
                 return Err(Error::Timeout);
             }
         }
+        Ok(())
+    }
+
+    /// A timer-scheduled playback stream's drain: the kernel's blocking `DRAIN` would wait
+    /// for a position update that no period interrupt brings, so the drain is started
+    /// without waiting and the stream sleeps until the queued frames will have played, then
+    /// asks for the position, until the kernel has ended the drain (its position update
+    /// answers `EPIPE` when it finds the queue played, and the stream is in `SETUP`).
+    /// [`Error::Timeout`] (the stream dropped) once the hardware pointer has not moved for
+    /// the stream's timeout.
+    pub(in crate::stream) fn timer_drain(&mut self) -> Result<()> {
+        self.kernel.start_drain()?;
+        let rate = u64::from(self.setup.negotiated.rate.max(1));
+        let floor = self.period() * 1_000_000_000 / rate / 16;
+        let limit_ns = u64::from(self.setup.timeout_ms) * 1_000_000;
+        let mut stalled_ns = 0u64;
+        self.refresh()?;
+        while self.cached_state()? == State::Draining {
+            let status = self.kernel.status();
+            let queued = self.kernel.appl_ptr().wrapping_sub(status.hw_ptr) % self.setup.boundary.max(1);
+            let nanos = (queued.min(self.frames_in_buffer()).saturating_mul(1_000_000_000) / rate).max(floor);
+            self.kernel.sleep(nanos);
+            let synced = self.kernel.hwsync();
+            self.refresh()?;
+            if synced.is_err() && self.cached_state()? == State::Draining {
+                return synced;
+            }
+            if self.kernel.status().hw_ptr == status.hw_ptr {
+                stalled_ns = stalled_ns.saturating_add(nanos);
+                if stalled_ns > limit_ns {
+                    self.kernel.command(Command::Drop)?;
+                    return Err(Error::Timeout);
+                }
+            } else {
+                stalled_ns = 0;
+            }
+        }
+        self.begun = 0;
         Ok(())
     }
 }

@@ -179,3 +179,48 @@ fn without_the_drivers_flag_it_falls_back_to_period_interrupts() {
     assert_eq!(stream.set_target_fill(512), None);
     assert_eq!(stream.target_fill(), None);
 }
+
+/// A timer-scheduled playback stream drains by its own timer: the kernel's blocking `DRAIN`
+/// would wait for a position update that no period interrupt brings (the model refuses it
+/// then, as the kernel would never return). Every frame queued is heard, in a few sleeps,
+/// the stream ends in `SETUP`, and after a prepare it plays again.
+#[test]
+fn drain_sleeps_until_the_queue_has_played() {
+    for mapped in [false, true] {
+        let m = model(false, mapped);
+        let (mut stream, truth) = timed::<Playback>(&m, 1024);
+        truth.borrow_mut().no_period_wakeup = true;
+        play(&mut stream, &truth, 20);
+        let (queued, sleeps) = {
+            let mut t = truth.borrow_mut();
+            t.heard = Some(std::vec::Vec::new());
+            (t.buffer - t.avail().min(t.buffer), t.sleeps)
+        };
+        assert!(queued > 0);
+        stream.drain().unwrap();
+        let mut t = truth.borrow_mut();
+        assert_eq!(t.state, abi::SNDRV_PCM_STATE_SETUP, "mapped: {mapped}");
+        let heard = t.heard.take().unwrap();
+        assert_eq!(
+            heard.iter().filter(|&&s| s == 1).count() as u64,
+            queued,
+            "every queued frame heard"
+        );
+        assert!(t.sleeps - sleeps <= 4, "{} sleeps", t.sleeps - sleeps);
+        assert_eq!(t.xruns, 0);
+        drop(t);
+        stream.prepare().unwrap();
+        play(&mut stream, &truth, 20);
+    }
+}
+
+#[test]
+fn a_drain_on_a_stalled_device_is_a_timeout_not_a_hang() {
+    let m = model(false, false);
+    let (mut stream, truth) = timed::<Playback>(&m, 1024);
+    truth.borrow_mut().no_period_wakeup = true;
+    play(&mut stream, &truth, 10);
+    truth.borrow_mut().stalled = true;
+    assert_eq!(stream.drain(), Err(Error::Timeout));
+    assert_eq!(truth.borrow().state, abi::SNDRV_PCM_STATE_SETUP, "dropped");
+}

@@ -86,6 +86,7 @@ const SCENARIOS: &[(&str, fn())] = &[
     ("xrun", play::xrun),
     ("drain-mid-period", play::drain_mid_period),
     ("cycles", play::cycles),
+    ("timer", play::timer),
     ("capture-unmute", capture::unmute),
     ("capture", capture::capture),
     ("capture-recorded-file", capture::recorded_file),

@@ -10,9 +10,9 @@
 //! that record.
 
 use std::ops::ControlFlow;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use alsa_direct::{Format, MmapStream, Playback, XrunPolicy};
+use alsa_direct::{Format, MmapStream, Playback, Wakeups, XrunPolicy};
 
 use crate::card_mixer;
 use crate::common::{config, env_or, playback_device, print_setup, TestSample};
@@ -230,4 +230,73 @@ pub(crate) fn cycles() {
     }
     report(frames, stream.xruns());
     assert_eq!(stream.xruns(), 0, "xruns in the cycles");
+}
+
+/// The sound card's interrupts so far, from `/proc/interrupts` (the lines naming
+/// snd_hda_intel); `None` where none is listed (USB audio shares its host controller's).
+fn sound_interrupts() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/interrupts").ok()?;
+    let mut total = None;
+    for line in text.lines().filter(|l| l.contains("snd_hda_intel")) {
+        let counts: u64 = line
+            .split_whitespace()
+            .skip(1)
+            .map_while(|field| field.parse::<u64>().ok())
+            .sum();
+        *total.get_or_insert(0) += counts;
+    }
+    total
+}
+
+/// `timer`: the tone timer-scheduled, 2 s at the scenario's period with 32 periods of buffer
+/// and the board's target fill (`ALSA_DIRECT_TIMER_TARGET`, set by `cargo board test` from
+/// the board's `[audio] buffered_frames`; two periods by default), drained; the host hears
+/// it clean, every frame. Prints the wakeup mode and the sound card's interrupts a second,
+/// none where the driver offers `NO_PERIOD_WAKEUP` (asserted).
+pub(crate) fn timer() {
+    let s = Settings::from_env();
+    let target = env_or("ALSA_DIRECT_TIMER_TARGET", 2 * s.period);
+    let config = config(Format::S16Le, 2, s.rate, s.period, 32).timer_scheduled(target);
+    let mut stream = MmapStream::<i16, Playback>::open(&playback_device(), &config)
+        .unwrap_or_else(|e| panic!("open: {e}"));
+    print_setup(stream.setup());
+    let wakeups = stream.setup().wakeups;
+    let mut tone = Tone::new(s.rate);
+    let total = env_or("ALSA_DIRECT_HEARD_SECONDS", 2.0) * f64::from(s.rate);
+    // Counted from the second second on: the first stream after the boot's unmute powers
+    // the codec up, and each of those verbs' responses interrupts (23 a second over the
+    // whole run, measured on qemu-x86_64-hda).
+    let mut from: Option<(Option<u64>, Instant)> = None;
+    stream
+        .run(|buf, info| {
+            tone.fill(buf, info.channels);
+            if from.is_none() && info.position >= u64::from(s.rate) {
+                from = Some((sound_interrupts(), Instant::now()));
+            }
+            if (info.position + info.frames as u64) as f64 >= total {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    let per_second = from.and_then(|(irqs, started)| {
+        let elapsed = started.elapsed().as_secs_f64();
+        irqs.zip(sound_interrupts())
+            .map(|(a, b)| (b - a) as f64 / elapsed)
+    });
+    let frames = stream.position();
+    stream.drain().unwrap_or_else(|e| panic!("drain: {e}"));
+    println!(
+        "heard-timer wakeups={wakeups:?} period={} target={:?} irq/s={per_second:?}",
+        s.period,
+        stream.target_fill()
+    );
+    report(frames, stream.xruns());
+    assert_eq!(stream.xruns(), 0, "xruns while playing the tone");
+    if wakeups == Wakeups::Timer {
+        if let Some(per_second) = per_second {
+            assert!(per_second < 1.0, "{per_second:.1} sound card interrupts a second");
+        }
+    }
 }
