@@ -17,6 +17,29 @@ fn counter(position: u64) -> i16 {
     (position % 16_000) as i16 + 1
 }
 
+/// The runs of `recorded[from..=to]` that differ from `expected(i)`: (first frame, length,
+/// first value heard, its value expected, heard minus expected modulo the counter's
+/// period). For the failure message: silence reads as zero, stale data as an offset.
+fn mismatched_runs(
+    recorded: &[i16],
+    from: usize,
+    to: usize,
+    expected: impl Fn(usize) -> i16,
+) -> Vec<(usize, usize, i16, i16, i64)> {
+    let mut runs: Vec<(usize, usize, i16, i16, i64)> = Vec::new();
+    for (i, &s) in recorded.iter().enumerate().take(to + 1).skip(from) {
+        let e = expected(i);
+        if s == e {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(run) if run.0 + run.1 == i => run.1 += 1,
+            _ => runs.push((i, 1, s, e, (i64::from(s) - i64::from(e)).rem_euclid(16_000))),
+        }
+    }
+    runs
+}
+
 /// A playback stream that keeps running sleeps through the buffer and three periods more
 /// once: the capture end hears one gap of silence, the stream stays RUNNING, the signal
 /// resumes at the frame it would have reached without the gap, and the xrun is counted once
@@ -90,6 +113,11 @@ fn keep_running_playback_is_heard_as_a_gap_and_counted_once() {
     // Every frame of signal is at its own position: one offset from capture frame to
     // playback position for all of them, before and after the gap.
     let offset = (i64::from(recorded[onset]) - 1 - onset as i64).rem_euclid(16_000);
+    let at_position = |i: usize| (i as i64 + offset).rem_euclid(16_000) as i16 + 1;
+    eprintln!(
+        "keep running: runs off the signal (frame, length, heard, expected, offset): {:?}",
+        mismatched_runs(&recorded, onset, end, at_position)
+    );
     let mut gaps = Vec::new();
     let mut silent_from = None;
     for (i, &s) in recorded.iter().enumerate().take(end + 1).skip(onset) {
@@ -100,8 +128,7 @@ fn keep_running_playback_is_heard_as_a_gap_and_counted_once() {
         if let Some(from) = silent_from.take() {
             gaps.push((from, i - from));
         }
-        let expected = (i as i64 + offset).rem_euclid(16_000) as i16 + 1;
-        assert_eq!(s, expected, "frame {i}: the signal is not at its position");
+        assert_eq!(s, at_position(i), "frame {i}: the signal is not at its position");
     }
     eprintln!("keep running: gaps {gaps:?} (frames), signal {onset}..{end}");
     assert_eq!(gaps.len(), 1, "one gap of silence: {gaps:?}");
@@ -323,10 +350,20 @@ fn rewind_replaces_queued_frames_at_their_position() {
         .position(|&s| s < 0)
         .expect("the signal after the rewind never arrived");
     let offset = (i64::from(recorded[onset]) - 1 - onset as i64).rem_euclid(16_000);
+    let expected = |i: usize| {
+        let e = (i as i64 + offset).rem_euclid(16_000) as i16 + 1;
+        if i < negated {
+            e
+        } else {
+            -e
+        }
+    };
+    eprintln!(
+        "rewind: signal {onset}..={end}, switch at {negated}; runs off the signal (frame, length, heard, expected, offset): {:?}",
+        mismatched_runs(&recorded, onset, end, expected)
+    );
     for (i, &s) in recorded.iter().enumerate().take(end + 1).skip(onset) {
-        let expected = (i as i64 + offset).rem_euclid(16_000) as i16 + 1;
-        let expected = if i < negated { expected } else { -expected };
-        assert_eq!(s, expected, "frame {i} (switch at {negated})");
+        assert_eq!(s, expected(i), "frame {i} (switch at {negated})");
     }
     assert_eq!(
         i64::from(-recorded[negated]),

@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 
 use crate::audio::capture::{self, CaptureScenario, Recorder};
 use crate::audio::scenarios::{
-    assign_frequencies, judge, played_frames, scenarios, stretches_summary, AplayReference, Restarts,
+    assign_frequencies, judge, judge_keep_running, played_frames, scenarios, skipped_frames, stretches_summary,
+    AplayReference, Restarts,
     Scenario,
 };
 use crate::audio::{self, analysis};
@@ -307,7 +308,7 @@ fn heard_board(
                 None => Err(format!("no {} Hz tone in the recording", scenario.frequency)),
                 Some(range) => {
                     let at = range.start as f64 / f64::from(*rate);
-                    let heard = analysis::analyse(&samples[range], *rate);
+                    let heard = analysis::analyse(&samples[range.clone()], *rate);
                     // aplay plays its files whole; the crate's tests say what they wrote.
                     let played = match scenario.aplay {
                         Some(reference) => {
@@ -319,6 +320,18 @@ fn heard_board(
                     if scenario.expect.cycles {
                         line.push_str(&format!("; {}", stretches_summary(&heard)));
                     }
+                    // The keep-running gap: measured here, judged with the rest below.
+                    let kept = scenario.expect.gap_is_skip.then(|| {
+                        let skipped = skipped_frames(&report.console, scenario.frequency)
+                            .ok_or("the guest did not say how many frames it skipped")?;
+                        let kept =
+                            judge_keep_running(&samples[range.clone()], *rate, scenario.frequency, &heard, skipped);
+                        line.push_str(&format!("; {skipped} frames skipped"));
+                        if let Ok(k) = &kept {
+                            line.push_str(&format!(", {}", k.summary(*rate)));
+                        }
+                        kept.map(drop)
+                    });
                     step!("{}: {name}: {line}", board.name);
                     let breaks = heard.gaps.len() + heard.glitches.len();
                     breaks_of.insert((*index, scenario.name.clone()), breaks);
@@ -346,6 +359,7 @@ fn heard_board(
                         },
                     });
                     beside
+                        .and_then(|()| kept.unwrap_or(Ok(())).map_err(String::from))
                         .and_then(|()| judge(scenario, audio.buffered_frames, &heard, played))
                         .map(|()| line.clone())
                         .map_err(|why| format!("{why}; {line}"))
