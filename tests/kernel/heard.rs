@@ -77,7 +77,10 @@ impl Tone {
 
 /// Unmutes the card as the board asks (`ALSA_DIRECT_VOLUME`) and opens the stream.
 fn open<S: TestSample>(format: Format, s: &Settings) -> MmapStream<S, Playback> {
-    open_with(config(format, 2, s.rate, s.period, s.periods).xrun_policy(XrunPolicy::Recover), s)
+    open_with(
+        config(format, 2, s.rate, s.period, s.periods).xrun_policy(XrunPolicy::Recover),
+        s,
+    )
 }
 
 /// [`open`] with `config`.
@@ -275,7 +278,10 @@ fn keep_running() {
     let s = Settings::from_env();
     let config = config(Format::S16, 2, s.rate, s.period, s.periods).keep_running();
     let mut stream = open_with::<i16>(config, &s);
-    assert!(stream.setup().keeps_running(), "the stop threshold is not the boundary");
+    assert!(
+        stream.setup().keeps_running(),
+        "the stop threshold is not the boundary"
+    );
     let late_ms = u64::from(s.period * (s.periods + 3)) * 1000 / u64::from(s.rate);
     let step = std::f64::consts::TAU * frequency() / f64::from(s.rate);
     let (half, total) = (u64::from(s.rate) / 2, u64::from(s.rate));
@@ -315,7 +321,11 @@ fn keep_running() {
         s.period
     );
     report(stream.position() - skipped, xruns);
-    assert_eq!(state, State::Running, "the stream kept running through the late period");
+    assert_eq!(
+        state,
+        State::Running,
+        "the stream kept running through the late period"
+    );
     assert_eq!(xruns, 1, "the late period is one xrun");
     assert!(
         skipped >= u64::from(3 * s.period) && skipped <= u64::from(5 * s.period),

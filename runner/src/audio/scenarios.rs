@@ -681,7 +681,7 @@ pub fn stretches_summary(heard: &Heard) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audio::analysis::{Gap, Stretch};
+    use crate::audio::analysis::{self, Gap, Stretch};
 
     fn heard(seconds: f64) -> Heard {
         Heard {
@@ -802,6 +802,57 @@ mod tests {
         assert!(judge(pause, 0, &ends, Some(48_000))
             .unwrap_err()
             .contains("after the last break"));
+    }
+
+    /// A keep-running recording at 48 kHz: 0.1 s of silence, the tone at 440 Hz from the
+    /// stream's position 0 for `before` frames, then `heard_gap` frames of what
+    /// `in_gap(position)` gives, then the tone from position `before + skipped` on for 0.5 s.
+    fn kept(before: usize, skipped: usize, heard_gap: usize, in_gap: impl Fn(usize) -> f64) -> Vec<f64> {
+        let w = std::f64::consts::TAU * 440.0 / 48_000.0;
+        let tone = |position: usize| 0.25 * (w * position as f64).sin();
+        let mut x = vec![0.0; 4800];
+        x.extend((0..before).map(tone));
+        x.extend((before..before + heard_gap).map(in_gap));
+        x.extend((before + skipped..before + skipped + 24_000).map(tone));
+        x
+    }
+
+    /// The gap must be silence as long as the frames skipped, and the tone after it at its
+    /// phase; the old buffer heard again (sound where the gap should be), a gap of another
+    /// length or a tone resumed off its phase fail.
+    #[test]
+    fn a_kept_running_stream_is_one_gap_of_the_frames_skipped_then_the_tone_at_its_phase() {
+        let all = scenarios(&audio(), 48_000);
+        let kept_running = all.iter().find(|s| s.name == "keep-running").unwrap();
+        assert!(kept_running.expect.gap_is_skip);
+        let judged = |x: &[f64], skipped: u64| {
+            let range = analysis::find(x, 48_000, 440.0).unwrap();
+            let heard = analysis::analyse(&x[range.clone()], 48_000);
+            judge_keep_running(&x[range], 48_000, 440.0, &heard, skipped)
+        };
+        let good = kept(24_576, 4096, 4096, |_| 0.0);
+        let measured = judged(&good, 4096).unwrap();
+        assert!(measured.gap_frames.abs_diff(4096) <= 2, "{measured:?}");
+        assert!(measured.phase_error_frames.abs() < 0.01, "{measured:?}");
+        assert!(measured.summary(48_000).contains("gap 4096 frames (85.33 ms)"));
+        // The buffer of 4096 frames before, played again where the gap should be.
+        let w = std::f64::consts::TAU * 440.0 / 48_000.0;
+        let stale = kept(24_576, 4096, 4096, |p| 0.25 * (w * (p - 4096) as f64).sin());
+        assert!(judged(&stale, 4096).unwrap_err().contains("0 gaps"));
+        assert!(judged(&good, 3072)
+            .unwrap_err()
+            .contains("a gap of 4096 frames for 3072 skipped"));
+        // The tone resumed 10 frames late: the skipped frames not counted in the position.
+        let late = kept(24_576, 4086, 4096, |_| 0.0);
+        let err = judged(&late, 4096).unwrap_err();
+        assert!(err.contains("+10.00 frames off its phase"), "{err}");
+        assert_eq!(
+            skipped_frames(
+                &["heard-keep-running freq=440 skipped=4096 at=24576 period=1024".into()],
+                440.0
+            ),
+            Some(4096)
+        );
     }
 
     /// A cycles recording: stretches of these lengths at 440 Hz and -12 dBFS, one break

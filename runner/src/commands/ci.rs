@@ -32,7 +32,8 @@ pub const SECOND_SUITE: &str = "trixie";
 /// The heard scenarios a real-driver board plays again on [`SECOND_SUITE`]'s kernel (all of
 /// them on its own suite): the driver's start, steady state, pause and recovery, at a small
 /// and a large period, in a fifth of the boots.
-pub const SECOND_SUITE_SCENARIOS: &[&str] = &["tone-p256", "tone-p4096", "pause-resume", "xrun", "keep-running"];
+pub const SECOND_SUITE_SCENARIOS: &[&str] =
+    &["tone-p256", "tone-p4096", "pause-resume", "xrun", "keep-running"];
 
 /// The boards CI tests: every emulated board (the SSH stand-in `qemu-arm64-ssh` tested and
 /// probed over SSH, as `--host` does a real board), then each whose own suite is not

@@ -9,9 +9,8 @@ use anyhow::{Context, Result};
 
 use crate::audio::capture::{self, CaptureScenario, Recorder};
 use crate::audio::scenarios::{
-    assign_frequencies, judge, judge_keep_running, played_frames, scenarios, skipped_frames, stretches_summary,
-    AplayReference, Restarts,
-    Scenario,
+    assign_frequencies, judge, judge_keep_running, played_frames, scenarios, skipped_frames,
+    stretches_summary, AplayReference, Restarts, Scenario,
 };
 use crate::audio::{self, analysis};
 use crate::bench::files as bench_files;
@@ -324,8 +323,13 @@ fn heard_board(
                     let kept = scenario.expect.gap_is_skip.then(|| {
                         let skipped = skipped_frames(&report.console, scenario.frequency)
                             .ok_or("the guest did not say how many frames it skipped")?;
-                        let kept =
-                            judge_keep_running(&samples[range.clone()], *rate, scenario.frequency, &heard, skipped);
+                        let kept = judge_keep_running(
+                            &samples[range.clone()],
+                            *rate,
+                            scenario.frequency,
+                            &heard,
+                            skipped,
+                        );
                         line.push_str(&format!("; {skipped} frames skipped"));
                         if let Ok(k) = &kept {
                             line.push_str(&format!(", {}", k.summary(*rate)));
@@ -359,7 +363,7 @@ fn heard_board(
                         },
                     });
                     beside
-                        .and_then(|()| kept.unwrap_or(Ok(())).map_err(String::from))
+                        .and_then(|()| kept.unwrap_or(Ok(())))
                         .and_then(|()| judge(scenario, audio.buffered_frames, &heard, played))
                         .map(|()| line.clone())
                         .map_err(|why| format!("{why}; {line}"))
