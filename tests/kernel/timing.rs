@@ -40,6 +40,19 @@ fn mismatched_runs(
     runs
 }
 
+/// Frames of silence the loopback tests play after their signal, before the drain: more
+/// than the buffer and two periods. snd-aloop's drain (`copy_play_buf`, the `DRAINING`
+/// trim) copies its last chunk up to the application pointer, then clears the rest at the
+/// capture's position of the chunk's *start* (`clear_capture_buf` writes at
+/// `capt->buf_pos`, not after the part copied): the start of the last chunk is heard as
+/// zeros and the capture buffer's content of one lap before follows the end (the "576
+/// unexplained silent frames" of the rewind test, 256 frames on qemu-arm64 now: the
+/// frames of that chunk past the application pointer). Drained after a silent tail, that
+/// chunk is silence either way.
+fn silent_tail(buffer: u64, period: u64) -> u64 {
+    buffer + 2 * period
+}
+
 /// A playback stream that keeps running sleeps through the buffer and three periods more
 /// once: the capture end hears one gap of silence, the stream stays RUNNING, the signal
 /// resumes at the frame it would have reached without the gap, and the xrun is counted once
@@ -58,18 +71,24 @@ fn keep_running_playback_is_heard_as_a_gap_and_counted_once() {
     let late_ms = common::frames_ms(u64::from(period * (periods + 3)), rate);
     let play_frames = 2 * u64::from(rate);
 
+    let tail = silent_tail(u64::from(period * periods), u64::from(period));
     let player = thread::spawn(move || {
         let mut late = false;
         playback
             .run(|buf, info| {
                 for (i, s) in buf.iter_mut().enumerate() {
-                    *s = counter(info.position + i as u64);
+                    let position = info.position + i as u64;
+                    *s = if position < play_frames {
+                        counter(position)
+                    } else {
+                        0
+                    };
                 }
                 if !late && info.position >= u64::from(rate) / 2 {
                     late = true;
                     thread::sleep(Duration::from_millis(late_ms));
                 }
-                if info.position >= play_frames {
+                if info.position >= play_frames + tail {
                     ControlFlow::Break(())
                 } else {
                     ControlFlow::Continue(())
@@ -83,12 +102,13 @@ fn keep_running_playback_is_heard_as_a_gap_and_counted_once() {
     });
 
     let mut recorded: Vec<i16> = Vec::new();
-    let limit = (play_frames + 2 * u64::from(rate)) as usize;
+    let limit = (play_frames + tail + 2 * u64::from(rate)) as usize;
     capture
         .run(|buf, _| {
             recorded.extend_from_slice(buf);
             let started = recorded.iter().position(|&s| s != 0);
-            let ended = started.is_some_and(|s| recorded[s..].len() > play_frames as usize + rate as usize);
+            let ended =
+                started.is_some_and(|s| recorded[s..].len() > (play_frames + tail) as usize + rate as usize);
             if ended || recorded.len() > limit {
                 ControlFlow::Break(())
             } else {
@@ -280,7 +300,6 @@ fn device_clock_finds_the_loopback_rate_shift() {
 /// counter signal switch to its negation at the rewound position, with no frame of the
 /// rewound part heard and no frame lost.
 #[test]
-#[ignore = "fails on qemu-arm64: 576 frames of silence heard 30,016 frames after the switch, not yet explained (docs/timing.md)"]
 fn rewind_replaces_queued_frames_at_their_position() {
     let (rate, period, periods) = (48_000u32, 1024u32, 8u32);
     let config = common::config(Format::S16Le, 1, rate, period, periods);
@@ -319,6 +338,11 @@ fn rewind_replaces_queued_frames_at_their_position() {
         assert!(moved <= rewindable && moved % u64::from(period) == 0);
         assert_eq!(playback.position(), before - moved);
         play(&mut playback, -1, 2 * half_second);
+        play(
+            &mut playback,
+            0,
+            2 * half_second + silent_tail(u64::from(period * periods), u64::from(period)),
+        );
         playback.drain().unwrap_or_else(|e| panic!("playback drain: {e}"));
         (before - moved, moved, rewindable, playback.xruns())
     });
