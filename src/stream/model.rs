@@ -273,8 +273,13 @@ impl Truth {
     /// `snd_pcm_playback_silence` in threshold mode (`silence_size` below the boundary):
     /// silence after the application pointer while fewer than `silence_threshold` frames
     /// are queued or already silenced, at most `silence_size` at a time.
+    ///
+    /// With `silence_size` at the boundary (top-up mode, keep-running streams), as Linux 6.5
+    /// and later do it: silence from the application pointer up to a buffer ahead of the
+    /// hardware, never what the program wrote there without committing it (counted as
+    /// silenced already), and nothing once the hardware has passed the application pointer.
     fn playback_silence(&mut self) {
-        if self.capture || self.silence_size == 0 || self.silence_size >= self.boundary {
+        if self.capture || self.silence_size == 0 {
             return;
         }
         let appl = self.appl_ptr;
@@ -283,11 +288,17 @@ impl Truth {
             self.silence_filled = self.silence_filled.saturating_sub(moved);
             self.silence_start = appl;
         }
+        // Past the application pointer (an underrun) this is near the boundary: no fill.
         let noise = (appl + self.boundary - self.hw_ptr) % self.boundary + self.silence_filled;
-        if noise >= self.silence_threshold {
+        let (threshold, size) = if self.silence_size >= self.boundary {
+            (self.buffer, self.buffer)
+        } else {
+            (self.silence_threshold, self.silence_size)
+        };
+        if noise >= threshold {
             return;
         }
-        let frames = (self.silence_threshold - noise).min(self.silence_size);
+        let frames = (threshold - noise).min(size);
         let start = self.silence_start + self.silence_filled;
         for frame in 0..frames {
             let at = ring::offset(start + frame, self.buffer) as usize * self.frame_bytes;

@@ -100,8 +100,19 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     pub(super) fn skip(&mut self, frames: u64) -> Result<()> {
         let appl = self.pointers()?.1;
         if D::DIRECTION == Direction::Playback {
-            let offset = ring::offset(appl, self.frames_in_buffer());
+            let buffer = self.frames_in_buffer();
+            let offset = ring::offset(appl, buffer);
             self.samples_mut(offset, frames).fill(S::SILENCE);
+            // A keep-running catch-up may wrap around the end of the buffer: what the
+            // hardware plays before the next period must be silence there too. Linux 6.5
+            // and later do not silence behind a hardware pointer that has passed the
+            // application pointer, and the frames there may be a period written before the
+            // program was late (one buffer old by now).
+            #[cfg(feature = "keep-running")]
+            {
+                let wrapped = (offset + frames.min(buffer)).saturating_sub(buffer);
+                self.samples_mut(0, wrapped).fill(S::SILENCE);
+            }
         }
         self.advance(appl, frames)
     }

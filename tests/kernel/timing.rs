@@ -17,12 +17,47 @@ fn counter(position: u64) -> i16 {
     (position % 16_000) as i16 + 1
 }
 
+/// The runs of `recorded[from..=to]` that differ from `expected(i)`: (first frame, length,
+/// first value heard, its value expected, heard minus expected modulo the counter's
+/// period). For the failure message: silence reads as zero, stale data as an offset.
+fn mismatched_runs(
+    recorded: &[i16],
+    from: usize,
+    to: usize,
+    expected: impl Fn(usize) -> i16,
+) -> Vec<(usize, usize, i16, i16, i64)> {
+    let mut runs: Vec<(usize, usize, i16, i16, i64)> = Vec::new();
+    for (i, &s) in recorded.iter().enumerate().take(to + 1).skip(from) {
+        let e = expected(i);
+        if s == e {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(run) if run.0 + run.1 == i => run.1 += 1,
+            _ => runs.push((i, 1, s, e, (i64::from(s) - i64::from(e)).rem_euclid(16_000))),
+        }
+    }
+    runs
+}
+
+/// Frames of silence the loopback tests play after their signal, before the drain: more
+/// than the buffer and two periods. snd-aloop's drain (`copy_play_buf`, the `DRAINING`
+/// trim) copies its last chunk up to the application pointer, then clears the rest at the
+/// capture's position of the chunk's *start* (`clear_capture_buf` writes at
+/// `capt->buf_pos`, not after the part copied): the start of the last chunk is heard as
+/// zeros and the capture buffer's content of one lap before follows the end (the "576
+/// unexplained silent frames" of the rewind test, 256 frames on qemu-arm64 now: the
+/// frames of that chunk past the application pointer). Drained after a silent tail, that
+/// chunk is silence either way.
+fn silent_tail(buffer: u64, period: u64) -> u64 {
+    buffer + 2 * period
+}
+
 /// A playback stream that keeps running sleeps through the buffer and three periods more
 /// once: the capture end hears one gap of silence, the stream stays RUNNING, the signal
 /// resumes at the frame it would have reached without the gap, and the xrun is counted once
 /// by the library and never by the kernel.
 #[test]
-#[ignore = "on Debian's 6.1 kernel the capture end hears the buffer of a period before, not silence: the free-running silence mode before Linux 6.5 does not silence the part just played while appl_ptr moves (docs/timing.md)"]
 fn keep_running_playback_is_heard_as_a_gap_and_counted_once() {
     let (rate, period, periods) = (48_000u32, 1024u32, 4u32);
     let config = common::config(Format::S16Le, 1, rate, period, periods);
@@ -36,18 +71,24 @@ fn keep_running_playback_is_heard_as_a_gap_and_counted_once() {
     let late_ms = common::frames_ms(u64::from(period * (periods + 3)), rate);
     let play_frames = 2 * u64::from(rate);
 
+    let tail = silent_tail(u64::from(period * periods), u64::from(period));
     let player = thread::spawn(move || {
         let mut late = false;
         playback
             .run(|buf, info| {
                 for (i, s) in buf.iter_mut().enumerate() {
-                    *s = counter(info.position + i as u64);
+                    let position = info.position + i as u64;
+                    *s = if position < play_frames {
+                        counter(position)
+                    } else {
+                        0
+                    };
                 }
                 if !late && info.position >= u64::from(rate) / 2 {
                     late = true;
                     thread::sleep(Duration::from_millis(late_ms));
                 }
-                if info.position >= play_frames {
+                if info.position >= play_frames + tail {
                     ControlFlow::Break(())
                 } else {
                     ControlFlow::Continue(())
@@ -61,12 +102,13 @@ fn keep_running_playback_is_heard_as_a_gap_and_counted_once() {
     });
 
     let mut recorded: Vec<i16> = Vec::new();
-    let limit = (play_frames + 2 * u64::from(rate)) as usize;
+    let limit = (play_frames + tail + 2 * u64::from(rate)) as usize;
     capture
         .run(|buf, _| {
             recorded.extend_from_slice(buf);
             let started = recorded.iter().position(|&s| s != 0);
-            let ended = started.is_some_and(|s| recorded[s..].len() > play_frames as usize + rate as usize);
+            let ended =
+                started.is_some_and(|s| recorded[s..].len() > (play_frames + tail) as usize + rate as usize);
             if ended || recorded.len() > limit {
                 ControlFlow::Break(())
             } else {
@@ -90,6 +132,11 @@ fn keep_running_playback_is_heard_as_a_gap_and_counted_once() {
     // Every frame of signal is at its own position: one offset from capture frame to
     // playback position for all of them, before and after the gap.
     let offset = (i64::from(recorded[onset]) - 1 - onset as i64).rem_euclid(16_000);
+    let at_position = |i: usize| (i as i64 + offset).rem_euclid(16_000) as i16 + 1;
+    eprintln!(
+        "keep running: runs off the signal (frame, length, heard, expected, offset): {:?}",
+        mismatched_runs(&recorded, onset, end, at_position)
+    );
     let mut gaps = Vec::new();
     let mut silent_from = None;
     for (i, &s) in recorded.iter().enumerate().take(end + 1).skip(onset) {
@@ -100,8 +147,7 @@ fn keep_running_playback_is_heard_as_a_gap_and_counted_once() {
         if let Some(from) = silent_from.take() {
             gaps.push((from, i - from));
         }
-        let expected = (i as i64 + offset).rem_euclid(16_000) as i16 + 1;
-        assert_eq!(s, expected, "frame {i}: the signal is not at its position");
+        assert_eq!(s, at_position(i), "frame {i}: the signal is not at its position");
     }
     eprintln!("keep running: gaps {gaps:?} (frames), signal {onset}..{end}");
     assert_eq!(gaps.len(), 1, "one gap of silence: {gaps:?}");
@@ -254,7 +300,6 @@ fn device_clock_finds_the_loopback_rate_shift() {
 /// counter signal switch to its negation at the rewound position, with no frame of the
 /// rewound part heard and no frame lost.
 #[test]
-#[ignore = "fails on qemu-arm64: 576 frames of silence heard 30,016 frames after the switch, not yet explained (docs/timing.md)"]
 fn rewind_replaces_queued_frames_at_their_position() {
     let (rate, period, periods) = (48_000u32, 1024u32, 8u32);
     let config = common::config(Format::S16Le, 1, rate, period, periods);
@@ -293,6 +338,11 @@ fn rewind_replaces_queued_frames_at_their_position() {
         assert!(moved <= rewindable && moved % u64::from(period) == 0);
         assert_eq!(playback.position(), before - moved);
         play(&mut playback, -1, 2 * half_second);
+        play(
+            &mut playback,
+            0,
+            2 * half_second + silent_tail(u64::from(period * periods), u64::from(period)),
+        );
         playback.drain().unwrap_or_else(|e| panic!("playback drain: {e}"));
         (before - moved, moved, rewindable, playback.xruns())
     });
@@ -323,10 +373,20 @@ fn rewind_replaces_queued_frames_at_their_position() {
         .position(|&s| s < 0)
         .expect("the signal after the rewind never arrived");
     let offset = (i64::from(recorded[onset]) - 1 - onset as i64).rem_euclid(16_000);
+    let expected = |i: usize| {
+        let e = (i as i64 + offset).rem_euclid(16_000) as i16 + 1;
+        if i < negated {
+            e
+        } else {
+            -e
+        }
+    };
+    eprintln!(
+        "rewind: signal {onset}..={end}, switch at {negated}; runs off the signal (frame, length, heard, expected, offset): {:?}",
+        mismatched_runs(&recorded, onset, end, expected)
+    );
     for (i, &s) in recorded.iter().enumerate().take(end + 1).skip(onset) {
-        let expected = (i as i64 + offset).rem_euclid(16_000) as i16 + 1;
-        let expected = if i < negated { expected } else { -expected };
-        assert_eq!(s, expected, "frame {i} (switch at {negated})");
+        assert_eq!(s, expected(i), "frame {i} (switch at {negated})");
     }
     assert_eq!(
         i64::from(-recorded[negated]),

@@ -8,7 +8,8 @@ use std::time::Duration;
 use crate::audio::analysis;
 use crate::audio::capture::{self, CaptureScenario, Recorder};
 use crate::audio::scenarios::{
-    assign_frequencies, judge, played_frames, scenarios, stretches_summary, Restarts, Scenario,
+    assign_frequencies, judge, judge_keep_running, played_frames, scenarios, skipped_frames,
+    stretches_summary, Restarts, Scenario,
 };
 use crate::boards::{Audio, Board};
 use crate::boot::qemu::BootReport;
@@ -121,7 +122,7 @@ impl HeardPlan {
                         None => Err(format!("no {} Hz tone in the recording", scenario.frequency)),
                         Some(range) => {
                             let at = range.start as f64 / f64::from(*rate);
-                            let heard = analysis::analyse(&samples[range], *rate);
+                            let heard = analysis::analyse(&samples[range.clone()], *rate);
                             // aplay plays its files whole; the crate's tests say what they wrote.
                             let played = match scenario.aplay {
                                 Some(reference) => {
@@ -133,6 +134,23 @@ impl HeardPlan {
                             if scenario.expect.cycles {
                                 line.push_str(&format!("; {}", stretches_summary(&heard)));
                             }
+                            // The keep-running gap: measured here, judged with the rest below.
+                            let kept = scenario.expect.gap_is_skip.then(|| {
+                                let skipped = skipped_frames(&report.console, scenario.frequency)
+                                    .ok_or("the guest did not say how many frames it skipped")?;
+                                let kept = judge_keep_running(
+                                    &samples[range.clone()],
+                                    *rate,
+                                    scenario.frequency,
+                                    &heard,
+                                    skipped,
+                                );
+                                line.push_str(&format!("; {skipped} frames skipped"));
+                                if let Ok(k) = &kept {
+                                    line.push_str(&format!(", {}", k.summary(*rate)));
+                                }
+                                kept.map(drop)
+                            });
                             step!("{}: {name}: {line}", board.name);
                             let breaks = heard.gaps.len() + heard.glitches.len();
                             breaks_of.insert((*index, scenario.name.clone()), breaks);
@@ -165,6 +183,7 @@ impl HeardPlan {
                                 },
                             });
                             beside
+                                .and_then(|()| kept.unwrap_or(Ok(())))
                                 .and_then(|()| judge(scenario, audio.buffered_frames, &heard, played))
                                 .map(|()| line.clone())
                                 .map_err(|why| format!("{why}; {line}"))

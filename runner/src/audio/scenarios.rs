@@ -11,9 +11,9 @@ use crate::boards::Audio;
 
 /// The tones of the scenarios of one boot, in order: two semitones apart (12 %), so that no
 /// cycle of one passes for another's.
-pub const FREQUENCIES: [f64; 18] = [
+pub const FREQUENCIES: [f64; 20] = [
     330.0, 370.0, 415.0, 466.0, 523.0, 587.0, 659.0, 740.0, 831.0, 932.0, 1047.0, 1175.0, 1319.0, 1480.0,
-    1661.0, 1865.0, 2093.0, 2349.0,
+    1661.0, 1865.0, 2093.0, 2349.0, 2637.0, 2960.0,
 ];
 /// The tones' level, in dBFS (0.25 of full scale).
 pub const LEVEL_DBFS: f64 = -12.04;
@@ -97,6 +97,10 @@ pub struct Expect {
     /// period and drains): at most [`tail_slack`] frames more sound than were written, where
     /// stale frames from an earlier lap of the buffer would add up to a period and more.
     pub ends_where_written: bool,
+    /// A stream that keeps running through one late period (`heard::keep_running`): its one
+    /// gap is silence as long as the frames the guest skipped, and the tone after it is at
+    /// the phase it would have had without the gap ([`judge_keep_running`]).
+    pub gap_is_skip: bool,
 }
 
 /// Frames of sound beyond those written that [`Expect::ends_where_written`] allows: the
@@ -117,6 +121,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
         cycles: false,
         restarts_beside: None,
         ends_where_written: false,
+        gap_is_skip: false,
     };
     // The period, and periods enough for the board's smallest buffer.
     let period = |p: u32| {
@@ -164,6 +169,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
             cycles: false,
             restarts_beside: None,
             ends_where_written: false,
+            gap_is_skip: false,
         },
     });
     list.push(Scenario {
@@ -181,6 +187,25 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
             cycles: false,
             restarts_beside: None,
             ends_where_written: false,
+            gap_is_skip: false,
+        },
+    });
+    // A stream that keeps running through a late program: one gap of silence where it slept,
+    // as long as the frames it skipped, then the tone at its phase (never the old buffer
+    // again).
+    list.push(Scenario {
+        name: "keep-running".into(),
+        test: "keep-running",
+        aplay: None,
+        env: period(1024).to_vec(),
+        frequency: 440.0,
+        expect: Expect {
+            breaks: 1..=1,
+            // 1 s of the stream's time, the gap (about 0.1 s) after 0.5 s, less what the
+            // emulator drops at the end.
+            recovers_for: 0.25,
+            gap_is_skip: true,
+            ..clean.clone()
         },
     });
     // A stream that ends early in a period, drained: what an earlier lap left in the buffer
@@ -227,6 +252,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
         cycles: true,
         restarts_beside: None,
         ends_where_written: false,
+        gap_is_skip: false,
     };
     // The same cycles by alsa-lib: one file per cycle, each drained, the next set up again.
     list.push(Scenario {
@@ -267,6 +293,7 @@ pub fn scenarios(audio: &Audio, rate: u32) -> Vec<Scenario> {
             cycles: false,
             restarts_beside: None,
             ends_where_written: false,
+            gap_is_skip: false,
         };
         list.push(Scenario {
             name: "edge-aplay".into(),
@@ -322,6 +349,115 @@ pub fn played_frames(console: &[String], frequency: f64) -> Option<u64> {
         let rest = line.split(&tag).nth(1)?;
         rest.split_whitespace().next()?.parse().ok()
     })
+}
+
+/// What the keep-running scenario said on the guest's console
+/// (`heard-keep-running freq=F skipped=N`): the frames its catch-up skipped.
+pub fn skipped_frames(console: &[String], frequency: f64) -> Option<u64> {
+    let tag = format!("heard-keep-running freq={frequency} skipped=");
+    console.iter().rev().find_map(|line| {
+        let rest = line.split(&tag).nth(1)?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+/// How far the gap of a keep-running recording may be from the frames skipped: a sample or
+/// two of a zero crossing at each end reads as silence.
+const GAP_TOLERANCE_FRAMES: u64 = 4;
+/// How far the tone after the gap may be from its phase without the gap, in frames.
+const PHASE_TOLERANCE_FRAMES: f64 = 1.0;
+/// At most this many frames on each side of the gap are fitted for the tone's phase.
+const PHASE_FIT_FRAMES: usize = 4800;
+
+/// The gap of a keep-running recording, as measured: its length and where the tone resumed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KeepRunningHeard {
+    /// Frames of silence heard.
+    pub gap_frames: u64,
+    /// The tone after the gap against the tone before it carried on through the gap, in
+    /// frames (positive: late).
+    pub phase_error_frames: f64,
+}
+
+impl KeepRunningHeard {
+    /// One line for the report.
+    pub fn summary(&self, rate: u32) -> String {
+        format!(
+            "gap {} frames ({:.2} ms), tone resumed {:+.3} frames from its phase",
+            self.gap_frames,
+            self.gap_frames as f64 * 1000.0 / f64::from(rate),
+            self.phase_error_frames
+        )
+    }
+}
+
+/// The phase (radians) of `x`, a sine of `w` radians per sample, fitted by least squares as
+/// `a sin(w n + phase)` with `n` counted from `origin` samples before `x[0]`.
+fn fitted_phase(x: &[f64], w: f64, origin: usize) -> f64 {
+    let (mut ss, mut sc, mut cc, mut xs, mut xc) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (i, &v) in x.iter().enumerate() {
+        let (s, c) = (w * (origin + i) as f64).sin_cos();
+        ss += s * s;
+        sc += s * c;
+        cc += c * c;
+        xs += v * s;
+        xc += v * c;
+    }
+    // v = p sin + q cos, p = a cos(phase), q = a sin(phase).
+    let det = ss * cc - sc * sc;
+    let p = (xs * cc - xc * sc) / det;
+    let q = (xc * ss - xs * sc) / det;
+    q.atan2(p)
+}
+
+/// Judges the recording `x` (one scenario's stretch, at `rate`, analysed as `heard`) of the
+/// keep-running scenario, whose tone at `frequency` skipped `skipped` frames once: exactly one
+/// gap, of silence (the old buffer played again would be sound, not a gap) as long as the
+/// frames skipped, and the tone after it at the phase of the tone before it carried on
+/// through the gap (both computed from the stream's position).
+pub fn judge_keep_running(
+    x: &[f64],
+    rate: u32,
+    frequency: f64,
+    heard: &Heard,
+    skipped: u64,
+) -> Result<KeepRunningHeard, String> {
+    let [gap] = heard.gaps.as_slice() else {
+        return Err(format!("{} gaps, expected one", heard.gaps.len()));
+    };
+    let start = (gap.at * f64::from(rate)).round() as usize;
+    let gap_frames = (gap.seconds * f64::from(rate)).round() as u64;
+    let end = start + gap_frames as usize;
+    if end + 8 > x.len() || start < 8 {
+        return Err("the gap is at the edge of the tone".into());
+    }
+    let w = std::f64::consts::TAU * frequency / f64::from(rate);
+    // Two samples off each edge: the tone's own near-zero samples there.
+    let before_from = start.saturating_sub(PHASE_FIT_FRAMES);
+    let before = fitted_phase(&x[before_from..start - 2], w, before_from);
+    let after_to = (end + 2 + PHASE_FIT_FRAMES).min(x.len());
+    let after = fitted_phase(&x[end + 2..after_to], w, end + 2);
+    let turn = std::f64::consts::TAU;
+    let phase = (before - after + turn / 2.0).rem_euclid(turn) - turn / 2.0;
+    let measured = KeepRunningHeard {
+        gap_frames,
+        phase_error_frames: phase / w,
+    };
+    let mut wrong = Vec::new();
+    if gap_frames.abs_diff(skipped) > GAP_TOLERANCE_FRAMES {
+        wrong.push(format!("a gap of {gap_frames} frames for {skipped} skipped"));
+    }
+    if measured.phase_error_frames.abs() > PHASE_TOLERANCE_FRAMES {
+        wrong.push(format!(
+            "the tone resumed {:+.2} frames off its phase",
+            measured.phase_error_frames
+        ));
+    }
+    if wrong.is_empty() {
+        Ok(measured)
+    } else {
+        Err(wrong.join("; "))
+    }
 }
 
 /// Checks a scenario's stretch of the recording against what it must sound like, on a card
@@ -558,7 +694,7 @@ pub fn stretches_summary(heard: &Heard) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audio::analysis::{Gap, Stretch};
+    use crate::audio::analysis::{self, Gap, Stretch};
 
     fn heard(seconds: f64) -> Heard {
         Heard {
@@ -679,6 +815,57 @@ mod tests {
         assert!(judge(pause, 0, &ends, Some(48_000))
             .unwrap_err()
             .contains("after the last break"));
+    }
+
+    /// A keep-running recording at 48 kHz: 0.1 s of silence, the tone at 440 Hz from the
+    /// stream's position 0 for `before` frames, then `heard_gap` frames of what
+    /// `in_gap(position)` gives, then the tone from position `before + skipped` on for 0.5 s.
+    fn kept(before: usize, skipped: usize, heard_gap: usize, in_gap: impl Fn(usize) -> f64) -> Vec<f64> {
+        let w = std::f64::consts::TAU * 440.0 / 48_000.0;
+        let tone = |position: usize| 0.25 * (w * position as f64).sin();
+        let mut x = vec![0.0; 4800];
+        x.extend((0..before).map(tone));
+        x.extend((before..before + heard_gap).map(in_gap));
+        x.extend((before + skipped..before + skipped + 24_000).map(tone));
+        x
+    }
+
+    /// The gap must be silence as long as the frames skipped, and the tone after it at its
+    /// phase; the old buffer heard again (sound where the gap should be), a gap of another
+    /// length or a tone resumed off its phase fail.
+    #[test]
+    fn a_kept_running_stream_is_one_gap_of_the_frames_skipped_then_the_tone_at_its_phase() {
+        let all = scenarios(&audio(), 48_000);
+        let kept_running = all.iter().find(|s| s.name == "keep-running").unwrap();
+        assert!(kept_running.expect.gap_is_skip);
+        let judged = |x: &[f64], skipped: u64| {
+            let range = analysis::find(x, 48_000, 440.0).unwrap();
+            let heard = analysis::analyse(&x[range.clone()], 48_000);
+            judge_keep_running(&x[range], 48_000, 440.0, &heard, skipped)
+        };
+        let good = kept(24_576, 4096, 4096, |_| 0.0);
+        let measured = judged(&good, 4096).unwrap();
+        assert!(measured.gap_frames.abs_diff(4096) <= 2, "{measured:?}");
+        assert!(measured.phase_error_frames.abs() < 0.01, "{measured:?}");
+        assert!(measured.summary(48_000).contains("gap 4096 frames (85.33 ms)"));
+        // The buffer of 4096 frames before, played again where the gap should be.
+        let w = std::f64::consts::TAU * 440.0 / 48_000.0;
+        let stale = kept(24_576, 4096, 4096, |p| 0.25 * (w * (p - 4096) as f64).sin());
+        assert!(judged(&stale, 4096).unwrap_err().contains("0 gaps"));
+        assert!(judged(&good, 3072)
+            .unwrap_err()
+            .contains("a gap of 4096 frames for 3072 skipped"));
+        // The tone resumed 10 frames late: the skipped frames not counted in the position.
+        let late = kept(24_576, 4086, 4096, |_| 0.0);
+        let err = judged(&late, 4096).unwrap_err();
+        assert!(err.contains("+10.00 frames off its phase"), "{err}");
+        assert_eq!(
+            skipped_frames(
+                &["heard-keep-running freq=440 skipped=4096 at=24576 period=1024".into()],
+                440.0
+            ),
+            Some(4096)
+        );
     }
 
     /// A cycles recording: stretches of these lengths at 440 Hz and -12 dBFS, one break

@@ -35,7 +35,8 @@ use crate::targets::{Firmware, HOST, TARGETS};
 /// The heard scenarios a real-driver board plays on a suite of its `[ci] suites` other than its
 /// own (all of them on its own suite): the driver's start, steady state, pause and recovery, at a
 /// small and a large period, in a fifth of the boots.
-pub const OTHER_SUITE_SCENARIOS: &[&str] = &["tone-p256", "tone-p4096", "pause-resume", "xrun"];
+pub const OTHER_SUITE_SCENARIOS: &[&str] =
+    &["tone-p256", "tone-p4096", "pause-resume", "xrun", "keep-running"];
 
 /// The boards CI tests, as the board files' `[ci] suites` say: first every board on its own
 /// suite, then each on the other suites it names (the board of [`boards::with_suite`], named

@@ -140,3 +140,77 @@ fn catch_up_lands_on_a_period_boundary_past_the_hardware() {
         }
     }
 }
+
+/// Frame `position`'s first sample in [`a_late_program_is_heard_as_silence_never_as_the_old_buffer`]:
+/// never silence.
+fn signal(position: u64) -> i16 {
+    (position % 30_000) as i16 + 1
+}
+
+/// The program fills a period, then sleeps through the buffer and three periods more before
+/// committing it, at each offset of the buffer: what the hardware plays is the signal at
+/// its own position, and one gap of silence exactly as long as the frames the catch-up
+/// skipped. The kernel model silences as Linux 6.5 and later do (nothing behind the
+/// hardware once it passed the application pointer), so where the catch-up region wraps
+/// around the end of the buffer, the crate silences its wrapped part itself: the period
+/// written before the sleep must not be heard again a buffer later.
+#[test]
+fn a_late_program_is_heard_as_silence_never_as_the_old_buffer() {
+    for late_at in 8..12 {
+        let model = keep_running(false, false);
+        let (mut stream, truth) = open::<Playback>(&model, XrunPolicy::Fail).unwrap();
+        {
+            let mut t = truth.borrow_mut();
+            t.silence_size = model.boundary;
+            t.heard = Some(std::vec::Vec::new());
+        }
+        let buffer = model.period * model.periods;
+        let mut periods = 0;
+        let mut skipped = 0;
+        let mut next = 0;
+        stream
+            .run(|period, info| {
+                skipped += info.position - next;
+                next = info.position + info.frames as u64;
+                for (n, frame) in period.chunks_exact_mut(info.channels).enumerate() {
+                    frame.fill(signal(info.position + n as u64));
+                }
+                periods += 1;
+                // The hardware moves in the waits between periods (the model's tick), and
+                // while this one "sleeps".
+                if periods == late_at {
+                    truth.borrow_mut().hardware(buffer + 3 * model.period);
+                }
+                if periods >= 24 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap();
+        assert_eq!(stream.xruns(), 1);
+        assert!(
+            skipped >= 3 * model.period,
+            "late at {late_at}: skipped {skipped}"
+        );
+        let heard = truth.borrow_mut().heard.take().unwrap();
+        let mut silent = std::vec::Vec::new();
+        for (position, &sample) in heard.iter().enumerate() {
+            if sample == 0 {
+                silent.push(position as u64);
+            } else {
+                assert_eq!(
+                    sample,
+                    signal(position as u64),
+                    "late at {late_at}: frame {position} is not the signal at its position"
+                );
+            }
+        }
+        let (first, last) = (silent[0], *silent.last().unwrap());
+        assert_eq!(
+            (last - first + 1, silent.len() as u64),
+            (skipped, skipped),
+            "late at {late_at}: one gap of the frames skipped"
+        );
+    }
+}

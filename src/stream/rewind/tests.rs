@@ -133,3 +133,54 @@ fn outside_the_streaming_states_the_kernel_refuses() {
         })
     );
 }
+
+/// What the hardware plays around a rewind in the period loop: a signal at its position up
+/// to the rewound frame, then the new signal from there, every frame once, no silence.
+#[test]
+fn the_hardware_plays_the_new_signal_from_the_rewound_frame() {
+    let signal = |position: u64, sign: i16| sign * ((position % 30_000) as i16 + 1);
+    for mapped in [false, true] {
+        let mut model = setup(false, mapped);
+        model.periods = 8;
+        model.start_threshold = model.period * model.periods;
+        model.stop_threshold = model.start_threshold;
+        let (mut stream, truth) = open::<Playback>(&model, XrunPolicy::Fail).unwrap();
+        truth.borrow_mut().heard = Some(std::vec::Vec::new());
+        let play = |stream: &mut MmapStream<i16, Playback>, sign: i16, until: u64| {
+            stream
+                .run(|period, info| {
+                    for (n, frame) in period.chunks_exact_mut(info.channels).enumerate() {
+                        frame.fill(signal(info.position + n as u64, sign));
+                    }
+                    if info.position + info.frames as u64 >= until {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                })
+                .unwrap();
+        };
+        play(&mut stream, 1, 24 * model.period);
+        let moved = stream.rewind(u64::MAX).unwrap();
+        assert!(moved >= 6 * model.period, "moved {moved}");
+        let switch = stream.position();
+        play(&mut stream, -1, 48 * model.period);
+        let end = stream.position();
+        let queued = {
+            let t = truth.borrow();
+            t.buffer - t.avail()
+        };
+        truth.borrow_mut().hardware(queued);
+        let heard = truth.borrow_mut().heard.take().unwrap();
+        assert!(heard.len() as u64 >= end, "heard {} of {end}", heard.len());
+        for (position, &sample) in heard.iter().enumerate().take(end as usize) {
+            let sign = if (position as u64) < switch { 1 } else { -1 };
+            assert_eq!(
+                sample,
+                signal(position as u64, sign),
+                "frame {position} (switch at {switch}, mapped {mapped})"
+            );
+        }
+        assert_eq!(stream.xruns(), 0);
+    }
+}

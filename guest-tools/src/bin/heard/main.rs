@@ -87,6 +87,7 @@ const SCENARIOS: &[(&str, fn())] = &[
     ("drain-mid-period", play::drain_mid_period),
     ("cycles", play::cycles),
     ("timer", play::timer),
+    ("keep-running", play::keep_running),
     ("capture-unmute", capture::unmute),
     ("capture", capture::capture),
     ("capture-recorded-file", capture::recorded_file),

@@ -12,7 +12,7 @@
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
-use alsa_direct::{Format, MmapStream, Playback, XrunPolicy};
+use alsa_direct::{Config, Format, MmapStream, Playback, State, XrunPolicy};
 
 use crate::card_mixer;
 use crate::common::{config, env_or, playback_device, print_setup, TestSample};
@@ -65,12 +65,19 @@ impl Tone {
 
 /// Unmutes the card as the board asks (`ALSA_DIRECT_VOLUME`) and opens the stream.
 fn open<S: TestSample>(format: Format, s: &Settings) -> MmapStream<S, Playback> {
+    open_with(
+        config(format, 2, s.rate, s.period, s.periods).xrun_policy(XrunPolicy::Recover),
+        s,
+    )
+}
+
+/// [`open`] with `config`.
+fn open_with<S: TestSample>(config: Config, s: &Settings) -> MmapStream<S, Playback> {
     let device = playback_device();
     let mixer = card_mixer::MixerSetup::from_env();
     if let Some(done) = mixer.apply(&device, "Playback").expect("mixer") {
         println!("mixer: {done}");
     }
-    let config = config(format, 2, s.rate, s.period, s.periods).xrun_policy(XrunPolicy::Recover);
     let stream = MmapStream::<S, Playback>::open(&device, &config).expect("open");
     print_setup(stream.setup());
     let n = stream.setup().negotiated;
@@ -296,4 +303,70 @@ pub(crate) fn timer() {
     // on qemu-x86_64-hda), while this first stream of the boot sees 44 a second from its
     // second second on, not yet explained (docs/timing.md); the recording is the judge here.
     assert_eq!(stream.xruns(), 0, "xruns while playing the tone");
+}
+
+/// `keep-running`: a stream that keeps running (`Config::keep_running`) whose program sleeps once, after
+/// 0.5 s, through the buffer and three periods more, inside the callback of a period it has
+/// filled. The tone is computed from the stream's position, which counts the frames the
+/// catch-up skipped: the host hears one gap of silence exactly as long as the frames skipped
+/// (the old buffer must not be heard again), then the tone at the phase it would have had
+/// without the gap. The stream is still RUNNING afterwards and the xrun is counted once.
+/// Prints `heard-keep-running freq=F skipped=N at=P` for the host.
+pub(crate) fn keep_running() {
+    let s = Settings::from_env();
+    let config = config(Format::S16, 2, s.rate, s.period, s.periods).keep_running();
+    let mut stream = open_with::<i16>(config, &s);
+    assert!(
+        stream.setup().keeps_running(),
+        "the stop threshold is not the boundary"
+    );
+    let late_ms = u64::from(s.period * (s.periods + 3)) * 1000 / u64::from(s.rate);
+    let step = std::f64::consts::TAU * frequency() / f64::from(s.rate);
+    let (half, total) = (u64::from(s.rate) / 2, u64::from(s.rate));
+    let mut slept = false;
+    // Where the position jumped: (from, frames skipped).
+    let mut skipped: Option<(u64, u64)> = None;
+    let mut next = 0;
+    stream
+        .run(|period, info| {
+            if info.position != next && skipped.is_none() {
+                skipped = Some((next, info.position - next));
+            }
+            next = info.position + info.frames as u64;
+            for (n, frame) in period.chunks_exact_mut(info.channels).enumerate() {
+                // The phase from the position, in whole cycles of the rate (exact in f64).
+                let at = (info.position + n as u64) % u64::from(s.rate);
+                frame.fill(i16::from_unit(LEVEL * (step * at as f64).sin()));
+            }
+            if !slept && info.position >= half {
+                slept = true;
+                std::thread::sleep(Duration::from_millis(late_ms));
+            }
+            if next >= total {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .expect("run");
+    let state = stream.state().expect("state");
+    let xruns = stream.xruns();
+    stream.drain().expect("drain");
+    let (at, skipped) = skipped.expect("the late period skipped no frame");
+    println!(
+        "heard-keep-running freq={} skipped={skipped} at={at} period={}",
+        frequency(),
+        s.period
+    );
+    report(stream.position() - skipped, xruns);
+    assert_eq!(
+        state,
+        State::Running,
+        "the stream kept running through the late period"
+    );
+    assert_eq!(xruns, 1, "the late period is one xrun");
+    assert!(
+        skipped >= u64::from(3 * s.period) && skipped <= u64::from(5 * s.period),
+        "skipped {skipped} frames for three periods late"
+    );
 }
