@@ -171,6 +171,16 @@ pub struct Audio {
     pub capture: Option<String>,
 }
 
+impl Audio {
+    /// The target fill of the timer-scheduled tests and tones (`ALSA_DIRECT_TIMER_TARGET`):
+    /// twice what the emulator fetches ahead of what it plays (`buffered_frames`; its
+    /// hardware pointer leads the sound by that much), in whole periods of 256, at least two
+    /// periods.
+    pub fn timer_target(&self) -> u32 {
+        (2 * self.buffered_frames).div_ceil(256).max(2) * 256
+    }
+}
+
 /// Default `[audio] timer_period_us`: 1 ms.
 fn default_timer_period_us() -> u32 {
     1000
@@ -414,6 +424,12 @@ impl Board {
             self.stream.period_frames.to_string(),
         );
         env.insert("ALSA_DIRECT_PERIODS".into(), self.stream.periods.to_string());
+        if let Some(audio) = &self.audio {
+            env.insert(
+                "ALSA_DIRECT_TIMER_TARGET".into(),
+                audio.timer_target().to_string(),
+            );
+        }
         env.extend(run.env.iter().map(|(k, v)| (k.clone(), v.clone())));
         env
     }
@@ -483,6 +499,16 @@ pub fn select<'a>(all: &'a [Board], names: &[String]) -> Result<Vec<&'a Board>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_timer_target_covers_what_the_emulator_fetches_ahead() {
+        let audio = |buffered: u32| -> Audio {
+            toml::from_str(&format!("devices = []\nbuffered_frames = {buffered}")).unwrap()
+        };
+        assert_eq!(audio(2048).timer_target(), 4096);
+        assert_eq!(audio(512).timer_target(), 1024);
+        assert_eq!(audio(0).timer_target(), 512);
+    }
 
     const EMULATED: &str = r#"
         description = "test"

@@ -164,6 +164,11 @@ pub(crate) struct Truth {
     pub moved_appl: u64,
     /// Timer sleeps (a timer-scheduled stream's waits).
     pub sleeps: u32,
+    /// Frames the position moves at a time during timer sleeps (0: the exact time slept),
+    /// as a driver whose pointer shows the DMA in chunks (qemu's HDA codec).
+    pub pointer_step: u64,
+    /// Frames slept that the stepped position does not show yet.
+    slept_unshown: u64,
     /// Polls (a period-mode stream's waits).
     pub polls: u32,
     /// Virtual time, in frames at the stream's rate.
@@ -668,6 +673,8 @@ impl KernelModel {
             xruns: 0,
             moved_appl: 0,
             sleeps: 0,
+            pointer_step: 0,
+            slept_unshown: 0,
             polls: 0,
             clock: 0,
             empty_waits: 0,
@@ -835,7 +842,12 @@ impl Kernel for KernelModel {
         let mut truth = self.truth.borrow_mut();
         truth.calls += 1;
         truth.sleeps += 1;
-        let frames = nanos * truth.rate / 1_000_000_000;
+        let mut frames = nanos * truth.rate / 1_000_000_000;
+        if truth.pointer_step > 0 {
+            let slept = truth.slept_unshown + frames;
+            frames = slept - slept % truth.pointer_step;
+            truth.slept_unshown = slept - frames;
+        }
         if !truth.stalled {
             truth.hardware(frames);
         }

@@ -151,13 +151,6 @@ pub const DRIVER_TESTS: DriverTests = DriverTests {
     ],
 };
 
-/// The target fill of the timer tests on a board with `audio`: twice what the emulator
-/// fetches ahead of what it plays (`buffered_frames`; its hardware pointer leads the sound by
-/// that much), in whole periods of 256, at least two periods.
-pub fn timer_target(audio: &Audio) -> u32 {
-    (2 * audio.buffered_frames).div_ceil(256).max(2) * 256
-}
-
 /// The figures the driver tests of `run` printed (`figure RUN NAME: TEXT` on the guest's
 /// console), for the summary: `NAME: TEXT`, joined by `; `.
 pub fn driver_figures(console: &[String], run: &str) -> String {
@@ -296,7 +289,6 @@ fn heard_jobs(
         } in plan.tones_of(index)
         {
             let mut env = board.guest_env(run);
-            env.insert("ALSA_DIRECT_TIMER_TARGET".into(), timer_target(audio).to_string());
             env.extend(scenario.env.iter().cloned());
             if let Some(reference) = scenario.aplay {
                 jobs.push(aplay_job(
@@ -338,7 +330,6 @@ fn heard_jobs(
         let mut args = vec!["--exact", "--nocapture", "--test-threads=1"];
         args.extend(DRIVER_TESTS.tests);
         let mut env = board.guest_env(run);
-        env.insert("ALSA_DIRECT_TIMER_TARGET".into(), timer_target(audio).to_string());
         if cx.opts.clock == Clock::Real {
             // The device clock's bound holds on the instruction clock only.
             env.insert("ALSA_DIRECT_REAL_CLOCK".into(), "1".into());
@@ -685,15 +676,5 @@ mod tests {
             "device-clock: hw:0,0 +0.12 ppm; timer: hw:0,0 irq/s 0.0"
         );
         assert_eq!(driver_figures(&console, "aarch64"), "");
-    }
-
-    #[test]
-    fn the_timer_target_covers_what_the_emulator_fetches_ahead() {
-        let audio = |buffered: u32| -> crate::boards::Audio {
-            toml::from_str(&format!("devices = []\nbuffered_frames = {buffered}")).unwrap()
-        };
-        assert_eq!(super::timer_target(&audio(2048)), 4096);
-        assert_eq!(super::timer_target(&audio(512)), 1024);
-        assert_eq!(super::timer_target(&audio(0)), 512);
     }
 }

@@ -19,6 +19,10 @@ pub(in crate::stream) struct Timer {
     /// The hardware pointer at the last wakeup, and the time slept since it last moved.
     last_hw: u64,
     stalled_ns: u64,
+    /// Frames the position has been seen to trail the time slept (a driver whose pointer
+    /// shows the DMA in chunks): every sleep is that much longer, so that one wakeup finds
+    /// the period it slept for. At most half a period.
+    lag: u64,
 }
 
 impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
@@ -33,6 +37,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             headroom: if batch { self.period() } else { 0 },
             last_hw: 0,
             stalled_ns: 0,
+            lag: 0,
         });
         self.set_target_fill(config.target_fill);
     }
@@ -45,8 +50,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// Sets the frames a timer-scheduled playback stream keeps queued, while it runs: from
     /// the next period on it fills up to `frames` (0: the whole buffer), at least two periods
-    /// (the queue runs between the target and a period less) and at most the buffer, plus a period of headroom on drivers that move their pointer
-    /// in steps (`SNDRV_PCM_INFO_BATCH`). Raising it fills at once; lowering it lets the queue
+    /// (the queue runs between the target and a period less, and less by the lag a driver's
+    /// position shows, at most half a period) and at most the buffer, plus a period of
+    /// headroom on drivers that move their pointer in steps (`SNDRV_PCM_INFO_BATCH`).
+    /// Raising it fills at once; lowering it lets the queue
     /// drain to it (call [`MmapStream::rewind`] first to lower the latency at once). Returns
     /// the target in force; nothing changes in period mode (`None`).
     pub fn set_target_fill(&mut self, frames: u32) -> Option<u64> {
@@ -73,26 +80,31 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
 
     /// A timer-scheduled stream's wait for `needed` available frames: a prepared playback
     /// stream starts (its target is queued); otherwise it sleeps until the hardware will
-    /// have made them available at the nominal rate, then reads the position (one sleep and
-    /// one position update). [`Error::Timeout`] once the hardware pointer has not moved for
-    /// the stream's timeout.
+    /// have made them available at the nominal rate (plus the lag its position has shown),
+    /// then reads the position (one sleep and one position update). [`Error::Timeout`] once
+    /// the hardware pointer has not moved for the stream's timeout.
     pub(in crate::stream) fn timer_wait(&mut self, needed: u64, state: State) -> Result<()> {
         if D::DIRECTION == Direction::Playback && state == State::Prepared {
             return self.start();
         }
-        let avail = self.cached_avail()?;
-        let missing = needed.saturating_sub(avail);
+        let lag = self.timer.map_or(0, |t| t.lag);
+        let missing = needed.saturating_sub(self.cached_avail()?);
         let rate = u64::from(self.setup.negotiated.rate.max(1));
         // At least a sixteenth of a period: a position that lags never makes a busy loop.
         let floor = self.period() * 1_000_000_000 / rate / 16;
-        let nanos = (missing.saturating_mul(1_000_000_000) / rate).max(floor);
+        let nanos = ((missing + lag).saturating_mul(1_000_000_000) / rate).max(floor);
         self.kernel.sleep(nanos);
         self.kernel.hwsync()?;
         let hw = self.kernel.status().hw_ptr;
+        let short = needed.saturating_sub(self.cached_avail()?);
         let limit_ns = u64::from(self.setup.timeout_ms) * 1_000_000;
+        let half_period = self.period() / 2;
         let Some(timer) = self.timer.as_mut() else {
             return Ok(());
         };
+        if missing > 0 {
+            timer.lag = (lag + short).min(half_period);
+        }
         if hw != timer.last_hw {
             timer.last_hw = hw;
             timer.stalled_ns = 0;

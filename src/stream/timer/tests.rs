@@ -86,6 +86,24 @@ fn playback_keeps_the_target_fill_and_sleeps_instead_of_polling() {
 }
 
 #[test]
+fn a_position_shown_in_chunks_costs_one_wakeup_a_period() {
+    // The position moves 96 frames at a time (out of step with the 256-frame period): a
+    // sleep of exactly the frames missing often wakes a little before the position shows
+    // them, and a second, short sleep would follow (1.5 wakeups a period on qemu's HDA).
+    let m = model(false, false);
+    let (mut stream, truth) = timed::<Playback>(&m, 4 * 256);
+    truth.borrow_mut().pointer_step = 96;
+    play(&mut stream, &truth, 20);
+    let sleeps = truth.borrow().sleeps;
+    let (fewest, _) = play(&mut stream, &truth, 200);
+    let t = truth.borrow();
+    let per_period = f64::from(t.sleeps - sleeps) / 200.0;
+    assert!(per_period <= 1.05, "{per_period:.2} sleeps a period");
+    assert!(fewest >= 1024 - 256 - 128 - 96, "queued only {fewest}");
+    assert_eq!(stream.xruns(), 0);
+}
+
+#[test]
 fn the_target_fill_changes_while_running() {
     let m = model(false, false);
     let (mut stream, truth) = timed::<Playback>(&m, 0);
