@@ -71,7 +71,7 @@ fn fetch(debian: &Debian, cache: &Path, dir: &Path, host: &mut Host) -> Result<(
     let depends = match apt_depends("alsa-utils", arch, release)? {
         Some(d) => d,
         None => {
-            host.update_once()?;
+            host.update_once_for(debian)?;
             apt_depends("alsa-utils", arch, release)?
                 .with_context(|| format!("apt knows no alsa-utils:{arch}"))?
         }
@@ -95,10 +95,7 @@ fn fetch(debian: &Debian, cache: &Path, dir: &Path, host: &mut Host) -> Result<(
         std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
     }
     for (package, arch, patterns) in wanted {
-        let deb = match debian::find_deb(&debs, package, arch) {
-            Some(deb) => deb,
-            None => debian::download(package, arch, release, &debs)?,
-        };
+        let deb = host.guest_deb(debian, package, arch, &debs)?;
         step!("unpacking {} for the benchmarks", deb.display());
         let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
         // A pattern that matches nothing (e.g. ./lib64 outside amd64) fails tar; try one by one.

@@ -78,7 +78,7 @@ pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<Gues
             if let Some(package) = debian::resolve_kernel(&debian.kernel_package, &debian.arch, release)? {
                 return Ok(package);
             }
-            host.update_once()?;
+            host.update_once_for(debian)?;
             debian::resolve_kernel(&debian.kernel_package, &debian.arch, release)?.with_context(|| {
                 format!(
                     "apt knows no {}:{} (suite {}); is its source configured?",
@@ -195,7 +195,7 @@ fn ensure_package(
         Ok(deb) => deb,
         Err(err) => {
             step!("{err:#}; updating apt's lists and trying again");
-            host.update_once()?;
+            host.update_once_for(debian)?;
             resolve_and_download(debian, host, &resolve, &debs)?
         }
     };

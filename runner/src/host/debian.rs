@@ -37,10 +37,17 @@ pub fn apt_cache_depends(package: &str, arch: &str, release: Option<&str>) -> Re
         .output()
         .context("running apt-cache")?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() || text.trim().is_empty() {
+    if !out.status.success() || !names_a_real_package(&text) {
         return Ok(None);
     }
     Ok(Some(text))
+}
+
+/// False for empty `apt-cache depends` output and for the `<package>` apt prints when it
+/// knows the name only as virtual (e.g. the wanted suite's source is not configured).
+fn names_a_real_package(text: &str) -> bool {
+    let first = text.trim_start();
+    !first.is_empty() && !first.starts_with('<')
 }
 
 /// The first `Depends: linux-image-...` line of `apt-cache depends` output, without `:arch`.
@@ -132,5 +139,12 @@ mod tests {
         assert_eq!(kernel_dependency(text).unwrap(), "linux-image-6.1.0-56-amd64");
         let text = "linux-image-6.1.0-56-amd64\n  Depends: kmod\n  Depends: <initramfs-tools>\n";
         assert_eq!(kernel_dependency(text), None);
+    }
+
+    #[test]
+    fn a_name_apt_knows_only_as_virtual_is_not_a_package() {
+        assert!(!names_a_real_package("<alsa-utils>\n"));
+        assert!(!names_a_real_package("\n"));
+        assert!(names_a_real_package("alsa-utils\n  Depends: libasound2t64\n"));
     }
 }

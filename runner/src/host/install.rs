@@ -5,13 +5,13 @@
 //! `sudo` when it exists; otherwise the exact commands are printed and the runner stops.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
 use crate::boards::{Board, Debian, Kind};
-use crate::host::exec;
+use crate::host::{debian, exec};
 use crate::progress::step;
 use crate::targets::{self, Target};
 
@@ -414,12 +414,33 @@ impl Host {
         (debian.suite != self.codename).then_some(debian.suite.as_str())
     }
 
-    /// Runs `apt-get update` unless it already ran in this process.
-    pub fn update_once(&mut self) -> Result<()> {
+    /// Makes `debian`'s packages reachable (its suite's source and architecture, see
+    /// [`Host::ensure_guest_sources`]) and runs `apt-get update` unless it already ran in this
+    /// process: the step to take when apt does not know a guest package. A board whose kernel
+    /// is cached skips the sources at start, yet may still need a package fetched later.
+    pub fn update_once_for(&mut self, debian: &Debian) -> Result<()> {
+        self.ensure_guest_sources(&[debian])?;
         if self.updated {
             return Ok(());
         }
         self.apply(&[Action::run(&["apt-get", "update"])])
+    }
+
+    /// The `.deb` of `package:arch` for `debian`'s suite: the one under `debs` when there is
+    /// one, else downloaded there, after making the suite reachable when apt does not know it.
+    pub fn guest_deb(&mut self, debian: &Debian, package: &str, arch: &str, debs: &Path) -> Result<PathBuf> {
+        if let Some(deb) = debian::find_deb(debs, package, arch) {
+            return Ok(deb);
+        }
+        let release = self.guest_release(debian);
+        match debian::download(package, arch, release, debs) {
+            Ok(deb) => Ok(deb),
+            Err(err) => {
+                step!("{err:#}; updating apt's lists and trying again");
+                self.update_once_for(debian)?;
+                debian::download(package, arch, self.guest_release(debian), debs)
+            }
+        }
     }
 
     /// Carries out actions as root (directly or through sudo), or prints them and fails. When

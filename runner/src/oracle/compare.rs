@@ -190,6 +190,26 @@ pub const NAMED: &[Named] = &[
     },
 ];
 
+/// The name of a sleep over which one side's card kept no time (see [`stood_still`]).
+pub const CARD_STOOD_STILL: &str = "card-stood-still";
+
+/// Whether `line`, a `sleep` step that follows `before`, shows a card that kept no time: the
+/// stream running before and after, and the kernel's `hw_ptr` (both programs read it with
+/// `STATUS`, which syncs it) moved less than the sleep's frames minus `tolerance`. The
+/// generator's scripts assume the hardware moves at its rate; snd-usb-audio on a slow TCG
+/// guest (qemu-armv7-usb) sometimes stops moving for a while, on either side, and the two
+/// streams are then no longer comparable.
+fn stood_still(before: &Line, line: &Line, frames_per_ms: i64, tolerance: i64) -> bool {
+    let Some(ms) = line
+        .op
+        .strip_prefix("sleep ")
+        .and_then(|ms| ms.trim().parse::<i64>().ok())
+    else {
+        return false;
+    };
+    before.state == 3 && line.state == 3 && line.hw - before.hw < ms * frames_per_ms - tolerance
+}
+
 /// The step of the named script `reset-paused` that releases the pause
 /// (`script::named`; checked by a test).
 const RESET_PAUSED_RELEASE_STEP: usize = 9;
@@ -244,7 +264,9 @@ fn live_value(op: &str) -> bool {
 /// step, its value, the state, the delay's errno and the application pointer; within
 /// `tolerance` frames for the hardware pointer, avail and delay (and the values of `avail`
 /// and `delay` steps), the positions taken from the last realignment (see [`realigns`]).
-pub fn compare(script: &str, alsa: &[Line], ours: &[Line], tolerance: i64) -> Outcome {
+/// A difference at a sleep over which either card kept no time ([`stood_still`], at
+/// `frames_per_ms`) is named [`CARD_STOOD_STILL`].
+pub fn compare(script: &str, alsa: &[Line], ours: &[Line], tolerance: i64, frames_per_ms: i64) -> Outcome {
     let mut steps = 0;
     let open: Vec<u32> = alsa
         .first()
@@ -256,6 +278,7 @@ pub fn compare(script: &str, alsa: &[Line], ours: &[Line], tolerance: i64) -> Ou
         })
         .unwrap_or_default();
     let (mut base_a, mut base_c) = (0i64, 0i64);
+    let mut before: Option<(&Line, &Line)> = None;
     for (a, c) in alsa.iter().zip(ours) {
         let mut diffs = Vec::new();
         if a.op != c.op || a.step != c.step {
@@ -297,6 +320,15 @@ pub fn compare(script: &str, alsa: &[Line], ours: &[Line], tolerance: i64) -> Ou
             diffs.push(format!("delay {} beside {} (+/-{tolerance})", a.delay, c.delay));
         }
         if !diffs.is_empty() {
+            let still = |(ba, bc): (&Line, &Line)| {
+                stood_still(ba, a, frames_per_ms, tolerance) || stood_still(bc, c, frames_per_ms, tolerance)
+            };
+            if before.is_some_and(still) {
+                return Outcome {
+                    steps,
+                    verdict: Verdict::Named(CARD_STOOD_STILL, Kind::Intended, a.step),
+                };
+            }
             if let Some(named) = NAMED.iter().find(|n| (n.matches)(script, &open, a, c)) {
                 return Outcome {
                     steps,
@@ -312,6 +344,7 @@ pub fn compare(script: &str, alsa: &[Line], ours: &[Line], tolerance: i64) -> Ou
         if realign {
             (base_a, base_c) = (a.appl, c.appl);
         }
+        before = Some((a, c));
     }
     if alsa.len() != ours.len() {
         return Outcome {
@@ -367,18 +400,22 @@ mod tests {
     fn hardware_positions_may_differ_by_the_tolerance_and_the_rest_may_not() {
         let a = vec![line("a", 0, "write 1024", 1024, 3, 1024, 100)];
         let near = vec![line("c", 0, "write 1024", 1024, 3, 1024, 150)];
-        assert_eq!(compare("s", &a, &near, 64).verdict, Verdict::Same);
+        assert_eq!(compare("s", &a, &near, 64, 48).verdict, Verdict::Same);
         let far = vec![line("c", 0, "write 1024", 1024, 3, 1024, 300)];
-        assert!(matches!(compare("s", &a, &far, 64).verdict, Verdict::Differs(w) if w.contains("hw_ptr")));
+        assert!(
+            matches!(compare("s", &a, &far, 64, 48).verdict, Verdict::Differs(w) if w.contains("hw_ptr"))
+        );
         let state = vec![line("c", 0, "write 1024", 1024, 2, 1024, 100)];
         assert!(
-            matches!(compare("s", &a, &state, 64).verdict, Verdict::Differs(w) if w.contains("state 3 beside 2"))
+            matches!(compare("s", &a, &state, 64, 48).verdict, Verdict::Differs(w) if w.contains("state 3 beside 2"))
         );
         let appl = vec![line("c", 0, "write 1024", 1024, 3, 1023, 100)];
-        assert!(matches!(compare("s", &a, &appl, 64).verdict, Verdict::Differs(w) if w.contains("appl_ptr")));
+        assert!(
+            matches!(compare("s", &a, &appl, 64, 48).verdict, Verdict::Differs(w) if w.contains("appl_ptr"))
+        );
         let shorter: Vec<Line> = Vec::new();
         assert!(matches!(
-            compare("s", &a, &shorter, 64).verdict,
+            compare("s", &a, &shorter, 64, 48).verdict,
             Verdict::Differs(_)
         ));
     }
@@ -395,7 +432,7 @@ mod tests {
             line("c", 1, "write 256", 256, 2, 2296, 2040),
         ];
         assert_eq!(
-            compare("s", &a, &c, 64),
+            compare("s", &a, &c, 64, 48),
             Outcome {
                 steps: 2,
                 verdict: Verdict::Same
@@ -403,7 +440,7 @@ mod tests {
         );
         let c_wrong = vec![c[0].clone(), line("c", 1, "write 256", 256, 2, 2297, 2040)];
         assert!(matches!(
-            compare("s", &a, &c_wrong, 64).verdict,
+            compare("s", &a, &c_wrong, 64, 48).verdict,
             Verdict::Differs(_)
         ));
     }
@@ -419,12 +456,50 @@ mod tests {
             line("c", 1, "status", 0, 4, 1024, 100),
         ];
         assert_eq!(
-            compare("s", &a, &c, 64),
+            compare("s", &a, &c, 64, 48),
             Outcome {
                 steps: 0,
                 verdict: Verdict::Named("xrun-after-pause-release", Kind::Intended, 0)
             }
         );
+    }
+
+    #[test]
+    fn a_sleep_over_which_a_card_kept_no_time_is_named_and_nothing_else() {
+        // qemu-armv7-usb: 149 ms at 48 kHz from hw_ptr 864; alsa-lib's card moved and ran
+        // dry, the crate's stood still (the kernel's STATUS on both sides).
+        let a = vec![
+            line("a", 0, "start", -77, 3, 1902, 864),
+            line("a", 1, "sleep 149", 0, 4, 1902, 1056),
+        ];
+        let still = vec![
+            line("c", 0, "start", -77, 3, 1902, 864),
+            line("c", 1, "sleep 149", 0, 3, 1902, 864),
+        ];
+        assert_eq!(
+            compare("s", &a, &still, 1984, 48).verdict,
+            Verdict::Named(CARD_STOOD_STILL, Kind::Intended, 1)
+        );
+        assert_eq!(
+            compare("s", &still, &a, 1984, 48).verdict,
+            Verdict::Named(CARD_STOOD_STILL, Kind::Intended, 1)
+        );
+        // A card that moved its time's worth and stayed running is a plain difference.
+        let moved = vec![
+            line("c", 0, "start", -77, 3, 1902, 864),
+            line("c", 1, "sleep 149", 0, 3, 1902, 864 + 149 * 48),
+        ];
+        assert!(matches!(
+            compare("s", &a, &moved, 1984, 48).verdict,
+            Verdict::Differs(_)
+        ));
+        // So is a difference at a step that is not a sleep.
+        let a_status = vec![a[0].clone(), line("a", 1, "status", 0, 4, 1902, 1056)];
+        let c_status = vec![still[0].clone(), line("c", 1, "status", 0, 3, 1902, 864)];
+        assert!(matches!(
+            compare("s", &a_status, &c_status, 1984, 48).verdict,
+            Verdict::Differs(_)
+        ));
     }
 
     fn named_at(script: &str, open: &[u32], a: &Line, c: &Line) -> Option<&'static str> {

@@ -220,10 +220,7 @@ pub fn build_c(
     let stamp = cache.join("alsa-dev.unpacked");
     if !stamp.exists() {
         let debs = cache.join("debs");
-        let deb = match debian::find_deb(&debs, "libasound2-dev", &debian.arch) {
-            Some(deb) => deb,
-            None => debian::download("libasound2-dev", &debian.arch, host.guest_release(debian), &debs)?,
-        };
+        let deb = host.guest_deb(debian, "libasound2-dev", &debian.arch, &debs)?;
         step!("unpacking {} for the oracle", deb.display());
         debian::extract(&deb, &dev, &["./usr/include/*".into()])?;
         std::fs::write(&stamp, "").with_context(|| format!("writing {}", stamp.display()))?;
@@ -293,7 +290,13 @@ pub fn totals(on: &OnDevice, traces: &compare::Traces, tag: &str, rate: u32) -> 
             totals.differences.push(format!("{}: no trace", script.name));
             continue;
         };
-        let Outcome { steps, verdict } = compare::compare(&script.name, a, c, tolerance(script, rate));
+        let Outcome { steps, verdict } = compare::compare(
+            &script.name,
+            a,
+            c,
+            tolerance(script, rate),
+            i64::from(rate) / 1000,
+        );
         totals.scripts += 1;
         totals.steps += steps;
         match verdict {

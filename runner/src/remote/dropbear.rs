@@ -42,18 +42,8 @@ pub fn prepare(board: &Board, cache_root: &Path, host: &mut Host) -> Result<Vec<
         if dir.exists() {
             std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
         }
-        let release = host.guest_release(debian);
         for (package, patterns) in PACKAGES {
-            let deb = match debian::find_deb(&debs, package, &debian.arch) {
-                Some(deb) => deb,
-                None => match debian::download(package, &debian.arch, release, &debs) {
-                    Ok(deb) => deb,
-                    Err(_) => {
-                        host.update_once()?;
-                        debian::download(package, &debian.arch, release, &debs)?
-                    }
-                },
-            };
+            let deb = host.guest_deb(debian, package, &debian.arch, &debs)?;
             step!("unpacking {} for the SSH stand-in", deb.display());
             // A pattern that matches nothing (./lib64 outside amd64) fails tar: one at a time.
             for pattern in patterns {
