@@ -237,9 +237,19 @@ pub fn build_c(
     }
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let binary = out_dir.join(format!("{name}-{}-{target}", debian.suite));
+    // Debian's 64-bit time_t transition (trixie on): `libasound2t64` is built with a 64-bit
+    // `time_t`, which changes `snd_pcm_status_t` on 32-bit arches; the program must see the
+    // same `struct timespec` (a no-op where `time_t` is 64-bit already).
+    let time64: &[&str] = if debian::find_deb(&cache.join("debs"), "libasound2t64", &debian.arch).is_some() {
+        &["-D_TIME_BITS=64", "-D_FILE_OFFSET_BITS=64"]
+    } else {
+        &[]
+    };
     exec::run(
         Command::new(gcc)
-            .args(["-O2", "-Wall", "-Wextra", "-Werror", "-I"])
+            .args(["-O2", "-Wall", "-Wextra", "-Werror"])
+            .args(time64)
+            .arg("-I")
             .arg(dev.join("usr/include"))
             .arg("-o")
             .arg(&binary)
