@@ -204,9 +204,10 @@ fn timer_mode_spares_the_period_interrupts() {
         );
         assert!(without < 1.0, "timer mode raised {without:.1} interrupts/s");
     }
-    // The queue kept between the target and a period less: a period per wakeup or fewer.
+    // The queue kept between the target and a period less: one wakeup a period (a sleep
+    // that woke before a chunked position showed its period would make a second).
     assert!(
-        timer_mode.wakeups <= 1.5 * per_period,
+        timer_mode.wakeups <= 1.2 * per_period,
         "{:.1} wakeups/s",
         timer_mode.wakeups
     );
