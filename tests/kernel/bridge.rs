@@ -37,7 +37,8 @@ impl Drop for Nominal<'_> {
 }
 
 /// The capture cable runs 500 ppm fast (its control at 99950); the bridge copies it to the
-/// other cable for 20 s of audio. Its device clock finds the capture's rate within 5 ppm,
+/// other cable for 20 s of audio (`ALSA_DIRECT_BRIDGE_SECONDS`: `cargo board soak` bridges
+/// 600 s on the loopback boards). Its device clock finds the capture's rate within 5 ppm,
 /// it drives the playback cable's control to the same value (within one step of 10 ppm),
 /// and the queue between the two stays within a period of its target after the first 5 s,
 /// with no frame dropped or missing and no xrun.
@@ -53,7 +54,8 @@ fn bridge_keeps_its_queue_bounded_across_two_clocks() {
     write(&mixer, &source, shift);
     let expected_ppm = (100_000.0 / shift as f64 - 1.0) * 1e6;
     let out = Command::new(example("bridge"))
-        .args(["-C", "hw:Loopback,1,0", "-P", "hw:Loopback,0,1", "-d", "20"])
+        .args(["-C", "hw:Loopback,1,0", "-P", "hw:Loopback,0,1", "-d"])
+        .arg(std::env::var("ALSA_DIRECT_BRIDGE_SECONDS").unwrap_or_else(|_| "20".into()))
         .output()
         .expect("run the bridge example");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -72,6 +74,9 @@ fn bridge_keeps_its_queue_bounded_across_two_clocks() {
     };
     let (period, target) = (field("period"), field("target"));
     println!("figure - bridge: {result}, expected capture {expected_ppm:+.2} ppm");
+    if let Ok(job) = std::env::var("ALSA_DIRECT_SOAK_JOB") {
+        println!("soak: {job}: {result}, expected capture {expected_ppm:+.2} ppm");
+    }
     assert!(
         (field("capture_ppm") - expected_ppm).abs() <= 5.0,
         "capture clock {} ppm, expected {expected_ppm:+.2}",

@@ -4,7 +4,8 @@
 //!   64-bit one) plays until the kernel's ring boundary is crossed (`soak::boundary_crossed_and_heard`:
 //!   2^30 frames, 6.2 h of guest audio at 48 kHz), heard bit-exact on the capture end, with the
 //!   process's descriptors, mappings and resident memory sampled every ten guest minutes; a
-//!   64-bit target prints its boundary, out of reach.
+//!   64-bit target prints its boundary, out of reach. The bridge example runs ten minutes
+//!   between two loopback cables on two clocks, its queue held within a period.
 //! - On a USB audio board, booted with a QMP socket and qemu's `none` audio backend, the
 //!   usb-audio device is pulled out mid-stream (`device_del`) when the guest's program asks on
 //!   the console, on playback (qemu's device has no capture), in `run`, in
@@ -44,6 +45,9 @@ pub const DEFAULT_BOARDS: &[&str] = &[
 
 /// The time limit of a soak boot when the command line gives none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3 * 3600);
+
+/// Seconds of audio the soak's bridge runs (issue 23: ten minutes of guest time).
+const BRIDGE_SECONDS: u32 = 600;
 
 /// The id the soak gives the usb-audio device, for `device_del`.
 const USB_AUDIO_ID: &str = "soak-audio";
@@ -115,6 +119,34 @@ fn kernel_test_job(
     Job::kernel_tests(name, target, &binary, &args, env)
 }
 
+/// The bridge between two loopback cables on two clocks for ten minutes of guest audio
+/// (`bridge::bridge_keeps_its_queue_bounded_across_two_clocks`, which `test` runs for 20 s):
+/// the queue stays within a period of its target throughout.
+fn bridge_job(
+    ws: &Workspace,
+    board: &Board,
+    run: &Run,
+    built: &mut BTreeMap<String, PathBuf>,
+) -> Result<Job> {
+    let target = board.run_target(run);
+    let binary = kernel_tests(ws, target, built)?;
+    let bridge = cargo_build::example(&ws.root, target, "bridge", "std")?;
+    let name = format!("{}-bridge-{BRIDGE_SECONDS}s", run.name);
+    let mut env = board.guest_env(run);
+    env.insert("ALSA_DIRECT_SOAK_JOB".into(), name.clone());
+    env.insert("ALSA_DIRECT_BRIDGE_SECONDS".into(), BRIDGE_SECONDS.to_string());
+    let args = [
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+        "bridge::bridge_keeps_its_queue_bounded_across_two_clocks",
+    ];
+    let mut job = Job::kernel_tests(name, target, &binary, &args, env);
+    job.files
+        .push((format!("/tests/{target}/examples/bridge"), bridge));
+    Ok(job)
+}
+
 /// Boots one board with its soak jobs and reports each from its exit status and the `soak:`
 /// lines it printed.
 fn soak_board(
@@ -176,6 +208,7 @@ fn soak_board(
                 env.insert("ALSA_DIRECT_SOAK_JOB".into(), name.clone());
                 jobs.push(kernel_test_job(name, binary, &target, test, env));
             }
+            jobs.push(bridge_job(ws, &board, &board.runs[0], built)?);
             None
         }
     };
