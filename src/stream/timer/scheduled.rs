@@ -85,6 +85,10 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// the hardware pointer has not moved for the stream's timeout.
     pub(in crate::stream) fn timer_wait(&mut self, needed: u64, state: State) -> Result<()> {
         if D::DIRECTION == Direction::Playback && state == State::Prepared {
+            // A stall is counted within one run of the stream, not across restarts.
+            if let Some(timer) = self.timer.as_mut() {
+                timer.stalled_ns = 0;
+            }
             return self.start();
         }
         let lag = self.timer.map_or(0, |t| t.lag);
