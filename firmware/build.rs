@@ -23,7 +23,7 @@ fn main() {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
     let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/discard-unwind.ld");
-    println!("cargo:rerun-if-changed=discard-unwind.ld");
+    println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/discard.ld");
+    println!("cargo:rerun-if-changed=discard.ld");
     println!("cargo:rerun-if-changed=build.rs");
 }
