@@ -195,10 +195,12 @@ pub const CARD_STOOD_STILL: &str = "card-stood-still";
 
 /// Whether `line`, a `sleep` step that follows `before`, shows a card that kept no time: the
 /// stream running before and after, and the kernel's `hw_ptr` (both programs read it with
-/// `STATUS`, which syncs it) moved less than the sleep's frames minus `tolerance`. The
-/// generator's scripts assume the hardware moves at its rate; snd-usb-audio on a slow TCG
-/// guest (qemu-armv7-usb) sometimes stops moving for a while, on either side, and the two
-/// streams are then no longer comparable.
+/// `STATUS`, which syncs it) moved less than the sleep's frames minus `tolerance`, with the
+/// kernel's own `DELAY` (synced again) not below the queue that pointer leaves, less the
+/// tolerance: a program that reported a stale pointer is not taken for a card that stood
+/// still. The generator's scripts assume the hardware moves at its rate; snd-usb-audio on a
+/// slow TCG guest (qemu-armv7-usb) sometimes stops moving for a while, on either side, and
+/// the two streams are then no longer comparable.
 fn stood_still(before: &Line, line: &Line, frames_per_ms: i64, tolerance: i64) -> bool {
     let Some(ms) = line
         .op
@@ -207,7 +209,8 @@ fn stood_still(before: &Line, line: &Line, frames_per_ms: i64, tolerance: i64) -
     else {
         return false;
     };
-    before.state == 3 && line.state == 3 && line.hw - before.hw < ms * frames_per_ms - tolerance
+    let confirmed = line.delay_err == 0 && line.delay >= line.appl - line.hw - tolerance;
+    before.state == 3 && line.state == 3 && confirmed && line.hw - before.hw < ms * frames_per_ms - tolerance
 }
 
 /// The step of the named script `reset-paused` that releases the pause
@@ -484,6 +487,13 @@ mod tests {
             compare("s", &still, &a, 1984, 48).verdict,
             Verdict::Named(CARD_STOOD_STILL, Kind::Intended, 1)
         );
+        // A pointer the kernel's own DELAY contradicts (a stale read) is a plain difference.
+        let mut stale = still.clone();
+        stale[1].delay = 1902 - 864 - 149 * 48;
+        assert!(matches!(
+            compare("s", &a, &stale, 1984, 48).verdict,
+            Verdict::Differs(_)
+        ));
         // A card that moved its time's worth and stayed running is a plain difference.
         let moved = vec![
             line("c", 0, "start", -77, 3, 1902, 864),

@@ -96,7 +96,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         let rate = u64::from(self.setup.negotiated.rate.max(1));
         // At least a sixteenth of a period: a position that lags never makes a busy loop.
         let floor = self.period() * 1_000_000_000 / rate / 16;
-        let nanos = ((missing + lag).saturating_mul(1_000_000_000) / rate).max(floor);
+        let nanos = (missing.saturating_add(lag).saturating_mul(1_000_000_000) / rate).max(floor);
         self.kernel.sleep(nanos);
         self.kernel.hwsync()?;
         let hw = self.kernel.status().hw_ptr;
@@ -107,7 +107,7 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
             return Ok(());
         };
         if missing > 0 {
-            timer.lag = (lag + short).min(half_period);
+            timer.lag = lag.saturating_add(short).min(half_period);
         }
         if hw != timer.last_hw {
             timer.last_hw = hw;
