@@ -25,6 +25,8 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// the silence a drain asked for is taken back before the stream starts again.
     pub(super) fn prepared(&mut self) -> Result<()> {
         self.fault_counted = None;
+        #[cfg(any(feature = "timer", test))]
+        self.timer_prepared();
         self.restore_sw_params()?;
         self.moved()
     }

@@ -64,6 +64,14 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
         Some(timer.target)
     }
 
+    /// After a PREPARE: a stall is counted within one run of the stream, not across the
+    /// restarts of a stream that underruns at every start (either direction).
+    pub(in crate::stream) fn timer_prepared(&mut self) {
+        if let Some(timer) = self.timer.as_mut() {
+            timer.stalled_ns = 0;
+        }
+    }
+
     /// What a timer-scheduled playback stream waits for before it fills `needed` frames:
     /// room to fill them without going over the target fill (and its headroom). `needed`
     /// itself in period mode and for capture.
@@ -85,10 +93,6 @@ impl<S: Sample, D: StreamDirection> MmapStream<S, D> {
     /// the hardware pointer has not moved for the stream's timeout.
     pub(in crate::stream) fn timer_wait(&mut self, needed: u64, state: State) -> Result<()> {
         if D::DIRECTION == Direction::Playback && state == State::Prepared {
-            // A stall is counted within one run of the stream, not across restarts.
-            if let Some(timer) = self.timer.as_mut() {
-                timer.stalled_ns = 0;
-            }
             return self.start();
         }
         let lag = self.timer.map_or(0, |t| t.lag);
